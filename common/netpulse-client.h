@@ -1,0 +1,90 @@
+/* netpulse-client.h — the client side of io.github.netpulse.Helper1,
+ * shared by netpulsectl and the app.
+ *
+ * A NetpulseClient talks to the helper on the system bus (honouring
+ * DBUS_SYSTEM_BUS_ADDRESS), subscribes, receives the unicast Update signals,
+ * checks their sequence numbers and fetches a snapshot on a gap, and notices
+ * when the helper leaves the bus (crash, idle exit) while subscribed.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "netpulse-record.h"
+
+G_BEGIN_DECLS
+
+#define NETPULSE_CLIENT_ERROR (netpulse_client_error_quark ())
+
+typedef enum {
+  NETPULSE_CLIENT_ERROR_BUS_UNAVAILABLE,   /* no system bus */
+  NETPULSE_CLIENT_ERROR_HELPER_MISSING,    /* the helper is not installed / cannot be activated */
+  NETPULSE_CLIENT_ERROR_NOT_AUTHORIZED,    /* polkit said no or the prompt was dismissed */
+  NETPULSE_CLIENT_ERROR_HELPER_FAILED,     /* the helper answered with another error */
+  NETPULSE_CLIENT_ERROR_HELPER_LOST,       /* the helper left the bus while we were subscribed */
+} NetpulseClientError;
+
+typedef enum {
+  NETPULSE_CLIENT_STATE_DISCONNECTED,
+  NETPULSE_CLIENT_STATE_CONNECTING,        /* subscribing; polkit may be asking for a password */
+  NETPULSE_CLIENT_STATE_SUBSCRIBED,
+  NETPULSE_CLIENT_STATE_FAILED,            /* see netpulse_client_get_error() */
+} NetpulseClientState;
+
+#define NETPULSE_TYPE_CLIENT (netpulse_client_get_type ())
+
+G_DECLARE_FINAL_TYPE (NetpulseClient, netpulse_client, NETPULSE, CLIENT, GObject)
+
+GQuark               netpulse_client_error_quark   (void);
+
+NetpulseClient      *netpulse_client_new           (void);
+
+/* Connects to the system bus if needed, then Subscribe()s with
+ * "interval-ms" = @interval_ms.  Completes once subscribed (or failed: the
+ * GError is in NETPULSE_CLIENT_ERROR).  Records then arrive through the
+ * "update" and "snapshot" signals. */
+void                 netpulse_client_subscribe_async  (NetpulseClient       *self,
+                                                       guint                 interval_ms,
+                                                       GCancellable         *cancellable,
+                                                       GAsyncReadyCallback   callback,
+                                                       gpointer              user_data);
+gboolean             netpulse_client_subscribe_finish (NetpulseClient       *self,
+                                                       GAsyncResult         *result,
+                                                       GError              **error);
+
+/* Ends the subscription (best effort; the helper also notices when we leave). */
+void                 netpulse_client_unsubscribe      (NetpulseClient       *self);
+
+/* Status without subscribing: fills a GVariant a{sv} with "version" (s),
+ * "backend" (s), "kernel-features" (as), "counters" (a{st}),
+ * "subscriptions" (u) and "authorized" (b, a non-interactive polkit check). */
+void                 netpulse_client_get_status_async  (NetpulseClient     *self,
+                                                        GCancellable       *cancellable,
+                                                        GAsyncReadyCallback callback,
+                                                        gpointer            user_data);
+GVariant            *netpulse_client_get_status_finish (NetpulseClient     *self,
+                                                        GAsyncResult       *result,
+                                                        GError            **error);
+
+NetpulseClientState  netpulse_client_get_state       (NetpulseClient       *self);
+/* The error that put the client into NETPULSE_CLIENT_STATE_FAILED, or NULL. */
+const GError        *netpulse_client_get_error       (NetpulseClient       *self);
+const char          *netpulse_client_get_backend     (NetpulseClient       *self);
+
+/*
+ * Signals:
+ *   "update"   (guint64 sequence, guint64 timestamp_ns,
+ *               GArray *changed  (of NetpulseRecord),
+ *               GArray *removed  (of guint64 ids))
+ *       one Update from the helper, in order, without gaps.
+ *   "snapshot" (guint64 sequence, GArray *records (of NetpulseRecord))
+ *       replace the whole table: sent after a gap was detected.
+ *   "notify::state"
+ *       the state changed; on NETPULSE_CLIENT_STATE_FAILED with
+ *       NETPULSE_CLIENT_ERROR_HELPER_LOST the helper crashed or exited while
+ *       we were subscribed: offer to reconnect (subscribe again).
+ */
+
+G_END_DECLS

@@ -1,0 +1,373 @@
+/* netpulse-record.c
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#define G_LOG_DOMAIN "netpulse-record"
+
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <glib/gi18n-lib.h>
+#include <json-glib/json-glib.h>
+#include <math.h>
+#include <string.h>
+
+#include "netpulse-record.h"
+
+static const char * const tcp_state_names[] = {
+  [0]  = "",
+  [1]  = "ESTABLISHED",
+  [2]  = "SYN_SENT",
+  [3]  = "SYN_RECV",
+  [4]  = "FIN_WAIT1",
+  [5]  = "FIN_WAIT2",
+  [6]  = "TIME_WAIT",
+  [7]  = "CLOSE",
+  [8]  = "CLOSE_WAIT",
+  [9]  = "LAST_ACK",
+  [10] = "LISTEN",
+  [11] = "CLOSING",
+  [12] = "NEW_SYN_RECV",
+};
+
+const char *
+netpulse_tcp_state_name (guint8 state)
+{
+  if (state < G_N_ELEMENTS (tcp_state_names))
+    return tcp_state_names[state];
+  return "UNKNOWN";
+}
+
+guint8
+netpulse_tcp_state_from_name (const char *name)
+{
+  if (name == NULL)
+    return 0;
+  for (guint i = 1; i < G_N_ELEMENTS (tcp_state_names); i++)
+    if (g_strcmp0 (tcp_state_names[i], name) == 0)
+      return i;
+  return 0;
+}
+
+const char *
+netpulse_proto_name (guint8 proto)
+{
+  switch (proto)
+    {
+    case 6:  return "tcp";
+    case 17: return "udp";
+    default: return "other";
+    }
+}
+
+static guint8
+proto_from_name (const char *name)
+{
+  if (g_strcmp0 (name, "tcp") == 0)
+    return 6;
+  if (g_strcmp0 (name, "udp") == 0)
+    return 17;
+  return 0;
+}
+
+const char *
+netpulse_format_address (guint8        family,
+                         const guint8 *addr,
+                         char         *buf)
+{
+  static const guint8 zero[16];
+
+  g_assert (addr != NULL);
+  g_assert (buf != NULL);
+
+  if (memcmp (addr, zero, family == 4 ? 4 : 16) == 0 && family == 4)
+    g_strlcpy (buf, "0.0.0.0", NETPULSE_ADDRSTRLEN);
+  else if (inet_ntop (family == 4 ? AF_INET : AF_INET6, addr, buf, NETPULSE_ADDRSTRLEN) == NULL)
+    g_strlcpy (buf, "?", NETPULSE_ADDRSTRLEN);
+  return buf;
+}
+
+char *
+netpulse_format_endpoint (const char *addr,
+                          guint16     port)
+{
+  if (addr == NULL || addr[0] == '\0')
+    return g_strdup ("*");
+  if (strchr (addr, ':') != NULL)
+    return g_strdup_printf ("[%s]:%u", addr, port);
+  return g_strdup_printf ("%s:%u", addr, port);
+}
+
+char *
+netpulse_format_bytes (guint64 bytes)
+{
+  /* Translators: units of data sizes, from bytes up */
+  const char *units[] = { N_("B"), N_("KB"), N_("MB"), N_("GB"), N_("TB") };
+  double value = bytes;
+  guint unit = 0;
+
+  while (value >= 1000.0 && unit + 1 < G_N_ELEMENTS (units))
+    {
+      value /= 1000.0;
+      unit++;
+    }
+
+  if (unit == 0)
+    return g_strdup_printf ("%" G_GUINT64_FORMAT " %s", bytes, _(units[0]));
+  return g_strdup_printf ("%.1f %s", value, _(units[unit]));
+}
+
+char *
+netpulse_format_rate (double   bytes_per_second,
+                      gboolean bits)
+{
+  const char *byte_units[] = { N_("B/s"), N_("KB/s"), N_("MB/s"), N_("GB/s") };
+  const char *bit_units[] = { N_("bit/s"), N_("kbit/s"), N_("Mbit/s"), N_("Gbit/s") };
+  const char * const *units = bits ? bit_units : byte_units;
+  double value = bits ? bytes_per_second * 8.0 : bytes_per_second;
+  guint unit = 0;
+
+  if (value < 0.0 || isnan (value))
+    value = 0.0;
+
+  while (value >= 1000.0 && unit + 1 < G_N_ELEMENTS (byte_units))
+    {
+      value /= 1000.0;
+      unit++;
+    }
+
+  if (unit == 0)
+    return g_strdup_printf ("%.0f %s", value, _(units[0]));
+  return g_strdup_printf ("%.1f %s", value, _(units[unit]));
+}
+
+double
+netpulse_compute_rate (guint64 previous,
+                       guint64 current,
+                       guint64 interval_ns)
+{
+  if (interval_ns == 0 || current < previous)
+    return 0.0;
+  return (double) (current - previous) * 1e9 / (double) interval_ns;
+}
+
+GVariant *
+netpulse_record_to_variant (const NetpulseRecord *r)
+{
+  g_assert (r != NULL);
+
+  return g_variant_new (NETPULSE_RECORD_SIGNATURE,
+                        r->id, r->pid, r->comm, r->uid,
+                        r->proto, r->family,
+                        r->laddr, r->lport, r->raddr, r->rport,
+                        r->state,
+                        r->tx_bytes, r->rx_bytes, r->tx_packets, r->rx_packets,
+                        r->tx_rate, r->rx_rate,
+                        r->rtt_us, r->retrans,
+                        r->cgroup_id, r->netns,
+                        r->first_seen_ns, r->last_seen_ns,
+                        r->flags);
+}
+
+gboolean
+netpulse_record_from_variant (NetpulseRecord  *r,
+                              GVariant        *variant,
+                              GError         **error)
+{
+  const char *comm, *laddr, *raddr;
+
+  g_assert (r != NULL);
+
+  if (variant == NULL || !g_variant_is_of_type (variant, NETPULSE_RECORD_TYPE))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   "Record is not of type %s", NETPULSE_RECORD_SIGNATURE);
+      return FALSE;
+    }
+
+  memset (r, 0, sizeof *r);
+  g_variant_get (variant, NETPULSE_RECORD_SIGNATURE,
+                 &r->id, &r->pid, &comm, &r->uid,
+                 &r->proto, &r->family,
+                 &laddr, &r->lport, &raddr, &r->rport,
+                 &r->state,
+                 &r->tx_bytes, &r->rx_bytes, &r->tx_packets, &r->rx_packets,
+                 &r->tx_rate, &r->rx_rate,
+                 &r->rtt_us, &r->retrans,
+                 &r->cgroup_id, &r->netns,
+                 &r->first_seen_ns, &r->last_seen_ns,
+                 &r->flags);
+  g_strlcpy (r->comm, comm, sizeof r->comm);
+  g_strlcpy (r->laddr, laddr, sizeof r->laddr);
+  g_strlcpy (r->raddr, raddr, sizeof r->raddr);
+  g_free ((char *) comm);
+  g_free ((char *) laddr);
+  g_free ((char *) raddr);
+  return TRUE;
+}
+
+/* JSON string with the escapes RFC 8259 requires; non-UTF-8 bytes of a
+ * command name are replaced so that every line stays valid JSON. */
+static void
+append_json_string (GString    *out,
+                    const char *str)
+{
+  g_autofree char *valid = g_utf8_make_valid (str, -1);
+
+  g_string_append_c (out, '"');
+  for (const char *p = valid; *p; p++)
+    {
+      guchar c = *p;
+
+      if (c == '"' || c == '\\')
+        g_string_append_printf (out, "\\%c", c);
+      else if (c < 0x20)
+        g_string_append_printf (out, "\\u%04x", c);
+      else
+        g_string_append_c (out, c);
+    }
+  g_string_append_c (out, '"');
+}
+
+void
+netpulse_record_append_json (const NetpulseRecord *r,
+                             guint64               ts_ns,
+                             GString              *out)
+{
+  g_assert (r != NULL);
+  g_assert (out != NULL);
+
+  g_string_append_printf (out, "{\"ts_ns\":%" G_GUINT64_FORMAT ",\"id\":%" G_GUINT64_FORMAT
+                          ",\"pid\":%u,\"comm\":", ts_ns, r->id, r->pid);
+  append_json_string (out, r->comm);
+  g_string_append_printf (out, ",\"uid\":%u,\"proto\":\"%s\",\"family\":%u,\"laddr\":",
+                          r->uid, netpulse_proto_name (r->proto), r->family);
+  append_json_string (out, r->laddr);
+  g_string_append_printf (out, ",\"lport\":%u,\"raddr\":", r->lport);
+  append_json_string (out, r->raddr);
+  g_string_append_printf (out, ",\"rport\":%u,\"state\":\"%s\"", r->rport,
+                          netpulse_tcp_state_name (r->state));
+  g_string_append_printf (out,
+                          ",\"tx_bytes\":%" G_GUINT64_FORMAT ",\"rx_bytes\":%" G_GUINT64_FORMAT
+                          ",\"tx_packets\":%" G_GUINT64_FORMAT ",\"rx_packets\":%" G_GUINT64_FORMAT
+                          ",\"tx_rate\":%.1f,\"rx_rate\":%.1f,\"rtt_us\":%u,\"retrans\":%u"
+                          ",\"cgroup_id\":%" G_GUINT64_FORMAT ",\"netns\":%u"
+                          ",\"first_seen_ns\":%" G_GUINT64_FORMAT ",\"last_seen_ns\":%" G_GUINT64_FORMAT
+                          ",\"closed\":%s,\"partial\":%s,\"per_peer\":%s}",
+                          r->tx_bytes, r->rx_bytes, r->tx_packets, r->rx_packets,
+                          r->tx_rate, r->rx_rate, r->rtt_us, r->retrans,
+                          r->cgroup_id, r->netns, r->first_seen_ns, r->last_seen_ns,
+                          (r->flags & NETPULSE_RECORD_CLOSED) ? "true" : "false",
+                          (r->flags & NETPULSE_RECORD_PARTIAL) ? "true" : "false",
+                          (r->flags & NETPULSE_RECORD_PER_PEER) ? "true" : "false");
+}
+
+static guint64
+member_uint (JsonObject *object,
+             const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (node == NULL || json_node_get_value_type (node) != G_TYPE_INT64)
+    return 0;
+  return (guint64) json_node_get_int (node);
+}
+
+static double
+member_double (JsonObject *object,
+               const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
+    return 0.0;
+  return json_node_get_double (node);
+}
+
+static const char *
+member_string (JsonObject *object,
+               const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (node == NULL || json_node_get_value_type (node) != G_TYPE_STRING)
+    return "";
+  return json_node_get_string (node);
+}
+
+static guint32
+member_flag (JsonObject *object,
+             const char *name,
+             guint32     flag)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (node == NULL || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
+    return 0;
+  return json_node_get_boolean (node) ? flag : 0;
+}
+
+gboolean
+netpulse_record_parse_json (NetpulseRecord  *r,
+                            const char      *line,
+                            guint64         *ts_ns,
+                            GError         **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *object;
+  JsonNode *root;
+
+  g_assert (r != NULL);
+  g_assert (line != NULL);
+
+  if (!json_parser_load_from_data (parser, line, -1, error))
+    return FALSE;
+
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "Record is not a JSON object");
+      return FALSE;
+    }
+  object = json_node_get_object (root);
+
+  if (!json_object_has_member (object, "id") || !json_object_has_member (object, "proto"))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   "Record lacks the \"id\" or \"proto\" member");
+      return FALSE;
+    }
+
+  memset (r, 0, sizeof *r);
+  r->id = member_uint (object, "id");
+  r->pid = member_uint (object, "pid");
+  g_strlcpy (r->comm, member_string (object, "comm"), sizeof r->comm);
+  r->uid = member_uint (object, "uid");
+  r->proto = proto_from_name (member_string (object, "proto"));
+  r->family = member_uint (object, "family");
+  g_strlcpy (r->laddr, member_string (object, "laddr"), sizeof r->laddr);
+  r->lport = member_uint (object, "lport");
+  g_strlcpy (r->raddr, member_string (object, "raddr"), sizeof r->raddr);
+  r->rport = member_uint (object, "rport");
+  r->state = netpulse_tcp_state_from_name (member_string (object, "state"));
+  r->tx_bytes = member_uint (object, "tx_bytes");
+  r->rx_bytes = member_uint (object, "rx_bytes");
+  r->tx_packets = member_uint (object, "tx_packets");
+  r->rx_packets = member_uint (object, "rx_packets");
+  r->tx_rate = member_double (object, "tx_rate");
+  r->rx_rate = member_double (object, "rx_rate");
+  r->rtt_us = member_uint (object, "rtt_us");
+  r->retrans = member_uint (object, "retrans");
+  r->cgroup_id = member_uint (object, "cgroup_id");
+  r->netns = member_uint (object, "netns");
+  r->first_seen_ns = member_uint (object, "first_seen_ns");
+  r->last_seen_ns = member_uint (object, "last_seen_ns");
+  r->flags = member_flag (object, "closed", NETPULSE_RECORD_CLOSED)
+           | member_flag (object, "partial", NETPULSE_RECORD_PARTIAL)
+           | member_flag (object, "per_peer", NETPULSE_RECORD_PER_PEER);
+
+  if (ts_ns != NULL)
+    *ts_ns = member_uint (object, "ts_ns");
+
+  return TRUE;
+}
