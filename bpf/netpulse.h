@@ -21,13 +21,6 @@
 /* UDP sockets released since the last harvest, waiting for user space. */
 #define NP_MAX_RELEASED_SOCKS 16384
 
-enum np_flow_flags {
-  NP_FLOW_CLOSED      = 1 << 0, /* socket closed: final totals, harvest and delete */
-  NP_FLOW_PARTIAL     = 1 << 1, /* existed before the collector started */
-  NP_FLOW_PER_PEER    = 1 << 2, /* unconnected UDP: one entry per remote peer */
-  NP_FLOW_HAS_PROCESS = 1 << 3, /* pid/comm/uid came from a process context */
-};
-
 /* Indices into the np_counters array map. */
 enum np_counter {
   NP_COUNTER_FLOW_OVERFLOW = 0,   /* a new flow did not fit into np_flows */
@@ -64,7 +57,6 @@ struct np_flow {
   __u32 netns;              /* network namespace inode number */
   __u32 srtt_us;            /* TCP smoothed RTT in microseconds */
   __u32 retrans;            /* TCP total retransmitted segments */
-  __u32 flags;              /* enum np_flow_flags */
 
   __u8  laddr[NP_ADDR_LEN]; /* IPv4 in the first 4 bytes, IPv6 as 16 bytes */
   __u8  raddr[NP_ADDR_LEN];
@@ -73,14 +65,24 @@ struct np_flow {
   __u8  family;             /* 4 or 6 (the socket's family: v4-mapped peers stay 6) */
   __u8  proto;              /* IPPROTO_TCP or IPPROTO_UDP */
   __u8  state;              /* TCP state as in include/net/tcp_states.h, 0 for UDP */
-  __u8  pad;
+  /* One byte per flag rather than a bit field: different CPUs set them
+   * (close in softirq, process info in syscall context) and plain stores
+   * of separate bytes cannot lose each other's update. */
+  __u8  closed;             /* socket closed: final totals, harvest and delete */
+  __u8  partial;            /* existed before the collector started */
+  __u8  per_peer;           /* unconnected UDP: one entry per remote peer */
+  __u8  has_process;        /* pid/comm/uid came from a process context */
+  __u8  pad[3];
 
   char  comm[NP_COMM_LEN];
 };
 
-/* Record written by the iter/tcp and iter/udp programs for sockets that
- * existed before start-up (bpf_seq_write()). */
-struct np_iter_record {
-  struct np_flow_key key;
-  struct np_flow     flow;
+/* Peer address of an unconnected UDP send or receive, stashed by the
+ * cgroup sendmsg/recvmsg hooks for the send/receive hook that follows in
+ * the same thread. */
+struct np_pending_peer {
+  __u64 cookie;
+  __u8  addr[NP_ADDR_LEN];
+  __u16 port;
+  __u16 pad[3];
 };

@@ -33,6 +33,9 @@ typedef enum {
   NETPULSE_CLIENT_STATE_FAILED,            /* see netpulse_client_get_error() */
 } NetpulseClientState;
 
+#define NETPULSE_TYPE_CLIENT_STATE (netpulse_client_state_get_type ())
+GType netpulse_client_state_get_type (void);
+
 #define NETPULSE_TYPE_CLIENT (netpulse_client_get_type ())
 
 G_DECLARE_FINAL_TYPE (NetpulseClient, netpulse_client, NETPULSE, CLIENT, GObject)
@@ -54,8 +57,19 @@ gboolean             netpulse_client_subscribe_finish (NetpulseClient       *sel
                                                        GAsyncResult         *result,
                                                        GError              **error);
 
-/* Ends the subscription (best effort; the helper also notices when we leave). */
+/* Ends the subscription (best effort; the helper also notices when we leave).
+ * The state becomes DISCONNECTED at once; the Unsubscribe call goes out in
+ * the background. */
 void                 netpulse_client_unsubscribe      (NetpulseClient       *self);
+/* The same, but completes when the helper has answered (or failed to), so
+ * that a program about to exit knows the call left the process. */
+void                 netpulse_client_unsubscribe_async  (NetpulseClient     *self,
+                                                         GCancellable       *cancellable,
+                                                         GAsyncReadyCallback callback,
+                                                         gpointer            user_data);
+gboolean             netpulse_client_unsubscribe_finish (NetpulseClient     *self,
+                                                         GAsyncResult       *result,
+                                                         GError            **error);
 
 /* Status without subscribing: fills a GVariant a{sv} with "version" (s),
  * "backend" (s), "kernel-features" (as), "counters" (a{st}),
@@ -71,7 +85,15 @@ GVariant            *netpulse_client_get_status_finish (NetpulseClient     *self
 NetpulseClientState  netpulse_client_get_state       (NetpulseClient       *self);
 /* The error that put the client into NETPULSE_CLIENT_STATE_FAILED, or NULL. */
 const GError        *netpulse_client_get_error       (NetpulseClient       *self);
+/* The helper's Backend property ("none" until known); see "notify::backend". */
 const char          *netpulse_client_get_backend     (NetpulseClient       *self);
+/* The subscription's object path while subscribed, else NULL. */
+const char          *netpulse_client_get_subscription (NetpulseClient      *self);
+
+/* Maps an error of a call to the helper (a D-Bus error, a GIO error of the
+ * connection) onto NETPULSE_CLIENT_ERROR, with a readable message.
+ * G_IO_ERROR_CANCELLED is passed through unchanged. */
+GError              *netpulse_client_error_from_dbus (const GError         *error);
 
 /*
  * Signals:
@@ -81,10 +103,14 @@ const char          *netpulse_client_get_backend     (NetpulseClient       *self
  *       one Update from the helper, in order, without gaps.
  *   "snapshot" (guint64 sequence, GArray *records (of NetpulseRecord))
  *       replace the whole table: sent after a gap was detected.
- *   "notify::state"
+ *   "notify::state"   (property "state", NetpulseClientState)
  *       the state changed; on NETPULSE_CLIENT_STATE_FAILED with
  *       NETPULSE_CLIENT_ERROR_HELPER_LOST the helper crashed or exited while
  *       we were subscribed: offer to reconnect (subscribe again).
+ *   "notify::backend" (property "backend", string)
+ *
+ * The GArrays passed to "update" and "snapshot" belong to the client and are
+ * valid during the emission only: g_array_ref() them to keep them.
  */
 
 G_END_DECLS

@@ -1,0 +1,127 @@
+/* netpulse-vmlinux.h — the few kernel types the Netpulse programs read.
+ *
+ * Instead of a generated vmlinux.h (which needs BTF on the build machine
+ * and is megabytes large) we declare only the fields we use.  Every struct
+ * is marked preserve_access_index, so libbpf relocates each field access
+ * against the running kernel's BTF at load time (CO-RE): the layout here
+ * does not have to match any kernel, only the field names do.  Fields that
+ * the kernel nests in anonymous unions/structs are declared flat; libbpf
+ * finds them by name.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#pragma once
+
+#include <linux/types.h>
+#include <linux/bpf.h>
+#include <linux/ptrace.h>
+
+typedef __u8  u8;
+typedef __u16 u16;
+typedef __u32 u32;
+typedef __u64 u64;
+typedef __s32 s32;
+typedef __s64 s64;
+typedef __u64 size_t;
+typedef _Bool bool;
+#define true  1
+#define false 0
+
+#pragma clang attribute push (__attribute__((preserve_access_index)), apply_to = record)
+
+struct in6_addr {
+  __u8 s6_addr[16];
+};
+
+struct ns_common {
+  unsigned int inum;
+};
+
+struct net {
+  struct ns_common ns;
+};
+
+typedef struct {
+  struct net *net;
+} possible_net_t;
+
+typedef struct {
+  __u32 val;
+} kuid_t;
+
+typedef struct {
+  __s64 counter;
+} atomic64_t;
+
+struct sock_common {
+  __be32          skc_daddr;
+  __be32          skc_rcv_saddr;
+  __be16          skc_dport;
+  __u16           skc_num;
+  unsigned short  skc_family;
+  volatile unsigned char skc_state;
+  possible_net_t  skc_net;
+  struct in6_addr skc_v6_daddr;
+  struct in6_addr skc_v6_rcv_saddr;
+  atomic64_t      skc_cookie;
+};
+
+struct inode {
+  unsigned long i_ino;
+};
+
+struct file {
+  struct inode *f_inode;
+};
+
+struct sock;
+
+struct socket {
+  struct file *file;
+  struct sock *sk;
+};
+
+struct sock {
+  struct sock_common __sk_common;
+  kuid_t             sk_uid;
+  __u16              sk_protocol;
+  __u16              sk_type;
+  struct socket     *sk_socket;
+};
+
+struct inet_sock {
+  struct sock sk;
+};
+
+struct tcp_sock {
+  __u32 srtt_us;
+  __u32 total_retrans;
+};
+
+struct udp_sock {
+  struct inet_sock inet;
+};
+
+struct msghdr;
+struct seq_file;
+
+struct bpf_iter_meta {
+  struct seq_file *seq;
+  __u64 session_id;
+  __u64 seq_num;
+};
+
+struct bpf_iter__tcp {
+  struct bpf_iter_meta *meta;
+  struct sock_common   *sk_common;
+  __u32                 uid;
+};
+
+struct bpf_iter__udp {
+  struct bpf_iter_meta *meta;
+  struct udp_sock      *udp_sk;
+  __u32                 uid;
+  int                   bucket;
+};
+
+#pragma clang attribute pop

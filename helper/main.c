@@ -1,0 +1,158 @@
+/* main.c — netpulse-helper: the D-Bus service (default) or, with
+ * --standalone, the collector printing records on stdout.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#define G_LOG_DOMAIN "netpulse-helper"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <locale.h>
+
+#include "netpulse-service.h"
+#include "netpulse-standalone.h"
+
+#define EXIT_USAGE 2
+
+typedef struct {
+  gboolean standalone;
+  gboolean json;
+  gboolean replace;
+  gboolean verbose;
+  gboolean version;
+  int      interval_ms;
+  int      duration_s;
+  int      max_flows;
+  int      udp_idle_ms;
+  int      idle_timeout_ms;
+  char    *backend;
+  char    *verifier_log;
+} Options;
+
+static void
+options_clear (Options *options)
+{
+  g_clear_pointer (&options->backend, g_free);
+  g_clear_pointer (&options->verifier_log, g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Options, options_clear)
+
+static gboolean
+parse_options (Options   *options,
+               int       *argc,
+               char    ***argv,
+               GError   **error)
+{
+  const GOptionEntry entries[] = {
+    { "standalone", 0, 0, G_OPTION_ARG_NONE, &options->standalone,
+      "Run the collector without D-Bus and print records on stdout", NULL },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &options->json,
+      "With --standalone: one JSON object per connection per tick", NULL },
+    { "interval", 0, 0, G_OPTION_ARG_INT, &options->interval_ms,
+      "With --standalone: milliseconds between ticks (100–10000, default 1000)", "MS" },
+    { "duration", 0, 0, G_OPTION_ARG_INT, &options->duration_s,
+      "With --standalone: stop after this many seconds (default: run until interrupted)", "S" },
+    { "max-flows", 0, 0, G_OPTION_ARG_INT, &options->max_flows,
+      "Size of the kernel flow table (default 65536)", "N" },
+    { "udp-idle", 0, 0, G_OPTION_ARG_INT, &options->udp_idle_ms,
+      "Report a UDP flow closed after this many idle milliseconds (default 5000)", "MS" },
+    { "backend", 0, 0, G_OPTION_ARG_STRING, &options->backend,
+      "Use only this set of hooks: fentry, kprobe or tracepoint (default: the best that loads)", "NAME" },
+    { "verifier-log", 0, 0, G_OPTION_ARG_FILENAME, &options->verifier_log,
+      "Where to write the log of programs the kernel rejected", "PATH" },
+    { "idle-timeout", 0, 0, G_OPTION_ARG_INT, &options->idle_timeout_ms,
+      "D-Bus service: exit after this many milliseconds without subscribers (default 30000)", "MS" },
+    { "replace", 0, 0, G_OPTION_ARG_NONE, &options->replace,
+      "D-Bus service: replace a running helper", NULL },
+    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &options->verbose,
+      "Print debug messages", NULL },
+    { "version", 0, 0, G_OPTION_ARG_NONE, &options->version,
+      "Print the version and exit", NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new (NULL);
+
+  g_option_context_set_summary (context,
+    "The privileged Netpulse helper.  Without options it serves " HELPER_BUS_NAME
+    " on the system bus (normally started by D-Bus activation).");
+  g_option_context_add_main_entries (context, entries, NULL);
+
+  options->interval_ms = 1000;
+  options->idle_timeout_ms = 30000;
+
+  if (!g_option_context_parse (context, argc, argv, error))
+    return FALSE;
+
+  if (options->interval_ms < 100 || options->interval_ms > 10000)
+    return g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                        "--interval must be between 100 and 10000 ms"), FALSE;
+  if (options->duration_s < 0 || options->max_flows < 0 || options->udp_idle_ms < 0 || options->idle_timeout_ms < 0)
+    return g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                        "--duration, --max-flows, --udp-idle and --idle-timeout cannot be negative"), FALSE;
+  if (options->max_flows != 0 && options->max_flows < 16)
+    return g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                        "--max-flows must be at least 16"), FALSE;
+  return TRUE;
+}
+
+static NetpulseCollectorConfig
+collector_config (const Options *options)
+{
+  NetpulseCollectorConfig config = {
+    .max_flows = options->max_flows,
+    .udp_idle_ms = options->udp_idle_ms,
+    .backend = options->backend,
+    .verifier_log = options->verifier_log,
+  };
+  return config;
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_auto(Options) options = { 0 };
+  g_autoptr(GError) error = NULL;
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+
+  if (!parse_options (&options, &argc, &argv, &error))
+    {
+      g_printerr ("netpulse-helper: %s\n", error->message);
+      return EXIT_USAGE;
+    }
+
+  if (options.version)
+    {
+      g_print ("netpulse-helper %s\n", PACKAGE_VERSION);
+      return 0;
+    }
+
+  if (options.verbose)
+    g_setenv ("G_MESSAGES_DEBUG", "all", TRUE);
+
+  if (options.standalone)
+    {
+      NetpulseStandaloneConfig config = {
+        .collector = collector_config (&options),
+        .interval_ms = options.interval_ms,
+        .duration_s = options.duration_s,
+        .json = options.json,
+      };
+      return netpulse_standalone_main (&config);
+    }
+  else
+    {
+      NetpulseServiceConfig config = {
+        .collector = collector_config (&options),
+        .idle_timeout_ms = options.idle_timeout_ms,
+        .replace = options.replace,
+      };
+      return netpulse_service_main (&config);
+    }
+}

@@ -1,0 +1,81 @@
+/* netpulse-collector.h — loads the kernel programs and turns their maps into
+ * per-connection records, once per tick.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#pragma once
+
+#include <glib-object.h>
+
+#include "netpulse-record.h"
+
+G_BEGIN_DECLS
+
+#define NETPULSE_COLLECTOR_ERROR (netpulse_collector_error_quark ())
+
+typedef enum {
+  NETPULSE_COLLECTOR_ERROR_NOT_PERMITTED,   /* not root / no CAP_BPF + CAP_PERFMON */
+  NETPULSE_COLLECTOR_ERROR_NO_BTF,          /* the kernel has no BTF */
+  NETPULSE_COLLECTOR_ERROR_NO_BACKEND,      /* no set of hooks could be loaded and attached */
+  NETPULSE_COLLECTOR_ERROR_FAILED,
+} NetpulseCollectorError;
+
+typedef struct {
+  guint        max_flows;        /* size of the kernel flow table; 0 = default */
+  guint        udp_idle_ms;      /* UDP flow idle this long → reported closed; 0 = default 5000 */
+  guint        closed_retain_ms; /* closed records stay visible this long; 0 = default 11000 */
+  const char  *backend;          /* force "fentry", "kprobe" or "tracepoint"; NULL = best available */
+  const char  *verifier_log;     /* where a rejected program's verifier log goes; NULL = a temp file */
+} NetpulseCollectorConfig;
+
+typedef void (*NetpulseRecordFunc) (const NetpulseRecord *record,
+                                    gpointer              user_data);
+
+#define NETPULSE_TYPE_COLLECTOR (netpulse_collector_get_type ())
+
+G_DECLARE_FINAL_TYPE (NetpulseCollector, netpulse_collector, NETPULSE, COLLECTOR, GObject)
+
+GQuark             netpulse_collector_error_quark        (void);
+
+NetpulseCollector *netpulse_collector_new                (const NetpulseCollectorConfig *config);
+
+/* Probes the kernel, loads and attaches the best backend, and takes in the
+ * connections that already exist.  Logs the backend chosen. */
+gboolean           netpulse_collector_start              (NetpulseCollector  *self,
+                                                          GError            **error);
+/* Detaches and unloads everything; records are kept. */
+void               netpulse_collector_stop               (NetpulseCollector  *self);
+gboolean           netpulse_collector_is_running         (NetpulseCollector  *self);
+
+/* Reads the kernel maps once (batched), updates the records, computes rates
+ * over the time since the previous sample, harvests closed flows.  Each call
+ * is one generation. */
+gboolean           netpulse_collector_sample             (NetpulseCollector  *self,
+                                                          GError            **error);
+
+/* The generation of the last sample, starting at 1. */
+guint64            netpulse_collector_get_generation     (NetpulseCollector  *self);
+/* Wall-clock time of the last sample, ns since the epoch. */
+guint64            netpulse_collector_get_timestamp      (NetpulseCollector  *self);
+
+/* Calls @func for each record that changed in a generation after
+ * @since_generation — closed records included (flag CLOSED) for as long as
+ * they are retained.  @since_generation 0 gives every record. */
+void               netpulse_collector_foreach_changed    (NetpulseCollector  *self,
+                                                          guint64             since_generation,
+                                                          NetpulseRecordFunc  func,
+                                                          gpointer            user_data);
+/* Calls @func for every open connection (the snapshot). */
+void               netpulse_collector_foreach_open       (NetpulseCollector  *self,
+                                                          NetpulseRecordFunc  func,
+                                                          gpointer            user_data);
+
+/* "tracepoint", "fentry", "kprobe", or "none" before start. */
+const char        *netpulse_collector_get_backend        (NetpulseCollector  *self);
+/* NULL-terminated list of what the probe found ("btf", "tp_btf", …). */
+const char * const *netpulse_collector_get_features      (NetpulseCollector  *self);
+/* a{st}: "flow-overflow", "peer-overflow", "release-overflow",
+ * "unknown-peer", "ticks", "flows", "max-flows". */
+GVariant          *netpulse_collector_get_counters       (NetpulseCollector  *self);
+
+G_END_DECLS

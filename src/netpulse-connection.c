@@ -1,0 +1,239 @@
+/* netpulse-connection.c
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#define G_LOG_DOMAIN "netpulse-connection"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "netpulse-connection.h"
+
+struct _NetpulseConnection
+{
+  NetpulseRow     parent_instance;
+
+  NetpulseRecord  record;
+  guint64         closed_at;
+  guint           position;
+};
+
+G_DEFINE_FINAL_TYPE (NetpulseConnection, netpulse_connection, NETPULSE_TYPE_ROW)
+
+enum {
+  PROP_0,
+  PROP_PROTO,
+  PROP_FAMILY,
+  PROP_LADDR,
+  PROP_LPORT,
+  PROP_RADDR,
+  PROP_RPORT,
+  PROP_STATE,
+  PROP_RTT_US,
+  PROP_RETRANS,
+  PROP_FLAGS,
+  PROP_LAST_SEEN,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static gboolean
+netpulse_connection_matches (NetpulseRow *row,
+                             const char  *word)
+{
+  NetpulseConnection *self = NETPULSE_CONNECTION (row);
+  const NetpulseRecord *r = &self->record;
+  char lport[8], rport[8];
+
+  if (NETPULSE_ROW_CLASS (netpulse_connection_parent_class)->matches (row, word))
+    return TRUE;
+
+  g_snprintf (lport, sizeof lport, "%u", r->lport);
+  g_snprintf (rport, sizeof rport, "%u", r->rport);
+  return netpulse_text_contains (r->laddr, word) ||
+         netpulse_text_contains (r->raddr, word) ||
+         strcmp (lport, word) == 0 ||
+         (r->rport != 0 && strcmp (rport, word) == 0) ||
+         g_strcmp0 (netpulse_proto_name (r->proto), word) == 0 ||
+         netpulse_text_contains (netpulse_tcp_state_name (r->state), word);
+}
+
+static void
+netpulse_connection_get_property (GObject    *object,
+                                  guint       prop_id,
+                                  GValue     *value,
+                                  GParamSpec *pspec)
+{
+  NetpulseConnection *self = NETPULSE_CONNECTION (object);
+  const NetpulseRecord *r = &self->record;
+
+  switch (prop_id)
+    {
+    case PROP_PROTO:     g_value_set_uint (value, r->proto); break;
+    case PROP_FAMILY:    g_value_set_uint (value, r->family); break;
+    case PROP_LADDR:     g_value_set_string (value, r->laddr); break;
+    case PROP_LPORT:     g_value_set_uint (value, r->lport); break;
+    case PROP_RADDR:     g_value_set_string (value, r->raddr); break;
+    case PROP_RPORT:     g_value_set_uint (value, r->rport); break;
+    case PROP_STATE:     g_value_set_uint (value, r->state); break;
+    case PROP_RTT_US:    g_value_set_uint (value, r->rtt_us); break;
+    case PROP_RETRANS:   g_value_set_uint (value, r->retrans); break;
+    case PROP_FLAGS:     g_value_set_uint (value, r->flags); break;
+    case PROP_LAST_SEEN: g_value_set_uint64 (value, r->last_seen_ns); break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static GParamSpec *
+ro_uint (const char *name)
+{
+  return g_param_spec_uint (name, NULL, NULL, 0, G_MAXUINT, 0,
+                            G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+}
+
+static void
+netpulse_connection_class_init (NetpulseConnectionClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  NetpulseRowClass *row_class = NETPULSE_ROW_CLASS (klass);
+
+  object_class->get_property = netpulse_connection_get_property;
+  row_class->matches = netpulse_connection_matches;
+
+  properties[PROP_PROTO] = ro_uint ("proto");
+  properties[PROP_FAMILY] = ro_uint ("family");
+  properties[PROP_LADDR] =
+    g_param_spec_string ("laddr", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_LPORT] = ro_uint ("lport");
+  properties[PROP_RADDR] =
+    g_param_spec_string ("raddr", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_RPORT] = ro_uint ("rport");
+  properties[PROP_STATE] = ro_uint ("state");
+  properties[PROP_RTT_US] = ro_uint ("rtt-us");
+  properties[PROP_RETRANS] = ro_uint ("retrans");
+  properties[PROP_FLAGS] = ro_uint ("flags");
+  properties[PROP_LAST_SEEN] =
+    g_param_spec_uint64 ("last-seen", NULL, NULL, 0, G_MAXUINT64, 0,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+netpulse_connection_init (NetpulseConnection *self)
+{
+}
+
+NetpulseConnection *
+netpulse_connection_new (const NetpulseRecord *record,
+                         guint64               tick)
+{
+  NetpulseConnection *self;
+
+  g_return_val_if_fail (record != NULL, NULL);
+
+  self = g_object_new (NETPULSE_TYPE_CONNECTION, "id", record->id, NULL);
+  self->record = *record;
+  netpulse_row_set_process (NETPULSE_ROW (self), record->pid, record->comm);
+  netpulse_row_set_traffic (NETPULSE_ROW (self), tick,
+                            record->rx_rate, record->tx_rate,
+                            record->rx_bytes, record->tx_bytes);
+  return self;
+}
+
+/* Notifies @prop when the field at @offset of the record differs. */
+#define UPDATE_FIELD(self, r, field, prop)                         \
+  G_STMT_START {                                                   \
+    if (memcmp (&(self)->record.field, &(r)->field,                \
+                sizeof (r)->field) != 0)                           \
+      {                                                            \
+        memcpy (&(self)->record.field, &(r)->field,                \
+                sizeof (r)->field);                                \
+        g_object_notify_by_pspec (G_OBJECT (self), properties[prop]); \
+      }                                                            \
+  } G_STMT_END
+
+gboolean
+netpulse_connection_update (NetpulseConnection   *self,
+                            const NetpulseRecord *record,
+                            guint64               tick)
+{
+  gboolean process_changed;
+
+  g_return_val_if_fail (NETPULSE_IS_CONNECTION (self), FALSE);
+  g_return_val_if_fail (record != NULL, FALSE);
+
+  process_changed = self->record.pid != record->pid ||
+                    strcmp (self->record.comm, record->comm) != 0;
+
+  g_object_freeze_notify (G_OBJECT (self));
+  UPDATE_FIELD (self, record, proto, PROP_PROTO);
+  UPDATE_FIELD (self, record, family, PROP_FAMILY);
+  UPDATE_FIELD (self, record, laddr, PROP_LADDR);
+  UPDATE_FIELD (self, record, lport, PROP_LPORT);
+  UPDATE_FIELD (self, record, raddr, PROP_RADDR);
+  UPDATE_FIELD (self, record, rport, PROP_RPORT);
+  UPDATE_FIELD (self, record, state, PROP_STATE);
+  UPDATE_FIELD (self, record, rtt_us, PROP_RTT_US);
+  UPDATE_FIELD (self, record, retrans, PROP_RETRANS);
+  UPDATE_FIELD (self, record, flags, PROP_FLAGS);
+  UPDATE_FIELD (self, record, last_seen_ns, PROP_LAST_SEEN);
+  /* The rest has no view of its own: copy it all. */
+  self->record = *record;
+  netpulse_row_set_process (NETPULSE_ROW (self), record->pid, record->comm);
+  netpulse_row_set_traffic (NETPULSE_ROW (self), tick,
+                            record->rx_rate, record->tx_rate,
+                            record->rx_bytes, record->tx_bytes);
+  g_object_thaw_notify (G_OBJECT (self));
+
+  return process_changed;
+}
+
+const NetpulseRecord *
+netpulse_connection_get_record (NetpulseConnection *self)
+{
+  return &self->record;
+}
+
+guint8      netpulse_connection_get_proto  (NetpulseConnection *self) { return self->record.proto; }
+const char *netpulse_connection_get_laddr  (NetpulseConnection *self) { return self->record.laddr; }
+guint16     netpulse_connection_get_lport  (NetpulseConnection *self) { return self->record.lport; }
+const char *netpulse_connection_get_raddr  (NetpulseConnection *self) { return self->record.raddr; }
+guint16     netpulse_connection_get_rport  (NetpulseConnection *self) { return self->record.rport; }
+guint8      netpulse_connection_get_state  (NetpulseConnection *self) { return self->record.state; }
+guint32     netpulse_connection_get_rtt_us (NetpulseConnection *self) { return self->record.rtt_us; }
+
+guint64
+netpulse_connection_get_closed_at (NetpulseConnection *self)
+{
+  return self->closed_at;
+}
+
+void
+netpulse_connection_mark_closed (NetpulseConnection *self,
+                                 guint64             when_ns)
+{
+  if (netpulse_row_get_closed (NETPULSE_ROW (self)))
+    return;
+  self->closed_at = when_ns;
+  self->record.flags |= NETPULSE_RECORD_CLOSED;
+  netpulse_row_set_closed (NETPULSE_ROW (self), TRUE);
+}
+
+guint
+netpulse_connection_get_position (NetpulseConnection *self)
+{
+  return self->position;
+}
+
+void
+netpulse_connection_set_position (NetpulseConnection *self,
+                                  guint               position)
+{
+  self->position = position;
+}

@@ -1,0 +1,47 @@
+/* netpulse-connection.h — one connection (socket, or UDP peer) as a row.
+ *
+ * The object lives as long as the connection is in the store and is
+ * updated in place from each new record, so that views bound to it only
+ * redraw what changed.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#pragma once
+
+#include "netpulse-record.h"
+#include "netpulse-row.h"
+
+G_BEGIN_DECLS
+
+#define NETPULSE_TYPE_CONNECTION (netpulse_connection_get_type ())
+
+G_DECLARE_FINAL_TYPE (NetpulseConnection, netpulse_connection, NETPULSE, CONNECTION, NetpulseRow)
+
+NetpulseConnection   *netpulse_connection_new            (const NetpulseRecord *record,
+                                                          guint64               tick);
+/* Takes the new values of @record; returns TRUE when the process (pid or
+ * comm) changed, which moves the connection to another group. */
+gboolean              netpulse_connection_update         (NetpulseConnection   *self,
+                                                          const NetpulseRecord *record,
+                                                          guint64               tick);
+const NetpulseRecord *netpulse_connection_get_record     (NetpulseConnection   *self);
+
+guint8                netpulse_connection_get_proto      (NetpulseConnection   *self);
+const char           *netpulse_connection_get_laddr      (NetpulseConnection   *self);
+guint16               netpulse_connection_get_lport      (NetpulseConnection   *self);
+const char           *netpulse_connection_get_raddr      (NetpulseConnection   *self);
+guint16               netpulse_connection_get_rport      (NetpulseConnection   *self);
+guint8                netpulse_connection_get_state      (NetpulseConnection   *self);
+guint32               netpulse_connection_get_rtt_us     (NetpulseConnection   *self);
+
+/* Time (ns since the epoch, of the data) the connection was seen closed. */
+guint64               netpulse_connection_get_closed_at  (NetpulseConnection   *self);
+void                  netpulse_connection_mark_closed    (NetpulseConnection   *self,
+                                                          guint64               when_ns);
+
+/* Internal position in the store (kept by NetpulseConnectionStore). */
+guint                 netpulse_connection_get_position   (NetpulseConnection   *self);
+void                  netpulse_connection_set_position   (NetpulseConnection   *self,
+                                                          guint                 position);
+
+G_END_DECLS

@@ -1,0 +1,139 @@
+/* netpulse-history.c
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#define G_LOG_DOMAIN "netpulse-history"
+
+#include "config.h"
+
+#include "netpulse-history.h"
+
+struct _NetpulseHistory
+{
+  guint    capacity;
+  guint    len;        /* valid samples, ≤ capacity */
+  guint    head;       /* slot of the newest sample */
+  guint64  head_tick;  /* tick of the newest sample */
+  double  *rx;
+  double  *tx;
+};
+
+NetpulseHistory *
+netpulse_history_new (guint capacity)
+{
+  NetpulseHistory *self = g_new0 (NetpulseHistory, 1);
+
+  g_return_val_if_fail (capacity > 0, NULL);
+
+  self->capacity = capacity;
+  self->rx = g_new0 (double, capacity);
+  self->tx = g_new0 (double, capacity);
+  return self;
+}
+
+void
+netpulse_history_free (NetpulseHistory *self)
+{
+  if (self == NULL)
+    return;
+  g_free (self->rx);
+  g_free (self->tx);
+  g_free (self);
+}
+
+guint
+netpulse_history_get_capacity (const NetpulseHistory *self)
+{
+  return self->capacity;
+}
+
+void
+netpulse_history_clear (NetpulseHistory *self)
+{
+  self->len = 0;
+  self->head = 0;
+  self->head_tick = 0;
+}
+
+static void
+append_slot (NetpulseHistory *self,
+             double           rx,
+             double           tx)
+{
+  self->head = (self->head + 1) % self->capacity;
+  self->rx[self->head] = rx;
+  self->tx[self->head] = tx;
+  self->len = MIN (self->len + 1, self->capacity);
+}
+
+void
+netpulse_history_push (NetpulseHistory *self,
+                       guint64          tick,
+                       double           rx,
+                       double           tx)
+{
+  guint64 gap;
+
+  g_return_if_fail (self != NULL);
+
+  if (self->len == 0)
+    {
+      self->head = 0;
+      self->rx[0] = rx;
+      self->tx[0] = tx;
+      self->len = 1;
+      self->head_tick = tick;
+      return;
+    }
+
+  if (tick <= self->head_tick)
+    {
+      /* Same tick again (or a clock that went back): the newest value wins. */
+      self->rx[self->head] = rx;
+      self->tx[self->head] = tx;
+      return;
+    }
+
+  /* Ticks that had no sample repeat the last value; more than a full ring
+   * of them is the same as a full ring. */
+  gap = MIN (tick - self->head_tick - 1, (guint64) self->capacity);
+  for (guint64 i = 0; i < gap; i++)
+    append_slot (self, self->rx[self->head], self->tx[self->head]);
+  append_slot (self, rx, tx);
+  self->head_tick = tick;
+}
+
+void
+netpulse_history_get (const NetpulseHistory *self,
+                      guint64                tick,
+                      guint                  n,
+                      double                *rx,
+                      double                *tx)
+{
+  g_return_if_fail (self != NULL);
+
+  for (guint i = 0; i < n; i++)
+    {
+      guint64 back = n - 1 - i;
+      guint64 sample_tick;
+      guint64 age;
+
+      rx[i] = tx[i] = 0.0;
+      if (self->len == 0 || back > tick)
+        continue;
+
+      sample_tick = tick - back;
+      if (sample_tick >= self->head_tick)
+        {
+          rx[i] = self->rx[self->head];
+          tx[i] = self->tx[self->head];
+          continue;
+        }
+
+      age = self->head_tick - sample_tick;
+      if (age >= self->len)
+        continue;
+      rx[i] = self->rx[(self->head + self->capacity - age) % self->capacity];
+      tx[i] = self->tx[(self->head + self->capacity - age) % self->capacity];
+    }
+}

@@ -1,0 +1,37 @@
+/* netpulse-history.h — a ring buffer of rx/tx rate samples, one per tick.
+ *
+ * Samples are indexed by the store's tick counter.  A row that was not in an
+ * update keeps its previous rates (the helper only sends what changed), so
+ * ticks without a sample carry the last value forward: pushing costs
+ * O(1) amortized and only rows that changed are touched.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef struct _NetpulseHistory NetpulseHistory;
+
+NetpulseHistory *netpulse_history_new      (guint                  capacity);
+void             netpulse_history_free     (NetpulseHistory       *self);
+guint            netpulse_history_get_capacity (const NetpulseHistory *self);
+/* Records the rates at @tick; a second push for the same tick replaces it. */
+void             netpulse_history_push     (NetpulseHistory       *self,
+                                            guint64                tick,
+                                            double                 rx,
+                                            double                 tx);
+/* Fills @rx and @tx (each @n long) with the samples of ticks
+ * @tick - @n + 1 … @tick, oldest first.  Ticks before the first sample are 0. */
+void             netpulse_history_get      (const NetpulseHistory *self,
+                                            guint64                tick,
+                                            guint                  n,
+                                            double                *rx,
+                                            double                *tx);
+void             netpulse_history_clear    (NetpulseHistory       *self);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (NetpulseHistory, netpulse_history_free)
+
+G_END_DECLS
