@@ -9,6 +9,7 @@
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #define G_LOG_DOMAIN "netpulse-collector"
+#define _GNU_SOURCE
 
 #include "config.h"
 
@@ -16,6 +17,8 @@
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
+#include <sys/stat.h>
 #include <linux/capability.h>
 #include <stdio.h>
 #include <string.h>
@@ -341,26 +344,84 @@ destroy_links (NetpulseCollector *self)
   g_ptr_array_set_size (self->links, 0);
 }
 
-/* Runs an iter/ program once: each read makes the kernel walk the socket
- * tables and the program adopt what it finds into np_flows. */
+static void
+drain_iterator (struct bpf_link *link)
+{
+  char buf[256];
+  int fd = bpf_iter_create (bpf_link__fd (link));
+
+  if (fd < 0)
+    return;
+  while (read (fd, buf, sizeof buf) > 0)
+    ;
+  close (fd);
+}
+
+/* The inode numbers and one /proc path of every network namespace that
+ * some process is in. */
+static GHashTable *
+find_network_namespaces (void)
+{
+  GHashTable *namespaces = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
+  g_autoptr(GDir) proc = g_dir_open ("/proc", 0, NULL);
+  const char *name;
+
+  while (proc != NULL && (name = g_dir_read_name (proc)) != NULL)
+    {
+      g_autofree char *path = NULL;
+      struct stat st;
+
+      if (!g_ascii_isdigit (name[0]))
+        continue;
+      path = g_strdup_printf ("/proc/%s/ns/net", name);
+      if (stat (path, &st) == 0 && !g_hash_table_contains (namespaces, &st.st_ino))
+        {
+          guint64 ino = st.st_ino;
+          g_hash_table_insert (namespaces, g_memdup2 (&ino, sizeof ino), g_steal_pointer (&path));
+        }
+    }
+  return namespaces;
+}
+
+/* Runs an iter/ program once in every network namespace: the kernel walks
+ * the socket table of the namespace the reader is in, so we enter each in
+ * turn (containers, test namespaces) and come back to our own. */
 static gboolean
 run_iterator (struct bpf_program *prog)
 {
   struct bpf_link *link = bpf_program__attach_iter (prog, NULL);
-  char buf[256];
-  int fd;
+  g_autoptr(GHashTable) namespaces = NULL;
+  GHashTableIter iter;
+  const char *path;
+  int own_netns;
 
   if (link == NULL)
     return FALSE;
-  fd = bpf_iter_create (bpf_link__fd (link));
-  if (fd >= 0)
+
+  drain_iterator (link);
+
+  own_netns = open ("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+  namespaces = find_network_namespaces ();
+  g_hash_table_iter_init (&iter, namespaces);
+  while (own_netns >= 0 && g_hash_table_iter_next (&iter, NULL, (gpointer *) &path))
     {
-      while (read (fd, buf, sizeof buf) > 0)
-        ;
+      int fd = open (path, O_RDONLY | O_CLOEXEC);
+
+      if (fd < 0)
+        continue;
+      if (setns (fd, CLONE_NEWNET) == 0)
+        {
+          drain_iterator (link);
+          if (setns (own_netns, CLONE_NEWNET) != 0)
+            g_error ("Cannot return to our own network namespace: %s", g_strerror (errno));
+        }
       close (fd);
     }
+  if (own_netns >= 0)
+    close (own_netns);
+
   bpf_link__destroy (link);
-  return fd >= 0;
+  return TRUE;
 }
 
 /* Attaches what was loaded.  Backend programs and the state tracepoint
