@@ -18,7 +18,7 @@ packages="
   libpolkit-gobject-1-dev polkitd pkexec
   dbus dbus-daemon
   xvfb xauth
-  iproute2 procps passwd util-linux python3 jq
+  iproute2 procps passwd util-linux python3 jq netbase libxtst6
   desktop-file-utils appstream
 "
 

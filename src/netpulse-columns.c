@@ -1,0 +1,447 @@
+/* netpulse-columns.c
+ *
+ * Cells are plain widgets filled from the row when bound; while bound they
+ * listen to the few properties they show, so an update redraws only the
+ * visible cells whose values changed.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#define G_LOG_DOMAIN "netpulse-columns"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "netpulse-columns.h"
+#include "netpulse-connection.h"
+#include "netpulse-format.h"
+#include "netpulse-process-group.h"
+#include "netpulse-sparkline.h"
+
+typedef enum {
+  CELL_TEXT,
+  CELL_NUMBER,
+  CELL_PROCESS,
+  CELL_SPARKLINE,
+} CellKind;
+
+typedef char *(*CellText) (NetpulseRow         *row,
+                           NetpulseViewOptions *options);
+
+typedef struct {
+  const char      *id;
+  const char      *title;
+  NetpulseSortKey  key;
+  CellKind         kind;
+  CellText         text;
+  const char      *watch[4];
+  gboolean         expand;
+  int              width;
+  gboolean         descending;
+} ColumnInfo;
+
+typedef struct {
+  const ColumnInfo    *info;
+  NetpulseViewOptions *options;
+} ColumnData;
+
+typedef struct {
+  NetpulseRow *row;
+  GArray      *handlers;        /* gulong, on row */
+  gulong       options_handler;
+  gulong       resolver_handler;
+} CellBinding;
+
+#define CONN(row) (NETPULSE_IS_CONNECTION (row) ? netpulse_connection_get_record (NETPULSE_CONNECTION (row)) : NULL)
+
+static char *
+text_pid (NetpulseRow *row, NetpulseViewOptions *options)
+{
+  guint pid = netpulse_row_get_pid (row);
+
+  return pid != 0 ? g_strdup_printf ("%u", pid) : g_strdup ("");
+}
+
+static char *
+text_user (NetpulseRow *row, NetpulseViewOptions *options)
+{
+  return g_strdup (netpulse_row_get_user (row));
+}
+
+static char *
+text_protocol (NetpulseRow *row, NetpulseViewOptions *options)
+{
+  const NetpulseRecord *r = CONN (row);
+
+  return g_strdup (r != NULL ? netpulse_format_protocol (r->proto, r->family) : "");
+}
+
+static char *
+text_local (NetpulseRow *row, NetpulseViewOptions *options)
+{
+  const NetpulseRecord *r = CONN (row);
+
+  if (r == NULL)
+    return g_strdup ("");
+  return netpulse_view_options_format_endpoint (options, r->laddr, r->lport, r->proto, FALSE);
+}
+
+static char *
+text_remote (NetpulseRow *row, NetpulseViewOptions *options)
+{
+  const NetpulseRecord *r = CONN (row);
+
+  if (NETPULSE_IS_PROCESS_GROUP (row))
+    {
+      guint n = netpulse_process_group_get_n_connections (NETPULSE_PROCESS_GROUP (row));
+
+      return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u connection", "%u connections", n), n);
+    }
+  if (r == NULL)
+    return g_strdup ("");
+  return netpulse_view_options_format_endpoint (options, r->raddr, r->rport, r->proto, TRUE);
+}
+
+static char *
+text_state (NetpulseRow *row, NetpulseViewOptions *options)
+{
+  const NetpulseRecord *r = CONN (row);
+
+  if (netpulse_row_get_closed (row))
+    return g_strdup (_("Closed"));
+  return g_strdup (r != NULL ? netpulse_format_state (r->proto, r->state) : "");
+}
+
+static char *
+text_rtt (NetpulseRow *row, NetpulseViewOptions *options)
+{
+  const NetpulseRecord *r = CONN (row);
+
+  return r != NULL ? netpulse_format_rtt (r->rtt_us) : g_strdup ("");
+}
+
+static char *
+text_rx_rate (NetpulseRow *row, NetpulseViewOptions *options)
+{
+  return netpulse_format_rate (netpulse_row_get_rx_rate (row), netpulse_view_options_get_bits (options));
+}
+
+static char *
+text_tx_rate (NetpulseRow *row, NetpulseViewOptions *options)
+{
+  return netpulse_format_rate (netpulse_row_get_tx_rate (row), netpulse_view_options_get_bits (options));
+}
+
+static char *
+text_total (NetpulseRow *row, NetpulseViewOptions *options)
+{
+  return netpulse_format_bytes (netpulse_row_get_rx_bytes (row) + netpulse_row_get_tx_bytes (row));
+}
+
+static const ColumnInfo columns[] = {
+  { "process",  N_("Process"),        NETPULSE_SORT_PROCESS,  CELL_PROCESS,   NULL,
+    { "display-name", "icon", "comm", NULL }, TRUE, 168, FALSE },
+  { "pid",      N_("PID"),            NETPULSE_SORT_PID,      CELL_NUMBER,    text_pid,
+    { "pid", NULL }, FALSE, 60, FALSE },
+  { "user",     N_("User"),           NETPULSE_SORT_USER,     CELL_TEXT,      text_user,
+    { "user", NULL }, FALSE, 76, FALSE },
+  { "protocol", N_("Protocol"),       NETPULSE_SORT_PROTOCOL, CELL_TEXT,      text_protocol,
+    { "proto", "family", NULL }, FALSE, 64, FALSE },
+  { "local",    N_("Local Address"),  NETPULSE_SORT_LOCAL,    CELL_TEXT,      text_local,
+    { "laddr", "lport", NULL }, FALSE, 156, FALSE },
+  { "remote",   N_("Remote Address"), NETPULSE_SORT_REMOTE,   CELL_TEXT,      text_remote,
+    { "raddr", "rport", "n-connections", NULL }, TRUE, 172, FALSE },
+  { "state",    N_("State"),          NETPULSE_SORT_STATE,    CELL_TEXT,      text_state,
+    { "state", "closed", NULL }, FALSE, 92, FALSE },
+  { "rtt",      N_("RTT"),            NETPULSE_SORT_RTT,      CELL_NUMBER,    text_rtt,
+    { "rtt-us", NULL }, FALSE, 68, TRUE },
+  { "rx-rate",  N_("Download"),       NETPULSE_SORT_RX_RATE,  CELL_NUMBER,    text_rx_rate,
+    { "rx-rate", NULL }, FALSE, 88, TRUE },
+  { "tx-rate",  N_("Upload"),         NETPULSE_SORT_TX_RATE,  CELL_NUMBER,    text_tx_rate,
+    { "tx-rate", NULL }, FALSE, 88, TRUE },
+  { "total",    N_("Total"),          NETPULSE_SORT_TOTAL,    CELL_NUMBER,    text_total,
+    { "rx-bytes", "tx-bytes", NULL }, FALSE, 76, TRUE },
+  { "activity", N_("Activity"),       NETPULSE_SORT_ACTIVITY, CELL_SPARKLINE, NULL,
+    { NULL }, FALSE, 100, TRUE },
+};
+
+NetpulseRow *
+netpulse_columns_row_from_item (gpointer item)
+{
+  if (GTK_IS_TREE_LIST_ROW (item))
+    return gtk_tree_list_row_get_item (GTK_TREE_LIST_ROW (item));
+  return NETPULSE_IS_ROW (item) ? g_object_ref (item) : NULL;
+}
+
+static void
+cell_binding_free (gpointer data)
+{
+  CellBinding *binding = data;
+
+  g_array_unref (binding->handlers);
+  g_free (binding);
+}
+
+static GtkWidget *
+make_label (gboolean number)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (label), number ? 1.0 : 0.0);
+  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  gtk_label_set_single_line_mode (GTK_LABEL (label), TRUE);
+  if (number)
+    gtk_widget_add_css_class (label, "numeric");
+  return label;
+}
+
+static GtkWidget *
+make_process_cell (void)
+{
+  GtkWidget *expander = gtk_tree_expander_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *image = gtk_image_new ();
+  GtkWidget *label = make_label (FALSE);
+
+  gtk_image_set_pixel_size (GTK_IMAGE (image), 16);
+  gtk_box_append (GTK_BOX (box), image);
+  gtk_box_append (GTK_BOX (box), label);
+  gtk_tree_expander_set_child (GTK_TREE_EXPANDER (expander), box);
+  return expander;
+}
+
+static void
+setup_cb (GtkSignalListItemFactory *factory,
+          GtkListItem              *item,
+          ColumnData               *data)
+{
+  GtkWidget *child;
+
+  switch (data->info->kind)
+    {
+    case CELL_PROCESS:
+      child = make_process_cell ();
+      break;
+    case CELL_SPARKLINE:
+      child = netpulse_sparkline_new ();
+      netpulse_sparkline_set_store (NETPULSE_SPARKLINE (child), netpulse_view_options_get_store (data->options));
+      break;
+    case CELL_NUMBER:
+    case CELL_TEXT:
+    default:
+      child = make_label (data->info->kind == CELL_NUMBER);
+      break;
+    }
+  gtk_list_item_set_child (item, child);
+}
+
+static void
+fill_process (GtkWidget   *expander,
+              NetpulseRow *row,
+              gboolean     nested)
+{
+  GtkWidget *box = gtk_tree_expander_get_child (GTK_TREE_EXPANDER (expander));
+  GtkWidget *image = gtk_widget_get_first_child (box);
+  GtkWidget *label = gtk_widget_get_next_sibling (image);
+  GIcon *icon = netpulse_row_get_icon (row);
+
+  if (icon != NULL)
+    gtk_image_set_from_gicon (GTK_IMAGE (image), icon);
+  else
+    gtk_image_set_from_icon_name (GTK_IMAGE (image), "application-x-executable-symbolic");
+  gtk_label_set_text (GTK_LABEL (label), netpulse_row_get_display_name (row));
+  gtk_widget_set_tooltip_text (expander, netpulse_row_get_comm (row));
+  /* Under its process, a connection's process name is a repeat. */
+  if (nested)
+    gtk_widget_add_css_class (label, "dim-label");
+  else
+    gtk_widget_remove_css_class (label, "dim-label");
+}
+
+static void
+refresh (GtkListItem *item,
+         ColumnData  *data)
+{
+  CellBinding *binding = g_object_get_data (G_OBJECT (item), "netpulse-binding");
+  GtkWidget *child = gtk_list_item_get_child (item);
+  g_autofree char *text = NULL;
+
+  if (binding == NULL || binding->row == NULL)
+    return;
+
+  gtk_widget_set_opacity (child, netpulse_row_get_opacity (binding->row));
+  switch (data->info->kind)
+    {
+    case CELL_PROCESS:
+      fill_process (child, binding->row, NETPULSE_IS_CONNECTION (binding->row) &&
+                                          gtk_tree_expander_get_list_row (GTK_TREE_EXPANDER (child)) != NULL);
+      break;
+    case CELL_SPARKLINE:
+      netpulse_sparkline_set_row (NETPULSE_SPARKLINE (child), binding->row);
+      break;
+    case CELL_NUMBER:
+    case CELL_TEXT:
+    default:
+      text = data->info->text (binding->row, data->options);
+      gtk_label_set_text (GTK_LABEL (child), text);
+      break;
+    }
+}
+
+static void
+on_changed (GtkListItem *item)
+{
+  refresh (item, g_object_get_data (G_OBJECT (item), "netpulse-column"));
+}
+
+static void
+watch (CellBinding *binding,
+       GtkListItem *item,
+       const char  *property)
+{
+  g_autofree char *signal = NULL;
+  gulong id;
+
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (binding->row), property) == NULL)
+    return;
+  signal = g_strconcat ("notify::", property, NULL);
+  id = g_signal_connect_swapped (binding->row, signal, G_CALLBACK (on_changed), item);
+  g_array_append_val (binding->handlers, id);
+}
+
+static void
+bind_cb (GtkSignalListItemFactory *factory,
+         GtkListItem              *item,
+         ColumnData               *data)
+{
+  gpointer model_item = gtk_list_item_get_item (item);
+  CellBinding *binding = g_new0 (CellBinding, 1);
+  NetpulseResolver *resolver = netpulse_view_options_get_resolver (data->options);
+
+  binding->row = netpulse_columns_row_from_item (model_item);
+  binding->handlers = g_array_new (FALSE, FALSE, sizeof (gulong));
+  g_object_set_data (G_OBJECT (item), "netpulse-column", data);
+  g_object_set_data_full (G_OBJECT (item), "netpulse-binding", binding, cell_binding_free);
+
+  if (data->info->kind == CELL_PROCESS)
+    gtk_tree_expander_set_list_row (GTK_TREE_EXPANDER (gtk_list_item_get_child (item)),
+                                    GTK_IS_TREE_LIST_ROW (model_item) ? model_item : NULL);
+  if (binding->row == NULL)
+    return;
+
+  for (guint i = 0; data->info->watch[i] != NULL; i++)
+    watch (binding, item, data->info->watch[i]);
+  watch (binding, item, "opacity");
+  binding->options_handler = g_signal_connect_swapped (data->options, "notify",
+                                                       G_CALLBACK (on_changed), item);
+  if (resolver != NULL && data->info->key == NETPULSE_SORT_REMOTE)
+    binding->resolver_handler = g_signal_connect_swapped (resolver, "resolved",
+                                                          G_CALLBACK (on_changed), item);
+  refresh (item, data);
+}
+
+static void
+unbind_cb (GtkSignalListItemFactory *factory,
+           GtkListItem              *item,
+           ColumnData               *data)
+{
+  CellBinding *binding = g_object_get_data (G_OBJECT (item), "netpulse-binding");
+  NetpulseResolver *resolver = netpulse_view_options_get_resolver (data->options);
+
+  if (binding == NULL)
+    return;
+  if (binding->row != NULL)
+    {
+      for (guint i = 0; i < binding->handlers->len; i++)
+        g_signal_handler_disconnect (binding->row, g_array_index (binding->handlers, gulong, i));
+      g_clear_signal_handler (&binding->options_handler, data->options);
+      if (resolver != NULL)
+        g_clear_signal_handler (&binding->resolver_handler, resolver);
+    }
+  if (data->info->kind == CELL_SPARKLINE)
+    netpulse_sparkline_set_row (NETPULSE_SPARKLINE (gtk_list_item_get_child (item)), NULL);
+  else if (data->info->kind == CELL_PROCESS)
+    gtk_tree_expander_set_list_row (GTK_TREE_EXPANDER (gtk_list_item_get_child (item)), NULL);
+  g_clear_object (&binding->row);
+  g_object_set_data (G_OBJECT (item), "netpulse-binding", NULL);
+}
+
+static void
+column_data_free (gpointer data)
+{
+  ColumnData *column_data = data;
+
+  g_object_unref (column_data->options);
+  g_free (column_data);
+}
+
+static GtkColumnViewColumn *
+make_column (const ColumnInfo    *info,
+             NetpulseViewOptions *options)
+{
+  GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
+  ColumnData *data = g_new0 (ColumnData, 1);
+  GtkColumnViewColumn *column;
+  g_autoptr(GtkSorter) sorter = netpulse_row_sorter_new (info->key);
+
+  data->info = info;
+  data->options = g_object_ref (options);
+  g_object_set_data_full (G_OBJECT (factory), "netpulse-column", data, column_data_free);
+  g_signal_connect (factory, "setup", G_CALLBACK (setup_cb), data);
+  g_signal_connect (factory, "bind", G_CALLBACK (bind_cb), data);
+  g_signal_connect (factory, "unbind", G_CALLBACK (unbind_cb), data);
+
+  column = gtk_column_view_column_new (_(info->title), factory);
+  gtk_column_view_column_set_sorter (column, sorter);
+  gtk_column_view_column_set_resizable (column, TRUE);
+  gtk_column_view_column_set_expand (column, info->expand);
+  gtk_column_view_column_set_fixed_width (column, info->width);
+  g_object_set_data (G_OBJECT (column), "netpulse-column-id", (gpointer) info->id);
+  return column;
+}
+
+void
+netpulse_columns_add (GtkColumnView       *view,
+                      NetpulseViewOptions *options)
+{
+  g_return_if_fail (GTK_IS_COLUMN_VIEW (view));
+
+  for (guint i = 0; i < G_N_ELEMENTS (columns); i++)
+    {
+      g_autoptr(GtkColumnViewColumn) column = make_column (&columns[i], options);
+
+      gtk_column_view_append_column (view, column);
+    }
+}
+
+const char *
+netpulse_columns_get_id (GtkColumnViewColumn *column)
+{
+  return g_object_get_data (G_OBJECT (column), "netpulse-column-id");
+}
+
+GtkColumnViewColumn *
+netpulse_columns_find (GtkColumnView *view,
+                       const char    *id)
+{
+  GListModel *list = gtk_column_view_get_columns (view);
+  guint n = g_list_model_get_n_items (list);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (list, i);
+
+      if (g_strcmp0 (netpulse_columns_get_id (column), id) == 0)
+        return column;   /* the view keeps it alive */
+    }
+  return NULL;
+}
+
+gboolean
+netpulse_columns_prefers_descending (const char *id)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (columns); i++)
+    if (g_strcmp0 (columns[i].id, id) == 0)
+      return columns[i].descending;
+  return FALSE;
+}

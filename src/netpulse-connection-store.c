@@ -1,0 +1,529 @@
+/* netpulse-connection-store.c
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#define G_LOG_DOMAIN "netpulse-store"
+
+#include "config.h"
+
+#include "netpulse-connection-store.h"
+
+struct _NetpulseConnectionStore
+{
+  GObject            parent_instance;
+
+  GPtrArray         *items;     /* NetpulseConnection (owned), in list order */
+  GHashTable        *by_id;     /* guint64 id → NetpulseConnection (borrowed from items) */
+  GQueue             closed;    /* connections closed and still shown, oldest first */
+  guint64            tick;
+  guint64            linger_ns;
+  double             rx_rate;
+  double             tx_rate;
+  NetpulseHistory   *history;
+  NetpulseAppFinder *finder;
+  NetpulseUserNames *names;
+};
+
+static void list_model_iface_init (GListModelInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (NetpulseConnectionStore, netpulse_connection_store, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL, list_model_iface_init))
+
+enum {
+  PROP_0,
+  PROP_TICK,
+  PROP_RX_RATE,
+  PROP_TX_RATE,
+  PROP_N_ITEMS,
+  N_PROPS
+};
+
+enum {
+  APPLIED,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+/* Per-update bookkeeping. */
+typedef struct {
+  GPtrArray *added;
+  GPtrArray *changed;
+  GPtrArray *removed;
+  GPtrArray *closed_now;
+} Batch;
+
+static GType
+netpulse_connection_store_get_item_type (GListModel *model)
+{
+  return NETPULSE_TYPE_CONNECTION;
+}
+
+static guint
+netpulse_connection_store_get_n_items (GListModel *model)
+{
+  return NETPULSE_CONNECTION_STORE (model)->items->len;
+}
+
+static gpointer
+netpulse_connection_store_get_item (GListModel *model,
+                                    guint       position)
+{
+  NetpulseConnectionStore *self = NETPULSE_CONNECTION_STORE (model);
+
+  if (position >= self->items->len)
+    return NULL;
+  return g_object_ref (g_ptr_array_index (self->items, position));
+}
+
+static void
+list_model_iface_init (GListModelInterface *iface)
+{
+  iface->get_item_type = netpulse_connection_store_get_item_type;
+  iface->get_n_items = netpulse_connection_store_get_n_items;
+  iface->get_item = netpulse_connection_store_get_item;
+}
+
+static void
+netpulse_connection_store_finalize (GObject *object)
+{
+  NetpulseConnectionStore *self = NETPULSE_CONNECTION_STORE (object);
+
+  g_queue_clear (&self->closed);
+  g_clear_pointer (&self->by_id, g_hash_table_unref);
+  /* items has no free function (compact() moves references around). */
+  for (guint i = 0; i < self->items->len; i++)
+    g_object_unref (g_ptr_array_index (self->items, i));
+  g_clear_pointer (&self->items, g_ptr_array_unref);
+  g_clear_pointer (&self->history, netpulse_history_free);
+  g_clear_object (&self->finder);
+  g_clear_object (&self->names);
+
+  G_OBJECT_CLASS (netpulse_connection_store_parent_class)->finalize (object);
+}
+
+static void
+netpulse_connection_store_get_property (GObject    *object,
+                                        guint       prop_id,
+                                        GValue     *value,
+                                        GParamSpec *pspec)
+{
+  NetpulseConnectionStore *self = NETPULSE_CONNECTION_STORE (object);
+
+  switch (prop_id)
+    {
+    case PROP_TICK:    g_value_set_uint64 (value, self->tick); break;
+    case PROP_RX_RATE: g_value_set_double (value, self->rx_rate); break;
+    case PROP_TX_RATE: g_value_set_double (value, self->tx_rate); break;
+    case PROP_N_ITEMS: g_value_set_uint (value, self->items->len); break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+netpulse_connection_store_class_init (NetpulseConnectionStoreClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = netpulse_connection_store_finalize;
+  object_class->get_property = netpulse_connection_store_get_property;
+
+  properties[PROP_TICK] =
+    g_param_spec_uint64 ("tick", NULL, NULL, 0, G_MAXUINT64, 0,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_RX_RATE] =
+    g_param_spec_double ("rx-rate", NULL, NULL, 0, G_MAXDOUBLE, 0,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_TX_RATE] =
+    g_param_spec_double ("tx-rate", NULL, NULL, 0, G_MAXDOUBLE, 0,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_N_ITEMS] =
+    g_param_spec_uint ("n-items", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  signals[APPLIED] =
+    g_signal_new ("applied", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 3,
+                  G_TYPE_PTR_ARRAY, G_TYPE_PTR_ARRAY, G_TYPE_PTR_ARRAY);
+}
+
+static void
+netpulse_connection_store_init (NetpulseConnectionStore *self)
+{
+  self->items = g_ptr_array_new ();
+  self->by_id = g_hash_table_new (g_int64_hash, g_int64_equal);
+  g_queue_init (&self->closed);
+  self->linger_ns = (guint64) NETPULSE_STORE_DEFAULT_LINGER_MS * 1000000;
+  self->history = netpulse_history_new (NETPULSE_STORE_HISTORY_LENGTH);
+}
+
+NetpulseConnectionStore *
+netpulse_connection_store_new (void)
+{
+  return g_object_new (NETPULSE_TYPE_CONNECTION_STORE, NULL);
+}
+
+void
+netpulse_connection_store_set_app_finder (NetpulseConnectionStore *self,
+                                          NetpulseAppFinder       *finder)
+{
+  g_return_if_fail (NETPULSE_IS_CONNECTION_STORE (self));
+  g_set_object (&self->finder, finder);
+}
+
+void
+netpulse_connection_store_set_user_names (NetpulseConnectionStore *self,
+                                          NetpulseUserNames       *names)
+{
+  g_return_if_fail (NETPULSE_IS_CONNECTION_STORE (self));
+  g_set_object (&self->names, names);
+}
+
+void
+netpulse_connection_store_set_linger_ms (NetpulseConnectionStore *self,
+                                         guint                    linger_ms)
+{
+  g_return_if_fail (NETPULSE_IS_CONNECTION_STORE (self));
+  self->linger_ns = (guint64) linger_ms * 1000000;
+}
+
+/* The key of by_id points into the connection's own record. */
+static gpointer
+id_key (NetpulseConnection *conn)
+{
+  return (gpointer) &netpulse_connection_get_record (conn)->id;
+}
+
+static void
+describe_process (NetpulseConnectionStore *self,
+                  NetpulseConnection      *conn)
+{
+  NetpulseRow *row = NETPULSE_ROW (conn);
+  const NetpulseRecord *r = netpulse_connection_get_record (conn);
+  GAppInfo *app = NULL;
+
+  if (self->finder != NULL)
+    app = netpulse_app_finder_lookup (self->finder, r->pid, r->comm);
+  if (app != NULL)
+    netpulse_row_set_display (row, g_app_info_get_display_name (app), g_app_info_get_icon (app));
+  else
+    netpulse_row_set_display (row, NULL, NULL);
+
+  if (self->names != NULL)
+    netpulse_row_set_user (row, r->uid, netpulse_user_names_lookup (self->names, r->uid));
+  else
+    {
+      char uid[16];
+
+      g_snprintf (uid, sizeof uid, "%u", r->uid);
+      netpulse_row_set_user (row, r->uid, uid);
+    }
+}
+
+static void
+take_record (NetpulseConnectionStore *self,
+             const NetpulseRecord    *record,
+             guint64                  timestamp_ns,
+             Batch                   *batch)
+{
+  NetpulseConnection *conn = g_hash_table_lookup (self->by_id, &record->id);
+
+  if (conn == NULL)
+    {
+      conn = netpulse_connection_new (record, self->tick);
+      netpulse_connection_set_position (conn, self->items->len);
+      g_ptr_array_add (self->items, conn);
+      g_hash_table_insert (self->by_id, id_key (conn), conn);
+      describe_process (self, conn);
+      g_ptr_array_add (batch->added, conn);
+    }
+  else if (netpulse_row_get_closed (NETPULSE_ROW (conn)))
+    return;  /* ids are never reused: a late record of a closed one adds nothing */
+  else
+    {
+      guint uid = netpulse_row_get_uid (NETPULSE_ROW (conn));
+
+      if (netpulse_connection_update (conn, record, self->tick) || uid != record->uid)
+        describe_process (self, conn);
+      g_ptr_array_add (batch->changed, conn);
+    }
+
+  if (record->flags & NETPULSE_RECORD_CLOSED)
+    {
+      netpulse_connection_mark_closed (conn, timestamp_ns);
+      g_queue_push_tail (&self->closed, conn);
+      g_ptr_array_add (batch->closed_now, conn);
+    }
+}
+
+static void
+close_id (NetpulseConnectionStore *self,
+          guint64                  id,
+          guint64                  timestamp_ns,
+          Batch                   *batch)
+{
+  NetpulseConnection *conn = g_hash_table_lookup (self->by_id, &id);
+
+  if (conn == NULL || netpulse_row_get_closed (NETPULSE_ROW (conn)))
+    return;
+  netpulse_connection_mark_closed (conn, timestamp_ns);
+  g_queue_push_tail (&self->closed, conn);
+  g_ptr_array_add (batch->closed_now, conn);
+  g_ptr_array_add (batch->changed, conn);
+}
+
+/* Closed connections fade while they linger, with their rates at zero
+ * from the tick after they closed; then they leave the list. */
+static void
+age_closed (NetpulseConnectionStore *self,
+            guint64                  timestamp_ns,
+            Batch                   *batch)
+{
+  for (GList *l = self->closed.head; l != NULL;)
+    {
+      NetpulseConnection *conn = l->data;
+      NetpulseRow *row = NETPULSE_ROW (conn);
+      guint64 closed_at = netpulse_connection_get_closed_at (conn);
+      guint64 age = timestamp_ns > closed_at ? timestamp_ns - closed_at : 0;
+      GList *next = l->next;
+
+      if (age >= self->linger_ns)
+        {
+          g_queue_delete_link (&self->closed, l);
+          g_ptr_array_add (batch->removed, conn);
+        }
+      else if (!g_ptr_array_find (batch->closed_now, conn, NULL))
+        {
+          if (netpulse_row_get_rx_rate (row) != 0.0 || netpulse_row_get_tx_rate (row) != 0.0)
+            netpulse_row_set_traffic (row, self->tick, 0.0, 0.0,
+                                      netpulse_row_get_rx_bytes (row),
+                                      netpulse_row_get_tx_bytes (row));
+          netpulse_row_set_opacity (row, 1.0 - 0.7 * (double) age / (double) self->linger_ns);
+          /* Changed: its process group fades along. */
+          g_ptr_array_add (batch->changed, conn);
+        }
+      l = next;
+    }
+}
+
+/* Drops the connections in batch->removed from the list and returns the
+ * first position that changed (items->len when none). */
+static guint
+compact (NetpulseConnectionStore *self,
+         Batch                   *batch)
+{
+  guint first = self->items->len;
+  guint out;
+
+  if (batch->removed->len == 0)
+    return first;
+
+  for (guint i = 0; i < batch->removed->len; i++)
+    {
+      NetpulseConnection *conn = g_ptr_array_index (batch->removed, i);
+
+      first = MIN (first, netpulse_connection_get_position (conn));
+      g_hash_table_remove (self->by_id, id_key (conn));
+      /* Its reference moves to batch->removed; mark the slot empty. */
+      self->items->pdata[netpulse_connection_get_position (conn)] = NULL;
+    }
+
+  out = first;
+  for (guint i = first; i < self->items->len; i++)
+    {
+      NetpulseConnection *conn = g_ptr_array_index (self->items, i);
+
+      if (conn == NULL)
+        continue;
+      netpulse_connection_set_position (conn, out);
+      self->items->pdata[out++] = conn;
+    }
+  g_ptr_array_set_size (self->items, out);
+  return first;
+}
+
+static void
+update_totals (NetpulseConnectionStore *self)
+{
+  double rx = 0.0, tx = 0.0;
+
+  /* A plain sum each tick: cheap next to the sorting, and never drifts. */
+  for (guint i = 0; i < self->items->len; i++)
+    {
+      NetpulseRow *row = g_ptr_array_index (self->items, i);
+
+      rx += netpulse_row_get_rx_rate (row);
+      tx += netpulse_row_get_tx_rate (row);
+    }
+  netpulse_history_push (self->history, self->tick, rx, tx);
+  if (rx != self->rx_rate)
+    {
+      self->rx_rate = rx;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RX_RATE]);
+    }
+  if (tx != self->tx_rate)
+    {
+      self->tx_rate = tx;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TX_RATE]);
+    }
+}
+
+static void
+batch_init (Batch *batch)
+{
+  batch->added = g_ptr_array_new ();
+  batch->changed = g_ptr_array_new ();
+  /* Removed connections are no longer owned by items: the batch owns them. */
+  batch->removed = g_ptr_array_new_with_free_func (g_object_unref);
+  batch->closed_now = g_ptr_array_new ();
+}
+
+static void
+batch_clear (Batch *batch)
+{
+  g_ptr_array_unref (batch->added);
+  g_ptr_array_unref (batch->changed);
+  g_ptr_array_unref (batch->removed);
+  g_ptr_array_unref (batch->closed_now);
+}
+
+static void
+finish_batch (NetpulseConnectionStore *self,
+              Batch                   *batch,
+              guint                    old_len)
+{
+  guint first = compact (self, batch);
+  guint n_added = batch->added->len;
+
+  if (first < old_len || n_added > 0)
+    {
+      first = MIN (first, old_len);
+      g_list_model_items_changed (G_LIST_MODEL (self), first,
+                                  old_len - first, self->items->len - first);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
+    }
+
+  update_totals (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TICK]);
+  g_signal_emit (self, signals[APPLIED], 0, batch->added, batch->changed, batch->removed);
+}
+
+void
+netpulse_connection_store_apply (NetpulseConnectionStore *self,
+                                 guint64                  timestamp_ns,
+                                 const NetpulseRecord    *changed,
+                                 guint                    n_changed,
+                                 const guint64           *removed,
+                                 guint                    n_removed)
+{
+  guint old_len;
+  Batch batch;
+
+  g_return_if_fail (NETPULSE_IS_CONNECTION_STORE (self));
+  g_return_if_fail (changed != NULL || n_changed == 0);
+  g_return_if_fail (removed != NULL || n_removed == 0);
+
+  if (timestamp_ns == 0)
+    timestamp_ns = (guint64) g_get_real_time () * 1000;
+
+  old_len = self->items->len;
+  self->tick++;
+  batch_init (&batch);
+
+  for (guint i = 0; i < n_changed; i++)
+    take_record (self, &changed[i], timestamp_ns, &batch);
+  for (guint i = 0; i < n_removed; i++)
+    close_id (self, removed[i], timestamp_ns, &batch);
+  age_closed (self, timestamp_ns, &batch);
+
+  finish_batch (self, &batch, old_len);
+  batch_clear (&batch);
+}
+
+void
+netpulse_connection_store_replace (NetpulseConnectionStore *self,
+                                   guint64                  timestamp_ns,
+                                   const NetpulseRecord    *records,
+                                   guint                    n_records)
+{
+  g_autoptr(GHashTable) present = g_hash_table_new (g_int64_hash, g_int64_equal);
+  g_autoptr(GArray) gone = g_array_new (FALSE, FALSE, sizeof (guint64));
+
+  g_return_if_fail (NETPULSE_IS_CONNECTION_STORE (self));
+
+  for (guint i = 0; i < n_records; i++)
+    g_hash_table_add (present, (gpointer) &records[i].id);
+  for (guint i = 0; i < self->items->len; i++)
+    {
+      NetpulseConnection *conn = g_ptr_array_index (self->items, i);
+
+      if (!g_hash_table_contains (present, id_key (conn)))
+        g_array_append_val (gone, netpulse_connection_get_record (conn)->id);
+    }
+
+  netpulse_connection_store_apply (self, timestamp_ns, records, n_records,
+                                   (const guint64 *) (gpointer) gone->data, gone->len);
+}
+
+void
+netpulse_connection_store_clear (NetpulseConnectionStore *self)
+{
+  g_autoptr(GPtrArray) removed = NULL;
+  g_autoptr(GPtrArray) none = g_ptr_array_new ();
+  guint old_len;
+
+  g_return_if_fail (NETPULSE_IS_CONNECTION_STORE (self));
+
+  old_len = self->items->len;
+  removed = g_steal_pointer (&self->items);
+  g_ptr_array_set_free_func (removed, g_object_unref);
+  self->items = g_ptr_array_new ();
+  g_hash_table_remove_all (self->by_id);
+  g_queue_clear (&self->closed);
+  netpulse_history_clear (self->history);
+  self->tick = 0;
+  self->rx_rate = self->tx_rate = 0.0;
+
+  if (old_len > 0)
+    g_list_model_items_changed (G_LIST_MODEL (self), 0, old_len, 0);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RX_RATE]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TX_RATE]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TICK]);
+  g_signal_emit (self, signals[APPLIED], 0, none, none, removed);
+}
+
+NetpulseConnection *
+netpulse_connection_store_lookup (NetpulseConnectionStore *self,
+                                  guint64                  id)
+{
+  g_return_val_if_fail (NETPULSE_IS_CONNECTION_STORE (self), NULL);
+  return g_hash_table_lookup (self->by_id, &id);
+}
+
+guint64
+netpulse_connection_store_get_tick (NetpulseConnectionStore *self)
+{
+  return self->tick;
+}
+
+double
+netpulse_connection_store_get_rx_rate (NetpulseConnectionStore *self)
+{
+  return self->rx_rate;
+}
+
+double
+netpulse_connection_store_get_tx_rate (NetpulseConnectionStore *self)
+{
+  return self->tx_rate;
+}
+
+const NetpulseHistory *
+netpulse_connection_store_get_history (NetpulseConnectionStore *self)
+{
+  return self->history;
+}

@@ -1,0 +1,23 @@
+/* netpulse-format.h — text for the app's cells and detail pane (sizes and
+ * rates themselves come from common/netpulse-record.h).
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* "12.3 ms", "850 µs", "1.20 s"; "" when unknown (0). */
+char       *netpulse_format_rtt      (guint32 rtt_us);
+/* "TCP", "UDP", "TCP6", "UDP6". */
+const char *netpulse_format_protocol (guint8  proto,
+                                      guint8  family);
+/* Translated TCP state ("Established", "Time wait", …); "" for UDP. */
+const char *netpulse_format_state    (guint8  proto,
+                                      guint8  state);
+/* Local wall-clock time of @ns since the epoch, "14:03:27"; "" for 0. */
+char       *netpulse_format_time     (guint64 ns);
+
+G_END_DECLS

@@ -1,0 +1,210 @@
+/* netpulse-process-group.c
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#define G_LOG_DOMAIN "netpulse-process-group"
+
+#include "config.h"
+
+#include "netpulse-process-group.h"
+
+struct _NetpulseProcessGroup
+{
+  NetpulseRow  parent_instance;
+
+  char        *key;
+  GListStore  *connections;
+  guint        position;
+};
+
+G_DEFINE_FINAL_TYPE (NetpulseProcessGroup, netpulse_process_group, NETPULSE_TYPE_ROW)
+
+enum {
+  PROP_0,
+  PROP_N_CONNECTIONS,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static gboolean
+netpulse_process_group_matches (NetpulseRow *row,
+                                const char  *word)
+{
+  NetpulseProcessGroup *self = NETPULSE_PROCESS_GROUP (row);
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->connections));
+
+  if (NETPULSE_ROW_CLASS (netpulse_process_group_parent_class)->matches (row, word))
+    return TRUE;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(NetpulseRow) conn = g_list_model_get_item (G_LIST_MODEL (self->connections), i);
+
+      if (netpulse_row_matches_word (conn, word))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+netpulse_process_group_finalize (GObject *object)
+{
+  NetpulseProcessGroup *self = NETPULSE_PROCESS_GROUP (object);
+
+  g_clear_pointer (&self->key, g_free);
+  g_clear_object (&self->connections);
+
+  G_OBJECT_CLASS (netpulse_process_group_parent_class)->finalize (object);
+}
+
+static void
+netpulse_process_group_get_property (GObject    *object,
+                                     guint       prop_id,
+                                     GValue     *value,
+                                     GParamSpec *pspec)
+{
+  NetpulseProcessGroup *self = NETPULSE_PROCESS_GROUP (object);
+
+  switch (prop_id)
+    {
+    case PROP_N_CONNECTIONS:
+      g_value_set_uint (value, netpulse_process_group_get_n_connections (self));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+netpulse_process_group_class_init (NetpulseProcessGroupClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = netpulse_process_group_finalize;
+  object_class->get_property = netpulse_process_group_get_property;
+  NETPULSE_ROW_CLASS (klass)->matches = netpulse_process_group_matches;
+
+  properties[PROP_N_CONNECTIONS] =
+    g_param_spec_uint ("n-connections", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+netpulse_process_group_init (NetpulseProcessGroup *self)
+{
+  self->connections = g_list_store_new (NETPULSE_TYPE_CONNECTION);
+}
+
+char *
+netpulse_process_group_make_key (guint       pid,
+                                 const char *comm)
+{
+  return g_strdup_printf ("%u/%s", pid, comm != NULL ? comm : "");
+}
+
+NetpulseProcessGroup *
+netpulse_process_group_new (guint       pid,
+                            const char *comm)
+{
+  NetpulseProcessGroup *self;
+  /* A stable id for tie-breaking in sorts: the pid, then the name. */
+  guint64 id = ((guint64) pid << 16) | (g_str_hash (comm != NULL ? comm : "") & 0xffff);
+
+  self = g_object_new (NETPULSE_TYPE_PROCESS_GROUP, "id", id, NULL);
+  self->key = netpulse_process_group_make_key (pid, comm);
+  netpulse_row_set_process (NETPULSE_ROW (self), pid, comm);
+  return self;
+}
+
+const char *
+netpulse_process_group_get_key (NetpulseProcessGroup *self)
+{
+  return self->key;
+}
+
+GListModel *
+netpulse_process_group_get_connections (NetpulseProcessGroup *self)
+{
+  return G_LIST_MODEL (self->connections);
+}
+
+guint
+netpulse_process_group_get_n_connections (NetpulseProcessGroup *self)
+{
+  return g_list_model_get_n_items (G_LIST_MODEL (self->connections));
+}
+
+void
+netpulse_process_group_add (NetpulseProcessGroup *self,
+                            NetpulseConnection   *conn)
+{
+  NetpulseRow *row = NETPULSE_ROW (conn);
+
+  g_list_store_append (self->connections, conn);
+  if (netpulse_process_group_get_n_connections (self) == 1)
+    {
+      /* The group looks like its first connection's process. */
+      netpulse_row_set_display (NETPULSE_ROW (self),
+                                netpulse_row_get_display_name (row),
+                                netpulse_row_get_icon (row));
+      netpulse_row_set_user (NETPULSE_ROW (self),
+                             netpulse_row_get_uid (row),
+                             netpulse_row_get_user (row));
+    }
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_CONNECTIONS]);
+}
+
+void
+netpulse_process_group_remove (NetpulseProcessGroup *self,
+                               NetpulseConnection   *conn)
+{
+  guint position;
+
+  if (g_list_store_find (self->connections, conn, &position))
+    {
+      g_list_store_remove (self->connections, position);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_CONNECTIONS]);
+    }
+}
+
+void
+netpulse_process_group_recompute (NetpulseProcessGroup *self,
+                                  guint64               tick)
+{
+  GListModel *model = G_LIST_MODEL (self->connections);
+  guint n = g_list_model_get_n_items (model);
+  double rx_rate = 0.0, tx_rate = 0.0, opacity = 0.0;
+  guint64 rx_bytes = 0, tx_bytes = 0;
+  gboolean closed = n > 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(NetpulseRow) row = g_list_model_get_item (model, i);
+
+      rx_rate += netpulse_row_get_rx_rate (row);
+      tx_rate += netpulse_row_get_tx_rate (row);
+      rx_bytes += netpulse_row_get_rx_bytes (row);
+      tx_bytes += netpulse_row_get_tx_bytes (row);
+      closed = closed && netpulse_row_get_closed (row);
+      opacity = MAX (opacity, netpulse_row_get_opacity (row));
+    }
+
+  netpulse_row_set_traffic (NETPULSE_ROW (self), tick, rx_rate, tx_rate, rx_bytes, tx_bytes);
+  netpulse_row_set_closed (NETPULSE_ROW (self), closed);
+  netpulse_row_set_opacity (NETPULSE_ROW (self), n > 0 ? opacity : 1.0);
+}
+
+guint
+netpulse_process_group_get_position (NetpulseProcessGroup *self)
+{
+  return self->position;
+}
+
+void
+netpulse_process_group_set_position (NetpulseProcessGroup *self,
+                                     guint                 position)
+{
+  self->position = position;
+}

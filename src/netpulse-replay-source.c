@@ -1,0 +1,246 @@
+/* netpulse-replay-source.c
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#define G_LOG_DOMAIN "netpulse-replay"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "netpulse-replay-source.h"
+
+/* Bounds for playing at the recording's own pace. */
+#define MIN_PACE_MS 10
+#define MAX_PACE_MS 5000
+
+typedef struct {
+  guint64  timestamp_ns;
+  GArray  *records;   /* NetpulseRecord */
+  GArray  *removed;   /* guint64: ids of records with the closed flag */
+} Tick;
+
+struct _NetpulseReplaySource
+{
+  NetpulseSource  parent_instance;
+
+  char           *path;
+  guint           fixed_interval_ms;
+  GPtrArray      *ticks;       /* Tick*, NULL until loaded */
+  guint           next;
+  guint           timeout_id;
+};
+
+G_DEFINE_FINAL_TYPE (NetpulseReplaySource, netpulse_replay_source, NETPULSE_TYPE_SOURCE)
+
+static void
+tick_free (gpointer data)
+{
+  Tick *tick = data;
+
+  g_array_unref (tick->records);
+  g_array_unref (tick->removed);
+  g_free (tick);
+}
+
+static Tick *
+tick_new (guint64 timestamp_ns)
+{
+  Tick *tick = g_new0 (Tick, 1);
+
+  tick->timestamp_ns = timestamp_ns;
+  tick->records = g_array_new (FALSE, FALSE, sizeof (NetpulseRecord));
+  tick->removed = g_array_new (FALSE, FALSE, sizeof (guint64));
+  return tick;
+}
+
+static void
+netpulse_replay_source_stop (NetpulseSource *source)
+{
+  NetpulseReplaySource *self = NETPULSE_REPLAY_SOURCE (source);
+
+  g_clear_handle_id (&self->timeout_id, g_source_remove);
+}
+
+static guint
+delay_after (NetpulseReplaySource *self,
+             guint                 index)
+{
+  Tick *now, *next;
+  guint64 delta_ms;
+
+  if (self->fixed_interval_ms > 0 || index + 1 >= self->ticks->len)
+    return self->fixed_interval_ms > 0 ? self->fixed_interval_ms : 200;
+
+  now = g_ptr_array_index (self->ticks, index);
+  next = g_ptr_array_index (self->ticks, index + 1);
+  delta_ms = next->timestamp_ns > now->timestamp_ns
+             ? (next->timestamp_ns - now->timestamp_ns) / 1000000 : 0;
+  return CLAMP (delta_ms, MIN_PACE_MS, MAX_PACE_MS);
+}
+
+static gboolean
+on_timeout (gpointer user_data)
+{
+  NetpulseReplaySource *self = user_data;
+  guint played = self->next;
+
+  self->timeout_id = 0;
+  if (!netpulse_replay_source_step (self))
+    return G_SOURCE_REMOVE;
+  if (self->next < self->ticks->len)
+    self->timeout_id = g_timeout_add (delay_after (self, played), on_timeout, self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+netpulse_replay_source_start (NetpulseSource *source)
+{
+  NetpulseReplaySource *self = NETPULSE_REPLAY_SOURCE (source);
+  g_autoptr(GError) error = NULL;
+
+  netpulse_replay_source_stop (source);
+  netpulse_source_set_state (source, NETPULSE_SOURCE_STATE_CONNECTING, NULL);
+
+  if (self->ticks == NULL && !netpulse_replay_source_load (self, &error))
+    {
+      netpulse_source_set_state (source, NETPULSE_SOURCE_STATE_FAILED, error);
+      return;
+    }
+
+  self->next = 0;
+  if (self->ticks->len == 0)
+    {
+      netpulse_source_set_state (source, NETPULSE_SOURCE_STATE_FINISHED, NULL);
+      return;
+    }
+  netpulse_source_set_state (source, NETPULSE_SOURCE_STATE_RUNNING, NULL);
+  /* The first tick is a snapshot of what was there when recording began. */
+  on_timeout (self);
+}
+
+static void
+netpulse_replay_source_finalize (GObject *object)
+{
+  NetpulseReplaySource *self = NETPULSE_REPLAY_SOURCE (object);
+
+  g_clear_handle_id (&self->timeout_id, g_source_remove);
+  g_clear_pointer (&self->ticks, g_ptr_array_unref);
+  g_free (self->path);
+
+  G_OBJECT_CLASS (netpulse_replay_source_parent_class)->finalize (object);
+}
+
+static void
+netpulse_replay_source_class_init (NetpulseReplaySourceClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  NetpulseSourceClass *source_class = NETPULSE_SOURCE_CLASS (klass);
+
+  object_class->finalize = netpulse_replay_source_finalize;
+  source_class->start = netpulse_replay_source_start;
+  source_class->stop = netpulse_replay_source_stop;
+}
+
+static void
+netpulse_replay_source_init (NetpulseReplaySource *self)
+{
+}
+
+NetpulseSource *
+netpulse_replay_source_new (const char *path,
+                            guint       interval_ms)
+{
+  NetpulseReplaySource *self = g_object_new (NETPULSE_TYPE_REPLAY_SOURCE, NULL);
+
+  self->path = g_strdup (path);
+  self->fixed_interval_ms = interval_ms;
+  /* Recorded pids are not this machine's processes. */
+  netpulse_source_set_live (NETPULSE_SOURCE (self), FALSE);
+  return NETPULSE_SOURCE (self);
+}
+
+gboolean
+netpulse_replay_source_load (NetpulseReplaySource *self,
+                             GError              **error)
+{
+  g_autofree char *contents = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  g_return_val_if_fail (NETPULSE_IS_REPLAY_SOURCE (self), FALSE);
+
+  if (self->path == NULL || !g_file_get_contents (self->path, &contents, NULL, &local_error))
+    {
+      g_set_error (error, NETPULSE_SOURCE_ERROR, NETPULSE_SOURCE_ERROR_BAD_INPUT,
+                   _("Could not read the recording: %s"),
+                   local_error != NULL ? local_error->message : _("no file given"));
+      return FALSE;
+    }
+  return netpulse_replay_source_load_data (self, contents, self->path, error);
+}
+
+gboolean
+netpulse_replay_source_load_data (NetpulseReplaySource *self,
+                                  const char           *contents,
+                                  const char           *name,
+                                  GError              **error)
+{
+  g_autoptr(GPtrArray) ticks = g_ptr_array_new_with_free_func (tick_free);
+  g_auto(GStrv) lines = g_strsplit (contents, "\n", -1);
+  Tick *tick = NULL;
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_autoptr(GError) local_error = NULL;
+      NetpulseRecord record;
+      guint64 ts = 0;
+
+      g_strstrip (lines[i]);
+      if (lines[i][0] == '\0')
+        continue;
+      if (!netpulse_record_parse_json (&record, lines[i], &ts, &local_error))
+        {
+          g_set_error (error, NETPULSE_SOURCE_ERROR, NETPULSE_SOURCE_ERROR_BAD_INPUT,
+                       _("%s, line %u: not a connection record: %s"),
+                       name, i + 1, local_error->message);
+          return FALSE;
+        }
+      if (tick == NULL || tick->timestamp_ns != ts)
+        {
+          tick = tick_new (ts);
+          g_ptr_array_add (ticks, tick);
+        }
+      g_array_append_val (tick->records, record);
+      if (record.flags & NETPULSE_RECORD_CLOSED)
+        g_array_append_val (tick->removed, record.id);
+    }
+
+  g_clear_pointer (&self->ticks, g_ptr_array_unref);
+  self->ticks = g_steal_pointer (&ticks);
+  self->next = 0;
+  return TRUE;
+}
+
+guint
+netpulse_replay_source_get_n_ticks (NetpulseReplaySource *self)
+{
+  return self->ticks != NULL ? self->ticks->len : 0;
+}
+
+gboolean
+netpulse_replay_source_step (NetpulseReplaySource *self)
+{
+  Tick *tick;
+
+  g_return_val_if_fail (NETPULSE_IS_REPLAY_SOURCE (self), FALSE);
+
+  if (self->ticks == NULL || self->next >= self->ticks->len)
+    return FALSE;
+
+  tick = g_ptr_array_index (self->ticks, self->next++);
+  netpulse_source_emit_update (NETPULSE_SOURCE (self), tick->timestamp_ns,
+                               tick->records, tick->removed);
+  if (self->next == self->ticks->len)
+    netpulse_source_set_state (NETPULSE_SOURCE (self), NETPULSE_SOURCE_STATE_FINISHED, NULL);
+  return TRUE;
+}

@@ -1,0 +1,24 @@
+/* netpulse-row-filter.h — the search bar and "show closed connections" as
+ * one GtkFilter over rows (NetpulseRow, or GtkTreeListRow wrapping one).
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#pragma once
+
+#include <gtk/gtk.h>
+
+G_BEGIN_DECLS
+
+#define NETPULSE_TYPE_ROW_FILTER (netpulse_row_filter_get_type ())
+
+G_DECLARE_FINAL_TYPE (NetpulseRowFilter, netpulse_row_filter, NETPULSE, ROW_FILTER, GtkFilter)
+
+NetpulseRowFilter *netpulse_row_filter_new             (void);
+void               netpulse_row_filter_set_search      (NetpulseRowFilter *self,
+                                                        const char        *search);
+const char        *netpulse_row_filter_get_search      (NetpulseRowFilter *self);
+void               netpulse_row_filter_set_show_closed (NetpulseRowFilter *self,
+                                                        gboolean           show_closed);
+gboolean           netpulse_row_filter_get_show_closed (NetpulseRowFilter *self);
+
+G_END_DECLS

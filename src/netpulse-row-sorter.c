@@ -1,0 +1,156 @@
+/* netpulse-row-sorter.c
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#define G_LOG_DOMAIN "netpulse-row-sorter"
+#define _GNU_SOURCE /* strverscmp */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "netpulse-connection.h"
+#include "netpulse-row-sorter.h"
+
+struct _NetpulseRowSorter
+{
+  GtkSorter        parent_instance;
+  NetpulseSortKey  key;
+};
+
+G_DEFINE_FINAL_TYPE (NetpulseRowSorter, netpulse_row_sorter, GTK_TYPE_SORTER)
+
+#define CMP(a, b) (((a) > (b)) - ((a) < (b)))
+
+static NetpulseRow *
+unwrap (gpointer item)
+{
+  if (GTK_IS_TREE_LIST_ROW (item))
+    {
+      /* The tree row keeps a reference to its item: borrowing is safe. */
+      g_autoptr(GObject) inner = gtk_tree_list_row_get_item (item);
+      return (NetpulseRow *) inner;
+    }
+  return item;
+}
+
+static int
+compare_endpoints (const char *addr_a, guint port_a,
+                   const char *addr_b, guint port_b)
+{
+  /* strverscmp orders 10.0.0.9 before 10.0.0.10. */
+  int r = strverscmp (addr_a, addr_b);
+
+  return r != 0 ? r : CMP (port_a, port_b);
+}
+
+static int
+compare_connections (NetpulseConnection *a,
+                     NetpulseConnection *b,
+                     NetpulseSortKey     key)
+{
+  const NetpulseRecord *ra = netpulse_connection_get_record (a);
+  const NetpulseRecord *rb = netpulse_connection_get_record (b);
+
+  switch (key)
+    {
+    case NETPULSE_SORT_PROTOCOL:
+      return CMP (ra->proto, rb->proto);
+    case NETPULSE_SORT_LOCAL:
+      return compare_endpoints (ra->laddr, ra->lport, rb->laddr, rb->lport);
+    case NETPULSE_SORT_REMOTE:
+      return compare_endpoints (ra->raddr, ra->rport, rb->raddr, rb->rport);
+    case NETPULSE_SORT_STATE:
+      return strcmp (netpulse_tcp_state_name (ra->state), netpulse_tcp_state_name (rb->state));
+    case NETPULSE_SORT_RTT:
+      return CMP (ra->rtt_us, rb->rtt_us);
+    default:
+      return 0;
+    }
+}
+
+int
+netpulse_row_compare (gpointer        item_a,
+                      gpointer        item_b,
+                      NetpulseSortKey key)
+{
+  NetpulseRow *a = unwrap (item_a);
+  NetpulseRow *b = unwrap (item_b);
+
+  switch (key)
+    {
+    case NETPULSE_SORT_ID:
+      return CMP (netpulse_row_get_id (a), netpulse_row_get_id (b));
+    case NETPULSE_SORT_PROCESS:
+      return g_ascii_strcasecmp (netpulse_row_get_display_name (a), netpulse_row_get_display_name (b));
+    case NETPULSE_SORT_PID:
+      return CMP (netpulse_row_get_pid (a), netpulse_row_get_pid (b));
+    case NETPULSE_SORT_USER:
+      return g_strcmp0 (netpulse_row_get_user (a), netpulse_row_get_user (b));
+    case NETPULSE_SORT_RX_RATE:
+      return CMP (netpulse_row_get_rx_rate (a), netpulse_row_get_rx_rate (b));
+    case NETPULSE_SORT_TX_RATE:
+      return CMP (netpulse_row_get_tx_rate (a), netpulse_row_get_tx_rate (b));
+    case NETPULSE_SORT_TOTAL:
+      return CMP (netpulse_row_get_rx_bytes (a) + netpulse_row_get_tx_bytes (a),
+                  netpulse_row_get_rx_bytes (b) + netpulse_row_get_tx_bytes (b));
+    case NETPULSE_SORT_ACTIVITY:
+      return CMP (netpulse_row_get_rx_rate (a) + netpulse_row_get_tx_rate (a),
+                  netpulse_row_get_rx_rate (b) + netpulse_row_get_tx_rate (b));
+    case NETPULSE_SORT_PROTOCOL:
+    case NETPULSE_SORT_LOCAL:
+    case NETPULSE_SORT_REMOTE:
+    case NETPULSE_SORT_STATE:
+    case NETPULSE_SORT_RTT:
+    default:
+      if (NETPULSE_IS_CONNECTION (a) && NETPULSE_IS_CONNECTION (b))
+        return compare_connections (NETPULSE_CONNECTION (a), NETPULSE_CONNECTION (b), key);
+      return 0;
+    }
+}
+
+static GtkOrdering
+netpulse_row_sorter_compare (GtkSorter *sorter,
+                             gpointer   item1,
+                             gpointer   item2)
+{
+  int r = netpulse_row_compare (item1, item2, NETPULSE_ROW_SORTER (sorter)->key);
+
+  return gtk_ordering_from_cmpfunc (r);
+}
+
+static GtkSorterOrder
+netpulse_row_sorter_get_order (GtkSorter *sorter)
+{
+  return NETPULSE_ROW_SORTER (sorter)->key == NETPULSE_SORT_ID ? GTK_SORTER_ORDER_TOTAL
+                                                               : GTK_SORTER_ORDER_PARTIAL;
+}
+
+static void
+netpulse_row_sorter_class_init (NetpulseRowSorterClass *klass)
+{
+  GtkSorterClass *sorter_class = GTK_SORTER_CLASS (klass);
+
+  sorter_class->compare = netpulse_row_sorter_compare;
+  sorter_class->get_order = netpulse_row_sorter_get_order;
+}
+
+static void
+netpulse_row_sorter_init (NetpulseRowSorter *self)
+{
+}
+
+GtkSorter *
+netpulse_row_sorter_new (NetpulseSortKey key)
+{
+  NetpulseRowSorter *self = g_object_new (NETPULSE_TYPE_ROW_SORTER, NULL);
+
+  self->key = key;
+  return GTK_SORTER (self);
+}
+
+NetpulseSortKey
+netpulse_row_sorter_get_key (NetpulseRowSorter *self)
+{
+  return self->key;
+}

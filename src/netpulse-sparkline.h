@@ -1,0 +1,34 @@
+/* netpulse-sparkline.h — a graph of download and upload rate over the last
+ * samples, drawn with GtkSnapshot.  Compact in table cells; "detailed"
+ * (grid and scale) in the header summary and the detail pane.
+ *
+ * It draws a row's history, or the store's totals when it has no row; it
+ * redraws on each tick of the store, which is also its clock (rows that
+ * were idle in a tick carry their last rate forward).
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "netpulse-connection-store.h"
+#include "netpulse-row.h"
+
+G_BEGIN_DECLS
+
+#define NETPULSE_TYPE_SPARKLINE (netpulse_sparkline_get_type ())
+
+G_DECLARE_FINAL_TYPE (NetpulseSparkline, netpulse_sparkline, NETPULSE, SPARKLINE, GtkWidget)
+
+GtkWidget *netpulse_sparkline_new         (void);
+void       netpulse_sparkline_set_store   (NetpulseSparkline       *self,
+                                           NetpulseConnectionStore *store);
+void       netpulse_sparkline_set_row     (NetpulseSparkline       *self,
+                                           NetpulseRow             *row);
+void       netpulse_sparkline_set_samples (NetpulseSparkline       *self,
+                                           guint                    samples);
+void       netpulse_sparkline_set_bits    (NetpulseSparkline       *self,
+                                           gboolean                 bits);
+
+G_END_DECLS

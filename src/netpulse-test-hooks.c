@@ -1,0 +1,268 @@
+/* netpulse-test-hooks.c
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#define G_LOG_DOMAIN "netpulse-test-hooks"
+
+#include "config.h"
+
+#include <glib-unix.h>
+#include <signal.h>
+
+#include "netpulse-columns.h"
+#include "netpulse-connection.h"
+#include "netpulse-test-hooks.h"
+
+#define FALLBACK_TIMEOUT_MS 15000
+
+typedef struct {
+  NetpulseWindow *window;      /* weak */
+  char           *screenshot;
+  char           *dump;
+  guint           delay_ms;
+  gboolean        exit_after;
+  guint           timeout_id;
+  guint           fallback_id;
+  guint           signal_id;
+  gboolean        done;
+} Hooks;
+
+gboolean
+netpulse_test_hooks_save_screenshot (GtkWidget   *widget,
+                                     const char  *path,
+                                     GError     **error)
+{
+  g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  GskRenderer *renderer;
+  int width = gtk_widget_get_width (widget);
+  int height = gtk_widget_get_height (widget);
+  GdkRGBA background;
+
+  if (!gtk_widget_get_realized (widget) || width <= 0 || height <= 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "The window is not shown");
+      return FALSE;
+    }
+
+  /* The window's background is drawn outside its snapshot vfunc: paint
+   * the theme's window colour first (opaque, like a screen grab), then the
+   * window with every child. */
+  if (!gtk_style_context_lookup_color (gtk_widget_get_style_context (widget), "window_bg_color", &background))
+    gdk_rgba_parse (&background, "#fafafa");
+  background.alpha = 1.0;
+  gtk_snapshot_append_color (snapshot, &background, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  GTK_WIDGET_GET_CLASS (widget)->snapshot (widget, snapshot);
+  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+  if (node == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "The window drew nothing");
+      return FALSE;
+    }
+
+  renderer = gtk_native_get_renderer (GTK_NATIVE (widget));
+  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  if (!gdk_texture_save_to_png (texture, path))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "Could not write %s", path);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static const char * const column_ids[] = {
+  "process", "pid", "user", "protocol", "local", "remote", "state", "rtt",
+  "rx-rate", "tx-rate", "total", "activity",
+};
+
+static void
+dump_row (GString     *out,
+          NetpulseRow *row)
+{
+  g_autofree char *remote = NULL;
+  const NetpulseRecord *r = NETPULSE_IS_CONNECTION (row)
+                            ? netpulse_connection_get_record (NETPULSE_CONNECTION (row)) : NULL;
+  char rx[G_ASCII_DTOSTR_BUF_SIZE], tx[G_ASCII_DTOSTR_BUF_SIZE];
+
+  remote = r != NULL ? netpulse_format_endpoint (r->raddr, r->rport) : g_strdup ("-");
+  g_string_append_printf (out, "%s\t%u\t%s\t%s\t%s\t%s\n",
+                          netpulse_row_get_comm (row),
+                          netpulse_row_get_pid (row),
+                          remote,
+                          g_ascii_formatd (rx, sizeof rx, "%.1f", netpulse_row_get_rx_rate (row)),
+                          g_ascii_formatd (tx, sizeof tx, "%.1f", netpulse_row_get_tx_rate (row)),
+                          netpulse_row_get_closed (row) ? "closed"
+                          : r != NULL ? netpulse_tcp_state_name (r->state) : "process");
+}
+
+gboolean
+netpulse_test_hooks_dump_view (NetpulseWindow  *window,
+                               const char      *path,
+                               GError         **error)
+{
+  GListModel *rows = netpulse_window_get_rows (window);
+  guint n = g_list_model_get_n_items (rows);
+  g_autoptr(GString) out = g_string_new (NULL);
+  gboolean descending = FALSE;
+  const char *sort = netpulse_window_get_sort (window, &descending);
+  g_autoptr(GVariant) grouped = g_action_group_get_action_state (G_ACTION_GROUP (window),
+                                                                 "group-by-process");
+
+  g_string_append_printf (out, "# sort=%s %s grouped=%d rows=%u\n",
+                          sort != NULL ? sort : "none",
+                          descending ? "descending" : "ascending",
+                          grouped != NULL && g_variant_get_boolean (grouped), n);
+  for (guint i = 0; i < G_N_ELEMENTS (column_ids); i++)
+    {
+      graphene_rect_t b;
+
+      if (netpulse_window_get_column_title_bounds (window, column_ids[i], &b))
+        g_string_append_printf (out, "# column %s %d %d %d %d\n", column_ids[i],
+                                (int) b.origin.x, (int) b.origin.y, (int) b.size.width, (int) b.size.height);
+    }
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GObject) item = g_list_model_get_item (rows, i);
+      g_autoptr(NetpulseRow) row = netpulse_columns_row_from_item (item);
+
+      if (row != NULL)
+        dump_row (out, row);
+    }
+  return g_file_set_contents (path, out->str, out->len, error);
+}
+
+static void
+hooks_free (gpointer data)
+{
+  Hooks *hooks = data;
+
+  g_clear_handle_id (&hooks->timeout_id, g_source_remove);
+  g_clear_handle_id (&hooks->fallback_id, g_source_remove);
+  g_clear_handle_id (&hooks->signal_id, g_source_remove);
+  g_free (hooks->screenshot);
+  g_free (hooks->dump);
+  g_free (hooks);
+}
+
+static gboolean
+close_window (gpointer user_data)
+{
+  gtk_window_destroy (GTK_WINDOW (user_data));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+capture (Hooks *hooks)
+{
+  g_autoptr(GError) error = NULL;
+  NetpulseWindow *window = hooks->window;
+
+  if (hooks->screenshot != NULL &&
+      !netpulse_test_hooks_save_screenshot (GTK_WIDGET (window), hooks->screenshot, &error))
+    g_printerr ("netpulse: screenshot failed: %s\n", error->message);
+  g_clear_error (&error);
+  if (hooks->dump != NULL && !netpulse_test_hooks_dump_view (window, hooks->dump, &error))
+    g_printerr ("netpulse: view dump failed: %s\n", error->message);
+
+  if (hooks->exit_after)
+    g_idle_add_full (G_PRIORITY_DEFAULT, close_window, g_object_ref (window), g_object_unref);
+}
+
+static void
+after_paint (GdkFrameClock *clock,
+             Hooks         *hooks)
+{
+  g_signal_handlers_disconnect_by_func (clock, after_paint, hooks);
+  capture (hooks);
+}
+
+static gboolean
+on_delay (gpointer user_data)
+{
+  Hooks *hooks = user_data;
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (hooks->window));
+
+  hooks->timeout_id = 0;
+  if (clock == NULL)
+    {
+      capture (hooks);
+      return G_SOURCE_REMOVE;
+    }
+  /* Capture right after a frame was painted: layout is done then. */
+  g_signal_connect (clock, "after-paint", G_CALLBACK (after_paint), hooks);
+  gtk_widget_queue_draw (GTK_WIDGET (hooks->window));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule (Hooks *hooks)
+{
+  const char *select = g_getenv ("NETPULSE_SELECT_ROW");
+
+  if (hooks->timeout_id != 0)
+    return;
+  if (select != NULL && select[0] != '\0')
+    netpulse_window_select_row (hooks->window, (guint) g_ascii_strtoull (select, NULL, 10));
+  hooks->timeout_id = g_timeout_add (hooks->delay_ms, on_delay, hooks);
+}
+
+static void
+on_settled (NetpulseWindow *window,
+            GParamSpec     *pspec,
+            Hooks          *hooks)
+{
+  if (hooks->done || !netpulse_window_is_settled (window))
+    return;
+  hooks->done = TRUE;
+  g_clear_handle_id (&hooks->fallback_id, g_source_remove);
+  schedule (hooks);
+}
+
+static gboolean
+on_fallback (gpointer user_data)
+{
+  Hooks *hooks = user_data;
+
+  hooks->fallback_id = 0;
+  hooks->done = TRUE;
+  g_printerr ("netpulse: the window did not settle; capturing anyway\n");
+  schedule (hooks);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+on_sigusr1 (gpointer user_data)
+{
+  schedule (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
+void
+netpulse_test_hooks_install (NetpulseWindow *window)
+{
+  const char *screenshot = g_getenv ("NETPULSE_SCREENSHOT");
+  const char *dump = g_getenv ("NETPULSE_DUMP_VIEW");
+  const char *delay = g_getenv ("NETPULSE_SCREENSHOT_DELAY_MS");
+  Hooks *hooks;
+
+  if ((screenshot == NULL || screenshot[0] == '\0') && (dump == NULL || dump[0] == '\0'))
+    return;
+
+  hooks = g_new0 (Hooks, 1);
+  hooks->window = window;
+  hooks->screenshot = screenshot != NULL && screenshot[0] != '\0' ? g_strdup (screenshot) : NULL;
+  hooks->dump = dump != NULL && dump[0] != '\0' ? g_strdup (dump) : NULL;
+  hooks->delay_ms = delay != NULL ? (guint) g_ascii_strtoull (delay, NULL, 10) : 500;
+  hooks->exit_after = g_strcmp0 (g_getenv ("NETPULSE_EXIT_AFTER_SCREENSHOT"), "1") == 0;
+  g_object_set_data_full (G_OBJECT (window), "netpulse-test-hooks", hooks, hooks_free);
+
+  if (g_strcmp0 (g_getenv ("NETPULSE_GROUP_BY_PROCESS"), "1") == 0)
+    g_action_group_change_action_state (G_ACTION_GROUP (window), "group-by-process",
+                                        g_variant_new_boolean (TRUE));
+
+  g_signal_connect (window, "notify::settled", G_CALLBACK (on_settled), hooks);
+  hooks->fallback_id = g_timeout_add (FALLBACK_TIMEOUT_MS, on_fallback, hooks);
+  hooks->signal_id = g_unix_signal_add (SIGUSR1, on_sigusr1, hooks);
+  on_settled (window, NULL, hooks);
+}

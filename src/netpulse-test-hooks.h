@@ -1,0 +1,47 @@
+/* netpulse-test-hooks.h — what the GUI tests use to look at the real app.
+ *
+ * Environment (all optional, read once at start-up):
+ *   NETPULSE_SCREENSHOT=path.png
+ *       Once the window is settled — the first live update applied, the end
+ *       of a --replay recording, or a failure page shown — and after
+ *       NETPULSE_SCREENSHOT_DELAY_MS more (default 500; if the window never
+ *       settles, 15 s after start), the window is rendered with GtkSnapshot
+ *       → GskRenderer → GdkTexture and saved with gdk_texture_save_to_png().
+ *   NETPULSE_DUMP_VIEW=path.txt
+ *       At the same moment, the rows shown, in their current order: a
+ *       header line "# sort=<column> <ascending|descending> grouped=<0|1>
+ *       rows=<n>", then one line per row, tab-separated:
+ *       comm, pid, remote endpoint, rx_rate, tx_rate, state.  Lines
+ *       "# column <id> <x> <y> <width> <height>" give where each column
+ *       title is, in window coordinates (for a simulated click).
+ *   NETPULSE_SELECT_ROW=n
+ *       Select row n (expanding it when it is a process) just before.
+ *   NETPULSE_GROUP_BY_PROCESS=1
+ *       Start grouped by process.
+ *   NETPULSE_EXIT_AFTER_SCREENSHOT=1
+ *       Quit once both files are written.
+ * The same moment can be asked for again with SIGUSR1 (after a simulated
+ * click, say).
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "netpulse-window.h"
+
+G_BEGIN_DECLS
+
+/* Renders @widget (a realized toplevel) into a PNG file. */
+gboolean netpulse_test_hooks_save_screenshot (GtkWidget       *widget,
+                                              const char      *path,
+                                              GError         **error);
+/* Writes the rows of @window as described above. */
+gboolean netpulse_test_hooks_dump_view       (NetpulseWindow  *window,
+                                              const char      *path,
+                                              GError         **error);
+/* Arms the environment hooks for @window, if any is set. */
+void     netpulse_test_hooks_install         (NetpulseWindow  *window);
+
+G_END_DECLS
