@@ -332,11 +332,13 @@ stop (NetpulseClient      *self,
       GAsyncReadyCallback  callback,
       gpointer             user_data)
 {
-  g_autoptr(NetpulseClient) hold = g_object_ref (self);
   g_autoptr(GPtrArray) cancelled = NULL;
   gboolean told;
 
   g_assert ((state == NETPULSE_CLIENT_STATE_FAILED) == (error != NULL));
+
+  /* Handlers of notify::state and the callbacks below may drop the client. */
+  g_object_ref (self);
 
   if (error != NULL)
     g_debug ("Subscription failed: %s", error->message);
@@ -355,6 +357,7 @@ stop (NetpulseClient      *self,
     g_task_return_new_error (g_ptr_array_index (cancelled, i), G_IO_ERROR, G_IO_ERROR_CANCELLED,
                              _("The subscription was cancelled"));
 
+  g_object_unref (self);
   return told;
 }
 
@@ -536,10 +539,10 @@ static gboolean
 handle_update (NetpulseClient *self,
                PendingUpdate  *update)
 {
-  const char *path;
+  g_autofree char *path = NULL;
   guint64 sequence;
 
-  g_variant_get (update->parameters, "(&ott@a" NETPULSE_RECORD_SIGNATURE "@at)",
+  g_variant_get (update->parameters, "(ott@a" NETPULSE_RECORD_SIGNATURE "@at)",
                  &path, &sequence, NULL, NULL, NULL);
 
   /* Any local process can send us a signal: only our helper counts. */
@@ -569,8 +572,10 @@ handle_update (NetpulseClient *self,
 static void
 process_pending (NetpulseClient *self)
 {
-  g_autoptr(NetpulseClient) hold = g_object_ref (self);
   guint session = self->session;
+
+  /* A handler may drop the client. */
+  g_object_ref (self);
 
   while (self->session == session &&
          self->state == NETPULSE_CLIENT_STATE_SUBSCRIBED &&
@@ -586,6 +591,8 @@ process_pending (NetpulseClient *self)
       else
         pending_update_free (update);
     }
+
+  g_object_unref (self);
 }
 
 static void
@@ -779,8 +786,8 @@ subscribe_reply_cb (GObject      *object,
   g_autoptr(GDBusMessage) reply = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GTask) task = NULL;
+  g_autofree char *path = NULL;
   NetpulseClient *self;
-  const char *path = NULL;
 
   reply = g_dbus_connection_send_message_with_reply_finish (G_DBUS_CONNECTION (object),
                                                             result, &error);
@@ -790,8 +797,16 @@ subscribe_reply_cb (GObject      *object,
     {
       GVariant *body = g_dbus_message_get_body (reply);
 
-      if (body != NULL && g_variant_is_of_type (body, G_VARIANT_TYPE ("(o)")))
-        g_variant_get (body, "(&o)", &path);
+      /* On a message bus every message has a sender; Updates are only
+       * accepted from this one. */
+      if (g_dbus_message_get_sender (reply) == NULL)
+        {
+          g_set_error_literal (&error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                               _("Subscribe was answered by an unknown sender"));
+          g_clear_object (&reply);
+        }
+      else if (body != NULL && g_variant_is_of_type (body, G_VARIANT_TYPE ("(o)")))
+        g_variant_get (body, "(o)", &path);
       else
         {
           g_set_error (&error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,

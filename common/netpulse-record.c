@@ -151,6 +151,27 @@ netpulse_compute_rate (guint64 previous,
   return (double) (current - previous) * 1e9 / (double) interval_ns;
 }
 
+/* Like g_strlcpy(), but never cuts a UTF-8 character in two: a command name
+ * made valid (each bad byte becomes a 3-byte U+FFFD) can be longer than the
+ * record holds. */
+static void
+copy_utf8 (char       *dest,
+           const char *src,
+           gsize       size)
+{
+  gsize len = g_strlcpy (dest, src, size);
+
+  if (len >= size)
+    {
+      const char *end = dest + size - 1;   /* where the copy was cut */
+      const char *start = g_utf8_find_prev_char (dest, end);
+
+      /* Drop a trailing partial character. */
+      if (start != NULL && !g_utf8_validate (start, end - start, NULL))
+        dest[start - dest] = '\0';
+    }
+}
+
 GVariant *
 netpulse_record_to_variant (const NetpulseRecord *r)
 {
@@ -197,7 +218,7 @@ netpulse_record_from_variant (NetpulseRecord  *r,
                  &r->cgroup_id, &r->netns,
                  &r->first_seen_ns, &r->last_seen_ns,
                  &r->flags);
-  g_strlcpy (r->comm, comm, sizeof r->comm);
+  copy_utf8 (r->comm, comm, sizeof r->comm);
   g_strlcpy (r->laddr, laddr, sizeof r->laddr);
   g_strlcpy (r->raddr, raddr, sizeof r->raddr);
   g_free ((char *) comm);
@@ -307,6 +328,78 @@ member_flag (JsonObject *object,
   return json_node_get_boolean (node) ? flag : 0;
 }
 
+/* Every numeric member, if present, must be a whole number that fits its
+ * field: a wrong type or a value out of range is an error, not a 0 or a
+ * wrapped number. */
+static gboolean
+check_numbers (JsonObject  *object,
+               GError     **error)
+{
+  static const struct { const char *name; guint64 max; } fields[] = {
+    { "ts_ns", G_MAXINT64 }, { "id", G_MAXINT64 }, { "pid", G_MAXUINT32 },
+    { "uid", G_MAXUINT32 }, { "family", 6 }, { "lport", G_MAXUINT16 },
+    { "rport", G_MAXUINT16 }, { "tx_bytes", G_MAXINT64 }, { "rx_bytes", G_MAXINT64 },
+    { "tx_packets", G_MAXINT64 }, { "rx_packets", G_MAXINT64 }, { "rtt_us", G_MAXUINT32 },
+    { "retrans", G_MAXUINT32 }, { "cgroup_id", G_MAXINT64 }, { "netns", G_MAXUINT32 },
+    { "first_seen_ns", G_MAXINT64 }, { "last_seen_ns", G_MAXINT64 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
+    {
+      JsonNode *node = json_object_get_member (object, fields[i].name);
+      gint64 value;
+
+      if (node == NULL)
+        continue;
+      if (json_node_get_value_type (node) != G_TYPE_INT64)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                       "Member \"%s\" is not a whole number", fields[i].name);
+          return FALSE;
+        }
+      value = json_node_get_int (node);
+      if (value < 0 || (guint64) value > fields[i].max)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                       "Member \"%s\" is out of range (%" G_GINT64_FORMAT ")", fields[i].name, value);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+/* Whether @line is one JSON value: the top-level brackets close only at the
+ * end (strings skipped). */
+static gboolean
+line_holds_one_value (const char *line)
+{
+  int depth = 0;
+  gboolean in_string = FALSE, closed = FALSE;
+
+  for (const char *p = line; *p; p++)
+    {
+      if (in_string)
+        {
+          if (*p == '\\' && p[1] != '\0')
+            p++;
+          else if (*p == '"')
+            in_string = FALSE;
+          continue;
+        }
+      if (g_ascii_isspace (*p))
+        continue;
+      if (closed)
+        return FALSE;
+      if (*p == '"')
+        in_string = TRUE;
+      else if (*p == '{' || *p == '[')
+        depth++;
+      else if ((*p == '}' || *p == ']') && --depth == 0)
+        closed = TRUE;
+    }
+  return TRUE;
+}
+
 gboolean
 netpulse_record_parse_json (NetpulseRecord  *r,
                             const char      *line,
@@ -323,6 +416,15 @@ netpulse_record_parse_json (NetpulseRecord  *r,
   if (!json_parser_load_from_data (parser, line, -1, error))
     return FALSE;
 
+  /* json-glib keeps the first of several values on one line and drops the
+   * rest silently: two records glued together must be an error. */
+  if (!line_holds_one_value (line))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   "More than one JSON value on one line");
+      return FALSE;
+    }
+
   root = json_parser_get_root (parser);
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     {
@@ -338,10 +440,13 @@ netpulse_record_parse_json (NetpulseRecord  *r,
       return FALSE;
     }
 
+  if (!check_numbers (object, error))
+    return FALSE;
+
   memset (r, 0, sizeof *r);
   r->id = member_uint (object, "id");
   r->pid = member_uint (object, "pid");
-  g_strlcpy (r->comm, member_string (object, "comm"), sizeof r->comm);
+  copy_utf8 (r->comm, member_string (object, "comm"), sizeof r->comm);
   r->uid = member_uint (object, "uid");
   r->proto = proto_from_name (member_string (object, "proto"));
   r->family = member_uint (object, "family");

@@ -247,6 +247,9 @@ static void
 add_feature (NetpulseCollector *self,
              const char        *feature)
 {
+  for (guint i = 0; i + 1 < self->features->len; i++)
+    if (g_str_equal (g_ptr_array_index (self->features, i), feature))
+      return;
   /* keep the array NULL-terminated for get_features() */
   g_ptr_array_insert (self->features, self->features->len - 1, g_strdup (feature));
 }

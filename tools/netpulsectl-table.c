@@ -1,0 +1,555 @@
+/* netpulsectl-table.c
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#define G_LOG_DOMAIN "netpulsectl"
+
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <glib/gi18n.h>
+#include <pwd.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "netpulsectl-table.h"
+
+struct _NetpulsectlTable
+{
+  GHashTable *records;   /* &record->id → NetpulseRecord (owned) */
+  GHashTable *users;     /* uid → name */
+};
+
+/* Sort keys {{{1 */
+
+static const struct {
+  const char         *name;
+  NetpulsectlSortKey  key;
+} sort_keys[] = {
+  { "rate",   NETPULSECTL_SORT_RATE },
+  { "rxrate", NETPULSECTL_SORT_RX_RATE },
+  { "txrate", NETPULSECTL_SORT_TX_RATE },
+  { "rx",     NETPULSECTL_SORT_RX },
+  { "tx",     NETPULSECTL_SORT_TX },
+  { "total",  NETPULSECTL_SORT_TOTAL },
+  { "rtt",    NETPULSECTL_SORT_RTT },
+  { "pid",    NETPULSECTL_SORT_PID },
+  { "comm",   NETPULSECTL_SORT_COMM },
+  { "user",   NETPULSECTL_SORT_USER },
+  { "proto",  NETPULSECTL_SORT_PROTO },
+  { "local",  NETPULSECTL_SORT_LOCAL },
+  { "remote", NETPULSECTL_SORT_REMOTE },
+  { "state",  NETPULSECTL_SORT_STATE },
+  { "age",    NETPULSECTL_SORT_AGE },
+  { "id",     NETPULSECTL_SORT_ID },
+};
+
+gboolean
+netpulsectl_sort_key_from_string (const char         *name,
+                                  NetpulsectlSortKey *key)
+{
+  g_assert (key != NULL);
+
+  if (name == NULL)
+    return FALSE;
+
+  for (guint i = 0; i < G_N_ELEMENTS (sort_keys); i++)
+    if (g_ascii_strcasecmp (name, sort_keys[i].name) == 0)
+      {
+        *key = sort_keys[i].key;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+const char *
+netpulsectl_sort_key_names (void)
+{
+  return "rate, rxrate, txrate, rx, tx, total, rtt, pid, comm, user, proto, local, remote, state, age, id";
+}
+
+/* Users {{{1 */
+
+GHashTable *
+netpulsectl_user_cache_new (void)
+{
+  return g_hash_table_new_full (NULL, NULL, NULL, g_free);
+}
+
+static char *
+lookup_user_name (guint32 uid)
+{
+  long size = sysconf (_SC_GETPW_R_SIZE_MAX);
+  g_autofree char *buf = NULL;
+  struct passwd pwd, *result = NULL;
+
+  if (size <= 0)
+    size = 16384;
+  buf = g_malloc (size);
+
+  if (getpwuid_r (uid, &pwd, buf, size, &result) == 0 && result != NULL)
+    return g_strdup (result->pw_name);
+  return g_strdup_printf ("%u", uid);
+}
+
+const char *
+netpulsectl_user_name (GHashTable *cache,
+                       guint32     uid)
+{
+  char *name;
+
+  g_assert (cache != NULL);
+
+  name = g_hash_table_lookup (cache, GUINT_TO_POINTER (uid));
+  if (name == NULL)
+    {
+      name = lookup_user_name (uid);
+      g_hash_table_insert (cache, GUINT_TO_POINTER (uid), name);
+    }
+  return name;
+}
+
+/* Comparison {{{1 */
+
+static int
+compare_u64 (guint64 a,
+             guint64 b)
+{
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+static int
+compare_double (double a,
+                double b)
+{
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/* Addresses in numeric order (a text comparison would put 10.x before
+ * 9.x): no address first, then IPv4, then IPv6, then anything unparsable.
+ * @key[0] is the class, the rest the address bytes. */
+static void
+address_key (const char *text,
+             guint8      key[17])
+{
+  memset (key, 0, 17);
+  if (text == NULL || text[0] == '\0')
+    return;
+  if (inet_pton (AF_INET, text, key + 1) == 1)
+    key[0] = 1;
+  else if (inet_pton (AF_INET6, text, key + 1) == 1)
+    key[0] = 2;
+  else
+    key[0] = 3;
+}
+
+static int
+compare_endpoints (const char *addr_a,
+                   guint16     port_a,
+                   const char *addr_b,
+                   guint16     port_b)
+{
+  guint8 a[17], b[17];
+  int cmp;
+
+  address_key (addr_a, a);
+  address_key (addr_b, b);
+  cmp = memcmp (a, b, sizeof a);
+  if (cmp == 0 && a[0] == 3)
+    cmp = g_strcmp0 (addr_a, addr_b);
+  if (cmp != 0)
+    return cmp;
+  return compare_u64 (port_a, port_b);
+}
+
+static int
+compare_by_key (const NetpulseRecord *a,
+                const NetpulseRecord *b,
+                NetpulsectlSortKey    key,
+                GHashTable           *users)
+{
+  switch (key)
+    {
+    /* Highest first. */
+    case NETPULSECTL_SORT_RATE:
+      return -compare_double (a->rx_rate + a->tx_rate, b->rx_rate + b->tx_rate);
+    case NETPULSECTL_SORT_RX_RATE:
+      return -compare_double (a->rx_rate, b->rx_rate);
+    case NETPULSECTL_SORT_TX_RATE:
+      return -compare_double (a->tx_rate, b->tx_rate);
+    case NETPULSECTL_SORT_RX:
+      return -compare_u64 (a->rx_bytes, b->rx_bytes);
+    case NETPULSECTL_SORT_TX:
+      return -compare_u64 (a->tx_bytes, b->tx_bytes);
+    case NETPULSECTL_SORT_TOTAL:
+      return -compare_u64 (a->rx_bytes + a->tx_bytes, b->rx_bytes + b->tx_bytes);
+    case NETPULSECTL_SORT_RTT:
+      return -compare_u64 (a->rtt_us, b->rtt_us);
+
+    /* Ascending. */
+    case NETPULSECTL_SORT_PID:
+      return compare_u64 (a->pid, b->pid);
+    case NETPULSECTL_SORT_COMM:
+      return g_strcmp0 (a->comm, b->comm);
+    case NETPULSECTL_SORT_USER:
+      if (users == NULL)
+        return compare_u64 (a->uid, b->uid);
+      return g_strcmp0 (netpulsectl_user_name (users, a->uid),
+                        netpulsectl_user_name (users, b->uid));
+    case NETPULSECTL_SORT_PROTO:
+      return g_strcmp0 (netpulse_proto_name (a->proto), netpulse_proto_name (b->proto));
+    case NETPULSECTL_SORT_LOCAL:
+      return compare_endpoints (a->laddr, a->lport, b->laddr, b->lport);
+    case NETPULSECTL_SORT_REMOTE:
+      return compare_endpoints (a->raddr, a->rport, b->raddr, b->rport);
+    case NETPULSECTL_SORT_STATE:
+      return compare_u64 (a->state, b->state);
+    case NETPULSECTL_SORT_AGE:
+      return compare_u64 (a->first_seen_ns, b->first_seen_ns);
+    case NETPULSECTL_SORT_ID:
+    default:
+      return 0;
+    }
+}
+
+int
+netpulsectl_compare_records (const NetpulseRecord *a,
+                             const NetpulseRecord *b,
+                             NetpulsectlSortKey    key,
+                             GHashTable           *users)
+{
+  int cmp = compare_by_key (a, b, key, users);
+
+  return cmp != 0 ? cmp : compare_u64 (a->id, b->id);
+}
+
+/* Filter {{{1 */
+
+static gboolean
+contains_casefold (const char *haystack,
+                   const char *needle_lower)
+{
+  g_autofree char *lower = NULL;
+
+  if (haystack == NULL || haystack[0] == '\0')
+    return FALSE;
+  lower = g_utf8_strdown (haystack, -1);
+  return strstr (lower, needle_lower) != NULL;
+}
+
+gboolean
+netpulsectl_record_matches (const NetpulseRecord *record,
+                            const char           *filter,
+                            GHashTable           *users)
+{
+  g_autofree char *needle = NULL;
+  g_autofree char *local = NULL;
+  g_autofree char *remote = NULL;
+  char port[8];
+
+  g_assert (record != NULL);
+
+  if (filter == NULL || filter[0] == '\0')
+    return TRUE;
+
+  needle = g_utf8_strdown (filter, -1);
+  local = netpulse_format_endpoint (record->laddr, record->lport);
+  remote = netpulse_format_endpoint (record->raddr, record->rport);
+
+  if (contains_casefold (record->comm, needle) ||
+      contains_casefold (netpulse_proto_name (record->proto), needle) ||
+      contains_casefold (local, needle) ||
+      contains_casefold (remote, needle))
+    return TRUE;
+
+  /* Ports on their own (an unconnected socket shows "*" as remote). */
+  g_snprintf (port, sizeof port, "%u", record->lport);
+  if (strstr (port, needle) != NULL)
+    return TRUE;
+  g_snprintf (port, sizeof port, "%u", record->rport);
+  if (record->raddr[0] != '\0' && strstr (port, needle) != NULL)
+    return TRUE;
+
+  return users != NULL && contains_casefold (netpulsectl_user_name (users, record->uid), needle);
+}
+
+/* Formatting {{{1 */
+
+char *
+netpulsectl_format_rtt (guint32 rtt_us)
+{
+  if (rtt_us == 0)
+    return g_strdup ("-");
+  if (rtt_us < 1000)
+    /* Translators: a round-trip time in microseconds */
+    return g_strdup_printf (_("%u µs"), rtt_us);
+  if (rtt_us < 1000000)
+    /* Translators: a round-trip time in milliseconds */
+    return g_strdup_printf (_("%.1f ms"), rtt_us / 1000.0);
+  /* Translators: a round-trip time in seconds */
+  return g_strdup_printf (_("%.2f s"), rtt_us / 1000000.0);
+}
+
+/* Table {{{1 */
+
+NetpulsectlTable *
+netpulsectl_table_new (void)
+{
+  NetpulsectlTable *table = g_new0 (NetpulsectlTable, 1);
+
+  table->records = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, g_free);
+  table->users = netpulsectl_user_cache_new ();
+  return table;
+}
+
+void
+netpulsectl_table_free (NetpulsectlTable *table)
+{
+  if (table == NULL)
+    return;
+  g_hash_table_unref (table->records);
+  g_hash_table_unref (table->users);
+  g_free (table);
+}
+
+guint
+netpulsectl_table_size (NetpulsectlTable *table)
+{
+  return g_hash_table_size (table->records);
+}
+
+const NetpulseRecord *
+netpulsectl_table_lookup (NetpulsectlTable *table,
+                          guint64           id)
+{
+  return g_hash_table_lookup (table->records, &id);
+}
+
+void
+netpulsectl_table_update (NetpulsectlTable *table,
+                          const GArray     *changed)
+{
+  g_assert (table != NULL);
+  g_assert (changed != NULL);
+
+  for (guint i = 0; i < changed->len; i++)
+    {
+      NetpulseRecord *record = g_memdup2 (&g_array_index (changed, NetpulseRecord, i),
+                                          sizeof (NetpulseRecord));
+
+      /* The key points into the value, so both are replaced together. */
+      g_hash_table_replace (table->records, &record->id, record);
+    }
+}
+
+void
+netpulsectl_table_remove (NetpulsectlTable *table,
+                          const GArray     *removed)
+{
+  g_assert (table != NULL);
+  g_assert (removed != NULL);
+
+  for (guint i = 0; i < removed->len; i++)
+    g_hash_table_remove (table->records, &g_array_index (removed, guint64, i));
+}
+
+void
+netpulsectl_table_replace (NetpulsectlTable *table,
+                           const GArray     *records)
+{
+  g_hash_table_remove_all (table->records);
+  netpulsectl_table_update (table, records);
+}
+
+typedef struct {
+  NetpulsectlSortKey  key;
+  GHashTable         *users;
+} SortData;
+
+static int
+compare_rows (gconstpointer a,
+              gconstpointer b,
+              gpointer      user_data)
+{
+  const SortData *data = user_data;
+
+  return netpulsectl_compare_records (*(NetpulseRecord * const *) a,
+                                      *(NetpulseRecord * const *) b,
+                                      data->key, data->users);
+}
+
+static void
+sort_rows (GPtrArray          *rows,
+           NetpulsectlSortKey  key,
+           GHashTable         *users)
+{
+  SortData data = { key, users };
+
+  g_ptr_array_sort_with_data (rows, compare_rows, &data);
+}
+
+GPtrArray *
+netpulsectl_table_rows (NetpulsectlTable   *table,
+                        const char         *filter,
+                        NetpulsectlSortKey  key)
+{
+  GPtrArray *rows = g_ptr_array_sized_new (g_hash_table_size (table->records));
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, table->records);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (netpulsectl_record_matches (value, filter, table->users))
+      g_ptr_array_add (rows, value);
+
+  sort_rows (rows, key, table->users);
+  return rows;
+}
+
+GPtrArray *
+netpulsectl_sort_records (const GArray       *records,
+                          const char         *filter,
+                          NetpulsectlSortKey  key,
+                          GHashTable         *users)
+{
+  GPtrArray *rows = g_ptr_array_sized_new (records->len);
+
+  for (guint i = 0; i < records->len; i++)
+    {
+      NetpulseRecord *record = &g_array_index (records, NetpulseRecord, i);
+
+      if (netpulsectl_record_matches (record, filter, users))
+        g_ptr_array_add (rows, record);
+    }
+
+  sort_rows (rows, key, users);
+  return rows;
+}
+
+enum {
+  COL_PID, COL_COMM, COL_USER, COL_PROTO, COL_LOCAL, COL_REMOTE, COL_STATE,
+  COL_RTT, COL_RX_RATE, COL_TX_RATE, COL_RX, COL_TX,
+  N_COLUMNS
+};
+
+static const struct {
+  const char *title;
+  gboolean    right;   /* numbers are right-aligned */
+} columns[N_COLUMNS] = {
+  /* Translators: column titles of `netpulsectl monitor`, keep them short */
+  [COL_PID]     = { N_("PID"),    TRUE },
+  [COL_COMM]    = { N_("COMM"),   FALSE },
+  [COL_USER]    = { N_("USER"),   FALSE },
+  [COL_PROTO]   = { N_("PROTO"),  FALSE },
+  [COL_LOCAL]   = { N_("LOCAL"),  FALSE },
+  [COL_REMOTE]  = { N_("REMOTE"), FALSE },
+  [COL_STATE]   = { N_("STATE"),  FALSE },
+  [COL_RTT]     = { N_("RTT"),    TRUE },
+  [COL_RX_RATE] = { N_("RX/s"),   TRUE },
+  [COL_TX_RATE] = { N_("TX/s"),   TRUE },
+  [COL_RX]      = { N_("RX"),     TRUE },
+  [COL_TX]      = { N_("TX"),     TRUE },
+};
+
+static char **
+format_cells (const NetpulseRecord *r,
+              GHashTable           *users)
+{
+  char **cells = g_new0 (char *, N_COLUMNS + 1);
+  const char *state = netpulse_tcp_state_name (r->state);
+
+  cells[COL_PID] = r->pid != 0 ? g_strdup_printf ("%u", r->pid) : g_strdup ("-");
+  /* The comm is whatever the process set: keep the table valid UTF-8. */
+  cells[COL_COMM] = r->comm[0] != '\0' ? g_utf8_make_valid (r->comm, -1) : g_strdup ("-");
+  cells[COL_USER] = g_strdup (netpulsectl_user_name (users, r->uid));
+  cells[COL_PROTO] = g_strdup (netpulse_proto_name (r->proto));
+  cells[COL_LOCAL] = netpulse_format_endpoint (r->laddr, r->lport);
+  cells[COL_REMOTE] = netpulse_format_endpoint (r->raddr, r->rport);
+  if (r->flags & NETPULSE_RECORD_CLOSED)
+    /* Translators: the STATE of a connection that has just closed */
+    cells[COL_STATE] = g_strdup (_("closed"));
+  else
+    cells[COL_STATE] = g_strdup (state[0] != '\0' ? state : "-");
+  cells[COL_RTT] = netpulsectl_format_rtt (r->rtt_us);
+  cells[COL_RX_RATE] = netpulse_format_rate (r->rx_rate, FALSE);
+  cells[COL_TX_RATE] = netpulse_format_rate (r->tx_rate, FALSE);
+  cells[COL_RX] = netpulse_format_bytes (r->rx_bytes);
+  cells[COL_TX] = netpulse_format_bytes (r->tx_bytes);
+
+  return cells;
+}
+
+static void
+append_padded (GString    *out,
+               const char *text,
+               guint       width,
+               gboolean    right,
+               gboolean    last)
+{
+  glong len = g_utf8_strlen (text, -1);
+  guint pad = len < (glong) width ? width - len : 0;
+
+  if (right)
+    for (guint i = 0; i < pad; i++)
+      g_string_append_c (out, ' ');
+  g_string_append (out, text);
+  if (!right && !last)
+    for (guint i = 0; i < pad; i++)
+      g_string_append_c (out, ' ');
+}
+
+static void
+append_line (GString     *out,
+             const char **cells,
+             const guint *widths)
+{
+  for (guint c = 0; c < N_COLUMNS; c++)
+    {
+      if (c > 0)
+        g_string_append (out, "  ");
+      append_padded (out, cells[c], widths[c], columns[c].right, c + 1 == N_COLUMNS);
+    }
+  g_string_append_c (out, '\n');
+}
+
+void
+netpulsectl_table_format (NetpulsectlTable   *table,
+                          const char         *filter,
+                          NetpulsectlSortKey  key,
+                          guint               max_rows,
+                          GString            *out)
+{
+  g_autoptr(GPtrArray) rows = netpulsectl_table_rows (table, filter, key);
+  g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
+  const char *titles[N_COLUMNS];
+  guint widths[N_COLUMNS];
+  guint shown = rows->len;
+
+  if (max_rows > 0 && shown > max_rows)
+    shown = max_rows;
+
+  for (guint c = 0; c < N_COLUMNS; c++)
+    {
+      titles[c] = _(columns[c].title);
+      widths[c] = g_utf8_strlen (titles[c], -1);
+    }
+
+  for (guint i = 0; i < shown; i++)
+    {
+      char **cells = format_cells (g_ptr_array_index (rows, i), table->users);
+
+      for (guint c = 0; c < N_COLUMNS; c++)
+        widths[c] = MAX (widths[c], (guint) g_utf8_strlen (cells[c], -1));
+      g_ptr_array_add (lines, cells);
+    }
+
+  append_line (out, titles, widths);
+  for (guint i = 0; i < lines->len; i++)
+    append_line (out, (const char **) g_ptr_array_index (lines, i), widths);
+
+  if (shown < rows->len)
+    g_string_append_printf (out,
+                            ngettext ("… %u more connection\n",
+                                      "… %u more connections\n", rows->len - shown),
+                            rows->len - shown);
+}

@@ -1,0 +1,103 @@
+/* netpulsectl-table.h — netpulsectl's connection table: what the stream of
+ * updates adds up to, and how it is filtered, sorted and printed.
+ *
+ * Kept apart from the D-Bus side so that the unit tests can drive it.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "netpulse-record.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  NETPULSECTL_SORT_RATE,       /* rx_rate + tx_rate, highest first (the default) */
+  NETPULSECTL_SORT_RX_RATE,
+  NETPULSECTL_SORT_TX_RATE,
+  NETPULSECTL_SORT_RX,         /* total bytes received, highest first */
+  NETPULSECTL_SORT_TX,
+  NETPULSECTL_SORT_TOTAL,      /* rx + tx bytes */
+  NETPULSECTL_SORT_RTT,        /* highest first */
+  NETPULSECTL_SORT_PID,        /* ascending from here on */
+  NETPULSECTL_SORT_COMM,
+  NETPULSECTL_SORT_USER,
+  NETPULSECTL_SORT_PROTO,
+  NETPULSECTL_SORT_LOCAL,
+  NETPULSECTL_SORT_REMOTE,
+  NETPULSECTL_SORT_STATE,
+  NETPULSECTL_SORT_AGE,        /* oldest first */
+  NETPULSECTL_SORT_ID,
+} NetpulsectlSortKey;
+
+/* "rate", "rx", "tx", …; FALSE for an unknown name. */
+gboolean    netpulsectl_sort_key_from_string (const char          *name,
+                                              NetpulsectlSortKey  *key);
+/* The accepted names, comma-separated, for --help and error messages. */
+const char *netpulsectl_sort_key_names       (void);
+
+/* User name of @uid (numeric when unknown), cached in @cache (uid → name;
+ * create it with netpulsectl_user_cache_new()). */
+GHashTable *netpulsectl_user_cache_new       (void);
+const char *netpulsectl_user_name            (GHashTable           *cache,
+                                              guint32               uid);
+
+/* Order in which rows are shown for @key: negative when @a comes first.
+ * Ties are broken by id, so that the order is total and stable between
+ * updates.  @users may be NULL (sorting by user then sorts by uid). */
+int         netpulsectl_compare_records      (const NetpulseRecord *a,
+                                              const NetpulseRecord *b,
+                                              NetpulsectlSortKey    key,
+                                              GHashTable           *users);
+
+/* Whether @record matches @filter: a case-insensitive substring of its
+ * command name, user, protocol, addresses, ports or endpoints
+ * ("10.0.0.1:443", "[::1]:80").  NULL or "" matches everything. */
+gboolean    netpulsectl_record_matches       (const NetpulseRecord *record,
+                                              const char           *filter,
+                                              GHashTable           *users);
+
+/* "850 µs", "12.3 ms", "1.20 s"; "-" when unknown. */
+char       *netpulsectl_format_rtt           (guint32               rtt_us);
+
+typedef struct _NetpulsectlTable NetpulsectlTable;
+
+NetpulsectlTable *netpulsectl_table_new      (void);
+void        netpulsectl_table_free           (NetpulsectlTable     *table);
+
+guint       netpulsectl_table_size           (NetpulsectlTable     *table);
+const NetpulseRecord *
+            netpulsectl_table_lookup         (NetpulsectlTable     *table,
+                                              guint64               id);
+/* Adds or replaces the records of @changed (of NetpulseRecord). */
+void        netpulsectl_table_update         (NetpulsectlTable     *table,
+                                              const GArray         *changed);
+/* Forgets the ids in @removed (of guint64). */
+void        netpulsectl_table_remove         (NetpulsectlTable     *table,
+                                              const GArray         *removed);
+/* Replaces everything with @records. */
+void        netpulsectl_table_replace        (NetpulsectlTable     *table,
+                                              const GArray         *records);
+
+/* The records matching @filter, in display order (pointers into the table,
+ * valid until it changes). */
+GPtrArray  *netpulsectl_table_rows           (NetpulsectlTable     *table,
+                                              const char           *filter,
+                                              NetpulsectlSortKey    key);
+/* Sorts and filters @records (of NetpulseRecord) the same way. */
+GPtrArray  *netpulsectl_sort_records         (const GArray         *records,
+                                              const char           *filter,
+                                              NetpulsectlSortKey    key,
+                                              GHashTable           *users);
+
+/* Appends the table: a header line and one line per row, columns aligned;
+ * at most @max_rows rows (0 = all), then a line saying how many more. */
+void        netpulsectl_table_format         (NetpulsectlTable     *table,
+                                              const char           *filter,
+                                              NetpulsectlSortKey    key,
+                                              guint                 max_rows,
+                                              GString              *out);
+
+G_END_DECLS
