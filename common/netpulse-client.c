@@ -37,6 +37,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n-lib.h>
 
 #include "netpulse-client.h"
@@ -167,6 +169,15 @@ netpulse_client_error_from_dbus (const GError *error)
       (remote != NULL && g_str_has_prefix (remote, "org.freedesktop.DBus.Error.Spawn.")))
     return g_error_new (NETPULSE_CLIENT_ERROR, NETPULSE_CLIENT_ERROR_HELPER_MISSING,
                         _("The Netpulse helper is not installed or cannot be started: %s"),
+                        stripped->message);
+
+  /* The bus daemon itself refused to pass the call on: the helper's bus
+   * policy (system.d) is not installed, so the helper is not usable. */
+  if (is_remote_error (remote, "org.freedesktop.DBus.Error.AccessDenied") &&
+      strstr (stripped->message, "Rejected send message") != NULL)
+    return g_error_new (NETPULSE_CLIENT_ERROR, NETPULSE_CLIENT_ERROR_HELPER_MISSING,
+                        _("The system bus refused to reach the Netpulse helper; is its bus policy "
+                          "(dbus-1/system.d/io.github.netpulse.Helper1.conf) installed? %s"),
                         stripped->message);
 
   if (is_remote_error (remote, "io.github.netpulse.Error.NotAuthorized") ||

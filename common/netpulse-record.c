@@ -175,10 +175,16 @@ copy_utf8 (char       *dest,
 GVariant *
 netpulse_record_to_variant (const NetpulseRecord *r)
 {
+  g_autofree char *comm = NULL;
+
   g_assert (r != NULL);
 
+  /* A command name is whatever bytes the process chose; D-Bus strings must
+   * be UTF-8. */
+  comm = g_utf8_make_valid (r->comm, strnlen (r->comm, sizeof r->comm));
+
   return g_variant_new (NETPULSE_RECORD_SIGNATURE,
-                        r->id, r->pid, r->comm, r->uid,
+                        r->id, r->pid, comm, r->uid,
                         r->proto, r->family,
                         r->laddr, r->lport, r->raddr, r->rport,
                         r->state,

@@ -134,7 +134,7 @@ main (int   argc,
     }
 
   if (options.verbose)
-    g_setenv ("G_MESSAGES_DEBUG", "all", TRUE);
+    g_log_set_debug_enabled (TRUE);
 
   if (options.standalone)
     {

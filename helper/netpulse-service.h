@@ -10,12 +10,16 @@ G_BEGIN_DECLS
 
 typedef struct {
   NetpulseCollectorConfig collector;
-  guint                   idle_timeout_ms;  /* exit after this long without subscribers */
+  guint                   idle_timeout_ms;  /* exit after this long without subscribers; 0 = never */
   gboolean                replace;          /* take over the bus name from a running helper */
+  guint                   max_subscriptions_per_client;  /* 0 = default (4) */
+  guint                   max_subscriptions;             /* 0 = default (64) */
 } NetpulseServiceConfig;
 
-/* Owns HELPER_BUS_NAME on the system bus, serves until idle, returns the
- * process exit status. */
+/* Owns HELPER_BUS_NAME on the system bus (DBUS_SYSTEM_BUS_ADDRESS is
+ * honoured), serves until idle, SIGTERM/SIGINT or the name is lost, and
+ * returns the process exit status: 0 after a normal end (idle, signal,
+ * replaced by another helper), 1 when the bus or the name could not be had. */
 int netpulse_service_main (const NetpulseServiceConfig *config);
 
 G_END_DECLS

@@ -18,8 +18,8 @@ packages="
   libpolkit-gobject-1-dev polkitd pkexec
   dbus dbus-daemon
   xvfb xauth
-  iproute2 procps passwd util-linux python3 jq netbase libxtst6
-  desktop-file-utils appstream
+  iproute2 procps passwd util-linux python3 jq netbase libxtst6 systemd
+  desktop-file-utils appstream libxml2-utils
 "
 
 apt-get update -q

@@ -36,10 +36,20 @@ def expect_fields(record, what, **expected):
 
 def tcp_case(host, family):
     sent, received = 100000, 54321
-    with Netns() as ns, StandaloneHelper() as helper:
+    with Netns() as ns, StandaloneHelper() as helper, tempfile.TemporaryDirectory() as tmp:
         check(helper.backend() in KNOWN_BACKENDS, "unknown backend logged: %r" % helper.backend())
         print("backend:", helper.backend())
-        t = ns.traffic("tcp", host, sent, received, 0.6)
+        go = os.path.join(tmp, "go")
+        proc = ns.traffic_background("tcp", host, sent, received, go)
+        # Both ends stay open until the test has seen the client established
+        # with all its bytes; then they close.
+        client_match = lambda r: r["comm"] == "np-tcp-client" and r["proto"] == "tcp"
+        established = wait_until(lambda: [r for r in helper.snapshot() if client_match(r)
+                                          and r["state"] == "ESTABLISHED" and r["rx_bytes"] == received])
+        open(go, "w").close()
+        t = json.loads(proc.communicate(timeout=60)[0])
+        check(established, "the client was never reported ESTABLISHED with all its bytes",
+              *helper.snapshot(t["netns_inode"]))
         netns = t["netns_inode"]
         client_match = lambda r: r["pid"] == t["client_pid"] and r["rport"] == t["port"]
         server_match = lambda r: r["lport"] == t["port"] and r["proto"] == "tcp"

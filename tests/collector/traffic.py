@@ -67,9 +67,16 @@ def listen(host):
     return srv
 
 
-def tcp_exchange(host, sent, received, linger_s=0.0):
+def wait_for_file(path, timeout_s=60.0):
+    deadline = time.monotonic() + timeout_s
+    while not os.path.exists(path) and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
+def tcp_exchange(host, sent, received, go_file=None):
     """A client child sends `sent` bytes and receives `received`; a server
-    child does the opposite.  Both close at the end."""
+    child does the opposite.  Both close at the end — once `go_file` exists,
+    if one is named, so that the test can see the connection established."""
     srv = listen(host)
     port = srv.getsockname()[1]
     r, w = os.pipe()
@@ -79,7 +86,8 @@ def tcp_exchange(host, sent, received, linger_s=0.0):
         recv_exactly(conn, sent)
         conn.sendall(b"s" * received)
         os.read(r, 1)  # wait until the client has read everything
-        time.sleep(linger_s)
+        if go_file:
+            wait_for_file(go_file)
         conn.close()
 
     def client():
@@ -87,7 +95,8 @@ def tcp_exchange(host, sent, received, linger_s=0.0):
         c.sendall(b"c" * sent)
         recv_exactly(c, received)
         os.write(w, b"x")
-        time.sleep(linger_s)
+        if go_file:
+            wait_for_file(go_file)
         c.close()
 
     server_pid = fork_child("np-tcp-server", server)
@@ -97,8 +106,8 @@ def tcp_exchange(host, sent, received, linger_s=0.0):
             "sent": sent, "received": received}
 
 
-def scenario_tcp(host, sent, received, linger_s="0.5"):
-    return tcp_exchange(host, int(sent), int(received), float(linger_s))
+def scenario_tcp(host, sent, received, go_file=None):
+    return tcp_exchange(host, int(sent), int(received), go_file)
 
 
 def scenario_tcp_peek(host, size):

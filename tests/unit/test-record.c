@@ -147,6 +147,24 @@ test_variant_long_strings (void)
 
 /* JSON {{{1 */
 
+/* A command name is any bytes; the D-Bus record must still be valid UTF-8. */
+static void
+test_variant_invalid_utf8_comm (void)
+{
+  NetpulseRecord in = { .id = 7, .proto = 6, .family = 4 };
+  NetpulseRecord out;
+  g_autoptr(GVariant) variant = NULL;
+  g_autoptr(GError) error = NULL;
+
+  memcpy (in.comm, "bad\xff\xfe name\xc3", sizeof "bad\xff\xfe name\xc3");
+  variant = g_variant_ref_sink (netpulse_record_to_variant (&in));
+  g_assert_true (g_variant_is_normal_form (variant));
+  g_assert_true (netpulse_record_from_variant (&out, variant, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_utf8_validate (out.comm, -1, NULL));
+  g_assert_true (g_str_has_prefix (out.comm, "bad"));
+}
+
 static void
 test_json_roundtrip (void)
 {
@@ -468,6 +486,7 @@ main (int    argc,
   g_test_add_func ("/record/variant/wire-roundtrip", test_variant_wire_roundtrip);
   g_test_add_func ("/record/variant/wrong-type", test_variant_wrong_type);
   g_test_add_func ("/record/variant/long-strings", test_variant_long_strings);
+  g_test_add_func ("/record/variant/invalid-utf8-comm", test_variant_invalid_utf8_comm);
   g_test_add_func ("/record/json/roundtrip", test_json_roundtrip);
   g_test_add_func ("/record/json/fields", test_json_fields);
   g_test_add_func ("/record/json/escaping", test_json_escaping);

@@ -1,0 +1,43 @@
+/* netpulse-monitor.h — the io.github.netpulse.Helper1 object: subscriptions,
+ * authorization and the Update stream around a NetpulseCollector.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#pragma once
+
+#include "netpulse-authority.h"
+#include "netpulse-collector.h"
+#include "netpulse-helper1-generated.h"
+
+G_BEGIN_DECLS
+
+#define NETPULSE_MONITOR_DEFAULT_MAX_PER_CLIENT  4
+#define NETPULSE_MONITOR_DEFAULT_MAX_TOTAL       64
+
+typedef struct {
+  const NetpulseCollectorConfig *collector;   /* copied for each monitoring session */
+  guint idle_timeout_ms;                      /* 0 = never idle out */
+  guint max_per_client;                       /* 0 = NETPULSE_MONITOR_DEFAULT_MAX_PER_CLIENT */
+  guint max_total;                            /* 0 = NETPULSE_MONITOR_DEFAULT_MAX_TOTAL */
+} NetpulseMonitorConfig;
+
+#define NETPULSE_TYPE_MONITOR (netpulse_monitor_get_type ())
+
+G_DECLARE_FINAL_TYPE (NetpulseMonitor, netpulse_monitor, NETPULSE, MONITOR, NetpulseHelper1Skeleton)
+
+/* Must be created on the thread whose main context will run the monitor:
+ * all state is touched there only, method calls are authorized in worker
+ * threads and then handed over to it.
+ *
+ * Signals:
+ *   "idle" ()  no subscription and no call for idle_timeout_ms: time to exit.
+ */
+NetpulseMonitor *netpulse_monitor_new            (const NetpulseMonitorConfig *config,
+                                                  NetpulseAuthority           *authority);
+
+guint            netpulse_monitor_get_n_subscriptions (NetpulseMonitor        *self);
+
+/* Ends every subscription and unloads the kernel programs (on exit). */
+void             netpulse_monitor_shutdown       (NetpulseMonitor             *self);
+
+G_END_DECLS

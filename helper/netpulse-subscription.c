@@ -1,0 +1,417 @@
+/* netpulse-subscription.c — one Subscribe()d stream of Update signals.
+ *
+ * A subscription only remembers where its subscriber is in the collector's
+ * history (the generation of its last Update) and its sequence number; the
+ * records themselves live in the collector, shared by all subscriptions.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#define G_LOG_DOMAIN "netpulse-subscription"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "netpulse-helper-error.h"
+#include "netpulse-subscription.h"
+
+struct _NetpulseSubscription
+{
+  GObject  parent_instance;
+
+  char    *object_path;
+  char    *owner;
+  guint    interval_ms;
+
+  guint64  sequence;          /* of the last Update built */
+  guint64  generation;        /* collector generation of the last Update; 0 = none yet */
+  gint64   last_update_us;    /* monotonic time of the last Update; 0 = none yet */
+};
+
+G_DEFINE_FINAL_TYPE (NetpulseSubscription, netpulse_subscription, G_TYPE_OBJECT)
+
+static void
+netpulse_subscription_finalize (GObject *object)
+{
+  NetpulseSubscription *self = NETPULSE_SUBSCRIPTION (object);
+
+  g_clear_pointer (&self->object_path, g_free);
+  g_clear_pointer (&self->owner, g_free);
+
+  G_OBJECT_CLASS (netpulse_subscription_parent_class)->finalize (object);
+}
+
+static void
+netpulse_subscription_class_init (NetpulseSubscriptionClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = netpulse_subscription_finalize;
+}
+
+static void
+netpulse_subscription_init (NetpulseSubscription *self)
+{
+}
+
+/* Any D-Bus integer type, as a signed 64-bit value plus "too big for that".
+ * Returns FALSE for non-integer types. */
+static gboolean
+variant_get_integer (GVariant *value,
+                     gint64   *out,
+                     gboolean *too_big)
+{
+  *too_big = FALSE;
+
+  switch (g_variant_classify (value))
+    {
+    case G_VARIANT_CLASS_BYTE:
+      *out = g_variant_get_byte (value);
+      return TRUE;
+    case G_VARIANT_CLASS_INT16:
+      *out = g_variant_get_int16 (value);
+      return TRUE;
+    case G_VARIANT_CLASS_UINT16:
+      *out = g_variant_get_uint16 (value);
+      return TRUE;
+    case G_VARIANT_CLASS_INT32:
+      *out = g_variant_get_int32 (value);
+      return TRUE;
+    case G_VARIANT_CLASS_UINT32:
+      *out = g_variant_get_uint32 (value);
+      return TRUE;
+    case G_VARIANT_CLASS_INT64:
+      *out = g_variant_get_int64 (value);
+      return TRUE;
+    case G_VARIANT_CLASS_UINT64:
+      {
+        guint64 v = g_variant_get_uint64 (value);
+
+        *too_big = v > G_MAXINT64;
+        *out = *too_big ? G_MAXINT64 : (gint64) v;
+        return TRUE;
+      }
+    case G_VARIANT_CLASS_BOOLEAN:
+    case G_VARIANT_CLASS_HANDLE:
+    case G_VARIANT_CLASS_DOUBLE:
+    case G_VARIANT_CLASS_STRING:
+    case G_VARIANT_CLASS_OBJECT_PATH:
+    case G_VARIANT_CLASS_SIGNATURE:
+    case G_VARIANT_CLASS_VARIANT:
+    case G_VARIANT_CLASS_MAYBE:
+    case G_VARIANT_CLASS_ARRAY:
+    case G_VARIANT_CLASS_TUPLE:
+    case G_VARIANT_CLASS_DICT_ENTRY:
+    default:
+      return FALSE;
+    }
+}
+
+static gboolean
+parse_interval (GVariant  *value,
+                guint     *interval_ms,
+                GError   **error)
+{
+  gboolean too_big;
+  gint64 v;
+
+  /* The API says u; the other integer types are accepted as a courtesy to
+   * scripts (`gdbus call` turns a bare 500 into an i). */
+  if (!variant_get_integer (value, &v, &too_big))
+    {
+      g_set_error (error, NETPULSE_HELPER_ERROR, NETPULSE_HELPER_ERROR_INVALID_OPTION,
+                   "Option “interval-ms” must be an unsigned integer (type “u”), not type “%s”",
+                   g_variant_get_type_string (value));
+      return FALSE;
+    }
+
+  if (too_big || v < NETPULSE_SUBSCRIPTION_MIN_INTERVAL_MS || v > NETPULSE_SUBSCRIPTION_MAX_INTERVAL_MS)
+    {
+      g_autofree char *text = g_variant_print (value, FALSE);
+
+      g_set_error (error, NETPULSE_HELPER_ERROR, NETPULSE_HELPER_ERROR_INVALID_OPTION,
+                   "Option “interval-ms” must be between %u and %u (milliseconds), not %s",
+                   NETPULSE_SUBSCRIPTION_MIN_INTERVAL_MS, NETPULSE_SUBSCRIPTION_MAX_INTERVAL_MS, text);
+      return FALSE;
+    }
+
+  *interval_ms = (guint) v;
+  return TRUE;
+}
+
+gboolean
+netpulse_subscription_parse_options (GVariant  *options,
+                                     guint     *interval_ms,
+                                     GError   **error)
+{
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  guint interval = NETPULSE_SUBSCRIPTION_DEFAULT_INTERVAL_MS;
+  GVariantIter iter;
+  const char *key;
+  GVariant *value;
+
+  g_return_val_if_fail (options != NULL, FALSE);
+  g_return_val_if_fail (g_variant_is_of_type (options, G_VARIANT_TYPE_VARDICT), FALSE);
+  g_return_val_if_fail (interval_ms != NULL, FALSE);
+
+  g_variant_iter_init (&iter, options);
+  while (g_variant_iter_loop (&iter, "{&sv}", &key, &value))
+    {
+      /* A dict on the wire may repeat a key; which one would win is
+       * anybody's guess, so refuse it. */
+      if (!g_hash_table_add (seen, (gpointer) key))
+        {
+          g_set_error (error, NETPULSE_HELPER_ERROR, NETPULSE_HELPER_ERROR_INVALID_OPTION,
+                       "Option “%s” is given more than once", key);
+          g_variant_unref (value);
+          return FALSE;
+        }
+
+      if (g_str_equal (key, "interval-ms"))
+        {
+          if (!parse_interval (value, &interval, error))
+            {
+              g_variant_unref (value);
+              return FALSE;
+            }
+        }
+      else
+        {
+          g_autofree char *escaped = g_strescape (key, NULL);
+
+          g_set_error (error, NETPULSE_HELPER_ERROR, NETPULSE_HELPER_ERROR_INVALID_OPTION,
+                       "Unknown option “%s” (known options: “interval-ms”)", escaped);
+          g_variant_unref (value);
+          return FALSE;
+        }
+    }
+
+  *interval_ms = interval;
+  return TRUE;
+}
+
+NetpulseSubscription *
+netpulse_subscription_new (const char *object_path,
+                           const char *owner,
+                           guint       interval_ms)
+{
+  NetpulseSubscription *self;
+
+  g_return_val_if_fail (g_variant_is_object_path (object_path), NULL);
+  g_return_val_if_fail (owner != NULL, NULL);
+  g_return_val_if_fail (interval_ms >= NETPULSE_SUBSCRIPTION_MIN_INTERVAL_MS, NULL);
+  g_return_val_if_fail (interval_ms <= NETPULSE_SUBSCRIPTION_MAX_INTERVAL_MS, NULL);
+
+  self = g_object_new (NETPULSE_TYPE_SUBSCRIPTION, NULL);
+  self->object_path = g_strdup (object_path);
+  self->owner = g_strdup (owner);
+  self->interval_ms = interval_ms;
+  return self;
+}
+
+const char *
+netpulse_subscription_get_object_path (NetpulseSubscription *self)
+{
+  g_return_val_if_fail (NETPULSE_IS_SUBSCRIPTION (self), NULL);
+
+  return self->object_path;
+}
+
+const char *
+netpulse_subscription_get_owner (NetpulseSubscription *self)
+{
+  g_return_val_if_fail (NETPULSE_IS_SUBSCRIPTION (self), NULL);
+
+  return self->owner;
+}
+
+guint
+netpulse_subscription_get_interval_ms (NetpulseSubscription *self)
+{
+  g_return_val_if_fail (NETPULSE_IS_SUBSCRIPTION (self), 0);
+
+  return self->interval_ms;
+}
+
+guint64
+netpulse_subscription_get_sequence (NetpulseSubscription *self)
+{
+  g_return_val_if_fail (NETPULSE_IS_SUBSCRIPTION (self), 0);
+
+  return self->sequence;
+}
+
+gboolean
+netpulse_subscription_is_due (NetpulseSubscription *self,
+                              gint64                now_us,
+                              gint64                slack_us)
+{
+  g_return_val_if_fail (NETPULSE_IS_SUBSCRIPTION (self), FALSE);
+
+  if (self->sequence == 0)
+    return TRUE;
+
+  return now_us - self->last_update_us + slack_us >= (gint64) self->interval_ms * 1000;
+}
+
+/* Process names are bytes, not text: anyone can name a process "\xff", and
+ * the kernel cuts names at 15 bytes, possibly inside a UTF-8 sequence.  A D-Bus
+ * string must be valid UTF-8 (GVariant would refuse it and the helper would
+ * abort), so such names are repaired here, at the border. */
+static GVariant *
+record_to_variant (const NetpulseRecord *record)
+{
+  gsize len = strnlen (record->comm, sizeof record->comm);
+  NetpulseRecord copy;
+  g_autofree char *valid = NULL;
+  const char *end;
+
+  if (G_LIKELY (len < sizeof record->comm && g_utf8_validate (record->comm, len, NULL)))
+    return netpulse_record_to_variant (record);
+
+  copy = *record;
+  valid = g_utf8_make_valid (record->comm, len);
+  g_strlcpy (copy.comm, valid, sizeof copy.comm);
+  /* The replacement characters made it longer: cut at a whole character. */
+  if (!g_utf8_validate (copy.comm, -1, &end))
+    copy.comm[end - copy.comm] = '\0';
+
+  return netpulse_record_to_variant (&copy);
+}
+
+guint64
+netpulse_subscription_get_generation (NetpulseSubscription *self)
+{
+  g_return_val_if_fail (NETPULSE_IS_SUBSCRIPTION (self), 0);
+
+  return self->generation;
+}
+
+guint64
+netpulse_subscription_advance (NetpulseSubscription *self,
+                               NetpulseCollector    *collector,
+                               gint64                now_us)
+{
+  g_return_val_if_fail (NETPULSE_IS_SUBSCRIPTION (self), 0);
+  g_return_val_if_fail (NETPULSE_IS_COLLECTOR (collector), 0);
+
+  self->generation = netpulse_collector_get_generation (collector);
+  self->last_update_us = now_us;
+  return ++self->sequence;
+}
+
+struct _NetpulseChanges
+{
+  GArray   *records;         /* NetpulseRecord */
+  GArray   *removed;         /* guint64 */
+  GVariant *records_variant; /* built on first use */
+  GVariant *removed_variant;
+};
+
+static void
+add_changed_record (const NetpulseRecord *record,
+                    gpointer              user_data)
+{
+  NetpulseChanges *changes = user_data;
+
+  g_array_append_val (changes->records, *record);
+  if (record->flags & NETPULSE_RECORD_CLOSED)
+    g_array_append_val (changes->removed, record->id);
+}
+
+NetpulseChanges *
+netpulse_changes_collect (NetpulseCollector *collector,
+                          guint64            since_generation)
+{
+  NetpulseChanges *changes;
+
+  g_return_val_if_fail (NETPULSE_IS_COLLECTOR (collector), NULL);
+
+  changes = g_atomic_rc_box_new0 (NetpulseChanges);
+  changes->records = g_array_new (FALSE, FALSE, sizeof (NetpulseRecord));
+  changes->removed = g_array_new (FALSE, FALSE, sizeof (guint64));
+  netpulse_collector_foreach_changed (collector, since_generation, add_changed_record, changes);
+  return changes;
+}
+
+NetpulseChanges *
+netpulse_changes_ref (NetpulseChanges *changes)
+{
+  return g_atomic_rc_box_acquire (changes);
+}
+
+static void
+netpulse_changes_clear (gpointer data)
+{
+  NetpulseChanges *changes = data;
+
+  g_array_unref (changes->records);
+  g_array_unref (changes->removed);
+  g_clear_pointer (&changes->records_variant, g_variant_unref);
+  g_clear_pointer (&changes->removed_variant, g_variant_unref);
+}
+
+void
+netpulse_changes_unref (NetpulseChanges *changes)
+{
+  g_atomic_rc_box_release_full (changes, netpulse_changes_clear);
+}
+
+guint
+netpulse_changes_get_n_records (NetpulseChanges *changes)
+{
+  return changes->records->len;
+}
+
+GVariant *
+netpulse_changes_build_update (NetpulseChanges *changes,
+                               const char      *object_path,
+                               guint64          sequence,
+                               guint64          timestamp_ns)
+{
+  g_return_val_if_fail (changes != NULL, NULL);
+  g_return_val_if_fail (g_variant_is_object_path (object_path), NULL);
+
+  if (changes->records_variant == NULL)
+    {
+      g_auto(GVariantBuilder) records = G_VARIANT_BUILDER_INIT (NETPULSE_RECORDS_TYPE);
+
+      for (guint i = 0; i < changes->records->len; i++)
+        g_variant_builder_add_value (&records,
+                                     record_to_variant (&g_array_index (changes->records,
+                                                                        NetpulseRecord, i)));
+      changes->records_variant = g_variant_ref_sink (g_variant_builder_end (&records));
+      changes->removed_variant =
+        g_variant_ref_sink (g_variant_new_fixed_array (G_VARIANT_TYPE_UINT64,
+                                                       changes->removed->data,
+                                                       changes->removed->len,
+                                                       sizeof (guint64)));
+    }
+
+  return g_variant_new ("(ott@a" NETPULSE_RECORD_SIGNATURE "@at)",
+                        object_path, sequence, timestamp_ns,
+                        changes->records_variant, changes->removed_variant);
+}
+
+static void
+add_open_record (const NetpulseRecord *record,
+                 gpointer              user_data)
+{
+  g_variant_builder_add_value (user_data, record_to_variant (record));
+}
+
+GVariant *
+netpulse_subscription_snapshot (NetpulseSubscription *self,
+                                NetpulseCollector    *collector)
+{
+  g_auto(GVariantBuilder) records = G_VARIANT_BUILDER_INIT (NETPULSE_RECORDS_TYPE);
+
+  g_return_val_if_fail (NETPULSE_IS_SUBSCRIPTION (self), NULL);
+  g_return_val_if_fail (NETPULSE_IS_COLLECTOR (collector), NULL);
+
+  netpulse_collector_foreach_open (collector, add_open_record, &records);
+
+  return g_variant_new ("(t@a" NETPULSE_RECORD_SIGNATURE ")",
+                        self->sequence,
+                        g_variant_builder_end (&records));
+}

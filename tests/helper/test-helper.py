@@ -1,0 +1,637 @@
+#!/usr/bin/env python3
+# test-helper.py — end-to-end tests of netpulse-helper as a D-Bus service:
+# a private system bus, a real polkitd, the helper started by bus activation
+# as root, and unprivileged test users running netpulsectl and raw clients.
+#
+#   test-helper.py CASE      (granted, denied, killed, malformed, two-clients,
+#                             hostile-comm, lifecycle, backend-failed,
+#                             sandbox-caps)
+#
+# Needs root; skips (77) without it, fails under CI=true.
+#
+# SPDX-License-Identifier: GPL-2.0-or-later
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+from helperfixture import (HelperFixture, TestFailure, Terminated, log, wait_for,  # noqa: E402
+                           parse_gvariant_scalar)
+
+TRAFFIC = os.path.join(HERE, 'helper-traffic.py')
+NOT_AUTHORIZED = 'io.github.netpulse.Error.NotAuthorized'
+INVALID_OPTION = 'io.github.netpulse.Error.InvalidOption'
+TOO_MANY = 'io.github.netpulse.Error.TooManySubscriptions'
+NO_SUCH = 'io.github.netpulse.Error.NoSuchSubscription'
+
+# netpulsectl's documented exit statuses.
+EXIT_OK = 0
+EXIT_NOT_AUTHORIZED = 4
+EXIT_HELPER_FAILED = 5
+
+# Odd sizes, so that no other count can be mistaken for them.
+SENT = 1234567
+RECEIVED = 765433
+
+
+def check(condition, message, *details):
+    if not condition:
+        raise TestFailure(message + ''.join(f'\n  {d}' for d in details))
+
+
+def read_json_lines(path):
+    records = []
+    try:
+        with open(path, errors='replace') as f:
+            for line in f:
+                if not line.endswith('\n'):
+                    break                    # being written
+                line = line.strip()
+                if line:
+                    records.append(json.loads(line))
+    except FileNotFoundError:
+        pass
+    return records
+
+
+# -- records, as netpulsectl --json and helper-test-client stream print them --
+
+def netpulsectl_records(path):
+    return read_json_lines(path)
+
+
+def stream_records(path):
+    """Flattened records of helper-test-client stream output, with
+    netpulsectl's key for the closed flag."""
+    records = []
+    for update in read_json_lines(path):
+        for r in update['changed']:
+            r = dict(r)
+            r['closed'] = bool(r['flags'] & 1)
+            r['partial'] = bool(r['flags'] & 2)
+            records.append(r)
+    return records
+
+
+def final_record(records, pid):
+    """The closed record of @pid's connection, once it is there."""
+    closed = [r for r in records if r['pid'] == pid and r['closed']]
+    return closed[-1] if closed else None
+
+
+def wait_final_records(reader, path, traffic, what):
+    def both():
+        records = reader(path)
+        client = final_record(records, traffic['client_pid'])
+        server = final_record(records, traffic['server_pid'])
+        return (client, server) if client and server else None
+    return wait_for(both, f'the final records of the test connection in {what}')
+
+
+def check_exact_totals(client, server, traffic, netns_inode, what):
+    log(f'{what}: client {client}')
+    log(f'{what}: server {server}')
+    check(client['tx_bytes'] == traffic['sent'] and client['rx_bytes'] == traffic['received'],
+          f'{what}: the client side does not have the exact totals', client, traffic)
+    check(server['rx_bytes'] == traffic['sent'] and server['tx_bytes'] == traffic['received'],
+          f'{what}: the server side does not have the exact totals', server, traffic)
+    for r in (client, server):
+        check(r['netns'] == netns_inode, f'{what}: wrong network namespace', r, netns_inode)
+        check(not r['partial'], f'{what}: a connection made while monitoring is partial', r)
+
+
+def run_traffic(fx, netns, comm_hex=None):
+    argv = ['ip', 'netns', 'exec', netns, sys.executable, TRAFFIC, '127.0.0.1',
+            str(SENT), str(RECEIVED)]
+    if comm_hex:
+        argv.append(comm_hex)
+    result = fx.run_root(argv)
+    traffic = json.loads(result.stdout)
+    log(f'traffic: {traffic}')
+    return traffic
+
+
+def netns_inode(netns):
+    return os.stat(f'/run/netns/{netns}').st_ino
+
+
+def stop_client(proc, what, expected=EXIT_OK):
+    """SIGTERM: a polite client unsubscribes and exits with @expected."""
+    proc.send_signal(signal.SIGTERM)
+    try:
+        _, stderr = proc.communicate(timeout=30)
+    except Exception:
+        proc.kill()
+        raise TestFailure(f'{what} did not exit after SIGTERM')
+    check(proc.returncode == expected,
+          f'{what} exited with {proc.returncode}, not {expected}', stderr)
+    return stderr
+
+
+def gdbus_error(stderr):
+    return stderr.split('GDBus.Error:', 1)[-1].split(':', 1)[0] if 'GDBus.Error:' in stderr else stderr
+
+
+# -- the cases -----------------------------------------------------------------
+
+def test_granted(fx):
+    """An authorized unprivileged user streams records; traffic made by the
+    test shows up with exact totals."""
+    ctl = fx.user_binary('tools', 'netpulsectl')
+
+    result = fx.run_as(fx.granted, [ctl, 'status', '--json'])
+    check(result.returncode == EXIT_OK, 'netpulsectl status failed', result.stderr)
+    status = json.loads(result.stdout)
+    log(f'status: {status}')
+    check(status['authorized'] is True, 'the granted user is not authorized', status)
+    check(status['version'] == parse_gvariant_scalar(fx.helper_property('Version')),
+          'status shows another version than the helper', status)
+
+    out = os.path.join(fx.tmpdir, 'monitor.jsonl')
+    monitor = fx.spawn_as(fx.granted, [ctl, 'monitor', '--json', '--interval', '200'], out)
+    fx.wait_subscriptions(1)
+    backend = parse_gvariant_scalar(fx.helper_property('Backend'))
+    check(backend != 'none', 'a subscription is active but no backend is loaded')
+    check(f'backend in use: {backend}' in fx.helper_log(),
+          'the helper did not log which backend is active')
+
+    # While monitoring, status shows the backend and the counters.
+    result = fx.run_as(fx.granted, [ctl, 'status', '--json'])
+    check(result.returncode == EXIT_OK, 'netpulsectl status failed', result.stderr)
+    status = json.loads(result.stdout)
+    log(f'status while monitoring: {status}')
+    check(status['backend'] == backend and status['subscriptions'] == 1,
+          'status does not show the running monitor', status)
+    for name in ('flow-overflow', 'peer-overflow', 'release-overflow', 'unknown-peer',
+                 'ticks', 'flows', 'max-flows'):
+        check(name in status['counters'], f'status --json has no counter {name!r}', status)
+
+    netns = fx.add_netns()
+    traffic = run_traffic(fx, netns)
+    client, server = wait_final_records(netpulsectl_records, out, traffic, 'netpulsectl monitor')
+    check_exact_totals(client, server, traffic, netns_inode(netns), 'netpulsectl monitor')
+
+    stop_client(monitor, 'netpulsectl monitor')
+    fx.wait_subscriptions(0)
+
+
+def test_denied(fx):
+    """A user polkit says no to gets a clear error and no data; the helper
+    stays up and keeps serving the authorized user meanwhile."""
+    ctl = fx.user_binary('tools', 'netpulsectl')
+    client_bin = fx.user_binary('tests', 'helper', 'helper-test-client')
+
+    granted_out = os.path.join(fx.tmpdir, 'granted.jsonl')
+    granted = fx.spawn_as(fx.granted, [client_bin, 'stream', '200', '0'], granted_out)
+    fx.wait_subscriptions(1)
+    wait_for(lambda: read_json_lines(granted_out), 'the first Update of the granted user')
+    granted_path = read_json_lines(granted_out)[0]['path']
+    helper_pid = fx.helper_pid()
+
+    # netpulsectl: exit status 4, one clear line, no records.
+    result = fx.run_as(fx.denied, [ctl, 'monitor', '--json', '--count', '3'])
+    log(f'denied netpulsectl: {result.returncode} {result.stderr.strip()!r}')
+    check(result.returncode == EXIT_NOT_AUTHORIZED,
+          f'netpulsectl monitor exited with {result.returncode}, not {EXIT_NOT_AUTHORIZED}',
+          result.stderr)
+    check(result.stdout == '', 'a denied client got output', result.stdout[:500])
+    reason = result.stderr.lower()
+    check('author' in reason or 'allowed' in reason,
+          'the error does not say that authorization failed', result.stderr)
+
+    # Status needs no authorization, and tells.
+    result = fx.run_as(fx.denied, [ctl, 'status', '--json'])
+    check(result.returncode == EXIT_OK, 'netpulsectl status failed for the denied user', result.stderr)
+    check(json.loads(result.stdout)['authorized'] is False, 'status claims authorization', result.stdout)
+
+    # Raw calls: authorization comes first, before anything is looked at.
+    for method, args in (('Subscribe', ["{'interval-ms': <uint32 500>}"]),
+                         ('Subscribe', ["{'bogus': <'x'>}"]),
+                         ('GetSnapshot', [granted_path])):
+        rc, out, err = fx.gdbus_call_as(fx.denied, f'io.github.netpulse.Helper1.{method}', *args)
+        log(f'denied {method}: {err}')
+        check(rc != 0 and gdbus_error(err) == NOT_AUTHORIZED,
+              f'{method} by the denied user did not fail with NotAuthorized', out, err)
+
+    # Nobody can end someone else's stream (Unsubscribe needs no polkit).
+    rc, out, err = fx.gdbus_call_as(fx.denied, 'io.github.netpulse.Helper1.Unsubscribe', granted_path)
+    check(rc != 0 and gdbus_error(err) == NO_SUCH,
+          "the denied user's Unsubscribe of another's subscription did not fail", out, err)
+
+    # CheckAuthorization answers instead of failing.
+    rc, out, err = fx.gdbus_call_as(fx.denied, 'io.github.netpulse.Helper1.CheckAuthorization', 'true')
+    check(rc == 0 and parse_gvariant_scalar(out) is False, 'CheckAuthorization', out, err)
+
+    # A user no rule mentions gets the policy's defaults: no session → no.
+    try:
+        from helperfixture import User
+        nobody = User('nobody')
+    except KeyError:
+        nobody = None
+    if nobody is not None:
+        rc, out, err = fx.gdbus_call_as(nobody, 'io.github.netpulse.Helper1.Subscribe', '{}')
+        check(rc != 0 and gdbus_error(err) == NOT_AUTHORIZED,
+              'a user without a session was authorized: check allow_any/allow_inactive', out, err)
+
+    # No leak: the denied user hears no Update, even when asking for all.
+    result = fx.run_as(fx.denied, [client_bin, 'listen', '3'])
+    check(result.returncode == 0, 'helper-test-client listen failed', result.stderr)
+    heard = json.loads(result.stdout)
+    log(f'denied listener: {heard}')
+    check(heard['updates'] == 0, "the denied user received Update signals", heard)
+    check(heard['monitor'] == 'refused', 'an unprivileged user could become a bus monitor', heard)
+
+    # Still the same helper, still streaming to the authorized user.
+    check(fx.helper_pid() == helper_pid, 'the helper restarted (crashed?)')
+    seen = len(read_json_lines(granted_out))
+    wait_for(lambda: len(read_json_lines(granted_out)) > seen + 2,
+             'more Updates for the granted user')
+    stop_client(granted, 'the granted stream')
+    fx.wait_subscriptions(0)
+
+
+def test_killed(fx):
+    """A client killed mid-stream is dropped at once; the helper then idles
+    out and leaves no kernel program behind."""
+    ctl = fx.user_binary('tools', 'netpulsectl')
+    out = os.path.join(fx.tmpdir, 'monitor.jsonl')
+    monitor = fx.spawn_as(fx.granted, [ctl, 'monitor', '--json', '--interval', '200'], out)
+    fx.wait_subscriptions(1)
+
+    helper_pid = fx.helper_pid()
+    prog_ids = wait_for(lambda: fx.bpf_ids_of_process(helper_pid),
+                        'the kernel programs of the helper')
+    log(f'helper {helper_pid} holds BPF programs {sorted(prog_ids)}')
+    check(prog_ids <= fx.loaded_bpf_program_ids(), 'bpftool does not list the programs')
+
+    monitor.kill()
+    monitor.wait()
+    fx.wait_subscriptions(0)
+    wait_for(lambda: 'left the bus' in fx.helper_log(), 'the helper to notice the client left')
+    # Monitoring stops with the last subscription, before the idle exit.
+    wait_for(lambda: not fx.bpf_ids_of_process(helper_pid),
+             'the helper to let go of its kernel programs')
+
+    # No call from here on: a property read would keep the helper alive.
+    wait_for(lambda: not fx.helper_running(), 'the helper to exit after its idle timeout')
+    wait_for(lambda: not os.path.exists(f'/proc/{helper_pid}'), 'the helper process to end')
+    check('No subscribers for' in fx.helper_log(), 'the helper did not exit because it was idle')
+
+    # The kernel frees programs shortly after the last reference is gone.
+    def none_left():
+        return not (prog_ids & fx.loaded_bpf_program_ids())
+    wait_for(none_left, 'the kernel programs of the helper to be gone')
+    log('bpftool prog: none of the helper\'s programs is left')
+
+
+def test_malformed(fx):
+    """Bad calls get errors, the limits hold, and the helper keeps serving
+    another client all along."""
+    client_bin = fx.user_binary('tests', 'helper', 'helper-test-client')
+
+    other_out = os.path.join(fx.tmpdir, 'other.jsonl')
+    other = fx.spawn_as(fx.granted, [client_bin, 'stream', '500', '0'], other_out)
+    fx.wait_subscriptions(1)
+    helper_pid = fx.helper_pid()
+
+    result = fx.run_as(fx.granted, [client_bin, 'malformed'])
+    for line in result.stdout.splitlines():
+        case = json.loads(line)
+        log(f"{case['case']}: {case['got']} {'ok' if case['ok'] else 'WRONG'}")
+    check(result.returncode == 0, 'some malformed call got an unexpected answer',
+          result.stdout, result.stderr)
+
+    # The same by hand, the way a person would try it.
+    for args, expected in (([ "{'interval-ms': <'fast'>}"], INVALID_OPTION),
+                           ([ "{'interval-ms': <uint32 4000000000>}"], INVALID_OPTION),
+                           ([ "{'interval-ms': <int64 99999999999999>}"], INVALID_OPTION),
+                           ([ "{'interval': <500>}"], INVALID_OPTION)):
+        rc, out, err = fx.gdbus_call_as(fx.granted, 'io.github.netpulse.Helper1.Subscribe', *args)
+        log(f'gdbus Subscribe {args[0]}: {err}')
+        check(rc != 0 and gdbus_error(err) == expected, f'Subscribe {args} did not fail as expected',
+              out, err)
+    rc, out, err = fx.gdbus_call_as(fx.granted, 'io.github.netpulse.Helper1.Frobnicate')
+    check(rc != 0, 'an unknown method succeeded', out)
+
+    # 100 Subscribe calls at once on one connection: the per-client limit.
+    result = fx.run_as(fx.granted, [client_bin, 'subscribe-many', '100', '200'], timeout=120)
+    check(result.returncode == 0, 'subscribe-many failed', result.stderr)
+    many = json.loads(result.stdout)
+    log(f'100 rapid subscribes: {many}')
+    check(many['ok'] == 4 and many['errors'] == {TOO_MANY: 96},
+          'the per-client limit (4) did not hold', many)
+    for key in ('two_updates_each', 'snapshots_ok', 'unsubscribes_ok'):
+        check(many[key] is True, f'subscribe-many: {key}', many, result.stderr)
+    check(many['gaps'] is False and many['misaddressed'] == 0 and many['unknown_updates'] == 0,
+          'subscribe-many: Updates with gaps, or not for us', many)
+    fx.wait_subscriptions(1)
+
+    # The total limit (64), with clients that then vanish without a word.
+    holders = []
+    total_ok = 1                                   # the other stream
+    for i in range(16):
+        out = os.path.join(fx.tmpdir, f'holder-{i}.json')
+        holders.append(fx.spawn_as(fx.granted, [client_bin, 'hold', '4', '1000'], out))
+        summary = wait_for(lambda: read_json_lines(out), f'holder {i} to subscribe')[0]
+        total_ok += summary['ok']
+        if i < 15:
+            check(summary['ok'] == 4, f'holder {i} could not subscribe 4 times', summary)
+    log(f'last holder: {summary}')
+    check(total_ok == 64 and summary['errors'] == {TOO_MANY: 1},
+          'the total limit (64) did not hold', summary, total_ok)
+    check(fx.subscriptions() == 64, 'the helper does not count 64 subscriptions')
+    for proc in holders:
+        proc.kill()
+    fx.wait_subscriptions(1)
+
+    check(fx.helper_pid() == helper_pid, 'the helper restarted (crashed?)')
+    seen = len(read_json_lines(other_out))
+    wait_for(lambda: len(read_json_lines(other_out)) > seen + 2, 'more Updates for the other client')
+    stop_client(other, 'the other stream')
+    fx.wait_subscriptions(0)
+
+
+def test_two_clients(fx):
+    """Two clients at once get independent streams, each with the traffic."""
+    ctl = fx.user_binary('tools', 'netpulsectl')
+    client_bin = fx.user_binary('tests', 'helper', 'helper-test-client')
+
+    a_out = os.path.join(fx.tmpdir, 'a.jsonl')
+    b_out = os.path.join(fx.tmpdir, 'b.jsonl')
+    c_out = os.path.join(fx.tmpdir, 'c.jsonl')
+    a = fx.spawn_as(fx.granted, [client_bin, 'stream', '200', '0'], a_out)
+    b = fx.spawn_as(fx.granted, [ctl, 'monitor', '--json', '--interval', '500'], b_out)
+    c = fx.spawn_as(fx.granted, [client_bin, 'stream', '1000', '0'], c_out)
+    fx.wait_subscriptions(3)
+
+    netns = fx.add_netns()
+    traffic = run_traffic(fx, netns)
+    inode = netns_inode(netns)
+    for reader, path, what in ((stream_records, a_out, 'client A (200 ms)'),
+                               (netpulsectl_records, b_out, 'client B (netpulsectl, 500 ms)'),
+                               (stream_records, c_out, 'client C (1000 ms)')):
+        client, server = wait_final_records(reader, path, traffic, what)
+        check_exact_totals(client, server, traffic, inode, what)
+
+    # Each raw client saw only its own subscription, without gaps, every
+    # Update addressed to it (checked by the client, exit status 0).
+    paths = set()
+    for proc, path, what in ((a, a_out, 'client A'), (c, c_out, 'client C')):
+        stop_client(proc, what)
+        updates = read_json_lines(path)
+        own = {u['path'] for u in updates}
+        check(len(own) == 1, f'{what} got Updates of several subscriptions', own)
+        check([u['sequence'] for u in updates] == list(range(1, len(updates) + 1)),
+              f'{what}: sequences are not 1, 2, 3…')
+        paths |= own
+    check(len(paths) == 2, 'two clients got the same subscription path', paths)
+    stop_client(b, 'client B')
+    fx.wait_subscriptions(0)
+
+
+def test_hostile_comm(fx):
+    """A process whose name is not UTF-8 (or is cut inside a character) must
+    not take the helper down; its connection is still reported."""
+    client_bin = fx.user_binary('tests', 'helper', 'helper-test-client')
+    ctl = fx.user_binary('tools', 'netpulsectl')
+
+    a_out = os.path.join(fx.tmpdir, 'a.jsonl')
+    b_out = os.path.join(fx.tmpdir, 'b.jsonl')
+    a = fx.spawn_as(fx.granted, [client_bin, 'stream', '200', '0'], a_out)
+    b = fx.spawn_as(fx.granted, [ctl, 'monitor', '--json', '--interval', '200'], b_out)
+    fx.wait_subscriptions(2)
+    helper_pid = fx.helper_pid()
+
+    netns = fx.add_netns()
+    # "np-\xff\xfe-" then four "é" and the first byte of a fifth: 15 bytes,
+    # the most the kernel keeps.
+    comm = b'np-\xff\xfe-' + 'éééé'.encode() + b'\xc3'
+    assert len(comm) == 15
+    traffic = run_traffic(fx, netns, comm.hex())
+    inode = netns_inode(netns)
+    for reader, path, what in ((stream_records, a_out, 'raw client'),
+                               (netpulsectl_records, b_out, 'netpulsectl')):
+        client, server = wait_final_records(reader, path, traffic, what)
+        check_exact_totals(client, server, traffic, inode, what)
+        log(f'{what}: the hostile name arrived as {client["comm"]!r}')
+
+    check(fx.helper_pid() == helper_pid, 'the helper restarted (crashed?)')
+    stop_client(a, 'the raw client')
+    stop_client(b, 'netpulsectl')
+    fx.wait_subscriptions(0)
+
+
+def test_lifecycle(fx):
+    """Activated without a subscriber, the helper idles out; only root may
+    own the name; a second helper does not start beside a running one;
+    --replace takes over."""
+    # A property read activates the helper; nobody subscribes.
+    check(parse_gvariant_scalar(fx.helper_property('Subscriptions')) == 0, 'Subscriptions')
+    first_pid = fx.helper_pid()
+    wait_for(lambda: not fx.helper_running(), 'the unused helper to idle out')
+    check('No subscribers for' in fx.helper_log(), 'the helper did not say why it exited')
+    check(parse_gvariant_scalar(fx.helper_property('Backend')) == 'none',
+          'a fresh helper has a backend loaded')
+    second_pid = fx.helper_pid()
+    check(second_pid != first_pid, 'the helper did not exit and start again')
+
+    # An unprivileged user cannot own the name (bus policy), and says so.
+    helper = fx.user_binary('helper', 'netpulse-helper')
+    result = fx.run_as(fx.granted, [helper, '--idle-timeout=1000'])
+    log(f'helper as {fx.granted.name}: {result.returncode} {result.stderr.strip()!r}')
+    check(result.returncode == 1 and 'Could not acquire the name' in result.stderr,
+          'an unprivileged helper did not fail to own the name', result.stderr)
+
+    # Nor can a second root helper beside the running one…
+    result = fx.run_root([fx.helper_path, '--idle-timeout=1000'], check=False)
+    check(result.returncode == 1 and 'Could not acquire the name' in result.stderr,
+          'a second helper did not give up', result.stderr)
+    check(fx.helper_pid() == second_pid, 'the running helper was disturbed')
+
+    # …unless it is asked to replace it.
+    log('starting a replacement helper')
+    replacement = subprocess.Popen([fx.helper_path, '--replace', '--idle-timeout=2000'],
+                                   env=fx.root_env(), stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.PIPE, text=True, errors='replace')
+    fx.processes.append(replacement)
+    wait_for(lambda: fx.helper_pid() == replacement.pid, 'the replacement to own the name')
+    wait_for(lambda: not os.path.exists(f'/proc/{second_pid}'), 'the replaced helper to exit')
+    check('Another helper took over' in fx.helper_log(), 'the replaced helper did not say why')
+    _, stderr = replacement.communicate(timeout=60)
+    log(f'replacement exited with {replacement.returncode}')
+    check(replacement.returncode == 0, 'the replacement did not idle out cleanly', stderr)
+
+
+def test_backend_failed(fx):
+    """When the kernel programs cannot be loaded, Subscribe fails with
+    BackendFailed and the reason; the helper stays up, then idles out."""
+    ctl = fx.user_binary('tools', 'netpulsectl')
+
+    rc, out, err = fx.gdbus_call_as(fx.granted, 'io.github.netpulse.Helper1.Subscribe', '{}')
+    log(f'Subscribe: {err}')
+    check(rc != 0 and gdbus_error(err) == 'io.github.netpulse.Error.BackendFailed',
+          'Subscribe did not fail with BackendFailed', out, err)
+    check('unknown backend' in err, 'the error does not say why', err)
+    helper_pid = fx.helper_pid()
+
+    result = fx.run_as(fx.granted, [ctl, 'monitor', '--json', '--count', '2'])
+    log(f'netpulsectl: {result.returncode} {result.stderr.strip()!r}')
+    check(result.returncode == EXIT_HELPER_FAILED,
+          f'netpulsectl exited with {result.returncode}, not {EXIT_HELPER_FAILED}', result.stderr)
+    check('unknown backend' in result.stderr, 'netpulsectl does not show the reason', result.stderr)
+
+    check(fx.helper_pid() == helper_pid, 'the helper restarted (crashed?)')
+    check(fx.subscriptions() == 0, 'a failed Subscribe left a subscription behind')
+    check(parse_gvariant_scalar(fx.helper_property('Backend')) == 'none', 'Backend is not none')
+    wait_for(lambda: not fx.helper_running(), 'the helper to idle out')
+
+
+CAPABILITY_NUMBERS = {
+    'chown': 0, 'dac_override': 1, 'dac_read_search': 2, 'fowner': 3, 'fsetid': 4,
+    'kill': 5, 'setgid': 6, 'setuid': 7, 'setpcap': 8, 'linux_immutable': 9,
+    'net_bind_service': 10, 'net_broadcast': 11, 'net_admin': 12, 'net_raw': 13,
+    'ipc_lock': 14, 'ipc_owner': 15, 'sys_module': 16, 'sys_rawio': 17, 'sys_chroot': 18,
+    'sys_ptrace': 19, 'sys_pacct': 20, 'sys_admin': 21, 'sys_boot': 22, 'sys_nice': 23,
+    'sys_resource': 24, 'sys_time': 25, 'sys_tty_config': 26, 'mknod': 27, 'lease': 28,
+    'audit_write': 29, 'audit_control': 30, 'setfcap': 31, 'mac_override': 32,
+    'mac_admin': 33, 'syslog': 34, 'wake_alarm': 35, 'block_suspend': 36, 'audit_read': 37,
+    'perfmon': 38, 'bpf': 39, 'checkpoint_restore': 40,
+}
+
+
+def unit_capabilities(build_root):
+    with open(os.path.join(build_root, 'data', 'system', 'netpulse-helper.service')) as f:
+        unit = f.read()
+    m = re.search(r'^CapabilityBoundingSet=(.*)$', unit, re.M)
+    caps = [c.lower().removeprefix('cap_') for c in m.group(1).split()] if m else []
+    no_new_privs = re.search(r'^NoNewPrivileges=yes$', unit, re.M) is not None
+    return caps, no_new_privs
+
+
+def sandbox_fixture_args(build_root):
+    """The capability bounding set and NoNewPrivileges= of the built
+    systemd unit, applied with setpriv: no systemd runs the tests."""
+    caps, no_new_privs = unit_capabilities(build_root)
+    wrapper = [shutil.which('setpriv') or '/usr/bin/setpriv']
+    if no_new_privs:
+        wrapper.append('--no-new-privs')
+    wrapper += ['--bounding-set=-all,' + ','.join('+' + c for c in caps), '--inh-caps=-all', '--']
+    return {'helper_wrapper': wrapper}
+
+
+def test_sandbox_caps(fx):
+    """With only the capabilities the systemd unit keeps, the helper still
+    loads its programs, counts exactly, and finds the owner of a connection
+    an unprivileged process opened before monitoring began."""
+    ctl = fx.user_binary('tools', 'netpulsectl')
+    traffic_script = fx.user_copy(TRAFFIC)
+    caps, no_new_privs = unit_capabilities(fx.build_root)
+    log(f'unit capabilities: {caps}, NoNewPrivileges={no_new_privs}')
+
+    # A connection of an unprivileged user's processes, from before.
+    netns = fx.add_netns()
+    holder = subprocess.Popen(['ip', 'netns', 'exec', netns, 'setpriv',
+                               f'--reuid={fx.granted.uid}', f'--regid={fx.granted.gid}',
+                               '--clear-groups', sys.executable, traffic_script, '--hold',
+                               '127.0.0.1', '4321'],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    fx.processes.append(holder)
+    held = json.loads(holder.stdout.readline())
+    log(f'held connection: {held}')
+
+    out = os.path.join(fx.tmpdir, 'monitor.jsonl')
+    monitor = fx.spawn_as(fx.granted, [ctl, 'monitor', '--json', '--interval', '200'], out)
+    fx.wait_subscriptions(1)
+
+    helper_pid = fx.helper_pid()
+    with open(f'/proc/{helper_pid}/status', errors='replace') as f:
+        status = dict(line.rstrip('\n').split(':\t', 1) for line in f if ':\t' in line)
+    allowed = sum(1 << CAPABILITY_NUMBERS[c] for c in caps)
+    effective = int(status['CapEff'], 16)
+    log(f"helper CapEff {status['CapEff']}, NoNewPrivs {status.get('NoNewPrivs')}")
+    if fx.helper_wrapper:
+        check(effective & ~allowed == 0, 'the helper has capabilities the unit does not grant',
+              status['CapEff'])
+        check(effective & (1 << CAPABILITY_NUMBERS['bpf']), 'the test did not keep CAP_BPF')
+        if no_new_privs:
+            check(status.get('NoNewPrivs') == '1', 'no_new_privs is not set on the helper')
+
+    def held_record():
+        for r in netpulsectl_records(out):
+            if r['lport'] == held['port'] or r['rport'] == held['port']:
+                if r['pid'] == held['client_pid'] and r['rport'] == held['port']:
+                    return r
+        return None
+    try:
+        record = wait_for(held_record, "the connection from before, with its owner")
+    except TestFailure:
+        records = netpulsectl_records(out)
+        inode = netns_inode(netns)
+        log(f'{len(records)} records; those of the test namespace: '
+            + repr([r for r in records if r['netns'] == inode]))
+        raise
+    log(f'connection from before: {record}')
+    check(record['uid'] == fx.granted.uid, 'wrong owner uid', record)
+    holder.stdin.close()
+    holder.wait(timeout=30)
+
+    traffic = run_traffic(fx, netns)
+    client, server = wait_final_records(netpulsectl_records, out, traffic, 'netpulsectl')
+    check_exact_totals(client, server, traffic, netns_inode(netns), 'netpulsectl')
+
+    stop_client(monitor, 'netpulsectl monitor')
+    fx.wait_subscriptions(0)
+
+
+CASES = {
+    'sandbox-caps': (test_sandbox_caps, sandbox_fixture_args),
+    'backend-failed': (test_backend_failed, {'helper_args': ['--backend=bogus']}),
+    'lifecycle': test_lifecycle,
+    'granted': test_granted,
+    'denied': test_denied,
+    'killed': test_killed,
+    'malformed': test_malformed,
+    'two-clients': test_two_clients,
+    'hostile-comm': test_hostile_comm,
+}
+
+
+def main():
+    if len(sys.argv) != 2 or sys.argv[1] not in CASES:
+        print(f'usage: {sys.argv[0]} {"|".join(CASES)}', file=sys.stderr)
+        return 1
+
+    build_root = os.environ.get('NETPULSE_BUILD_ROOT')
+    source_root = os.environ.get('NETPULSE_SOURCE_ROOT', os.path.dirname(os.path.dirname(HERE)))
+    if not build_root:
+        print('NETPULSE_BUILD_ROOT is not set (run through meson test)', file=sys.stderr)
+        return 1
+
+    case = CASES[sys.argv[1]]
+    func, fixture_args = case if isinstance(case, tuple) else (case, {})
+    if callable(fixture_args):
+        fixture_args = fixture_args(build_root)
+    try:
+        with HelperFixture(build_root, source_root, **fixture_args) as fx:
+            func(fx)
+            fx.check_helper_log_clean()
+    except TestFailure as e:
+        print(f'FAIL: {e}', flush=True)
+        return 1
+    except Terminated as e:
+        print(f'FAIL: terminated ({e})', flush=True)
+        return 1
+    print('PASS', flush=True)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
