@@ -6,6 +6,7 @@
 
 #include "config.h"
 
+#include <adwaita.h>
 #include <glib-unix.h>
 #include <signal.h>
 
@@ -96,6 +97,64 @@ dump_row (GString     *out,
                           : r != NULL ? netpulse_tcp_state_name (r->state) : "process");
 }
 
+/* The descendant of @widget built from the .ui object with id @id. */
+static GtkWidget *
+find_by_id (GtkWidget  *widget,
+            const char *id)
+{
+  if (g_strcmp0 (gtk_buildable_get_buildable_id (GTK_BUILDABLE (widget)), id) == 0)
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_by_id (child, id);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static const char *
+visible_page (GtkWidget  *window,
+              const char *stack_id)
+{
+  GtkWidget *stack = find_by_id (window, stack_id);
+  const char *name = GTK_IS_STACK (stack) ? gtk_stack_get_visible_child_name (GTK_STACK (stack)) : NULL;
+
+  return name != NULL ? name : "-";
+}
+
+/* "# page=… list=… title=… button=… button-bounds=x,y,w,h": which page
+ * is shown (a status page: its title and button, URI-escaped), so that a
+ * test can tell "Permission Denied" from an empty list, and click the
+ * button.  Only key=value words: older readers merge them into the header. */
+static void
+dump_page (GString        *out,
+           NetpulseWindow *window)
+{
+  GtkWidget *status_page = find_by_id (GTK_WIDGET (window), "status_page");
+  GtkWidget *button = find_by_id (GTK_WIDGET (window), "status_button");
+  const char *title = ADW_IS_STATUS_PAGE (status_page)
+                      ? adw_status_page_get_title (ADW_STATUS_PAGE (status_page)) : NULL;
+  gboolean has_button = GTK_IS_BUTTON (button) && gtk_widget_get_visible (button);
+  g_autofree char *title_escaped = g_uri_escape_string (title != NULL ? title : "-", NULL, FALSE);
+  g_autofree char *label_escaped = g_uri_escape_string (has_button ? gtk_button_get_label (GTK_BUTTON (button)) : "-",
+                                                        NULL, FALSE);
+  graphene_rect_t b;
+
+  g_string_append_printf (out, "# page=%s list=%s title=%s button=%s",
+                          visible_page (GTK_WIDGET (window), "main_stack"),
+                          visible_page (GTK_WIDGET (window), "list_stack"),
+                          title_escaped, label_escaped);
+  if (has_button && gtk_widget_get_mapped (button) &&
+      gtk_widget_compute_bounds (button, GTK_WIDGET (window), &b))
+    g_string_append_printf (out, " button-bounds=%d,%d,%d,%d", (int) b.origin.x, (int) b.origin.y,
+                            (int) b.size.width, (int) b.size.height);
+  g_string_append_c (out, '\n');
+}
+
 gboolean
 netpulse_test_hooks_dump_view (NetpulseWindow  *window,
                                const char      *path,
@@ -113,6 +172,7 @@ netpulse_test_hooks_dump_view (NetpulseWindow  *window,
                           sort != NULL ? sort : "none",
                           descending ? "descending" : "ascending",
                           grouped != NULL && g_variant_get_boolean (grouped), n);
+  dump_page (out, window);
   for (guint i = 0; i < G_N_ELEMENTS (column_ids); i++)
     {
       graphene_rect_t b;

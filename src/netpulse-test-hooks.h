@@ -10,7 +10,11 @@
  *   NETPULSE_DUMP_VIEW=path.txt
  *       At the same moment, the rows shown, in their current order: a
  *       header line "# sort=<column> <ascending|descending> grouped=<0|1>
- *       rows=<n>", then one line per row, tab-separated:
+ *       rows=<n>", then "# page=<status|monitor> list=<list|empty>
+ *       title=<URI-escaped status title> button=<URI-escaped label or ->
+ *       [button-bounds=x,y,w,h]" (tells a status page such as Permission
+ *       Denied or Helper Stopped from an empty table), then one line per
+ *       row, tab-separated:
  *       comm, pid, remote endpoint, rx_rate, tx_rate, state.  Lines
  *       "# column <id> <x> <y> <width> <height>" give where each column
  *       title is, in window coordinates (for a simulated click).

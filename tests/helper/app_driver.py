@@ -1,0 +1,256 @@
+# app_driver.py — the real netpulse app, run as a test user of a
+# HelperFixture under Xvfb, looked at through its test hooks
+# (src/netpulse-test-hooks.h): the view dump and the screenshot, taken
+# again on SIGUSR1.
+#
+# SPDX-License-Identifier: GPL-2.0-or-later
+
+import importlib.util
+import os
+import shutil
+import signal
+import subprocess
+import urllib.parse
+
+from helperfixture import TestFailure, log, skip_or_fail, wait_for
+
+APP_START_TIMEOUT = 25      # the first (automatic) capture: settled + 500 ms, or 15 s
+CAPTURE_TIMEOUT = 15
+
+
+def require_gui(build_root):
+    """Before the fixture: Xvfb and the built app, or skip (fail under CI)."""
+    if shutil.which('Xvfb') is None:
+        skip_or_fail('needs Xvfb (package xvfb)')
+    if not os.path.exists(os.path.join(build_root, 'src', 'netpulse')):
+        skip_or_fail('the app (netpulse) is not built')
+
+
+def _gui_test_module(source_root):
+    """tests/app/test-gui.py, for its PNG decoder and XTest click."""
+    path = os.path.join(source_root, 'tests', 'app', 'test-gui.py')
+    spec = importlib.util.spec_from_file_location('netpulse_test_gui', path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class Xvfb:
+    """A private X server.  Without -auth it lets every local client in, so
+    the test users can connect; -nolisten tcp keeps it on this machine."""
+
+    def __enter__(self):
+        read_fd, write_fd = os.pipe()
+        self.proc = subprocess.Popen(
+            ['Xvfb', '-displayfd', str(write_fd), '-screen', '0', '1400x900x24',
+             '-nolisten', 'tcp', '-noreset'],
+            pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        os.close(write_fd)
+        with os.fdopen(read_fd) as f:
+            number = f.readline().strip()
+        if not number.isdigit():
+            self.__exit__(None, None, None)
+            raise TestFailure('Xvfb did not start')
+        self.display = ':' + number
+        log(f'Xvfb on {self.display}')
+        return self
+
+    def __exit__(self, *exc):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        return False
+
+
+def read_dump(path):
+    """(header, rows): header merges the '# key=value' lines (the page
+    line's title and button unescaped); rows are (comm, pid, remote, rx,
+    tx, state)."""
+    header, rows = {}, []
+    with open(path, errors='replace') as f:
+        for line in f:
+            line = line.rstrip('\n')
+            if line.startswith('# column '):
+                continue
+            if line.startswith('# '):
+                for word in line[2:].split(' '):
+                    if '=' in word:
+                        key, value = word.split('=', 1)
+                        header[key] = value
+                    else:
+                        header['direction'] = word
+            elif line:
+                comm, pid, remote, rx, tx, state = line.split('\t')
+                rows.append((comm, int(pid), remote, float(rx), float(tx), state))
+    for key in ('title', 'button'):
+        if key in header:
+            header[key] = urllib.parse.unquote(header[key])
+    return header, rows
+
+
+class App:
+    """with App(fx, xvfb, user, name) as app: the app as @user, its dump
+    and screenshot in a directory of the user's; stopped on the way out."""
+
+    def __init__(self, fx, xvfb, user, name):
+        self.fx = fx
+        self.xvfb = xvfb
+        self.user = user
+        self.name = name
+        self.gui = _gui_test_module(fx.source_root)
+
+    def _env(self):
+        home = os.path.join(self.fx.tmpdir, f'home-{self.name}')
+        os.mkdir(home, 0o700)
+        os.chown(home, self.user.uid, self.user.gid)
+        schemas = os.path.join(self.fx.tmpdir, 'schemas')
+        if not os.path.isdir(schemas):
+            os.mkdir(schemas, 0o755)
+            shutil.copy2(self.fx.built('data', 'gschemas.compiled'), schemas)
+        self.out_dir = os.path.join(self.fx.tmpdir, f'app-{self.name}')
+        os.mkdir(self.out_dir, 0o755)
+        os.chown(self.out_dir, self.user.uid, self.user.gid)
+        self.dump = os.path.join(self.out_dir, 'view.txt')
+        self.shot = os.path.join(self.out_dir, 'window.png')
+
+        env = self.fx.user_env(self.user)
+        env.update({
+            'HOME': home,
+            'XDG_RUNTIME_DIR': home,
+            'XDG_CACHE_HOME': os.path.join(home, 'cache'),
+            'XDG_CONFIG_HOME': os.path.join(home, 'config'),
+            'XDG_DATA_HOME': os.path.join(home, 'data'),
+            'DISPLAY': self.xvfb.display,
+            'GDK_BACKEND': 'x11',
+            'GSK_RENDERER': 'cairo',
+            'GSETTINGS_SCHEMA_DIR': schemas,
+            'GSETTINGS_BACKEND': 'memory',
+            'GTK_A11Y': 'none',
+            'NO_AT_BRIDGE': '1',
+            # No session bus: a plain GApplication instance, no autolaunch.
+            'DBUS_SESSION_BUS_ADDRESS': 'unix:path=' + os.path.join(home, 'no-session-bus'),
+            'LANGUAGE': 'C',
+            'LC_ALL': 'C.UTF-8',
+            'NETPULSE_SCREENSHOT': self.shot,
+            'NETPULSE_DUMP_VIEW': self.dump,
+        })
+        return env
+
+    def __enter__(self):
+        env = self._env()
+        app = self.fx.user_binary('src', 'netpulse')
+        self.log_path = os.path.join(self.fx.log_dir, f'app-{self.name}.log')
+        log(f'as {self.user.name}, on {self.xvfb.display}: {app}')
+        with open(self.log_path, 'w') as out:
+            self.proc = subprocess.Popen([app], stdin=subprocess.DEVNULL, stdout=out,
+                                         stderr=subprocess.STDOUT, user=self.user.uid,
+                                         group=self.user.gid, extra_groups=[], env=env, cwd='/')
+        self.fx.processes.append(self.proc)     # killed by the fixture, too
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if exc_type is not None:
+            print(f'----- app-{self.name}.log -----')
+            print(self.output()[-10000:])
+        return False
+
+    def output(self):
+        return self.fx.read_log(self.log_path)
+
+    def check_alive(self):
+        if self.proc.poll() is not None:
+            raise TestFailure(f'the app exited ({self.proc.returncode}):\n{self.output()[-5000:]}')
+
+    def _wait_files(self, timeout):
+        def ready():
+            self.check_alive()
+            # The screenshot is written before the dump, which is replaced
+            # atomically: once the dump is there, both are complete.
+            return os.path.exists(self.dump) and os.path.exists(self.shot)
+        wait_for(ready, f'the view dump of the app ({self.name})', timeout=timeout)
+        return read_dump(self.dump)
+
+    def first_capture(self):
+        """The capture the app makes by itself once settled."""
+        return self._wait_files(APP_START_TIMEOUT)
+
+    def capture(self):
+        """A fresh dump and screenshot (SIGUSR1; only once the hooks are
+        armed, i.e. after first_capture)."""
+        for path in (self.dump, self.shot):
+            try:
+                os.unlink(path)
+            except FileNotFoundError:
+                pass
+        self.check_alive()
+        self.proc.send_signal(signal.SIGUSR1)
+        return self._wait_files(CAPTURE_TIMEOUT)
+
+    def capture_until(self, predicate, what, timeout=25):
+        """Captures again until predicate(header, rows) holds."""
+        last = {}
+
+        def attempt():
+            header, rows = self.capture()
+            last['dump'] = (header, rows)
+            return (header, rows) if predicate(header, rows) else None
+        try:
+            return wait_for(attempt, what, timeout=timeout, interval=0.3)
+        except TestFailure:
+            log(f'last dump: {last.get("dump")}')
+            raise
+
+    def check_screenshot(self, min_colours):
+        width, height, bpp, rows = self.gui.png_pixels(self.shot)
+        if width < 600 or height < 400:
+            raise TestFailure(f'screenshot too small: {width}x{height}')
+        colours = set()
+        for row in rows[::3]:
+            for x in range(0, width * bpp, bpp * 3):
+                colours.add(row[x:x + 3])
+        if len(colours) < min_colours:
+            raise TestFailure(f'the screenshot looks blank: {len(colours)} distinct colours')
+        log(f'screenshot {width}x{height}, {len(colours)} colours')
+        keep = os.environ.get('NETPULSE_KEEP_SCREENSHOT_DIR')
+        if keep:
+            shutil.copyfile(self.shot, os.path.join(keep, f'{self.name}.png'))
+
+    def click_status_button(self, header):
+        """A real click (XTest) on the status page's button; False when
+        XTest is not available.  No window manager: the window is at the
+        origin of the screen."""
+        bounds = header.get('button-bounds')
+        if not bounds:
+            raise TestFailure(f'the dump gives no position of the status button: {header}')
+        x, y, w, h = (int(v) for v in bounds.split(','))
+        return self.gui.xtest_click(self.xvfb.display, x + w // 2, y + h // 2)
+
+    def check_log_clean(self):
+        text = self.output()
+        for marker in ('CRITICAL', 'AddressSanitizer', 'runtime error:', 'Segmentation fault'):
+            if marker in text:
+                raise TestFailure(f'the app log contains {marker!r}:\n{text[-5000:]}')
+
+
+def wait_gone(pid, timeout=30):
+    wait_for(lambda: not os.path.exists(f'/proc/{pid}') or _zombie(pid),
+             f'process {pid} to end', timeout=timeout)
+
+
+def _zombie(pid):
+    try:
+        with open(f'/proc/{pid}/stat', errors='replace') as f:
+            return f.read().split(') ')[-1].startswith('Z')
+    except FileNotFoundError:
+        return True
