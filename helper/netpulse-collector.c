@@ -625,6 +625,15 @@ open_cgroup_root (NetpulseCollector *self)
     g_debug ("cgroup v2 root: %s", mount);
 }
 
+static void
+log_attached (NetpulseCollector *self)
+{
+  g_autofree char *features = g_strjoinv (", ", (char **) self->features->pdata);
+
+  g_message ("Kernel programs attached: backend %s, flow table %u entries, features: %s",
+             backends[self->backend].name, self->config.max_flows, features);
+}
+
 gboolean
 netpulse_collector_start (NetpulseCollector  *self,
                           GError            **error)
@@ -671,8 +680,7 @@ netpulse_collector_start (NetpulseCollector  *self,
   /* Taken once, so that a connection's first-seen time stays the same
    * from one sample to the next. */
   self->real_offset_ns = clock_ns (CLOCK_REALTIME) - self->last_sample_mono_ns;
-  g_message ("Kernel programs attached: backend %s, flow table %u entries",
-             backends[self->backend].name, self->config.max_flows);
+  log_attached (self);
   return TRUE;
 }
 
