@@ -560,14 +560,19 @@ int np_recvmsg6 (struct bpf_sock_addr *ctx)
   return stash_peer (ctx, true);
 }
 
-/* ---- shared: UDP close ---- */
+/* ---- shared: socket release ---- */
 
+/* UDP has no close: the release of the socket is its end.  TCP sockets are
+ * recorded too, as a safety net: their state change to CLOSE can be missed
+ * (a tracing program does not run nested on a CPU, under heavy churn), and
+ * after close() the application's byte counts cannot change any more. */
 SEC ("cgroup/sock_release")
 int np_sock_release (struct bpf_sock *ctx)
 {
   __u64 cookie, now;
 
-  if (ctx->protocol != IPPROTO_UDP || (ctx->family != AF_INET && ctx->family != AF_INET6))
+  if ((ctx->protocol != IPPROTO_UDP && ctx->protocol != IPPROTO_TCP)
+      || (ctx->family != AF_INET && ctx->family != AF_INET6))
     return 1;
 
   cookie = bpf_get_socket_cookie (ctx);

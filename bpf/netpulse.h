@@ -18,8 +18,9 @@
 /* Pending peer addresses of unconnected UDP sends/receives, keyed by thread. */
 #define NP_MAX_PENDING_PEERS 16384
 
-/* UDP sockets released since the last harvest, waiting for user space. */
-#define NP_MAX_RELEASED_SOCKS 16384
+/* TCP and UDP sockets released since the last harvest, waiting for user
+ * space (~80 bytes each, preallocated). */
+#define NP_MAX_RELEASED_SOCKS 65536
 
 /* Indices into the np_counters array map. */
 enum np_counter {

@@ -37,6 +37,9 @@
 #define DEFAULT_CLOSED_RETAIN_MS 11000
 #define BATCH_SIZE               1024
 #define PROC_SCAN_MIN_INTERVAL   (2 * G_USEC_PER_SEC)
+/* A released TCP socket whose close the state hook has not reported after
+ * this long is reported closed anyway (see np_sock_release). */
+#define TCP_RELEASE_GRACE_NS     (G_GUINT64_CONSTANT (2) * 1000000000)
 
 #ifndef CAP_PERFMON
 # define CAP_PERFMON 38
@@ -67,6 +70,16 @@ static const struct {
  * close, and no short-lived connection would ever be reported closed. */
 #define REQUIRED_SHARED_PROGRAM "np_tcp_state"
 
+/* The raw endpoints of a flow: formatting addresses is most of a sample's
+ * work, so it is only done when they change. */
+typedef struct {
+  guint8  laddr[NP_ADDR_LEN];
+  guint8  raddr[NP_ADDR_LEN];
+  guint16 lport;
+  guint16 rport;
+  guint8  family;
+} Endpoints;
+
 typedef struct {
   struct np_flow_key key;
   NetpulseRecord     record;
@@ -75,6 +88,8 @@ typedef struct {
   guint64            changed_generation;
   guint64            seen_generation;
   gint64             closed_at_us;       /* g_get_monotonic_time(), 0 while open */
+  Endpoints          endpoints;          /* what record->laddr/raddr were formatted from */
+  gboolean           endpoints_valid;
   guint64            ino;
   gboolean           has_process;
 } FlowEntry;
@@ -711,7 +726,8 @@ typedef struct {
   guint64            now_mono_ns;
   guint64            real_offset_ns;    /* CLOCK_REALTIME - CLOCK_MONOTONIC */
   guint64            interval_ns;
-  GHashTable        *released;          /* cookies of released UDP sockets */
+  GHashTable        *released;          /* cookie → release time (monotonic ns) */
+  GHashTable        *keep_released;     /* cookies still waiting for their TCP close */
   GArray            *to_delete;         /* struct np_flow_key: closed, delete from the kernel */
   GArray            *idle_udp;          /* struct np_flow_key: idle, take final totals and delete */
 } Sample;
@@ -733,23 +749,27 @@ read_counters (NetpulseCollector *self)
 static GHashTable *
 read_released_sockets (NetpulseCollector *self)
 {
-  GHashTable *released = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  GHashTable *released = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
   int fd = bpf_map__fd (self->skel->maps.np_released_socks);
-  guint64 key, next;
+  guint64 key, next, when;
   guint64 *prev = NULL;
 
   while (bpf_map_get_next_key (fd, prev, &next) == 0)
     {
       key = next;
-      g_hash_table_add (released, g_memdup2 (&key, sizeof key));
+      if (bpf_map_lookup_elem (fd, &key, &when) == 0)
+        g_hash_table_insert (released, g_memdup2 (&key, sizeof key), g_memdup2 (&when, sizeof when));
       prev = &key;
     }
   return released;
 }
 
+/* Forgets the released sockets that were dealt with in this sample; those
+ * of TCP flows still within their grace period stay for the next one. */
 static void
 forget_released_sockets (NetpulseCollector *self,
-                         GHashTable        *released)
+                         GHashTable        *released,
+                         GHashTable        *keep)
 {
   int fd = bpf_map__fd (self->skel->maps.np_released_socks);
   GHashTableIter iter;
@@ -757,7 +777,30 @@ forget_released_sockets (NetpulseCollector *self,
 
   g_hash_table_iter_init (&iter, released);
   while (g_hash_table_iter_next (&iter, &key, NULL))
-    bpf_map_delete_elem (fd, key);
+    if (!g_hash_table_contains (keep, key))
+      bpf_map_delete_elem (fd, key);
+}
+
+/* Whether the flow is over: closed by the kernel, or its socket released
+ * (at once for UDP; for TCP after a grace period, see np_sock_release). */
+static gboolean
+flow_has_ended (Sample                   *sample,
+                const struct np_flow_key *key,
+                const struct np_flow     *flow)
+{
+  const guint64 *released_ns = g_hash_table_lookup (sample->released, &key->cookie);
+
+  if (flow->closed)
+    return TRUE;
+  if (released_ns == NULL)
+    return FALSE;
+  if (flow->proto != 6)
+    return TRUE;
+  if (sample->now_mono_ns > *released_ns && sample->now_mono_ns - *released_ns > TCP_RELEASE_GRACE_NS)
+    return TRUE;
+
+  g_hash_table_add (sample->keep_released, g_memdup2 (&key->cookie, sizeof key->cookie));
+  return FALSE;
 }
 
 static void
@@ -773,6 +816,26 @@ format_flow_addresses (NetpulseRecord       *record,
     netpulse_format_address (flow->family, flow->raddr, record->raddr);
   record->lport = flow->lport;
   record->rport = flow->rport;
+}
+
+static void
+update_endpoints (FlowEntry            *entry,
+                  const struct np_flow *flow)
+{
+  Endpoints now;
+
+  memset (&now, 0, sizeof now); /* padding too: the struct is compared with memcmp() */
+  now.lport = flow->lport;
+  now.rport = flow->rport;
+  now.family = flow->family;
+  memcpy (now.laddr, flow->laddr, sizeof now.laddr);
+  memcpy (now.raddr, flow->raddr, sizeof now.raddr);
+  if (entry->endpoints_valid && memcmp (&now, &entry->endpoints, sizeof now) == 0)
+    return;
+
+  format_flow_addresses (&entry->record, flow);
+  entry->endpoints = now;
+  entry->endpoints_valid = TRUE;
 }
 
 static gboolean
@@ -801,7 +864,7 @@ update_record (FlowEntry            *entry,
   r->netns = flow->netns;
   r->first_seen_ns = flow->first_ns + sample->real_offset_ns;
   r->last_seen_ns = flow->last_ns + sample->real_offset_ns;
-  format_flow_addresses (r, flow);
+  update_endpoints (entry, flow);
 
   entry->ino = flow->ino;
   entry->has_process = flow->has_process;
@@ -858,7 +921,7 @@ take_kernel_flow (Sample                   *sample,
 {
   NetpulseCollector *self = sample->self;
   FlowEntry *entry = ensure_entry (self, key);
-  gboolean closed = flow->closed || g_hash_table_contains (sample->released, &key->cookie);
+  gboolean closed = flow_has_ended (sample, key, flow);
   gboolean idle_udp = !closed && flow->proto == 17
                     && sample->now_mono_ns > flow->last_ns
                     && sample->now_mono_ns - flow->last_ns > (guint64) self->config.udp_idle_ms * G_GUINT64_CONSTANT (1000000);
@@ -1093,6 +1156,7 @@ netpulse_collector_sample (NetpulseCollector  *self,
                            GError            **error)
 {
   g_autoptr(GHashTable) released = NULL;
+  g_autoptr(GHashTable) keep_released = NULL;
   g_autoptr(GArray) to_delete = NULL;
   g_autoptr(GArray) idle_udp = NULL;
   guint64 now_real;
@@ -1113,6 +1177,7 @@ netpulse_collector_sample (NetpulseCollector  *self,
   /* Released sockets first: a flow whose socket is in this set can no
    * longer change, so its totals read below are final. */
   released = read_released_sockets (self);
+  keep_released = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   to_delete = g_array_new (FALSE, FALSE, sizeof (struct np_flow_key));
   idle_udp = g_array_new (FALSE, FALSE, sizeof (struct np_flow_key));
 
@@ -1122,6 +1187,7 @@ netpulse_collector_sample (NetpulseCollector  *self,
   sample.real_offset_ns = self->real_offset_ns;
   sample.interval_ns = sample.now_mono_ns - self->last_sample_mono_ns;
   sample.released = released;
+  sample.keep_released = keep_released;
   sample.to_delete = to_delete;
   sample.idle_udp = idle_udp;
 
@@ -1131,7 +1197,7 @@ netpulse_collector_sample (NetpulseCollector  *self,
 
   delete_closed_flows (&sample);
   finish_idle_udp_flows (&sample);
-  forget_released_sockets (self, released);
+  forget_released_sockets (self, released, keep_released);
   close_vanished_flows (self);
   resolve_owners (self);
   prune_closed_flows (self);

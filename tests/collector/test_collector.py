@@ -44,7 +44,7 @@ def tcp_case(host, family):
         # Both ends stay open until the test has seen the client established
         # with all its bytes; then they close.
         client_match = lambda r: r["comm"] == "np-tcp-client" and r["proto"] == "tcp"
-        established = wait_until(lambda: [r for r in helper.snapshot() if client_match(r)
+        established = wait_until(lambda: [r for r in helper.snapshot(ns.inode) if client_match(r)
                                           and r["state"] == "ESTABLISHED" and r["rx_bytes"] == received])
         open(go, "w").close()
         t = json.loads(proc.communicate(timeout=60)[0])
@@ -225,7 +225,7 @@ def case_udp_idle():
     with Netns() as ns, StandaloneHelper("--udp-idle", "500") as helper:
         proc = ns.traffic_background("udp-idle", "127.0.0.1", 333, 4.0)
         match = lambda r: r["comm"] == "np-udp-idle"
-        closed = wait_until(lambda: [r for r in helper.snapshot() if match(r) and r["closed"]], timeout=10)
+        closed = wait_until(lambda: [r for r in helper.snapshot(ns.inode) if match(r) and r["closed"]], timeout=10)
         still_running = proc.poll() is None
         t = json.loads(proc.communicate(timeout=30)[0])
         check(closed, "the idle UDP flow was never reported closed")
@@ -244,7 +244,7 @@ def case_existing():
         with StandaloneHelper() as helper:
             # Seen before any new traffic: marked partial, owner found via /proc.
             match = lambda r: r["lport"] == info["lport"] and r["rport"] == info["port"]
-            early = wait_until(lambda: helper.latest(None, match), timeout=10)
+            early = wait_until(lambda: helper.latest(ns.inode, match), timeout=10)
             check(early, "the pre-existing connection was not reported")
             expect_fields(early[0], "pre-existing before traffic", partial=True, tx_bytes=0,
                           pid=info["client_pid"], comm="np-old-cli", state="ESTABLISHED")

@@ -87,6 +87,11 @@ class Netns:
         subprocess.run(["ip", "netns", "del", self.name], check=False)
         return False
 
+    @property
+    def inode(self):
+        """The namespace's inode number, as records carry it in "netns"."""
+        return os.stat("/run/netns/" + self.name).st_ino
+
     def command(self, *argv):
         return ["ip", "netns", "exec", self.name] + list(argv)
 

@@ -1,0 +1,232 @@
+#!/usr/bin/env python3
+"""Benchmark 4: the GTK app with 10,000 rows that all change every second.
+
+The real app (`netpulse --replay FILE --replay-interval 1000`) under Xvfb,
+fed a generated stream (bench/gen-replay.py: CONNS connections, every one
+changing in every tick).  bench/np-frame-stats.so is preloaded
+(LD_PRELOAD, NP_FRAME_STATS=PATH): it hooks the GdkFrameClock phases and
+the app's NetpulseSource "update" signal from outside the app and writes
+one line per frame and per update.
+
+Measured per scenario (default order; sorted by download rate, which
+re-sorts the whole table on every update):
+  cpu per update    process CPU time between two consecutive updates
+                    (applying one update + every frame it causes)
+  first update      the same for the update that creates the rows
+  wall per update   time between two updates minus the 1 s pace (the
+                    replay schedules the next tick after the last is done)
+  frames            before-paint → after-paint time of each frame
+                    (update + layout + paint), and its CPU time
+  RSS               VmRSS at the end (and of the same app with the small
+                    test recording, for comparison)
+
+Usage: NETPULSE_BUILD_ROOT=BUILD bench/app.py [--conns N] [--ticks T]
+(needs Xvfb; root is not needed.)
+"""
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.dont_write_bytecode = True   # no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import benchlib as B  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+class Xvfb:
+    def __enter__(self):
+        read_fd, write_fd = os.pipe()
+        self.proc = subprocess.Popen(
+            ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1400x900x24", "-nolisten", "tcp", "-noreset"],
+            pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        os.close(write_fd)
+        with os.fdopen(read_fd) as f:
+            number = f.readline().strip()
+        if not number.isdigit():
+            B.die("Xvfb did not start")
+        self.display = ":" + number
+        return self
+
+    def __exit__(self, *exc):
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        return False
+
+
+def app_env(display, tmp, stats_path):
+    env = dict(os.environ)
+    env.update({
+        "DISPLAY": display,
+        "GDK_BACKEND": "x11",
+        "GSK_RENDERER": "cairo",
+        "GSETTINGS_SCHEMA_DIR": B.built("data"),
+        "GSETTINGS_BACKEND": "memory",
+        "GTK_A11Y": "none",
+        "NO_AT_BRIDGE": "1",
+        "DBUS_SESSION_BUS_ADDRESS": "unix:path=" + os.path.join(tmp, "no-session-bus"),
+        "XDG_RUNTIME_DIR": tmp,
+        "LANGUAGE": "C",
+        "LC_ALL": "C.UTF-8",
+        "LD_PRELOAD": B.tool("np-frame-stats.so"),
+        "NP_FRAME_STATS": stats_path,
+    })
+    env.pop("WAYLAND_DISPLAY", None)
+    return env
+
+
+def parse_stats(path):
+    frames, updates = [], []
+    with open(path) as f:
+        for line in f:
+            parts = line.split()
+            if not parts:
+                continue
+            if parts[0] == "F" and len(parts) >= 8:
+                frames.append({"start": int(parts[1]), "total": int(parts[2]), "layout": int(parts[3]),
+                               "paint": int(parts[4]), "cpu": int(parts[5]), "fps": float(parts[7])})
+            elif parts[0] == "U" and len(parts) >= 5:
+                updates.append({"t": int(parts[1]), "cpu": int(parts[2]), "changed": int(parts[3])})
+    return frames, updates
+
+
+def percentile(values, p):
+    if not values:
+        return None
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(p / 100.0 * (len(values) - 1))))]
+
+
+def run_app(display, tmp, name, replay, ticks, extra_args=()):
+    stats_path = os.path.join(tmp, name + ".stats")
+    argv = [B.built("src", "netpulse"), "--replay", replay, "--replay-interval", "1000"] + list(extra_args)
+    log = open(os.path.join(tmp, name + ".log"), "w")
+    proc = subprocess.Popen(argv, env=app_env(display, tmp, stats_path), stdout=log, stderr=subprocess.STDOUT)
+    log.close()
+    start = time.monotonic()
+    timeout = 30 + 3 * ticks
+    rss_peak = 0
+    try:
+        # Until every tick was played and 1.5 s more passed.
+        while True:
+            if time.monotonic() - start > timeout:
+                B.die("%s: only %d of %d updates after %d s" % (
+                    name, len(parse_stats(stats_path)[1]) if os.path.exists(stats_path) else 0, ticks, timeout))
+            time.sleep(0.25)
+            if proc.poll() is not None:
+                B.die("%s: the app exited with %d:\n%s" % (name, proc.returncode,
+                                                            open(os.path.join(tmp, name + ".log")).read()[-3000:]))
+            rss_peak = max(rss_peak, B.proc_status(proc.pid, "VmRSS") or 0)
+            if os.path.exists(stats_path):
+                _, updates = parse_stats(stats_path)
+                if len(updates) >= ticks and time.monotonic() * 1e6 > updates[-1]["t"] + 1.5e6:
+                    break
+        rss = B.proc_status(proc.pid, "VmRSS")
+        hwm = B.proc_status(proc.pid, "VmHWM")
+        cpu_total = B.proc_cpu_seconds(proc.pid)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    frames, updates = parse_stats(stats_path)
+    with open(os.path.join(tmp, name + ".log"), errors="replace") as f:
+        app_log = f.read()
+    return summarize(name, frames, updates, rss, hwm, rss_peak, cpu_total, app_log)
+
+
+def summarize(name, frames, updates, rss, hwm, rss_peak, cpu_total, app_log):
+    res = {"name": name, "updates": len(updates), "frames": len(frames), "rss_kib": rss,
+           "rss_hwm_kib": hwm, "cpu_total_s": cpu_total,
+           "criticals": app_log.count("CRITICAL"), "warnings": app_log.count("WARNING")}
+    if len(updates) >= 3:
+        deltas = [(b["cpu"] - a["cpu"]) / 1000.0 for a, b in zip(updates, updates[1:])]
+        walls = [(b["t"] - a["t"]) / 1000.0 - 1000.0 for a, b in zip(updates, updates[1:])]
+        res["first_update_cpu_ms"] = deltas[0]
+        res["cpu_per_update_ms"] = B.median(deltas[1:])
+        res["cpu_per_update_ms_range"] = B.spread(deltas[1:])
+        res["wall_per_update_ms"] = B.median(walls[1:])
+        res["rows_per_update"] = B.median([u["changed"] for u in updates[1:]])
+        res["load_cpu_s"] = updates[0]["cpu"] / 1e6    # loading the recording, building the window
+        steady = [f for f in frames if f["start"] >= updates[1]["t"]]
+        totals = [f["total"] / 1000.0 for f in steady]
+        res["frames_steady"] = len(steady)
+        res["frame_ms_median"] = B.median(totals)
+        res["frame_ms_p95"] = percentile(totals, 95)
+        res["frame_ms_max"] = max(totals) if totals else None
+        res["frame_cpu_ms_median"] = B.median([f["cpu"] / 1000.0 for f in steady])
+        res["frame_layout_ms_median"] = B.median([f["layout"] / 1000.0 for f in steady])
+        res["frame_paint_ms_median"] = B.median([f["paint"] / 1000.0 for f in steady])
+        # The first frame after each update carries its rows to the screen.
+        after = []
+        for u in updates[1:]:
+            nxt = [f for f in frames if f["start"] >= u["t"]]
+            if nxt:
+                after.append(nxt[0]["total"] / 1000.0)
+        res["frame_after_update_ms_median"] = B.median(after)
+        res["frame_after_update_ms_max"] = max(after) if after else None
+        res["fps_reported_by_gdk"] = B.median([f["fps"] for f in steady if f["fps"] > 0])
+    return res
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--conns", type=int, default=10000)
+    parser.add_argument("--ticks", type=int, default=12)
+    args = parser.parse_args()
+    B.install_signal_handlers()
+    if shutil.which("Xvfb") is None:
+        B.die("needs Xvfb (package xvfb)")
+    B.built("src", "netpulse")
+
+    results = {}
+    with tempfile.TemporaryDirectory(prefix="netpulse-bench-app-") as tmp, Xvfb() as x:
+        os.chmod(tmp, 0o700)
+        replay = os.path.join(tmp, "replay.jsonl")
+        B.log("generating %d connections x %d ticks" % (args.conns, args.ticks))
+        subprocess.run([sys.executable, os.path.join(HERE, "gen-replay.py"), replay,
+                        str(args.conns), str(args.ticks)], check=True)
+        small = os.path.join(B.SOURCE_ROOT, "tests", "data", "replay-basic.jsonl")
+        for name, replay_path, ticks, extra in (
+                ("unsorted", replay, args.ticks, []),
+                ("sorted-by-rx-rate", replay, args.ticks, ["--sort", "rx-rate"]),
+                ("small-recording", small, 3, [])):
+            B.log("app: %s" % name)
+            results[name] = run_app(x.display, tmp, name, replay_path, ticks, extra)
+            B.log("  %s" % {k: v for k, v in results[name].items() if not isinstance(v, (list, tuple))})
+
+    result = {"benchmark": "app", "machine": B.machine_info(), "conns": args.conns, "ticks": args.ticks,
+              "scenarios": results}
+    B.write_result("app", result)
+
+    print("\n== App: %d rows, all changing every second (replay, Xvfb, cairo renderer)" % args.conns)
+    print("%-18s %9s %9s %9s %9s %9s %9s %9s %9s %8s" % (
+        "scenario", "cpu/upd", "1st upd", "wall/upd", "frame", "frame95", "frameMax", "upd-frm", "RSS MiB", "frames"))
+    for name, r in results.items():
+        print("%-18s %9s %9s %9s %9s %9s %9s %9s %9s %8s" % (
+            name, B.fmt(r.get("cpu_per_update_ms"), 1), B.fmt(r.get("first_update_cpu_ms"), 1),
+            B.fmt(r.get("wall_per_update_ms"), 1), B.fmt(r.get("frame_ms_median"), 2),
+            B.fmt(r.get("frame_ms_p95"), 2), B.fmt(r.get("frame_ms_max"), 1),
+            B.fmt(r.get("frame_after_update_ms_median"), 1),
+            B.fmt((r["rss_kib"] or 0) / 1024.0, 1), r["frames"]))
+    print("(ms; cpu/upd = process CPU between two updates; frame = before-paint..after-paint; "
+          "upd-frm = first frame after an update)")
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except B.Interrupted as e:
+        B.die("interrupted (%s)" % e)
