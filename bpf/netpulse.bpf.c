@@ -68,6 +68,11 @@ struct {
   __type (value, __u64);                 /* bpf_ktime_get_ns() at release */
 } np_released_socks SEC (".maps");
 
+struct {
+  __uint (type, BPF_MAP_TYPE_RINGBUF);
+  __uint (max_entries, NP_CLOSED_RING_BYTES);
+} np_closed_flows SEC (".maps");
+
 /* kprobe backend: arguments of the function entry, for the return probe. */
 struct np_kprobe_args {
   struct sock *sk;
@@ -456,6 +461,33 @@ int np_kp_sock_create (struct bpf_sock *ctx)
 
 /* ---- shared: TCP state changes ---- */
 
+/* Moves a closed flow out of np_flows into the ring buffer, so that under
+ * heavy churn the table only holds open connections.  After CLOSE no byte
+ * can be added any more, so the copy is final.  When the ring is full the
+ * flow stays in the table, marked closed, and user space harvests it there:
+ * nothing is lost either way.  Returns whether the ring took it. */
+static __always_inline bool
+hand_over_closed_flow (struct np_flow_key *key,
+                       struct np_flow     *flow)
+{
+  struct np_closed_flow *record = bpf_ringbuf_reserve (&np_closed_flows, sizeof *record, 0);
+
+  if (!record)
+    {
+      count_event (NP_COUNTER_CLOSED_RING_FULL);
+      return false;
+    }
+  record->key = *key;
+  __builtin_memcpy (&record->flow, flow, sizeof record->flow);
+  record->flow.closed = 1;
+  bpf_ringbuf_submit (record, 0);
+  /* Not marked closed in the table: user space reads the table before the
+   * ring, so a flow is closed once, from the ring, even if the table still
+   * showed it in between. */
+  bpf_map_delete_elem (&np_flows, key);
+  return true;
+}
+
 SEC ("tp_btf/inet_sock_set_state")
 int BPF_PROG (np_tcp_state, struct sock *sk, int oldstate, int newstate)
 {
@@ -491,7 +523,7 @@ int BPF_PROG (np_tcp_state, struct sock *sk, int oldstate, int newstate)
   read_tcp_info (flow, sk);
   flow->state = newstate;
   flow->last_ns = bpf_ktime_get_ns ();
-  if (newstate == TCP_CLOSE)
+  if (newstate == TCP_CLOSE && !hand_over_closed_flow (&key, flow))
     flow->closed = 1;
   return 0;
 }

@@ -18,6 +18,10 @@
 /* Pending peer addresses of unconnected UDP sends/receives, keyed by thread. */
 #define NP_MAX_PENDING_PEERS 16384
 
+/* Final records of closed TCP connections (struct np_closed_flow), so that
+ * np_flows only holds open ones even under heavy connection churn. */
+#define NP_CLOSED_RING_BYTES (8 * 1024 * 1024)
+
 /* TCP and UDP sockets released since the last harvest, waiting for user
  * space (~80 bytes each, preallocated). */
 #define NP_MAX_RELEASED_SOCKS 65536
@@ -28,6 +32,7 @@ enum np_counter {
   NP_COUNTER_PEER_OVERFLOW,       /* np_pending_peers was full */
   NP_COUNTER_RELEASE_OVERFLOW,    /* np_released_socks was full */
   NP_COUNTER_UNKNOWN_PEER,        /* unconnected UDP traffic whose peer was not seen */
+  NP_COUNTER_CLOSED_RING_FULL,    /* a TCP close did not fit np_closed_flows: harvested from np_flows instead */
   NP_N_COUNTERS,
 };
 
@@ -76,6 +81,12 @@ struct np_flow {
   __u8  pad[3];
 
   char  comm[NP_COMM_LEN];
+};
+
+/* One record of np_closed_flows: the flow's key and its final state. */
+struct np_closed_flow {
+  struct np_flow_key key;
+  struct np_flow     flow;
 };
 
 /* Peer address of an unconnected UDP send or receive, stashed by the

@@ -103,6 +103,8 @@ struct _NetpulseCollector
   char                    *verifier_log_path;
 
   struct netpulse_bpf     *skel;
+  struct ring_buffer      *closed_ring;       /* np_closed_flows */
+  gpointer                 current_sample;    /* Sample * while the ring is consumed */
   GPtrArray               *links;             /* struct bpf_link * */
   int                      cgroup_fd;
   Backend                  backend;
@@ -496,9 +498,14 @@ attach_loaded_programs (NetpulseCollector  *self,
 static void
 destroy_skeleton (NetpulseCollector *self)
 {
+  g_clear_pointer (&self->closed_ring, ring_buffer__free);
   destroy_links (self);
   g_clear_pointer (&self->skel, netpulse_bpf__destroy);
 }
+
+static int on_closed_flow (void       *ctx,
+                           void       *data,
+                           size_t      size);
 
 /* One attempt: open, pick programs, load, attach.  On failure everything
  * of this attempt is undone. */
@@ -532,6 +539,16 @@ try_backend (NetpulseCollector  *self,
 
   if (!attach_loaded_programs (self, error))
     {
+      destroy_skeleton (self);
+      return FALSE;
+    }
+
+  self->closed_ring = ring_buffer__new (bpf_map__fd (self->skel->maps.np_closed_flows),
+                                        on_closed_flow, self, NULL);
+  if (self->closed_ring == NULL)
+    {
+      g_set_error (error, NETPULSE_COLLECTOR_ERROR, NETPULSE_COLLECTOR_ERROR_FAILED,
+                   "mapping the closed-flow ring buffer: %s", g_strerror (errno));
       destroy_skeleton (self);
       return FALSE;
     }
@@ -947,6 +964,40 @@ take_kernel_flow (Sample                   *sample,
     }
 }
 
+/* A TCP connection that the kernel handed over at close, with its final
+ * totals (see hand_over_closed_flow() in netpulse.bpf.c). */
+static int
+on_closed_flow (void   *ctx,
+                void   *data,
+                size_t  size)
+{
+  NetpulseCollector *self = ctx;
+  const struct np_closed_flow *closed = data;
+  Sample *sample = self->current_sample;
+  FlowEntry *entry;
+
+  if (sample == NULL || size < sizeof *closed)
+    return 0;
+
+  entry = ensure_entry (self, &closed->key);
+  entry->seen_generation = self->generation;
+  update_record (entry, &closed->flow, sample, TRUE);
+  close_entry (self, entry);
+  return 0;
+}
+
+/* Read after the table: a flow closed while the table was read is in the
+ * ring by now, so no connection looks vanished when it has in fact closed. */
+static void
+read_closed_ring (Sample *sample)
+{
+  NetpulseCollector *self = sample->self;
+
+  self->current_sample = sample;
+  ring_buffer__consume (self->closed_ring);
+  self->current_sample = NULL;
+}
+
 static gboolean
 read_flows_batched (Sample *sample)
 {
@@ -1195,6 +1246,7 @@ netpulse_collector_sample (NetpulseCollector  *self,
   if (!read_flows_batched (&sample))
     read_flows_one_by_one (&sample);
 
+  read_closed_ring (&sample);
   delete_closed_flows (&sample);
   finish_idle_udp_flows (&sample);
   forget_released_sockets (self, released, keep_released);
@@ -1288,6 +1340,7 @@ netpulse_collector_get_counters (NetpulseCollector *self)
   g_variant_builder_add (&builder, "{st}", "peer-overflow", self->counters[NP_COUNTER_PEER_OVERFLOW]);
   g_variant_builder_add (&builder, "{st}", "release-overflow", self->counters[NP_COUNTER_RELEASE_OVERFLOW]);
   g_variant_builder_add (&builder, "{st}", "unknown-peer", self->counters[NP_COUNTER_UNKNOWN_PEER]);
+  g_variant_builder_add (&builder, "{st}", "closed-ring-full", self->counters[NP_COUNTER_CLOSED_RING_FULL]);
   g_variant_builder_add (&builder, "{st}", "ticks", self->ticks);
   g_variant_builder_add (&builder, "{st}", "flows", (guint64) g_hash_table_size (self->open_flows));
   g_variant_builder_add (&builder, "{st}", "max-flows", (guint64) self->config.max_flows);
