@@ -480,11 +480,17 @@ hand_over_closed_flow (struct np_flow_key *key,
   record->key = *key;
   __builtin_memcpy (&record->flow, flow, sizeof record->flow);
   record->flow.closed = 1;
-  bpf_ringbuf_submit (record, 0);
+  /* User space reads the ring once per tick; it is only woken up in
+   * between when the ring is half full, never per record. */
+  bpf_ringbuf_submit (record, bpf_ringbuf_query (&np_closed_flows, BPF_RB_AVAIL_DATA) > NP_CLOSED_RING_BYTES / 2
+                              ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
   /* Not marked closed in the table: user space reads the table before the
    * ring, so a flow is closed once, from the ring, even if the table still
    * showed it in between. */
   bpf_map_delete_elem (&np_flows, key);
+  /* close() released the socket just before: its safety-net entry (see
+   * np_sock_release) is not needed any more. */
+  bpf_map_delete_elem (&np_released_socks, &key->cookie);
   return true;
 }
 
@@ -608,6 +614,16 @@ int np_sock_release (struct bpf_sock *ctx)
     return 1;
 
   cookie = bpf_get_socket_cookie (ctx);
+  if (ctx->protocol == IPPROTO_TCP)
+    {
+      /* Only a TCP flow still open needs the safety net; the ones already
+       * handed over at CLOSE would only crowd the map under churn. */
+      struct np_flow_key key = { .cookie = cookie };
+
+      if (!bpf_map_lookup_elem (&np_flows, &key))
+        return 1;
+    }
+
   now = bpf_ktime_get_ns ();
   if (bpf_map_update_elem (&np_released_socks, &cookie, &now, BPF_ANY) != 0)
     count_event (NP_COUNTER_RELEASE_OVERFLOW);

@@ -14,6 +14,7 @@
 #include "config.h"
 
 #include <bpf/bpf.h>
+#include <glib-unix.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -105,6 +106,8 @@ struct _NetpulseCollector
   struct netpulse_bpf     *skel;
   struct ring_buffer      *closed_ring;       /* np_closed_flows */
   gpointer                 current_sample;    /* Sample * while the ring is consumed */
+  GArray                  *early_closed;      /* struct np_closed_flow, read from the ring between samples */
+  guint                    ring_source_id;
   GPtrArray               *links;             /* struct bpf_link * */
   int                      cgroup_fd;
   Backend                  backend;
@@ -192,6 +195,7 @@ netpulse_collector_finalize (GObject *object)
   g_clear_pointer (&self->links, g_ptr_array_unref);
   g_clear_pointer (&self->forced_backend, g_free);
   g_clear_pointer (&self->verifier_log_path, g_free);
+  g_clear_pointer (&self->early_closed, g_array_unref);
   g_clear_pointer (&self->batch_keys, g_free);
   g_clear_pointer (&self->batch_values, g_free);
 
@@ -217,6 +221,7 @@ netpulse_collector_init (NetpulseCollector *self)
   self->open_flows = g_hash_table_new_full (flow_key_hash, flow_key_equal, NULL, g_free);
   g_queue_init (&self->closed_flows);
   self->inode_owners = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  self->early_closed = g_array_new (FALSE, FALSE, sizeof (struct np_closed_flow));
   self->batch_keys = g_new0 (struct np_flow_key, BATCH_SIZE);
   self->batch_values = g_new0 (struct np_flow, BATCH_SIZE);
 }
@@ -498,6 +503,7 @@ attach_loaded_programs (NetpulseCollector  *self,
 static void
 destroy_skeleton (NetpulseCollector *self)
 {
+  g_clear_handle_id (&self->ring_source_id, g_source_remove);
   g_clear_pointer (&self->closed_ring, ring_buffer__free);
   destroy_links (self);
   g_clear_pointer (&self->skel, netpulse_bpf__destroy);
@@ -506,6 +512,22 @@ destroy_skeleton (NetpulseCollector *self)
 static int on_closed_flow (void       *ctx,
                            void       *data,
                            size_t      size);
+
+/* The kernel wakes us up between samples only when the ring is half full
+ * (heavy churn): keep its records for the next sample, so the ring never
+ * fills up and closed flows never have to wait in the flow table. */
+static gboolean
+on_closed_ring_half_full (int          fd,
+                          GIOCondition condition,
+                          gpointer     user_data)
+{
+  NetpulseCollector *self = user_data;
+
+  /* poll, not consume: epoll_wait() clears the readiness of the epoll fd,
+   * which would otherwise stay readable and wake us again and again. */
+  ring_buffer__poll (self->closed_ring, 0);
+  return G_SOURCE_CONTINUE;
+}
 
 /* One attempt: open, pick programs, load, attach.  On failure everything
  * of this attempt is undone. */
@@ -552,6 +574,8 @@ try_backend (NetpulseCollector  *self,
       destroy_skeleton (self);
       return FALSE;
     }
+  self->ring_source_id = g_unix_fd_add (ring_buffer__epoll_fd (self->closed_ring), G_IO_IN,
+                                        on_closed_ring_half_full, self);
 
   return TRUE;
 }
@@ -976,8 +1000,13 @@ on_closed_flow (void   *ctx,
   Sample *sample = self->current_sample;
   FlowEntry *entry;
 
-  if (sample == NULL || size < sizeof *closed)
+  if (size < sizeof *closed)
     return 0;
+  if (sample == NULL)
+    {
+      g_array_append_vals (self->early_closed, closed, 1);
+      return 0;
+    }
 
   entry = ensure_entry (self, &closed->key);
   entry->seen_generation = self->generation;
@@ -994,6 +1023,10 @@ read_closed_ring (Sample *sample)
   NetpulseCollector *self = sample->self;
 
   self->current_sample = sample;
+  for (guint i = 0; i < self->early_closed->len; i++)
+    on_closed_flow (self, &g_array_index (self->early_closed, struct np_closed_flow, i),
+                    sizeof (struct np_closed_flow));
+  g_array_set_size (self->early_closed, 0);
   ring_buffer__consume (self->closed_ring);
   self->current_sample = NULL;
 }

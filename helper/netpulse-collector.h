@@ -75,7 +75,7 @@ const char        *netpulse_collector_get_backend        (NetpulseCollector  *se
 /* NULL-terminated list of what the probe found ("btf", "tp_btf", …). */
 const char * const *netpulse_collector_get_features      (NetpulseCollector  *self);
 /* a{st}: "flow-overflow", "peer-overflow", "release-overflow",
- * "unknown-peer", "ticks", "flows", "max-flows". */
+ * "unknown-peer", "closed-ring-full", "ticks", "flows", "max-flows". */
 GVariant          *netpulse_collector_get_counters       (NetpulseCollector  *self);
 
 G_END_DECLS
