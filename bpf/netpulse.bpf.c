@@ -193,7 +193,8 @@ lookup_or_create_flow (struct np_flow_key *key,
                        struct sock        *sk,
                        __u16               family,
                        __u8                proto,
-                       bool                partial)
+                       bool                partial,
+                       bool                per_peer)
 {
   struct np_flow *flow = bpf_map_lookup_elem (&np_flows, key);
   struct np_flow init = {};
@@ -210,7 +211,7 @@ lookup_or_create_flow (struct np_flow_key *key,
   init.netns = BPF_CORE_READ (sk, __sk_common.skc_net.net, ns.inum);
   init.ino = socket_inode (sk);
   init.uid = BPF_CORE_READ (sk, sk_uid.val);
-  if (key->peer_port != 0 || key->peer_addr[0] != 0 || key->peer_addr[15] != 0)
+  if (per_peer)
     {
       init.per_peer = 1;
       __builtin_memcpy (init.raddr, key->peer_addr, NP_ADDR_LEN);
@@ -262,6 +263,7 @@ account (struct sock *sk,
 {
   struct np_flow_key key = {};
   struct np_flow *flow;
+  bool per_peer;
   __u16 family;
   __u8 proto;
 
@@ -269,14 +271,15 @@ account (struct sock *sk,
     return;
 
   key.cookie = cookie;
-  if (proto == IPPROTO_UDP && !take_pending_peer (&key)
+  per_peer = proto == IPPROTO_UDP && take_pending_peer (&key);
+  if (proto == IPPROTO_UDP && !per_peer
       && BPF_CORE_READ (sk, __sk_common.skc_dport) == 0 && bytes > 0)
     count_event (NP_COUNTER_UNKNOWN_PEER);
 
   if (bytes <= 0 || (!tx && (flags & MSG_PEEK)))
     return;
 
-  flow = lookup_or_create_flow (&key, sk, family, proto, false);
+  flow = lookup_or_create_flow (&key, sk, family, proto, false, per_peer);
   if (!flow)
     return;
 
@@ -509,7 +512,7 @@ int BPF_PROG (np_tcp_state, struct sock *sk, int oldstate, int newstate)
 
   key.cookie = bpf_get_socket_cookie (sk);
   if (newstate == TCP_SYN_SENT || newstate == TCP_ESTABLISHED)
-    flow = lookup_or_create_flow (&key, sk, family, proto, false);
+    flow = lookup_or_create_flow (&key, sk, family, proto, false, false);
   else
     flow = bpf_map_lookup_elem (&np_flows, &key);
   if (!flow)
@@ -645,7 +648,7 @@ adopt_existing (struct sock *sk,
   if (!classify_sock (sk, &family, &proto))
     return;
 
-  flow = lookup_or_create_flow (&key, sk, family, proto, true);
+  flow = lookup_or_create_flow (&key, sk, family, proto, true, false);
   if (flow && !flow->has_process)
     flow->uid = uid;
 }

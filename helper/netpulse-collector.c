@@ -417,21 +417,35 @@ run_iterator (struct bpf_program *prog)
   struct bpf_link *link = bpf_program__attach_iter (prog, NULL);
   g_autoptr(GHashTable) namespaces = NULL;
   GHashTableIter iter;
+  const guint64 *ino;
   const char *path;
+  struct stat own_st;
   int own_netns;
 
   if (link == NULL)
     return FALSE;
 
+  /* Our own namespace is walked where we are (setns() needs a capability
+   * the others need anyway); without a way back, only it is walked. */
   drain_iterator (link);
-
   own_netns = open ("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+  if (own_netns < 0 || fstat (own_netns, &own_st) != 0)
+    {
+      if (own_netns >= 0)
+        close (own_netns);
+      bpf_link__destroy (link);
+      return TRUE;
+    }
+
   namespaces = find_network_namespaces ();
   g_hash_table_iter_init (&iter, namespaces);
-  while (own_netns >= 0 && g_hash_table_iter_next (&iter, NULL, (gpointer *) &path))
+  while (g_hash_table_iter_next (&iter, (gpointer *) &ino, (gpointer *) &path))
     {
-      int fd = open (path, O_RDONLY | O_CLOEXEC);
+      int fd;
 
+      if (*ino == own_st.st_ino)
+        continue;
+      fd = open (path, O_RDONLY | O_CLOEXEC);
       if (fd < 0)
         continue;
       if (setns (fd, CLONE_NEWNET) == 0)
@@ -442,8 +456,7 @@ run_iterator (struct bpf_program *prog)
         }
       close (fd);
     }
-  if (own_netns >= 0)
-    close (own_netns);
+  close (own_netns);
 
   bpf_link__destroy (link);
   return TRUE;
