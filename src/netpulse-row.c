@@ -8,6 +8,8 @@
 
 #include <string.h>
 
+#include <glib/gi18n.h>
+
 #include "netpulse-row.h"
 
 typedef struct
@@ -242,7 +244,13 @@ netpulse_row_get_display_name (NetpulseRow *self)
 {
   NetpulseRowPrivate *priv = PRIV (self);
 
-  return priv->display_name != NULL ? priv->display_name : priv->comm;
+  if (priv->display_name != NULL)
+    return priv->display_name;
+  /* An accepted connection is seen by the kernel before its process has
+   * touched it; its owner is found a moment later. */
+  if (priv->comm == NULL || priv->comm[0] == '\0')
+    return _("Unknown process");
+  return priv->comm;
 }
 
 static gboolean
