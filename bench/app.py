@@ -35,32 +35,10 @@ import time
 sys.dont_write_bytecode = True   # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import benchlib as B  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "lib"))
+from npgui import Xvfb  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-class Xvfb:
-    def __enter__(self):
-        read_fd, write_fd = os.pipe()
-        self.proc = subprocess.Popen(
-            ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1400x900x24", "-nolisten", "tcp", "-noreset"],
-            pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        os.close(write_fd)
-        with os.fdopen(read_fd) as f:
-            number = f.readline().strip()
-        if not number.isdigit():
-            B.die("Xvfb did not start")
-        self.display = ":" + number
-        return self
-
-    def __exit__(self, *exc):
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        return False
 
 
 def app_env(display, tmp, stats_path):
@@ -134,12 +112,7 @@ def run_app(display, tmp, name, replay, ticks, extra_args=()):
         hwm = B.proc_status(proc.pid, "VmHWM")
         cpu_total = B.proc_cpu_seconds(proc.pid)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        B.terminate(proc)
     frames, updates = parse_stats(stats_path)
     with open(os.path.join(tmp, name + ".log"), errors="replace") as f:
         app_log = f.read()

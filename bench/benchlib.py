@@ -17,10 +17,15 @@ import statistics
 import subprocess
 import sys
 import time
-import uuid
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE_ROOT = os.path.dirname(HERE)
+
+sys.dont_write_bytecode = True   # no __pycache__ in the source tree
+sys.path.insert(0, os.path.join(SOURCE_ROOT, "tests", "lib"))
+import nptest  # noqa: E402
+from nptest import terminate  # noqa: E402,F401  (for the benchmarks)
+
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 
@@ -239,45 +244,20 @@ class BpfStats:
 
 # ---- network namespace ---------------------------------------------------------
 
-class Netns:
-    """A fresh network namespace with loopback up; removed on exit."""
+class Netns(nptest.Netns):
+    """A fresh network namespace with loopback up, tuned for many
+    connections; removed on exit."""
 
     def __init__(self, sysctls=None):
-        self.name = "np-bench-%s" % uuid.uuid4().hex[:8]
-        self.sysctls = {
+        super().__init__("np-bench", {
             # Many ports for connect() (50,000 connections), but none of
             # the listening ports of the benchmarks (5000-9999).
             "net.ipv4.ip_local_port_range": "10000 65535",
             # connect/close churn: reuse TIME_WAIT ports for new connections.
             "net.ipv4.tcp_tw_reuse": "1",
             "net.core.somaxconn": "65535",
-        }
-        self.sysctls.update(sysctls or {})
-
-    def __enter__(self):
-        subprocess.run(["ip", "netns", "add", self.name], check=True)
-        try:
-            subprocess.run(["ip", "-n", self.name, "link", "set", "lo", "up"], check=True)
-            for key, value in self.sysctls.items():
-                subprocess.run(self.command("sysctl", "-q", "-w", "%s=%s" % (key, value)), check=True)
-        except BaseException:
-            self.__exit__()
-            raise
-        return self
-
-    def __exit__(self, *exc):
-        pids = subprocess.run(["ip", "netns", "pids", self.name], stdout=subprocess.PIPE,
-                              text=True, check=False).stdout.split()
-        for pid in pids:
-            try:
-                os.kill(int(pid), signal.SIGKILL)
-            except (ProcessLookupError, ValueError):
-                pass
-        subprocess.run(["ip", "netns", "del", self.name], check=False)
-        return False
-
-    def command(self, *argv):
-        return ["ip", "netns", "exec", self.name] + [str(a) for a in argv]
+            **(sysctls or {}),
+        })
 
     def snmp(self, proto="Tcp"):
         """The namespace's /proc/net/snmp counters of @proto as a dict."""
@@ -328,13 +308,8 @@ class Hold:
         return json.loads(self.proc.stdout.readline())
 
     def __exit__(self, *exc):
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        if self.proc:
+            terminate(self.proc, 30)
         return False
 
 

@@ -29,7 +29,6 @@ Usage: sudo NETPULSE_BUILD_ROOT=BUILD bench/overhead.py [--rounds N] [--seconds 
 import argparse
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -87,13 +86,7 @@ class Nethogs:
         return self
 
     def __exit__(self, *exc):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        B.terminate(self.proc)
         return False
 
 

@@ -70,8 +70,12 @@ struct {
 
 struct {
   __uint (type, BPF_MAP_TYPE_RINGBUF);
-  __uint (max_entries, NP_CLOSED_RING_BYTES);
+  __uint (max_entries, NP_CLOSED_RING_BYTES);  /* user space may resize it before load */
 } np_closed_flows SEC (".maps");
+
+/* Half the ring's size, set by user space with the size: more unread data
+ * than this wakes user space up between its samples. */
+const volatile __u64 np_ring_wakeup_bytes = NP_CLOSED_RING_BYTES / 2;
 
 /* kprobe backend: arguments of the function entry, for the return probe. */
 struct np_kprobe_args {
@@ -485,7 +489,7 @@ hand_over_closed_flow (struct np_flow_key *key,
   record->flow.closed = 1;
   /* User space reads the ring once per tick; it is only woken up in
    * between when the ring is half full, never per record. */
-  bpf_ringbuf_submit (record, bpf_ringbuf_query (&np_closed_flows, BPF_RB_AVAIL_DATA) > NP_CLOSED_RING_BYTES / 2
+  bpf_ringbuf_submit (record, bpf_ringbuf_query (&np_closed_flows, BPF_RB_AVAIL_DATA) > np_ring_wakeup_bytes
                               ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
   /* Not marked closed in the table: user space reads the table before the
    * ring, so a flow is closed once, from the ring, even if the table still

@@ -9,11 +9,13 @@
 
 #include <glib/gi18n.h>
 #include <locale.h>
+#include <unistd.h>
 
 #include "netpulse-service.h"
 #include "netpulse-standalone.h"
 
 #define EXIT_USAGE 2
+#define MAX_RING_KIB (1024 * 1024)   /* 1 GiB */
 
 typedef struct {
   gboolean standalone;
@@ -24,6 +26,7 @@ typedef struct {
   int      interval_ms;
   int      duration_s;
   int      max_flows;
+  int      closed_ring_kib;
   int      udp_idle_ms;
   int      idle_timeout_ms;
   char    *backend;
@@ -38,6 +41,16 @@ options_clear (Options *options)
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Options, options_clear)
+
+/* The kernel wants a ring buffer's size to be a power of two and a
+ * multiple of the page size. */
+static gboolean
+valid_ring_size (int kib)
+{
+  long page_kib = MAX (sysconf (_SC_PAGESIZE) / 1024, 1);
+
+  return kib >= page_kib && kib <= MAX_RING_KIB && (kib & (kib - 1)) == 0;
+}
 
 static gboolean
 parse_options (Options   *options,
@@ -56,6 +69,9 @@ parse_options (Options   *options,
       "With --standalone: stop after this many seconds (default: run until interrupted)", "S" },
     { "max-flows", 0, 0, G_OPTION_ARG_INT, &options->max_flows,
       "Size of the kernel flow table (default 65536)", "N" },
+    { "closed-ring-size", 0, 0, G_OPTION_ARG_INT, &options->closed_ring_kib,
+      "Size of the ring buffer that carries closed TCP connections out of the kernel, "
+      "in KiB: a power of two, at least one page (default 8192)", "KIB" },
     { "udp-idle", 0, 0, G_OPTION_ARG_INT, &options->udp_idle_ms,
       "Report a UDP flow closed after this many idle milliseconds (default 5000)", "MS" },
     { "backend", 0, 0, G_OPTION_ARG_STRING, &options->backend,
@@ -94,6 +110,10 @@ parse_options (Options   *options,
   if (options->max_flows != 0 && options->max_flows < 16)
     return g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                         "--max-flows must be at least 16"), FALSE;
+  if (options->closed_ring_kib != 0 && !valid_ring_size (options->closed_ring_kib))
+    return g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                        "--closed-ring-size must be a power of two from %ld to %d KiB",
+                        MAX (sysconf (_SC_PAGESIZE) / 1024, 1), MAX_RING_KIB), FALSE;
   return TRUE;
 }
 
@@ -102,6 +122,7 @@ collector_config (const Options *options)
 {
   NetpulseCollectorConfig config = {
     .max_flows = options->max_flows,
+    .closed_ring_bytes = (guint) options->closed_ring_kib * 1024,
     .udp_idle_ms = options->udp_idle_ms,
     .backend = options->backend,
     .verifier_log = options->verifier_log,

@@ -235,6 +235,8 @@ netpulse_collector_new (const NetpulseCollectorConfig *config)
     self->config = *config;
   if (self->config.max_flows == 0)
     self->config.max_flows = NP_DEFAULT_MAX_FLOWS;
+  if (self->config.closed_ring_bytes == 0)
+    self->config.closed_ring_bytes = NP_CLOSED_RING_BYTES;
   if (self->config.udp_idle_ms == 0)
     self->config.udp_idle_ms = DEFAULT_UDP_IDLE_MS;
   if (self->config.closed_retain_ms == 0)
@@ -561,6 +563,8 @@ try_backend (NetpulseCollector  *self,
     }
 
   bpf_map__set_max_entries (self->skel->maps.np_flows, self->config.max_flows);
+  bpf_map__set_max_entries (self->skel->maps.np_closed_flows, self->config.closed_ring_bytes);
+  self->skel->rodata->np_ring_wakeup_bytes = self->config.closed_ring_bytes / 2;
   select_programs (self->skel, backend, with_optional);
 
   err = netpulse_bpf__load (self->skel);
@@ -1390,5 +1394,6 @@ netpulse_collector_get_counters (NetpulseCollector *self)
   g_variant_builder_add (&builder, "{st}", "ticks", self->ticks);
   g_variant_builder_add (&builder, "{st}", "flows", (guint64) g_hash_table_size (self->open_flows));
   g_variant_builder_add (&builder, "{st}", "max-flows", (guint64) self->config.max_flows);
+  g_variant_builder_add (&builder, "{st}", "closed-ring-bytes", (guint64) self->config.closed_ring_bytes);
   return g_variant_builder_end (&builder);
 }

@@ -22,6 +22,7 @@ typedef enum {
 
 typedef struct {
   guint        max_flows;        /* size of the kernel flow table; 0 = default */
+  guint        closed_ring_bytes;/* ring of closed TCP flows: power of two ≥ page size; 0 = default */
   guint        udp_idle_ms;      /* UDP flow idle this long → reported closed; 0 = default 5000 */
   guint        closed_retain_ms; /* closed records stay visible this long; 0 = default 11000 */
   const char  *backend;          /* force "fentry", "kprobe" or "tracepoint"; NULL = best available */
@@ -75,7 +76,7 @@ const char        *netpulse_collector_get_backend        (NetpulseCollector  *se
 /* NULL-terminated list of what the probe found ("btf", "tp_btf", …). */
 const char * const *netpulse_collector_get_features      (NetpulseCollector  *self);
 /* a{st}: "flow-overflow", "peer-overflow", "release-overflow",
- * "unknown-peer", "closed-ring-full", "ticks", "flows", "max-flows". */
+ * "unknown-peer", "closed-ring-full", "ticks", "flows", "max-flows", "closed-ring-bytes". */
 GVariant          *netpulse_collector_get_counters       (NetpulseCollector  *self);
 
 G_END_DECLS

@@ -20,6 +20,7 @@ packages="
   xvfb xauth
   iproute2 procps passwd util-linux python3 jq netbase libxtst6 systemd
   desktop-file-utils appstream libxml2-utils
+  python3-pyflakes shellcheck
 "
 
 apt-get update -q

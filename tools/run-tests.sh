@@ -9,7 +9,7 @@
 # Extra arguments for `meson test` can be given in NETPULSE_TEST_ARGS
 # (e.g. NETPULSE_TEST_ARGS="--suite collector").
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 
 jobs=$(nproc)
 status=0

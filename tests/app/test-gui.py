@@ -14,83 +14,25 @@ Checks, through the app's test hooks (see src/netpulse-test-hooks.h):
 Python 3 stdlib only.  Skips (77) without Xvfb, fails instead under CI=true.
 """
 
-import ctypes
-import ctypes.util
 import json
 import os
 import shutil
 import signal
-import struct
 import subprocess
 import sys
 import tempfile
 import time
-import zlib
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import nptest  # noqa: E402
+import npgui  # noqa: E402
+from npgui import read_dump, xtest_click  # noqa: E402
 
 APP = os.environ.get("NETPULSE_APP")
 SCHEMAS = os.environ.get("NETPULSE_SCHEMA_DIR")
 DATA = os.environ.get("NETPULSE_TEST_DATA")
 RECORDING = os.path.join(DATA or ".", "replay-basic.jsonl")
 LINGER_NS = 5_000_000_000  # NETPULSE_STORE_DEFAULT_LINGER_MS
-
-
-# ---- PNG ------------------------------------------------------------------
-
-def png_pixels(path):
-    """Decodes an 8-bit RGB/RGBA non-interlaced PNG: (width, height, rows)."""
-    with open(path, "rb") as f:
-        data = f.read()
-    nptest.check(data[:8] == b"\x89PNG\r\n\x1a\n", "%s is not a PNG" % path)
-    pos, idat, width = 8, b"", None
-    while pos < len(data):
-        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
-        body = data[pos + 8:pos + 8 + length]
-        if kind == b"IHDR":
-            width, height, depth, ctype, _, _, interlace = struct.unpack(">IIBBBBB", body)
-            nptest.check(depth == 8 and ctype in (2, 6) and interlace == 0,
-                         "unexpected PNG format depth=%d type=%d" % (depth, ctype))
-            bpp = 3 if ctype == 2 else 4
-        elif kind == b"IDAT":
-            idat += body
-        pos += 12 + length
-    raw = zlib.decompress(idat)
-    stride = width * bpp
-    rows, prev = [], bytearray(stride)
-    for y in range(height):
-        f = raw[y * (stride + 1)]
-        line = bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
-        for i in range(stride):
-            a = line[i - bpp] if i >= bpp else 0
-            b = prev[i]
-            c = prev[i - bpp] if i >= bpp else 0
-            if f == 1:
-                line[i] = (line[i] + a) & 255
-            elif f == 2:
-                line[i] = (line[i] + b) & 255
-            elif f == 3:
-                line[i] = (line[i] + (a + b) // 2) & 255
-            elif f == 4:
-                p = a + b - c
-                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
-                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
-        rows.append(bytes(line))
-        prev = line
-    return width, height, bpp, rows
-
-
-def check_not_blank(path, min_colours=40):
-    width, height, bpp, rows = png_pixels(path)
-    nptest.check(width >= 600 and height >= 400, "screenshot too small: %dx%d" % (width, height))
-    colours = set()
-    for row in rows[::3]:
-        for x in range(0, width * bpp, bpp * 3):
-            colours.add(row[x:x + 3])
-    nptest.check(len(colours) >= min_colours,
-                 "screenshot looks blank: %d distinct colours" % len(colours))
-    return width, height, len(colours)
 
 
 # ---- expected rows --------------------------------------------------------
@@ -121,50 +63,13 @@ def expected_rows(path):
     return rows
 
 
-def read_dump(path):
-    header, columns, rows = {}, {}, []
-    with open(path) as f:
-        for line in f:
-            line = line.rstrip("\n")
-            if line.startswith("# column "):
-                _, _, cid, x, y, w, h = line.split(" ")
-                columns[cid] = (int(x), int(y), int(w), int(h))
-            elif line.startswith("# "):
-                for word in line[2:].split(" "):
-                    if "=" in word:
-                        k, v = word.split("=", 1)
-                        header[k] = v
-                    else:
-                        header["direction"] = word
-            elif line:
-                comm, pid, remote, rx, tx, state = line.split("\t")
-                rows.append((comm, int(pid), remote, float(rx), float(tx), state))
-    return header, columns, rows
-
-
 # ---- running the app ------------------------------------------------------
 
-class Xvfb:
-    def __enter__(self):
-        read_fd, write_fd = os.pipe()
-        self.proc = subprocess.Popen(
-            ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1400x900x24",
-             "-nolisten", "tcp", "-noreset"],
-            pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        os.close(write_fd)
-        with os.fdopen(read_fd) as f:
-            number = f.readline().strip()
-        nptest.check(number.isdigit(), "Xvfb did not start")
-        self.display = ":" + number
-        return self
-
-    def __exit__(self, *exc):
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-        return False
+def check_not_blank(path, min_colours=40):
+    try:
+        return npgui.check_not_blank(path, min_colours)
+    except npgui.GuiError as e:
+        nptest.check(False, str(e))
 
 
 def app_env(xvfb, tmp, **extra):
@@ -200,38 +105,6 @@ def run_app(xvfb, tmp, name, args, **extra):
     nptest.check("CRITICAL" not in proc.stdout, "%s: netpulse logged criticals" % name, proc.stdout)
     nptest.check(os.path.exists(shot) and os.path.exists(dump), "%s: no screenshot or dump" % name, proc.stdout)
     return shot, dump
-
-
-# ---- X11 input (XTest through ctypes) -------------------------------------
-
-def xtest_click(display, x, y):
-    """Moves the pointer to (x, y) on the root window and clicks button 1."""
-    x11 = ctypes.util.find_library("X11")
-    xtst = ctypes.util.find_library("Xtst")
-    if not x11 or not xtst:
-        return False
-    libx11 = ctypes.CDLL(x11)
-    libxtst = ctypes.CDLL(xtst)
-    libx11.XOpenDisplay.restype = ctypes.c_void_p
-    libx11.XOpenDisplay.argtypes = [ctypes.c_char_p]
-    libx11.XFlush.argtypes = [ctypes.c_void_p]
-    libx11.XSync.argtypes = [ctypes.c_void_p, ctypes.c_int]
-    libx11.XCloseDisplay.argtypes = [ctypes.c_void_p]
-    libxtst.XTestFakeMotionEvent.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_ulong]
-    libxtst.XTestFakeButtonEvent.argtypes = [ctypes.c_void_p, ctypes.c_uint, ctypes.c_int, ctypes.c_ulong]
-    dpy = libx11.XOpenDisplay(display.encode())
-    if not dpy:
-        return False
-    try:
-        libxtst.XTestFakeMotionEvent(dpy, -1, x, y, 0)
-        libx11.XSync(dpy, 0)
-        time.sleep(0.2)
-        libxtst.XTestFakeButtonEvent(dpy, 1, 1, 0)
-        libxtst.XTestFakeButtonEvent(dpy, 1, 0, 0)
-        libx11.XSync(dpy, 0)
-    finally:
-        libx11.XCloseDisplay(dpy)
-    return True
 
 
 # ---- the checks -----------------------------------------------------------
@@ -338,7 +211,7 @@ def check_bad_input(xvfb, tmp):
 def main():
     nptest.require(APP and os.path.exists(APP), "netpulse was not built")
     nptest.require(shutil.which("Xvfb") is not None, "needs Xvfb (package xvfb)")
-    with tempfile.TemporaryDirectory(prefix="netpulse-gui-") as tmp, Xvfb() as xvfb:
+    with tempfile.TemporaryDirectory(prefix="netpulse-gui-") as tmp, npgui.Xvfb() as xvfb:
         check_replay_sorted(xvfb, tmp)
         check_header_click(xvfb, tmp)
         check_grouped(xvfb, tmp)

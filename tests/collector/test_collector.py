@@ -10,6 +10,7 @@ Usage: test_collector.py CASE
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -173,18 +174,7 @@ def case_many():
     count = 2000
     with Netns() as ns, StandaloneHelper(interval=500) as helper:
         t = ns.traffic("many", "127.0.0.1", count, 2.0, timeout=300)
-        netns = t["netns_inode"]
-        client_match = lambda r: r["pid"] == t["client_pid"] and r["rport"] == t["port"]
-        closed = helper.wait_closed(netns, client_match, count=count, timeout=60)
-        check(len(closed) == count, "only %d of %d connections reported closed" % (len(closed), count))
-        sizes = sorted(r["tx_bytes"] for r in closed)
-        check(sizes == list(range(1, count + 1)), "per-connection byte counts are wrong",
-              "first differences: %s" % [(i + 1, s) for i, s in enumerate(sizes) if s != i + 1][:10])
-        check(len({r["lport"] for r in closed}) == count, "local ports are not all distinct")
-        server_match = lambda r: r["lport"] == t["port"] and r["proto"] == "tcp"
-        # The server only accepts (never reads): its sockets are reported too.
-        servers = helper.wait_closed(netns, server_match, count=count, timeout=60)
-        check(len(servers) == count, "only %d of %d accepted sockets reported" % (len(servers), count))
+        check_all_many_reported(helper, t, count)
         counters = helper.stop()
         check(counters["flow-overflow"] == 0, "the flow table overflowed", counters)
         print("all %d connections reported with exact totals" % count)
@@ -209,6 +199,50 @@ def case_overflow():
         check(len(set(sizes)) == len(sizes) and all(1 <= s <= count for s in sizes),
               "a connection reported another's bytes", sizes)
         print("overflow counter %d, %d connections reported exactly" % (counters["flow-overflow"], len(clients)))
+
+
+def check_all_many_reported(helper, t, count):
+    """Every connection of traffic.py's "many" scenario reported closed,
+    each with its own exact total (client i sends i+1 bytes), and every
+    accepted socket too."""
+    netns = t["netns_inode"]
+    client_match = lambda r: r["pid"] == t["client_pid"] and r["rport"] == t["port"]
+    closed = helper.wait_closed(netns, client_match, count=count, timeout=60)
+    check(len(closed) == count, "only %d of %d connections reported closed" % (len(closed), count))
+    sizes = sorted(r["tx_bytes"] for r in closed)
+    check(sizes == list(range(1, count + 1)), "per-connection byte counts are wrong",
+          "first differences: %s" % [(i + 1, s) for i, s in enumerate(sizes) if s != i + 1][:10])
+    check(len({r["lport"] for r in closed}) == count, "local ports are not all distinct")
+    server_match = lambda r: r["lport"] == t["port"] and r["proto"] == "tcp"
+    # The server only accepts (never reads): its sockets are reported too.
+    servers = helper.wait_closed(netns, server_match, count=count, timeout=60)
+    check(len(servers) == count, "only %d of %d accepted sockets reported" % (len(servers), count))
+
+
+def case_ring_full():
+    # The ring that carries closed connections out of the kernel, one page
+    # small, and nobody reading it (the helper stopped with SIGSTOP) while
+    # 2 x 300 sockets close: the ring fills, the closes that do not fit wait
+    # in the flow table marked closed.  Nothing may be lost or counted twice.
+    count = 300
+    page_kib = max(os.sysconf("SC_PAGE_SIZE") // 1024, 1)
+    with Netns() as ns, StandaloneHelper("--closed-ring-size", str(page_kib), interval=500) as helper:
+        os.kill(helper.proc.pid, signal.SIGSTOP)
+        try:
+            t = ns.traffic("many", "127.0.0.1", count, 0.2, timeout=120)
+        finally:
+            os.kill(helper.proc.pid, signal.SIGCONT)
+        check_all_many_reported(helper, t, count)
+        closes = [r for r in helper.snapshot(t["netns_inode"]) if r["closed"]]
+        check(len(closes) == len({r["id"] for r in closes}),
+              "a connection was reported closed twice: %d close records, %d connections"
+              % (len(closes), len({r["id"] for r in closes})))
+        counters = helper.stop()
+        check(counters["closed-ring-bytes"] == page_kib * 1024, "the ring was not resized", counters)
+        check(counters["closed-ring-full"] > 0, "the ring never filled", counters)
+        check(counters["flow-overflow"] == 0, "the flow table overflowed", counters)
+        print("%d of %d closes waited in the table; all reported once, exactly"
+              % (counters["closed-ring-full"], 2 * count))
 
 
 def case_msg_peek():

@@ -5,14 +5,16 @@
 #
 # SPDX-License-Identifier: GPL-2.0-or-later
 
-import importlib.util
 import os
 import shutil
 import signal
 import subprocess
-import urllib.parse
+import sys
 
 from helperfixture import TestFailure, log, skip_or_fail, wait_for
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'lib'))
+import npgui  # noqa: E402
 
 APP_START_TIMEOUT = 25      # the first (automatic) capture: settled + 500 ms, or 15 s
 CAPTURE_TIMEOUT = 15
@@ -26,69 +28,19 @@ def require_gui(build_root):
         skip_or_fail('the app (netpulse) is not built')
 
 
-def _gui_test_module(source_root):
-    """tests/app/test-gui.py, for its PNG decoder and XTest click."""
-    path = os.path.join(source_root, 'tests', 'app', 'test-gui.py')
-    spec = importlib.util.spec_from_file_location('netpulse_test_gui', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-class Xvfb:
-    """A private X server.  Without -auth it lets every local client in, so
-    the test users can connect; -nolisten tcp keeps it on this machine."""
-
+class Xvfb(npgui.Xvfb):
     def __enter__(self):
-        read_fd, write_fd = os.pipe()
-        self.proc = subprocess.Popen(
-            ['Xvfb', '-displayfd', str(write_fd), '-screen', '0', '1400x900x24',
-             '-nolisten', 'tcp', '-noreset'],
-            pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        os.close(write_fd)
-        with os.fdopen(read_fd) as f:
-            number = f.readline().strip()
-        if not number.isdigit():
-            self.__exit__(None, None, None)
-            raise TestFailure('Xvfb did not start')
-        self.display = ':' + number
+        try:
+            super().__enter__()
+        except npgui.GuiError as e:
+            raise TestFailure(str(e)) from e
         log(f'Xvfb on {self.display}')
         return self
 
-    def __exit__(self, *exc):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        return False
-
 
 def read_dump(path):
-    """(header, rows): header merges the '# key=value' lines (the page
-    line's title and button unescaped); rows are (comm, pid, remote, rx,
-    tx, state)."""
-    header, rows = {}, []
-    with open(path, errors='replace') as f:
-        for line in f:
-            line = line.rstrip('\n')
-            if line.startswith('# column '):
-                continue
-            if line.startswith('# '):
-                for word in line[2:].split(' '):
-                    if '=' in word:
-                        key, value = word.split('=', 1)
-                        header[key] = value
-                    else:
-                        header['direction'] = word
-            elif line:
-                comm, pid, remote, rx, tx, state = line.split('\t')
-                rows.append((comm, int(pid), remote, float(rx), float(tx), state))
-    for key in ('title', 'button'):
-        if key in header:
-            header[key] = urllib.parse.unquote(header[key])
+    """(header, rows) of the app's view dump: see npgui.read_dump."""
+    header, _, rows = npgui.read_dump(path)
     return header, rows
 
 
@@ -101,7 +53,6 @@ class App:
         self.xvfb = xvfb
         self.user = user
         self.name = name
-        self.gui = _gui_test_module(fx.source_root)
 
     def _env(self):
         home = os.path.join(self.fx.tmpdir, f'home-{self.name}')
@@ -153,13 +104,7 @@ class App:
         return self
 
     def __exit__(self, exc_type, exc, tb):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        npgui.terminate(self.proc)
         if exc_type is not None:
             print(f'----- app-{self.name}.log -----')
             print(self.output()[-10000:])
@@ -212,16 +157,11 @@ class App:
             raise
 
     def check_screenshot(self, min_colours):
-        width, height, bpp, rows = self.gui.png_pixels(self.shot)
-        if width < 600 or height < 400:
-            raise TestFailure(f'screenshot too small: {width}x{height}')
-        colours = set()
-        for row in rows[::3]:
-            for x in range(0, width * bpp, bpp * 3):
-                colours.add(row[x:x + 3])
-        if len(colours) < min_colours:
-            raise TestFailure(f'the screenshot looks blank: {len(colours)} distinct colours')
-        log(f'screenshot {width}x{height}, {len(colours)} colours')
+        try:
+            width, height, colours = npgui.check_not_blank(self.shot, min_colours)
+        except npgui.GuiError as e:
+            raise TestFailure(str(e)) from e
+        log(f'screenshot {width}x{height}, {colours} colours')
         keep = os.environ.get('NETPULSE_KEEP_SCREENSHOT_DIR')
         if keep:
             shutil.copyfile(self.shot, os.path.join(keep, f'{self.name}.png'))
@@ -234,7 +174,7 @@ class App:
         if not bounds:
             raise TestFailure(f'the dump gives no position of the status button: {header}')
         x, y, w, h = (int(v) for v in bounds.split(','))
-        return self.gui.xtest_click(self.xvfb.display, x + w // 2, y + h // 2)
+        return npgui.xtest_click(self.xvfb.display, x + w // 2, y + h // 2)
 
     def check_log_clean(self):
         text = self.output()

@@ -32,7 +32,7 @@ import xml.etree.ElementTree as ET
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), 'lib'))
 
-from nptest import SKIP, in_ci, require  # noqa: E402,F401
+from nptest import require  # noqa: E402,F401  (re-exported to the install tests)
 
 HELPER_BUS_NAME = 'io.github.netpulse.Helper1'
 POLKIT_ACTION_ID = 'io.github.netpulse.monitor'

@@ -54,6 +54,19 @@ def check(condition, message, *details):
         sys.exit(1)
 
 
+def terminate(proc, timeout=10):
+    """Stops @proc if it still runs: SIGTERM, and SIGKILL after @timeout
+    seconds.  Waits for it either way."""
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 def wait_until(predicate, timeout=15.0, step=0.05):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -67,12 +80,19 @@ def wait_until(predicate, timeout=15.0, step=0.05):
 class Netns:
     """A fresh network namespace with loopback up; removed on exit."""
 
-    def __init__(self):
-        self.name = "np-test-%s" % uuid.uuid4().hex[:10]
+    def __init__(self, prefix="np-test", sysctls=None):
+        self.name = "%s-%s" % (prefix, uuid.uuid4().hex[:10])
+        self.sysctls = dict(sysctls or {})
 
     def __enter__(self):
         subprocess.run(["ip", "netns", "add", self.name], check=True)
-        subprocess.run(["ip", "-n", self.name, "link", "set", "lo", "up"], check=True)
+        try:
+            subprocess.run(["ip", "-n", self.name, "link", "set", "lo", "up"], check=True)
+            for key, value in self.sysctls.items():
+                subprocess.run(self.command("sysctl", "-q", "-w", "%s=%s" % (key, value)), check=True)
+        except BaseException:
+            self.__exit__()
+            raise
         return self
 
     def __exit__(self, *exc):
@@ -93,7 +113,7 @@ class Netns:
         return os.stat("/run/netns/" + self.name).st_ino
 
     def command(self, *argv):
-        return ["ip", "netns", "exec", self.name] + list(argv)
+        return ["ip", "netns", "exec", self.name] + [str(a) for a in argv]
 
     def traffic(self, scenario, *args, timeout=120):
         """Runs traffic.py SCENARIO ARGS in the namespace; returns its JSON."""
@@ -136,7 +156,7 @@ class StandaloneHelper:
         self.out_thread.start()
         self.err_thread.start()
         if wait_ready:
-            ready = wait_until(lambda: self.ready() or self.proc.poll() is not None, timeout=30)
+            wait_until(lambda: self.ready() or self.proc.poll() is not None, timeout=30)
             check(self.ready(), "the helper did not become ready", *self.stderr_lines)
 
     def _read_stdout(self):

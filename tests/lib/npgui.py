@@ -1,0 +1,181 @@
+"""The real netpulse app under Xvfb, seen through its test hooks
+(src/netpulse-test-hooks.h).  Shared by the replay GUI test
+(tests/app/test-gui.py), the end-to-end app tests against the helper
+(tests/helper/app_driver.py) and the app benchmark (bench/app.py).
+
+Python 3 stdlib only (and nptest, next to it).  Errors raise GuiError; each caller turns it into its
+own kind of failure.
+"""
+
+import ctypes
+import ctypes.util
+import os
+import struct
+import subprocess
+import time
+import urllib.parse
+import zlib
+
+from nptest import terminate
+
+
+class GuiError(Exception):
+    pass
+
+
+# ---- the X server ---------------------------------------------------------
+
+class Xvfb:
+    """A private X server.  Without -auth it lets every local client in, so
+    test users can connect too; -nolisten tcp keeps it on this machine."""
+
+    def __enter__(self):
+        read_fd, write_fd = os.pipe()
+        self.proc = subprocess.Popen(
+            ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1400x900x24",
+             "-nolisten", "tcp", "-noreset"],
+            pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        os.close(write_fd)
+        with os.fdopen(read_fd) as f:
+            number = f.readline().strip()
+        if not number.isdigit():
+            self.__exit__(None, None, None)
+            raise GuiError("Xvfb did not start")
+        self.display = ":" + number
+        return self
+
+    def __exit__(self, *exc):
+        terminate(self.proc)
+        return False
+
+
+# ---- the view dump (NETPULSE_DUMP_VIEW) -----------------------------------
+
+def read_dump(path):
+    """(header, columns, rows): header merges the '# key=value' lines (the
+    page line's title and button unescaped); columns maps a column id to
+    its (x, y, width, height) on screen; rows are (comm, pid, remote, rx,
+    tx, state)."""
+    header, columns, rows = {}, {}, []
+    with open(path, errors="replace") as f:
+        for line in f:
+            line = line.rstrip("\n")
+            if line.startswith("# column "):
+                _, _, cid, x, y, w, h = line.split(" ")
+                columns[cid] = (int(x), int(y), int(w), int(h))
+            elif line.startswith("# "):
+                for word in line[2:].split(" "):
+                    if "=" in word:
+                        key, value = word.split("=", 1)
+                        header[key] = value
+                    else:
+                        header["direction"] = word
+            elif line:
+                comm, pid, remote, rx, tx, state = line.split("\t")
+                rows.append((comm, int(pid), remote, float(rx), float(tx), state))
+    for key in ("title", "button"):
+        if key in header:
+            header[key] = urllib.parse.unquote(header[key])
+    return header, columns, rows
+
+
+# ---- the screenshot (NETPULSE_SCREENSHOT) ---------------------------------
+
+def _unfilter(kind, line, prev, bpp):
+    """Undoes one PNG scanline filter in place."""
+    for i in range(len(line)):
+        a = line[i - bpp] if i >= bpp else 0
+        b = prev[i]
+        c = prev[i - bpp] if i >= bpp else 0
+        if kind == 1:
+            line[i] = (line[i] + a) & 255
+        elif kind == 2:
+            line[i] = (line[i] + b) & 255
+        elif kind == 3:
+            line[i] = (line[i] + (a + b) // 2) & 255
+        elif kind == 4:
+            p = a + b - c
+            pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+            line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+
+
+def png_pixels(path):
+    """Decodes an 8-bit RGB/RGBA non-interlaced PNG: (width, height,
+    bytes per pixel, rows)."""
+    with open(path, "rb") as f:
+        data = f.read()
+    if data[:8] != b"\x89PNG\r\n\x1a\n":
+        raise GuiError("%s is not a PNG" % path)
+    pos, idat, width, height, bpp = 8, b"", None, None, None
+    while pos < len(data):
+        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + length]
+        if kind == b"IHDR":
+            width, height, depth, ctype, _, _, interlace = struct.unpack(">IIBBBBB", body)
+            if depth != 8 or ctype not in (2, 6) or interlace != 0:
+                raise GuiError("unexpected PNG format depth=%d type=%d" % (depth, ctype))
+            bpp = 3 if ctype == 2 else 4
+        elif kind == b"IDAT":
+            idat += body
+        pos += 12 + length
+    if width is None:
+        raise GuiError("%s has no IHDR" % path)
+    raw = zlib.decompress(idat)
+    stride = width * bpp
+    rows, prev = [], bytearray(stride)
+    for y in range(height):
+        start = y * (stride + 1)
+        line = bytearray(raw[start + 1:start + 1 + stride])
+        _unfilter(raw[start], line, prev, bpp)
+        rows.append(bytes(line))
+        prev = line
+    return width, height, bpp, rows
+
+
+def check_not_blank(path, min_colours):
+    """A real picture, not an empty window: at least 600x400 and
+    @min_colours distinct colours (sampled every third pixel and row).
+    Returns (width, height, colours)."""
+    width, height, bpp, rows = png_pixels(path)
+    if width < 600 or height < 400:
+        raise GuiError("screenshot too small: %dx%d" % (width, height))
+    colours = set()
+    for row in rows[::3]:
+        for x in range(0, width * bpp, bpp * 3):
+            colours.add(row[x:x + 3])
+    if len(colours) < min_colours:
+        raise GuiError("the screenshot looks blank: %d distinct colours" % len(colours))
+    return width, height, len(colours)
+
+
+# ---- X11 input (XTest through ctypes) -------------------------------------
+
+def xtest_click(display, x, y):
+    """Moves the pointer to (x, y) on the root window and clicks button 1.
+    False when libX11/libXtst or the display are not there."""
+    x11 = ctypes.util.find_library("X11")
+    xtst = ctypes.util.find_library("Xtst")
+    if not x11 or not xtst:
+        return False
+    libx11 = ctypes.CDLL(x11)
+    libxtst = ctypes.CDLL(xtst)
+    libx11.XOpenDisplay.restype = ctypes.c_void_p
+    libx11.XOpenDisplay.argtypes = [ctypes.c_char_p]
+    libx11.XSync.argtypes = [ctypes.c_void_p, ctypes.c_int]
+    libx11.XCloseDisplay.argtypes = [ctypes.c_void_p]
+    libxtst.XTestFakeMotionEvent.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int, ctypes.c_int,
+                                             ctypes.c_ulong]
+    libxtst.XTestFakeButtonEvent.argtypes = [ctypes.c_void_p, ctypes.c_uint, ctypes.c_int, ctypes.c_ulong]
+    dpy = libx11.XOpenDisplay(display.encode())
+    if not dpy:
+        return False
+    try:
+        libxtst.XTestFakeMotionEvent(dpy, -1, x, y, 0)
+        libx11.XSync(dpy, 0)
+        time.sleep(0.2)
+        libxtst.XTestFakeButtonEvent(dpy, 1, 1, 0)
+        libxtst.XTestFakeButtonEvent(dpy, 1, 0, 0)
+        libx11.XSync(dpy, 0)
+    finally:
+        libx11.XCloseDisplay(dpy)
+    return True
