@@ -259,6 +259,19 @@ netpulse_subscription_is_due (NetpulseSubscription *self,
  * string must be valid UTF-8 (GVariant would refuse it and the helper would
  * abort), so such names are repaired here, at the border. */
 static GVariant *
+valid_record_to_variant (const NetpulseRecord *record)
+{
+  GVariant *variant = netpulse_record_to_variant (record);
+
+  /* Serialise it now: in tree form a record is 25 GVariant instances,
+   * ~4 KiB; serialised, ~400 bytes with its bookkeeping (measured with
+   * GLib 2.74).  A full Update of 100,000 flows would otherwise hold
+   * ~400 MiB of instances until it is sent, instead of ~38 MiB. */
+  g_variant_get_data (variant);
+  return variant;
+}
+
+static GVariant *
 record_to_variant (const NetpulseRecord *record)
 {
   gsize len = strnlen (record->comm, sizeof record->comm);
@@ -267,7 +280,7 @@ record_to_variant (const NetpulseRecord *record)
   const char *end;
 
   if (G_LIKELY (len < sizeof record->comm && g_utf8_validate (record->comm, len, NULL)))
-    return netpulse_record_to_variant (record);
+    return valid_record_to_variant (record);
 
   copy = *record;
   valid = g_utf8_make_valid (record->comm, len);
@@ -276,7 +289,7 @@ record_to_variant (const NetpulseRecord *record)
   if (!g_utf8_validate (copy.comm, -1, &end))
     copy.comm[end - copy.comm] = '\0';
 
-  return netpulse_record_to_variant (&copy);
+  return valid_record_to_variant (&copy);
 }
 
 guint64
