@@ -40,15 +40,16 @@ if newer "$dest/np-dbus-probe" "$here/np-dbus-probe.c"; then
 fi
 
 collector_lib=$build/helper/libnetpulse-collector.a
+subscription_lib=$build/helper/libnetpulse-subscription.a
 common_lib=$build/common/libnetpulse-common.a
-if [ -e "$collector_lib" ] && [ -e "$common_lib" ]; then
-  if newer "$dest/np-collector-bench" "$here/np-collector-bench.c" "$collector_lib" "$common_lib"; then
+if [ -e "$collector_lib" ] && [ -e "$subscription_lib" ] && [ -e "$common_lib" ]; then
+  if newer "$dest/np-collector-bench" "$here/np-collector-bench.c" "$collector_lib" "$subscription_lib" "$common_lib"; then
     echo "bench: building np-collector-bench"
     callgrind=()
     [ -e /usr/include/valgrind/callgrind.h ] && callgrind=(-DHAVE_CALLGRIND_H=1)
     # shellcheck disable=SC2046
     "$cc" "${flags[@]}" "${callgrind[@]}" -I"$src/helper" -I"$src/common" -I"$build" -I"$build/common" \
-      -o "$dest/np-collector-bench" "$here/np-collector-bench.c" "$collector_lib" "$common_lib" \
+      -o "$dest/np-collector-bench" "$here/np-collector-bench.c" "$subscription_lib" "$collector_lib" "$common_lib" \
       $(pkg-config --cflags --libs libbpf libelf zlib gio-unix-2.0 json-glib-1.0)
   fi
 else

@@ -1,8 +1,8 @@
 /* np-collector-bench.c — the collector's own cost per tick, without D-Bus
  * or JSON: starts the real collector (root), then every --interval-ms
  * calls netpulse_collector_sample() and builds the body of the Update
- * signal a subscriber would get for that tick (the same GVariant shape as
- * helper/netpulse-subscription.c builds), and prints one JSON object:
+ * signal a subscriber would get for that tick (with the helper's own code,
+ * helper/netpulse-subscription.c), and prints one JSON object:
  *
  *   sample_cpu_us   CPU time of netpulse_collector_sample() per tick
  *   update_cpu_us   CPU time of building the Update body per tick
@@ -39,12 +39,7 @@
 #endif
 
 #include "netpulse-collector.h"
-
-typedef struct {
-  GVariantBuilder *changed;
-  GArray          *removed;
-  guint            n;
-} UpdateBuilder;
+#include "netpulse-subscription.h"
 
 static guint64
 thread_cpu_ns (void)
@@ -55,40 +50,20 @@ thread_cpu_ns (void)
   return (guint64) ts.tv_sec * G_GUINT64_CONSTANT (1000000000) + ts.tv_nsec;
 }
 
-static void
-add_changed_record (const NetpulseRecord *record,
-                    gpointer              user_data)
-{
-  UpdateBuilder *builder = user_data;
-
-  g_variant_builder_add_value (builder->changed, netpulse_record_to_variant (record));
-  if (record->flags & NETPULSE_RECORD_CLOSED)
-    g_array_append_val (builder->removed, record->id);
-  builder->n++;
-}
-
-/* The body of one Update signal, as the helper builds it. */
+/* The body of one Update signal, built by the helper's own code. */
 static GVariant *
 build_update (NetpulseCollector *collector,
               guint64            since_generation,
               guint64            sequence,
               guint             *n_changed)
 {
-  g_auto(GVariantBuilder) changed = G_VARIANT_BUILDER_INIT (NETPULSE_RECORDS_TYPE);
-  g_autoptr(GArray) removed = g_array_new (FALSE, FALSE, sizeof (guint64));
-  UpdateBuilder builder = { &changed, removed, 0 };
-  GVariant *removed_variant;
+  g_autoptr(NetpulseChanges) changes = netpulse_changes_collect (collector, since_generation);
 
-  netpulse_collector_foreach_changed (collector, since_generation, add_changed_record, &builder);
-  removed_variant = g_variant_new_fixed_array (G_VARIANT_TYPE_UINT64, removed->data, removed->len,
-                                               sizeof (guint64));
-  *n_changed = builder.n;
-  return g_variant_ref_sink (g_variant_new ("(ott@a" NETPULSE_RECORD_SIGNATURE "@at)",
-                                            "/io/github/netpulse/Helper1/Subscription1",
-                                            sequence,
-                                            netpulse_collector_get_timestamp (collector),
-                                            g_variant_builder_end (&changed),
-                                            removed_variant));
+  *n_changed = netpulse_changes_get_n_records (changes);
+  return g_variant_ref_sink (netpulse_changes_build_update (changes,
+                                                            "/io/github/netpulse/Helper1/Subscription1",
+                                                            sequence,
+                                                            netpulse_collector_get_timestamp (collector)));
 }
 
 static long

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Runs every Netpulse benchmark and prints a summary of the ratios.
 #
-#   sudo bench/run-all.sh [BUILD_DIR]
+#   bench/run-all.sh [BUILD_DIR]       (as root, or it asks sudo)
 #
 # BUILD_DIR (default /tmp/netpulse-bench-build) is configured and built if
 # needed (an optimized build: never a sanitizer build).  Results go to
@@ -21,8 +21,18 @@ src=$(dirname "$here")
 build=${1:-/tmp/netpulse-bench-build}
 
 if [ "$(id -u)" != 0 ]; then
-  echo "run-all.sh: needs root (kernel programs, network namespaces): sudo $0 $*" >&2
-  exit 1
+  if ! command -v sudo >/dev/null; then
+    echo "run-all.sh: needs root (kernel programs, network namespaces)" >&2
+    exit 1
+  fi
+  # sudo drops the variables that choose what runs: hand them over.
+  pass=()
+  for var in BENCH_ONLY BENCH_ROUNDS BENCH_SECONDS; do
+    if [ -n "${!var:-}" ]; then
+      pass+=("$var=${!var}")
+    fi
+  done
+  exec sudo -- env "${pass[@]}" "$here/run-all.sh" "$@"
 fi
 
 if [ ! -f "$build/build.ninja" ]; then

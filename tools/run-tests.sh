@@ -3,13 +3,27 @@
 # same tests once more in a build with AddressSanitizer and UBSan.
 #
 # Many tests need root (kernel programs, network namespaces, a private system
-# bus with polkitd, an unprivileged test user).  Without root they skip, and
-# under CI=true they fail instead: a green CI means the real thing ran.
+# bus with polkitd, an unprivileged test user): called as a user, it asks
+# sudo.  Without root they skip, and under CI=true they fail instead: a green
+# CI means the real thing ran.
 #
 # Extra arguments for `meson test` can be given in NETPULSE_TEST_ARGS
 # (e.g. NETPULSE_TEST_ARGS="--suite collector").
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
+
+# Called as a user: ask sudo for root, keeping the variables that steer the
+# run (sudo drops them).  As root (a fresh machine, CI) this is not needed,
+# and there may be no sudo at all.
+if [ "$(id -u)" != 0 ] && command -v sudo >/dev/null; then
+  pass=()
+  for var in CI NETPULSE_TEST_ARGS ASAN_OPTIONS UBSAN_OPTIONS; do
+    if [ -n "${!var:-}" ]; then
+      pass+=("$var=${!var}")
+    fi
+  done
+  exec sudo -- env "${pass[@]}" "$PWD/tools/run-tests.sh" "$@"
+fi
 
 jobs=$(nproc)
 status=0

@@ -2,7 +2,7 @@
 # setup.sh — the first command of README.md: sets up a Debian 12 (or
 # Ubuntu-like) machine, builds and installs Netpulse, and starts the app.
 #
-#   sudo ./tools/setup.sh [--no-deps] [--no-start] [--builddir DIR]
+#   ./tools/setup.sh [--no-deps] [--no-start] [--builddir DIR]
 #
 #   --no-deps        do not install packages (tools/install-deps.sh)
 #   --no-start       do not start the app at the end
