@@ -27,11 +27,14 @@
 /* Timer jitter: an Update due within this much of the tick is sent now
  * rather than one whole tick late. */
 #define TICK_SLACK_US (10 * G_TIME_SPAN_MILLISECOND)
+/* Updates still on their way after this long are worth a line in the log. */
+#define SEND_STALL_REPORT_US (2 * G_USEC_PER_SEC)
 
 typedef struct
 {
-  guint watch_id;
-  guint n_subscriptions;
+  GDBusConnection *connection;
+  guint            name_lost_id;     /* NameOwnerChanged of this unique name */
+  guint            n_subscriptions;
 } ClientWatch;
 
 struct _NetpulseMonitor
@@ -63,6 +66,8 @@ struct _NetpulseMonitor
    * worker thread (FIFO: Updates keep their order). */
   GThreadPool             *sender;
   gboolean                 sending;         /* a tick's Updates are in the sender */
+  gint64                   sending_since_us;
+  gboolean                 stall_reported;  /* said once per stall, not per tick */
   GQueue                   deferred_calls;  /* MainContextCall, until the sender is done */
 
   /* Atomic: method calls being authorized or handled.  The helper does not
@@ -285,6 +290,10 @@ send_job_done_cb (gpointer user_data)
   NetpulseMonitor *self = job->self;
 
   self->sending = FALSE;
+  if (self->stall_reported)
+    g_message ("The Updates of a tick have left after %.1f s; ticks go on",
+               (g_get_monotonic_time () - self->sending_since_us) / (double) G_USEC_PER_SEC);
+  self->stall_reported = FALSE;
   run_deferred_calls (self);
   send_job_free (job);
   return G_SOURCE_REMOVE;
@@ -343,6 +352,13 @@ send_due_updates (NetpulseMonitor *self)
   if (self->sending)
     {
       g_debug ("The previous Updates are still on their way, skipping a tick");
+      if (!self->stall_reported &&
+          g_get_monotonic_time () - self->sending_since_us > SEND_STALL_REPORT_US)
+        {
+          g_message ("The Updates of a tick have not left for %d s (the bus reads slowly): "
+                     "skipping ticks until they have", (int) (SEND_STALL_REPORT_US / G_USEC_PER_SEC));
+          self->stall_reported = TRUE;
+        }
       return;
     }
 
@@ -405,6 +421,7 @@ send_due_updates (NetpulseMonitor *self)
       job->interface = g_dbus_interface_skeleton_get_info (G_DBUS_INTERFACE_SKELETON (self))->name;
       job->updates = g_steal_pointer (&updates);
       self->sending = TRUE;
+      self->sending_since_us = g_get_monotonic_time ();
       g_thread_pool_push (self->sender, job, NULL);
     }
 
@@ -491,7 +508,8 @@ client_watch_free (gpointer data)
 {
   ClientWatch *watch = data;
 
-  g_bus_unwatch_name (watch->watch_id);
+  g_dbus_connection_signal_unsubscribe (watch->connection, watch->name_lost_id);
+  g_object_unref (watch->connection);
   g_free (watch);
 }
 
@@ -499,11 +517,9 @@ static void remove_subscription (NetpulseMonitor      *self,
                                  NetpulseSubscription *subscription);
 
 static void
-client_vanished_cb (GDBusConnection *connection,
-                    const char      *name,
-                    gpointer         user_data)
+end_subscriptions_of (NetpulseMonitor *self,
+                      const char      *name)
 {
-  NetpulseMonitor *self = user_data;
   g_autoptr(GPtrArray) dropped = g_ptr_array_new_with_free_func (g_object_unref);
   GHashTableIter iter;
   gpointer value;
@@ -523,6 +539,83 @@ client_vanished_cb (GDBusConnection *connection,
 }
 
 static void
+client_name_lost_cb (GDBusConnection *connection,
+                     const char      *sender_name,
+                     const char      *object_path,
+                     const char      *interface_name,
+                     const char      *signal_name,
+                     GVariant        *parameters,
+                     gpointer         user_data)
+{
+  const char *name, *old_owner, *new_owner;
+
+  if (!g_variant_is_of_type (parameters, G_VARIANT_TYPE ("(sss)")))
+    return;
+  g_variant_get (parameters, "(&s&s&s)", &name, &old_owner, &new_owner);
+  if (new_owner[0] == '\0')
+    end_subscriptions_of (user_data, name);
+}
+
+typedef struct
+{
+  NetpulseMonitor *self;
+  char            *name;
+} PresenceCheck;
+
+static void
+client_presence_checked_cb (GObject      *source,
+                            GAsyncResult *result,
+                            gpointer      user_data)
+{
+  PresenceCheck *check = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
+  gboolean present = TRUE;
+
+  if (reply != NULL)
+    g_variant_get (reply, "(b)", &present);
+  else
+    /* A bus too busy to answer in time is no sign that the client has
+     * gone (GLib's own name watcher would say it has): if it goes, its
+     * NameOwnerChanged signal says so. */
+    g_warning ("Could not check whether %s is still on the bus: %s", check->name, error->message);
+
+  if (!present)
+    end_subscriptions_of (check->self, check->name);
+
+  g_object_unref (check->self);
+  g_free (check->name);
+  g_free (check);
+}
+
+/* Watches a subscriber's unique name, which never comes back once it has
+ * gone.  The signal subscription comes first, so that a client leaving
+ * after it is seen through the signal and one that left before it through
+ * NameHasOwner; only a definite answer ends its subscriptions. */
+static ClientWatch *
+watch_client (NetpulseMonitor *self,
+              GDBusConnection *connection,
+              const char      *name)
+{
+  ClientWatch *watch = g_new0 (ClientWatch, 1);
+  PresenceCheck *check = g_new0 (PresenceCheck, 1);
+
+  watch->connection = g_object_ref (connection);
+  watch->name_lost_id = g_dbus_connection_signal_subscribe (connection, "org.freedesktop.DBus",
+                                                            "org.freedesktop.DBus", "NameOwnerChanged",
+                                                            "/org/freedesktop/DBus", name,
+                                                            G_DBUS_SIGNAL_FLAGS_NONE,
+                                                            client_name_lost_cb, self, NULL);
+  check->self = g_object_ref (self);
+  check->name = g_strdup (name);
+  g_dbus_connection_call (connection, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                          "org.freedesktop.DBus", "NameHasOwner", g_variant_new ("(s)", name),
+                          G_VARIANT_TYPE ("(b)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL,
+                          client_presence_checked_cb, check);
+  return watch;
+}
+
+static void
 add_subscription (NetpulseMonitor      *self,
                   NetpulseSubscription *subscription)
 {
@@ -535,13 +628,7 @@ add_subscription (NetpulseMonitor      *self,
       GDBusConnection *connection =
         g_dbus_interface_skeleton_get_connection (G_DBUS_INTERFACE_SKELETON (self));
 
-      /* A unique name never comes back: if it is already gone, the
-       * vanished callback runs at once and cleans up. */
-      watch = g_new0 (ClientWatch, 1);
-      watch->watch_id = g_bus_watch_name_on_connection (connection, owner,
-                                                        G_BUS_NAME_WATCHER_FLAGS_NONE,
-                                                        NULL, client_vanished_cb,
-                                                        self, NULL);
+      watch = watch_client (self, connection, owner);
       g_hash_table_insert (self->clients, g_strdup (owner), watch);
     }
   watch->n_subscriptions++;
