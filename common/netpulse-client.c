@@ -43,6 +43,7 @@
 
 #include "netpulse-client.h"
 #include "netpulse-helper1-generated.h"
+#include "netpulse-name-watch.h"
 
 #define HELPER_INTERFACE   "io.github.netpulse.Helper1"
 #define UPDATE_TYPE        G_VARIANT_TYPE ("(otta" NETPULSE_RECORD_SIGNATURE "at)")
@@ -80,7 +81,7 @@ struct _NetpulseClient
   GCancellable        *session_cancellable;
   char                *helper_owner;     /* unique name holding our subscription */
   char                *subscription;     /* its object path */
-  guint                owner_watch;
+  NetpulseNameWatch   *owner_watch;
   guint64              sequence;         /* last Update applied */
   gboolean             snapshot_pending;
   GQueue               pending;          /* of PendingUpdate */
@@ -311,10 +312,10 @@ end_session (NetpulseClient      *self,
       g_clear_object (&self->session_cancellable);
     }
 
-  if (self->owner_watch != 0)
+  if (self->owner_watch != NULL)
     {
-      g_bus_unwatch_name (self->owner_watch);
-      self->owner_watch = 0;
+      g_signal_handlers_disconnect_by_data (self->owner_watch, self);
+      g_clear_object (&self->owner_watch);
     }
 
   if (tell_helper && self->connection != NULL &&
@@ -700,9 +701,8 @@ snapshot_cb (GObject      *object,
 }
 
 static void
-on_helper_vanished (GDBusConnection *connection,
-                    const char      *name,
-                    gpointer         user_data)
+on_helper_vanished (NetpulseNameWatch *owner_watch,
+                    gpointer           user_data)
 {
   NetpulseClient *self = user_data;
 
@@ -856,10 +856,9 @@ subscribe_reply_cb (GObject      *object,
   self->subscription = g_strdup (path);
   self->sequence = 0;
   /* Watching the unique name: if it is already gone, the watch says so at
-   * once. */
-  self->owner_watch = g_bus_watch_name_on_connection (self->connection, self->helper_owner,
-                                                      G_BUS_NAME_WATCHER_FLAGS_NONE,
-                                                      NULL, on_helper_vanished, self, NULL);
+   * once; a slow bus is not taken for a helper that crashed. */
+  self->owner_watch = netpulse_name_watch_new (self->connection, self->helper_owner);
+  g_signal_connect (self->owner_watch, "gone", G_CALLBACK (on_helper_vanished), self);
   g_debug ("Subscribed as %s at %s", path, self->helper_owner);
   attempt_free (attempt);
 

@@ -42,14 +42,18 @@ options_clear (Options *options)
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Options, options_clear)
 
+static long
+page_size_kib (void)
+{
+  return MAX (sysconf (_SC_PAGESIZE) / 1024, 1);
+}
+
 /* The kernel wants a ring buffer's size to be a power of two and a
  * multiple of the page size. */
 static gboolean
 valid_ring_size (int kib)
 {
-  long page_kib = MAX (sysconf (_SC_PAGESIZE) / 1024, 1);
-
-  return kib >= page_kib && kib <= MAX_RING_KIB && (kib & (kib - 1)) == 0;
+  return kib >= page_size_kib () && kib <= MAX_RING_KIB && (kib & (kib - 1)) == 0;
 }
 
 static gboolean
@@ -113,7 +117,7 @@ parse_options (Options   *options,
   if (options->closed_ring_kib != 0 && !valid_ring_size (options->closed_ring_kib))
     return g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                         "--closed-ring-size must be a power of two from %ld to %d KiB",
-                        MAX (sysconf (_SC_PAGESIZE) / 1024, 1), MAX_RING_KIB), FALSE;
+                        page_size_kib (), MAX_RING_KIB), FALSE;
   return TRUE;
 }
 

@@ -22,6 +22,7 @@
 
 #include "netpulse-helper-error.h"
 #include "netpulse-monitor.h"
+#include "netpulse-name-watch.h"
 #include "netpulse-subscription.h"
 
 /* Timer jitter: an Update due within this much of the tick is sent now
@@ -32,9 +33,8 @@
 
 typedef struct
 {
-  GDBusConnection *connection;
-  guint            name_lost_id;     /* NameOwnerChanged of this unique name */
-  guint            n_subscriptions;
+  NetpulseNameWatch *name_watch;
+  guint              n_subscriptions;
 } ClientWatch;
 
 struct _NetpulseMonitor
@@ -508,8 +508,8 @@ client_watch_free (gpointer data)
 {
   ClientWatch *watch = data;
 
-  g_dbus_connection_signal_unsubscribe (watch->connection, watch->name_lost_id);
-  g_object_unref (watch->connection);
+  /* Ours is the only reference: no "gone" can follow. */
+  g_object_unref (watch->name_watch);
   g_free (watch);
 }
 
@@ -539,80 +539,10 @@ end_subscriptions_of (NetpulseMonitor *self,
 }
 
 static void
-client_name_lost_cb (GDBusConnection *connection,
-                     const char      *sender_name,
-                     const char      *object_path,
-                     const char      *interface_name,
-                     const char      *signal_name,
-                     GVariant        *parameters,
-                     gpointer         user_data)
+client_gone_cb (NetpulseNameWatch *name_watch,
+                gpointer           user_data)
 {
-  const char *name, *old_owner, *new_owner;
-
-  if (!g_variant_is_of_type (parameters, G_VARIANT_TYPE ("(sss)")))
-    return;
-  g_variant_get (parameters, "(&s&s&s)", &name, &old_owner, &new_owner);
-  if (new_owner[0] == '\0')
-    end_subscriptions_of (user_data, name);
-}
-
-typedef struct
-{
-  NetpulseMonitor *self;
-  char            *name;
-} PresenceCheck;
-
-static void
-client_presence_checked_cb (GObject      *source,
-                            GAsyncResult *result,
-                            gpointer      user_data)
-{
-  PresenceCheck *check = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
-  gboolean present = TRUE;
-
-  if (reply != NULL)
-    g_variant_get (reply, "(b)", &present);
-  else
-    /* A bus too busy to answer in time is no sign that the client has
-     * gone (GLib's own name watcher would say it has): if it goes, its
-     * NameOwnerChanged signal says so. */
-    g_warning ("Could not check whether %s is still on the bus: %s", check->name, error->message);
-
-  if (!present)
-    end_subscriptions_of (check->self, check->name);
-
-  g_object_unref (check->self);
-  g_free (check->name);
-  g_free (check);
-}
-
-/* Watches a subscriber's unique name, which never comes back once it has
- * gone.  The signal subscription comes first, so that a client leaving
- * after it is seen through the signal and one that left before it through
- * NameHasOwner; only a definite answer ends its subscriptions. */
-static ClientWatch *
-watch_client (NetpulseMonitor *self,
-              GDBusConnection *connection,
-              const char      *name)
-{
-  ClientWatch *watch = g_new0 (ClientWatch, 1);
-  PresenceCheck *check = g_new0 (PresenceCheck, 1);
-
-  watch->connection = g_object_ref (connection);
-  watch->name_lost_id = g_dbus_connection_signal_subscribe (connection, "org.freedesktop.DBus",
-                                                            "org.freedesktop.DBus", "NameOwnerChanged",
-                                                            "/org/freedesktop/DBus", name,
-                                                            G_DBUS_SIGNAL_FLAGS_NONE,
-                                                            client_name_lost_cb, self, NULL);
-  check->self = g_object_ref (self);
-  check->name = g_strdup (name);
-  g_dbus_connection_call (connection, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                          "org.freedesktop.DBus", "NameHasOwner", g_variant_new ("(s)", name),
-                          G_VARIANT_TYPE ("(b)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL,
-                          client_presence_checked_cb, check);
-  return watch;
+  end_subscriptions_of (user_data, netpulse_name_watch_get_name (name_watch));
 }
 
 static void
@@ -628,7 +558,9 @@ add_subscription (NetpulseMonitor      *self,
       GDBusConnection *connection =
         g_dbus_interface_skeleton_get_connection (G_DBUS_INTERFACE_SKELETON (self));
 
-      watch = watch_client (self, connection, owner);
+      watch = g_new0 (ClientWatch, 1);
+      watch->name_watch = netpulse_name_watch_new (connection, owner);
+      g_signal_connect (watch->name_watch, "gone", G_CALLBACK (client_gone_cb), self);
       g_hash_table_insert (self->clients, g_strdup (owner), watch);
     }
   watch->n_subscriptions++;
