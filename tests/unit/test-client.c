@@ -17,6 +17,7 @@
 
 #include "netpulse-client.h"
 #include "netpulse-helper1-generated.h"
+#include "test-bus.h"
 
 #define SUBSCRIPTION_PATH HELPER_OBJECT_PATH "/Subscription1"
 #define HELPER_INTERFACE  "io.github.netpulse.Helper1"
@@ -911,7 +912,6 @@ main (int    argc,
 {
   g_autoptr(GTestDBus) bus = NULL;
   g_autoptr(GDBusConnection) system_bus = NULL;
-  g_autofree char *daemon = g_find_program_in_path ("dbus-daemon");
   g_autoptr(GError) error = NULL;
   int status;
 
@@ -920,13 +920,7 @@ main (int    argc,
 
   g_test_add_func ("/client/error-mapping", test_error_mapping);
 
-  if (daemon == NULL)
-    {
-      if (g_strcmp0 (g_getenv ("CI"), "true") == 0)
-        g_error ("dbus-daemon is not installed (tools/install-deps.sh installs it)");
-      g_printerr ("dbus-daemon is not installed: skipping\n");
-      return 77;
-    }
+  test_bus_require_dbus_daemon ();
 
   /* Our private bus is the client's "system bus". */
   bus = g_test_dbus_new (G_TEST_DBUS_NONE);

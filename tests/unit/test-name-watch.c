@@ -14,6 +14,7 @@
 #include <locale.h>
 
 #include "netpulse-name-watch.h"
+#include "test-bus.h"
 
 #define WAIT_MS 5000
 
@@ -217,19 +218,11 @@ int
 main (int    argc,
       char **argv)
 {
-  g_autofree char *daemon = g_find_program_in_path ("dbus-daemon");
   int status;
 
   setlocale (LC_ALL, "C.UTF-8");
   g_test_init (&argc, &argv, NULL);
-
-  if (daemon == NULL)
-    {
-      if (g_strcmp0 (g_getenv ("CI"), "true") == 0)
-        g_error ("dbus-daemon is not installed (tools/install-deps.sh installs it)");
-      g_printerr ("dbus-daemon is not installed: skipping\n");
-      return 77;
-    }
+  test_bus_require_dbus_daemon ();
 
   test_bus = g_test_dbus_new (G_TEST_DBUS_NONE);
   g_test_dbus_up (test_bus);
