@@ -1222,6 +1222,7 @@ static void
 resolve_owners (NetpulseCollector *self)
 {
   g_autoptr(GPtrArray) unresolved = g_ptr_array_new ();
+  g_autoptr(GHashTable) comms = NULL;         /* pid → comm */
   GHashTableIter iter;
   FlowEntry *entry;
   gint64 now = g_get_monotonic_time ();
@@ -1237,16 +1238,27 @@ resolve_owners (NetpulseCollector *self)
   self->last_proc_scan_us = now;
   scan_proc_for_socket_owners (self);
 
+  /* A process often owns many of them (a server at start-up): read each
+   * process's name once, not once per socket. */
+  comms = g_hash_table_new_full (NULL, NULL, NULL, g_free);
   for (guint i = 0; i < unresolved->len; i++)
     {
       guint pid;
+      char *comm;
 
       entry = g_ptr_array_index (unresolved, i);
       pid = GPOINTER_TO_UINT (g_hash_table_lookup (self->inode_owners, &entry->ino));
       if (pid == 0)
         continue;
+      comm = g_hash_table_lookup (comms, GUINT_TO_POINTER (pid));
+      if (comm == NULL)
+        {
+          comm = g_malloc0 (sizeof entry->record.comm);
+          read_comm (pid, comm, sizeof entry->record.comm);
+          g_hash_table_insert (comms, GUINT_TO_POINTER (pid), comm);
+        }
       entry->record.pid = pid;
-      read_comm (pid, entry->record.comm, sizeof entry->record.comm);
+      g_strlcpy (entry->record.comm, comm, sizeof entry->record.comm);
       entry->changed_generation = self->generation;
     }
   g_hash_table_remove_all (self->inode_owners);
