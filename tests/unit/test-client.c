@@ -42,21 +42,6 @@ typedef struct {
   gboolean               authorized;
 } FakeHelper;
 
-static GDBusConnection *
-connect_to_bus (void)
-{
-  g_autoptr(GError) error = NULL;
-  GDBusConnection *connection;
-
-  connection = g_dbus_connection_new_for_address_sync (g_getenv ("DBUS_SYSTEM_BUS_ADDRESS"),
-                                                       G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-                                                       G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-                                                       NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_dbus_connection_set_exit_on_close (connection, FALSE);
-  return connection;
-}
-
 static GVariant *
 records_variant (const NetpulseRecord *records,
                  guint                 n)
@@ -169,7 +154,7 @@ fake_helper_new (void)
   const char *features[] = { "btf", "tp_btf", NULL };
   GVariantBuilder counters;
 
-  fake->connection = connect_to_bus ();
+  fake->connection = test_bus_connect (g_getenv ("DBUS_SYSTEM_BUS_ADDRESS"));
   fake->unsubscribed = g_ptr_array_new_with_free_func (g_free);
   fake->snapshot_records = g_array_new (FALSE, TRUE, sizeof (NetpulseRecord));
   fake->authorized = TRUE;
@@ -627,7 +612,7 @@ test_foreign_updates_ignored (Fixture       *fixture,
 {
   NetpulseRecord fake_record[] = { make_record (666, "evil", 1) };
   NetpulseRecord real[] = { make_record (1, "good", 1) };
-  g_autoptr(GDBusConnection) other = connect_to_bus ();
+  g_autoptr(GDBusConnection) other = test_bus_connect (g_getenv ("DBUS_SYSTEM_BUS_ADDRESS"));
   g_autofree char *events = NULL;
 
   subscribe (fixture);

@@ -26,27 +26,12 @@ typedef struct {
   guint            gone_count;
 } Fixture;
 
-static GDBusConnection *
-connect_to_test_bus (void)
-{
-  g_autoptr(GError) error = NULL;
-  GDBusConnection *connection =
-    g_dbus_connection_new_for_address_sync (g_test_dbus_get_bus_address (test_bus),
-                                            G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-                                            G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-                                            NULL, NULL, &error);
-
-  g_assert_no_error (error);
-  g_dbus_connection_set_exit_on_close (connection, FALSE);
-  return connection;
-}
-
 static void
 fixture_setup (Fixture       *fixture,
                gconstpointer  data)
 {
-  fixture->watcher = connect_to_test_bus ();
-  fixture->watched = connect_to_test_bus ();
+  fixture->watcher = test_bus_connect (g_test_dbus_get_bus_address (test_bus));
+  fixture->watched = test_bus_connect (g_test_dbus_get_bus_address (test_bus));
 }
 
 static void
