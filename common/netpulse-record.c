@@ -175,13 +175,24 @@ copy_utf8 (char       *dest,
 GVariant *
 netpulse_record_to_variant (const NetpulseRecord *r)
 {
-  g_autofree char *comm = NULL;
+  gsize len;
+  char comm[sizeof r->comm];
 
   g_assert (r != NULL);
 
-  /* A command name is whatever bytes the process chose; D-Bus strings must
-   * be UTF-8. */
-  comm = g_utf8_make_valid (r->comm, strnlen (r->comm, sizeof r->comm));
+  /* A command name is whatever bytes the process chose, cut by the kernel
+   * possibly inside a character; D-Bus strings must be UTF-8.  Bad bytes
+   * become U+FFFD, cut again at a whole character to what a record holds.
+   * Almost every name is valid: copied as it is, without an allocation. */
+  len = strnlen (r->comm, sizeof r->comm);
+  if (G_LIKELY (len < sizeof r->comm && g_utf8_validate (r->comm, len, NULL)))
+    memcpy (comm, r->comm, len + 1);
+  else
+    {
+      g_autofree char *valid = g_utf8_make_valid (r->comm, len);
+
+      copy_utf8 (comm, valid, sizeof comm);
+    }
 
   return g_variant_new (NETPULSE_RECORD_SIGNATURE,
                         r->id, r->pid, comm, r->uid,

@@ -10,8 +10,6 @@
 
 #include "config.h"
 
-#include <string.h>
-
 #include "netpulse-helper-error.h"
 #include "netpulse-subscription.h"
 
@@ -254,12 +252,10 @@ netpulse_subscription_is_due (NetpulseSubscription *self,
   return now_us - self->last_update_us + slack_us >= (gint64) self->interval_ms * 1000;
 }
 
-/* Process names are bytes, not text: anyone can name a process "\xff", and
- * the kernel cuts names at 15 bytes, possibly inside a UTF-8 sequence.  A D-Bus
- * string must be valid UTF-8 (GVariant would refuse it and the helper would
- * abort), so such names are repaired here, at the border. */
+/* A record as it goes into an Update or a snapshot (the process name made
+ * valid UTF-8 by netpulse_record_to_variant()). */
 static GVariant *
-valid_record_to_variant (const NetpulseRecord *record)
+record_to_variant (const NetpulseRecord *record)
 {
   GVariant *variant = netpulse_record_to_variant (record);
 
@@ -269,27 +265,6 @@ valid_record_to_variant (const NetpulseRecord *record)
    * ~400 MiB of instances until it is sent, instead of ~38 MiB. */
   g_variant_get_data (variant);
   return variant;
-}
-
-static GVariant *
-record_to_variant (const NetpulseRecord *record)
-{
-  gsize len = strnlen (record->comm, sizeof record->comm);
-  NetpulseRecord copy;
-  g_autofree char *valid = NULL;
-  const char *end;
-
-  if (G_LIKELY (len < sizeof record->comm && g_utf8_validate (record->comm, len, NULL)))
-    return valid_record_to_variant (record);
-
-  copy = *record;
-  valid = g_utf8_make_valid (record->comm, len);
-  g_strlcpy (copy.comm, valid, sizeof copy.comm);
-  /* The replacement characters made it longer: cut at a whole character. */
-  if (!g_utf8_validate (copy.comm, -1, &end))
-    copy.comm[end - copy.comm] = '\0';
-
-  return valid_record_to_variant (&copy);
 }
 
 guint64
