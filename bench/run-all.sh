@@ -20,19 +20,11 @@ here=$(cd "$(dirname "$0")" && pwd)
 src=$(dirname "$here")
 build=${1:-/tmp/netpulse-bench-build}
 
-if [ "$(id -u)" != 0 ]; then
-  if ! command -v sudo >/dev/null; then
-    echo "run-all.sh: needs root (kernel programs, network namespaces)" >&2
-    exit 1
-  fi
-  # sudo drops the variables that choose what runs: hand them over.
-  pass=()
-  for var in BENCH_ONLY BENCH_ROUNDS BENCH_SECONDS; do
-    if [ -n "${!var:-}" ]; then
-      pass+=("$var=${!var}")
-    fi
-  done
-  exec sudo -- env "${pass[@]}" "$here/run-all.sh" "$@"
+# shellcheck source=tools/as-root.sh
+. "$src/tools/as-root.sh"
+if ! exec_as_root "BENCH_ONLY BENCH_ROUNDS BENCH_SECONDS" "$here/run-all.sh" "$@"; then
+  echo "run-all.sh: needs root (kernel programs, network namespaces)" >&2
+  exit 1
 fi
 
 if [ ! -f "$build/build.ninja" ]; then

@@ -13,17 +13,11 @@ set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 
 # Called as a user: ask sudo for root, keeping the variables that steer the
-# run (sudo drops them).  As root (a fresh machine, CI) this is not needed,
-# and there may be no sudo at all.
-if [ "$(id -u)" != 0 ] && command -v sudo >/dev/null; then
-  pass=()
-  for var in CI NETPULSE_TEST_ARGS ASAN_OPTIONS UBSAN_OPTIONS; do
-    if [ -n "${!var:-}" ]; then
-      pass+=("$var=${!var}")
-    fi
-  done
-  exec sudo -- env "${pass[@]}" "$PWD/tools/run-tests.sh" "$@"
-fi
+# run.  As root (a fresh machine, CI) this is not needed, and there may be no
+# sudo at all: then the tests that need root skip (or fail under CI=true).
+# shellcheck source=tools/as-root.sh
+. tools/as-root.sh
+exec_as_root "CI NETPULSE_TEST_ARGS ASAN_OPTIONS UBSAN_OPTIONS" "$PWD/tools/run-tests.sh" "$@"
 
 jobs=$(nproc)
 status=0
