@@ -15,6 +15,7 @@ from helperfixture import TestFailure, log, skip_or_fail, wait_for
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'lib'))
 import npgui  # noqa: E402
+from nptest import terminate  # noqa: E402
 
 APP_START_TIMEOUT = 25      # the first (automatic) capture: settled + 500 ms, or 15 s
 CAPTURE_TIMEOUT = 15
@@ -104,7 +105,7 @@ class App:
         return self
 
     def __exit__(self, exc_type, exc, tb):
-        npgui.terminate(self.proc)
+        terminate(self.proc)
         if exc_type is not None:
             print(f'----- app-{self.name}.log -----')
             print(self.output()[-10000:])
