@@ -146,6 +146,14 @@ main (int   argc,
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
+  /* All log messages go to stderr.  GLib's default writer sends debug and
+   * info messages to stdout, but stdout is the record stream in --standalone
+   * mode, and in service mode it is whatever the bus gave us: dbus-daemon
+   * without a journal hands down its own stdout, which may be a pipe that
+   * nobody reads.  Once its buffer was full, a --verbose helper blocked in
+   * a debug message and stopped answering. */
+  g_log_writer_default_set_use_stderr (TRUE);
+
   if (!parse_options (&options, &argc, &argv, &error))
     {
       g_printerr ("netpulse-helper: %s\n", error->message);

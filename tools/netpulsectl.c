@@ -793,6 +793,9 @@ main (int    argc,
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
   g_set_prgname ("netpulsectl");
+  /* stdout carries the table or the JSON lines; with G_MESSAGES_DEBUG set,
+   * GLib would mix its debug messages into them. */
+  g_log_writer_default_set_use_stderr (TRUE);
 
   if (argc < 2)
     {

@@ -37,7 +37,9 @@ def expect_fields(record, what, **expected):
 
 def tcp_case(host, family):
     sent, received = 100000, 54321
-    with Netns() as ns, StandaloneHelper() as helper, tempfile.TemporaryDirectory() as tmp:
+    # --verbose: its debug messages must go to stderr, not into the records
+    # on stdout (checked when the helper stops).
+    with Netns() as ns, StandaloneHelper("--verbose") as helper, tempfile.TemporaryDirectory() as tmp:
         check(helper.backend() in KNOWN_BACKENDS, "unknown backend logged: %r" % helper.backend())
         print("backend:", helper.backend())
         go = os.path.join(tmp, "go")

@@ -23,6 +23,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'lib'))
+from nptest import start_dbus_daemon  # noqa: E402
+
 SKIP = 77
 HELPER_BUS_NAME = 'io.github.netpulse.Helper1'
 HELPER_OBJECT_PATH = '/io/github/netpulse/Helper1'
@@ -274,11 +277,14 @@ polkit.addRule(function(action, subject) {{
         env['G_MESSAGES_DEBUG'] = 'all'
         self.bus_log_path = os.path.join(self.log_dir, 'bus-and-helper.log')
         self.bus_log = open(self.bus_log_path, 'w')
-        self.bus_proc = subprocess.Popen(
-            ['dbus-daemon', f'--config-file={conf_path}', '--nofork', '--nopidfile',
-             '--print-address=1'],
-            stdout=subprocess.PIPE, stderr=self.bus_log, env=env, text=True)
-        address = self.bus_proc.stdout.readline().strip()
+        # The helper inherits dbus-daemon's stdout, as it would on a machine
+        # without a journal.  It goes to a file that must stay empty (see
+        # check_helper_log_clean()); the address comes through a pipe of its
+        # own (start_dbus_daemon()).
+        self.bus_stdout_path = os.path.join(self.log_dir, 'bus-and-helper.stdout')
+        with open(self.bus_stdout_path, 'w') as bus_stdout:
+            self.bus_proc, address = start_dbus_daemon([f'--config-file={conf_path}'],
+                                                       bus_stdout, self.bus_log, env)
         if not address:
             raise TestFailure(f'dbus-daemon did not start:\n{self.read_log(self.bus_log_path)}')
         log(f'private system bus at {address}')
@@ -338,18 +344,24 @@ polkit.addRule(function(action, subject) {{
 
     def run_as(self, user, argv, timeout=DEFAULT_WAIT, check=False):
         log(f'as {user.name}: {" ".join(argv)}')
-        result = subprocess.run(argv, capture_output=True, text=True, errors='replace',
-                                timeout=timeout, **self._user_kwargs(user))
+        try:
+            result = subprocess.run(argv, capture_output=True, text=True, errors='replace',
+                                    timeout=timeout, **self._user_kwargs(user))
+        except subprocess.TimeoutExpired as e:
+            # The logs are dumped with a failure, not with a traceback.
+            raise TestFailure(f'{argv} did not finish in {timeout} s: {e.stderr!r}')
         if check and result.returncode != 0:
             raise TestFailure(f'{argv} failed ({result.returncode}): {result.stderr}')
         return result
 
     def spawn_as(self, user, argv, stdout_path):
         log(f'as {user.name}, in the background: {" ".join(argv)}')
-        out = open(stdout_path, 'w')
-        proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.PIPE, text=True,
-                                errors='replace', **self._user_kwargs(user))
-        out.close()
+        # stderr to a file as well: a pipe read only at the end would stop a
+        # chatty client once it is full.
+        stderr_path = stdout_path + '.stderr'
+        with open(stdout_path, 'w') as out, open(stderr_path, 'w') as err:
+            proc = subprocess.Popen(argv, stdout=out, stderr=err, **self._user_kwargs(user))
+        proc.stderr_path = stderr_path
         self.processes.append(proc)
         return proc
 
@@ -457,7 +469,8 @@ polkit.addRule(function(action, subject) {{
         return self.read_log(self.bus_log_path)
 
     def dump_logs(self):
-        for path in (getattr(self, 'bus_log_path', None), getattr(self, 'polkitd_log_path', None)):
+        for path in (getattr(self, 'bus_log_path', None), getattr(self, 'bus_stdout_path', None),
+                     getattr(self, 'polkitd_log_path', None)):
             if path:
                 print(f'----- {os.path.basename(path)} -----')
                 print(self.read_log(path)[-20000:])
@@ -470,6 +483,10 @@ polkit.addRule(function(action, subject) {{
                        'Segmentation fault'):
             if marker in text:
                 raise TestFailure(f'the helper log contains {marker!r}')
+        stdout = self.read_log(self.bus_stdout_path)
+        if stdout:
+            raise TestFailure('the helper wrote to stdout, which in service mode may be a '
+                              f'pipe that nobody reads: {stdout[:2000]!r}')
 
     # -- teardown ----------------------------------------------------------------
 

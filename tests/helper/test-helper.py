@@ -129,10 +129,11 @@ def stop_client(proc, what, expected=EXIT_OK):
     """SIGTERM: a polite client unsubscribes and exits with @expected."""
     proc.send_signal(signal.SIGTERM)
     try:
-        _, stderr = proc.communicate(timeout=30)
-    except Exception:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
         proc.kill()
         raise TestFailure(f'{what} did not exit after SIGTERM')
+    stderr = HelperFixture.read_log(proc.stderr_path)
     check(proc.returncode == expected,
           f'{what} exited with {proc.returncode}, not {expected}', stderr)
     return stderr

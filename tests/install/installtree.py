@@ -32,7 +32,7 @@ import xml.etree.ElementTree as ET
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), 'lib'))
 
-from nptest import require  # noqa: E402,F401  (re-exported to the install tests)
+from nptest import require, start_dbus_daemon  # noqa: E402,F401  (re-exported to the install tests)
 
 HELPER_BUS_NAME = 'io.github.netpulse.Helper1'
 POLKIT_ACTION_ID = 'io.github.netpulse.monitor'
@@ -480,14 +480,14 @@ class TreeChecker:
   <include>{policy}</include>
 </busconfig>
 """)
-            bus = subprocess.Popen(['dbus-daemon', f'--config-file={conf}', '--nofork', '--nopidfile',
-                                    '--print-address=1'],
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            bus_log_path = os.path.join(tmp, 'bus.log')
+            with open(bus_log_path, 'w') as bus_log:
+                bus, address = start_dbus_daemon([f'--config-file={conf}'], subprocess.DEVNULL, bus_log)
             try:
-                address = bus.stdout.readline().strip()
                 if not address:
                     bus.wait(timeout=30)
-                    self.problem(f'dbus-daemon rejects the installed bus policy:\n{bus.stderr.read()}')
+                    with open(bus_log_path, errors='replace') as f:
+                        self.problem(f'dbus-daemon rejects the installed bus policy:\n{f.read()}')
                     return
                 out = run(['dbus-send', f'--bus={address}', '--print-reply', '--dest=org.freedesktop.DBus',
                            '/org/freedesktop/DBus', 'org.freedesktop.DBus.ListActivatableNames'])

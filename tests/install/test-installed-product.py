@@ -53,7 +53,7 @@ sys.path.insert(0, HERE)
 
 from installtree import (HELPER_BUS_NAME, HELPER_ONLY_OPTIONS, POLKIT_ACTION_ID,  # noqa: E402
                          Failure, build_variant, check_tree, destdir_install, log, main_wrapper,
-                         parent_werror, require)
+                         parent_werror, require, start_dbus_daemon)
 HELPER_OBJECT_PATH = '/io/github/netpulse/Helper1'
 
 LAUNCH_HELPER = '/usr/lib/dbus-1.0/dbus-daemon-launch-helper'
@@ -254,10 +254,7 @@ class Inside:
         self.bus_log = open(self.bus_log_path, 'w')
         # The distribution's own system bus configuration, as at boot;
         # --nosyslog keeps its log (and the activated services' output) here.
-        self.bus = subprocess.Popen(['dbus-daemon', '--system', '--nofork', '--nopidfile', '--nosyslog',
-                                     '--print-address=1'],
-                                    stdout=subprocess.PIPE, stderr=self.bus_log, text=True)
-        address = self.bus.stdout.readline().strip()
+        self.bus, address = start_dbus_daemon(['--system', '--nosyslog'], self.bus_log, self.bus_log)
         if not address.startswith(f'unix:path={BUS_DIR}/system_bus_socket'):
             raise Failure(f'the system bus did not start (address {address!r}):\n{self.bus_log_text()}')
         log(f'system bus at {address}')

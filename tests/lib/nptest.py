@@ -67,6 +67,24 @@ def terminate(proc, timeout=10):
         proc.wait()
 
 
+def start_dbus_daemon(args, stdout, stderr, env=None):
+    """Starts `dbus-daemon --nofork --nopidfile` with @args: (process, address).
+
+    The address comes through a pipe of its own.  The services the bus
+    starts inherit its stdout and stderr (there is no journal here), so
+    those must be files, never a pipe that nobody reads: a service blocks
+    once such a pipe is full.  The address is '' when the bus did not start."""
+    address_read, address_write = os.pipe()
+    try:
+        proc = subprocess.Popen(["dbus-daemon", "--nofork", "--nopidfile",
+                                 "--print-address=%d" % address_write] + list(args),
+                                stdout=stdout, stderr=stderr, env=env, pass_fds=(address_write,))
+    finally:
+        os.close(address_write)
+    with os.fdopen(address_read) as address_pipe:
+        return proc, address_pipe.readline().strip()
+
+
 def wait_until(predicate, timeout=15.0, step=0.05):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -196,6 +214,8 @@ class StandaloneHelper:
         self.out_thread.join(timeout=10)
         self.err_thread.join(timeout=10)
         check(code == 0, "the helper exited with %d" % code, *self.stderr_lines[-20:])
+        bad = [l for l in self.stderr_lines if l.startswith("BAD STDOUT LINE: ")]
+        check(not bad, "the helper printed lines on stdout that are not records", *bad[:5])
         return self.counters()
 
     def counters(self):
