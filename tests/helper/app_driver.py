@@ -169,13 +169,17 @@ class App:
 
     def click_status_button(self, header):
         """A real click (XTest) on the status page's button; False when
-        XTest is not available.  No window manager: the window is at the
-        origin of the screen."""
+        XTest is not available, which fails the test under CI=true.  No
+        window manager: the window is at the origin of the screen."""
         bounds = header.get('button-bounds')
         if not bounds:
             raise TestFailure(f'the dump gives no position of the status button: {header}')
         x, y, w, h = (int(v) for v in bounds.split(','))
-        return npgui.xtest_click(self.xvfb.display, x + w // 2, y + h // 2)
+        if npgui.xtest_click(self.xvfb.display, x + w // 2, y + h // 2):
+            return True
+        if os.environ.get('CI') == 'true':
+            raise TestFailure('XTest (libXtst) is not available for a real click (CI=true: it must run)')
+        return False
 
     def check_log_clean(self):
         text = self.output()
