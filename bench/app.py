@@ -158,7 +158,6 @@ def main():
     parser.add_argument("--conns", type=int, default=10000)
     parser.add_argument("--ticks", type=int, default=12)
     args = parser.parse_args()
-    B.install_signal_handlers()
     if shutil.which("Xvfb") is None:
         B.die("needs Xvfb (package xvfb)")
     B.built("src", "netpulse")
@@ -199,7 +198,4 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except B.Interrupted as e:
-        B.die("interrupted (%s)" % e)
+    B.run_main(main)

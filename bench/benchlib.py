@@ -38,9 +38,16 @@ def _on_signal(signum, frame):
     raise Interrupted("signal %d" % signum)
 
 
-def install_signal_handlers():
+def run_main(main):
+    """Runs a benchmark's main() and exits with its status.  SIGTERM and
+    SIGINT unwind it through every finally: clause, so that what it started
+    (helpers, namespaces) is stopped, and end it with a message."""
     signal.signal(signal.SIGTERM, _on_signal)
     signal.signal(signal.SIGINT, _on_signal)
+    try:
+        sys.exit(main())
+    except Interrupted as e:
+        die("interrupted (%s)" % e)
 
 
 def log(*args):

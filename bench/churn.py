@@ -119,7 +119,6 @@ def main():
     args = parser.parse_args()
 
     B.require_root()
-    B.install_signal_handlers()
     out = B.out_dir()
     base, fast, paced = [], [], []          # np-load results
     fast_checks, paced_checks, cpu_fast, cpu_paced = [], [], [], []
@@ -188,7 +187,4 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except B.Interrupted as e:
-        B.die("interrupted (%s)" % e)
+    B.run_main(main)

@@ -170,7 +170,6 @@ def main():
     args.extra_sizes = [int(s) for s in args.extra_sizes.split(",") if s]
 
     B.require_root()
-    B.install_signal_handlers()
     with B.Netns() as ns, B.Hold(ns, args.conns) as hold:
         res = None if args.computed else captured(args, ns, hold)
         if res is None:
@@ -193,7 +192,4 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except B.Interrupted as e:
-        B.die("interrupted (%s)" % e)
+    B.run_main(main)

@@ -144,7 +144,6 @@ def main():
     args = parser.parse_args()
 
     B.require_root()
-    B.install_signal_handlers()
     have_nethogs = shutil.which("nethogs") is not None
     if not have_nethogs:
         B.log("nethogs is not installed (bench/install-bench-deps.sh): its column stays empty")
@@ -336,7 +335,4 @@ def print_summary(res):
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except B.Interrupted as e:
-        B.die("interrupted (%s)" % e)
+    B.run_main(main)

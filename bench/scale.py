@@ -108,7 +108,6 @@ def main():
     sizes = [int(s) for s in args.sizes.split(",")]
 
     B.require_root()
-    B.install_signal_handlers()
     out = B.out_dir()
     have_valgrind = shutil.which("valgrind") is not None and not args.no_callgrind
     rows = {}
@@ -162,7 +161,4 @@ def print_summary(res):
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except B.Interrupted as e:
-        B.die("interrupted (%s)" % e)
+    B.run_main(main)
