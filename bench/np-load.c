@@ -116,6 +116,16 @@ cpu_ns (void)
   return (uint64_t) ts.tv_sec * 1000000000u + ts.tv_nsec;
 }
 
+/* The receiver's last act: its totals and its CPU time, to the parent. */
+static void
+send_report (int       report_fd,
+             RxReport *report)
+{
+  report->cpu_ns = cpu_ns ();
+  if (write (report_fd, report, sizeof *report) != (ssize_t) sizeof *report)
+    die ("report");
+}
+
 static void
 pin_to (int cpu)
 {
@@ -293,9 +303,7 @@ tcp_server (const Options *options,
       report.calls++;
     }
   close (fd);
-  report.cpu_ns = cpu_ns ();
-  if (write (report_fd, &report, sizeof report) != (ssize_t) sizeof report)
-    die ("report");
+  send_report (report_fd, &report);
 }
 
 static int
@@ -390,9 +398,7 @@ udp_receiver (const Options *options,
       report.bytes += n;
       report.calls++;
     }
-  report.cpu_ns = cpu_ns ();
-  if (write (report_fd, &report, sizeof report) != (ssize_t) sizeof report)
-    die ("report");
+  send_report (report_fd, &report);
 }
 
 static int
@@ -519,9 +525,7 @@ churn_server (const Options *options,
       close (fd);
       report.calls++;
     }
-  report.cpu_ns = cpu_ns ();
-  if (write (report_fd, &report, sizeof report) != (ssize_t) sizeof report)
-    die ("report");
+  send_report (report_fd, &report);
 }
 
 static int
