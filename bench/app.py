@@ -36,30 +36,14 @@ sys.dont_write_bytecode = True   # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import benchlib as B  # noqa: E402
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "lib"))
-from npgui import Xvfb  # noqa: E402
+import npgui  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def app_env(display, tmp, stats_path):
-    env = dict(os.environ)
-    env.update({
-        "DISPLAY": display,
-        "GDK_BACKEND": "x11",
-        "GSK_RENDERER": "cairo",
-        "GSETTINGS_SCHEMA_DIR": B.built("data"),
-        "GSETTINGS_BACKEND": "memory",
-        "GTK_A11Y": "none",
-        "NO_AT_BRIDGE": "1",
-        "DBUS_SESSION_BUS_ADDRESS": "unix:path=" + os.path.join(tmp, "no-session-bus"),
-        "XDG_RUNTIME_DIR": tmp,
-        "LANGUAGE": "C",
-        "LC_ALL": "C.UTF-8",
-        "LD_PRELOAD": B.tool("np-frame-stats.so"),
-        "NP_FRAME_STATS": stats_path,
-    })
-    env.pop("WAYLAND_DISPLAY", None)
-    return env
+    return npgui.app_env(os.environ, display, B.built("data"), tmp,
+                         LD_PRELOAD=B.tool("np-frame-stats.so"), NP_FRAME_STATS=stats_path)
 
 
 def parse_stats(path):
@@ -163,7 +147,7 @@ def main():
     B.built("src", "netpulse")
 
     results = {}
-    with tempfile.TemporaryDirectory(prefix="netpulse-bench-app-") as tmp, Xvfb() as x:
+    with tempfile.TemporaryDirectory(prefix="netpulse-bench-app-") as tmp, npgui.Xvfb() as x:
         os.chmod(tmp, 0o700)
         replay = os.path.join(tmp, "replay.jsonl")
         B.log("generating %d connections x %d ticks" % (args.conns, args.ticks))

@@ -73,25 +73,7 @@ def check_not_blank(path, min_colours=40):
 
 
 def app_env(xvfb, tmp, **extra):
-    env = dict(os.environ)
-    env.update({
-        "DISPLAY": xvfb.display,
-        "GDK_BACKEND": "x11",
-        "GSK_RENDERER": "cairo",
-        "GSETTINGS_SCHEMA_DIR": SCHEMAS,
-        "GSETTINGS_BACKEND": "memory",
-        "GTK_A11Y": "none",
-        "NO_AT_BRIDGE": "1",
-        # No session bus: GApplication then runs as a plain instance, and
-        # nothing tries to autolaunch one.
-        "DBUS_SESSION_BUS_ADDRESS": "unix:path=" + os.path.join(tmp, "no-session-bus"),
-        "XDG_RUNTIME_DIR": tmp,
-        "LANGUAGE": "C",
-        "LC_ALL": "C.UTF-8",
-    })
-    env.pop("WAYLAND_DISPLAY", None)
-    env.update(extra)
-    return env
+    return npgui.app_env(os.environ, xvfb.display, SCHEMAS, tmp, **extra)
 
 
 def run_app(xvfb, tmp, name, args, **extra):

@@ -69,28 +69,14 @@ class App:
         self.dump = os.path.join(self.out_dir, 'view.txt')
         self.shot = os.path.join(self.out_dir, 'window.png')
 
-        env = self.fx.user_env(self.user)
-        env.update({
-            'HOME': home,
-            'XDG_RUNTIME_DIR': home,
-            'XDG_CACHE_HOME': os.path.join(home, 'cache'),
-            'XDG_CONFIG_HOME': os.path.join(home, 'config'),
-            'XDG_DATA_HOME': os.path.join(home, 'data'),
-            'DISPLAY': self.xvfb.display,
-            'GDK_BACKEND': 'x11',
-            'GSK_RENDERER': 'cairo',
-            'GSETTINGS_SCHEMA_DIR': schemas,
-            'GSETTINGS_BACKEND': 'memory',
-            'GTK_A11Y': 'none',
-            'NO_AT_BRIDGE': '1',
-            # No session bus: a plain GApplication instance, no autolaunch.
-            'DBUS_SESSION_BUS_ADDRESS': 'unix:path=' + os.path.join(home, 'no-session-bus'),
-            'LANGUAGE': 'C',
-            'LC_ALL': 'C.UTF-8',
-            'NETPULSE_SCREENSHOT': self.shot,
-            'NETPULSE_DUMP_VIEW': self.dump,
-        })
-        return env
+        # The user's own runtime directory is their home here.
+        return npgui.app_env(self.fx.user_env(self.user), self.xvfb.display, schemas, home,
+                             HOME=home,
+                             XDG_CACHE_HOME=os.path.join(home, 'cache'),
+                             XDG_CONFIG_HOME=os.path.join(home, 'config'),
+                             XDG_DATA_HOME=os.path.join(home, 'data'),
+                             NETPULSE_SCREENSHOT=self.shot,
+                             NETPULSE_DUMP_VIEW=self.dump)
 
     def __enter__(self):
         env = self._env()

@@ -23,6 +23,33 @@ class GuiError(Exception):
     pass
 
 
+# ---- the app's environment --------------------------------------------------
+
+def app_env(base, display, schemas, runtime_dir, **extra):
+    """@base (a dict, not changed) with what the app needs under Xvfb: X11
+    with the cairo renderer (no GPU), the build's schemas with a memory
+    backend, no accessibility bus, the C locale, and no session bus, so that
+    GApplication runs as a plain instance and nothing tries to autolaunch
+    one.  @extra is added last."""
+    env = dict(base)
+    env.pop("WAYLAND_DISPLAY", None)
+    env.update({
+        "DISPLAY": display,
+        "GDK_BACKEND": "x11",
+        "GSK_RENDERER": "cairo",
+        "GSETTINGS_SCHEMA_DIR": schemas,
+        "GSETTINGS_BACKEND": "memory",
+        "GTK_A11Y": "none",
+        "NO_AT_BRIDGE": "1",
+        "DBUS_SESSION_BUS_ADDRESS": "unix:path=" + os.path.join(runtime_dir, "no-session-bus"),
+        "XDG_RUNTIME_DIR": runtime_dir,
+        "LANGUAGE": "C",
+        "LC_ALL": "C.UTF-8",
+    })
+    env.update(extra)
+    return env
+
+
 # ---- the X server ---------------------------------------------------------
 
 class Xvfb:
