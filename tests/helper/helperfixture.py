@@ -24,7 +24,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'lib'))
-from nptest import start_dbus_daemon  # noqa: E402
+from nptest import start_dbus_daemon, wait_until  # noqa: E402
 
 SKIP = 77
 HELPER_BUS_NAME = 'io.github.netpulse.Helper1'
@@ -64,14 +64,10 @@ def skip_or_fail(reason):
 
 
 def wait_for(predicate, what, timeout=DEFAULT_WAIT, interval=0.1):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise TestFailure(f'gave up waiting for {what} after {timeout} s')
-        time.sleep(interval)
+    value = wait_until(predicate, timeout, interval)
+    if not value:
+        raise TestFailure(f'gave up waiting for {what} after {timeout} s')
+    return value
 
 
 def parse_gvariant_scalar(text):

@@ -46,14 +46,15 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), 'lib'))
 
 from installtree import (HELPER_BUS_NAME, HELPER_ONLY_OPTIONS, POLKIT_ACTION_ID,  # noqa: E402
                          Failure, build_variant, check_tree, destdir_install, log, main_wrapper,
-                         parent_werror, require, start_dbus_daemon)
+                         parent_werror, require)
+from nptest import start_dbus_daemon, wait_until  # noqa: E402
 HELPER_OBJECT_PATH = '/io/github/netpulse/Helper1'
 
 LAUNCH_HELPER = '/usr/lib/dbus-1.0/dbus-daemon-launch-helper'
@@ -97,14 +98,10 @@ class Terminated(BaseException):
 
 
 def wait_for(predicate, what, timeout=WAIT):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise Failure(f'gave up waiting for {what} after {timeout} s')
-        time.sleep(0.1)
+    value = wait_until(predicate, timeout, 0.1)
+    if not value:
+        raise Failure(f'gave up waiting for {what} after {timeout} s')
+    return value
 
 
 # -- outside: prerequisites, build, install, then the namespace ---------------------
