@@ -275,6 +275,30 @@ wait_receiver (pid_t pid,
   return report;
 }
 
+/* Reads @fd until the peer closes it (or an error); returns the bytes
+ * read and adds the number of reads to *@reads, if given. */
+static uint64_t
+read_until_eof (int       fd,
+                char     *buf,
+                size_t    size,
+                uint64_t *reads)
+{
+  uint64_t bytes = 0;
+
+  for (;;)
+    {
+      ssize_t n = read (fd, buf, size);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        return bytes;
+      bytes += n;
+      if (reads != NULL)
+        (*reads)++;
+    }
+}
+
 /* ---- tcp ---- */
 
 static void
@@ -291,17 +315,7 @@ tcp_server (const Options *options,
   fd = accept4 (listen_fd, NULL, NULL, SOCK_CLOEXEC);
   if (fd < 0)
     die ("accept");
-  for (;;)
-    {
-      ssize_t n = read (fd, buf, sizeof buf);
-
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
-        break;
-      report.bytes += n;
-      report.calls++;
-    }
+  report.bytes = read_until_eof (fd, buf, sizeof buf, &report.calls);
   close (fd);
   send_report (report_fd, &report);
 }
@@ -512,16 +526,7 @@ churn_server (const Options *options,
           report.errors++;
           continue;
         }
-      for (;;)
-        {
-          ssize_t n = read (fd, buf, sizeof buf);
-
-          if (n < 0 && errno == EINTR)
-            continue;
-          if (n <= 0)
-            break;
-          report.bytes += n;
-        }
+      report.bytes += read_until_eof (fd, buf, sizeof buf, NULL);
       close (fd);
       report.calls++;
     }
