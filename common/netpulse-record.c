@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "netpulse-record.h"
+#include "netpulse-text.h"
 
 static const char * const tcp_state_names[] = {
   [0]  = "",
@@ -244,29 +245,6 @@ netpulse_record_from_variant (NetpulseRecord  *r,
   return TRUE;
 }
 
-/* JSON string with the escapes RFC 8259 requires; non-UTF-8 bytes of a
- * command name are replaced so that every line stays valid JSON. */
-static void
-append_json_string (GString    *out,
-                    const char *str)
-{
-  g_autofree char *valid = g_utf8_make_valid (str, -1);
-
-  g_string_append_c (out, '"');
-  for (const char *p = valid; *p; p++)
-    {
-      guchar c = *p;
-
-      if (c == '"' || c == '\\')
-        g_string_append_printf (out, "\\%c", c);
-      else if (c < 0x20)
-        g_string_append_printf (out, "\\u%04x", c);
-      else
-        g_string_append_c (out, c);
-    }
-  g_string_append_c (out, '"');
-}
-
 void
 netpulse_record_append_json (const NetpulseRecord *r,
                              guint64               ts_ns,
@@ -277,12 +255,15 @@ netpulse_record_append_json (const NetpulseRecord *r,
 
   g_string_append_printf (out, "{\"ts_ns\":%" G_GUINT64_FORMAT ",\"id\":%" G_GUINT64_FORMAT
                           ",\"pid\":%u,\"comm\":", ts_ns, r->id, r->pid);
-  append_json_string (out, r->comm);
+  /* Valid JSON (a name that is not UTF-8 gets U+FFFD) and safe to print:
+   * a name that is a terminal escape or a bidi override arrives as
+   * \uXXXX escapes, from which every reader gets it back exactly. */
+  netpulse_text_append_json_string (out, r->comm);
   g_string_append_printf (out, ",\"uid\":%u,\"proto\":\"%s\",\"family\":%u,\"laddr\":",
                           r->uid, netpulse_proto_name (r->proto), r->family);
-  append_json_string (out, r->laddr);
+  netpulse_text_append_json_string (out, r->laddr);
   g_string_append_printf (out, ",\"lport\":%u,\"raddr\":", r->lport);
-  append_json_string (out, r->raddr);
+  netpulse_text_append_json_string (out, r->raddr);
   g_string_append_printf (out, ",\"rport\":%u,\"state\":\"%s\"", r->rport,
                           netpulse_tcp_state_name (r->state));
   g_string_append_printf (out,

@@ -59,7 +59,8 @@ gboolean    netpulse_record_from_variant    (NetpulseRecord       *record,
                                              GError              **error);
 
 /* One JSON object, no trailing newline, appended to @out.  @ts_ns is the
- * sample time (ns since the epoch) written as "ts_ns". */
+ * sample time (ns since the epoch) written as "ts_ns".  Strings are written
+ * by netpulse_text_append_json_string(): valid, exact and safe to print. */
 void        netpulse_record_append_json     (const NetpulseRecord *record,
                                              guint64               ts_ns,
                                              GString              *out);
