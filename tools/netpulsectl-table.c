@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "netpulse-text.h"
 #include "netpulsectl-table.h"
 
 struct _NetpulsectlTable
@@ -459,8 +460,7 @@ format_cells (const NetpulseRecord *r,
   const char *state = netpulse_tcp_state_name (r->state);
 
   cells[COL_PID] = r->pid != 0 ? g_strdup_printf ("%u", r->pid) : g_strdup ("-");
-  /* The comm is whatever the process set: keep the table valid UTF-8. */
-  cells[COL_COMM] = r->comm[0] != '\0' ? g_utf8_make_valid (r->comm, -1) : g_strdup ("-");
+  cells[COL_COMM] = g_strdup (r->comm[0] != '\0' ? r->comm : "-");
   cells[COL_USER] = g_strdup (netpulsectl_user_name (users, r->uid));
   cells[COL_PROTO] = g_strdup (netpulse_proto_name (r->proto));
   cells[COL_LOCAL] = netpulse_format_endpoint (r->laddr, r->lport);
@@ -475,6 +475,21 @@ format_cells (const NetpulseRecord *r,
   cells[COL_TX_RATE] = netpulse_format_rate (r->tx_rate, FALSE);
   cells[COL_RX] = netpulse_format_bytes (r->rx_bytes);
   cells[COL_TX] = netpulse_format_bytes (r->tx_bytes);
+
+  /* A process chooses its own name ("\e]0;PWNED\a", "ab\nFAKE\n…"), NSS
+   * the user names: nothing reaches the terminal unescaped.  Clean cells,
+   * nearly all, are kept as they are. */
+  for (guint c = 0; c < N_COLUMNS; c++)
+    {
+      char *safe = NULL;
+
+      netpulse_text_safe (cells[c], &safe);
+      if (safe != NULL)
+        {
+          g_free (cells[c]);
+          cells[c] = safe;
+        }
+    }
 
   return cells;
 }

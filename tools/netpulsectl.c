@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "netpulse-client.h"
+#include "netpulse-text.h"
 #include "netpulsectl-table.h"
 
 enum {
@@ -80,15 +81,17 @@ exit_status_for_error (const GError *error)
     }
 }
 
-/* One line on stderr, whatever the message holds. */
+/* One line on stderr, whatever the message holds: an error may quote a
+ * name or an argument, escaped like everything else from outside. */
 static void
 print_error (const char *message)
 {
   g_autofree char *line = g_strdup (message);
+  g_autofree char *safe = NULL;
 
   g_strdelimit (line, "\r\n", ' ');
   g_strchomp (line);
-  fprintf (stderr, "netpulsectl: %s\n", line);
+  fprintf (stderr, "netpulsectl: %s\n", netpulse_text_safe (line, &safe));
 }
 
 static int
@@ -302,6 +305,8 @@ append_summary (Monitor *monitor,
   g_autofree char *clock = NULL;
   g_autofree char *rx = NULL;
   g_autofree char *tx = NULL;
+  g_autofree char *safe_backend = NULL;
+  const char *backend = netpulse_client_get_backend (monitor->client);
   double rx_rate = 0, tx_rate = 0;
 
   for (guint i = 0; i < rows->len; i++)
@@ -321,7 +326,7 @@ append_summary (Monitor *monitor,
                           ngettext ("%s  %u connection  backend %s  RX %s  TX %s\n",
                                     "%s  %u connections  backend %s  RX %s  TX %s\n",
                                     rows->len),
-                          clock, rows->len, netpulse_client_get_backend (monitor->client),
+                          clock, rows->len, netpulse_text_safe (backend, &safe_backend),
                           rx, tx);
 }
 
@@ -664,7 +669,7 @@ print_status_json (const Status *status)
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(JsonGenerator) generator = json_generator_new ();
   g_autoptr(JsonNode) root = NULL;
-  g_autofree char *text = NULL;
+  g_autoptr(GString) text = g_string_new (NULL);
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "version");
@@ -696,26 +701,34 @@ print_status_json (const Status *status)
 
   root = json_builder_get_root (builder);
   json_generator_set_root (generator, root);
-  text = json_generator_to_data (generator, NULL);
-  printf ("%s\n", text);
+  json_generator_to_gstring (generator, text);
+  /* json-glib escapes C0 only: DEL, C1 and bidi controls too. */
+  netpulse_text_harden_json (text);
+  printf ("%s\n", text->str);
 }
 
+/* The helper's own words, but they reach a terminal all the same. */
 static void
 print_status_text (const Status *status)
 {
   g_autofree char *feature_list = g_strjoinv (", ", status->features);
+  g_autofree char *version = NULL, *backend = NULL, *features = NULL;
 
-  printf (_("Helper version:   %s\n"), status->version);
+  printf (_("Helper version:   %s\n"), netpulse_text_safe (status->version, &version));
   printf (_("Client version:   %s\n"), PACKAGE_VERSION);
-  printf (_("Backend:          %s\n"), status->backend);
-  printf (_("Kernel features:  %s\n"), feature_list[0] != '\0' ? feature_list : "-");
+  printf (_("Backend:          %s\n"), netpulse_text_safe (status->backend, &backend));
+  printf (_("Kernel features:  %s\n"), feature_list[0] != '\0' ? netpulse_text_safe (feature_list, &features) : "-");
   printf (_("Subscriptions:    %u\n"), status->subscriptions);
   printf (_("Authorized:       %s\n"), status->authorized ? _("yes") : _("no"));
   printf (_("Counters:\n"));
   for (guint i = 0; i < status->counter_names->len; i++)
-    printf ("  %-18s %" G_GUINT64_FORMAT "\n",
-            (const char *) g_ptr_array_index (status->counter_names, i),
-            g_array_index (status->counter_values, guint64, i));
+    {
+      g_autofree char *name = NULL;
+
+      printf ("  %-18s %" G_GUINT64_FORMAT "\n",
+              netpulse_text_safe (g_ptr_array_index (status->counter_names, i), &name),
+              g_array_index (status->counter_values, guint64, i));
+    }
 }
 
 static int

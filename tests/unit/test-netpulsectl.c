@@ -1,5 +1,6 @@
 /* test-netpulsectl.c — netpulsectl's table: sort keys, ordering, filtering,
- * updates and removals, and the printed table.
+ * updates and removals, and the printed table and JSON lines, hostile
+ * process names included.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -388,6 +389,95 @@ test_table_closed_and_bad_comm (void)
   netpulsectl_table_free (table);
 }
 
+/* The names of issue 9: terminal title, clear screen and colour, forged
+ * rows, backspaces and DEL, a C1 CSI, a bidi override and isolates. */
+static const struct {
+  const char *comm;
+  const char *shown;
+} hostile_names[] = {
+  { "\033]0;PWNED\a",       "\\e]0;PWNED\\a" },
+  { "\033[2J\033[31mRED",    "\\e[2J\\e[31mRED" },
+  { "ab\nFAKE\n1.2.3.4",    "ab\\nFAKE\\n1.2.3.4" },
+  { "ok\b\b\bno\x7f",        "ok\\b\\b\\bno\\x7f" },
+  { "c1\xc2\x9b" "2J\xc2\x9b" "31m", "c1\\u{9b}2J\\u{9b}31m" },
+  { "np\u202egpj.exe",      "np\\u{202e}gpj.exe" },
+  { "\u2066x\u2069\u200f\u061c", "\\u{2066}x\\u{2069}\\u{200f}\\u{61c}" },
+};
+
+/* Whether @text holds what no terminal may get raw: a byte below 0x20 but
+ * the newline, DEL, a C1 control in UTF-8, a bidi control. */
+static const char *
+find_raw_control (const char *text)
+{
+  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char_validated (p, -1);
+
+      if (c == (gunichar) -1 || c == (gunichar) -2)
+        return p;
+      if ((c < 0x20 && c != '\n') || (c >= 0x7f && c < 0xa0) || c == 0x061c ||
+          c == 0x200e || c == 0x200f || (c >= 0x202a && c <= 0x202e) ||
+          (c >= 0x2066 && c <= 0x2069))
+        return p;
+    }
+  return NULL;
+}
+
+static void
+test_table_hostile_names (void)
+{
+  NetpulsectlTable *table = netpulsectl_table_new ();
+  g_autoptr(GArray) records = g_array_new (FALSE, TRUE, sizeof (NetpulseRecord));
+  g_autoptr(GString) out = g_string_new (NULL);
+  g_auto(GStrv) lines = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (hostile_names); i++)
+    {
+      NetpulseRecord r = make_record (i + 1, 100 + i, hostile_names[i].comm, 6,
+                                      "10.0.0.1", 1000 + i, "10.0.0.2", 80);
+
+      g_assert_cmpuint (strlen (hostile_names[i].comm), <, sizeof r.comm);
+      g_array_append_val (records, r);
+    }
+  netpulsectl_table_update (table, records);
+  netpulsectl_table_format (table, NULL, NETPULSECTL_SORT_PID, 0, out);
+
+  g_assert_null (find_raw_control (out->str));
+  /* Each name once, escaped visibly, one line per connection: no row
+   * forged, none lost. */
+  lines = g_strsplit (out->str, "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, 1 + G_N_ELEMENTS (hostile_names) + 1);
+  for (guint i = 0; i < G_N_ELEMENTS (hostile_names); i++)
+    {
+      g_autofree char *pid = g_strdup_printf ("%u  ", 100 + i);
+
+      g_assert_true (g_str_has_prefix (lines[i + 1], pid));
+      g_assert_nonnull (strstr (lines[i + 1], hostile_names[i].shown));
+    }
+
+  netpulsectl_table_free (table);
+}
+
+static void
+test_json_hostile_names (void)
+{
+  /* --json prints netpulse_record_append_json(): exact, and as safe. */
+  for (guint i = 0; i < G_N_ELEMENTS (hostile_names); i++)
+    {
+      NetpulseRecord in = make_record (1, 1, hostile_names[i].comm, 6, "10.0.0.1", 1, "10.0.0.2", 2);
+      NetpulseRecord out;
+      g_autoptr(GString) line = g_string_new (NULL);
+      g_autoptr(GError) error = NULL;
+
+      netpulse_record_append_json (&in, 1, line);
+      g_assert_null (find_raw_control (line->str));
+      g_assert_null (strchr (line->str, '\n'));
+      g_assert_true (netpulse_record_parse_json (&out, line->str, NULL, &error));
+      g_assert_no_error (error);
+      g_assert_cmpstr (out.comm, ==, hostile_names[i].comm);
+    }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -406,6 +496,8 @@ main (int    argc,
   g_test_add_func ("/netpulsectl/table/format", test_table_format);
   g_test_add_func ("/netpulsectl/table/format-limits", test_table_format_limits);
   g_test_add_func ("/netpulsectl/table/closed-and-bad-comm", test_table_closed_and_bad_comm);
+  g_test_add_func ("/netpulsectl/table/hostile-names", test_table_hostile_names);
+  g_test_add_func ("/netpulsectl/json/hostile-names", test_json_hostile_names);
 
   return g_test_run ();
 }

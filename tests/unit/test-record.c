@@ -219,6 +219,23 @@ test_json_escaping (void)
   g_assert_cmpstr (out.comm, ==, comm);
 }
 
+/* DEL, C1 and the bidi controls are printable JSON but not printable text:
+ * `netpulsectl monitor --json | cat` must not reach the terminal with them
+ * (U+009B is a CSI in many terminals). */
+static void
+test_json_escaping_unprintable (void)
+{
+  NetpulseRecord in = sample_record (), out;
+  g_autoptr(GString) line = g_string_new (NULL);
+  const char *comm = "a\x7f" "b\xc2\x9b" "c\u202e" "d\u2066";
+
+  g_strlcpy (in.comm, comm, sizeof in.comm);
+  netpulse_record_append_json (&in, 1, line);
+  g_assert_nonnull (strstr (line->str, "\"comm\":\"a\\u007fb\\u009bc\\u202ed\\u2066\""));
+  g_assert_true (netpulse_record_parse_json (&out, line->str, NULL, NULL));
+  g_assert_cmpstr (out.comm, ==, comm);
+}
+
 static void
 test_json_invalid_utf8 (void)
 {
@@ -490,6 +507,7 @@ main (int    argc,
   g_test_add_func ("/record/json/roundtrip", test_json_roundtrip);
   g_test_add_func ("/record/json/fields", test_json_fields);
   g_test_add_func ("/record/json/escaping", test_json_escaping);
+  g_test_add_func ("/record/json/escaping-unprintable", test_json_escaping_unprintable);
   g_test_add_func ("/record/json/invalid-utf8", test_json_invalid_utf8);
   g_test_add_func ("/record/json/malformed", test_json_malformed);
   g_test_add_func ("/record/json/minimal", test_json_minimal);
