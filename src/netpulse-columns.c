@@ -17,6 +17,7 @@
 #include "netpulse-format.h"
 #include "netpulse-process-group.h"
 #include "netpulse-sparkline.h"
+#include "netpulse-text.h"
 
 typedef enum {
   CELL_TEXT,
@@ -244,13 +245,17 @@ fill_process (GtkWidget   *expander,
   GtkWidget *image = gtk_widget_get_first_child (box);
   GtkWidget *label = gtk_widget_get_next_sibling (image);
   GIcon *icon = netpulse_row_get_icon (row);
+  g_autofree char *name = NULL;
+  g_autofree char *comm = NULL;
 
   if (icon != NULL)
     gtk_image_set_from_gicon (GTK_IMAGE (image), icon);
   else
     gtk_image_set_from_icon_name (GTK_IMAGE (image), "application-x-executable-symbolic");
-  gtk_label_set_text (GTK_LABEL (label), netpulse_row_get_display_name (row));
-  gtk_widget_set_tooltip_text (expander, netpulse_row_get_comm (row));
+  /* A process names itself: bidi overrides, zero-width characters and
+   * line separators would disguise it or break the row. */
+  gtk_label_set_text (GTK_LABEL (label), netpulse_text_safe (netpulse_row_get_display_name (row), &name));
+  gtk_widget_set_tooltip_text (expander, netpulse_text_safe (netpulse_row_get_comm (row), &comm));
   /* Under its process, a connection's process name is a repeat. */
   if (nested)
     gtk_widget_add_css_class (label, "dim-label");
@@ -265,6 +270,7 @@ refresh (GtkListItem *item,
   CellBinding *binding = g_object_get_data (G_OBJECT (item), "netpulse-binding");
   GtkWidget *child = gtk_list_item_get_child (item);
   g_autofree char *text = NULL;
+  g_autofree char *safe = NULL;
 
   if (binding == NULL || binding->row == NULL)
     return;
@@ -282,8 +288,9 @@ refresh (GtkListItem *item,
     case CELL_NUMBER:
     case CELL_TEXT:
     default:
+      /* User names come from NSS, host names from reverse DNS. */
       text = data->info->text (binding->row, data->options);
-      gtk_label_set_text (GTK_LABEL (child), text);
+      gtk_label_set_text (GTK_LABEL (child), netpulse_text_safe (text, &safe));
       break;
     }
 }

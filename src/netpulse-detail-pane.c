@@ -14,6 +14,7 @@
 #include "netpulse-format.h"
 #include "netpulse-process-group.h"
 #include "netpulse-sparkline.h"
+#include "netpulse-text.h"
 
 typedef enum {
   FIELD_PROCESS,
@@ -80,12 +81,22 @@ struct _NetpulseDetailPane
 
 G_DEFINE_FINAL_TYPE (NetpulseDetailPane, netpulse_detail_pane, GTK_TYPE_WIDGET)
 
+/* Process, user and host names come from outside: shown escaped. */
+static void
+set_safe_text (GtkWidget  *label,
+               const char *text)
+{
+  g_autofree char *safe = NULL;
+
+  gtk_label_set_text (GTK_LABEL (label), text != NULL ? netpulse_text_safe (text, &safe) : "");
+}
+
 static void
 set_value (NetpulseDetailPane *self,
            Field               field,
            const char         *value)
 {
-  gtk_label_set_text (GTK_LABEL (self->values[field]), value != NULL ? value : "");
+  set_safe_text (self->values[field], value);
 }
 
 static void
@@ -137,7 +148,7 @@ refresh (NetpulseDetailPane *self)
   else
     gtk_image_set_from_icon_name (GTK_IMAGE (self->icon), "application-x-executable-symbolic");
 
-  gtk_label_set_text (GTK_LABEL (self->title), netpulse_row_get_display_name (row));
+  set_safe_text (self->title, netpulse_row_get_display_name (row));
   take_value (self, FIELD_PROCESS, g_strdup_printf ("%s (%u)", netpulse_row_get_comm (row),
                                                     netpulse_row_get_pid (row)));
   set_value (self, FIELD_USER, netpulse_row_get_user (row));
@@ -159,7 +170,7 @@ refresh (NetpulseDetailPane *self)
       const NetpulseRecord *r = netpulse_connection_get_record (NETPULSE_CONNECTION (row));
       g_autofree char *remote = netpulse_format_endpoint (r->raddr, r->rport);
 
-      gtk_label_set_text (GTK_LABEL (self->subtitle), remote);
+      set_safe_text (self->subtitle, remote);
       refresh_connection (self, r);
     }
   else

@@ -13,6 +13,7 @@
 #include "netpulse-connection.h"
 #include "netpulse-export.h"
 #include "netpulse-process-group.h"
+#include "netpulse-text.h"
 
 static const char * const csv_columns[] = {
   "kind", "process", "comm", "pid", "user", "protocol", "local_address", "local_port",
@@ -31,18 +32,36 @@ row_at (GListModel *rows,
   return NETPULSE_IS_ROW (item) ? g_object_ref (NETPULSE_ROW (item)) : NULL;
 }
 
+/* A spreadsheet takes a cell that starts with = + - @, a TAB or a CR for a
+ * formula: a process named "=HYPERLINK(…)" or "@SUM(…)" would run when
+ * the export is opened.  As OWASP recommends for CSV injection, such a
+ * field gets a leading single quote (shown as text, not evaluated) and is
+ * quoted.  The price: "-bash" is exported as "'-bash". */
+static gboolean
+looks_like_formula (const char *value)
+{
+  return value[0] != '\0' && strchr ("=+-@\t\r", value[0]) != NULL;
+}
+
 void
 netpulse_export_csv_field (GString    *out,
                            const char *value)
 {
-  if (value == NULL)
-    value = "";
-  if (strpbrk (value, ",\"\r\n") == NULL)
+  g_autofree char *safe = NULL;
+  gboolean formula;
+
+  /* CSV has no escapes of its own: control, bidi and invisible characters
+   * are written as the cells show them ("\e", "\u{202e}"). */
+  value = netpulse_text_safe (value != NULL ? value : "", &safe);
+  formula = looks_like_formula (value);
+  if (!formula && strpbrk (value, ",\"\r\n") == NULL)
     {
       g_string_append (out, value);
       return;
     }
   g_string_append_c (out, '"');
+  if (formula)
+    g_string_append_c (out, '\'');
   for (const char *p = value; *p; p++)
     {
       if (*p == '"')
@@ -223,6 +242,9 @@ netpulse_export_json (GListModel *rows)
   json_generator_set_pretty (generator, TRUE);
   out = g_string_new (NULL);
   json_generator_to_gstring (generator, out);
+  /* json-glib escapes C0 only: DEL, C1 and the bidi and invisible
+   * characters become \uXXXX as well, so that the file is safe to cat. */
+  netpulse_text_harden_json (out);
   g_string_append_c (out, '\n');
   return g_string_free (out, FALSE);
 }

@@ -29,6 +29,7 @@
 #include "netpulse-resolver.h"
 #include "netpulse-row-filter.h"
 #include "netpulse-sparkline.h"
+#include "netpulse-text.h"
 #include "netpulse-update-buffer.h"
 #include "netpulse-user-names.h"
 #include "netpulse-view-options.h"
@@ -167,7 +168,11 @@ static void
 show_failure (NetpulseWindow *self,
               const GError   *error)
 {
-  const char *message = error != NULL ? error->message : "";
+  /* The description is Pango markup, and a message may quote a file
+   * name or a line of a recording: escaped for both. */
+  g_autofree char *safe = NULL;
+  g_autofree char *message = g_markup_escape_text (netpulse_text_safe (error != NULL ? error->message : "",
+                                                                       &safe), -1);
   g_autofree char *description = NULL;
   int code = error != NULL && error->domain == NETPULSE_SOURCE_ERROR ? error->code : -1;
 
@@ -635,6 +640,22 @@ copy_address_activate (GSimpleAction *action,
   adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (_("Address copied")));
 }
 
+gboolean
+netpulse_window_export_to_file (NetpulseWindow        *self,
+                                NetpulseExportFormat   format,
+                                GFile                 *file,
+                                GError               **error)
+{
+  g_autofree char *text = NULL;
+
+  g_return_val_if_fail (NETPULSE_IS_WINDOW (self), FALSE);
+  g_return_val_if_fail (G_IS_FILE (file), FALSE);
+
+  text = netpulse_export (netpulse_window_get_rows (self), format);
+  return g_file_replace_contents (file, text, strlen (text), NULL, FALSE,
+                                  G_FILE_CREATE_REPLACE_DESTINATION, NULL, NULL, error);
+}
+
 typedef struct {
   NetpulseWindow       *self;
   NetpulseExportFormat  format;
@@ -649,15 +670,12 @@ export_response (GtkNativeDialog *dialog,
   NetpulseWindow *self = request->self;
   g_autoptr(GFile) file = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *text = NULL;
 
   if (response == GTK_RESPONSE_ACCEPT)
     file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
   if (file != NULL)
     {
-      text = netpulse_export (netpulse_window_get_rows (self), request->format);
-      if (!g_file_replace_contents (file, text, strlen (text), NULL, FALSE,
-                                    G_FILE_CREATE_REPLACE_DESTINATION, NULL, NULL, &error))
+      if (!netpulse_window_export_to_file (self, request->format, file, &error))
         {
           g_autofree char *message = g_strdup_printf (_("Could not export: %s"), error->message);
 

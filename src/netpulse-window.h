@@ -8,6 +8,7 @@
 
 #include <adwaita.h>
 
+#include "netpulse-export.h"
 #include "netpulse-source.h"
 
 G_BEGIN_DECLS
@@ -35,6 +36,11 @@ void            netpulse_window_select_row   (NetpulseWindow *self,
 gboolean        netpulse_window_get_column_title_bounds (NetpulseWindow  *self,
                                                          const char      *id,
                                                          graphene_rect_t *bounds);
+/* Writes the rows shown to @file, as the Export menu items do. */
+gboolean        netpulse_window_export_to_file (NetpulseWindow        *self,
+                                                NetpulseExportFormat   format,
+                                                GFile                 *file,
+                                                GError               **error);
 /* Whether the first data (or a final state) is on screen. */
 gboolean        netpulse_window_is_settled   (NetpulseWindow *self);
 

@@ -492,6 +492,89 @@ test_export (void)
   g_assert_cmpfloat (json_object_get_double_member (json_array_get_object_element (array, 1), "rx_rate"), ==, 1536.5);
 }
 
+/* Whether @text holds a C0 control other than the line ends of the
+ * format, DEL, a C1 control or a bidi control, raw. */
+static gboolean
+has_raw_control (const char *text)
+{
+  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char_validated (p, -1);
+
+      if (c == (gunichar) -1 || c == (gunichar) -2)
+        return TRUE;
+      if ((c < 0x20 && c != '\n' && c != '\r') || (c >= 0x7f && c < 0xa0) || c == 0x061c ||
+          c == 0x200e || c == 0x200f || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* The names of issue 9 and spreadsheet formulas: the CSV shows them
+ * escaped and inert, the JSON keeps them exactly, as \uXXXX escapes. */
+static void
+test_export_hostile (void)
+{
+  static const struct {
+    const char *comm;
+    const char *csv;     /* the field in the CSV */
+  } names[] = {
+    { "\033]0;PWNED\a",        "\\e]0;PWNED\\a" },
+    { "ab\nFAKE\n1.2.3.4",     "ab\\nFAKE\\n1.2.3.4" },
+    { "ok\b\bno\x7f",          "ok\\b\\bno\\x7f" },
+    { "c1\xc2\x9b" "2J",        "c1\\u{9b}2J" },
+    { "np\u202egpj.exe",       "np\\u{202e}gpj.exe" },
+    { "=1+2",                  "\"'=1+2\"" },
+    { "+1",                    "\"'+1\"" },
+    { "-bash",                 "\"'-bash\"" },
+    { "@SUM(A1)",              "\"'@SUM(A1)\"" },
+    { "\tx",                   "\\tx" },      /* escaped first: no formula left */
+    { "=A1,\"x\"",             "\"'=A1,\"\"x\"\"\"" },
+  };
+  g_autoptr(GListStore) rows = g_list_store_new (NETPULSE_TYPE_ROW);
+  g_autofree char *csv = NULL;
+  g_autofree char *json = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  JsonArray *array;
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      NetpulseRecord r = make_record (i + 1, 100 + i, names[i].comm, 1, 1);
+      g_autoptr(NetpulseConnection) conn = netpulse_connection_new (&r, 1);
+
+      g_list_store_append (rows, conn);
+    }
+
+  csv = netpulse_export_csv (G_LIST_MODEL (rows));
+  g_assert_false (has_raw_control (csv));
+  lines = g_strsplit (csv, "\r\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, G_N_ELEMENTS (names) + 2);
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      /* kind, process (the display name), comm, pid */
+      g_autofree char *start = g_strdup_printf ("connection,%s,%s,%u,", names[i].csv, names[i].csv, 100 + i);
+
+      if (!g_str_has_prefix (lines[i + 1], start))
+        g_error ("CSV line %u is %s, expected it to start with %s", i, lines[i + 1], start);
+    }
+
+  json = netpulse_export_json (G_LIST_MODEL (rows));
+  g_assert_false (has_raw_control (json));
+  g_assert_true (json_parser_load_from_data (parser, json, -1, &error));
+  g_assert_no_error (error);
+  array = json_node_get_array (json_parser_get_root (parser));
+  g_assert_cmpuint (json_array_get_length (array), ==, G_N_ELEMENTS (names));
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      JsonObject *object = json_array_get_object_element (array, i);
+
+      g_assert_cmpstr (json_object_get_string_member (object, "comm"), ==, names[i].comm);
+      g_assert_cmpstr (json_object_get_string_member (object, "process"), ==, names[i].comm);
+    }
+}
+
 /* ---- replay ----------------------------------------------------------- */
 
 typedef struct {
@@ -666,6 +749,7 @@ main (int   argc,
   g_test_add_func ("/filter/search-and-closed", test_filter);
   g_test_add_func ("/format/rates", test_format);
   g_test_add_func ("/export/csv-json", test_export);
+  g_test_add_func ("/export/hostile-names", test_export_hostile);
   g_test_add_func ("/replay/parse", test_replay);
   g_test_add_func ("/replay/file", test_replay_file);
   g_test_add_func ("/pause/buffer", test_update_buffer);
