@@ -13,6 +13,7 @@
 #include "netpulse-columns.h"
 #include "netpulse-connection.h"
 #include "netpulse-test-hooks.h"
+#include "netpulse-text.h"
 
 #define FALLBACK_TIMEOUT_MS 15000
 
@@ -85,12 +86,16 @@ dump_row (GString     *out,
   const NetpulseRecord *r = NETPULSE_IS_CONNECTION (row)
                             ? netpulse_connection_get_record (NETPULSE_CONNECTION (row)) : NULL;
   char rx[G_ASCII_DTOSTR_BUF_SIZE], tx[G_ASCII_DTOSTR_BUF_SIZE];
+  g_autofree char *comm = NULL;
+  g_autofree char *safe_remote = NULL;
 
+  /* Name and address as the app shows them (raw, they could break the
+   * line). */
   remote = r != NULL ? netpulse_format_endpoint (r->raddr, r->rport) : g_strdup ("-");
   g_string_append_printf (out, "%s\t%u\t%s\t%s\t%s\t%s\n",
-                          netpulse_row_get_comm (row),
+                          netpulse_text_safe (netpulse_row_get_comm (row), &comm),
                           netpulse_row_get_pid (row),
-                          remote,
+                          netpulse_text_safe (remote, &safe_remote),
                           g_ascii_formatd (rx, sizeof rx, "%.1f", netpulse_row_get_rx_rate (row)),
                           g_ascii_formatd (tx, sizeof tx, "%.1f", netpulse_row_get_tx_rate (row)),
                           netpulse_row_get_closed (row) ? "closed"
@@ -155,6 +160,35 @@ dump_page (GString        *out,
   g_string_append_c (out, '\n');
 }
 
+static void
+append_escaped_word (GString    *out,
+                     const char *key,
+                     const char *text)
+{
+  g_autofree char *escaped = g_uri_escape_string (text, NULL, FALSE);
+
+  g_string_append_printf (out, "# %s=%s\n", key, escaped);
+}
+
+/* "# label=…" for every label of the window (cells, detail pane, titles),
+ * "# tooltip=…" for every tooltip, URI-escaped: the text a person reads,
+ * as GTK draws it, with nothing a raw byte could hide. */
+static void
+dump_texts (GString   *out,
+            GtkWidget *widget)
+{
+  const char *tooltip = gtk_widget_get_tooltip_text (widget);
+
+  if (GTK_IS_LABEL (widget))
+    append_escaped_word (out, "label", gtk_label_get_text (GTK_LABEL (widget)));
+  if (tooltip != NULL)
+    append_escaped_word (out, "tooltip", tooltip);
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    dump_texts (out, child);
+}
+
 gboolean
 netpulse_test_hooks_dump_view (NetpulseWindow  *window,
                                const char      *path,
@@ -181,6 +215,7 @@ netpulse_test_hooks_dump_view (NetpulseWindow  *window,
         g_string_append_printf (out, "# column %s %d %d %d %d\n", column_ids[i],
                                 (int) b.origin.x, (int) b.origin.y, (int) b.size.width, (int) b.size.height);
     }
+  dump_texts (out, GTK_WIDGET (window));
   for (guint i = 0; i < n; i++)
     {
       g_autoptr(GObject) item = g_list_model_get_item (rows, i);
@@ -212,11 +247,32 @@ close_window (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* Through the Export menu's own writer, without its file chooser. */
+static void
+export_to (NetpulseWindow       *window,
+           NetpulseExportFormat  format,
+           const char           *variable)
+{
+  const char *path = g_getenv (variable);
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (path == NULL || path[0] == '\0')
+    return;
+  file = g_file_new_for_path (path);
+  if (!netpulse_window_export_to_file (window, format, file, &error))
+    g_printerr ("netpulse: export to %s failed: %s\n", path, error->message);
+}
+
 static void
 capture (Hooks *hooks)
 {
   g_autoptr(GError) error = NULL;
   NetpulseWindow *window = hooks->window;
+
+  /* Before the dump: once the dump is there, everything is. */
+  export_to (window, NETPULSE_EXPORT_CSV, "NETPULSE_EXPORT_CSV");
+  export_to (window, NETPULSE_EXPORT_JSON, "NETPULSE_EXPORT_JSON");
 
   if (hooks->screenshot != NULL &&
       !netpulse_test_hooks_save_screenshot (GTK_WIDGET (window), hooks->screenshot, &error))

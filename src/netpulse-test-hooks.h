@@ -15,9 +15,15 @@
  *       [button-bounds=x,y,w,h]" (tells a status page such as Permission
  *       Denied or Helper Stopped from an empty table), then one line per
  *       row, tab-separated:
- *       comm, pid, remote endpoint, rx_rate, tx_rate, state.  Lines
- *       "# column <id> <x> <y> <width> <height>" give where each column
- *       title is, in window coordinates (for a simulated click).
+ *       comm, pid, remote endpoint (both escaped as shown), rx_rate,
+ *       tx_rate, state.  Lines "# column <id> <x> <y> <width> <height>"
+ *       give where each column title is, in window coordinates (for a
+ *       simulated click).  Lines "# label=<URI-escaped text>" and
+ *       "# tooltip=<URI-escaped text>" give the text of every label and
+ *       every tooltip of the window, as drawn (cells, detail pane, titles).
+ *   NETPULSE_EXPORT_CSV=path.csv, NETPULSE_EXPORT_JSON=path.json
+ *       At the same moment, just before the dump, the rows exported as
+ *       the Export menu does (netpulse_window_export_to_file()).
  *   NETPULSE_SELECT_ROW=n
  *       Select row n (expanding it when it is a process) just before.
  *   NETPULSE_GROUP_BY_PROCESS=1

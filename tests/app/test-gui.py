@@ -10,10 +10,17 @@ Checks, through the app's test hooks (see src/netpulse-test-hooks.h):
   3. grouped by process, a process selected: the tree shows one row per
      process plus the expanded one's connections, and the detail pane.
   4. a broken recording: the app shows its error page, does not crash.
+  5. hostile process names (terminal escapes, forged lines, DEL, C1, bidi
+     and invisible characters; tests/data/replay-hostile.jsonl): no label
+     or tooltip of the window, no line of the view dump and nothing in a
+     CSV or JSON export (written through the app's export path) holds a
+     raw control codepoint; the names are shown escaped, the JSON export
+     keeps them exactly, the CSV defuses a formula.
 
 Python 3 stdlib only.  Skips (77) without Xvfb, fails instead under CI=true.
 """
 
+import csv
 import json
 import os
 import shutil
@@ -22,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import unicodedata
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import nptest  # noqa: E402
@@ -32,6 +40,7 @@ APP = os.environ.get("NETPULSE_APP")
 SCHEMAS = os.environ.get("NETPULSE_SCHEMA_DIR")
 DATA = os.environ.get("NETPULSE_TEST_DATA")
 RECORDING = os.path.join(DATA or ".", "replay-basic.jsonl")
+HOSTILE = os.path.join(DATA or ".", "replay-hostile.jsonl")
 LINGER_NS = 5_000_000_000  # NETPULSE_STORE_DEFAULT_LINGER_MS
 
 
@@ -192,6 +201,107 @@ def check_bad_input(xvfb, tmp):
     print("bad input: error page shown")
 
 
+# ---- hostile names (common/netpulse-text.h) -------------------------------
+
+BIDI = {0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)}
+FILLERS = {0x115F, 0x1160, 0x3164, 0xFFA0}
+NAMED = {0x07: "a", 0x08: "b", 0x09: "t", 0x0A: "n", 0x0B: "v", 0x0C: "f", 0x0D: "r", 0x1B: "e"}
+
+
+def unsafe(ch):
+    """What must never reach a person raw: C0, DEL, C1, bidi controls and
+    the invisible format characters and separators."""
+    c = ord(ch)
+    return (c < 0x20 or 0x7F <= c < 0xA0 or c in BIDI or c in FILLERS
+            or unicodedata.category(ch) in ("Cf", "Zl", "Zp"))
+
+
+def first_unsafe(text, allowed=""):
+    return next((ch for ch in text if ch not in allowed and unsafe(ch)), None)
+
+
+def shown(name):
+    """@name as the app shows it: the escapes of netpulse-text.h."""
+    out = []
+    for ch in name:
+        c = ord(ch)
+        if not unsafe(ch):
+            out.append(ch)
+        elif c in NAMED:
+            out.append("\\" + NAMED[c])
+        elif c < 0x80:
+            out.append("\\x%02x" % c)
+        else:
+            out.append("\\u{%x}" % c)
+    return "".join(out)
+
+
+def read_strict(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    return data.decode("utf-8")   # raises on a byte that is not UTF-8
+
+
+def check_hostile_names(xvfb, tmp):
+    records = {}
+    with open(HOSTILE) as f:
+        for line in f:
+            r = json.loads(line)
+            records[r["pid"]] = r
+    names = sorted((r["pid"], r["comm"]) for r in records.values())
+    nptest.check(any(first_unsafe(n) for _, n in names), "the recording has no hostile name")
+    csv_path, json_path = os.path.join(tmp, "hostile.csv"), os.path.join(tmp, "hostile.json")
+    shot, dump = run_app(xvfb, tmp, "hostile", ["--replay", HOSTILE, "--replay-interval", "40", "--sort", "pid:asc"],
+                         NETPULSE_SELECT_ROW="0", NETPULSE_EXPORT_CSV=csv_path, NETPULSE_EXPORT_JSON=json_path)
+
+    # The dump: its own tabs and newlines only.
+    text = read_strict(dump)
+    bad = first_unsafe(text, allowed="\t\n")
+    nptest.check(bad is None, "the view dump holds a raw U+%04X" % ord(bad or " "))
+    header, _, rows = read_dump(dump)
+    nptest.check([(r[1], r[0]) for r in rows] == [(pid, shown(n)) for pid, n in names],
+                 "the rows shown are not the recording's, one per connection, names escaped",
+                 rows, names)
+    remote = shown(records[3109]["raddr"]) + ":443"
+    nptest.check(any(r[2] == remote for r in rows), "the hostile address is not shown escaped", rows)
+
+    # What GTK draws: every label and tooltip of the window.
+    texts = npgui.read_dump_texts(dump)
+    for kind, values in texts.items():
+        for value in values:
+            bad = first_unsafe(value)
+            nptest.check(bad is None, "a %s of the window holds a raw U+%04X: %r" % (kind, ord(bad or " "), value))
+    for pid, name in names:
+        nptest.check(shown(name) in texts["label"], "no cell shows %r as %r" % (name, shown(name)), texts["label"])
+        nptest.check(shown(name) in texts["tooltip"], "no tooltip shows %r" % name, texts["tooltip"])
+    nptest.check(any(remote in label for label in texts["label"]), "no cell shows the address escaped")
+    first_pid, first_name = names[0]
+    nptest.check("%s (%d)" % (shown(first_name), first_pid) in texts["label"],
+                 "the detail pane does not show the selected process escaped", texts["label"])
+
+    # The exports: raw control codepoints nowhere; CSV shows the names as
+    # the cells do, a formula defused; JSON keeps them exactly.
+    text = read_strict(csv_path)
+    bad = first_unsafe(text, allowed="\r\n")
+    nptest.check(bad is None, "the CSV export holds a raw U+%04X" % ord(bad or " "))
+    with open(csv_path, newline="") as f:
+        exported = [(int(r["pid"]), r["comm"], r["process"]) for r in csv.DictReader(f)]
+    wanted = [(pid, ("'" if shown(n)[:1] in ("=", "+", "-", "@") else "") + shown(n)) for pid, n in names]
+    nptest.check([(pid, comm) for pid, comm, _ in exported] == wanted, "CSV export", exported, wanted)
+    nptest.check(all(comm == process for _, comm, process in exported), "CSV export: process != comm", exported)
+    text = read_strict(json_path)
+    bad = first_unsafe(text, allowed="\n")
+    nptest.check(bad is None, "the JSON export holds a raw U+%04X" % ord(bad or " "))
+    exported = sorted((r["pid"], r["comm"]) for r in json.loads(text))
+    nptest.check(exported == names, "the JSON export does not keep the names exactly", exported, names)
+
+    w, h, colours = check_not_blank(shot)
+    keep = os.environ.get("NETPULSE_KEEP_SCREENSHOT")
+    if keep:
+        shutil.copyfile(shot, os.path.splitext(keep)[0] + "-hostile.png")
+    print("hostile names: %d rows, labels, tooltips and exports hold no raw control codepoint" % len(rows))
+
+
 def main():
     nptest.require(APP and os.path.exists(APP), "netpulse was not built")
     nptest.require(shutil.which("Xvfb") is not None, "needs Xvfb (package xvfb)")
@@ -200,6 +310,7 @@ def main():
         check_header_click(xvfb, tmp)
         check_grouped(xvfb, tmp)
         check_bad_input(xvfb, tmp)
+        check_hostile_names(xvfb, tmp)
     print("PASS")
 
 

@@ -78,15 +78,20 @@ class Xvfb:
 
 # ---- the view dump (NETPULSE_DUMP_VIEW) -----------------------------------
 
+TEXT_KEYS = ("label", "tooltip")
+
+
 def read_dump(path):
     """(header, columns, rows): header merges the '# key=value' lines (the
     page line's title and button unescaped); columns maps a column id to
     its (x, y, width, height) on screen; rows are (comm, pid, remote, rx,
-    tx, state)."""
+    tx, state).  The label and tooltip lines are read by read_dump_texts."""
     header, columns, rows = {}, {}, []
     with open(path, errors="replace") as f:
         for line in f:
             line = line.rstrip("\n")
+            if line.startswith(tuple("# %s=" % k for k in TEXT_KEYS)):
+                continue
             if line.startswith("# column "):
                 _, _, cid, x, y, w, h = line.split(" ")
                 columns[cid] = (int(x), int(y), int(w), int(h))
@@ -104,6 +109,18 @@ def read_dump(path):
         if key in header:
             header[key] = urllib.parse.unquote(header[key])
     return header, columns, rows
+
+
+def read_dump_texts(path):
+    """{'label': [...], 'tooltip': [...]}: the text of every label and
+    tooltip of the window, as GTK draws it (URI-unescaped)."""
+    texts = {k: [] for k in TEXT_KEYS}
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for line in f:
+            for key in TEXT_KEYS:
+                if line.startswith("# %s=" % key):
+                    texts[key].append(urllib.parse.unquote(line.rstrip("\n").split("=", 1)[1], errors="strict"))
+    return texts
 
 
 # ---- the screenshot (NETPULSE_SCREENSHOT) ---------------------------------
