@@ -29,11 +29,11 @@ import subprocess
 import sys
 import tempfile
 import time
-import unicodedata
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import nptest  # noqa: E402
 import npgui  # noqa: E402
+from npescape import first_unsafe, shown  # noqa: E402
 from npgui import read_dump, xtest_click  # noqa: E402
 
 APP = os.environ.get("NETPULSE_APP")
@@ -202,39 +202,6 @@ def check_bad_input(xvfb, tmp):
 
 
 # ---- hostile names (common/netpulse-text.h) -------------------------------
-
-BIDI = {0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)}
-FILLERS = {0x115F, 0x1160, 0x3164, 0xFFA0}
-NAMED = {0x07: "a", 0x08: "b", 0x09: "t", 0x0A: "n", 0x0B: "v", 0x0C: "f", 0x0D: "r", 0x1B: "e"}
-
-
-def unsafe(ch):
-    """What must never reach a person raw: C0, DEL, C1, bidi controls and
-    the invisible format characters and separators."""
-    c = ord(ch)
-    return (c < 0x20 or 0x7F <= c < 0xA0 or c in BIDI or c in FILLERS
-            or unicodedata.category(ch) in ("Cf", "Zl", "Zp"))
-
-
-def first_unsafe(text, allowed=""):
-    return next((ch for ch in text if ch not in allowed and unsafe(ch)), None)
-
-
-def shown(name):
-    """@name as the app shows it: the escapes of netpulse-text.h."""
-    out = []
-    for ch in name:
-        c = ord(ch)
-        if not unsafe(ch):
-            out.append(ch)
-        elif c in NAMED:
-            out.append("\\" + NAMED[c])
-        elif c < 0x80:
-            out.append("\\x%02x" % c)
-        else:
-            out.append("\\u{%x}" % c)
-    return "".join(out)
-
 
 def read_strict(path):
     with open(path, "rb") as f:

@@ -27,6 +27,7 @@ sys.path.insert(0, HERE)
 from helperfixture import (HelperFixture, TestFailure, Terminated, log, wait_for,  # noqa: E402
                            parse_gvariant_scalar)
 import app_driver  # noqa: E402
+from npescape import HOSTILE_NAMES, describe, first_unsafe, shown  # noqa: E402
 
 TRAFFIC = os.path.join(HERE, 'helper-traffic.py')
 NOT_AUTHORIZED = 'io.github.netpulse.Error.NotAuthorized'
@@ -400,35 +401,103 @@ def test_two_clients(fx):
     fx.wait_subscriptions(0)
 
 
+# Beyond the names of npescape.HOSTILE_NAMES: a raw 8-bit CSI, and a name
+# that is not UTF-8, cut inside a character ("np-\xff\xfe-" then four "é"
+# and the first byte of a fifth: 15 bytes, the most the kernel keeps).
+BROKEN_NAMES = [b'x\x9b2J', b'np-\xff\xfe-' + 'éééé'.encode() + b'\xc3']
+
+
+def table_rows(path):
+    """{pid: [line, …]} of netpulsectl monitor's table output (bytes)."""
+    rows = {}
+    try:
+        with open(path, 'rb') as f:
+            data = f.read()
+    except FileNotFoundError:
+        return rows, b''
+    for line in data.split(b'\n'):
+        m = re.match(rb'\s*(\d+)  ', line)
+        if m:
+            rows.setdefault(int(m.group(1)), []).append(line)
+    return rows, data
+
+
+def check_printable(data, what, allowed):
+    """@data (bytes of an output) holds no raw control byte or codepoint."""
+    bad = [b for b in data if (b < 0x20 and chr(b) not in allowed) or b == 0x7f]
+    check(not bad, f'{what}: raw control bytes {bytes(bad[:8])!r}')
+    try:
+        text = data.decode('utf-8')
+    except UnicodeDecodeError as e:
+        raise TestFailure(f'{what}: not UTF-8: {e}')
+    ch = first_unsafe(text, allowed)
+    check(ch is None, f'{what}: a raw {describe(ch)}')
+
+
 def test_hostile_comm(fx):
-    """A process whose name is not UTF-8 (or is cut inside a character) must
-    not take the helper down; its connection is still reported."""
+    """Processes named with terminal escapes, forged lines, C1, bidi and
+    invisible characters, or with bytes that are not UTF-8: the helper
+    survives and reports every connection with its exact totals, and
+    neither netpulsectl's table nor its JSON lines hold a raw control
+    byte: the table shows the names escaped, the JSON keeps them exactly."""
     client_bin = fx.user_binary('tests', 'helper', 'helper-test-client')
     ctl = fx.user_binary('tools', 'netpulsectl')
 
     a_out = os.path.join(fx.tmpdir, 'a.jsonl')
     b_out = os.path.join(fx.tmpdir, 'b.jsonl')
+    c_out = os.path.join(fx.tmpdir, 'c.txt')
     a = fx.spawn_as(fx.granted, [client_bin, 'stream', '200', '0'], a_out)
     b = fx.spawn_as(fx.granted, [ctl, 'monitor', '--json', '--interval', '200'], b_out)
-    fx.wait_subscriptions(2)
+    c = fx.spawn_as(fx.granted, [ctl, 'monitor', '--interval', '200', '--sort', 'pid'], c_out)
+    fx.wait_subscriptions(3)
     helper_pid = fx.helper_pid()
 
     netns = fx.add_netns()
-    # "np-\xff\xfe-" then four "é" and the first byte of a fifth: 15 bytes,
-    # the most the kernel keeps.
-    comm = b'np-\xff\xfe-' + 'éééé'.encode() + b'\xc3'
-    assert len(comm) == 15
-    traffic = run_traffic(fx, netns, comm.hex())
     inode = netns_inode(netns)
+    runs = []
+    # One process per name: each renames itself, then connects.
+    for comm in [n.encode() for n in HOSTILE_NAMES] + BROKEN_NAMES:
+        check(len(comm) <= 15, f'{comm!r} is longer than the kernel keeps')
+        runs.append((comm, run_traffic(fx, netns, comm.hex())))
+
     for reader, path, what in ((stream_records, a_out, 'raw client'),
-                               (netpulsectl_records, b_out, 'netpulsectl')):
-        client, server = wait_final_records(reader, path, traffic, what)
-        check_exact_totals(client, server, traffic, inode, what)
-        log(f'{what}: the hostile name arrived as {client["comm"]!r}')
+                               (netpulsectl_records, b_out, 'netpulsectl --json')):
+        def all_final():
+            records = reader(path)
+            finals = [(final_record(records, t['client_pid']), final_record(records, t['server_pid']))
+                      for _, t in runs]
+            return finals if all(c and s for c, s in finals) else None
+        finals = wait_for(all_final, f'the final records of the test connections in {what}')
+        for (comm, traffic), (client, server) in zip(runs, finals):
+            check_exact_totals(client, server, traffic, inode, what)
+            log(f'{what}: {comm!r} arrived as {client["comm"]!r}')
+            if comm not in BROKEN_NAMES:
+                check(client['comm'] == comm.decode(), f'{what} changed the name {comm!r}', client['comm'])
+
+    # Each connection has its row in the table (shown once it closes).
+    pids = [traffic['client_pid'] for _, traffic in runs]
+
+    def every_row():
+        rows, table = table_rows(c_out)
+        return (rows, table) if all(pid in rows for pid in pids) else None
+    rows, table = wait_for(every_row, 'a table row for every hostile process')
+    with open(b_out, 'rb') as f:
+        check_printable(f.read(), 'netpulsectl --json', '\n')
+    check_printable(table, 'netpulsectl monitor', '\n')
+    for comm, traffic in runs:
+        if comm in BROKEN_NAMES:
+            continue
+        want = shown(comm.decode()).encode()
+        for line in rows[traffic['client_pid']]:
+            check(want in line, f'the table row of {comm!r} does not show it as {want!r}', line)
+    forged = [line for line in table.split(b'\n') if line.startswith((b'FAKE', b'1.2.3.4'))]
+    check(not forged, 'the table has forged rows', forged)
+    log(f'table: {len(pids)} hostile processes in {sum(len(rows[p]) for p in pids)} rows, all escaped')
 
     check(fx.helper_pid() == helper_pid, 'the helper restarted (crashed?)')
     stop_client(a, 'the raw client')
-    stop_client(b, 'netpulsectl')
+    stop_client(b, 'netpulsectl --json')
+    stop_client(c, 'netpulsectl monitor')
     fx.wait_subscriptions(0)
 
 
