@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "netpulse-standalone.h"
+#include "netpulse-text.h"
 
 #define EXIT_NOT_PERMITTED 77
 
@@ -29,9 +30,12 @@ append_table_row (const NetpulseRecord *r,
 {
   g_autofree char *local = netpulse_format_endpoint (r->laddr, r->lport);
   g_autofree char *remote = netpulse_format_endpoint (r->raddr, r->rport);
+  g_autofree char *comm = NULL;
 
+  /* The name is the process's own choice, not yet made UTF-8 here: it
+   * reaches a terminal escaped, like netpulsectl's table. */
   g_string_append_printf (out, "%-7u %-15s %-4s %-28s %-28s %-12s %8u %10.0f %10.0f %12" G_GUINT64_FORMAT " %12" G_GUINT64_FORMAT "%s\n",
-                          r->pid, r->comm, netpulse_proto_name (r->proto), local, remote,
+                          r->pid, netpulse_text_safe (r->comm, &comm), netpulse_proto_name (r->proto), local, remote,
                           r->proto == 6 ? netpulse_tcp_state_name (r->state) : "-",
                           r->rtt_us, r->rx_rate, r->tx_rate, r->rx_bytes, r->tx_bytes,
                           (r->flags & NETPULSE_RECORD_CLOSED) ? " closed" : "");
