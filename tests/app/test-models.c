@@ -411,6 +411,22 @@ test_filter (void)
   g_assert_false (gtk_filter_match (GTK_FILTER (filter), conn));
 }
 
+/* A hostile name is found by what the cell shows and by its plain part. */
+static void
+test_filter_escaped_name (void)
+{
+  g_autoptr(NetpulseRowFilter) filter = netpulse_row_filter_new ();
+  NetpulseRecord r = make_record (8, 4343, "\033]0;PWNED\a", 1, 1);
+  g_autoptr(NetpulseConnection) conn = netpulse_connection_new (&r, 1);
+
+  netpulse_row_filter_set_search (filter, "pwned");
+  g_assert_true (gtk_filter_match (GTK_FILTER (filter), conn));
+  netpulse_row_filter_set_search (filter, "\\e]0;PWNED\\a");
+  g_assert_true (gtk_filter_match (GTK_FILTER (filter), conn));
+  netpulse_row_filter_set_search (filter, "\\e]1");
+  g_assert_false (gtk_filter_match (GTK_FILTER (filter), conn));
+}
+
 /* ---- formatting ------------------------------------------------------- */
 
 static void
@@ -747,6 +763,7 @@ main (int   argc,
   g_test_add_func ("/sort/stability", test_sort_stability);
   g_test_add_func ("/sort/keys", test_sort_keys);
   g_test_add_func ("/filter/search-and-closed", test_filter);
+  g_test_add_func ("/filter/escaped-name", test_filter_escaped_name);
   g_test_add_func ("/format/rates", test_format);
   g_test_add_func ("/export/csv-json", test_export);
   g_test_add_func ("/export/hostile-names", test_export_hostile);
