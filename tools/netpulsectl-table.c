@@ -238,6 +238,17 @@ contains_casefold (const char *haystack,
   return strstr (lower, needle_lower) != NULL;
 }
 
+/* A name with control characters is shown escaped ("\e]0;x\a"): what is
+ * typed from the screen finds it too. */
+static gboolean
+contains_as_shown (const char *haystack,
+                   const char *needle_lower)
+{
+  g_autofree char *shown = NULL;
+
+  return netpulse_text_safe (haystack, &shown) != haystack && contains_casefold (shown, needle_lower);
+}
+
 gboolean
 netpulsectl_record_matches (const NetpulseRecord *record,
                             const char           *filter,
@@ -258,6 +269,7 @@ netpulsectl_record_matches (const NetpulseRecord *record,
   remote = netpulse_format_endpoint (record->raddr, record->rport);
 
   if (contains_casefold (record->comm, needle) ||
+      contains_as_shown (record->comm, needle) ||
       contains_casefold (netpulse_proto_name (record->proto), needle) ||
       contains_casefold (local, needle) ||
       contains_casefold (remote, needle))

@@ -459,6 +459,17 @@ test_table_hostile_names (void)
 }
 
 static void
+test_filter_hostile_names (void)
+{
+  NetpulseRecord r = make_record (1, 1, hostile_names[0].comm, 6, "10.0.0.1", 1, "10.0.0.2", 2);
+
+  /* By the plain part of the name, and by what the table shows. */
+  g_assert_true (netpulsectl_record_matches (&r, "pwned", NULL));
+  g_assert_true (netpulsectl_record_matches (&r, hostile_names[0].shown, NULL));
+  g_assert_false (netpulsectl_record_matches (&r, "\\e]1", NULL));
+}
+
+static void
 test_json_hostile_names (void)
 {
   /* --json prints netpulse_record_append_json(): exact, and as safe. */
@@ -497,6 +508,7 @@ main (int    argc,
   g_test_add_func ("/netpulsectl/table/format-limits", test_table_format_limits);
   g_test_add_func ("/netpulsectl/table/closed-and-bad-comm", test_table_closed_and_bad_comm);
   g_test_add_func ("/netpulsectl/table/hostile-names", test_table_hostile_names);
+  g_test_add_func ("/netpulsectl/filter/hostile-names", test_filter_hostile_names);
   g_test_add_func ("/netpulsectl/json/hostile-names", test_json_hostile_names);
 
   return g_test_run ();
