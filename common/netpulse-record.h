@@ -24,6 +24,9 @@ typedef enum {
   NETPULSE_RECORD_CLOSED   = 1 << 0,
   NETPULSE_RECORD_PARTIAL  = 1 << 1,
   NETPULSE_RECORD_PER_PEER = 1 << 2,
+  /* The socket's peers beyond its cap, counted together: no remote
+   * address; retrans holds the number of peers (see the XML). */
+  NETPULSE_RECORD_OTHER_PEERS = 1 << 3,
 } NetpulseRecordFlags;
 
 typedef struct {

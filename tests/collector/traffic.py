@@ -362,6 +362,58 @@ def scenario_forked_reader(host, size):
             "port": port, "size": size}
 
 
+def flood_peer(i):
+    """The i-th distinct loopback peer: 127.1.0.0 upwards (16 million)."""
+    return "127.%d.%d.%d" % (1 + (i >> 16), (i >> 8) & 255, i & 255)
+
+
+def scenario_udp_flood(sockets, seconds, peers_per_socket, hold_s, size=16):
+    """Unconnected UDP sockets sendto() distinct loopback peers as fast as
+    they can, round robin: for `seconds`, or (`peers_per_socket` > 0) that
+    many peers each.  Every peer is a different address at one port where
+    a socket of ours listens without reading (the kernel drops what does
+    not fit: no ICMP errors).  The sockets stay open `hold_s` more seconds.
+    Meant to run as an unprivileged user (the test uses setpriv)."""
+    set_comm("np-udp-flood")
+    sockets, seconds, hold_s = int(sockets), float(seconds), float(hold_s)
+    peers_per_socket, size = int(peers_per_socket), int(size)
+    sink = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sink.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sink.bind(("0.0.0.0", 0))
+    port = sink.getsockname()[1]
+    socks = []
+    for _ in range(sockets):
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.bind(("127.0.0.1", 0))
+        socks.append(s)
+    counts = [0] * sockets
+    payload = b"f" * size
+    total = peers_per_socket * sockets if peers_per_socket > 0 else None
+    start = time.monotonic()
+    deadline = start + seconds
+    i = 0
+    while True:
+        if total is not None:
+            if i >= total:
+                break
+        elif (i & 1023) == 0 and time.monotonic() >= deadline:
+            break
+        k = i % sockets
+        socks[k].sendto(payload, (flood_peer(i), port))
+        counts[k] += 1
+        i += 1
+    elapsed = time.monotonic() - start
+    time.sleep(hold_s)
+    result = {"pid": os.getpid(), "uid": os.getuid(), "port": port, "elapsed_s": elapsed,
+              "peers": i, "peers_per_s": i / elapsed if elapsed > 0 else 0.0, "size": size,
+              "sockets": [{"lport": s.getsockname()[1], "datagrams": c, "bytes": c * size}
+                          for s, c in zip(socks, counts)]}
+    for s in socks:
+        s.close()
+    sink.close()
+    return result
+
+
 SCENARIOS = {
     "tcp": scenario_tcp,
     "tcp-peek": scenario_tcp_peek,
@@ -372,6 +424,7 @@ SCENARIOS = {
     "udp-idle": scenario_udp_idle,
     "serve-existing": scenario_serve_existing,
     "forked-reader": scenario_forked_reader,
+    "udp-flood": scenario_udp_flood,
 }
 
 
