@@ -367,10 +367,10 @@ def flood_peer(i):
     return "127.%d.%d.%d" % (1 + (i >> 16), (i >> 8) & 255, i & 255)
 
 
-def scenario_udp_flood(sockets, seconds, peers_per_socket, hold_s, size=16):
+def scenario_udp_flood(sockets, seconds, peers_per_socket, hold_s, order="rr", size=16):
     """Unconnected UDP sockets sendto() distinct loopback peers as fast as
-    they can, round robin: for `seconds`, or (`peers_per_socket` > 0) that
-    many peers each.  Every peer is a different address at one port where
+    they can, round robin (`order` "rr") or one socket after the other
+    ("seq"): for `seconds`, or (`peers_per_socket` > 0) that many peers each.  Every peer is a different address at one port where
     a socket of ours listens without reading (the kernel drops what does
     not fit: no ICMP errors).  The sockets stay open `hold_s` more seconds.
     Meant to run as an unprivileged user (the test uses setpriv)."""
@@ -386,6 +386,8 @@ def scenario_udp_flood(sockets, seconds, peers_per_socket, hold_s, size=16):
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         s.bind(("127.0.0.1", 0))
         socks.append(s)
+    if order == "seq" and peers_per_socket <= 0:
+        raise SystemExit("udp-flood: order seq needs a number of peers per socket")
     counts = [0] * sockets
     payload = b"f" * size
     total = peers_per_socket * sockets if peers_per_socket > 0 else None
@@ -398,7 +400,7 @@ def scenario_udp_flood(sockets, seconds, peers_per_socket, hold_s, size=16):
                 break
         elif (i & 1023) == 0 and time.monotonic() >= deadline:
             break
-        k = i % sockets
+        k = i % sockets if order == "rr" else i // peers_per_socket
         socks[k].sendto(payload, (flood_peer(i), port))
         counts[k] += 1
         i += 1
