@@ -99,6 +99,20 @@ netpulse_format_endpoint (const char *addr,
 }
 
 char *
+netpulse_format_remote (const NetpulseRecord *record)
+{
+  g_assert (record != NULL);
+
+  if (record->flags & NETPULSE_RECORD_OTHER_PEERS)
+    /* Translators: the remote address of the record that counts together the
+     * peers of one UDP socket beyond the helper's cap */
+    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "(%u other peer)", "(%u other peers)",
+                                         record->retrans),
+                            record->retrans);
+  return netpulse_format_endpoint (record->raddr, record->rport);
+}
+
+char *
 netpulse_format_bytes (guint64 bytes)
 {
   /* Translators: units of data sizes, from bytes up */

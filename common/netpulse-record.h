@@ -86,6 +86,10 @@ const char *netpulse_format_address         (guint8                family,
 char       *netpulse_format_endpoint        (const char           *addr,
                                              guint16               port);
 
+/* The remote end of @record: its endpoint, or "(N other peers)" for the
+ * aggregate of a socket's peers beyond the cap (NETPULSE_RECORD_OTHER_PEERS). */
+char       *netpulse_format_remote          (const NetpulseRecord *record);
+
 /* Human-readable sizes and rates with translatable unit names:
  * 1536 → "1.5 KB"; rate 1536 → "1.5 KB/s" or, with @bits, "12.3 kbit/s". */
 char       *netpulse_format_bytes           (guint64               bytes);
