@@ -367,16 +367,19 @@ def flood_peer(i):
     return "127.%d.%d.%d" % (1 + (i >> 16), (i >> 8) & 255, i & 255)
 
 
-def scenario_udp_flood(sockets, seconds, peers_per_socket, hold_s, order="rr", size=16):
+def scenario_udp_flood(sockets, seconds, peers_per_socket, hold_s, order="rr", size=16,
+                       mark_after=0, mark_file="", stop_file=""):
     """Unconnected UDP sockets sendto() distinct loopback peers as fast as
     they can, round robin (`order` "rr") or one socket after the other
-    ("seq"): for `seconds`, or (`peers_per_socket` > 0) that many peers each.  Every peer is a different address at one port where
-    a socket of ours listens without reading (the kernel drops what does
-    not fit: no ICMP errors).  The sockets stay open `hold_s` more seconds.
-    Meant to run as an unprivileged user (the test uses setpriv)."""
+    ("seq"): for `seconds` (or until `stop_file` exists, if given), or
+    (`peers_per_socket` > 0) that many peers each.  Once `mark_after` peers
+    are done, `mark_file` is written.  Every peer is a different address at
+    one port where a socket of ours listens without reading (the kernel
+    drops what does not fit: no ICMP errors).  The sockets stay open
+    `hold_s` more seconds.  Meant to run as an unprivileged user."""
     set_comm("np-udp-flood")
     sockets, seconds, hold_s = int(sockets), float(seconds), float(hold_s)
-    peers_per_socket, size = int(peers_per_socket), int(size)
+    peers_per_socket, size, mark_after = int(peers_per_socket), int(size), int(mark_after)
     sink = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sink.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     sink.bind(("0.0.0.0", 0))
@@ -398,8 +401,12 @@ def scenario_udp_flood(sockets, seconds, peers_per_socket, hold_s, order="rr", s
         if total is not None:
             if i >= total:
                 break
-        elif (i & 1023) == 0 and time.monotonic() >= deadline:
-            break
+        elif (i & 1023) == 0:
+            if time.monotonic() >= deadline or (stop_file and os.path.exists(stop_file)):
+                break
+            if mark_file and i >= mark_after and not os.path.exists(mark_file):
+                with open(mark_file, "w") as f:
+                    f.write("%d\n" % i)
         k = i % sockets if order == "rr" else i // peers_per_socket
         socks[k].sendto(payload, (flood_peer(i), port))
         counts[k] += 1
