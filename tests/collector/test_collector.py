@@ -378,7 +378,10 @@ def peer_index(raddr):
     return ((b - 1) << 16) + (c << 8) + d
 
 
-def flood_records(helper, netns, flood, sock):
+def flood_records(helper, netns, flood, sock, allow_refused=False):
+    """The final records of one flooding socket, once they add up to what
+    it sent.  With `allow_refused`, what they add up to after a while (the
+    caller checks the difference against the refusals counted)."""
     match = lambda r: r["pid"] == flood["pid"] and r["lport"] == sock["lport"] and r["proto"] == "udp"
 
     def complete():
@@ -387,6 +390,8 @@ def flood_records(helper, netns, flood, sock):
             return records
         return None
     records = wait_until(complete, timeout=30)
+    if not records and allow_refused:
+        return helper.latest(netns, match)
     check(records, "the flooding socket's records never added up to what it sent (%d bytes)" % sock["bytes"],
           "records: %d, bytes: %d" % (len(helper.latest(netns, match)),
                                       sum(r["tx_bytes"] for r in helper.latest(netns, match))))
@@ -529,14 +534,14 @@ def case_peer_caps():
 
 def case_idle_evict():
     """A table of 16,384 entries, caps out of the way: one unprivileged
-    user's socket sends to 15,000 peers and stays open.  Once they are idle,
-    the least recently used per-peer entries are evicted (reported closed
-    with their exact bytes) until the table is 3/4 full; root's idle TCP
-    connection is not touched, and a new one is reported exactly.  (The
-    table holds the whole machine's connections: the checks allow for
-    others.)"""
+    user's socket sends to 15,000 peers and stays open.  Once
+    they are idle, the least recently used per-peer entries are evicted
+    (reported closed with their exact bytes) until the table is 3/4 full;
+    root's idle TCP connection is not touched, and a new one is reported
+    exactly.  (The table holds the whole machine's connections: should
+    others fill it meanwhile, what did not fit must be counted refused.)"""
     max_flows, peers = 16384, 15000
-    with Netns() as ns, StandaloneHelper("--max-flows", str(max_flows), "--max-peers-per-socket", "20000",
+    with Netns() as ns, StandaloneHelper("--verbose", "--max-flows", str(max_flows), "--max-peers-per-socket", "20000",
                                          "--max-peers-per-uid", "20000", "--udp-idle", "60000",
                                          interval=300) as helper, \
             tempfile.TemporaryDirectory() as tmp:
@@ -546,13 +551,18 @@ def case_idle_evict():
         check(wait_until(lambda: [r for r in helper.snapshot(ns.inode) if held_match(r)
                                   and r["state"] == "ESTABLISHED" and r["rx_bytes"] == 2000]),
               "the held TCP connection was not reported")
-        proc = subprocess.Popen(as_unprivileged(ns, tmp, "udp-flood", 1, 0, peers, 5, "seq"),
+        proc = subprocess.Popen(as_unprivileged(ns, tmp, "udp-flood", 1, 0, peers, 20, "seq"),
                                 stdout=subprocess.PIPE)
         mine = lambda r: r["comm"] == "np-udp-flood" and r["proto"] == "udp"
-        evicted = wait_until(lambda: (lambda rs: rs if len(rs) >= peers + 2 - max_flows * 3 // 4 else None)(
-                                 [r for r in helper.latest(ns.inode, mine) if r["closed"]]), timeout=20)
+        # Alone in the table, 15,002 - 12,288 of ours would go; other idle
+        # per-peer entries of the machine older than ours go first.
+        evicted = wait_until(lambda: (lambda rs: rs if len(rs) >= 500 else None)(
+                                 [r for r in helper.latest(ns.inode, mine) if r["closed"]]), timeout=18)
         still_flooding = proc.poll() is None
-        check(evicted, "idle per-peer entries were not evicted from the nearly full table")
+        check(evicted, "idle per-peer entries were not evicted from the nearly full table",
+              "closed: %d" % len([r for r in helper.latest(ns.inode, mine) if r["closed"]]),
+              "open: %d" % len([r for r in helper.latest(ns.inode, mine) if not r["closed"]]),
+              *[l for l in helper.stderr_lines if "evicted" in l][-5:])
         check(still_flooding, "the entries were only closed when the socket was released, not evicted")
         open_ones = [r for r in helper.latest(ns.inode, mine) if not r["closed"]]
         check(max(peer_index(r["raddr"]) for r in evicted) < min(peer_index(r["raddr"]) for r in open_ones),
@@ -564,9 +574,12 @@ def case_idle_evict():
         open(go, "w").close()
         held_proc.communicate(timeout=60)
         flood = json.loads(proc.communicate(timeout=60)[0])
-        records = flood_records(helper, flood["netns_inode"], flood, flood["sockets"][0])
+        records = flood_records(helper, flood["netns_inode"], flood, flood["sockets"][0], allow_refused=True)
         counters = helper.stop()
-        if counters["peer-table-full"] == 0:
+        missing = flood["sockets"][0]["bytes"] - sum(r["tx_bytes"] for r in records)
+        check(missing % flood["size"] == 0 and missing // flood["size"] <= counters["flow-overflow"],
+              "%d datagrams are in no record and not counted refused" % (missing // flood["size"]), counters)
+        if counters["peer-table-full"] == 0 and counters["flow-overflow"] == 0:
             check(len(records) == peers and not any(r["other_peers"] for r in records),
                   "expected one record per peer", len(records))
         print("%d of %d per-peer entries evicted while idle; counters: %s"
