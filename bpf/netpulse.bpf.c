@@ -317,21 +317,21 @@ charge (void  *charges,
         __u64  cap)
 {
   struct np_peer_charge zero = {};
-  struct np_peer_charge *charge = bpf_map_lookup_elem (charges, key);
+  struct np_peer_charge *entry = bpf_map_lookup_elem (charges, key);
   __u64 *freed_count, before;
 
-  if (!charge)
+  if (!entry)
     {
       bpf_map_update_elem (charges, key, &zero, BPF_NOEXIST);
-      charge = bpf_map_lookup_elem (charges, key);
-      if (!charge)
+      entry = bpf_map_lookup_elem (charges, key);
+      if (!entry)
         return false;      /* the charge map is full: no entry we cannot account for */
     }
   freed_count = bpf_map_lookup_elem (freed, key);
-  before = __sync_fetch_and_add (&charge->charged, 1);
+  before = __sync_fetch_and_add (&entry->charged, 1);
   if (before - (freed_count ? *freed_count : 0) < cap)
     return true;
-  __sync_fetch_and_add (&charge->charged, -1);
+  __sync_fetch_and_add (&entry->charged, -1);
   return false;
 }
 
@@ -339,10 +339,10 @@ static __always_inline void
 uncharge (void *charges,
           void *key)
 {
-  struct np_peer_charge *charge = bpf_map_lookup_elem (charges, key);
+  struct np_peer_charge *entry = bpf_map_lookup_elem (charges, key);
 
-  if (charge)
-    __sync_fetch_and_add (&charge->charged, -1);
+  if (entry)
+    __sync_fetch_and_add (&entry->charged, -1);
 }
 
 /* The socket's aggregate entry for peers that did not get one of their
