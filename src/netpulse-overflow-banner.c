@@ -63,9 +63,13 @@ describe (GVariant *counters)
   if (peers > 0)
     /* Translators: %s is a number of datagrams */
     g_string_append_printf (text, ngettext ("Some sockets talk to more peers than are tracked one by one: "
-                                            "%s datagram was counted in rows marked “other peers”.",
+                                            "%s datagram was counted, exactly, in rows marked “other peers”. "
+                                            "The helper’s --max-peers-per-socket and --max-peers-per-uid "
+                                            "options set how many are tracked one by one.",
                                             "Some sockets talk to more peers than are tracked one by one: "
-                                            "%s datagrams were counted in rows marked “other peers”.",
+                                            "%s datagrams were counted, exactly, in rows marked “other peers”. "
+                                            "The helper’s --max-peers-per-socket and --max-peers-per-uid "
+                                            "options set how many are tracked one by one.",
                                             MIN (peers, G_MAXULONG)),
                             peers_text);
   return g_string_free (g_steal_pointer (&text), FALSE);

@@ -359,9 +359,11 @@ overflow_warning (Monitor *monitor)
     /* Translators: %s is a number */
     g_string_append_printf (text, g_dngettext (GETTEXT_PACKAGE,
                                                "%s datagram to peers beyond a socket’s or user’s cap "
-                                               "was counted in “(N other peers)” rows.",
+                                               "was counted in “(N other peers)” rows (a larger --max-peers-per-socket "
+                                               "or --max-peers-per-uid tracks more one by one).",
                                                "%s datagrams to peers beyond a socket’s or user’s cap "
-                                               "were counted in “(N other peers)” rows.",
+                                               "were counted in “(N other peers)” rows (a larger --max-peers-per-socket "
+                                               "or --max-peers-per-uid tracks more one by one).",
                                                MIN (peers, G_MAXULONG)),
                             peers_text);
   return g_string_free (g_steal_pointer (&text), FALSE);

@@ -191,7 +191,7 @@ def check_overflow_banner(xvfb, tmp):
         lines = [l for l in f if l.strip()]
     last = json.loads(lines[-1])
     aggregate = dict(last, id=999, pid=4242, comm="np-flood", proto="udp", raddr="", rport=0, state="",
-                     closed=False, per_peer=True, other_peers=True, peers=4321, retrans=0)
+                     closed=False, per_peer=True, other_peers=True, peers=4321, retrans=0, rtt_us=0)
     warning = {"type": "warning", "flow_overflow": 3, "peers_aggregated": 5000,
                "message": "as netpulsectl prints it"}
     with open(path, "w") as out:
