@@ -37,6 +37,7 @@
 #define SOCK_DGRAM   2
 #define MSG_PEEK     2
 #define E2BIG        7
+#define EEXIST       17
 
 #define TCP_ESTABLISHED  1
 #define TCP_SYN_SENT     2
@@ -53,6 +54,50 @@ struct {
   __type (key, struct np_flow_key);
   __type (value, struct np_flow);
 } np_flows SEC (".maps");
+
+/* What each socket and each user holds of per-peer entries in np_flows.
+ * The kernel charges (atomically); only user space writes the *_freed maps,
+ * when it deletes per-peer entries.  See charge() below. */
+struct {
+  __uint (type, BPF_MAP_TYPE_HASH);
+  __uint (max_entries, NP_MAX_PEER_SOCKETS);
+  __type (key, __u64);                   /* socket cookie */
+  __type (value, struct np_peer_charge);
+} np_socket_peers SEC (".maps");
+
+struct {
+  __uint (type, BPF_MAP_TYPE_HASH);
+  __uint (max_entries, NP_MAX_PEER_SOCKETS);
+  __type (key, __u64);
+  __type (value, __u64);                 /* entries user space deleted */
+} np_socket_peers_freed SEC (".maps");
+
+struct {
+  __uint (type, BPF_MAP_TYPE_HASH);
+  __uint (max_entries, NP_MAX_PEER_UIDS);
+  __type (key, __u32);                   /* sk_uid of the socket */
+  __type (value, struct np_peer_charge);
+} np_uid_peers SEC (".maps");
+
+struct {
+  __uint (type, BPF_MAP_TYPE_HASH);
+  __uint (max_entries, NP_MAX_PEER_UIDS);
+  __type (key, __u32);
+  __type (value, __u64);
+} np_uid_peers_freed SEC (".maps");
+
+/* Peers recently counted in an aggregate entry, so that its peer count
+ * counts each once (approximately: LRU). */
+struct {
+  __uint (type, BPF_MAP_TYPE_LRU_HASH);
+  __uint (max_entries, NP_MAX_OTHER_PEERS);
+  __type (key, struct np_flow_key);
+  __type (value, __u8);
+} np_other_peers SEC (".maps");
+
+/* The caps, set by user space before load. */
+const volatile __u64 np_max_peers_per_socket = NP_DEFAULT_MAX_PEERS_PER_SOCKET;
+const volatile __u64 np_max_peers_per_uid = NP_DEFAULT_MAX_FLOWS / NP_DEFAULT_UID_PEERS_DIVISOR;
 
 struct {
   __uint (type, BPF_MAP_TYPE_HASH);
@@ -189,6 +234,37 @@ set_process (struct np_flow *flow)
   flow->has_process = 1;
 }
 
+/* The first state of a new entry of np_flows. */
+static __always_inline void
+init_flow (struct np_flow     *init,
+           struct np_flow_key *key,
+           struct sock        *sk,
+           __u16               family,
+           __u8                proto,
+           bool                partial,
+           bool                per_peer)
+{
+  init->first_ns = bpf_ktime_get_ns ();
+  init->last_ns = init->first_ns;
+  init->family = family == AF_INET ? 4 : 6;
+  init->proto = proto;
+  init->partial = partial;
+  init->netns = BPF_CORE_READ (sk, __sk_common.skc_net.net, ns.inum);
+  init->ino = socket_inode (sk);
+  init->uid = BPF_CORE_READ (sk, sk_uid.val);
+  if (per_peer)
+    {
+      init->per_peer = 1;
+      init->charged_uid = init->uid;
+      init->other_peers = key->kind == NP_KEY_OTHER_PEERS;
+      __builtin_memcpy (init->raddr, key->peer_addr, NP_ADDR_LEN);
+      init->rport = key->peer_port;
+    }
+  read_endpoints (init, sk, family);
+  if (proto == IPPROTO_TCP)
+    read_tcp_info (init, sk);
+}
+
 /* Finds the flow of @key or creates it.  A full table is counted in
  * NP_COUNTER_FLOW_OVERFLOW and the event is dropped from accounting rather
  * than being charged to some other flow. */
@@ -207,24 +283,7 @@ lookup_or_create_flow (struct np_flow_key *key,
   if (flow)
     return flow;
 
-  init.first_ns = bpf_ktime_get_ns ();
-  init.last_ns = init.first_ns;
-  init.family = family == AF_INET ? 4 : 6;
-  init.proto = proto;
-  init.partial = partial;
-  init.netns = BPF_CORE_READ (sk, __sk_common.skc_net.net, ns.inum);
-  init.ino = socket_inode (sk);
-  init.uid = BPF_CORE_READ (sk, sk_uid.val);
-  if (per_peer)
-    {
-      init.per_peer = 1;
-      __builtin_memcpy (init.raddr, key->peer_addr, NP_ADDR_LEN);
-      init.rport = key->peer_port;
-    }
-  read_endpoints (&init, sk, family);
-  if (proto == IPPROTO_TCP)
-    read_tcp_info (&init, sk);
-
+  init_flow (&init, key, sk, family, proto, partial, per_peer);
   err = bpf_map_update_elem (&np_flows, key, &init, BPF_NOEXIST);
   if (err == -E2BIG)
     {
@@ -233,6 +292,116 @@ lookup_or_create_flow (struct np_flow_key *key,
     }
   /* -EEXIST: another CPU created it first, which is fine. */
   return bpf_map_lookup_elem (&np_flows, key);
+}
+
+/* Creates the entry of one UDP peer; 0, -EEXIST (another CPU was first)
+ * or -E2BIG (the table is full). */
+static __always_inline long
+create_peer_flow (struct np_flow_key *key,
+                  struct sock        *sk,
+                  __u16               family)
+{
+  struct np_flow init = {};
+
+  init_flow (&init, key, sk, family, IPPROTO_UDP, false, true);
+  return bpf_map_update_elem (&np_flows, key, &init, BPF_NOEXIST);
+}
+
+/* Charges one per-peer entry to a socket or a user (@key in @charges) if
+ * it holds fewer than @cap.  The charge is taken before the check, so that
+ * CPUs racing for the last place cannot both get it. */
+static __always_inline bool
+charge (void  *charges,
+        void  *freed,
+        void  *key,
+        __u64  cap)
+{
+  struct np_peer_charge zero = {};
+  struct np_peer_charge *entry = bpf_map_lookup_elem (charges, key);
+  __u64 *freed_count, before;
+
+  if (!entry)
+    {
+      bpf_map_update_elem (charges, key, &zero, BPF_NOEXIST);
+      entry = bpf_map_lookup_elem (charges, key);
+      if (!entry)
+        return false;      /* the charge map is full: no entry we cannot account for */
+    }
+  freed_count = bpf_map_lookup_elem (freed, key);
+  before = __sync_fetch_and_add (&entry->charged, 1);
+  if (before - (freed_count ? *freed_count : 0) < cap)
+    return true;
+  __sync_fetch_and_add (&entry->charged, -1);
+  return false;
+}
+
+static __always_inline void
+uncharge (void *charges,
+          void *key)
+{
+  struct np_peer_charge *entry = bpf_map_lookup_elem (charges, key);
+
+  if (entry)
+    __sync_fetch_and_add (&entry->charged, -1);
+}
+
+/* The socket's aggregate entry for peers that did not get one of their
+ * own: exact bytes, and the peer counted once in it.  @reason says why
+ * (NP_COUNTER_SOCKET_PEER_CAP, …).  A full table is counted in
+ * NP_COUNTER_FLOW_OVERFLOW by lookup_or_create_flow(). */
+static __always_inline struct np_flow *
+other_peers_flow (struct np_flow_key *peer_key,
+                  struct sock        *sk,
+                  __u16               family,
+                  __u32               reason)
+{
+  struct np_flow_key key = { .cookie = peer_key->cookie, .kind = NP_KEY_OTHER_PEERS };
+  struct np_flow *flow = lookup_or_create_flow (&key, sk, family, IPPROTO_UDP, false, true);
+  __u8 one = 1;
+
+  if (!flow)
+    return NULL;
+  count_event (NP_COUNTER_PEERS_AGGREGATED);
+  count_event (reason);
+  if (bpf_map_update_elem (&np_other_peers, peer_key, &one, BPF_NOEXIST) == 0)
+    __sync_fetch_and_add (&flow->peers, 1);
+  return flow;
+}
+
+/* The entry of one peer of an unconnected UDP socket, created only while
+ * the socket and its user are within their caps and the table has room;
+ * otherwise the socket's aggregate entry. */
+static __always_inline struct np_flow *
+lookup_or_create_peer_flow (struct np_flow_key *key,
+                            struct sock        *sk,
+                            __u16               family)
+{
+  struct np_flow *flow = bpf_map_lookup_elem (&np_flows, key);
+  __u32 uid;
+  long err;
+
+  if (flow)
+    return flow;
+
+  uid = BPF_CORE_READ (sk, sk_uid.val);
+  if (!charge (&np_socket_peers, &np_socket_peers_freed, &key->cookie, np_max_peers_per_socket))
+    return other_peers_flow (key, sk, family, NP_COUNTER_SOCKET_PEER_CAP);
+  if (!charge (&np_uid_peers, &np_uid_peers_freed, &uid, np_max_peers_per_uid))
+    {
+      uncharge (&np_socket_peers, &key->cookie);
+      return other_peers_flow (key, sk, family, NP_COUNTER_UID_PEER_CAP);
+    }
+
+  err = create_peer_flow (key, sk, family);
+  if (err == 0)
+    return bpf_map_lookup_elem (&np_flows, key);
+
+  /* Not ours: another CPU created it (the charge is its), or no room. */
+  uncharge (&np_socket_peers, &key->cookie);
+  uncharge (&np_uid_peers, &uid);
+  if (err == -EEXIST)
+    return bpf_map_lookup_elem (&np_flows, key);
+  return other_peers_flow (key, sk, family, NP_COUNTER_PEER_TABLE_FULL);
 }
 
 /* For UDP, takes the peer that the cgroup sendmsg/recvmsg hook stashed for
@@ -283,7 +452,10 @@ account (struct sock *sk,
   if (bytes <= 0 || (!tx && (flags & MSG_PEEK)))
     return;
 
-  flow = lookup_or_create_flow (&key, sk, family, proto, false, per_peer);
+  if (per_peer)
+    flow = lookup_or_create_peer_flow (&key, sk, family);
+  else
+    flow = lookup_or_create_flow (&key, sk, family, proto, false, false);
   if (!flow)
     return;
 

@@ -15,6 +15,23 @@
  * sizeof(struct np_flow) + hash overhead (~240 bytes), all preallocated. */
 #define NP_DEFAULT_MAX_FLOWS 65536
 
+/* Fairness of the flow table (see account() in netpulse.bpf.c): how many
+ * per-peer entries (unconnected UDP, keyed by cookie + peer) one socket and
+ * one user may hold.  Peers beyond a socket's cap are counted in one
+ * aggregate entry of that socket (key kind NP_KEY_OTHER_PEERS).  The
+ * collector may change both before load (--max-peers-per-socket,
+ * --max-peers-per-uid); the per-uid default is max_flows / 8. */
+#define NP_DEFAULT_MAX_PEERS_PER_SOCKET 1024
+#define NP_DEFAULT_UID_PEERS_DIVISOR    8
+
+/* Sockets and users with per-peer entries whose charges are tracked. */
+#define NP_MAX_PEER_SOCKETS 65536
+#define NP_MAX_PEER_UIDS    4096
+
+/* Recently seen peers of aggregate entries, to count them (LRU, so a peer
+ * not seen for long may count twice). */
+#define NP_MAX_OTHER_PEERS 16384
+
 /* Pending peer addresses of unconnected UDP sends/receives, keyed by thread. */
 #define NP_MAX_PENDING_PEERS 16384
 
@@ -33,6 +50,10 @@ enum np_counter {
   NP_COUNTER_RELEASE_OVERFLOW,    /* np_released_socks was full */
   NP_COUNTER_UNKNOWN_PEER,        /* unconnected UDP traffic whose peer was not seen */
   NP_COUNTER_CLOSED_RING_FULL,    /* a TCP close did not fit np_closed_flows: harvested from np_flows instead */
+  NP_COUNTER_PEERS_AGGREGATED,    /* a datagram counted in its socket's "other peers" entry */
+  NP_COUNTER_SOCKET_PEER_CAP,     /* of those: the socket held its cap of per-peer entries */
+  NP_COUNTER_UID_PEER_CAP,        /* of those: the user held its cap of per-peer entries */
+  NP_COUNTER_PEER_TABLE_FULL,     /* of those: np_flows (or a charge map) had no room for the peer */
   NP_N_COUNTERS,
 };
 
@@ -43,7 +64,20 @@ struct np_flow_key {
   __u64 cookie;             /* bpf_get_socket_cookie() of the socket */
   __u8  peer_addr[NP_ADDR_LEN];
   __u16 peer_port;          /* host byte order */
-  __u16 pad[3];
+  __u16 kind;               /* NP_KEY_FLOW, or NP_KEY_OTHER_PEERS (peer fields zero) */
+  __u16 pad[2];
+};
+
+enum np_key_kind {
+  NP_KEY_FLOW = 0,
+  NP_KEY_OTHER_PEERS = 1,   /* the socket's peers beyond its cap, together */
+};
+
+/* What one socket or one user holds of per-peer entries: the kernel adds
+ * to "charged" (atomically), user space writes "freed" in a map of its own
+ * (np_*_peers_freed) when it deletes entries; the difference is held. */
+struct np_peer_charge {
+  __u64 charged;
 };
 
 struct np_flow {
@@ -78,7 +112,10 @@ struct np_flow {
   __u8  partial;            /* existed before the collector started */
   __u8  per_peer;           /* unconnected UDP: one entry per remote peer */
   __u8  has_process;        /* pid/comm/uid came from a process context */
-  __u8  pad[3];
+  __u8  other_peers;        /* aggregate of a socket's peers beyond its cap (NP_KEY_OTHER_PEERS) */
+  __u8  pad[2];
+  __u32 charged_uid;        /* per-peer entry: the user it is charged to (sk_uid at creation) */
+  __u32 peers;              /* aggregate: distinct peers counted in it (see NP_MAX_OTHER_PEERS) */
 
   char  comm[NP_COMM_LEN];
 };

@@ -86,6 +86,10 @@ struct _NetpulseClient
   gboolean             snapshot_pending;
   GQueue               pending;          /* of PendingUpdate */
   GPtrArray           *cancelled_tasks;  /* subscribe tasks to complete, see stop() */
+
+  GVariant            *counters;         /* a{st}: the helper's Counters, NULL until read */
+  guint                counters_source;  /* refreshes them while subscribed */
+  GCancellable        *counters_cancellable;
 };
 
 G_DEFINE_FINAL_TYPE (NetpulseClient, netpulse_client, G_TYPE_OBJECT)
@@ -102,6 +106,7 @@ enum {
   PROP_0,
   PROP_STATE,
   PROP_BACKEND,
+  PROP_COUNTERS,
   N_PROPS
 };
 
@@ -115,6 +120,7 @@ static GParamSpec *props[N_PROPS];
 static guint signals[N_SIGNALS];
 
 static void process_pending (NetpulseClient *self);
+static void update_counters_refresh (NetpulseClient *self);
 
 /* A Subscribe call in flight.  It lives until the helper answers, even if
  * the caller gave up earlier (cancelled, unsubscribed): a subscription the
@@ -249,7 +255,116 @@ set_state (NetpulseClient      *self,
   if (self->state == state)
     return;
   self->state = state;
+  update_counters_refresh (self);
   g_object_notify_by_pspec (G_OBJECT (self), props[PROP_STATE]);
+}
+
+/* Counters {{{1 */
+
+/* How often the helper's Counters are read while subscribed: often enough
+ * for a banner to appear soon after flows stop being tracked. */
+#define COUNTERS_REFRESH_SECONDS 2
+
+static void
+counters_get_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(NetpulseClient) self = user_data;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariant) value = NULL;
+  g_autoptr(GError) error = NULL;
+
+  reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (object), result, &error);
+  if (reply == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_debug ("Reading the helper's counters: %s", error->message);
+      return;
+    }
+
+  g_variant_get (reply, "(v)", &value);
+  if (!g_variant_is_of_type (value, G_VARIANT_TYPE ("a{st}")))
+    return;
+  if (self->counters != NULL && g_variant_equal (self->counters, value))
+    return;
+  g_clear_pointer (&self->counters, g_variant_unref);
+  self->counters = g_steal_pointer (&value);
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_COUNTERS]);
+}
+
+static void
+refresh_counters (NetpulseClient *self)
+{
+  if (self->connection == NULL || self->helper_owner == NULL)
+    return;
+  g_dbus_connection_call (self->connection, self->helper_owner, HELPER_OBJECT_PATH,
+                          "org.freedesktop.DBus.Properties", "Get",
+                          g_variant_new ("(ss)", HELPER_INTERFACE, "Counters"),
+                          G_VARIANT_TYPE ("(v)"), G_DBUS_CALL_FLAGS_NONE, -1,
+                          self->counters_cancellable, counters_get_cb, g_object_ref (self));
+}
+
+static gboolean
+on_counters_timeout (gpointer user_data)
+{
+  refresh_counters (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
+/* Reads the counters at once and then every COUNTERS_REFRESH_SECONDS while
+ * subscribed; stops (the last values stay) otherwise. */
+static void
+update_counters_refresh (NetpulseClient *self)
+{
+  gboolean subscribed = self->state == NETPULSE_CLIENT_STATE_SUBSCRIBED;
+
+  if (subscribed && self->counters_source == 0)
+    {
+      self->counters_cancellable = g_cancellable_new ();
+      self->counters_source = g_timeout_add_seconds (COUNTERS_REFRESH_SECONDS, on_counters_timeout, self);
+      g_source_set_name_by_id (self->counters_source, "[netpulse] refresh counters");
+      refresh_counters (self);
+    }
+  else if (!subscribed && self->counters_source != 0)
+    {
+      g_clear_handle_id (&self->counters_source, g_source_remove);
+      g_cancellable_cancel (self->counters_cancellable);
+      g_clear_object (&self->counters_cancellable);
+    }
+}
+
+GVariant *
+netpulse_client_get_counters (NetpulseClient *self)
+{
+  g_return_val_if_fail (NETPULSE_IS_CLIENT (self), NULL);
+  return self->counters;
+}
+
+static guint64
+lookup_counter (GVariant   *counters,
+                const char *name)
+{
+  guint64 value = 0;
+
+  if (counters != NULL)
+    g_variant_lookup (counters, name, "t", &value);
+  return value;
+}
+
+gboolean
+netpulse_counters_get_overflow (GVariant *counters,
+                                guint64  *flows_not_tracked,
+                                guint64  *peers_aggregated)
+{
+  guint64 flows = lookup_counter (counters, "flow-overflow");
+  guint64 peers = lookup_counter (counters, "peers-aggregated");
+
+  if (flows_not_tracked != NULL)
+    *flows_not_tracked = flows;
+  if (peers_aggregated != NULL)
+    *peers_aggregated = peers;
+  return flows > 0 || peers > 0;
 }
 
 static void
@@ -1241,6 +1356,7 @@ netpulse_client_finalize (GObject *object)
 
   g_clear_error (&self->error);
   g_clear_pointer (&self->cancelled_tasks, g_ptr_array_unref);
+  g_clear_pointer (&self->counters, g_variant_unref);
 
   G_OBJECT_CLASS (netpulse_client_parent_class)->finalize (object);
 }
@@ -1261,6 +1377,10 @@ netpulse_client_get_property (GObject    *object,
 
     case PROP_BACKEND:
       g_value_set_string (value, netpulse_client_get_backend (self));
+      break;
+
+    case PROP_COUNTERS:
+      g_value_set_variant (value, self->counters);
       break;
 
     default:
@@ -1285,6 +1405,12 @@ netpulse_client_class_init (NetpulseClientClass *klass)
   props[PROP_BACKEND] =
     g_param_spec_string ("backend", NULL, NULL, "none",
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /* a{st}, the helper's Counters property, read every 2 s while subscribed;
+   * NULL until first read. */
+  props[PROP_COUNTERS] =
+    g_param_spec_variant ("counters", NULL, NULL, G_VARIANT_TYPE ("a{st}"), NULL,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, props);
 

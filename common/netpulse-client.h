@@ -90,6 +90,17 @@ const char          *netpulse_client_get_backend     (NetpulseClient       *self
 /* The subscription's object path while subscribed, else NULL. */
 const char          *netpulse_client_get_subscription (NetpulseClient      *self);
 
+/* The helper's Counters (a{st}, see the XML) as last read: at once when
+ * subscribed, then every 2 s while subscribed; NULL until then.  See
+ * "notify::counters". */
+GVariant            *netpulse_client_get_counters    (NetpulseClient       *self);
+/* Whether @counters (a{st}, may be NULL) say that flows were not tracked
+ * (the flow table was full: "flow-overflow") or that peers of some socket
+ * were counted together ("peers-aggregated"); both numbers returned. */
+gboolean             netpulse_counters_get_overflow  (GVariant             *counters,
+                                                      guint64              *flows_not_tracked,
+                                                      guint64              *peers_aggregated);
+
 /* Maps an error of a call to the helper (a D-Bus error, a GIO error of the
  * connection) onto NETPULSE_CLIENT_ERROR, with a readable message.
  * G_IO_ERROR_CANCELLED is passed through unchanged. */
@@ -108,6 +119,7 @@ GError              *netpulse_client_error_from_dbus (const GError         *erro
  *       NETPULSE_CLIENT_ERROR_HELPER_LOST the helper crashed or exited while
  *       we were subscribed: offer to reconnect (subscribe again).
  *   "notify::backend" (property "backend", string)
+ *   "notify::counters" (property "counters", GVariant a{st})
  *
  * The GArrays passed to "update" and "snapshot" belong to the client and are
  * valid during the emission only: g_array_ref() them to keep them.

@@ -100,6 +100,20 @@ netpulse_format_endpoint (const char *addr,
 }
 
 char *
+netpulse_format_remote (const NetpulseRecord *record)
+{
+  g_assert (record != NULL);
+
+  if (record->flags & NETPULSE_RECORD_OTHER_PEERS)
+    /* Translators: the remote address of the record that counts together the
+     * peers of one UDP socket beyond the helper's cap */
+    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "(%u other peer)", "(%u other peers)",
+                                         record->retrans),
+                            record->retrans);
+  return netpulse_format_endpoint (record->raddr, record->rport);
+}
+
+char *
 netpulse_format_bytes (guint64 bytes)
 {
   /* Translators: units of data sizes, from bytes up */
@@ -250,9 +264,12 @@ netpulse_record_append_json (const NetpulseRecord *r,
                              guint64               ts_ns,
                              GString              *out)
 {
+  gboolean other_peers;
+
   g_assert (r != NULL);
   g_assert (out != NULL);
 
+  other_peers = (r->flags & NETPULSE_RECORD_OTHER_PEERS) != 0;
   g_string_append_printf (out, "{\"ts_ns\":%" G_GUINT64_FORMAT ",\"id\":%" G_GUINT64_FORMAT
                           ",\"pid\":%u,\"comm\":", ts_ns, r->id, r->pid);
   /* Valid JSON (a name that is not UTF-8 gets U+FFFD) and safe to print:
@@ -272,13 +289,14 @@ netpulse_record_append_json (const NetpulseRecord *r,
                           ",\"tx_rate\":%.1f,\"rx_rate\":%.1f,\"rtt_us\":%u,\"retrans\":%u"
                           ",\"cgroup_id\":%" G_GUINT64_FORMAT ",\"netns\":%u"
                           ",\"first_seen_ns\":%" G_GUINT64_FORMAT ",\"last_seen_ns\":%" G_GUINT64_FORMAT
-                          ",\"closed\":%s,\"partial\":%s,\"per_peer\":%s}",
+                          ",\"closed\":%s,\"partial\":%s,\"per_peer\":%s,\"other_peers\":%s,\"peers\":%u}",
                           r->tx_bytes, r->rx_bytes, r->tx_packets, r->rx_packets,
-                          r->tx_rate, r->rx_rate, r->rtt_us, r->retrans,
+                          r->tx_rate, r->rx_rate, r->rtt_us, other_peers ? 0 : r->retrans,
                           r->cgroup_id, r->netns, r->first_seen_ns, r->last_seen_ns,
                           (r->flags & NETPULSE_RECORD_CLOSED) ? "true" : "false",
                           (r->flags & NETPULSE_RECORD_PARTIAL) ? "true" : "false",
-                          (r->flags & NETPULSE_RECORD_PER_PEER) ? "true" : "false");
+                          (r->flags & NETPULSE_RECORD_PER_PEER) ? "true" : "false",
+                          other_peers ? "true" : "false", other_peers ? r->retrans : 0);
 }
 
 static guint64
@@ -339,7 +357,7 @@ check_numbers (JsonObject  *object,
     { "rport", G_MAXUINT16 }, { "tx_bytes", G_MAXINT64 }, { "rx_bytes", G_MAXINT64 },
     { "tx_packets", G_MAXINT64 }, { "rx_packets", G_MAXINT64 }, { "rtt_us", G_MAXUINT32 },
     { "retrans", G_MAXUINT32 }, { "cgroup_id", G_MAXINT64 }, { "netns", G_MAXUINT32 },
-    { "first_seen_ns", G_MAXINT64 }, { "last_seen_ns", G_MAXINT64 },
+    { "first_seen_ns", G_MAXINT64 }, { "last_seen_ns", G_MAXINT64 }, { "peers", G_MAXUINT32 },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
@@ -467,7 +485,12 @@ netpulse_record_parse_json (NetpulseRecord  *r,
   r->last_seen_ns = member_uint (object, "last_seen_ns");
   r->flags = member_flag (object, "closed", NETPULSE_RECORD_CLOSED)
            | member_flag (object, "partial", NETPULSE_RECORD_PARTIAL)
-           | member_flag (object, "per_peer", NETPULSE_RECORD_PER_PEER);
+           | member_flag (object, "per_peer", NETPULSE_RECORD_PER_PEER)
+           | member_flag (object, "other_peers", NETPULSE_RECORD_OTHER_PEERS);
+  /* In JSON the peers of an aggregate have a name of their own (see
+   * netpulse_record_append_json()). */
+  if (r->flags & NETPULSE_RECORD_OTHER_PEERS)
+    r->retrans = member_uint (object, "peers");
 
   if (ts_ns != NULL)
     *ts_ns = member_uint (object, "ts_ns");

@@ -24,6 +24,9 @@ typedef enum {
   NETPULSE_RECORD_CLOSED   = 1 << 0,
   NETPULSE_RECORD_PARTIAL  = 1 << 1,
   NETPULSE_RECORD_PER_PEER = 1 << 2,
+  /* The socket's peers beyond its cap, counted together: no remote
+   * address; retrans holds the number of peers (see the XML). */
+  NETPULSE_RECORD_OTHER_PEERS = 1 << 3,
 } NetpulseRecordFlags;
 
 typedef struct {
@@ -83,6 +86,10 @@ const char *netpulse_format_address         (guint8                family,
 /* "127.0.0.1:80", "[::1]:443", "*" when the address is empty. */
 char       *netpulse_format_endpoint        (const char           *addr,
                                              guint16               port);
+
+/* The remote end of @record: its endpoint, or "(N other peers)" for the
+ * aggregate of a socket's peers beyond the cap (NETPULSE_RECORD_OTHER_PEERS). */
+char       *netpulse_format_remote          (const NetpulseRecord *record);
 
 /* Human-readable sizes and rates with translatable unit names:
  * 1536 → "1.5 KB"; rate 1536 → "1.5 KB/s" or, with @bits, "12.3 kbit/s". */

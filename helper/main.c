@@ -26,6 +26,8 @@ typedef struct {
   int      interval_ms;
   int      duration_s;
   int      max_flows;
+  int      max_peers_per_socket;
+  int      max_peers_per_uid;
   int      closed_ring_kib;
   int      udp_idle_ms;
   int      idle_timeout_ms;
@@ -73,6 +75,11 @@ parse_options (Options   *options,
       "With --standalone: stop after this many seconds (default: run until interrupted)", "S" },
     { "max-flows", 0, 0, G_OPTION_ARG_INT, &options->max_flows,
       "Size of the kernel flow table (default 65536)", "N" },
+    { "max-peers-per-socket", 0, 0, G_OPTION_ARG_INT, &options->max_peers_per_socket,
+      "Per-peer entries one unconnected UDP socket may hold; its further peers are counted "
+      "together in one record (default 1024)", "N" },
+    { "max-peers-per-uid", 0, 0, G_OPTION_ARG_INT, &options->max_peers_per_uid,
+      "Per-peer UDP entries one user may hold (default: an eighth of --max-flows)", "N" },
     { "closed-ring-size", 0, 0, G_OPTION_ARG_INT, &options->closed_ring_kib,
       "Size of the ring buffer that carries closed TCP connections out of the kernel, "
       "in KiB: a power of two, at least one page (default 8192)", "KIB" },
@@ -111,6 +118,9 @@ parse_options (Options   *options,
   if (options->duration_s < 0 || options->max_flows < 0 || options->udp_idle_ms < 0 || options->idle_timeout_ms < 0)
     return g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                         "--duration, --max-flows, --udp-idle and --idle-timeout cannot be negative"), FALSE;
+  if (options->max_peers_per_socket < 0 || options->max_peers_per_uid < 0)
+    return g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                        "--max-peers-per-socket and --max-peers-per-uid cannot be negative"), FALSE;
   if (options->max_flows != 0 && options->max_flows < 16)
     return g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                         "--max-flows must be at least 16"), FALSE;
@@ -126,6 +136,8 @@ collector_config (const Options *options)
 {
   NetpulseCollectorConfig config = {
     .max_flows = options->max_flows,
+    .max_peers_per_socket = options->max_peers_per_socket,
+    .max_peers_per_uid = options->max_peers_per_uid,
     .closed_ring_bytes = (guint) options->closed_ring_kib * 1024,
     .udp_idle_ms = options->udp_idle_ms,
     .backend = options->backend,

@@ -41,6 +41,15 @@
 /* A released TCP socket whose close the state hook has not reported after
  * this long is reported closed anyway (see np_sock_release). */
 #define TCP_RELEASE_GRACE_NS     (G_GUINT64_CONSTANT (2) * 1000000000)
+/* When the flow table is fuller than 7/8, per-peer UDP entries idle for at
+ * least EVICT_MIN_IDLE_NS are evicted, least recently used first, until it
+ * is 3/4 full: room for new connections of everyone.  Busy entries are
+ * never evicted (a send in flight could add to a deleted entry). */
+#define EVICT_HIGH_NUM           7
+#define EVICT_HIGH_DEN           8
+#define EVICT_LOW_NUM            3
+#define EVICT_LOW_DEN            4
+#define EVICT_MIN_IDLE_NS        (G_GUINT64_CONSTANT (1000000000))
 
 #ifndef CAP_PERFMON
 # define CAP_PERFMON 38
@@ -123,6 +132,7 @@ struct _NetpulseCollector
   guint64                  timestamp_ns;
   guint64                  ticks;
   guint64                  counters[NP_N_COUNTERS];
+  guint64                  idle_evicted;
 
   GHashTable              *inode_owners;      /* ino → pid, from /proc */
   gint64                   last_proc_scan_us;
@@ -237,6 +247,10 @@ netpulse_collector_new (const NetpulseCollectorConfig *config)
     self->config.max_flows = NP_DEFAULT_MAX_FLOWS;
   if (self->config.closed_ring_bytes == 0)
     self->config.closed_ring_bytes = NP_CLOSED_RING_BYTES;
+  if (self->config.max_peers_per_socket == 0)
+    self->config.max_peers_per_socket = NP_DEFAULT_MAX_PEERS_PER_SOCKET;
+  if (self->config.max_peers_per_uid == 0)
+    self->config.max_peers_per_uid = MAX (self->config.max_flows / NP_DEFAULT_UID_PEERS_DIVISOR, 1);
   if (self->config.udp_idle_ms == 0)
     self->config.udp_idle_ms = DEFAULT_UDP_IDLE_MS;
   if (self->config.closed_retain_ms == 0)
@@ -565,6 +579,8 @@ try_backend (NetpulseCollector  *self,
   bpf_map__set_max_entries (self->skel->maps.np_flows, self->config.max_flows);
   bpf_map__set_max_entries (self->skel->maps.np_closed_flows, self->config.closed_ring_bytes);
   self->skel->rodata->np_ring_wakeup_bytes = self->config.closed_ring_bytes / 2;
+  self->skel->rodata->np_max_peers_per_socket = self->config.max_peers_per_socket;
+  self->skel->rodata->np_max_peers_per_uid = self->config.max_peers_per_uid;
   select_programs (self->skel, backend, with_optional);
 
   err = netpulse_bpf__load (self->skel);
@@ -703,8 +719,10 @@ log_attached (NetpulseCollector *self)
 {
   g_autofree char *features = g_strjoinv (", ", (char **) self->features->pdata);
 
-  g_message ("Kernel programs attached: backend %s, flow table %u entries, features: %s",
-             backends[self->backend].name, self->config.max_flows, features);
+  g_message ("Kernel programs attached: backend %s, flow table %u entries "
+             "(per-peer UDP entries: %u per socket, %u per user), features: %s",
+             backends[self->backend].name, self->config.max_flows,
+             self->config.max_peers_per_socket, self->config.max_peers_per_uid, features);
 }
 
 gboolean
@@ -786,9 +804,16 @@ typedef struct {
   guint64            interval_ns;
   GHashTable        *released;          /* cookie → release time (monotonic ns) */
   GHashTable        *keep_released;     /* cookies still waiting for their TCP close */
-  GArray            *to_delete;         /* struct np_flow_key: closed, delete from the kernel */
+  GArray            *to_delete;         /* struct np_closed_flow: closed, delete from the kernel */
   GArray            *idle_udp;          /* struct np_flow_key: idle, take final totals and delete */
+  GArray            *evictable;         /* Evictable: idle per-peer entries, in case the table is full */
+  guint              table_entries;     /* entries read from np_flows */
 } Sample;
+
+typedef struct {
+  struct np_flow_key key;
+  guint64            last_ns;
+} Evictable;
 
 static void
 read_counters (NetpulseCollector *self)
@@ -836,7 +861,12 @@ forget_released_sockets (NetpulseCollector *self,
   g_hash_table_iter_init (&iter, released);
   while (g_hash_table_iter_next (&iter, &key, NULL))
     if (!g_hash_table_contains (keep, key))
-      bpf_map_delete_elem (fd, key);
+      {
+        bpf_map_delete_elem (fd, key);
+        /* Its per-peer entries are gone with it: so is what it held. */
+        bpf_map_delete_elem (bpf_map__fd (self->skel->maps.np_socket_peers), key);
+        bpf_map_delete_elem (bpf_map__fd (self->skel->maps.np_socket_peers_freed), key);
+      }
 }
 
 /* Whether the flow is over: closed by the kernel, or its socket released
@@ -938,7 +968,12 @@ update_record (FlowEntry            *entry,
 
   r->flags = (flow->partial ? NETPULSE_RECORD_PARTIAL : 0)
            | (flow->per_peer ? NETPULSE_RECORD_PER_PEER : 0)
+           | (flow->other_peers ? NETPULSE_RECORD_OTHER_PEERS : 0)
            | (closed ? NETPULSE_RECORD_CLOSED : 0);
+  /* An aggregate of other peers has no retransmissions (UDP): the slot
+   * carries how many peers it counts, as the XML documents. */
+  if (flow->other_peers)
+    r->retrans = flow->peers;
 
   return memcmp (&before, r, sizeof before) != 0;
 }
@@ -986,6 +1021,13 @@ take_kernel_flow (Sample                   *sample,
   gboolean is_new = entry->seen_generation == 0;
 
   entry->seen_generation = self->generation;
+  sample->table_entries++;
+  if (!closed && !idle_udp && flow->per_peer && !flow->other_peers
+      && sample->now_mono_ns > flow->last_ns && sample->now_mono_ns - flow->last_ns >= EVICT_MIN_IDLE_NS)
+    {
+      Evictable candidate = { .key = *key, .last_ns = flow->last_ns };
+      g_array_append_val (sample->evictable, candidate);
+    }
 
   /* Final totals of an idle UDP flow are taken when it is deleted (see
    * finish_idle_udp_flows()), so that no byte counted in between is lost. */
@@ -1000,7 +1042,9 @@ take_kernel_flow (Sample                   *sample,
 
   if (closed)
     {
-      g_array_append_vals (sample->to_delete, key, 1);
+      struct np_closed_flow deleted = { .key = *key, .flow = *flow };
+
+      g_array_append_val (sample->to_delete, deleted);
       close_entry (self, entry);
     }
 }
@@ -1094,13 +1138,80 @@ read_flows_one_by_one (Sample *sample)
     }
 }
 
+/* Adds one to the count of entries user space freed for @key in @map, the
+ * only writer of that map: the kernel's charge() subtracts it. */
+static void
+add_freed (struct bpf_map *map,
+           const void     *key)
+{
+  int fd = bpf_map__fd (map);
+  guint64 freed = 0;
+
+  bpf_map_lookup_elem (fd, key, &freed);
+  freed++;
+  if (bpf_map_update_elem (fd, key, &freed, BPF_ANY) != 0)
+    g_debug ("Could not record a freed per-peer entry: %s", g_strerror (errno));
+}
+
+/* A per-peer entry was deleted from np_flows: its socket and its user may
+ * hold one more (see charge() in netpulse.bpf.c). */
+static void
+release_peer_charge (NetpulseCollector        *self,
+                     const struct np_flow_key *key,
+                     const struct np_flow     *flow)
+{
+  if (!flow->per_peer || flow->other_peers)
+    return;
+  add_freed (self->skel->maps.np_socket_peers_freed, &key->cookie);
+  add_freed (self->skel->maps.np_uid_peers_freed, &flow->charged_uid);
+}
+
 static void
 delete_closed_flows (Sample *sample)
 {
-  int fd = bpf_map__fd (sample->self->skel->maps.np_flows);
+  NetpulseCollector *self = sample->self;
+  int fd = bpf_map__fd (self->skel->maps.np_flows);
 
   for (guint i = 0; i < sample->to_delete->len; i++)
-    bpf_map_delete_elem (fd, &g_array_index (sample->to_delete, struct np_flow_key, i));
+    {
+      const struct np_closed_flow *deleted = &g_array_index (sample->to_delete, struct np_closed_flow, i);
+
+      if (bpf_map_delete_elem (fd, &deleted->key) == 0)
+        release_peer_charge (self, &deleted->key, &deleted->flow);
+    }
+}
+
+static int
+compare_last_used (gconstpointer a,
+                   gconstpointer b)
+{
+  const Evictable *x = a, *y = b;
+
+  return x->last_ns < y->last_ns ? -1 : x->last_ns > y->last_ns;
+}
+
+/* The table is nearly full: idle per-peer entries make room first, the
+ * least recently used first.  They are finished like idle UDP flows (final
+ * totals, reported closed). */
+static void
+evict_idle_peers (Sample *sample)
+{
+  NetpulseCollector *self = sample->self;
+  guint64 high = (guint64) self->config.max_flows * EVICT_HIGH_NUM / EVICT_HIGH_DEN;
+  guint64 low = (guint64) self->config.max_flows * EVICT_LOW_NUM / EVICT_LOW_DEN;
+  guint64 entries = sample->table_entries - sample->to_delete->len - sample->idle_udp->len;
+  guint n;
+
+  if (entries <= high)
+    return;
+  g_array_sort (sample->evictable, compare_last_used);
+  n = MIN (sample->evictable->len, entries - low);
+  for (guint i = 0; i < n; i++)
+    g_array_append_vals (sample->idle_udp, &g_array_index (sample->evictable, Evictable, i).key, 1);
+  self->idle_evicted += n;
+  if (n > 0)
+    g_debug ("Flow table %" G_GUINT64_FORMAT "/%u full: evicted %u idle per-peer entries",
+             entries, self->config.max_flows, n);
 }
 
 static void
@@ -1122,6 +1233,7 @@ finish_idle_udp_flows (Sample *sample)
             continue;
           bpf_map_delete_elem (fd, key);
         }
+      release_peer_charge (self, key, &flow);
       update_record (entry, &flow, sample, TRUE);
       close_entry (self, entry);
     }
@@ -1272,6 +1384,7 @@ netpulse_collector_sample (NetpulseCollector  *self,
   g_autoptr(GHashTable) keep_released = NULL;
   g_autoptr(GArray) to_delete = NULL;
   g_autoptr(GArray) idle_udp = NULL;
+  g_autoptr(GArray) evictable = NULL;
   guint64 now_real;
   Sample sample;
 
@@ -1291,8 +1404,9 @@ netpulse_collector_sample (NetpulseCollector  *self,
    * longer change, so its totals read below are final. */
   released = read_released_sockets (self);
   keep_released = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
-  to_delete = g_array_new (FALSE, FALSE, sizeof (struct np_flow_key));
+  to_delete = g_array_new (FALSE, FALSE, sizeof (struct np_closed_flow));
   idle_udp = g_array_new (FALSE, FALSE, sizeof (struct np_flow_key));
+  evictable = g_array_new (FALSE, FALSE, sizeof (Evictable));
 
   sample.self = self;
   sample.now_mono_ns = clock_ns (CLOCK_MONOTONIC);
@@ -1303,6 +1417,8 @@ netpulse_collector_sample (NetpulseCollector  *self,
   sample.keep_released = keep_released;
   sample.to_delete = to_delete;
   sample.idle_udp = idle_udp;
+  sample.evictable = evictable;
+  sample.table_entries = 0;
 
   read_counters (self);
   if (!read_flows_batched (&sample))
@@ -1310,6 +1426,7 @@ netpulse_collector_sample (NetpulseCollector  *self,
 
   read_closed_ring (&sample);
   delete_closed_flows (&sample);
+  evict_idle_peers (&sample);
   finish_idle_udp_flows (&sample);
   forget_released_sockets (self, released, keep_released);
   close_vanished_flows (self);
@@ -1403,9 +1520,16 @@ netpulse_collector_get_counters (NetpulseCollector *self)
   g_variant_builder_add (&builder, "{st}", "release-overflow", self->counters[NP_COUNTER_RELEASE_OVERFLOW]);
   g_variant_builder_add (&builder, "{st}", "unknown-peer", self->counters[NP_COUNTER_UNKNOWN_PEER]);
   g_variant_builder_add (&builder, "{st}", "closed-ring-full", self->counters[NP_COUNTER_CLOSED_RING_FULL]);
+  g_variant_builder_add (&builder, "{st}", "peers-aggregated", self->counters[NP_COUNTER_PEERS_AGGREGATED]);
+  g_variant_builder_add (&builder, "{st}", "socket-peer-cap", self->counters[NP_COUNTER_SOCKET_PEER_CAP]);
+  g_variant_builder_add (&builder, "{st}", "uid-peer-cap", self->counters[NP_COUNTER_UID_PEER_CAP]);
+  g_variant_builder_add (&builder, "{st}", "peer-table-full", self->counters[NP_COUNTER_PEER_TABLE_FULL]);
+  g_variant_builder_add (&builder, "{st}", "idle-evicted", self->idle_evicted);
   g_variant_builder_add (&builder, "{st}", "ticks", self->ticks);
   g_variant_builder_add (&builder, "{st}", "flows", (guint64) g_hash_table_size (self->open_flows));
   g_variant_builder_add (&builder, "{st}", "max-flows", (guint64) self->config.max_flows);
   g_variant_builder_add (&builder, "{st}", "closed-ring-bytes", (guint64) self->config.closed_ring_bytes);
+  g_variant_builder_add (&builder, "{st}", "max-peers-per-socket", (guint64) self->config.max_peers_per_socket);
+  g_variant_builder_add (&builder, "{st}", "max-peers-per-uid", (guint64) self->config.max_peers_per_uid);
   return g_variant_builder_end (&builder);
 }

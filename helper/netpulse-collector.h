@@ -22,6 +22,8 @@ typedef enum {
 
 typedef struct {
   guint        max_flows;        /* size of the kernel flow table; 0 = default */
+  guint        max_peers_per_socket; /* per-peer UDP entries one socket may hold; 0 = default 1024 */
+  guint        max_peers_per_uid;    /* per-peer UDP entries one user may hold; 0 = default max_flows / 8 */
   guint        closed_ring_bytes;/* ring of closed TCP flows: power of two ≥ page size; 0 = default */
   guint        udp_idle_ms;      /* UDP flow idle this long → reported closed; 0 = default 5000 */
   guint        closed_retain_ms; /* closed records stay visible this long; 0 = default 11000 */
@@ -76,7 +78,10 @@ const char        *netpulse_collector_get_backend        (NetpulseCollector  *se
 /* NULL-terminated list of what the probe found ("btf", "tp_btf", …). */
 const char * const *netpulse_collector_get_features      (NetpulseCollector  *self);
 /* a{st}: "flow-overflow", "peer-overflow", "release-overflow",
- * "unknown-peer", "closed-ring-full", "ticks", "flows", "max-flows", "closed-ring-bytes". */
+ * "unknown-peer", "closed-ring-full", "peers-aggregated", "socket-peer-cap",
+ * "uid-peer-cap", "peer-table-full", "idle-evicted", "ticks", "flows",
+ * "max-flows", "closed-ring-bytes", "max-peers-per-socket", "max-peers-per-uid"
+ * (documented in data/io.github.netpulse.Helper1.xml). */
 GVariant          *netpulse_collector_get_counters       (NetpulseCollector  *self);
 
 G_END_DECLS

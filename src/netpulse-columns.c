@@ -100,6 +100,8 @@ text_remote (NetpulseRow *row, NetpulseViewOptions *options)
     }
   if (r == NULL)
     return g_strdup ("");
+  if (r->flags & NETPULSE_RECORD_OTHER_PEERS)
+    return netpulse_format_remote (r);
   return netpulse_view_options_format_endpoint (options, r->raddr, r->rport, r->proto, TRUE);
 }
 

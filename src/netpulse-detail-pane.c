@@ -114,7 +114,7 @@ refresh_connection (NetpulseDetailPane   *self,
 {
   set_value (self, FIELD_PROTOCOL, netpulse_format_protocol (r->proto, r->family));
   take_value (self, FIELD_LOCAL, netpulse_format_endpoint (r->laddr, r->lport));
-  take_value (self, FIELD_REMOTE, netpulse_format_endpoint (r->raddr, r->rport));
+  take_value (self, FIELD_REMOTE, netpulse_format_remote (r));
   set_value (self, FIELD_STATE, (r->flags & NETPULSE_RECORD_CLOSED) ? _("Closed")
                                 : netpulse_format_state (r->proto, r->state));
   take_value (self, FIELD_RTT, netpulse_format_rtt (r->rtt_us));

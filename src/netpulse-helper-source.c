@@ -80,6 +80,15 @@ on_snapshot (NetpulseHelperSource *self,
   netpulse_source_emit_snapshot (NETPULSE_SOURCE (self), 0, records);
 }
 
+/* The helper's counters, for the window's overflow banner. */
+static void
+on_client_counters (NetpulseHelperSource *self,
+                    GParamSpec           *pspec,
+                    NetpulseClient       *client)
+{
+  netpulse_source_set_counters (NETPULSE_SOURCE (self), netpulse_client_get_counters (client));
+}
+
 static void
 on_client_state (NetpulseHelperSource *self,
                  GParamSpec           *pspec,
@@ -168,6 +177,7 @@ netpulse_helper_source_start (NetpulseSource *source)
   g_signal_connect_object (self->client, "update", G_CALLBACK (on_update), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->client, "snapshot", G_CALLBACK (on_snapshot), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->client, "notify::state", G_CALLBACK (on_client_state), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->client, "notify::counters", G_CALLBACK (on_client_counters), self, G_CONNECT_SWAPPED);
 
   netpulse_source_set_state (source, NETPULSE_SOURCE_STATE_CONNECTING, NULL);
   netpulse_client_get_status_async (self->client, self->cancellable, status_cb, g_object_ref (self));

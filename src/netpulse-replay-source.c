@@ -7,6 +7,8 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <json-glib/json-glib.h>
+#include <string.h>
 
 #include "netpulse-replay-source.h"
 
@@ -18,6 +20,7 @@ typedef struct {
   guint64  timestamp_ns;
   GArray  *records;   /* NetpulseRecord */
   GArray  *removed;   /* guint64: ids of records with the closed flag */
+  GVariant *counters; /* a{st} from a warning line before the tick, or NULL */
 } Tick;
 
 struct _NetpulseReplaySource
@@ -40,6 +43,7 @@ tick_free (gpointer data)
 
   g_array_unref (tick->records);
   g_array_unref (tick->removed);
+  g_clear_pointer (&tick->counters, g_variant_unref);
   g_free (tick);
 }
 
@@ -179,6 +183,32 @@ netpulse_replay_source_load (NetpulseReplaySource *self,
   return netpulse_replay_source_load_data (self, contents, self->path, error);
 }
 
+/* A line `netpulsectl monitor --json` prints when the helper could not
+ * track everything: {"type":"warning","flow_overflow":N,"peers_aggregated":M,…}.
+ * Returns its counters (a{st}, floating), or NULL if @line is not one. */
+static GVariant *
+parse_warning_line (const char *line)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *object;
+  GVariantBuilder builder;
+
+  if (strstr (line, "\"type\"") == NULL || !json_parser_load_from_data (parser, line, -1, NULL))
+    return NULL;
+  if (!JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    return NULL;
+  object = json_node_get_object (json_parser_get_root (parser));
+  if (g_strcmp0 (json_object_get_string_member_with_default (object, "type", ""), "warning") != 0)
+    return NULL;
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a{st}"));
+  g_variant_builder_add (&builder, "{st}", "flow-overflow",
+                         (guint64) MAX (json_object_get_int_member_with_default (object, "flow_overflow", 0), 0));
+  g_variant_builder_add (&builder, "{st}", "peers-aggregated",
+                         (guint64) MAX (json_object_get_int_member_with_default (object, "peers_aggregated", 0), 0));
+  return g_variant_builder_end (&builder);
+}
+
 gboolean
 netpulse_replay_source_load_data (NetpulseReplaySource *self,
                                   const char           *contents,
@@ -187,17 +217,26 @@ netpulse_replay_source_load_data (NetpulseReplaySource *self,
 {
   g_autoptr(GPtrArray) ticks = g_ptr_array_new_with_free_func (tick_free);
   g_auto(GStrv) lines = g_strsplit (contents, "\n", -1);
+  g_autoptr(GVariant) pending_counters = NULL;
   Tick *tick = NULL;
 
   for (guint i = 0; lines[i] != NULL; i++)
     {
       g_autoptr(GError) local_error = NULL;
       NetpulseRecord record;
+      GVariant *counters;
       guint64 ts = 0;
 
       g_strstrip (lines[i]);
       if (lines[i][0] == '\0')
         continue;
+      /* Applies from the records that follow it. */
+      if ((counters = parse_warning_line (lines[i])) != NULL)
+        {
+          g_clear_pointer (&pending_counters, g_variant_unref);
+          pending_counters = g_variant_ref_sink (counters);
+          continue;
+        }
       if (!netpulse_record_parse_json (&record, lines[i], &ts, &local_error))
         {
           g_set_error (error, NETPULSE_SOURCE_ERROR, NETPULSE_SOURCE_ERROR_BAD_INPUT,
@@ -208,12 +247,16 @@ netpulse_replay_source_load_data (NetpulseReplaySource *self,
       if (tick == NULL || tick->timestamp_ns != ts)
         {
           tick = tick_new (ts);
+          tick->counters = g_steal_pointer (&pending_counters);
           g_ptr_array_add (ticks, tick);
         }
       g_array_append_val (tick->records, record);
       if (record.flags & NETPULSE_RECORD_CLOSED)
         g_array_append_val (tick->removed, record.id);
     }
+
+  if (pending_counters != NULL && tick != NULL && tick->counters == NULL)
+    tick->counters = g_steal_pointer (&pending_counters);
 
   g_clear_pointer (&self->ticks, g_ptr_array_unref);
   self->ticks = g_steal_pointer (&ticks);
@@ -238,6 +281,8 @@ netpulse_replay_source_step (NetpulseReplaySource *self)
     return FALSE;
 
   tick = g_ptr_array_index (self->ticks, self->next++);
+  if (tick->counters != NULL)
+    netpulse_source_set_counters (NETPULSE_SOURCE (self), tick->counters);
   netpulse_source_emit_update (NETPULSE_SOURCE (self), tick->timestamp_ns,
                                tick->records, tick->removed);
   if (self->next == self->ticks->len)

@@ -14,6 +14,7 @@ typedef struct
   GError              *error;
   guint                interval_ms;
   gboolean             live;
+  GVariant            *counters;     /* a{st} or NULL */
 } NetpulseSourcePrivate;
 
 G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (NetpulseSource, netpulse_source, G_TYPE_OBJECT)
@@ -24,6 +25,7 @@ enum {
   PROP_0,
   PROP_STATE,
   PROP_INTERVAL_MS,
+  PROP_COUNTERS,
   N_PROPS
 };
 
@@ -42,6 +44,7 @@ static void
 netpulse_source_finalize (GObject *object)
 {
   g_clear_error (&PRIV (NETPULSE_SOURCE (object))->error);
+  g_clear_pointer (&PRIV (NETPULSE_SOURCE (object))->counters, g_variant_unref);
   G_OBJECT_CLASS (netpulse_source_parent_class)->finalize (object);
 }
 
@@ -57,6 +60,7 @@ netpulse_source_get_property (GObject    *object,
     {
     case PROP_STATE:       g_value_set_uint (value, priv->state); break;
     case PROP_INTERVAL_MS: g_value_set_uint (value, priv->interval_ms); break;
+    case PROP_COUNTERS:    g_value_set_variant (value, priv->counters); break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -93,6 +97,10 @@ netpulse_source_class_init (NetpulseSourceClass *klass)
   properties[PROP_INTERVAL_MS] =
     g_param_spec_uint ("interval-ms", NULL, NULL, 100, 10000, 1000,
                        G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* The helper's Counters (a{st}), NULL when the source has none. */
+  properties[PROP_COUNTERS] =
+    g_param_spec_variant ("counters", NULL, NULL, G_VARIANT_TYPE ("a{st}"), NULL,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[UPDATE] =
@@ -205,4 +213,29 @@ netpulse_source_emit_snapshot (NetpulseSource *self,
                                GArray         *records)
 {
   g_signal_emit (self, signals[SNAPSHOT], 0, timestamp_ns, records);
+}
+
+GVariant *
+netpulse_source_get_counters (NetpulseSource *self)
+{
+  g_return_val_if_fail (NETPULSE_IS_SOURCE (self), NULL);
+  return PRIV (self)->counters;
+}
+
+void
+netpulse_source_set_counters (NetpulseSource *self,
+                              GVariant       *counters)
+{
+  NetpulseSourcePrivate *priv;
+
+  g_return_if_fail (NETPULSE_IS_SOURCE (self));
+  g_return_if_fail (counters == NULL || g_variant_is_of_type (counters, G_VARIANT_TYPE ("a{st}")));
+
+  priv = PRIV (self);
+  if (priv->counters == counters || (priv->counters != NULL && counters != NULL &&
+                                     g_variant_equal (priv->counters, counters)))
+    return;
+  g_clear_pointer (&priv->counters, g_variant_unref);
+  priv->counters = counters != NULL ? g_variant_ref_sink (counters) : NULL;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_COUNTERS]);
 }

@@ -59,12 +59,19 @@ const GError       *netpulse_source_get_error    (NetpulseSource *self);
 /* Whether pids are of this machine (so /proc may be read about them). */
 gboolean            netpulse_source_is_live      (NetpulseSource *self);
 
+/* The helper's Counters (a{st}, see the XML), NULL if the source has none:
+ * the window's overflow banner reads them.  See "notify::counters". */
+GVariant           *netpulse_source_get_counters (NetpulseSource *self);
+
 /* For implementations. */
 void                netpulse_source_set_state    (NetpulseSource *self,
                                                   NetpulseSourceState state,
                                                   const GError   *error);
 void                netpulse_source_set_live     (NetpulseSource *self,
                                                   gboolean        live);
+/* Takes a floating reference; NULL clears. */
+void                netpulse_source_set_counters (NetpulseSource *self,
+                                                  GVariant       *counters);
 void                netpulse_source_emit_update  (NetpulseSource *self,
                                                   guint64         timestamp_ns,
                                                   GArray         *changed,
@@ -77,7 +84,7 @@ void                netpulse_source_emit_snapshot (NetpulseSource *self,
  * Signals:
  *   "update"   (guint64 timestamp_ns, GArray *changed (NetpulseRecord), GArray *removed (guint64))
  *   "snapshot" (guint64 timestamp_ns, GArray *records (NetpulseRecord)): replace the table
- * Properties: "state" (NetpulseSourceState as guint), "interval-ms".
+ * Properties: "state" (NetpulseSourceState as guint), "interval-ms", "counters" (a{st}).
  */
 
 G_END_DECLS

@@ -12,6 +12,7 @@
 
 #include "netpulse-columns.h"
 #include "netpulse-connection.h"
+#include "netpulse-overflow-banner.h"
 #include "netpulse-test-hooks.h"
 #include "netpulse-text.h"
 
@@ -91,7 +92,7 @@ dump_row (GString     *out,
 
   /* Name and address as the app shows them (raw, they could break the
    * line). */
-  remote = r != NULL ? netpulse_format_endpoint (r->raddr, r->rport) : g_strdup ("-");
+  remote = r != NULL ? netpulse_format_remote (r) : g_strdup ("-");
   g_string_append_printf (out, "%s\t%u\t%s\t%s\t%s\t%s\n",
                           netpulse_text_safe (netpulse_row_get_comm (row), &comm),
                           netpulse_row_get_pid (row),
@@ -131,8 +132,9 @@ visible_page (GtkWidget  *window,
   return name != NULL ? name : "-";
 }
 
-/* "# page=… list=… title=… button=… button-bounds=x,y,w,h": which page
- * is shown (a status page: its title and button, URI-escaped), so that a
+/* "# page=… list=… title=… button=… banner=… button-bounds=x,y,w,h": which
+ * page is shown (a status page: its title and button, URI-escaped), the
+ * overflow banner's text ("-" when hidden), so that a
  * test can tell "Permission Denied" from an empty list, and click the
  * button.  Only key=value words: older readers merge them into the header. */
 static void
@@ -141,6 +143,10 @@ dump_page (GString        *out,
 {
   GtkWidget *status_page = find_by_id (GTK_WIDGET (window), "status_page");
   GtkWidget *button = find_by_id (GTK_WIDGET (window), "status_button");
+  GtkWidget *banner = find_by_id (GTK_WIDGET (window), "overflow_banner");
+  const char *banner_text = NETPULSE_IS_OVERFLOW_BANNER (banner)
+                            ? netpulse_overflow_banner_get_text (NETPULSE_OVERFLOW_BANNER (banner)) : NULL;
+  g_autofree char *banner_escaped = g_uri_escape_string (banner_text != NULL ? banner_text : "-", NULL, FALSE);
   const char *title = ADW_IS_STATUS_PAGE (status_page)
                       ? adw_status_page_get_title (ADW_STATUS_PAGE (status_page)) : NULL;
   gboolean has_button = GTK_IS_BUTTON (button) && gtk_widget_get_visible (button);
@@ -149,10 +155,10 @@ dump_page (GString        *out,
                                                         NULL, FALSE);
   graphene_rect_t b;
 
-  g_string_append_printf (out, "# page=%s list=%s title=%s button=%s",
+  g_string_append_printf (out, "# page=%s list=%s title=%s button=%s banner=%s",
                           visible_page (GTK_WIDGET (window), "main_stack"),
                           visible_page (GTK_WIDGET (window), "list_stack"),
-                          title_escaped, label_escaped);
+                          title_escaped, label_escaped, banner_escaped);
   if (has_button && gtk_widget_get_mapped (button) &&
       gtk_widget_compute_bounds (button, GTK_WIDGET (window), &b))
     g_string_append_printf (out, " button-bounds=%d,%d,%d,%d", (int) b.origin.x, (int) b.origin.y,

@@ -25,6 +25,7 @@
 #include "netpulse-connection-store.h"
 #include "netpulse-detail-pane.h"
 #include "netpulse-export.h"
+#include "netpulse-overflow-banner.h"
 #include "netpulse-process-model.h"
 #include "netpulse-resolver.h"
 #include "netpulse-row-filter.h"
@@ -47,6 +48,7 @@ struct _NetpulseWindow
   GtkToggleButton         *search_button;
   GtkSearchBar            *search_bar;
   GtkSearchEntry          *search_entry;
+  NetpulseOverflowBanner  *overflow_banner;
   GtkStack                *main_stack;
   AdwStatusPage           *status_page;
   GtkSpinner              *status_spinner;
@@ -879,6 +881,7 @@ netpulse_window_class_init (NetpulseWindowClass *klass)
 
   g_type_ensure (NETPULSE_TYPE_SPARKLINE);
   g_type_ensure (NETPULSE_TYPE_DETAIL_PANE);
+  g_type_ensure (NETPULSE_TYPE_OVERFLOW_BANNER);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/netpulse/Netpulse/netpulse-window.ui");
   gtk_widget_class_bind_template_child (widget_class, NetpulseWindow, toast_overlay);
@@ -888,6 +891,7 @@ netpulse_window_class_init (NetpulseWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, NetpulseWindow, search_button);
   gtk_widget_class_bind_template_child (widget_class, NetpulseWindow, search_bar);
   gtk_widget_class_bind_template_child (widget_class, NetpulseWindow, search_entry);
+  gtk_widget_class_bind_template_child (widget_class, NetpulseWindow, overflow_banner);
   gtk_widget_class_bind_template_child (widget_class, NetpulseWindow, main_stack);
   gtk_widget_class_bind_template_child (widget_class, NetpulseWindow, status_page);
   gtk_widget_class_bind_template_child (widget_class, NetpulseWindow, status_spinner);
@@ -969,6 +973,8 @@ netpulse_window_new (GtkApplication *application,
   g_signal_connect_object (source, "notify::state", G_CALLBACK (on_source_state), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (source, "update", G_CALLBACK (on_source_update), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (source, "snapshot", G_CALLBACK (on_source_snapshot), self, G_CONNECT_SWAPPED);
+  /* Flows not tracked or peers aggregated: say so above the table. */
+  g_object_bind_property (source, "counters", self->overflow_banner, "counters", G_BINDING_SYNC_CREATE);
   on_source_state (self);
   netpulse_source_start (source);
 

@@ -266,7 +266,7 @@ netpulsectl_record_matches (const NetpulseRecord *record,
 
   needle = g_utf8_strdown (filter, -1);
   local = netpulse_format_endpoint (record->laddr, record->lport);
-  remote = netpulse_format_endpoint (record->raddr, record->rport);
+  remote = netpulse_format_remote (record);
 
   if (contains_casefold (record->comm, needle) ||
       contains_as_shown (record->comm, needle) ||
@@ -476,7 +476,7 @@ format_cells (const NetpulseRecord *r,
   cells[COL_USER] = g_strdup (netpulsectl_user_name (users, r->uid));
   cells[COL_PROTO] = g_strdup (netpulse_proto_name (r->proto));
   cells[COL_LOCAL] = netpulse_format_endpoint (r->laddr, r->lport);
-  cells[COL_REMOTE] = netpulse_format_endpoint (r->raddr, r->rport);
+  cells[COL_REMOTE] = netpulse_format_remote (r);
   if (r->flags & NETPULSE_RECORD_CLOSED)
     /* Translators: the STATE of a connection that has just closed */
     cells[COL_STATE] = g_strdup (_("closed"));

@@ -228,6 +228,8 @@ typedef struct {
   gboolean            is_tty;
 
   guint               updates;
+  guint64             warned_flows;  /* what the last JSON warning line said */
+  guint64             warned_peers;
 } Monitor;
 
 static void
@@ -330,10 +332,53 @@ append_summary (Monitor *monitor,
                           rx, tx);
 }
 
+/* The helper's counters say that the table does not show everything: one
+ * line that says what is missing and what to do, or nothing.  Numbers
+ * only: nothing in it comes from another user. */
+static char *
+overflow_warning (Monitor *monitor)
+{
+  guint64 flows, peers;
+  g_autoptr(GString) text = NULL;
+  g_autofree char *flows_text = NULL;
+  g_autofree char *peers_text = NULL;
+
+  if (!netpulse_counters_get_overflow (netpulse_client_get_counters (monitor->client), &flows, &peers))
+    return NULL;
+
+  text = g_string_new (NULL);
+  flows_text = g_strdup_printf ("%" G_GUINT64_FORMAT, flows);
+  peers_text = g_strdup_printf ("%" G_GUINT64_FORMAT, peers);
+  if (flows > 0)
+    /* Translators: %s is a number */
+    g_string_append_printf (text, g_dngettext (GETTEXT_PACKAGE,
+                                               "%s connection was not tracked: the helper’s flow table "
+                                               "was full (a larger --max-flows makes room).",
+                                               "%s connections were not tracked: the helper’s flow table "
+                                               "was full (a larger --max-flows makes room).",
+                                               MIN (flows, G_MAXULONG)),
+                            flows_text);
+  if (peers > 0 && text->len > 0)
+    g_string_append_c (text, ' ');
+  if (peers > 0)
+    /* Translators: %s is a number */
+    g_string_append_printf (text, g_dngettext (GETTEXT_PACKAGE,
+                                               "%s datagram to peers beyond a socket’s or user’s cap "
+                                               "was counted in “(N other peers)” rows (a larger --max-peers-per-socket "
+                                               "or --max-peers-per-uid tracks more one by one).",
+                                               "%s datagrams to peers beyond a socket’s or user’s cap "
+                                               "were counted in “(N other peers)” rows (a larger --max-peers-per-socket "
+                                               "or --max-peers-per-uid tracks more one by one).",
+                                               MIN (peers, G_MAXULONG)),
+                            peers_text);
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
 static void
 monitor_print_table (Monitor *monitor,
                      guint64  timestamp_ns)
 {
+  g_autofree char *warning = overflow_warning (monitor);
   g_autoptr(GString) out = g_string_new (NULL);
   guint max_rows = 0;
 
@@ -345,16 +390,58 @@ monitor_print_table (Monitor *monitor,
        * the "more" line). */
       g_string_append (out, "\033[H\033[2J");
       if (rows > 0)
-        max_rows = rows - 3;
+        max_rows = rows - (warning != NULL ? 4 : 3);
     }
 
   append_summary (monitor, timestamp_ns, out);
+  if (warning != NULL)
+    /* Translators: the header line of netpulsectl monitor when the helper
+     * could not track everything; %s says what */
+    g_string_append_printf (out, _("Warning: %s\n"), warning);
   netpulsectl_table_format (monitor->table, monitor->filter, monitor->sort, max_rows, out);
   if (!monitor->is_tty)
     g_string_append_c (out, '\n');
 
   if (!monitor_write (monitor, out->str, out->len))
     monitor_stop (monitor, EXIT_OK);
+}
+
+/* In --json mode the warning is a line of its own, {"type":"warning", …},
+ * printed when the counters change; record lines have no "type". */
+static void
+append_json_warning (Monitor *monitor,
+                     GString *out)
+{
+  g_autofree char *warning = overflow_warning (monitor);
+  g_autoptr(JsonBuilder) builder = NULL;
+  g_autoptr(JsonGenerator) generator = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *line = NULL;
+  guint64 flows, peers;
+
+  netpulse_counters_get_overflow (netpulse_client_get_counters (monitor->client), &flows, &peers);
+  if (warning == NULL || (flows == monitor->warned_flows && peers == monitor->warned_peers))
+    return;
+  monitor->warned_flows = flows;
+  monitor->warned_peers = peers;
+
+  builder = json_builder_new ();
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "type");
+  json_builder_add_string_value (builder, "warning");
+  json_builder_set_member_name (builder, "flow_overflow");
+  json_builder_add_int_value (builder, (gint64) MIN (flows, (guint64) G_MAXINT64));
+  json_builder_set_member_name (builder, "peers_aggregated");
+  json_builder_add_int_value (builder, (gint64) MIN (peers, (guint64) G_MAXINT64));
+  json_builder_set_member_name (builder, "message");
+  json_builder_add_string_value (builder, warning);
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  generator = json_generator_new ();
+  json_generator_set_root (generator, root);
+  line = json_generator_to_data (generator, NULL);
+  g_string_append (out, line);
+  g_string_append_c (out, '\n');
 }
 
 static void
@@ -366,6 +453,7 @@ monitor_print_json (Monitor      *monitor,
                                                         monitor->users);
   g_autoptr(GString) out = g_string_new (NULL);
 
+  append_json_warning (monitor, out);
   for (guint i = 0; i < rows->len; i++)
     {
       netpulse_record_append_json (g_ptr_array_index (rows, i), timestamp_ns, out);

@@ -118,6 +118,7 @@ def check_replay_sorted(xvfb, tmp):
     for r in rows:
         nptest.check(abs(by_key[(r[0], r[1], r[2])] - r[3]) < 0.11, "wrong rate for %s" % (r,))
     nptest.check(any(r[5] == "closed" for r in rows), "no closed (fading) connection shown", rows)
+    nptest.check(header.get("banner") == "-", "the overflow banner shows without overflow", header)
     w, h, colours = check_not_blank(shot)
     print("sorted: %d rows, screenshot %dx%d with %d colours" % (len(rows), w, h, colours))
     keep = os.environ.get("NETPULSE_KEEP_SCREENSHOT")
@@ -187,6 +188,38 @@ def check_grouped(xvfb, tmp):
     if keep:
         shutil.copyfile(shot, os.path.splitext(keep)[0] + "-grouped.png")
     print("grouped: %d processes, first expanded with %d connections" % (len(processes), children))
+
+
+def check_overflow_banner(xvfb, tmp):
+    """A recording with the warning line `netpulsectl monitor --json` prints
+    when the helper's counters say flows were not tracked and peers were
+    aggregated, and an aggregate record: the banner says both numbers and
+    what to do; the aggregate's remote end is "(N other peers)"."""
+    path = os.path.join(tmp, "overflow.jsonl")
+    with open(RECORDING) as f:
+        lines = [l for l in f if l.strip()]
+    last = json.loads(lines[-1])
+    aggregate = dict(last, id=999, pid=4242, comm="np-flood", proto="udp", raddr="", rport=0, state="",
+                     closed=False, per_peer=True, other_peers=True, peers=4321, retrans=0, rtt_us=0)
+    warning = {"type": "warning", "flow_overflow": 3, "peers_aggregated": 5000,
+               "message": "as netpulsectl prints it"}
+    with open(path, "w") as out:
+        out.write(json.dumps(warning) + "\n")
+        out.writelines(lines)
+        out.write(json.dumps(aggregate) + "\n")
+    shot, dump = run_app(xvfb, tmp, "overflow", ["--replay", path, "--replay-interval", "40"])
+    header, _, rows = read_dump(dump)
+    banner = header.get("banner", "-")
+    nptest.check(banner != "-", "no overflow banner", header)
+    nptest.check("3 were not tracked" in banner and "--max-flows" in banner,
+                 "the banner does not say how many connections were missed and what to do", banner)
+    nptest.check("5000 datagrams" in banner and "other peers" in banner,
+                 "the banner does not say that peers were aggregated", banner)
+    flood = [r for r in rows if r[0] == "np-flood"]
+    nptest.check(len(flood) == 1 and flood[0][2] == "(4321 other peers)",
+                 "the aggregate is not shown as (N other peers)", flood)
+    check_not_blank(shot, min_colours=10)
+    print("overflow banner: %s" % banner)
 
 
 def check_bad_input(xvfb, tmp):
@@ -276,6 +309,7 @@ def main():
         check_replay_sorted(xvfb, tmp)
         check_header_click(xvfb, tmp)
         check_grouped(xvfb, tmp)
+        check_overflow_banner(xvfb, tmp)
         check_bad_input(xvfb, tmp)
         check_hostile_names(xvfb, tmp)
     print("PASS")

@@ -345,6 +345,252 @@ def case_forced_backend():
         check(p.returncode == 1 and "unknown backend" in p.stderr, "an unknown backend was not refused",
               p.stderr)
 
+# ---- a flow table no user can fill for the others ----
+
+# A uid and gid of their own per test run, with no passwd entry (setpriv
+# takes numbers): the helper sees the traffic of the whole machine, and a
+# per-uid cap must not be spent by someone else's test.
+UNPRIVILEGED_ID = 3000000 + os.getpid() % 1000000
+DEFAULT_MAX_FLOWS = 65536
+DEFAULT_PEERS_PER_SOCKET = 1024
+
+
+def as_unprivileged(ns, tmp, scenario, *args):
+    """traffic.py SCENARIO ARGS in the namespace as an unprivileged user,
+    from a copy that user can read, with the system's Python (the test's
+    may live under root's home)."""
+    copy = os.path.join(tmp, "traffic.py")
+    if not os.path.exists(copy):
+        subprocess.run(["cp", os.path.join(os.path.dirname(os.path.abspath(__file__)), "traffic.py"), copy],
+                       check=True)
+        os.chmod(tmp, 0o755)
+        os.chmod(copy, 0o644)
+        os.mkdir(os.path.join(tmp, "shared"))
+        os.chmod(os.path.join(tmp, "shared"), 0o777)   # for the flood's mark file
+    python = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
+    return ns.command("setpriv", "--reuid=%d" % UNPRIVILEGED_ID, "--regid=%d" % UNPRIVILEGED_ID,
+                      "--clear-groups", "--inh-caps=-all", python, copy, scenario, *args)
+
+
+def peer_index(raddr):
+    """The index of flood_peer() in traffic.py that gave this address."""
+    _, b, c, d = (int(x) for x in raddr.split("."))
+    return ((b - 1) << 16) + (c << 8) + d
+
+
+def flood_records(helper, netns, flood, sock, allow_refused=False):
+    """The final records of one flooding socket, once they add up to what
+    it sent.  With `allow_refused`, what they add up to after a while (the
+    caller checks the difference against the refusals counted)."""
+    match = lambda r: r["pid"] == flood["pid"] and r["lport"] == sock["lport"] and r["proto"] == "udp"
+
+    def complete():
+        records = helper.latest(netns, match)
+        if records and all(r["closed"] for r in records) and sum(r["tx_bytes"] for r in records) == sock["bytes"]:
+            return records
+        return None
+    records = wait_until(complete, timeout=30)
+    if not records and allow_refused:
+        return helper.latest(netns, match)
+    check(records, "the flooding socket's records never added up to what it sent (%d bytes)" % sock["bytes"],
+          "records: %d, bytes: %d" % (len(helper.latest(netns, match)),
+                                      sum(r["tx_bytes"] for r in helper.latest(netns, match))))
+    return records
+
+
+def check_aggregated_socket(records, flood, sock, cap, exact_cap=True):
+    """Per-peer records + one aggregate = what the socket sent, exactly.
+    Without `exact_cap` the socket may have held more per-peer entries over
+    its life (idle ones closed after --udp-idle make room), never fewer."""
+    size = flood["size"]
+    aggregates = [r for r in records if r["other_peers"]]
+    per_peer = [r for r in records if not r["other_peers"]]
+    agg = one(aggregates, "the aggregate of socket %d" % sock["lport"])
+    check(len(per_peer) == cap or (not exact_cap and len(per_peer) > cap),
+          "socket %d holds %d per-peer records, its cap is %d" % (sock["lport"], len(per_peer), cap))
+    check(all(r["tx_bytes"] == size and r["tx_packets"] == 1 and r["per_peer"] for r in per_peer),
+          "a per-peer record does not carry exactly its one datagram",
+          *[r for r in per_peer if r["tx_bytes"] != size][:3])
+    beyond = sock["datagrams"] - len(per_peer)
+    expect_fields(agg, "aggregate of socket %d" % sock["lport"], tx_bytes=beyond * size,
+                  tx_packets=beyond, peers=beyond, raddr="", rport=0, per_peer=True,
+                  uid=flood["uid"], comm="np-udp-flood")
+    return agg
+
+
+def victim_tcp(ns, helper, tmp, sent, received):
+    """Root's TCP connection, started while the flood runs: reported with
+    its exact bytes both ways."""
+    go = os.path.join(tmp, "go-%d" % time.monotonic_ns())
+    proc = ns.traffic_background("tcp", "127.0.0.1", sent, received, go)
+    match = lambda r: r["comm"] == "np-tcp-client" and r["proto"] == "tcp"
+    established = wait_until(lambda: [r for r in helper.snapshot(ns.inode) if match(r)
+                                      and r["state"] == "ESTABLISHED" and r["rx_bytes"] == received],
+                             timeout=20)
+    open(go, "w").close()
+    t = json.loads(proc.communicate(timeout=60)[0])
+    client_match = lambda r: r["pid"] == t["client_pid"] and r["rport"] == t["port"]
+    server_match = lambda r: r["lport"] == t["port"] and r["proto"] == "tcp"
+    check(established, "the victim connection was never reported while the table was flooded",
+          "records of the victim's namespace: %d" % len(helper.snapshot(t["netns_inode"])),
+          *helper.stderr_lines[-5:])
+    client = helper.wait_closed(t["netns_inode"], client_match)
+    server = helper.wait_closed(t["netns_inode"], server_match)
+    check(client and server, "the victim connection never closed")
+    expect_fields(client[0], "victim client", tx_bytes=sent, rx_bytes=received, uid=0, closed=True)
+    expect_fields(server[0], "victim server", tx_bytes=received, rx_bytes=sent, uid=0, closed=True)
+    return client[0], server[0]
+
+
+def case_udp_flood():
+    """Item 5 of issue 9: an unprivileged user's unconnected UDP sockets
+    sendto() distinct loopback peers as fast as they can (one socket, then
+    four); once they have sent to twice as many peers as the table holds,
+    root's TCP connection is made: it is reported with exact bytes.  Each
+    flooding socket holds its cap of per-peer records and one aggregate
+    with exactly the rest, and the counters say so."""
+    sent, received = 100000, 54321
+    aggregated = 0
+    with Netns() as ns, StandaloneHelper(interval=500) as helper, tempfile.TemporaryDirectory() as tmp:
+        for sockets in (1, 4):
+            mark = os.path.join(tmp, "shared", "filled-%d" % sockets)
+            stop = os.path.join(tmp, "shared", "stop-%d" % sockets)
+            flood_proc = subprocess.Popen(as_unprivileged(ns, tmp, "udp-flood", sockets, 180, 0, 0, "rr", 16,
+                                                          2 * DEFAULT_MAX_FLOWS, mark, stop),
+                                          stdout=subprocess.PIPE)
+            # The old table was full after 65,536 peers.
+            check(wait_until(lambda: os.path.exists(mark) or flood_proc.poll() is not None, timeout=120)
+                  and os.path.exists(mark), "the flood did not reach %d peers" % (2 * DEFAULT_MAX_FLOWS))
+            client, _ = victim_tcp(ns, helper, tmp, sent, received)
+            time.sleep(2.0)     # and the flood goes on a while
+            open(stop, "w").close()
+            out, _ = flood_proc.communicate(timeout=60)
+            check(flood_proc.returncode == 0, "the flood failed")
+            flood = json.loads(out)
+            print("%d socket(s): %d distinct peers in %.1f s (%.0f peers/s) as uid %d"
+                  % (sockets, flood["peers"], flood["elapsed_s"], flood["peers_per_s"], flood["uid"]))
+            check(flood["uid"] != 0, "the flood did not run as an unprivileged user")
+            check(flood["peers"] > 2 * DEFAULT_MAX_FLOWS,
+                  "the flood reached only %d peers: not enough to fill the table" % flood["peers"])
+            for sock in flood["sockets"]:
+                records = flood_records(helper, flood["netns_inode"], flood, sock)
+                agg = check_aggregated_socket(records, flood, sock, DEFAULT_PEERS_PER_SOCKET, exact_cap=False)
+                aggregated += agg["tx_packets"]
+                print("  socket %d: %d datagrams, %d per-peer records, aggregate %d bytes (%d other peers)"
+                      % (sock["lport"], sock["datagrams"], len(records) - 1, agg["tx_bytes"], agg["peers"]))
+            print("  victim: %d bytes sent, %d received, exact" % (client["tx_bytes"], client["rx_bytes"]))
+        counters = helper.stop()
+        print("counters:", json.dumps(counters))
+        check(counters["flow-overflow"] == 0, "flows were refused", counters)
+        check(counters["socket-peer-cap"] == aggregated and counters["peers-aggregated"] == aggregated,
+              "the counters do not say how many datagrams were aggregated (%d)" % aggregated, counters)
+        check(counters["max-peers-per-socket"] == DEFAULT_PEERS_PER_SOCKET
+              and counters["max-peers-per-uid"] == DEFAULT_MAX_FLOWS // 8, "the default caps changed", counters)
+
+
+def case_peer_caps():
+    """Eight sockets of one user, one after the other, 200 peers each, with
+    caps of 100 per socket and 300 per user: the first three sockets hold
+    100 per-peer entries each (the rest of theirs aggregated at the socket
+    cap), the other five none (all aggregated at the user's cap) — while
+    they are open and at their end.  Another user (root) is not affected.
+    (The counters are machine-wide: run alone, they are exact.)"""
+    per_socket, per_uid, sockets, peers = 100, 300, 8, 200
+    with Netns() as ns, StandaloneHelper("--max-peers-per-socket", str(per_socket),
+                                         "--max-peers-per-uid", str(per_uid), interval=300) as helper, \
+            tempfile.TemporaryDirectory() as tmp:
+        proc = subprocess.Popen(as_unprivileged(ns, tmp, "udp-flood", sockets, 0, peers, 3, "seq"),
+                                stdout=subprocess.PIPE)
+        mine = lambda r: r["comm"] == "np-udp-flood" and r["proto"] == "udp"
+        held = wait_until(lambda: (lambda rs: rs if len([r for r in rs if not r["other_peers"]]) == per_uid
+                                   and len(rs) == per_uid + sockets else None)(
+                              [r for r in helper.latest(ns.inode, mine) if not r["closed"]]), timeout=20)
+        check(held, "the user's open per-peer records did not reach exactly the cap of %d" % per_uid,
+              "open: %d" % len([r for r in helper.latest(ns.inode, mine) if not r["closed"]]))
+        root = ns.traffic("udp-flood", 1, 0, 50, 0, "seq")
+        flood = json.loads(proc.communicate(timeout=60)[0])
+        netns = flood["netns_inode"]
+        for k, sock in enumerate(flood["sockets"]):
+            records = flood_records(helper, netns, flood, sock)
+            cap = per_socket if k < per_uid // per_socket else 0
+            if cap:
+                check_aggregated_socket(records, flood, sock, cap)
+            else:
+                agg = one(records, "socket %d, all aggregated at the user's cap" % sock["lport"])
+                expect_fields(agg, "socket %d" % sock["lport"], other_peers=True, tx_bytes=sock["bytes"],
+                              tx_packets=peers, peers=peers)
+        root_sock = root["sockets"][0]
+        root_records = flood_records(helper, root["netns_inode"], root, root_sock)
+        check(len(root_records) == 50 and not any(r["other_peers"] for r in root_records),
+              "root's 50 peers were not each reported (another user's cap is not root's)", len(root_records))
+        counters = helper.stop()
+        print("counters:", json.dumps(counters))
+        expect_fields(counters, "counters", **{"socket-peer-cap": 3 * (peers - per_socket),
+                                              "uid-peer-cap": (sockets - 3) * peers,
+                                              "peers-aggregated": sockets * peers - per_uid,
+                                              "flow-overflow": 0, "max-peers-per-uid": per_uid,
+                                              "max-peers-per-socket": per_socket})
+
+
+def case_idle_evict():
+    """A table of 16,384 entries, caps out of the way: one unprivileged
+    user's socket sends to 15,000 peers and stays open.  Once
+    they are idle, the least recently used per-peer entries are evicted
+    (reported closed with their exact bytes) until the table is 3/4 full;
+    root's idle TCP connection is not touched, and a new one is reported
+    exactly.  (The table holds the whole machine's connections: should
+    others fill it meanwhile, what did not fit must be counted refused.)"""
+    max_flows, peers = 16384, 15000
+    with Netns() as ns, StandaloneHelper("--verbose", "--max-flows", str(max_flows), "--max-peers-per-socket", "20000",
+                                         "--max-peers-per-uid", "20000", "--udp-idle", "60000",
+                                         interval=300) as helper, \
+            tempfile.TemporaryDirectory() as tmp:
+        go = os.path.join(tmp, "go-held")
+        held_proc = ns.traffic_background("tcp", "127.0.0.1", 1000, 2000, go)
+        held_match = lambda r: r["comm"] == "np-tcp-client" and r["proto"] == "tcp"
+        check(wait_until(lambda: [r for r in helper.snapshot(ns.inode) if held_match(r)
+                                  and r["state"] == "ESTABLISHED" and r["rx_bytes"] == 2000]),
+              "the held TCP connection was not reported")
+        proc = subprocess.Popen(as_unprivileged(ns, tmp, "udp-flood", 1, 0, peers, 20, "seq"),
+                                stdout=subprocess.PIPE)
+        mine = lambda r: r["comm"] == "np-udp-flood" and r["proto"] == "udp"
+        # Alone in the table, 15,002 - 12,288 of ours would go; other idle
+        # per-peer entries of the machine older than ours go first.
+        evicted = wait_until(lambda: (lambda rs: rs if len(rs) >= 500 else None)(
+                                 [r for r in helper.latest(ns.inode, mine) if r["closed"]]), timeout=18)
+        # A tick's records may still be arriving: take both sets a tick later.
+        time.sleep(1.0)
+        if evicted:
+            evicted = [r for r in helper.latest(ns.inode, mine) if r["closed"]]
+        still_flooding = proc.poll() is None
+        check(evicted, "idle per-peer entries were not evicted from the nearly full table",
+              "closed: %d" % len([r for r in helper.latest(ns.inode, mine) if r["closed"]]),
+              "open: %d" % len([r for r in helper.latest(ns.inode, mine) if not r["closed"]]),
+              *[l for l in helper.stderr_lines if "evicted" in l][-5:])
+        check(still_flooding, "the entries were only closed when the socket was released, not evicted")
+        open_ones = [r for r in helper.latest(ns.inode, mine) if not r["closed"]]
+        check(max(peer_index(r["raddr"]) for r in evicted) < min(peer_index(r["raddr"]) for r in open_ones),
+              "evicted entries are not the least recently used ones")
+        check(all(r["tx_bytes"] == 16 for r in evicted), "an evicted entry lost bytes")
+        held = [r for r in helper.latest(ns.inode, held_match)]
+        check(held and not any(r["closed"] for r in held), "the idle TCP connection was evicted", *held)
+        victim_tcp(ns, helper, tmp, 30000, 40000)
+        open(go, "w").close()
+        held_proc.communicate(timeout=60)
+        flood = json.loads(proc.communicate(timeout=60)[0])
+        records = flood_records(helper, flood["netns_inode"], flood, flood["sockets"][0], allow_refused=True)
+        counters = helper.stop()
+        missing = flood["sockets"][0]["bytes"] - sum(r["tx_bytes"] for r in records)
+        check(missing % flood["size"] == 0 and missing // flood["size"] <= counters["flow-overflow"],
+              "%d datagrams are in no record and not counted refused" % (missing // flood["size"]), counters)
+        if counters["peer-table-full"] == 0 and counters["flow-overflow"] == 0:
+            check(len(records) == peers and not any(r["other_peers"] for r in records),
+                  "expected one record per peer", len(records))
+        print("%d of %d per-peer entries evicted while idle; counters: %s"
+              % (len(evicted), peers, json.dumps(counters)))
+        check(counters["idle-evicted"] >= len(evicted), "idle-evicted does not count them", counters)
+
+
 
 CASES = {name[len("case_"):].replace("_", "-"): fn for name, fn in globals().items()
          if name.startswith("case_")}

@@ -362,6 +362,67 @@ def scenario_forked_reader(host, size):
             "port": port, "size": size}
 
 
+def flood_peer(i):
+    """The i-th distinct loopback peer: 127.1.0.0 upwards (16 million)."""
+    return "127.%d.%d.%d" % (1 + (i >> 16), (i >> 8) & 255, i & 255)
+
+
+def scenario_udp_flood(sockets, seconds, peers_per_socket, hold_s, order="rr", size=16,
+                       mark_after=0, mark_file="", stop_file=""):
+    """Unconnected UDP sockets sendto() distinct loopback peers as fast as
+    they can, round robin (`order` "rr") or one socket after the other
+    ("seq"): for `seconds` (or until `stop_file` exists, if given), or
+    (`peers_per_socket` > 0) that many peers each.  Once `mark_after` peers
+    are done, `mark_file` is written.  Every peer is a different address at
+    one port where a socket of ours listens without reading (the kernel
+    drops what does not fit: no ICMP errors).  The sockets stay open
+    `hold_s` more seconds.  Meant to run as an unprivileged user."""
+    set_comm("np-udp-flood")
+    sockets, seconds, hold_s = int(sockets), float(seconds), float(hold_s)
+    peers_per_socket, size, mark_after = int(peers_per_socket), int(size), int(mark_after)
+    sink = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sink.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sink.bind(("0.0.0.0", 0))
+    port = sink.getsockname()[1]
+    socks = []
+    for _ in range(sockets):
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.bind(("127.0.0.1", 0))
+        socks.append(s)
+    if order == "seq" and peers_per_socket <= 0:
+        raise SystemExit("udp-flood: order seq needs a number of peers per socket")
+    counts = [0] * sockets
+    payload = b"f" * size
+    total = peers_per_socket * sockets if peers_per_socket > 0 else None
+    start = time.monotonic()
+    deadline = start + seconds
+    i = 0
+    while True:
+        if total is not None:
+            if i >= total:
+                break
+        elif (i & 1023) == 0:
+            if time.monotonic() >= deadline or (stop_file and os.path.exists(stop_file)):
+                break
+            if mark_file and i >= mark_after and not os.path.exists(mark_file):
+                with open(mark_file, "w") as f:
+                    f.write("%d\n" % i)
+        k = i % sockets if order == "rr" else i // peers_per_socket
+        socks[k].sendto(payload, (flood_peer(i), port))
+        counts[k] += 1
+        i += 1
+    elapsed = time.monotonic() - start
+    time.sleep(hold_s)
+    result = {"pid": os.getpid(), "uid": os.getuid(), "port": port, "elapsed_s": elapsed,
+              "peers": i, "peers_per_s": i / elapsed if elapsed > 0 else 0.0, "size": size,
+              "sockets": [{"lport": s.getsockname()[1], "datagrams": c, "bytes": c * size}
+                          for s, c in zip(socks, counts)]}
+    for s in socks:
+        s.close()
+    sink.close()
+    return result
+
+
 SCENARIOS = {
     "tcp": scenario_tcp,
     "tcp-peek": scenario_tcp_peek,
@@ -372,6 +433,7 @@ SCENARIOS = {
     "udp-idle": scenario_udp_idle,
     "serve-existing": scenario_serve_existing,
     "forked-reader": scenario_forked_reader,
+    "udp-flood": scenario_udp_flood,
 }
 
 

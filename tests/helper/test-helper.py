@@ -20,6 +20,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -68,7 +69,9 @@ def read_json_lines(path):
 # -- records, as netpulsectl --json and helper-test-client stream print them --
 
 def netpulsectl_records(path):
-    return read_json_lines(path)
+    """The record lines; not the {"type": "warning"} lines monitor prints
+    when the helper could not track everything."""
+    return [r for r in read_json_lines(path) if 'type' not in r]
 
 
 def stream_records(path):
@@ -663,6 +666,57 @@ def test_sandbox_caps(fx):
     fx.wait_subscriptions(0)
 
 
+FLOOD_TRAFFIC = os.path.join(os.path.dirname(HERE), 'collector', 'traffic.py')
+OVERFLOW_PEER_CAP = 16
+
+
+def test_overflow_header(fx):
+    """The helper started with --max-peers-per-socket 16; a socket sends to
+    100 peers: `netpulsectl monitor` prints a warning header line with the
+    number of aggregated datagrams (table mode), a {"type": "warning"} line
+    (--json), and the aggregate's remote end as "(84 other peers)"."""
+    ctl = fx.user_binary('tools', 'netpulsectl')
+    table_out = os.path.join(fx.tmpdir, 'monitor.txt')
+    json_out = os.path.join(fx.tmpdir, 'monitor.jsonl')
+    table = fx.spawn_as(fx.granted, [ctl, 'monitor', '--interval', '500', '--sort', 'pid'], table_out)
+    monitor = fx.spawn_as(fx.granted, [ctl, 'monitor', '--json', '--interval', '500'], json_out)
+    fx.wait_subscriptions(2)
+    time.sleep(1.0)
+    check('Warning:' not in HelperFixture.read_log(table_out), 'a warning before any overflow',
+          HelperFixture.read_log(table_out)[-2000:])
+
+    netns = fx.add_netns()
+    peers = 100
+    flood = json.loads(fx.run_root(['ip', 'netns', 'exec', netns, sys.executable, FLOOD_TRAFFIC,
+                                    'udp-flood', '1', '0', str(peers), '6', 'seq']).stdout)
+    beyond = peers - OVERFLOW_PEER_CAP
+    log(f'flood: {flood}')
+
+    def warning_lines():
+        return [r for r in read_json_lines(json_out) if r.get('type') == 'warning']
+    wait_for(lambda: any(w['peers_aggregated'] >= beyond for w in warning_lines()),
+             'the JSON warning line', timeout=20)
+    warning = [w for w in warning_lines() if w['peers_aggregated'] >= beyond][0]
+    log(f'JSON warning: {warning}')
+    check('other peers' in warning['message'] and str(warning['peers_aggregated']) in warning['message'],
+          'the JSON warning does not say what happened', warning)
+    agg = [r for r in netpulsectl_records(json_out) if r.get('other_peers') and r['pid'] == flood['pid']]
+    check(agg and agg[-1]['peers'] == beyond and agg[-1]['tx_bytes'] == beyond * flood['size'],
+          'the aggregate record is not exact', agg[-1:])
+
+    def header_shown():
+        text = HelperFixture.read_log(table_out)
+        return 'Warning:' in text and f'({beyond} other peers)' in text
+    wait_for(header_shown, 'the warning header line and the aggregate row in table mode', timeout=20)
+    text = HelperFixture.read_log(table_out)
+    line = next(l for l in text.splitlines() if l.startswith('Warning:'))
+    log(f'table header: {line}')
+    check('datagrams' in line and 'other peers' in line, 'the header line does not say what happened', line)
+    stop_client(table, 'netpulsectl monitor')
+    stop_client(monitor, 'netpulsectl monitor --json')
+    fx.wait_subscriptions(0)
+
+
 # -- the app (src/netpulse) as a test user, under Xvfb ---------------------------
 
 def app_fixture_args(build_root):
@@ -805,6 +859,8 @@ CASES = {
     'malformed': test_malformed,
     'two-clients': test_two_clients,
     'hostile-comm': test_hostile_comm,
+    'overflow-header': (test_overflow_header,
+                        {'helper_args': [f'--max-peers-per-socket={OVERFLOW_PEER_CAP}']}),
     'app-granted': (test_app_granted, app_fixture_args),
     'app-denied': (test_app_denied, app_fixture_args),
     'app-helper-crash': (test_app_helper_crash, app_fixture_args),

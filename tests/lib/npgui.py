@@ -83,7 +83,7 @@ TEXT_KEYS = ("label", "tooltip")
 
 def read_dump(path):
     """(header, columns, rows): header merges the '# key=value' lines (the
-    page line's title and button unescaped); columns maps a column id to
+    page line's title, button and banner unescaped); columns maps a column id to
     its (x, y, width, height) on screen; rows are (comm, pid, remote, rx,
     tx, state).  The label and tooltip lines are read by read_dump_texts."""
     header, columns, rows = {}, {}, []
@@ -105,7 +105,7 @@ def read_dump(path):
             elif line:
                 comm, pid, remote, rx, tx, state = line.split("\t")
                 rows.append((comm, int(pid), remote, float(rx), float(tx), state))
-    for key in ("title", "button"):
+    for key in ("title", "button", "banner"):
         if key in header:
             header[key] = urllib.parse.unquote(header[key])
     return header, columns, rows

@@ -874,6 +874,73 @@ test_status (Fixture       *fixture,
 }
 
 static void
+count_notify (GObject    *object,
+              GParamSpec *pspec,
+              guint      *count)
+{
+  (*count)++;
+}
+
+static void
+set_fake_counters (FakeHelper *fake,
+                   guint64     flow_overflow,
+                   guint64     peers_aggregated)
+{
+  GVariantBuilder counters;
+
+  g_variant_builder_init (&counters, G_VARIANT_TYPE ("a{st}"));
+  g_variant_builder_add (&counters, "{st}", "flows", (guint64) 3);
+  g_variant_builder_add (&counters, "{st}", "flow-overflow", flow_overflow);
+  g_variant_builder_add (&counters, "{st}", "peers-aggregated", peers_aggregated);
+  netpulse_helper1_set_counters (fake->skeleton, g_variant_builder_end (&counters));
+}
+
+static void
+test_counters (Fixture       *fixture,
+               gconstpointer  data)
+{
+  guint notified = 0;
+  guint64 flows = 0, peers = 0;
+  gint64 start;
+
+  g_signal_connect (fixture->client, "notify::counters", G_CALLBACK (count_notify), &notified);
+  g_assert_null (netpulse_client_get_counters (fixture->client));
+  g_assert_false (netpulse_counters_get_overflow (NULL, &flows, &peers));
+
+  /* Read at once when subscribed. */
+  subscribe (fixture);
+  ITERATE_UNTIL (netpulse_client_get_counters (fixture->client) != NULL);
+  g_assert_cmpuint (notified, ==, 1);
+  g_assert_true (g_variant_lookup (netpulse_client_get_counters (fixture->client), "flows", "t", &flows));
+  g_assert_cmpuint (flows, ==, 3);
+  g_assert_false (netpulse_counters_get_overflow (netpulse_client_get_counters (fixture->client), NULL, NULL));
+
+  /* Then every 2 s: the overflow shows within a refresh or two (a generous
+   * margin for loaded machines). */
+  set_fake_counters (fixture->fake, 7, 5000);
+  start = g_get_monotonic_time ();
+  ITERATE_UNTIL (notified == 2);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 10 * G_USEC_PER_SEC);
+  g_assert_true (netpulse_counters_get_overflow (netpulse_client_get_counters (fixture->client), &flows, &peers));
+  g_assert_cmpuint (flows, ==, 7);
+  g_assert_cmpuint (peers, ==, 5000);
+
+  /* Not while unsubscribed; the last values stay. */
+  netpulse_client_unsubscribe (fixture->client);
+  set_fake_counters (fixture->fake, 8, 6000);
+  start = g_get_monotonic_time ();
+  while (g_get_monotonic_time () - start < 3 * G_USEC_PER_SEC)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (10000);
+    }
+  settle (fixture);
+  g_assert_cmpuint (notified, ==, 2);
+  g_assert_true (netpulse_counters_get_overflow (netpulse_client_get_counters (fixture->client), &flows, NULL));
+  g_assert_cmpuint (flows, ==, 7);
+}
+
+static void
 test_dispose_while_subscribed (Fixture       *fixture,
                                gconstpointer  data)
 {
@@ -929,6 +996,7 @@ main (int    argc,
   ADD_BUS_TEST ("/client/cancel-while-connecting", test_cancel_while_connecting, TRUE);
   ADD_BUS_TEST ("/client/unsubscribe-while-connecting", test_unsubscribe_while_connecting, TRUE);
   ADD_BUS_TEST ("/client/status", test_status, TRUE);
+  ADD_BUS_TEST ("/client/counters", test_counters, TRUE);
   ADD_BUS_TEST ("/client/dispose-while-subscribed", test_dispose_while_subscribed, TRUE);
 
   status = g_test_run ();

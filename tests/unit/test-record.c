@@ -202,7 +202,40 @@ test_json_fields (void)
   g_assert_nonnull (strstr (line->str, "\"laddr\":\"::ffff:10.0.0.1\",\"lport\":54321"));
   g_assert_nonnull (strstr (line->str, "\"rx_bytes\":18446744073709551615"));
   g_assert_nonnull (strstr (line->str, "\"tx_rate\":1536.5"));
-  g_assert_nonnull (strstr (line->str, "\"closed\":false,\"partial\":false,\"per_peer\":true}"));
+  g_assert_nonnull (strstr (line->str, "\"closed\":false,\"partial\":false,\"per_peer\":true,"
+                                       "\"other_peers\":false,\"peers\":0}"));
+}
+
+static void
+test_json_other_peers (void)
+{
+  /* The aggregate of a socket's peers beyond the cap: "other_peers" and
+   * its number of peers in "peers" (the record's retrans slot), no remote. */
+  NetpulseRecord in = sample_record (), out;
+  g_autoptr(GString) line = g_string_new (NULL);
+  g_autofree char *remote = NULL;
+
+  in.flags = NETPULSE_RECORD_PER_PEER | NETPULSE_RECORD_OTHER_PEERS;
+  in.proto = 17;
+  in.state = 0;
+  in.raddr[0] = '\0';
+  in.rport = 0;
+  in.retrans = 70000;
+  netpulse_record_append_json (&in, 5, line);
+  g_assert_nonnull (strstr (line->str, "\"retrans\":0,"));
+  g_assert_nonnull (strstr (line->str, "\"per_peer\":true,\"other_peers\":true,\"peers\":70000}"));
+  g_assert_true (netpulse_record_parse_json (&out, line->str, NULL, NULL));
+  g_assert_cmpuint (out.flags, ==, NETPULSE_RECORD_PER_PEER | NETPULSE_RECORD_OTHER_PEERS);
+  g_assert_cmpuint (out.retrans, ==, 70000);
+
+  remote = netpulse_format_remote (&out);
+  g_assert_cmpstr (remote, ==, "(70000 other peers)");
+  g_clear_pointer (&remote, g_free);
+  out.flags = 0;
+  g_strlcpy (out.raddr, "10.0.0.2", sizeof out.raddr);
+  out.rport = 53;
+  remote = netpulse_format_remote (&out);
+  g_assert_cmpstr (remote, ==, "10.0.0.2:53");
 }
 
 static void
@@ -506,6 +539,7 @@ main (int    argc,
   g_test_add_func ("/record/variant/invalid-utf8-comm", test_variant_invalid_utf8_comm);
   g_test_add_func ("/record/json/roundtrip", test_json_roundtrip);
   g_test_add_func ("/record/json/fields", test_json_fields);
+  g_test_add_func ("/record/json/other-peers", test_json_other_peers);
   g_test_add_func ("/record/json/escaping", test_json_escaping);
   g_test_add_func ("/record/json/escaping-unprintable", test_json_escaping_unprintable);
   g_test_add_func ("/record/json/invalid-utf8", test_json_invalid_utf8);
