@@ -77,8 +77,7 @@ invalid (const char *message)
   return g_error_new_literal (G_IO_ERROR, G_IO_ERROR_INVALID_DATA, message);
 }
 
-/* After a read: stop()ped meanwhile (the stream can be closed now that no
- * read is pending), or the read failed. */
+/* After a read: stop()ped meanwhile, or the read failed. */
 static void
 stopped_or_failed (NetpulseFrameReader *self,
                    GError              *error)
@@ -86,7 +85,6 @@ stopped_or_failed (NetpulseFrameReader *self,
   if (!self->running)
     {
       g_clear_error (&error);
-      g_input_stream_close (self->stream, NULL, NULL);
       return;
     }
   finish (self, error);
@@ -216,11 +214,6 @@ netpulse_frame_reader_stop (NetpulseFrameReader *self)
   self->running = FALSE;
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
-  /* Closing the fd is what tells the helper.  A read in flight completes
-   * (cancelled) first, and its callback closes the stream: it cannot be
-   * closed while a read is pending. */
-  if (!g_input_stream_has_pending (self->stream))
-    g_input_stream_close (self->stream, NULL, NULL);
 }
 
 static void
@@ -228,8 +221,8 @@ netpulse_frame_reader_dispose (GObject *object)
 {
   NetpulseFrameReader *self = NETPULSE_FRAME_READER (object);
 
-  if (self->stream != NULL && !g_input_stream_is_closed (self->stream) &&
-      !g_input_stream_has_pending (self->stream))
+  /* A read in flight holds a reference: none is pending here. */
+  if (self->stream != NULL && !g_input_stream_is_closed (self->stream))
     g_input_stream_close (self->stream, NULL, NULL);
 
   G_OBJECT_CLASS (netpulse_frame_reader_parent_class)->dispose (object);

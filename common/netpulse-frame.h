@@ -52,7 +52,9 @@ G_DECLARE_FINAL_TYPE (NetpulseFrameReader, netpulse_frame_reader, NETPULSE, FRAM
  */
 NetpulseFrameReader *netpulse_frame_reader_new   (GInputStream        *stream);
 void                 netpulse_frame_reader_start (NetpulseFrameReader *self);
-/* Cancels the read in flight and closes the stream; no signal follows. */
+/* Cancels the read in flight; no signal follows.  The stream is closed
+ * when the reader is finalized (dropping the last reference), which is
+ * when the writer sees the end. */
 void                 netpulse_frame_reader_stop  (NetpulseFrameReader *self);
 
 G_END_DECLS

@@ -75,6 +75,7 @@ exit_status_for_error (const GError *error)
       return EXIT_NOT_AUTHORIZED;
     case NETPULSE_CLIENT_ERROR_HELPER_FAILED:
     case NETPULSE_CLIENT_ERROR_HELPER_LOST:
+    case NETPULSE_CLIENT_ERROR_SUBSCRIPTION_ENDED:
     default:
       return EXIT_HELPER_FAILED;
     }
