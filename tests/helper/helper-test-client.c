@@ -24,6 +24,10 @@
  *       Subscribes, reads the first frame, closes the stream without
  *       unsubscribing, prints a JSON line and stays on the bus until
  *       SIGTERM.
+ *   helper-test-client ping PERIOD_MS
+ *       Every PERIOD_MS, Peer.Ping and Properties.Get (Subscriptions) on
+ *       one connection, one after the other; one JSON line per call with
+ *       its latency, until SIGTERM.  A caller that is not a subscriber.
  *   helper-test-client hold N INTERVAL_MS
  *       N Subscribe calls one after the other; prints a JSON summary, then
  *       keeps the subscriptions (and their streams, unread) until SIGTERM
@@ -932,6 +936,58 @@ cmd_close_stream (Client *client,
   return 0;
 }
 
+/* ping {{{1 */
+
+typedef struct
+{
+  Client  *client;
+  gboolean busy;
+} Pinger;
+
+static void
+ping_call (Pinger     *pinger,
+           const char *interface,
+           const char *method,
+           GVariant   *params)
+{
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 start = g_get_monotonic_time ();
+
+  reply = g_dbus_connection_call_sync (pinger->client->connection, HELPER_BUS_NAME,
+                                       HELPER_OBJECT_PATH, interface, method, params, NULL,
+                                       G_DBUS_CALL_FLAGS_NO_AUTO_START, CALL_TIMEOUT_MS, NULL,
+                                       &error);
+  g_print ("{\"method\":\"%s\",\"ok\":%s,\"latency\":%.4f,\"t\":%.3f}\n", method,
+           reply != NULL ? "true" : "false",
+           (g_get_monotonic_time () - start) / (double) G_USEC_PER_SEC, now_s ());
+  fflush (stdout);
+}
+
+static gboolean
+ping_cb (gpointer user_data)
+{
+  Pinger *pinger = user_data;
+
+  ping_call (pinger, "org.freedesktop.DBus.Peer", "Ping", NULL);
+  ping_call (pinger, "org.freedesktop.DBus.Properties", "Get",
+             g_variant_new ("(ss)", HELPER_INTERFACE, "Subscriptions"));
+  return G_SOURCE_CONTINUE;
+}
+
+static int
+cmd_ping (Client *client,
+          guint   period_ms)
+{
+  Pinger pinger = { client, FALSE };
+
+  g_timeout_add (period_ms, ping_cb, &pinger);
+  g_unix_signal_add (SIGTERM, quit_cb, client->loop);
+  g_unix_signal_add (SIGINT, quit_cb, client->loop);
+  g_main_loop_run (client->loop);
+  return 0;
+}
+
 /* hold {{{1 */
 
 static int
@@ -1079,7 +1135,7 @@ main (int   argc,
   if (argc < 2)
     {
       g_printerr ("usage: helper-test-client malformed | subscribe-many N MS | stream MS COUNT"
-                  " | watch MS | close-stream MS | hold N MS | listen S\n");
+                  " | watch MS | close-stream MS | ping MS | hold N MS | listen S\n");
       return 1;
     }
 
@@ -1095,6 +1151,8 @@ main (int   argc,
     status = cmd_stream (&client, parse_uint (argv[2]), 0, PRINT_SUMMARY);
   else if (g_str_equal (argv[1], "close-stream") && argc == 3)
     status = cmd_close_stream (&client, parse_uint (argv[2]));
+  else if (g_str_equal (argv[1], "ping") && argc == 3)
+    status = cmd_ping (&client, parse_uint (argv[2]));
   else if (g_str_equal (argv[1], "hold") && argc == 4)
     status = cmd_hold (&client, parse_uint (argv[2]), parse_uint (argv[3]));
   else if (g_str_equal (argv[1], "listen") && argc == 3)
