@@ -253,10 +253,13 @@ static const MalformedCase malformed_cases[] = {
   { "no-options", NULL, "Subscribe", "(@a{sv} {},)", NULL },
 };
 
+/* @fds_out: the descriptors of a reply (Subscribe's stream), kept open
+ * for the caller: closing the stream would end the subscription. */
 static gboolean
 run_case (Client              *client,
           const MalformedCase *test,
-          GVariant           **reply_out)
+          GVariant           **reply_out,
+          GUnixFDList        **fds_out)
 {
   g_autoptr(GVariant) params = NULL;
   g_autoptr(GVariant) reply = NULL;
@@ -271,8 +274,6 @@ run_case (Client              *client,
   {
     g_autoptr(GUnixFDList) fds = NULL;
 
-    /* The stream comes with Subscribe's reply; the fd list is dropped
-     * (closed) here, which is fine: the case unsubscribes at once. */
     reply = g_dbus_connection_call_with_unix_fd_list_sync (client->connection, HELPER_BUS_NAME,
                                                            HELPER_OBJECT_PATH,
                                                            test->interface ? test->interface
@@ -280,6 +281,8 @@ run_case (Client              *client,
                                                            test->method, g_steal_pointer (&params),
                                                            NULL, G_DBUS_CALL_FLAGS_NONE,
                                                            CALL_TIMEOUT_MS, NULL, &fds, NULL, &error);
+    if (fds_out != NULL)
+      *fds_out = g_steal_pointer (&fds);
   }
   got = reply != NULL ? g_strdup ("success") : error_name (error);
 
@@ -317,8 +320,9 @@ cmd_malformed (Client *client)
   for (guint i = 0; i < G_N_ELEMENTS (malformed_cases); i++)
     {
       g_autoptr(GVariant) reply = NULL;
+      g_autoptr(GUnixFDList) fds = NULL;
 
-      all_ok &= run_case (client, &malformed_cases[i], &reply);
+      all_ok &= run_case (client, &malformed_cases[i], &reply, &fds);
 
       /* Successful subscriptions: end them, and check that a second end
        * is refused. */
@@ -331,10 +335,10 @@ cmd_malformed (Client *client)
           g_variant_get (reply, "(&oh)", &path, NULL);
           params = g_strdup_printf ("(objectpath '%s',)", path);
           again.params = params;
-          all_ok &= run_case (client, &again, NULL);
+          all_ok &= run_case (client, &again, NULL, NULL);
           again.name = "unsubscribe-twice";
           again.expected = "io.github.netpulse.Error.NoSuchSubscription";
-          all_ok &= run_case (client, &again, NULL);
+          all_ok &= run_case (client, &again, NULL, NULL);
         }
     }
 
@@ -359,10 +363,10 @@ cmd_malformed (Client *client)
       MalformedCase foreign = { "snapshot-foreign", NULL, "GetSnapshot", params,
                                 "io.github.netpulse.Error.NoSuchSubscription" };
 
-      all_ok &= run_case (client, &foreign, NULL);
+      all_ok &= run_case (client, &foreign, NULL, NULL);
       foreign.name = "unsubscribe-foreign";
       foreign.method = "Unsubscribe";
-      all_ok &= run_case (client, &foreign, NULL);
+      all_ok &= run_case (client, &foreign, NULL, NULL);
       g_dbus_connection_close_sync (other, NULL, NULL);
       close (other_fd);
     }
