@@ -133,8 +133,18 @@ static void
 push (NetpulseSender *self,
       GPtrArray      *frames)
 {
-  Job *job = g_new0 (Job, 1);
+  Job *job;
 
+  /* Shut down (the helper is exiting): nothing more is built. */
+  if (self->pool == NULL)
+    {
+      for (guint i = 0; i < frames->len; i++)
+        netpulse_subscription_set_building (((Frame *) g_ptr_array_index (frames, i))->subscription,
+                                            FALSE);
+      return;
+    }
+
+  job = g_new0 (Job, 1);
   job->self = g_object_ref (self);
   job->frames = g_ptr_array_ref (frames);
   g_thread_pool_push (self->pool, job, NULL);

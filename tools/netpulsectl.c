@@ -429,7 +429,7 @@ on_snapshot (NetpulseClient *client,
 
   netpulsectl_table_replace (monitor->table, records);
 
-  /* A snapshot follows missed updates: everything may have changed. */
+  /* A SNAPSHOT frame (after GetSnapshot): everything may have changed. */
   if (monitor->json)
     monitor_print_json (monitor, records, now_ns);
   else
