@@ -322,7 +322,7 @@ netpulse_subscription_is_due (NetpulseSubscription *self,
   return now_us - self->last_update_us + slack_us >= (gint64) self->interval_ms * 1000;
 }
 
-/* A record as it goes into an Update or a snapshot (the process name made
+/* A record as it goes into a frame (the process name made
  * valid UTF-8 by netpulse_record_to_variant()). */
 static GVariant *
 record_to_variant (const NetpulseRecord *record)
@@ -331,7 +331,7 @@ record_to_variant (const NetpulseRecord *record)
 
   /* Serialise it now: in tree form a record is 25 GVariant instances,
    * ~4 KiB; serialised, ~400 bytes with its bookkeeping (measured with
-   * GLib 2.74).  A full Update of 100,000 flows would otherwise hold
+   * GLib 2.74).  A full frame of 100,000 flows would otherwise hold
    * ~400 MiB of instances until it is sent, instead of ~38 MiB. */
   g_variant_get_data (variant);
   return variant;

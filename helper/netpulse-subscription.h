@@ -64,7 +64,7 @@ gboolean              netpulse_subscription_is_due          (NetpulseSubscriptio
                                                              gint64                now_us,
                                                              gint64                slack_us);
 
-/* The collector generation this subscription's next Update starts from
+/* The collector generation this subscription's next frame starts from
  * (0 before the first: everything). */
 guint64               netpulse_subscription_get_generation  (NetpulseSubscription *self);
 
