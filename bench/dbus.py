@@ -8,16 +8,16 @@ tests' fixture (tests/helper/helperfixture.py: a temporary granted user, a
 polkit rules file, all removed at the end), the helper of the build
 directory started by bus activation with --max-flows 262144, and
 bench/np-dbus-probe subscribed as the granted user with interval-ms 1000.
-The probe prints the serialized size of every Update message it receives
-(header + body, as delivered).
+The probe prints the size of every frame it reads from its stream
+(8-byte header + payload).
 
 np-load hold keeps CONNS connections open in a network namespace and moves
 one byte every 250 ms on the same PCT % of them, so that exactly those
 connections (both of their sockets) change in every tick.
 
 If the service cannot be used (not built, fixture fails, Subscribe fails),
-the Update sizes are computed instead by bench/np-collector-bench, which
-builds the same GVariant body from the real collector: the result says
+the frame sizes are computed instead by bench/np-collector-bench, which
+builds the same frames from the real collector: the result says
 "computed, not captured".
 
 Usage: sudo NETPULSE_BUILD_ROOT=BUILD bench/dbus.py [--conns 10000] [--pcts 0,1,10,100]

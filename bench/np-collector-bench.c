@@ -7,7 +7,7 @@
  *   sample_cpu_us   CPU time of netpulse_collector_sample() per tick
  *   update_cpu_us   CPU time of building the Update body per tick
  *   changed         records in that Update
- *   update_bytes    g_variant_get_size() of the Update body ("computed",
+ *   update_bytes    the size of the frame (header + payload; "computed",
  *                   the D-Bus message adds a header of about 150 bytes)
  *   rss_*_kib       resident memory after start, after the first sample,
  *                   after building the first (full) Update, after the last tick
@@ -50,8 +50,8 @@ thread_cpu_ns (void)
   return (guint64) ts.tv_sec * G_GUINT64_CONSTANT (1000000000) + ts.tv_nsec;
 }
 
-/* The body of one Update signal, built by the helper's own code. */
-static GVariant *
+/* One frame of a subscriber's stream, built by the helper's own code. */
+static GBytes *
 build_update (NetpulseCollector *collector,
               guint64            since_generation,
               guint64            sequence,
@@ -60,10 +60,9 @@ build_update (NetpulseCollector *collector,
   g_autoptr(NetpulseChanges) changes = netpulse_changes_collect (collector, since_generation);
 
   *n_changed = netpulse_changes_get_n_records (changes);
-  return g_variant_ref_sink (netpulse_changes_build_update (changes,
-                                                            "/io/github/netpulse/Helper1/Subscription1",
-                                                            sequence,
-                                                            netpulse_collector_get_timestamp (collector)));
+  return netpulse_changes_build_frame (changes, sequence,
+                                       netpulse_collector_get_timestamp (collector),
+                                       since_generation == 0 ? 1 : 0);
 }
 
 static long
@@ -168,10 +167,10 @@ main (int   argc,
    * not what is counted. */
   if (!RUNNING_ON_VALGRIND)
     {
-      g_autoptr(GVariant) update = build_update (collector, 0, 1, &first_changed);
+      g_autoptr(GBytes) update = build_update (collector, 0, 1, &first_changed);
 
       first_update_ns = thread_cpu_ns () - t1;
-      first_bytes = g_variant_get_size (update);
+      first_bytes = g_bytes_get_size (update);
     }
   else
     {
@@ -183,7 +182,7 @@ main (int   argc,
 
   for (int i = 0; i < ticks; i++)
     {
-      g_autoptr(GVariant) update = NULL;
+      g_autoptr(GBytes) update = NULL;
       guint64 s0, s1, s2, value;
       guint n;
 
@@ -205,7 +204,7 @@ main (int   argc,
       g_array_append_val (update_ns, value);
       value = n;
       g_array_append_val (changed, value);
-      value = g_variant_get_size (update);
+      value = g_bytes_get_size (update);
       g_array_append_val (bytes, value);
     }
 

@@ -1,22 +1,25 @@
 /* np-dbus-probe.c — a subscriber of io.github.netpulse.Helper1 that
- * measures what each Update costs on the bus.
+ * measures what each frame of its stream costs.
  *
  *   np-dbus-probe [--interval-ms MS] [--count N]
  *
- * Connects to the system bus (DBUS_SYSTEM_BUS_ADDRESS is honoured), adds
- * the match rule for Update, subscribes, and prints one JSON line per
- * Update it receives:
+ * Connects to the system bus (DBUS_SYSTEM_BUS_ADDRESS is honoured),
+ * subscribes, and prints one JSON line per frame it reads from the stream
+ * Subscribe hands out:
  *
  *   {"sequence":…,"changed":…,"removed":…,"bytes":…,"body_bytes":…,"t":…}
  *
- * bytes is the size of the whole D-Bus message (header + body, serialized
- * as the bus delivered it), body_bytes the body alone; t the monotonic
- * arrival time in seconds.  Stops after N Updates (0: until SIGTERM/SIGINT),
- * then unsubscribes.
+ * bytes is the size of the whole frame (8-byte header + payload),
+ * body_bytes the payload alone; t the monotonic arrival time in seconds.
+ * Stops after N frames (0: until SIGTERM/SIGINT), then unsubscribes.
+ * Standalone (GIO only), so that bench/build-tools.sh can build it with cc:
+ * the frame format is spelled out here, see data/io.github.netpulse.Helper1.xml.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include <gio/gio.h>
+#include <gio/gunixfdlist.h>
+#include <gio/gunixinputstream.h>
 #include <glib-unix.h>
 #include <stdio.h>
 
@@ -25,96 +28,89 @@
 #define HELPER_INTERFACE   "io.github.netpulse.Helper1"
 #define CALL_TIMEOUT_MS    (120 * 1000)
 
+#define FRAME_MAGIC      0x3155504Eu
+#define FRAME_MAX_LENGTH (256u * 1024 * 1024)
+#define FRAME_TYPE       G_VARIANT_TYPE ("(ttua(tusuyysqsqyttttdduututtu)ata{sv})")
+
 typedef struct {
-  GMainLoop *loop;
-  guint      count;
-  guint      seen;
-  GMutex     lock;
-  GQueue     sizes;    /* the filter runs in GDBus's worker thread: sizes pass through here */
+  GMainLoop    *loop;
+  guint         count;
+  guint         seen;
+  GInputStream *stream;
+  guint32       header[2];
+  guint8       *payload;
 } Probe;
 
-typedef struct {
-  guint64 sequence;
-  gsize   bytes;
-  gsize   body_bytes;
-} Size;
-
-/* Sizes are taken in a filter, where the message is still whole. */
-static GDBusMessage *
-measure_filter (GDBusConnection *connection,
-                GDBusMessage    *message,
-                gboolean         incoming,
-                gpointer         user_data)
-{
-  Probe *probe = user_data;
-  GVariant *body;
-  gsize size = 0;
-  Size *s;
-  g_autofree guchar *blob = NULL;
-
-  if (!incoming ||
-      g_dbus_message_get_message_type (message) != G_DBUS_MESSAGE_TYPE_SIGNAL ||
-      g_strcmp0 (g_dbus_message_get_interface (message), HELPER_INTERFACE) != 0 ||
-      g_strcmp0 (g_dbus_message_get_member (message), "Update") != 0)
-    return message;
-
-  body = g_dbus_message_get_body (message);
-  blob = g_dbus_message_to_blob (message, &size, G_DBUS_CAPABILITY_FLAGS_NONE, NULL);
-  s = g_new0 (Size, 1);
-  if (body != NULL && g_variant_is_of_type (body, G_VARIANT_TYPE ("(ott*at)")))
-    g_variant_get_child (body, 1, "t", &s->sequence);
-  s->bytes = size;
-  s->body_bytes = body != NULL ? g_variant_get_size (body) : 0;
-
-  g_mutex_lock (&probe->lock);
-  g_queue_push_tail (&probe->sizes, s);
-  g_mutex_unlock (&probe->lock);
-  return message;
-}
+static void read_header (Probe *probe);
 
 static void
-on_update (GDBusConnection *connection,
-           const char      *sender,
-           const char      *object_path,
-           const char      *interface,
-           const char      *signal_name,
-           GVariant        *parameters,
-           gpointer         user_data)
+payload_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
 {
   Probe *probe = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) frame = NULL;
   g_autoptr(GVariant) changed = NULL;
   g_autoptr(GVariant) removed = NULL;
+  gsize got = 0, length = probe->header[1];
   guint64 sequence = 0;
-  gsize bytes = 0, body_bytes = 0;
 
-  if (!g_variant_is_of_type (parameters, G_VARIANT_TYPE ("(ott*at)")))
-    return;
-  g_variant_get_child (parameters, 1, "t", &sequence);
-  changed = g_variant_get_child_value (parameters, 3);
-  removed = g_variant_get_child_value (parameters, 4);
-
-  g_mutex_lock (&probe->lock);
-  while (!g_queue_is_empty (&probe->sizes))
+  if (!g_input_stream_read_all_finish (G_INPUT_STREAM (object), result, &got, &error) || got < length)
     {
-      g_autofree Size *s = g_queue_pop_head (&probe->sizes);
-
-      if (s->sequence == sequence)
-        {
-          bytes = s->bytes;
-          body_bytes = s->body_bytes;
-          break;
-        }
+      g_printerr ("np-dbus-probe: the stream ended: %s\n", error ? error->message : "short frame");
+      g_main_loop_quit (probe->loop);
+      return;
     }
-  g_mutex_unlock (&probe->lock);
+
+  frame = g_variant_ref_sink (g_variant_new_from_bytes (FRAME_TYPE,
+                                                        g_bytes_new_take (g_steal_pointer (&probe->payload),
+                                                                          length),
+                                                        FALSE));
+  g_variant_get_child (frame, 0, "t", &sequence);
+  changed = g_variant_get_child_value (frame, 3);
+  removed = g_variant_get_child_value (frame, 4);
 
   printf ("{\"sequence\":%" G_GUINT64_FORMAT ",\"changed\":%" G_GSIZE_FORMAT ",\"removed\":%" G_GSIZE_FORMAT
           ",\"bytes\":%" G_GSIZE_FORMAT ",\"body_bytes\":%" G_GSIZE_FORMAT ",\"t\":%.6f}\n",
           sequence, g_variant_n_children (changed), g_variant_n_children (removed),
-          bytes, body_bytes, g_get_monotonic_time () / 1e6);
+          length + sizeof probe->header, length, g_get_monotonic_time () / 1e6);
   fflush (stdout);
 
   if (probe->count > 0 && ++probe->seen >= probe->count)
     g_main_loop_quit (probe->loop);
+  else
+    read_header (probe);
+}
+
+static void
+header_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  Probe *probe = user_data;
+  g_autoptr(GError) error = NULL;
+  gsize got = 0;
+
+  if (!g_input_stream_read_all_finish (G_INPUT_STREAM (object), result, &got, &error) ||
+      got < sizeof probe->header || probe->header[0] != FRAME_MAGIC ||
+      probe->header[1] > FRAME_MAX_LENGTH)
+    {
+      g_printerr ("np-dbus-probe: the stream ended or is not a stream of frames\n");
+      g_main_loop_quit (probe->loop);
+      return;
+    }
+
+  probe->payload = g_malloc (MAX (probe->header[1], 1));
+  g_input_stream_read_all_async (probe->stream, probe->payload, probe->header[1],
+                                 G_PRIORITY_DEFAULT, NULL, payload_cb, probe);
+}
+
+static void
+read_header (Probe *probe)
+{
+  g_input_stream_read_all_async (probe->stream, probe->header, sizeof probe->header,
+                                 G_PRIORITY_DEFAULT, NULL, header_cb, probe);
 }
 
 static gboolean
@@ -130,8 +126,8 @@ main (int   argc,
 {
   int interval_ms = 1000, count = 0;
   const GOptionEntry entries[] = {
-    { "interval-ms", 0, 0, G_OPTION_ARG_INT, &interval_ms, "Update interval (default 1000)", "MS" },
-    { "count", 0, 0, G_OPTION_ARG_INT, &count, "Stop after N updates (default: until SIGTERM)", "N" },
+    { "interval-ms", 0, 0, G_OPTION_ARG_INT, &interval_ms, "Frame interval (default 1000)", "MS" },
+    { "count", 0, 0, G_OPTION_ARG_INT, &count, "Stop after N frames (default: until SIGTERM)", "N" },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new (NULL);
@@ -139,8 +135,11 @@ main (int   argc,
   g_autoptr(GDBusConnection) bus = NULL;
   g_autoptr(GVariant) reply = NULL;
   g_auto(GVariantBuilder) options = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE_VARDICT);
+  g_autoptr(GUnixFDList) fds = NULL;
   g_autofree char *path = NULL;
   Probe probe = { 0 };
+  gint32 handle = -1;
+  int fd;
 
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
@@ -151,8 +150,6 @@ main (int   argc,
 
   probe.loop = g_main_loop_new (NULL, FALSE);
   probe.count = (guint) MAX (count, 0);
-  g_mutex_init (&probe.lock);
-  g_queue_init (&probe.sizes);
 
   bus = g_bus_get_sync (G_BUS_TYPE_SYSTEM, NULL, &error);
   if (bus == NULL)
@@ -160,24 +157,28 @@ main (int   argc,
       g_printerr ("np-dbus-probe: %s\n", error->message);
       return 1;
     }
-  g_dbus_connection_add_filter (bus, measure_filter, &probe, NULL);
-  /* The match rule first: the first Update follows the reply at once. */
-  g_dbus_connection_signal_subscribe (bus, HELPER_BUS_NAME, HELPER_INTERFACE, "Update",
-                                      HELPER_OBJECT_PATH, NULL, G_DBUS_SIGNAL_FLAGS_NONE,
-                                      on_update, &probe, NULL);
 
   g_variant_builder_add (&options, "{sv}", "interval-ms", g_variant_new_uint32 ((guint32) interval_ms));
-  reply = g_dbus_connection_call_sync (bus, HELPER_BUS_NAME, HELPER_OBJECT_PATH, HELPER_INTERFACE,
-                                       "Subscribe", g_variant_new ("(@a{sv})", g_variant_builder_end (&options)),
-                                       G_VARIANT_TYPE ("(o)"), G_DBUS_CALL_FLAGS_NONE, CALL_TIMEOUT_MS,
-                                       NULL, &error);
+  reply = g_dbus_connection_call_with_unix_fd_list_sync (bus, HELPER_BUS_NAME, HELPER_OBJECT_PATH,
+                                                         HELPER_INTERFACE, "Subscribe",
+                                                         g_variant_new ("(@a{sv})", g_variant_builder_end (&options)),
+                                                         G_VARIANT_TYPE ("(oh)"), G_DBUS_CALL_FLAGS_NONE,
+                                                         CALL_TIMEOUT_MS, NULL, &fds, NULL, &error);
   if (reply == NULL)
     {
       g_printerr ("np-dbus-probe: Subscribe failed: %s\n", error->message);
       return 1;
     }
-  g_variant_get (reply, "(o)", &path);
+  g_variant_get (reply, "(oh)", &path, &handle);
+  fd = fds != NULL ? g_unix_fd_list_get (fds, handle, &error) : -1;
+  if (fd < 0)
+    {
+      g_printerr ("np-dbus-probe: Subscribe returned no stream\n");
+      return 1;
+    }
   g_printerr ("np-dbus-probe: subscribed as %s\n", path);
+  probe.stream = g_unix_input_stream_new (fd, TRUE);
+  read_header (&probe);
 
   g_unix_signal_add (SIGTERM, on_quit, &probe);
   g_unix_signal_add (SIGINT, on_quit, &probe);
@@ -187,7 +188,7 @@ main (int   argc,
   reply = g_dbus_connection_call_sync (bus, HELPER_BUS_NAME, HELPER_OBJECT_PATH, HELPER_INTERFACE,
                                        "Unsubscribe", g_variant_new ("(o)", path), NULL,
                                        G_DBUS_CALL_FLAGS_NONE, 10000, NULL, NULL);
-  g_queue_clear_full (&probe.sizes, g_free);
+  g_clear_object (&probe.stream);
   g_main_loop_unref (probe.loop);
   return 0;
 }

@@ -2,27 +2,27 @@
  *
  * How a subscription works here:
  *
- *  - The Update signal is unicast: the bus hands it to us whatever our match
- *    rules say, and GDBus then dispatches it to local subscriptions.  We
- *    subscribe to it (sender = the helper's well-known name) once per
- *    connection, *before* calling Subscribe, so that an Update that follows
- *    the reply at once is never dropped by GDBus for want of a subscriber.
- *
  *  - Subscribe is sent to the well-known name, so that it activates the
  *    helper if needed and reaches whichever process owns the name now (a
  *    GDBusProxy would send it to the unique name it last saw, which breaks
  *    when the helper just exited on idle).  The reply's sender is the unique
- *    name of the helper that holds our subscription: Updates are only
- *    accepted from it and for our own path (any local process may send us a
- *    signal), and that unique name is what we watch to notice the helper
- *    leaving.  GetSnapshot and Unsubscribe go to that unique name and never
- *    auto-start a fresh helper.
+ *    name of the helper that holds our subscription: the Ended signal is
+ *    only accepted from it and for our own path (any local process may send
+ *    us a signal), and that unique name is what we watch to notice the
+ *    helper leaving.  Unsubscribe goes to that unique name and never
+ *    auto-starts a fresh helper.
  *
- *  - Sequence numbers: an Update with the next number is emitted as
- *    "update"; an older one is dropped; a newer one means we missed some, so
- *    we ask for a snapshot and hold back Updates until it arrives.  Updates
- *    that arrive while Subscribe's reply is still being processed, or while
- *    the snapshot is being fetched, wait in a queue.
+ *  - The records come through the file descriptor of Subscribe's reply, a
+ *    stream of frames (netpulse-frame.h) read asynchronously.  The stream
+ *    is reliable: sequence numbers must follow each other, the first frame
+ *    must be a SNAPSHOT, and anything else is a broken helper.  A reader
+ *    that falls behind only fills its own socket; the helper skips
+ *    intervals for it and, past a documented limit, ends the subscription.
+ *
+ *  - How a subscription ends, as the helper tells it: an END frame or the
+ *    Ended signal (with the reason), or only the end of the stream.  At the
+ *    end of the stream we make one round trip to the helper before
+ *    deciding: the Ended signal it sent before closing arrives first.
  *
  *  - A "session" is one subscription attempt and what follows it.  Every
  *    asynchronous callback carries the session number it belongs to and does
@@ -38,28 +38,23 @@
 #include "config.h"
 
 #include <string.h>
+#include <unistd.h>
 
 #include <glib/gi18n-lib.h>
 
+#include <gio/gunixfdlist.h>
+#include <gio/gunixinputstream.h>
+
 #include "netpulse-client.h"
+#include "netpulse-frame.h"
 #include "netpulse-helper1-generated.h"
 #include "netpulse-name-watch.h"
 
 #define HELPER_INTERFACE   "io.github.netpulse.Helper1"
-#define UPDATE_TYPE        G_VARIANT_TYPE ("(otta" NETPULSE_RECORD_SIGNATURE "at)")
-#define SNAPSHOT_TYPE      G_VARIANT_TYPE ("(ta" NETPULSE_RECORD_SIGNATURE ")")
-
-/* Updates held back while a snapshot is on its way: beyond this many the
- * oldest are dropped, which only makes for another gap and snapshot. */
-#define MAX_PENDING_UPDATES 64
+#define ENDED_TYPE         G_VARIANT_TYPE ("(oss)")
 
 /* Calls that may wait for a polkit password prompt. */
 #define NO_TIMEOUT G_MAXINT
-
-typedef struct {
-  char     *sender;
-  GVariant *parameters;   /* (otta(...)at) */
-} PendingUpdate;
 
 typedef struct _SubscribeAttempt SubscribeAttempt;
 
@@ -69,7 +64,7 @@ struct _NetpulseClient
 
   GDBusConnection     *connection;
   gulong               closed_handler;
-  guint                update_subscription;
+  guint                ended_subscription;
   NetpulseHelper1     *proxy;
   GCancellable        *proxy_cancellable;
 
@@ -82,9 +77,8 @@ struct _NetpulseClient
   char                *helper_owner;     /* unique name holding our subscription */
   char                *subscription;     /* its object path */
   NetpulseNameWatch   *owner_watch;
-  guint64              sequence;         /* last Update applied */
-  gboolean             snapshot_pending;
-  GQueue               pending;          /* of PendingUpdate */
+  NetpulseFrameReader *reader;           /* the subscription's stream */
+  guint64              sequence;         /* of the last frame applied */
   GPtrArray           *cancelled_tasks;  /* subscribe tasks to complete, see stop() */
 
   GVariant            *counters;         /* a{st}: the helper's Counters, NULL until read */
@@ -119,7 +113,6 @@ enum {
 static GParamSpec *props[N_PROPS];
 static guint signals[N_SIGNALS];
 
-static void process_pending (NetpulseClient *self);
 static void update_counters_refresh (NetpulseClient *self);
 
 /* A Subscribe call in flight.  It lives until the helper answers, even if
@@ -135,16 +128,6 @@ struct _SubscribeAttempt
   guint            interval_ms;
   guint            session;
 };
-
-static void
-pending_update_free (gpointer data)
-{
-  PendingUpdate *pending = data;
-
-  g_free (pending->sender);
-  g_variant_unref (pending->parameters);
-  g_free (pending);
-}
 
 /* Error mapping {{{1 */
 
@@ -393,6 +376,28 @@ unsubscribe_ignored_cb (GObject      *object,
     g_debug ("Unsubscribe failed: %s", error->message);
 }
 
+/* Unsubscribe's callback and the stream to close once it has run.  The
+ * stream stays open until the helper has answered: closing it is an
+ * unsubscription too, and the helper must not see that one first and
+ * answer the call with NoSuchSubscription. */
+typedef struct {
+  GAsyncReadyCallback  callback;
+  gpointer             user_data;
+  NetpulseFrameReader *reader;
+} UnsubscribeCall;
+
+static void
+unsubscribe_call_cb (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  UnsubscribeCall *call = user_data;
+
+  call->callback (object, result, call->user_data);
+  g_clear_object (&call->reader);   /* closes the stream */
+  g_free (call);
+}
+
 static GTask *attempt_take_task (SubscribeAttempt *attempt);
 
 /* Ends the current session: whatever is in flight for it is ignored from now
@@ -433,19 +438,29 @@ end_session (NetpulseClient      *self,
       g_clear_object (&self->owner_watch);
     }
 
+  if (self->reader != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->reader, self);
+      netpulse_frame_reader_stop (self->reader);
+    }
+
   if (tell_helper && self->connection != NULL &&
       self->helper_owner != NULL && self->subscription != NULL)
     {
+      UnsubscribeCall *call = g_new0 (UnsubscribeCall, 1);
+
+      call->callback = callback != NULL ? callback : unsubscribe_ignored_cb;
+      call->user_data = user_data;
+      call->reader = g_steal_pointer (&self->reader);
       send_unsubscribe (self->connection, self->helper_owner, self->subscription,
-                        callback != NULL ? callback : unsubscribe_ignored_cb, user_data);
+                        unsubscribe_call_cb, call);
       told = TRUE;
     }
 
+  g_clear_object (&self->reader);
   g_clear_pointer (&self->helper_owner, g_free);
   g_clear_pointer (&self->subscription, g_free);
-  g_queue_clear_full (&self->pending, pending_update_free);
   self->sequence = 0;
-  self->snapshot_pending = FALSE;
 
   return told;
 }
@@ -534,13 +549,13 @@ proxy_new_cb (GObject      *object,
 }
 
 static void
-on_update_signal (GDBusConnection *connection,
-                  const char      *sender_name,
-                  const char      *object_path,
-                  const char      *interface_name,
-                  const char      *signal_name,
-                  GVariant        *parameters,
-                  gpointer         user_data);
+on_ended_signal (GDBusConnection *connection,
+                 const char      *sender_name,
+                 const char      *object_path,
+                 const char      *interface_name,
+                 const char      *signal_name,
+                 GVariant        *parameters,
+                 gpointer         user_data);
 
 static void
 on_connection_closed (GDBusConnection *connection,
@@ -563,9 +578,9 @@ teardown_connection (NetpulseClient *self)
     }
   if (self->connection != NULL)
     {
-      if (self->update_subscription != 0)
-        g_dbus_connection_signal_unsubscribe (self->connection, self->update_subscription);
-      self->update_subscription = 0;
+      if (self->ended_subscription != 0)
+        g_dbus_connection_signal_unsubscribe (self->connection, self->ended_subscription);
+      self->ended_subscription = 0;
       g_clear_signal_handler (&self->closed_handler, self->connection);
       g_clear_object (&self->connection);
     }
@@ -583,12 +598,13 @@ setup_connection (NetpulseClient  *self,
   self->connection = g_object_ref (connection);
   self->closed_handler = g_signal_connect (connection, "closed",
                                            G_CALLBACK (on_connection_closed), self);
-  /* No object path: the subscription path in the first argument is what
-   * identifies our Updates, whichever object the helper emits them from. */
-  self->update_subscription =
+  /* Ended is unicast: the bus hands it to us whatever our match rules say,
+   * and GDBus then dispatches it to local subscriptions.  No object path:
+   * the subscription path in the first argument is what identifies ours. */
+  self->ended_subscription =
     g_dbus_connection_signal_subscribe (connection, HELPER_BUS_NAME, HELPER_INTERFACE,
-                                        "Update", NULL, NULL, G_DBUS_SIGNAL_FLAGS_NONE,
-                                        on_update_signal, self, NULL);
+                                        "Ended", NULL, NULL, G_DBUS_SIGNAL_FLAGS_NONE,
+                                        on_ended_signal, self, NULL);
 
   self->proxy_cancellable = g_cancellable_new ();
   netpulse_helper1_proxy_new (connection,
@@ -621,198 +637,175 @@ on_connection_closed (GDBusConnection *connection,
     teardown_connection (self);
 }
 
-/* Updates {{{1 */
+/* The stream {{{1 */
+
+/* The reason of an END frame or Ended signal, in our terms. */
+static GError *
+ended_error (const char *error_name,
+             const char *message)
+{
+  if (g_strcmp0 (error_name, "io.github.netpulse.Error.NotAuthorized") == 0)
+    return g_error_new (NETPULSE_CLIENT_ERROR, NETPULSE_CLIENT_ERROR_NOT_AUTHORIZED,
+                        _("No longer authorized to monitor network connections: %s"), message);
+  if (g_strcmp0 (error_name, "io.github.netpulse.Error.TooSlow") == 0)
+    return g_error_new (NETPULSE_CLIENT_ERROR, NETPULSE_CLIENT_ERROR_SUBSCRIPTION_ENDED,
+                        _("The Netpulse helper ended the subscription because this program "
+                          "did not keep up with it: %s"), message);
+  return g_error_new (NETPULSE_CLIENT_ERROR, NETPULSE_CLIENT_ERROR_SUBSCRIPTION_ENDED,
+                      _("The Netpulse helper ended the subscription: %s"), message);
+}
+
+static GError *
+broken_stream_error (const char *message)
+{
+  return g_error_new (NETPULSE_CLIENT_ERROR, NETPULSE_CLIENT_ERROR_HELPER_FAILED,
+                      _("The Netpulse helper's stream is broken: %s"), message);
+}
 
 static void
-emit_update (NetpulseClient *self,
-             GVariant       *parameters)
+on_frame (NetpulseFrameReader *reader,
+          GVariant            *frame,
+          gpointer             user_data)
 {
+  NetpulseClient *self = user_data;
   g_autoptr(GVariant) changed_v = NULL;
   g_autoptr(GVariant) removed_v = NULL;
+  g_autoptr(GVariant) extra = NULL;
   g_autoptr(GArray) changed = NULL;
   g_autoptr(GArray) removed = NULL;
   guint64 sequence, timestamp;
+  guint32 flags;
 
-  g_variant_get (parameters, "(&ott@a" NETPULSE_RECORD_SIGNATURE "@at)",
-                 NULL, &sequence, &timestamp, &changed_v, &removed_v);
-  changed = records_from_variant (changed_v);
-  removed = ids_from_variant (removed_v);
+  if (self->state != NETPULSE_CLIENT_STATE_SUBSCRIBED)
+    return;
 
-  self->sequence = sequence;
-  g_signal_emit (self, signals[SIGNAL_UPDATE], 0, sequence, timestamp, changed, removed);
-}
+  g_variant_get (frame, "(ttu@a" NETPULSE_RECORD_SIGNATURE "@at@a{sv})",
+                 &sequence, &timestamp, &flags, &changed_v, &removed_v, &extra);
 
-static void
-snapshot_cb (GObject      *object,
-             GAsyncResult *result,
-             gpointer      user_data);
-
-static void
-request_snapshot (NetpulseClient *self)
-{
-  g_debug ("Gap after update %" G_GUINT64_FORMAT ", fetching a snapshot", self->sequence);
-
-  self->snapshot_pending = TRUE;
-  g_dbus_connection_call (self->connection, self->helper_owner, HELPER_OBJECT_PATH,
-                          HELPER_INTERFACE, "GetSnapshot",
-                          g_variant_new ("(o)", self->subscription),
-                          SNAPSHOT_TYPE, G_DBUS_CALL_FLAGS_NO_AUTO_START, NO_TIMEOUT,
-                          self->session_cancellable, snapshot_cb, g_object_ref (self));
-}
-
-/* Applies, holds back or drops one Update.  Returns FALSE when it was held
- * back (a snapshot is needed first). */
-static gboolean
-handle_update (NetpulseClient *self,
-               PendingUpdate  *update)
-{
-  g_autofree char *path = NULL;
-  guint64 sequence;
-
-  g_variant_get (update->parameters, "(ott@a" NETPULSE_RECORD_SIGNATURE "@at)",
-                 &path, &sequence, NULL, NULL, NULL);
-
-  /* Any local process can send us a signal: only our helper counts. */
-  if (g_strcmp0 (update->sender, self->helper_owner) != 0 ||
-      g_strcmp0 (path, self->subscription) != 0)
-    return TRUE;
-
-  if (sequence <= self->sequence)
+  if (flags & NETPULSE_FRAME_END)
     {
-      g_debug ("Dropping update %" G_GUINT64_FORMAT ", already at %" G_GUINT64_FORMAT,
-               sequence, self->sequence);
-      return TRUE;
+      const char *name = "", *message = "";
+
+      g_variant_lookup (extra, "error", "&s", &name);
+      g_variant_lookup (extra, "message", "&s", &message);
+      g_debug ("END frame: %s: %s", name, message);
+      fail (self, ended_error (name, message), FALSE);
+      return;
     }
 
   if (sequence != self->sequence + 1)
     {
-      request_snapshot (self);
-      return FALSE;
+      g_autofree char *got = g_strdup_printf ("%" G_GUINT64_FORMAT, sequence);
+      g_autofree char *last = g_strdup_printf ("%" G_GUINT64_FORMAT, self->sequence);
+      /* Translators: frame numbers of the helper's stream. */
+      g_autofree char *text = g_strdup_printf (_("frame %s after frame %s"), got, last);
+
+      fail (self, broken_stream_error (text), TRUE);
+      return;
     }
-
-  emit_update (self, update->parameters);
-  return TRUE;
-}
-
-/* Works through the queue until it is empty, a snapshot is needed, or a
- * handler ended the session. */
-static void
-process_pending (NetpulseClient *self)
-{
-  guint session = self->session;
-
-  /* A handler may drop the client. */
-  g_object_ref (self);
-
-  while (self->session == session &&
-         self->state == NETPULSE_CLIENT_STATE_SUBSCRIBED &&
-         !self->snapshot_pending &&
-         !g_queue_is_empty (&self->pending))
+  if (sequence == 1 && !(flags & NETPULSE_FRAME_SNAPSHOT))
     {
-      PendingUpdate *update = g_queue_pop_head (&self->pending);
-
-      if (handle_update (self, update))
-        pending_update_free (update);
-      else if (self->session == session)
-        g_queue_push_head (&self->pending, update);
-      else
-        pending_update_free (update);
-    }
-
-  g_object_unref (self);
-}
-
-static void
-queue_update (NetpulseClient *self,
-              const char     *sender,
-              GVariant       *parameters)
-{
-  PendingUpdate *update = g_new0 (PendingUpdate, 1);
-
-  update->sender = g_strdup (sender);
-  update->parameters = g_variant_ref (parameters);
-  g_queue_push_tail (&self->pending, update);
-
-  while (g_queue_get_length (&self->pending) > MAX_PENDING_UPDATES)
-    pending_update_free (g_queue_pop_head (&self->pending));
-}
-
-static void
-on_update_signal (GDBusConnection *connection,
-                  const char      *sender_name,
-                  const char      *object_path,
-                  const char      *interface_name,
-                  const char      *signal_name,
-                  GVariant        *parameters,
-                  gpointer         user_data)
-{
-  NetpulseClient *self = user_data;
-
-  if (self->state != NETPULSE_CLIENT_STATE_CONNECTING &&
-      self->state != NETPULSE_CLIENT_STATE_SUBSCRIBED)
-    return;
-
-  if (!g_variant_is_of_type (parameters, UPDATE_TYPE))
-    {
-      /* The next good Update shows a gap and brings a snapshot. */
-      g_warning ("Ignoring an Update signal of type %s from %s",
-                 g_variant_get_type_string (parameters), sender_name);
+      fail (self, broken_stream_error (_("the first frame is not a snapshot")), TRUE);
       return;
     }
 
-  /* While Subscribe's reply is being processed we do not know yet whether
-   * this one is ours: keep it for then. */
-  queue_update (self, sender_name, parameters);
-  if (self->state == NETPULSE_CLIENT_STATE_SUBSCRIBED)
-    process_pending (self);
+  changed = records_from_variant (changed_v);
+  removed = ids_from_variant (removed_v);
+  self->sequence = sequence;
+
+  /* The first frame has always been an "update" with sequence 1 that
+   * carries every connection; later snapshots (asked for with GetSnapshot)
+   * replace the table. */
+  if ((flags & NETPULSE_FRAME_SNAPSHOT) && sequence > 1)
+    g_signal_emit (self, signals[SIGNAL_SNAPSHOT], 0, sequence, changed);
+  else
+    g_signal_emit (self, signals[SIGNAL_UPDATE], 0, sequence, timestamp, changed, removed);
 }
 
+typedef struct {
+  NetpulseClient *self;
+  guint           session;
+  GError         *error;     /* the stream's, NULL at a clean end */
+} StreamEnd;
+
 static void
-snapshot_cb (GObject      *object,
-             GAsyncResult *result,
-             gpointer      user_data)
+stream_end_ping_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
 {
-  g_autoptr(NetpulseClient) self = user_data;
+  StreamEnd *end = user_data;
+  NetpulseClient *self = end->self;
   g_autoptr(GVariant) reply = NULL;
-  g_autoptr(GVariant) records_v = NULL;
-  g_autoptr(GArray) records = NULL;
   g_autoptr(GError) error = NULL;
-  guint64 sequence;
 
   reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (object), result, &error);
-  if (reply == NULL)
+
+  /* The Ended signal, if any, came before this reply and has ended the
+   * session with its reason. */
+  if (self->session == end->session && self->state == NETPULSE_CLIENT_STATE_SUBSCRIBED)
     {
-      GError *mapped;
-
-      /* Cancelled: the session ended. */
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        return;
-
-      mapped = netpulse_client_error_from_dbus (error);
-      /* The unique name is gone: the helper left (the name watch may not
-       * have told us yet). */
-      if (g_error_matches (mapped, NETPULSE_CLIENT_ERROR, NETPULSE_CLIENT_ERROR_HELPER_MISSING))
-        {
-          g_clear_error (&mapped);
-          mapped = g_error_new (NETPULSE_CLIENT_ERROR, NETPULSE_CLIENT_ERROR_HELPER_LOST,
-                                _("The Netpulse helper left the system bus"));
-        }
-      fail (self, mapped, TRUE);
-      return;
+      if (reply == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        fail (self, g_error_new (NETPULSE_CLIENT_ERROR, NETPULSE_CLIENT_ERROR_HELPER_LOST,
+                                 _("The Netpulse helper left the system bus")), FALSE);
+      else if (end->error != NULL)
+        fail (self, broken_stream_error (end->error->message), TRUE);
+      else
+        fail (self, g_error_new_literal (NETPULSE_CLIENT_ERROR, NETPULSE_CLIENT_ERROR_SUBSCRIPTION_ENDED,
+                                         _("The Netpulse helper ended the subscription")), TRUE);
     }
 
-  if (self->state != NETPULSE_CLIENT_STATE_SUBSCRIBED || !self->snapshot_pending)
+  g_clear_error (&end->error);
+  g_object_unref (end->self);
+  g_free (end);
+}
+
+static void
+on_stream_end (NetpulseFrameReader *reader,
+               GError              *error,
+               gpointer             user_data)
+{
+  NetpulseClient *self = user_data;
+  StreamEnd *end;
+
+  if (self->state != NETPULSE_CLIENT_STATE_SUBSCRIBED)
     return;
 
-  g_variant_get (reply, "(t@a" NETPULSE_RECORD_SIGNATURE ")", &sequence, &records_v);
-  records = records_from_variant (records_v);
+  g_debug ("End of the stream%s%s", error ? ": " : "", error ? error->message : "");
 
-  self->snapshot_pending = FALSE;
-  self->sequence = sequence;
-  g_debug ("Snapshot at update %" G_GUINT64_FORMAT ": %u connections", sequence, records->len);
-  g_signal_emit (self, signals[SIGNAL_SNAPSHOT], 0, sequence, records);
+  end = g_new0 (StreamEnd, 1);
+  end->self = g_object_ref (self);
+  end->session = self->session;
+  end->error = error != NULL ? g_error_copy (error) : NULL;
+  g_dbus_connection_call (self->connection, self->helper_owner, "/",
+                          "org.freedesktop.DBus.Peer", "Ping", NULL, G_VARIANT_TYPE_UNIT,
+                          G_DBUS_CALL_FLAGS_NO_AUTO_START, -1, NULL, stream_end_ping_cb, end);
+}
 
-  process_pending (self);
+static void
+on_ended_signal (GDBusConnection *connection,
+                 const char      *sender_name,
+                 const char      *object_path,
+                 const char      *interface_name,
+                 const char      *signal_name,
+                 GVariant        *parameters,
+                 gpointer         user_data)
+{
+  NetpulseClient *self = user_data;
+  const char *path, *name, *message;
+
+  if (self->state != NETPULSE_CLIENT_STATE_SUBSCRIBED ||
+      !g_variant_is_of_type (parameters, ENDED_TYPE))
+    return;
+
+  g_variant_get (parameters, "(&o&s&s)", &path, &name, &message);
+
+  /* Any local process can send us a signal: only our helper counts. */
+  if (g_strcmp0 (sender_name, self->helper_owner) != 0 ||
+      g_strcmp0 (path, self->subscription) != 0)
+    return;
+
+  g_debug ("Ended: %s: %s", name, message);
+  fail (self, ended_error (name, message), FALSE);
 }
 
 static void
@@ -913,6 +906,7 @@ subscribe_reply_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   g_autoptr(GTask) task = NULL;
   g_autofree char *path = NULL;
+  int fd = -1;
   NetpulseClient *self;
 
   reply = g_dbus_connection_send_message_with_reply_finish (G_DBUS_CONNECTION (object),
@@ -923,7 +917,10 @@ subscribe_reply_cb (GObject      *object,
     {
       GVariant *body = g_dbus_message_get_body (reply);
 
-      /* On a message bus every message has a sender; Updates are only
+      GUnixFDList *fds = g_dbus_message_get_unix_fd_list (reply);
+      gint32 handle = -1;
+
+      /* On a message bus every message has a sender; Ended is only
        * accepted from this one. */
       if (g_dbus_message_get_sender (reply) == NULL)
         {
@@ -931,12 +928,22 @@ subscribe_reply_cb (GObject      *object,
                                _("Subscribe was answered by an unknown sender"));
           g_clear_object (&reply);
         }
-      else if (body != NULL && g_variant_is_of_type (body, G_VARIANT_TYPE ("(o)")))
-        g_variant_get (body, "(o)", &path);
+      else if (body != NULL && g_variant_is_of_type (body, G_VARIANT_TYPE ("(oh)")))
+        {
+          g_variant_get (body, "(oh)", &path, &handle);
+          /* Our own copy of the descriptor (NULL error: the check below). */
+          if (fds != NULL && handle >= 0 && handle < g_unix_fd_list_get_length (fds))
+            fd = g_unix_fd_list_get (fds, handle, NULL);
+          if (fd < 0)
+            {
+              g_set_error_literal (&error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                                   _("Subscribe returned no stream"));
+            }
+        }
       else
         {
           g_set_error (&error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                       _("Subscribe returned %s instead of an object path"),
+                       _("Subscribe returned %s instead of a subscription and a stream"),
                        body != NULL ? g_variant_get_type_string (body) : "()");
           g_clear_object (&reply);
         }
@@ -949,6 +956,8 @@ subscribe_reply_cb (GObject      *object,
       if (path != NULL)
         send_unsubscribe (attempt->connection, g_dbus_message_get_sender (reply), path,
                           unsubscribe_ignored_cb, NULL);
+      if (fd >= 0)
+        close (fd);
       attempt_free (attempt);
       return;
     }
@@ -956,6 +965,14 @@ subscribe_reply_cb (GObject      *object,
   self = attempt->self;
   task = attempt_take_task (attempt);
   self->attempt = NULL;
+
+  if (path != NULL && fd < 0)
+    {
+      /* Granted, but no stream to read: end it on the helper's side. */
+      send_unsubscribe (attempt->connection, g_dbus_message_get_sender (reply), path,
+                        unsubscribe_ignored_cb, NULL);
+      g_clear_pointer (&path, g_free);
+    }
 
   if (path == NULL)
     {
@@ -977,12 +994,21 @@ subscribe_reply_cb (GObject      *object,
   g_debug ("Subscribed as %s at %s", path, self->helper_owner);
   attempt_free (attempt);
 
+  {
+    g_autoptr(GInputStream) stream = g_unix_input_stream_new (fd, TRUE);
+
+    self->reader = netpulse_frame_reader_new (stream);
+    g_signal_connect (self->reader, "frame", G_CALLBACK (on_frame), self);
+    g_signal_connect (self->reader, "end", G_CALLBACK (on_stream_end), self);
+  }
+
   set_state (self, NETPULSE_CLIENT_STATE_SUBSCRIBED);
   g_object_notify_by_pspec (G_OBJECT (self), props[PROP_BACKEND]);
   g_task_return_boolean (task, TRUE);
 
-  /* Updates that arrived with or before the reply. */
-  process_pending (self);
+  /* After the caller heard of the subscription: frames may be waiting. */
+  if (self->reader != NULL && self->state == NETPULSE_CLIENT_STATE_SUBSCRIBED)
+    netpulse_frame_reader_start (self->reader);
 }
 
 static void
@@ -1435,7 +1461,6 @@ static void
 netpulse_client_init (NetpulseClient *self)
 {
   self->state = NETPULSE_CLIENT_STATE_DISCONNECTED;
-  g_queue_init (&self->pending);
   self->cancelled_tasks = g_ptr_array_new_with_free_func (g_object_unref);
 }
 

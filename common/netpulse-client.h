@@ -2,9 +2,9 @@
  * shared by netpulsectl and the app.
  *
  * A NetpulseClient talks to the helper on the system bus (honouring
- * DBUS_SYSTEM_BUS_ADDRESS), subscribes, receives the unicast Update signals,
- * checks their sequence numbers and fetches a snapshot on a gap, and notices
- * when the helper leaves the bus (crash, idle exit) while subscribed.
+ * DBUS_SYSTEM_BUS_ADDRESS), subscribes, reads the frames of the stream that
+ * Subscribe hands out, checks their sequence numbers, and notices when the
+ * helper ends the subscription or leaves the bus (crash, idle exit).
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -24,6 +24,7 @@ typedef enum {
   NETPULSE_CLIENT_ERROR_NOT_AUTHORIZED,    /* polkit said no or the prompt was dismissed */
   NETPULSE_CLIENT_ERROR_HELPER_FAILED,     /* the helper answered with another error */
   NETPULSE_CLIENT_ERROR_HELPER_LOST,       /* the helper left the bus while we were subscribed */
+  NETPULSE_CLIENT_ERROR_SUBSCRIPTION_ENDED,/* the helper ended our subscription (the message says why) */
 } NetpulseClientError;
 
 typedef enum {
@@ -111,13 +112,16 @@ GError              *netpulse_client_error_from_dbus (const GError         *erro
  *   "update"   (guint64 sequence, guint64 timestamp_ns,
  *               GArray *changed  (of NetpulseRecord),
  *               GArray *removed  (of guint64 ids))
- *       one Update from the helper, in order, without gaps.
+ *       one frame from the helper, in order, without gaps.  The first
+ *       (sequence 1) carries every connection.
  *   "snapshot" (guint64 sequence, GArray *records (of NetpulseRecord))
- *       replace the whole table: sent after a gap was detected.
+ *       replace the whole table (a SNAPSHOT frame after the first).
  *   "notify::state"   (property "state", NetpulseClientState)
  *       the state changed; on NETPULSE_CLIENT_STATE_FAILED with
  *       NETPULSE_CLIENT_ERROR_HELPER_LOST the helper crashed or exited while
- *       we were subscribed: offer to reconnect (subscribe again).
+ *       we were subscribed, with NETPULSE_CLIENT_ERROR_SUBSCRIPTION_ENDED
+ *       the helper ended the subscription (e.g. this program stopped
+ *       reading for too long): offer to reconnect (subscribe again).
  *   "notify::backend" (property "backend", string)
  *   "notify::counters" (property "counters", GVariant a{st})
  *

@@ -15,6 +15,8 @@ static const GDBusErrorEntry netpulse_helper_error_entries[] = {
   { NETPULSE_HELPER_ERROR_TOO_MANY_SUBSCRIPTIONS, "io.github.netpulse.Error.TooManySubscriptions" },
   { NETPULSE_HELPER_ERROR_NO_SUCH_SUBSCRIPTION,   "io.github.netpulse.Error.NoSuchSubscription" },
   { NETPULSE_HELPER_ERROR_BACKEND_FAILED,         "io.github.netpulse.Error.BackendFailed" },
+  { NETPULSE_HELPER_ERROR_TOO_SLOW,               "io.github.netpulse.Error.TooSlow" },
+  { NETPULSE_HELPER_ERROR_BUSY,                   "io.github.netpulse.Error.Busy" },
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (netpulse_helper_error_entries) == NETPULSE_HELPER_N_ERRORS);

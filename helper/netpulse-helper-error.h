@@ -18,9 +18,11 @@ typedef enum {
   NETPULSE_HELPER_ERROR_TOO_MANY_SUBSCRIPTIONS,  /* io.github.netpulse.Error.TooManySubscriptions */
   NETPULSE_HELPER_ERROR_NO_SUCH_SUBSCRIPTION,    /* io.github.netpulse.Error.NoSuchSubscription */
   NETPULSE_HELPER_ERROR_BACKEND_FAILED,          /* io.github.netpulse.Error.BackendFailed */
+  NETPULSE_HELPER_ERROR_TOO_SLOW,                /* io.github.netpulse.Error.TooSlow */
+  NETPULSE_HELPER_ERROR_BUSY,                    /* io.github.netpulse.Error.Busy */
 } NetpulseHelperError;
 
-#define NETPULSE_HELPER_N_ERRORS (NETPULSE_HELPER_ERROR_BACKEND_FAILED + 1)
+#define NETPULSE_HELPER_N_ERRORS (NETPULSE_HELPER_ERROR_BUSY + 1)
 
 GQuark netpulse_helper_error_quark (void);
 

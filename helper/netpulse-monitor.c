@@ -1,5 +1,5 @@
 /* netpulse-monitor.c — the io.github.netpulse.Helper1 object: subscriptions,
- * authorization and the Update stream around a NetpulseCollector.
+ * authorization and the subscribers' streams around a NetpulseCollector.
  *
  * Threads: the skeleton runs with
  * G_DBUS_INTERFACE_SKELETON_FLAGS_HANDLE_METHOD_INVOCATIONS_IN_THREAD, so
@@ -10,9 +10,10 @@
  * context (call_in_main()), where all the state lives: the collector is not
  * thread-safe, and neither are the subscription tables.
  *
- * A second kind of worker, the sender thread, turns each tick's Updates into
- * D-Bus messages (the expensive part with many connections) from records
- * the main context copied out of the collector; see send_due_updates().
+ * Bulk data does not go over the bus: each subscriber reads frames from a
+ * socket of its own that Subscribe hands out (NetpulseStream), built by a
+ * NetpulseSender in a worker thread and written without ever blocking, so
+ * a subscriber that stops reading only hurts itself; see send_due_frames().
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -23,13 +24,9 @@
 #include "netpulse-helper-error.h"
 #include "netpulse-monitor.h"
 #include "netpulse-name-watch.h"
+#include "netpulse-sender.h"
 #include "netpulse-subscription.h"
 
-/* Timer jitter: an Update due within this much of the tick is sent now
- * rather than one whole tick late. */
-#define TICK_SLACK_US (10 * G_TIME_SPAN_MILLISECOND)
-/* Updates still on their way after this long are worth a line in the log. */
-#define SEND_STALL_REPORT_US (2 * G_USEC_PER_SEC)
 
 typedef struct
 {
@@ -61,14 +58,7 @@ struct _NetpulseMonitor
   guint                    tick_interval_ms;
   char                    *last_sample_error;
 
-  /* Sending: turning an Update with thousands of records into a D-Bus
-   * message is the most expensive step of a tick, so it happens in one
-   * worker thread (FIFO: Updates keep their order). */
-  GThreadPool             *sender;
-  gboolean                 sending;         /* a tick's Updates are in the sender */
-  gint64                   sending_since_us;
-  gboolean                 stall_reported;  /* said once per stall, not per tick */
-  GQueue                   deferred_calls;  /* MainContextCall, until the sender is done */
+  NetpulseSender          *sender;
 
   /* Atomic: method calls being authorized or handled.  The helper does not
    * idle out while one is pending (a password prompt may be up). */
@@ -113,7 +103,6 @@ typedef struct
   NetpulseMonitor       *self;
   GDBusMethodInvocation *invocation;     /* owned: the handler completes it */
   MainContextHandler     handler;        /* NULL: bookkeeping only */
-  gboolean               after_updates;  /* wait until the sender is idle */
 } MainContextCall;
 
 /* ------------------------------------------------------------------------ */
@@ -156,7 +145,7 @@ rearm_idle_timeout (NetpulseMonitor *self)
 }
 
 /* ------------------------------------------------------------------------ */
-/* Monitoring: the collector and the Update stream                           */
+/* Monitoring: the collector and the subscribers' streams                    */
 
 static void
 publish_counters (NetpulseMonitor *self)
@@ -229,138 +218,31 @@ stop_monitoring (NetpulseMonitor *self)
   publish_collector_state (self);
 }
 
-typedef struct
+static GPtrArray *
+subscriptions_array (NetpulseMonitor *self)
 {
-  char            *destination;
-  char            *object_path;
-  guint64          sequence;
-  guint64          timestamp_ns;
-  NetpulseChanges *changes;
-} Update;
-
-static void
-update_free (gpointer data)
-{
-  Update *update = data;
-
-  g_free (update->destination);
-  g_free (update->object_path);
-  netpulse_changes_unref (update->changes);
-  g_free (update);
-}
-
-typedef struct
-{
-  NetpulseMonitor *self;
-  GDBusConnection *connection;
-  const char      *interface;     /* static: the interface info's name */
-  GPtrArray       *updates;       /* Update */
-} SendJob;
-
-static void
-send_job_free (SendJob *job)
-{
-  g_object_unref (job->self);
-  g_object_unref (job->connection);
-  g_ptr_array_unref (job->updates);
-  g_free (job);
-}
-
-static void
-emit_update_now (GDBusConnection *connection,
-                 const char      *interface,
-                 const char      *destination,
-                 GVariant        *params)
-{
-  g_autoptr(GError) error = NULL;
-
-  /* Unicast: the destination makes the bus deliver it to the subscriber
-   * only, whatever match rules other connections have. */
-  if (!g_dbus_connection_emit_signal (connection, destination, HELPER_OBJECT_PATH, interface,
-                                      "Update", params, &error))
-    g_warning ("Could not send an Update to %s: %s", destination, error->message);
-}
-
-static void run_deferred_calls (NetpulseMonitor *self);
-
-static gboolean
-send_job_done_cb (gpointer user_data)
-{
-  SendJob *job = user_data;
-  NetpulseMonitor *self = job->self;
-
-  self->sending = FALSE;
-  if (self->stall_reported)
-    g_message ("The Updates of a tick have left after %.1f s; ticks go on",
-               (g_get_monotonic_time () - self->sending_since_us) / (double) G_USEC_PER_SEC);
-  self->stall_reported = FALSE;
-  run_deferred_calls (self);
-  send_job_free (job);
-  return G_SOURCE_REMOVE;
-}
-
-/* In the sender thread.  GDBusConnection and GVariant are thread-safe, and
- * the NetpulseChanges of a job are only touched here until it is done. */
-static void
-send_job_run (gpointer data,
-              gpointer user_data)
-{
-  SendJob *job = data;
-
-  for (guint i = 0; i < job->updates->len; i++)
-    {
-      Update *update = g_ptr_array_index (job->updates, i);
-      g_autoptr(GVariant) params =
-        g_variant_ref_sink (netpulse_changes_build_update (update->changes, update->object_path,
-                                                           update->sequence,
-                                                           update->timestamp_ns));
-
-      emit_update_now (job->connection, job->interface, update->destination, params);
-    }
-
-  /* Done only once the messages have left this process: until then the
-   * next tick is skipped (see send_due_updates()). */
-  g_dbus_connection_flush_sync (job->connection, NULL, NULL);
-
-  attach_idle (job->self->main_context, send_job_done_cb, job);
-}
-
-/* Samples the kernel once and hands an Update for every subscription whose
- * interval has elapsed to the sender thread.
- *
- * Backpressure: with tens of thousands of busy connections an Update is
- * megabytes.  While the Updates of the previous tick are still being
- * serialized or have not left this process (the bus reads slower than we
- * write), ticks are skipped rather than queued in memory without bound.
- * Nothing is lost: the next Update carries every change since the last one
- * that was sent, and sequence numbers stay contiguous. */
-static void
-send_due_updates (NetpulseMonitor *self)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GHashTable) changes_since = NULL;   /* generation → NetpulseChanges */
-  g_autoptr(GPtrArray) updates = NULL;
-  GDBusConnection *connection;
+  GPtrArray *array = g_ptr_array_new_full (g_hash_table_size (self->subscriptions), g_object_unref);
   GHashTableIter iter;
   gpointer value;
-  gint64 now_us;
 
-  connection = g_dbus_interface_skeleton_get_connection (G_DBUS_INTERFACE_SKELETON (self));
-  if (self->collector == NULL || connection == NULL)
+  g_hash_table_iter_init (&iter, self->subscriptions);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    g_ptr_array_add (array, g_object_ref (value));
+  return array;
+}
+
+/* Samples the kernel once and has a frame built for every subscription
+ * whose interval has elapsed (see NetpulseSender for the coalescing of
+ * slow readers); ends those that broke the slow-reader rule. */
+static void
+send_due_frames (NetpulseMonitor *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) subscriptions = NULL;
+  g_autoptr(GPtrArray) too_slow = NULL;
+
+  if (self->collector == NULL)
     return;
-
-  if (self->sending)
-    {
-      g_debug ("The previous Updates are still on their way, skipping a tick");
-      if (!self->stall_reported &&
-          g_get_monotonic_time () - self->sending_since_us > SEND_STALL_REPORT_US)
-        {
-          g_message ("The Updates of a tick have not left for %d s (the bus reads slowly): "
-                     "skipping ticks until they have", (int) (SEND_STALL_REPORT_US / G_USEC_PER_SEC));
-          self->stall_reported = TRUE;
-        }
-      return;
-    }
 
   if (!netpulse_collector_sample (self->collector, &error))
     {
@@ -375,66 +257,32 @@ send_due_updates (NetpulseMonitor *self)
     }
   g_clear_pointer (&self->last_sample_error, g_free);
 
-  now_us = g_get_monotonic_time ();
+  subscriptions = subscriptions_array (self);
+  too_slow = netpulse_sender_send_due (self->sender, self->collector, subscriptions,
+                                       g_get_monotonic_time ());
 
-  g_hash_table_iter_init (&iter, self->subscriptions);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
+  for (guint i = 0; i < too_slow->len; i++)
     {
-      NetpulseSubscription *subscription = value;
+      NetpulseSubscription *subscription = g_ptr_array_index (too_slow, i);
+      g_autoptr(GError) reason =
+        g_error_new (NETPULSE_HELPER_ERROR, NETPULSE_HELPER_ERROR_TOO_SLOW,
+                     "The subscriber did not read its stream for %u intervals and %d s",
+                     NETPULSE_SENDER_MAX_SKIPPED,
+                     (int) (NETPULSE_SENDER_MAX_SKIPPED_US / G_USEC_PER_SEC));
 
-      if (netpulse_subscription_is_due (subscription, now_us, TICK_SLACK_US))
-        {
-          guint64 generation = netpulse_subscription_get_generation (subscription);
-          NetpulseChanges *changes;
-          Update *update;
-
-          /* Subscriptions in step share one set of changes. */
-          if (changes_since == NULL)
-            changes_since = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
-                                                   (GDestroyNotify) netpulse_changes_unref);
-          changes = g_hash_table_lookup (changes_since, &generation);
-          if (changes == NULL)
-            {
-              changes = netpulse_changes_collect (self->collector, generation);
-              g_hash_table_insert (changes_since, g_memdup2 (&generation, sizeof generation),
-                                   changes);
-            }
-
-          update = g_new0 (Update, 1);
-          update->destination = g_strdup (netpulse_subscription_get_owner (subscription));
-          update->object_path = g_strdup (netpulse_subscription_get_object_path (subscription));
-          update->sequence = netpulse_subscription_advance (subscription, self->collector, now_us);
-          update->timestamp_ns = netpulse_collector_get_timestamp (self->collector);
-          update->changes = netpulse_changes_ref (changes);
-          if (updates == NULL)
-            updates = g_ptr_array_new_with_free_func (update_free);
-          g_ptr_array_add (updates, update);
-        }
-    }
-
-  if (updates != NULL)
-    {
-      SendJob *job = g_new0 (SendJob, 1);
-
-      job->self = g_object_ref (self);
-      job->connection = g_object_ref (connection);
-      job->interface = g_dbus_interface_skeleton_get_info (G_DBUS_INTERFACE_SKELETON (self))->name;
-      job->updates = g_steal_pointer (&updates);
-      self->sending = TRUE;
-      self->sending_since_us = g_get_monotonic_time ();
-      g_thread_pool_push (self->sender, job, NULL);
+      netpulse_monitor_end_subscription (self, subscription, reason);
     }
 
   publish_counters (self);
 }
 
-/* The first Update of a new subscription goes out at once, from the last
+/* The first frame of a new subscription goes out at once, from the last
  * sample: sampling again just for it would make everyone else's next rates
  * cover a sliver of time instead of a tick.  Only a collector that was just
  * started has no sample yet. */
 static void
-send_first_update (NetpulseMonitor      *self,
-                   NetpulseSubscription *subscription)
+send_first_frame (NetpulseMonitor      *self,
+                  NetpulseSubscription *subscription)
 {
   g_autoptr(GError) error = NULL;
 
@@ -446,31 +294,13 @@ send_first_update (NetpulseMonitor      *self,
       return;
     }
 
-  {
-    g_autoptr(NetpulseChanges) changes = netpulse_changes_collect (self->collector, 0);
-    g_autoptr(GVariant) params = NULL;
-    GDBusConnection *connection =
-      g_dbus_interface_skeleton_get_connection (G_DBUS_INTERFACE_SKELETON (self));
-    guint64 sequence = netpulse_subscription_advance (subscription, self->collector,
-                                                      g_get_monotonic_time ());
-
-    /* Sent from here, not the sender thread: it must follow the Subscribe
-     * reply, and no Update of this subscription can be in the sender yet. */
-    params = g_variant_ref_sink (netpulse_changes_build_update (changes,
-                                                                netpulse_subscription_get_object_path (subscription),
-                                                                sequence,
-                                                                netpulse_collector_get_timestamp (self->collector)));
-    if (connection != NULL)
-      emit_update_now (connection,
-                       g_dbus_interface_skeleton_get_info (G_DBUS_INTERFACE_SKELETON (self))->name,
-                       netpulse_subscription_get_owner (subscription), params);
-  }
+  netpulse_sender_send_first (self->sender, self->collector, subscription);
 }
 
 static gboolean
 tick_cb (gpointer user_data)
 {
-  send_due_updates (user_data);
+  send_due_frames (user_data);
   return G_SOURCE_CONTINUE;
 }
 
@@ -545,6 +375,32 @@ client_gone_cb (NetpulseNameWatch *name_watch,
   end_subscriptions_of (user_data, netpulse_name_watch_get_name (name_watch));
 }
 
+/* The subscriber closed its end of the stream (or exited): that ends the
+ * subscription as Unsubscribe would. */
+static void
+stream_closed_cb (NetpulseStream *stream,
+                  gpointer        user_data)
+{
+  NetpulseMonitor *self = user_data;
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->subscriptions);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      if (netpulse_subscription_get_stream (value) == stream)
+        {
+          g_autoptr(NetpulseSubscription) subscription = g_object_ref (value);
+
+          g_message ("%s closed its stream, ending %s",
+                     netpulse_subscription_get_owner (subscription),
+                     netpulse_subscription_get_object_path (subscription));
+          remove_subscription (self, subscription);
+          return;
+        }
+    }
+}
+
 static void
 add_subscription (NetpulseMonitor      *self,
                   NetpulseSubscription *subscription)
@@ -565,6 +421,8 @@ add_subscription (NetpulseMonitor      *self,
     }
   watch->n_subscriptions++;
 
+  g_signal_connect (netpulse_subscription_get_stream (subscription), "closed",
+                    G_CALLBACK (stream_closed_cb), self);
   g_hash_table_insert (self->subscriptions,
                        g_strdup (netpulse_subscription_get_object_path (subscription)),
                        g_object_ref (subscription));
@@ -576,7 +434,13 @@ remove_subscription (NetpulseMonitor      *self,
                      NetpulseSubscription *subscription)
 {
   const char *owner = netpulse_subscription_get_owner (subscription);
+  NetpulseStream *stream = netpulse_subscription_get_stream (subscription);
   ClientWatch *watch;
+
+  /* No frame after this: a frame still being built is dropped when it
+   * finds the stream closed. */
+  g_signal_handlers_disconnect_by_func (stream, stream_closed_cb, self);
+  netpulse_stream_close (stream);
 
   watch = g_hash_table_lookup (self->clients, owner);
   if (watch != NULL && --watch->n_subscriptions == 0)
@@ -603,6 +467,51 @@ subscriptions_changed (NetpulseMonitor *self)
     {
       g_clear_handle_id (&self->idle_source_id, g_source_remove);
     }
+}
+
+void
+netpulse_monitor_end_subscription (NetpulseMonitor      *self,
+                                   NetpulseSubscription *subscription,
+                                   const GError         *reason)
+{
+  g_autoptr(NetpulseSubscription) keep = NULL;
+  g_autoptr(GBytes) end = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *error_name = NULL;
+  GDBusConnection *connection;
+  const char *path;
+
+  g_return_if_fail (NETPULSE_IS_MONITOR (self));
+  g_return_if_fail (NETPULSE_IS_SUBSCRIPTION (subscription));
+  g_return_if_fail (reason != NULL);
+
+  path = netpulse_subscription_get_object_path (subscription);
+  if (g_hash_table_lookup (self->subscriptions, path) != subscription)
+    return;
+  keep = g_object_ref (subscription);
+
+  error_name = g_dbus_error_encode_gerror (reason);
+  g_message ("Ending %s of %s: %s (%s)", path, netpulse_subscription_get_owner (subscription),
+             reason->message, error_name);
+
+  /* On the stream, when it has room (a stopped reader's has none: the
+   * signal is what it will find when it wakes up)… */
+  end = netpulse_frame_new_end (netpulse_subscription_get_sequence (subscription) + 1, reason);
+  netpulse_stream_send_last (netpulse_subscription_get_stream (subscription), end);
+
+  /* …and on the bus, unicast: a few hundred bytes, whoever reads slowly. */
+  connection = g_dbus_interface_skeleton_get_connection (G_DBUS_INTERFACE_SKELETON (self));
+  if (connection != NULL &&
+      !g_dbus_connection_emit_signal (connection, netpulse_subscription_get_owner (subscription),
+                                      HELPER_OBJECT_PATH,
+                                      g_dbus_interface_skeleton_get_info (G_DBUS_INTERFACE_SKELETON (self))->name,
+                                      "Ended",
+                                      g_variant_new ("(oss)", path, error_name, reason->message),
+                                      &error))
+    g_warning ("Could not send Ended to %s: %s",
+               netpulse_subscription_get_owner (subscription), error->message);
+
+  remove_subscription (self, subscription);
 }
 
 /* The caller's own subscription at @path, or NULL with NoSuchSubscription:
@@ -636,11 +545,14 @@ subscribe_in_main (NetpulseMonitor       *self,
 {
   const char *sender = g_dbus_method_invocation_get_sender (invocation);
   g_autoptr(NetpulseSubscription) subscription = NULL;
+  g_autoptr(NetpulseStream) stream = NULL;
+  g_autoptr(GUnixFDList) fd_list = NULL;
   g_autoptr(GVariant) options = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *path = NULL;
   ClientWatch *watch;
   guint interval_ms;
+  int peer_fd = -1;
 
   g_variant_get (g_dbus_method_invocation_get_parameters (invocation), "(@a{sv})", &options);
 
@@ -664,20 +576,34 @@ subscribe_in_main (NetpulseMonitor       *self,
       goto failed;
     }
 
+  if (!(g_dbus_connection_get_capabilities (g_dbus_method_invocation_get_connection (invocation)) &
+        G_DBUS_CAPABILITY_FLAGS_UNIX_FD_PASSING))
+    {
+      g_set_error_literal (&error, G_DBUS_ERROR, G_DBUS_ERROR_NOT_SUPPORTED,
+                           "The helper's bus connection cannot pass file descriptors");
+      goto failed;
+    }
+
+  stream = netpulse_stream_new (&peer_fd, &error);
+  if (stream == NULL)
+    goto failed;
+  fd_list = g_unix_fd_list_new_from_array (&peer_fd, 1);   /* takes the fd */
+
   if (!start_monitoring (self, &error))
     goto failed;
 
   path = g_strdup_printf ("%s/Subscription%" G_GUINT64_FORMAT,
                           HELPER_OBJECT_PATH, ++self->last_subscription_id);
-  subscription = netpulse_subscription_new (path, sender, interval_ms);
+  subscription = netpulse_subscription_new (path, sender, interval_ms, stream);
   add_subscription (self, subscription);
 
   g_message ("%s subscribed (%s, every %u ms)", sender, path, interval_ms);
 
-  /* Reply first: messages to one peer keep their order, so the client
-   * knows the path before the first Update arrives. */
-  netpulse_helper1_complete_subscribe (NETPULSE_HELPER1 (self), invocation, path);
-  send_first_update (self, subscription);
+  /* The stream is the client's own channel: the first frame may well be
+   * there before the reply. */
+  netpulse_helper1_complete_subscribe (NETPULSE_HELPER1 (self), invocation, fd_list, path,
+                                       g_variant_new_handle (0));
+  send_first_frame (self, subscription);
   return;
 
 failed:
@@ -730,8 +656,8 @@ get_snapshot_in_main (NetpulseMonitor       *self,
   /* A live subscription implies a running collector. */
   g_assert (self->collector != NULL);
 
-  g_dbus_method_invocation_return_value (invocation,
-                                         netpulse_subscription_snapshot (subscription, self->collector));
+  netpulse_helper1_complete_get_snapshot (NETPULSE_HELPER1 (self), invocation,
+                                          netpulse_subscription_request_snapshot (subscription));
 }
 
 /* ------------------------------------------------------------------------ */
@@ -752,29 +678,10 @@ finish_call (MainContextCall *call)
   g_free (call);
 }
 
-/* GetSnapshot's sequence and Unsubscribe's "no more Updates" must be true
- * on the client's side too: their replies wait until the Updates already
- * in the sender thread have gone out. */
-static void
-run_deferred_calls (NetpulseMonitor *self)
-{
-  MainContextCall *call;
-
-  while (!self->sending && (call = g_queue_pop_head (&self->deferred_calls)) != NULL)
-    finish_call (call);
-}
-
 static gboolean
 call_in_main_cb (gpointer user_data)
 {
-  MainContextCall *call = user_data;
-  NetpulseMonitor *self = call->self;
-
-  if (call->after_updates && (self->sending || !g_queue_is_empty (&self->deferred_calls)))
-    g_queue_push_tail (&self->deferred_calls, call);
-  else
-    finish_call (call);
-
+  finish_call (user_data);
   return G_SOURCE_REMOVE;
 }
 
@@ -783,24 +690,23 @@ call_in_main_cb (gpointer user_data)
 static void
 call_in_main (NetpulseMonitor       *self,
               GDBusMethodInvocation *invocation,
-              MainContextHandler     handler,
-              gboolean               after_updates)
+              MainContextHandler     handler)
 {
   MainContextCall *call = g_new0 (MainContextCall, 1);
 
   call->self = g_object_ref (self);
   call->invocation = invocation;
   call->handler = handler;
-  call->after_updates = after_updates;
   attach_idle (self->main_context, call_in_main_cb, call);
 }
 
 static gboolean
 netpulse_monitor_handle_subscribe (NetpulseHelper1       *helper,
                                    GDBusMethodInvocation *invocation,
+                                   GUnixFDList           *fd_list,
                                    GVariant              *options)
 {
-  call_in_main (NETPULSE_MONITOR (helper), invocation, subscribe_in_main, FALSE);
+  call_in_main (NETPULSE_MONITOR (helper), invocation, subscribe_in_main);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -809,7 +715,7 @@ netpulse_monitor_handle_unsubscribe (NetpulseHelper1       *helper,
                                      GDBusMethodInvocation *invocation,
                                      const char            *subscription)
 {
-  call_in_main (NETPULSE_MONITOR (helper), invocation, unsubscribe_in_main, TRUE);
+  call_in_main (NETPULSE_MONITOR (helper), invocation, unsubscribe_in_main);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -818,7 +724,7 @@ netpulse_monitor_handle_get_snapshot (NetpulseHelper1       *helper,
                                       GDBusMethodInvocation *invocation,
                                       const char            *subscription)
 {
-  call_in_main (NETPULSE_MONITOR (helper), invocation, get_snapshot_in_main, TRUE);
+  call_in_main (NETPULSE_MONITOR (helper), invocation, get_snapshot_in_main);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -837,7 +743,7 @@ netpulse_monitor_handle_check_authorization (NetpulseHelper1       *helper,
   netpulse_helper1_complete_check_authorization (helper, invocation, authorized);
 
   /* Nothing to do in the main context but to count the call as activity. */
-  call_in_main (self, NULL, NULL, FALSE);
+  call_in_main (self, NULL, NULL);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -888,7 +794,8 @@ netpulse_monitor_finalize (GObject *object)
   g_clear_handle_id (&self->idle_source_id, g_source_remove);
   g_clear_handle_id (&self->tick_source_id, g_source_remove);
   if (self->sender != NULL)
-    g_thread_pool_free (g_steal_pointer (&self->sender), FALSE, TRUE);
+    netpulse_sender_shutdown (self->sender);
+  g_clear_object (&self->sender);
   g_clear_pointer (&self->clients, g_hash_table_unref);
   g_clear_pointer (&self->subscriptions, g_hash_table_unref);
   if (self->collector != NULL)
@@ -938,8 +845,7 @@ netpulse_monitor_init (NetpulseMonitor *self)
   self->main_context = g_main_context_ref_thread_default ();
   self->subscriptions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->clients = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, client_watch_free);
-  self->sender = g_thread_pool_new (send_job_run, NULL, 1, FALSE, NULL);
-  g_queue_init (&self->deferred_calls);
+  self->sender = netpulse_sender_new ();
 
   g_dbus_interface_skeleton_set_flags (G_DBUS_INTERFACE_SKELETON (self),
                                        G_DBUS_INTERFACE_SKELETON_FLAGS_HANDLE_METHOD_INVOCATIONS_IN_THREAD);
@@ -1001,15 +907,17 @@ netpulse_monitor_shutdown (NetpulseMonitor *self)
 
   self->idle_timeout_ms = 0;
 
-  /* Let the Updates in hand go out, then answer the calls that waited for
-   * them (their subscriptions are gone by then). */
-  if (self->sender != NULL)
-    g_thread_pool_free (g_steal_pointer (&self->sender), FALSE, TRUE);
-  self->sending = FALSE;
+  /* Frames still being built are dropped (their streams close now). */
+  netpulse_sender_shutdown (self->sender);
 
+  {
+    g_autoptr(GPtrArray) subscriptions = subscriptions_array (self);
+
+    for (guint i = 0; i < subscriptions->len; i++)
+      netpulse_stream_close (netpulse_subscription_get_stream (g_ptr_array_index (subscriptions, i)));
+  }
   g_hash_table_remove_all (self->subscriptions);
   g_hash_table_remove_all (self->clients);
   netpulse_helper1_set_subscriptions (NETPULSE_HELPER1 (self), 0);
   stop_monitoring (self);
-  run_deferred_calls (self);
 }

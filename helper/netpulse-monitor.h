@@ -1,5 +1,5 @@
 /* netpulse-monitor.h — the io.github.netpulse.Helper1 object: subscriptions,
- * authorization and the Update stream around a NetpulseCollector.
+ * authorization and the subscribers' streams around a NetpulseCollector.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -8,6 +8,7 @@
 #include "netpulse-authority.h"
 #include "netpulse-collector.h"
 #include "netpulse-helper1-generated.h"
+#include "netpulse-subscription.h"
 
 G_BEGIN_DECLS
 
@@ -36,6 +37,14 @@ NetpulseMonitor *netpulse_monitor_new            (const NetpulseMonitorConfig *c
                                                   NetpulseAuthority           *authority);
 
 guint            netpulse_monitor_get_n_subscriptions (NetpulseMonitor        *self);
+
+/* Ends @subscription because of @reason (a NETPULSE_HELPER_ERROR): tells the
+ * subscriber (an END frame on its stream when there is room, and the
+ * unicast `Ended` signal), then removes it as Unsubscribe does.  Does
+ * nothing if @subscription has ended already. */
+void             netpulse_monitor_end_subscription (NetpulseMonitor      *self,
+                                                    NetpulseSubscription *subscription,
+                                                    const GError         *reason);
 
 /* Ends every subscription and unloads the kernel programs (on exit). */
 void             netpulse_monitor_shutdown       (NetpulseMonitor             *self);

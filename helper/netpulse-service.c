@@ -101,6 +101,47 @@ monitor_idle_cb (NetpulseMonitor *monitor,
 {
   quit (user_data, 0);
 }
+typedef struct {
+  gboolean done;
+} Flush;
+
+static void
+flush_done_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  Flush *flush = user_data;
+
+  g_dbus_connection_flush_finish (G_DBUS_CONNECTION (object), result, NULL);
+  flush->done = TRUE;
+  g_rc_box_release (flush);
+}
+
+static gboolean
+set_flag_cb (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Lets the replies still queued go out before we exit, but never waits
+ * more than a moment for the bus to read them (no flush_sync: a bus that
+ * does not read must not keep a root process around).  The flush may
+ * outlive this function: its state is reference-counted. */
+static void
+flush_briefly (GDBusConnection *bus)
+{
+  Flush *flush = g_rc_box_new0 (Flush);
+  gboolean timed_out = FALSE;
+  guint timeout_id = g_timeout_add_seconds (2, set_flag_cb, &timed_out);
+
+  g_dbus_connection_flush (bus, NULL, flush_done_cb, g_rc_box_acquire (flush));
+  while (!flush->done && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  if (!timed_out)
+    g_source_remove (timeout_id);
+  g_rc_box_release (flush);
+}
 
 int
 netpulse_service_main (const NetpulseServiceConfig *config)
@@ -177,7 +218,7 @@ netpulse_service_main (const NetpulseServiceConfig *config)
   g_bus_unown_name (owner_id);
   g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (monitor));
   if (!g_dbus_connection_is_closed (bus))
-    g_dbus_connection_flush_sync (bus, NULL, NULL);
+    flush_briefly (bus);
 
   return state.status;
 }

@@ -1,7 +1,8 @@
-/* netpulse-subscription.c — one Subscribe()d stream of Update signals.
+/* netpulse-subscription.c — one Subscribe()d stream of frames.
  *
  * A subscription only remembers where its subscriber is in the collector's
- * history (the generation of its last Update) and its sequence number; the
+ * history (the generation of its last frame), its sequence number and its
+ * stream; the
  * records themselves live in the collector, shared by all subscriptions.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
@@ -10,6 +11,7 @@
 
 #include "config.h"
 
+#include "netpulse-frame.h"
 #include "netpulse-helper-error.h"
 #include "netpulse-subscription.h"
 
@@ -20,10 +22,15 @@ struct _NetpulseSubscription
   char    *object_path;
   char    *owner;
   guint    interval_ms;
+  NetpulseStream *stream;
 
-  guint64  sequence;          /* of the last Update built */
-  guint64  generation;        /* collector generation of the last Update; 0 = none yet */
-  gint64   last_update_us;    /* monotonic time of the last Update; 0 = none yet */
+  guint64  sequence;          /* of the last frame built */
+  guint64  generation;        /* collector generation of the last frame; 0 = none yet */
+  gint64   last_update_us;    /* monotonic time of the last frame; 0 = none yet */
+  gboolean building;          /* a frame is in the sender thread */
+  gboolean snapshot_next;     /* GetSnapshot was called */
+  guint    skipped;           /* intervals skipped in a row while busy */
+  gint64   skipping_since_us;
 };
 
 G_DEFINE_FINAL_TYPE (NetpulseSubscription, netpulse_subscription, G_TYPE_OBJECT)
@@ -35,6 +42,7 @@ netpulse_subscription_finalize (GObject *object)
 
   g_clear_pointer (&self->object_path, g_free);
   g_clear_pointer (&self->owner, g_free);
+  g_clear_object (&self->stream);
 
   G_OBJECT_CLASS (netpulse_subscription_parent_class)->finalize (object);
 }
@@ -191,7 +199,8 @@ netpulse_subscription_parse_options (GVariant  *options,
 NetpulseSubscription *
 netpulse_subscription_new (const char *object_path,
                            const char *owner,
-                           guint       interval_ms)
+                           guint           interval_ms,
+                           NetpulseStream *stream)
 {
   NetpulseSubscription *self;
 
@@ -199,11 +208,13 @@ netpulse_subscription_new (const char *object_path,
   g_return_val_if_fail (owner != NULL, NULL);
   g_return_val_if_fail (interval_ms >= NETPULSE_SUBSCRIPTION_MIN_INTERVAL_MS, NULL);
   g_return_val_if_fail (interval_ms <= NETPULSE_SUBSCRIPTION_MAX_INTERVAL_MS, NULL);
+  g_return_val_if_fail (NETPULSE_IS_STREAM (stream), NULL);
 
   self = g_object_new (NETPULSE_TYPE_SUBSCRIPTION, NULL);
   self->object_path = g_strdup (object_path);
   self->owner = g_strdup (owner);
   self->interval_ms = interval_ms;
+  self->stream = g_object_ref (stream);
   return self;
 }
 
@@ -231,6 +242,65 @@ netpulse_subscription_get_interval_ms (NetpulseSubscription *self)
   return self->interval_ms;
 }
 
+NetpulseStream *
+netpulse_subscription_get_stream (NetpulseSubscription *self)
+{
+  g_return_val_if_fail (NETPULSE_IS_SUBSCRIPTION (self), NULL);
+
+  return self->stream;
+}
+
+gboolean
+netpulse_subscription_is_busy (NetpulseSubscription *self)
+{
+  g_return_val_if_fail (NETPULSE_IS_SUBSCRIPTION (self), FALSE);
+
+  return self->building || netpulse_stream_is_busy (self->stream);
+}
+
+void
+netpulse_subscription_set_building (NetpulseSubscription *self,
+                                    gboolean              building)
+{
+  g_return_if_fail (NETPULSE_IS_SUBSCRIPTION (self));
+
+  self->building = building;
+}
+
+guint
+netpulse_subscription_skip (NetpulseSubscription *self,
+                            gint64                now_us,
+                            gint64               *since_us)
+{
+  g_return_val_if_fail (NETPULSE_IS_SUBSCRIPTION (self), 0);
+
+  if (self->skipped++ == 0)
+    self->skipping_since_us = now_us;
+  /* The skipped interval counts as gone by: the next one is due an
+   * interval later, not at every tick. */
+  self->last_update_us = now_us;
+  if (since_us != NULL)
+    *since_us = self->skipping_since_us;
+  return self->skipped;
+}
+
+guint64
+netpulse_subscription_request_snapshot (NetpulseSubscription *self)
+{
+  g_return_val_if_fail (NETPULSE_IS_SUBSCRIPTION (self), 0);
+
+  self->snapshot_next = TRUE;
+  return self->sequence + 1;
+}
+
+gboolean
+netpulse_subscription_wants_snapshot (NetpulseSubscription *self)
+{
+  g_return_val_if_fail (NETPULSE_IS_SUBSCRIPTION (self), FALSE);
+
+  return self->sequence == 0 || self->snapshot_next;
+}
+
 guint64
 netpulse_subscription_get_sequence (NetpulseSubscription *self)
 {
@@ -252,7 +322,7 @@ netpulse_subscription_is_due (NetpulseSubscription *self,
   return now_us - self->last_update_us + slack_us >= (gint64) self->interval_ms * 1000;
 }
 
-/* A record as it goes into an Update or a snapshot (the process name made
+/* A record as it goes into a frame (the process name made
  * valid UTF-8 by netpulse_record_to_variant()). */
 static GVariant *
 record_to_variant (const NetpulseRecord *record)
@@ -261,7 +331,7 @@ record_to_variant (const NetpulseRecord *record)
 
   /* Serialise it now: in tree form a record is 25 GVariant instances,
    * ~4 KiB; serialised, ~400 bytes with its bookkeeping (measured with
-   * GLib 2.74).  A full Update of 100,000 flows would otherwise hold
+   * GLib 2.74).  A full frame of 100,000 flows would otherwise hold
    * ~400 MiB of instances until it is sent, instead of ~38 MiB. */
   g_variant_get_data (variant);
   return variant;
@@ -278,11 +348,15 @@ netpulse_subscription_get_generation (NetpulseSubscription *self)
 guint64
 netpulse_subscription_advance (NetpulseSubscription *self,
                                NetpulseCollector    *collector,
-                               gint64                now_us)
+                               gint64                now_us,
+                               guint32              *flags)
 {
   g_return_val_if_fail (NETPULSE_IS_SUBSCRIPTION (self), 0);
   g_return_val_if_fail (NETPULSE_IS_COLLECTOR (collector), 0);
 
+  *flags = netpulse_subscription_wants_snapshot (self) ? NETPULSE_FRAME_SNAPSHOT : 0;
+  self->snapshot_next = FALSE;
+  self->skipped = 0;
   self->generation = netpulse_collector_get_generation (collector);
   self->last_update_us = now_us;
   return ++self->sequence;
@@ -351,55 +425,56 @@ netpulse_changes_get_n_records (NetpulseChanges *changes)
   return changes->records->len;
 }
 
-GVariant *
-netpulse_changes_build_update (NetpulseChanges *changes,
-                               const char      *object_path,
-                               guint64          sequence,
-                               guint64          timestamp_ns)
-{
-  g_return_val_if_fail (changes != NULL, NULL);
-  g_return_val_if_fail (g_variant_is_object_path (object_path), NULL);
-
-  if (changes->records_variant == NULL)
-    {
-      g_auto(GVariantBuilder) records = G_VARIANT_BUILDER_INIT (NETPULSE_RECORDS_TYPE);
-
-      for (guint i = 0; i < changes->records->len; i++)
-        g_variant_builder_add_value (&records,
-                                     record_to_variant (&g_array_index (changes->records,
-                                                                        NetpulseRecord, i)));
-      changes->records_variant = g_variant_ref_sink (g_variant_builder_end (&records));
-      changes->removed_variant =
-        g_variant_ref_sink (g_variant_new_fixed_array (G_VARIANT_TYPE_UINT64,
-                                                       changes->removed->data,
-                                                       changes->removed->len,
-                                                       sizeof (guint64)));
-    }
-
-  return g_variant_new ("(ott@a" NETPULSE_RECORD_SIGNATURE "@at)",
-                        object_path, sequence, timestamp_ns,
-                        changes->records_variant, changes->removed_variant);
-}
-
 static void
-add_open_record (const NetpulseRecord *record,
-                 gpointer              user_data)
-{
-  g_variant_builder_add_value (user_data, record_to_variant (record));
-}
-
-GVariant *
-netpulse_subscription_snapshot (NetpulseSubscription *self,
-                                NetpulseCollector    *collector)
+build_arrays (NetpulseChanges *changes)
 {
   g_auto(GVariantBuilder) records = G_VARIANT_BUILDER_INIT (NETPULSE_RECORDS_TYPE);
 
-  g_return_val_if_fail (NETPULSE_IS_SUBSCRIPTION (self), NULL);
-  g_return_val_if_fail (NETPULSE_IS_COLLECTOR (collector), NULL);
+  if (changes->records_variant != NULL)
+    return;
 
-  netpulse_collector_foreach_open (collector, add_open_record, &records);
+  for (guint i = 0; i < changes->records->len; i++)
+    g_variant_builder_add_value (&records,
+                                 record_to_variant (&g_array_index (changes->records,
+                                                                    NetpulseRecord, i)));
+  changes->records_variant = g_variant_ref_sink (g_variant_builder_end (&records));
+  changes->removed_variant =
+    g_variant_ref_sink (g_variant_new_fixed_array (G_VARIANT_TYPE_UINT64,
+                                                   changes->removed->data,
+                                                   changes->removed->len,
+                                                   sizeof (guint64)));
+}
 
-  return g_variant_new ("(t@a" NETPULSE_RECORD_SIGNATURE ")",
-                        self->sequence,
-                        g_variant_builder_end (&records));
+GBytes *
+netpulse_changes_build_frame (NetpulseChanges *changes,
+                              guint64          sequence,
+                              guint64          timestamp_ns,
+                              guint32          flags)
+{
+  g_return_val_if_fail (changes != NULL, NULL);
+
+  build_arrays (changes);
+  return netpulse_frame_encode (g_variant_new ("(ttu@a" NETPULSE_RECORD_SIGNATURE "@at@a{sv})",
+                                               sequence, timestamp_ns, flags,
+                                               changes->records_variant,
+                                               changes->removed_variant,
+                                               g_variant_new_array (G_VARIANT_TYPE ("{sv}"),
+                                                                    NULL, 0)));
+}
+
+GBytes *
+netpulse_frame_new_end (guint64       sequence,
+                        const GError *reason)
+{
+  g_auto(GVariantDict) extra = G_VARIANT_DICT_INIT (NULL);
+  g_autofree char *name = g_dbus_error_encode_gerror (reason);
+
+  g_variant_dict_insert (&extra, "error", "s", name);
+  g_variant_dict_insert (&extra, "message", "s", reason->message);
+  return netpulse_frame_encode (g_variant_new ("(ttu@a" NETPULSE_RECORD_SIGNATURE "@at@a{sv})",
+                                               sequence, (guint64) g_get_real_time () * 1000,
+                                               (guint32) NETPULSE_FRAME_END,
+                                               g_variant_new_array (NETPULSE_RECORD_TYPE, NULL, 0),
+                                               g_variant_new_array (G_VARIANT_TYPE_UINT64, NULL, 0),
+                                               g_variant_dict_end (&extra)));
 }

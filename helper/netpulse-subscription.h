@@ -1,4 +1,4 @@
-/* netpulse-subscription.h — one Subscribe()d stream of Update signals.
+/* netpulse-subscription.h — one Subscribe()d stream of frames.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -7,6 +7,7 @@
 #include <gio/gio.h>
 
 #include "netpulse-collector.h"
+#include "netpulse-stream.h"
 
 G_BEGIN_DECLS
 
@@ -25,40 +26,56 @@ gboolean              netpulse_subscription_parse_options  (GVariant            
                                                             guint                 *interval_ms,
                                                             GError               **error);
 
+/* Takes a reference on @stream, the subscriber's. */
 NetpulseSubscription *netpulse_subscription_new            (const char            *object_path,
                                                             const char            *owner,
-                                                            guint                  interval_ms);
+                                                            guint                  interval_ms,
+                                                            NetpulseStream        *stream);
 
 const char           *netpulse_subscription_get_object_path (NetpulseSubscription *self);
-/* The subscriber's unique bus name: the destination of its Updates. */
+/* The subscriber's unique bus name: the destination of its Ended signal. */
 const char           *netpulse_subscription_get_owner       (NetpulseSubscription *self);
 guint                 netpulse_subscription_get_interval_ms (NetpulseSubscription *self);
-/* The sequence number of the last Update built, 0 before the first. */
+NetpulseStream       *netpulse_subscription_get_stream      (NetpulseSubscription *self);
+/* The sequence number of the last frame built, 0 before the first. */
 guint64               netpulse_subscription_get_sequence    (NetpulseSubscription *self);
 
-/* Whether an Update is due at @now_us (g_get_monotonic_time()): the first
+/* Whether a frame of this subscription is being built (in the sender
+ * thread) or written: then no other is made for it. */
+gboolean              netpulse_subscription_is_busy         (NetpulseSubscription *self);
+void                  netpulse_subscription_set_building    (NetpulseSubscription *self,
+                                                             gboolean              building);
+
+/* Slow readers: an interval that came due while busy is skipped.  Returns
+ * how many were skipped in a row, and since when (monotonic µs). */
+guint                 netpulse_subscription_skip            (NetpulseSubscription *self,
+                                                             gint64                now_us,
+                                                             gint64               *since_us);
+
+/* GetSnapshot: the next frame is a SNAPSHOT.  Returns its sequence. */
+guint64               netpulse_subscription_request_snapshot (NetpulseSubscription *self);
+/* Whether the next frame is a SNAPSHOT (the first, or asked for). */
+gboolean              netpulse_subscription_wants_snapshot  (NetpulseSubscription *self);
+
+/* Whether a frame is due at @now_us (g_get_monotonic_time()): the first
  * one is due at once, later ones when the interval has passed.
  * @slack_us absorbs timer jitter. */
 gboolean              netpulse_subscription_is_due          (NetpulseSubscription *self,
                                                              gint64                now_us,
                                                              gint64                slack_us);
 
-/* The collector generation this subscription's next Update starts from
+/* The collector generation this subscription's next frame starts from
  * (0 before the first: everything). */
 guint64               netpulse_subscription_get_generation  (NetpulseSubscription *self);
 
-/* Moves the subscription to the collector's current generation for an
- * Update sent now; returns that Update's sequence number. */
+/* Moves the subscription to the collector's current generation for a
+ * frame built now; returns that frame's sequence number and, in @flags,
+ * NETPULSE_FRAME_SNAPSHOT if it must be one (the first frame, or after
+ * GetSnapshot).  Clears the skip count. */
 guint64               netpulse_subscription_advance         (NetpulseSubscription *self,
                                                              NetpulseCollector    *collector,
-                                                             gint64                now_us);
-
-/* GetSnapshot()'s reply (ta(…)): every open connection and the sequence of
- * the last Update.  Does not advance the state: the next Update still
- * carries every change since the previous one, so closes that happened
- * before the snapshot are not lost. */
-GVariant             *netpulse_subscription_snapshot        (NetpulseSubscription *self,
-                                                             NetpulseCollector    *collector);
+                                                             gint64                now_us,
+                                                             guint32              *flags);
 
 /* The records that changed after some generation, copied out of the
  * collector (main thread, cheap) so that the expensive part, making D-Bus
@@ -72,13 +89,17 @@ NetpulseChanges      *netpulse_changes_ref                  (NetpulseChanges    
 void                  netpulse_changes_unref                (NetpulseChanges      *changes);
 guint                 netpulse_changes_get_n_records        (NetpulseChanges      *changes);
 
-/* The parameters (ott a(…) at) of an Update signal.  The record array is
- * built on first use and shared by later calls: call it from one thread at
- * a time for a given @changes. */
-GVariant             *netpulse_changes_build_update         (NetpulseChanges      *changes,
-                                                             const char           *object_path,
+/* A whole frame (header + payload, see netpulse-frame.h) carrying
+ * @changes.  The record array is built on first use and shared by later
+ * calls: call it from one thread at a time for a given @changes. */
+GBytes               *netpulse_changes_build_frame          (NetpulseChanges      *changes,
                                                              guint64               sequence,
-                                                             guint64               timestamp_ns);
+                                                             guint64               timestamp_ns,
+                                                             guint32               flags);
+
+/* The END frame: @reason's D-Bus error name and message in extra. */
+GBytes               *netpulse_frame_new_end                (guint64               sequence,
+                                                             const GError         *reason);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (NetpulseChanges, netpulse_changes_unref)
 

@@ -39,6 +39,9 @@ translate_error (const GError *error)
         case NETPULSE_CLIENT_ERROR_HELPER_MISSING:  code = NETPULSE_SOURCE_ERROR_HELPER_MISSING; break;
         case NETPULSE_CLIENT_ERROR_NOT_AUTHORIZED:  code = NETPULSE_SOURCE_ERROR_NOT_AUTHORIZED; break;
         case NETPULSE_CLIENT_ERROR_HELPER_LOST:     code = NETPULSE_SOURCE_ERROR_HELPER_LOST; break;
+        /* Ended by the helper (a reader too slow for it): the same page,
+         * with the helper's reason, and a Reconnect button. */
+        case NETPULSE_CLIENT_ERROR_SUBSCRIPTION_ENDED: code = NETPULSE_SOURCE_ERROR_HELPER_LOST; break;
         case NETPULSE_CLIENT_ERROR_HELPER_FAILED:
         default:                                    code = NETPULSE_SOURCE_ERROR_HELPER_FAILED; break;
         }

@@ -76,6 +76,7 @@ exit_status_for_error (const GError *error)
       return EXIT_NOT_AUTHORIZED;
     case NETPULSE_CLIENT_ERROR_HELPER_FAILED:
     case NETPULSE_CLIENT_ERROR_HELPER_LOST:
+    case NETPULSE_CLIENT_ERROR_SUBSCRIPTION_ENDED:
     default:
       return EXIT_HELPER_FAILED;
     }
@@ -521,7 +522,7 @@ on_snapshot (NetpulseClient *client,
 
   netpulsectl_table_replace (monitor->table, records);
 
-  /* A snapshot follows missed updates: everything may have changed. */
+  /* A SNAPSHOT frame (after GetSnapshot): everything may have changed. */
   if (monitor->json)
     monitor_print_json (monitor, records, now_ns);
   else

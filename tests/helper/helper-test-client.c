@@ -1,37 +1,57 @@
 /* helper-test-client.c — a raw D-Bus client of io.github.netpulse.Helper1
  * for the end-to-end tests: the things netpulsectl never does on purpose
  * (malformed calls, many subscriptions on one connection, listening for
- * other clients' Updates) and a stream with the protocol checks visible.
+ * other clients' signals, closing a stream) and a stream with the protocol
+ * checks visible.
  *
  *   helper-test-client malformed
  *       A battery of bad calls; prints one JSON line per case and exits 1
  *       if any answer was not the expected error.
  *   helper-test-client subscribe-many N INTERVAL_MS
- *       N Subscribe calls at once on one connection; waits for two Updates
- *       on each that succeeded, checks sequences, destinations and
- *       GetSnapshot, unsubscribes; prints a JSON summary.
+ *       N Subscribe calls at once on one connection; waits for two frames
+ *       on each stream that succeeded, checks sequences and GetSnapshot
+ *       (the next frame is a SNAPSHOT with the sequence it returned),
+ *       unsubscribes; prints a JSON summary.
  *   helper-test-client stream INTERVAL_MS COUNT
- *       Subscribes and prints one JSON line per Update (COUNT of them, or
+ *       Subscribes and prints one JSON line per frame (COUNT of them, or
  *       until SIGTERM/SIGINT), checking that sequences have no gap and that
- *       each Update was addressed to this connection.
+ *       the first frame is a SNAPSHOT; then checks GetSnapshot.
+ *   helper-test-client watch INTERVAL_MS
+ *       Like stream, but one short JSON line per frame (sequence, flags,
+ *       sizes, arrival time) until SIGTERM, and the Ended signal if one
+ *       comes: for big frames at a fast pace.
+ *   helper-test-client close-stream INTERVAL_MS
+ *       Subscribes, reads the first frame, closes the stream without
+ *       unsubscribing, prints a JSON line and stays on the bus until
+ *       SIGTERM.
+ *   helper-test-client ping PERIOD_MS
+ *       Every PERIOD_MS, Peer.Ping and Properties.Get (Subscriptions) on
+ *       one connection, one after the other; one JSON line per call with
+ *       its latency, until SIGTERM.  A caller that is not a subscriber.
  *   helper-test-client hold N INTERVAL_MS
  *       N Subscribe calls one after the other; prints a JSON summary, then
- *       keeps the subscriptions until SIGTERM and leaves without
- *       unsubscribing.
+ *       keeps the subscriptions (and their streams, unread) until SIGTERM
+ *       and leaves without unsubscribing.
  *   helper-test-client listen SECONDS
- *       Subscribes to nothing but asks the bus for every Update signal (and
- *       tries to eavesdrop); prints how many arrived.
+ *       Subscribes to nothing but asks the bus for every signal of the
+ *       helper's interface (and tries to eavesdrop); prints how many
+ *       arrived.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include "config.h"
 
 #include <gio/gio.h>
+#include <gio/gunixfdlist.h>
+#include <gio/gunixinputstream.h>
 #include <glib-unix.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "netpulse-frame.h"
 
 #define HELPER_INTERFACE HELPER_BUS_NAME
 #define RECORDS_SIGNATURE "a(tusuyysqsqyttttdduututtu)"
@@ -42,13 +62,13 @@ typedef struct
   GDBusConnection *connection;
   GMainLoop       *loop;
   GMutex           lock;               /* the filter runs in GDBus's worker thread */
-  guint            updates_seen;       /* Update messages seen by the filter */
+  guint            signals_seen;       /* helper signals seen by the filter */
   guint            misaddressed;       /* … whose destination was not us */
   char            *unique_name;
 } Client;
 
 static GDBusMessage *
-count_updates_filter (GDBusConnection *connection,
+count_signals_filter (GDBusConnection *connection,
                       GDBusMessage    *message,
                       gboolean         incoming,
                       gpointer         user_data)
@@ -57,11 +77,10 @@ count_updates_filter (GDBusConnection *connection,
 
   if (incoming &&
       g_dbus_message_get_message_type (message) == G_DBUS_MESSAGE_TYPE_SIGNAL &&
-      g_strcmp0 (g_dbus_message_get_interface (message), HELPER_INTERFACE) == 0 &&
-      g_strcmp0 (g_dbus_message_get_member (message), "Update") == 0)
+      g_strcmp0 (g_dbus_message_get_interface (message), HELPER_INTERFACE) == 0)
     {
       g_mutex_lock (&client->lock);
-      client->updates_seen++;
+      client->signals_seen++;
       if (g_strcmp0 (g_dbus_message_get_destination (message), client->unique_name) != 0)
         client->misaddressed++;
       g_mutex_unlock (&client->lock);
@@ -84,7 +103,17 @@ client_init (Client *client)
     }
   client->unique_name = g_strdup (g_dbus_connection_get_unique_name (client->connection));
   client->loop = g_main_loop_new (NULL, FALSE);
-  g_dbus_connection_add_filter (client->connection, count_updates_filter, client, NULL);
+  g_dbus_connection_add_filter (client->connection, count_signals_filter, client, NULL);
+}
+
+static void
+client_clear (Client *client)
+{
+  g_dbus_connection_flush_sync (client->connection, NULL, NULL);
+  g_clear_object (&client->connection);
+  g_clear_pointer (&client->loop, g_main_loop_unref);
+  g_clear_pointer (&client->unique_name, g_free);
+  g_mutex_clear (&client->lock);
 }
 
 /* @text as a JSON string body: quotes, backslashes and control characters
@@ -129,20 +158,58 @@ call_sync (GDBusConnection  *connection,
 }
 
 static GVariant *
+subscribe_options (guint interval_ms)
+{
+  g_auto(GVariantBuilder) options = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE_VARDICT);
+
+  g_variant_builder_add (&options, "{sv}", "interval-ms", g_variant_new_uint32 (interval_ms));
+  return g_variant_new ("(@a{sv})", g_variant_builder_end (&options));
+}
+
+/* Subscribe's (oh) reply: the path, and our descriptor of the stream. */
+static gboolean
+take_subscription (GVariant     *reply,
+                   GUnixFDList  *fds,
+                   char        **path,
+                   int          *fd,
+                   GError      **error)
+{
+  gint32 handle = -1;
+
+  if (!g_variant_is_of_type (reply, G_VARIANT_TYPE ("(oh)")))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "Subscribe returned %s",
+                   g_variant_get_type_string (reply));
+      return FALSE;
+    }
+  g_variant_get (reply, "(oh)", path, &handle);
+  if (fds == NULL || handle < 0 || handle >= g_unix_fd_list_get_length (fds))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "Subscribe returned no stream");
+      return FALSE;
+    }
+  *fd = g_unix_fd_list_get (fds, handle, error);
+  return *fd >= 0;
+}
+
+static GVariant *
 subscribe_sync (GDBusConnection  *connection,
                 guint             interval_ms,
                 char            **path,
+                int              *fd,
                 GError          **error)
 {
-  g_auto(GVariantBuilder) options = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE_VARDICT);
-  GVariant *reply;
+  g_autoptr(GUnixFDList) fds = NULL;
+  g_autoptr(GVariant) reply = NULL;
 
-  g_variant_builder_add (&options, "{sv}", "interval-ms", g_variant_new_uint32 (interval_ms));
-  reply = call_sync (connection, HELPER_INTERFACE, "Subscribe",
-                     g_variant_new ("(@a{sv})", g_variant_builder_end (&options)), error);
-  if (reply != NULL)
-    g_variant_get (reply, "(o)", path);
-  return reply;
+  reply = g_dbus_connection_call_with_unix_fd_list_sync (connection, HELPER_BUS_NAME,
+                                                         HELPER_OBJECT_PATH, HELPER_INTERFACE,
+                                                         "Subscribe", subscribe_options (interval_ms),
+                                                         NULL, G_DBUS_CALL_FLAGS_NONE,
+                                                         CALL_TIMEOUT_MS, NULL, &fds, NULL, error);
+  if (reply == NULL || !take_subscription (reply, fds, path, fd, error))
+    return NULL;
+  return g_steal_pointer (&reply);
 }
 
 /* malformed {{{1 */
@@ -186,10 +253,13 @@ static const MalformedCase malformed_cases[] = {
   { "no-options", NULL, "Subscribe", "(@a{sv} {},)", NULL },
 };
 
+/* @fds_out: the descriptors of a reply (Subscribe's stream), kept open
+ * for the caller: closing the stream would end the subscription. */
 static gboolean
 run_case (Client              *client,
           const MalformedCase *test,
-          GVariant           **reply_out)
+          GVariant           **reply_out,
+          GUnixFDList        **fds_out)
 {
   g_autoptr(GVariant) params = NULL;
   g_autoptr(GVariant) reply = NULL;
@@ -201,8 +271,19 @@ run_case (Client              *client,
   if (params == NULL)
     g_error ("case %s: bad test parameters: %s", test->name, error->message);
 
-  reply = call_sync (client->connection, test->interface ? test->interface : HELPER_INTERFACE,
-                     test->method, g_steal_pointer (&params), &error);
+  {
+    g_autoptr(GUnixFDList) fds = NULL;
+
+    reply = g_dbus_connection_call_with_unix_fd_list_sync (client->connection, HELPER_BUS_NAME,
+                                                           HELPER_OBJECT_PATH,
+                                                           test->interface ? test->interface
+                                                                           : HELPER_INTERFACE,
+                                                           test->method, g_steal_pointer (&params),
+                                                           NULL, G_DBUS_CALL_FLAGS_NONE,
+                                                           CALL_TIMEOUT_MS, NULL, &fds, NULL, &error);
+    if (fds_out != NULL)
+      *fds_out = g_steal_pointer (&fds);
+  }
   got = reply != NULL ? g_strdup ("success") : error_name (error);
 
   if (test->expected == NULL)
@@ -234,28 +315,30 @@ cmd_malformed (Client *client)
   g_autofree char *other_path = NULL;
   g_autofree char *address = NULL;
   gboolean all_ok = TRUE;
+  int other_fd = -1;
 
   for (guint i = 0; i < G_N_ELEMENTS (malformed_cases); i++)
     {
       g_autoptr(GVariant) reply = NULL;
+      g_autoptr(GUnixFDList) fds = NULL;
 
-      all_ok &= run_case (client, &malformed_cases[i], &reply);
+      all_ok &= run_case (client, &malformed_cases[i], &reply, &fds);
 
       /* Successful subscriptions: end them, and check that a second end
        * is refused. */
-      if (reply != NULL && g_variant_is_of_type (reply, G_VARIANT_TYPE ("(o)")))
+      if (reply != NULL && g_variant_is_of_type (reply, G_VARIANT_TYPE ("(oh)")))
         {
           const char *path;
           g_autofree char *params = NULL;
           MalformedCase again = { "unsubscribe", NULL, "Unsubscribe", NULL, NULL };
 
-          g_variant_get (reply, "(&o)", &path);
+          g_variant_get (reply, "(&oh)", &path, NULL);
           params = g_strdup_printf ("(objectpath '%s',)", path);
           again.params = params;
-          all_ok &= run_case (client, &again, NULL);
+          all_ok &= run_case (client, &again, NULL, NULL);
           again.name = "unsubscribe-twice";
           again.expected = "io.github.netpulse.Error.NoSuchSubscription";
-          all_ok &= run_case (client, &again, NULL);
+          all_ok &= run_case (client, &again, NULL, NULL);
         }
     }
 
@@ -266,7 +349,8 @@ cmd_malformed (Client *client)
                                                     G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
                                                     G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
                                                     NULL, NULL, &error);
-  if (other == NULL || (other_reply = subscribe_sync (other, 1000, &other_path, &error)) == NULL)
+  if (other == NULL ||
+      (other_reply = subscribe_sync (other, 1000, &other_path, &other_fd, &error)) == NULL)
     {
       g_autofree char *message = json_escape (error->message);
 
@@ -279,48 +363,76 @@ cmd_malformed (Client *client)
       MalformedCase foreign = { "snapshot-foreign", NULL, "GetSnapshot", params,
                                 "io.github.netpulse.Error.NoSuchSubscription" };
 
-      all_ok &= run_case (client, &foreign, NULL);
+      all_ok &= run_case (client, &foreign, NULL, NULL);
       foreign.name = "unsubscribe-foreign";
       foreign.method = "Unsubscribe";
-      all_ok &= run_case (client, &foreign, NULL);
+      all_ok &= run_case (client, &foreign, NULL, NULL);
       g_dbus_connection_close_sync (other, NULL, NULL);
+      close (other_fd);
     }
 
   return all_ok ? 0 : 1;
 }
 
-/* Update bookkeeping shared by subscribe-many and stream {{{1 */
+/* Stream bookkeeping shared by subscribe-many, stream and watch {{{1 */
 
-typedef struct
-{
-  char    *path;
-  guint64  last_sequence;
-  guint    updates;
-  gboolean gap;
-} Stream;
-
-static void
-stream_free (Stream *stream)
-{
-  g_free (stream->path);
-  g_free (stream);
-}
+typedef enum {
+  PRINT_NOTHING,
+  PRINT_RECORDS,     /* stream: every record */
+  PRINT_SUMMARY,     /* watch: sizes and arrival times */
+} PrintMode;
 
 typedef struct
 {
   Client     *client;
   GHashTable *streams;          /* path → Stream */
-  gboolean    print;            /* stream: one JSON line per Update */
+  PrintMode   print;
   guint       count;            /* stream: stop after this many */
-  guint       unknown_updates;  /* for a path we do not have */
+  guint       unknown_updates;  /* Ended for a path we do not have */
 } Updates;
 
+typedef struct
+{
+  Updates             *updates;
+  char                *path;
+  NetpulseFrameReader *reader;
+  guint64              last_sequence;
+  guint                updates_seen;       /* frames */
+  gboolean             gap;                /* or a first frame that is no SNAPSHOT */
+  guint64              snapshot_expected;  /* GetSnapshot's answer; 0: none asked */
+  gboolean             snapshot_seen;      /* that frame came, as a SNAPSHOT */
+  gboolean             snapshot_wrong;     /* that frame came, but not as a SNAPSHOT */
+  gboolean             ended;              /* END frame or end of the stream */
+  char                *end_reason;
+} Stream;
+
 static void
-print_update (const char *path,
-              guint64     sequence,
-              guint64     timestamp,
-              GVariant   *changed,
-              GVariant   *removed)
+stream_free (Stream *stream)
+{
+  if (stream->reader != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (stream->reader, stream);
+      netpulse_frame_reader_stop (stream->reader);
+      g_object_unref (stream->reader);
+    }
+  g_free (stream->path);
+  g_free (stream->end_reason);
+  g_free (stream);
+}
+
+static double
+now_s (void)
+{
+  return g_get_monotonic_time () / (double) G_USEC_PER_SEC;
+}
+
+static void
+print_records (const char *path,
+               guint64     sequence,
+               guint64     timestamp,
+               guint32     frame_flags,
+               GVariant   *changed,
+               GVariant   *removed)
 {
   g_autoptr(GString) line = g_string_new (NULL);
   GVariantIter iter;
@@ -331,8 +443,8 @@ print_update (const char *path,
   gboolean first = TRUE;
 
   g_string_append_printf (line, "{\"path\":\"%s\",\"sequence\":%" G_GUINT64_FORMAT
-                          ",\"timestamp\":%" G_GUINT64_FORMAT ",\"changed\":[",
-                          path, sequence, timestamp);
+                          ",\"timestamp\":%" G_GUINT64_FORMAT ",\"frame_flags\":%u,\"changed\":[",
+                          path, sequence, timestamp, frame_flags);
 
   g_variant_iter_init (&iter, changed);
   while (g_variant_iter_next (&iter, "(tu&suyy&sq&sqyttttdduututtu)",
@@ -365,61 +477,149 @@ print_update (const char *path,
 }
 
 static void
-on_update (GDBusConnection *connection,
-           const char      *sender,
-           const char      *object_path,
-           const char      *interface,
-           const char      *signal,
-           GVariant        *params,
-           gpointer         user_data)
+print_end (Stream     *stream,
+           const char *kind,
+           const char *error_name,
+           const char *message)
 {
-  Updates *updates = user_data;
+  g_autofree char *escaped_name = json_escape (error_name);
+  g_autofree char *escaped = json_escape (message);
+
+  if (stream->updates->print == PRINT_NOTHING)
+    return;
+  g_print ("{\"path\":\"%s\",\"%s\":true,\"error\":\"%s\",\"message\":\"%s\",\"t\":%.3f}\n",
+           stream->path, kind, escaped_name, escaped, now_s ());
+  fflush (stdout);
+}
+
+static void
+on_frame (NetpulseFrameReader *reader,
+          GVariant            *frame,
+          gpointer             user_data)
+{
+  Stream *stream = user_data;
+  Updates *updates = stream->updates;
   g_autoptr(GVariant) changed = NULL;
   g_autoptr(GVariant) removed = NULL;
-  const char *path;
+  g_autoptr(GVariant) extra = NULL;
   guint64 sequence, timestamp;
-  Stream *stream;
+  guint32 flags;
 
-  if (!g_variant_is_of_type (params, G_VARIANT_TYPE ("(ott" RECORDS_SIGNATURE "at)")))
+  g_variant_get (frame, "(ttu@" RECORDS_SIGNATURE "@at@a{sv})", &sequence, &timestamp, &flags,
+                 &changed, &removed, &extra);
+
+  if (flags & NETPULSE_FRAME_END)
     {
-      g_printerr ("Update with the wrong signature %s\n", g_variant_get_type_string (params));
-      updates->unknown_updates++;
+      const char *name = "", *message = "";
+
+      g_variant_lookup (extra, "error", "&s", &name);
+      g_variant_lookup (extra, "message", "&s", &message);
+      stream->ended = TRUE;
+      stream->end_reason = g_strdup (name);
+      print_end (stream, "end_frame", name, message);
+      if (updates->print != PRINT_NOTHING)
+        g_main_loop_quit (updates->client->loop);
       return;
     }
 
-  g_variant_get (params, "(&ott@" RECORDS_SIGNATURE "@at)", &path, &sequence, &timestamp,
-                 &changed, &removed);
+  if (sequence != stream->last_sequence + 1)
+    {
+      g_printerr ("%s: frame %" G_GUINT64_FORMAT " after %" G_GUINT64_FORMAT "\n",
+                  stream->path, sequence, stream->last_sequence);
+      stream->gap = TRUE;
+    }
+  if (sequence == 1 && !(flags & NETPULSE_FRAME_SNAPSHOT))
+    {
+      g_printerr ("%s: the first frame is not a SNAPSHOT\n", stream->path);
+      stream->gap = TRUE;
+    }
+  if (stream->snapshot_expected != 0 && sequence == stream->snapshot_expected)
+    {
+      stream->snapshot_seen = (flags & NETPULSE_FRAME_SNAPSHOT) != 0;
+      stream->snapshot_wrong = !stream->snapshot_seen;
+    }
+  stream->last_sequence = sequence;
+  stream->updates_seen++;
 
+  if (updates->print == PRINT_RECORDS)
+    print_records (stream->path, sequence, timestamp, flags, changed, removed);
+  else if (updates->print == PRINT_SUMMARY)
+    {
+      g_print ("{\"sequence\":%" G_GUINT64_FORMAT ",\"flags\":%u,\"changed\":%" G_GSIZE_FORMAT
+               ",\"removed\":%" G_GSIZE_FORMAT ",\"bytes\":%" G_GSIZE_FORMAT ",\"t\":%.3f}\n",
+               sequence, flags, g_variant_n_children (changed), g_variant_n_children (removed),
+               g_variant_get_size (frame), now_s ());
+      fflush (stdout);
+    }
+
+  if (updates->count > 0 && stream->updates_seen >= updates->count)
+    g_main_loop_quit (updates->client->loop);
+}
+
+static void
+on_stream_end (NetpulseFrameReader *reader,
+               GError              *error,
+               gpointer             user_data)
+{
+  Stream *stream = user_data;
+
+  stream->ended = TRUE;
+  print_end (stream, "end_of_stream", "", error != NULL ? error->message : "");
+  if (stream->updates->print != PRINT_NOTHING)
+    g_main_loop_quit (stream->updates->client->loop);
+}
+
+/* Starts reading @fd (taken) as @path's stream. */
+static Stream *
+stream_add (Updates    *updates,
+            const char *path,
+            int         fd)
+{
+  Stream *stream = g_new0 (Stream, 1);
+  g_autoptr(GInputStream) input = g_unix_input_stream_new (fd, TRUE);
+
+  stream->updates = updates;
+  stream->path = g_strdup (path);
+  stream->reader = netpulse_frame_reader_new (input);
+  g_signal_connect (stream->reader, "frame", G_CALLBACK (on_frame), stream);
+  g_signal_connect (stream->reader, "end", G_CALLBACK (on_stream_end), stream);
+  g_hash_table_insert (updates->streams, stream->path, stream);
+  netpulse_frame_reader_start (stream->reader);
+  return stream;
+}
+
+static void
+on_ended (GDBusConnection *connection,
+          const char      *sender,
+          const char      *object_path,
+          const char      *interface,
+          const char      *signal,
+          GVariant        *params,
+          gpointer         user_data)
+{
+  Updates *updates = user_data;
+  const char *path, *name, *message;
+  Stream *stream;
+
+  if (!g_variant_is_of_type (params, G_VARIANT_TYPE ("(oss)")))
+    return;
+  g_variant_get (params, "(&o&s&s)", &path, &name, &message);
   stream = g_hash_table_lookup (updates->streams, path);
   if (stream == NULL)
     {
       updates->unknown_updates++;
       return;
     }
-
-  if (sequence != stream->last_sequence + 1)
-    {
-      g_printerr ("%s: sequence %" G_GUINT64_FORMAT " after %" G_GUINT64_FORMAT "\n",
-                  path, sequence, stream->last_sequence);
-      stream->gap = TRUE;
-    }
-  stream->last_sequence = sequence;
-  stream->updates++;
-
-  if (updates->print)
-    print_update (path, sequence, timestamp, changed, removed);
-
-  if (updates->count > 0 && stream->updates >= updates->count)
-    g_main_loop_quit (updates->client->loop);
+  print_end (stream, "ended_signal", name, message);
 }
 
-static guint
-subscribe_updates (Updates *updates)
+static void
+subscribe_ended (Updates *updates)
 {
-  return g_dbus_connection_signal_subscribe (updates->client->connection, HELPER_BUS_NAME,
-                                             HELPER_INTERFACE, "Update", HELPER_OBJECT_PATH,
-                                             NULL, G_DBUS_SIGNAL_FLAGS_NONE,
-                                             on_update, updates, NULL);
+  g_dbus_connection_signal_subscribe (updates->client->connection, HELPER_BUS_NAME,
+                                      HELPER_INTERFACE, "Ended", HELPER_OBJECT_PATH,
+                                      NULL, G_DBUS_SIGNAL_FLAGS_NONE,
+                                      on_ended, updates, NULL);
 }
 
 static gboolean
@@ -429,62 +629,56 @@ quit_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* GetSnapshot, asynchronously like a real client: its reply is dispatched
- * in order with the Update signals, so the last Update seen when the reply
- * arrives must carry the sequence number the snapshot gives. */
-typedef struct
+static gboolean
+flag_cb (gpointer user_data)
 {
-  Stream    *stream;
-  GVariant  *reply;
-  GError    *error;
-  guint64    seen;
-  gboolean   done;
-} SnapshotCall;
-
-static void
-snapshot_cb (GObject      *object,
-             GAsyncResult *result,
-             gpointer      user_data)
-{
-  SnapshotCall *call = user_data;
-
-  call->reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (object), result, &call->error);
-  call->seen = call->stream->last_sequence;
-  call->done = TRUE;
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
 }
 
+/* GetSnapshot: the frame with the sequence it returns must come, and be a
+ * SNAPSHOT. */
 static gboolean
 check_snapshot (Client *client,
                 Stream *stream)
 {
-  SnapshotCall call = { stream, NULL, NULL, 0, FALSE };
-  guint64 sequence = 0;
-  gboolean ok = TRUE;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+  guint64 sequence = 0, before = stream->last_sequence;
+  gboolean timed_out = FALSE;
+  guint timeout_id;
 
-  g_dbus_connection_call (client->connection, HELPER_BUS_NAME, HELPER_OBJECT_PATH,
-                          HELPER_INTERFACE, "GetSnapshot", g_variant_new ("(o)", stream->path),
-                          G_VARIANT_TYPE ("(t" RECORDS_SIGNATURE ")"), G_DBUS_CALL_FLAGS_NONE,
-                          CALL_TIMEOUT_MS, NULL, snapshot_cb, &call);
-  /* Not the main loop: an Update may quit it meanwhile (stream's count). */
-  while (!call.done)
-    g_main_context_iteration (NULL, TRUE);
-
-  if (call.reply == NULL)
+  reply = g_dbus_connection_call_sync (client->connection, HELPER_BUS_NAME, HELPER_OBJECT_PATH,
+                                       HELPER_INTERFACE, "GetSnapshot",
+                                       g_variant_new ("(o)", stream->path), G_VARIANT_TYPE ("(t)"),
+                                       G_DBUS_CALL_FLAGS_NONE, CALL_TIMEOUT_MS, NULL, &error);
+  if (reply == NULL)
     {
-      g_printerr ("GetSnapshot %s: %s\n", stream->path, call.error->message);
-      g_error_free (call.error);
+      g_printerr ("GetSnapshot %s: %s\n", stream->path, error->message);
+      return FALSE;
+    }
+  g_variant_get (reply, "(t)", &sequence);
+  if (sequence <= before)
+    {
+      g_printerr ("GetSnapshot %s: sequence %" G_GUINT64_FORMAT ", but frame %" G_GUINT64_FORMAT
+                  " came already\n", stream->path, sequence, before);
       return FALSE;
     }
 
-  g_variant_get (call.reply, "(t@" RECORDS_SIGNATURE ")", &sequence, NULL);
-  if (sequence != call.seen)
-    {
-      g_printerr ("GetSnapshot %s: sequence %" G_GUINT64_FORMAT ", last Update seen %" G_GUINT64_FORMAT "\n",
-                  stream->path, sequence, call.seen);
-      ok = FALSE;
-    }
-  g_variant_unref (call.reply);
-  return ok;
+  stream->snapshot_expected = sequence;
+  stream->snapshot_seen = stream->snapshot_wrong = FALSE;
+  timeout_id = g_timeout_add_seconds (30, flag_cb, &timed_out);
+  /* Not the main loop: a frame may quit it meanwhile (stream's count). */
+  while (!stream->snapshot_seen && !stream->snapshot_wrong && !stream->ended && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  if (!timed_out)
+    g_source_remove (timeout_id);
+
+  if (!stream->snapshot_seen)
+    g_printerr ("GetSnapshot %s: frame %" G_GUINT64_FORMAT " %s\n", stream->path, sequence,
+                stream->snapshot_wrong ? "is not a SNAPSHOT" : "never came");
+  stream->snapshot_expected = 0;
+  return stream->snapshot_seen;
 }
 
 /* subscribe-many {{{1 */
@@ -504,15 +698,16 @@ many_subscribed_cb (GObject      *object,
 {
   Many *many = user_data;
   g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GUnixFDList) fds = NULL;
   g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  int fd = -1;
 
-  reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (object), result, &error);
-  if (reply != NULL)
+  reply = g_dbus_connection_call_with_unix_fd_list_finish (G_DBUS_CONNECTION (object), &fds,
+                                                           result, &error);
+  if (reply != NULL && take_subscription (reply, fds, &path, &fd, &error))
     {
-      Stream *stream = g_new0 (Stream, 1);
-
-      g_variant_get (reply, "(o)", &stream->path);
-      g_hash_table_insert (many->updates->streams, stream->path, stream);
+      stream_add (many->updates, path, fd);
       many->ok++;
     }
   else
@@ -536,7 +731,7 @@ all_streams_have (GHashTable *streams,
 
   g_hash_table_iter_init (&iter, streams);
   while (g_hash_table_iter_next (&iter, NULL, &value))
-    if (((Stream *) value)->updates < n)
+    if (((Stream *) value)->updates_seen < n)
       return FALSE;
   return TRUE;
 }
@@ -556,7 +751,7 @@ cmd_subscribe_many (Client *client,
                     guint   n,
                     guint   interval_ms)
 {
-  Updates updates = { client, NULL, FALSE, 0, 0 };
+  Updates updates = { client, NULL, PRINT_NOTHING, 0, 0 };
   Many many = { &updates, 0, 0, NULL };
   g_autoptr(GString) summary = g_string_new ("{");
   GHashTableIter iter;
@@ -567,25 +762,23 @@ cmd_subscribe_many (Client *client,
 
   updates.streams = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) stream_free);
   many.errors = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  subscribe_updates (&updates);
+  subscribe_ended (&updates);
 
   /* All at once, before any reply: the limits must hold under a burst. */
   for (guint i = 0; i < n; i++)
     {
-      g_auto(GVariantBuilder) options = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE_VARDICT);
-
-      g_variant_builder_add (&options, "{sv}", "interval-ms", g_variant_new_uint32 (interval_ms));
-      g_dbus_connection_call (client->connection, HELPER_BUS_NAME, HELPER_OBJECT_PATH,
-                              HELPER_INTERFACE, "Subscribe",
-                              g_variant_new ("(@a{sv})", g_variant_builder_end (&options)),
-                              G_VARIANT_TYPE ("(o)"), G_DBUS_CALL_FLAGS_NONE, CALL_TIMEOUT_MS,
-                              NULL, many_subscribed_cb, &many);
+      g_dbus_connection_call_with_unix_fd_list (client->connection, HELPER_BUS_NAME,
+                                                HELPER_OBJECT_PATH, HELPER_INTERFACE, "Subscribe",
+                                                subscribe_options (interval_ms),
+                                                G_VARIANT_TYPE ("(oh)"), G_DBUS_CALL_FLAGS_NONE,
+                                                CALL_TIMEOUT_MS, NULL, NULL, many_subscribed_cb,
+                                                &many);
       many.pending++;
     }
   if (n > 0)
     g_main_loop_run (client->loop);
 
-  /* Two Updates on every subscription. */
+  /* Two frames on every stream. */
   timeout_id = g_timeout_add_seconds (60, quit_cb, client->loop);
   check_id = g_timeout_add (50, check_streams_cb, &updates);
   if (!all_streams_have (updates.streams, 2))
@@ -641,40 +834,49 @@ cmd_subscribe_many (Client *client,
   return 0;
 }
 
-/* stream {{{1 */
+/* stream, watch {{{1 */
 
 static int
-cmd_stream (Client *client,
-            guint   interval_ms,
-            guint   count)
+cmd_stream (Client    *client,
+            guint      interval_ms,
+            guint      count,
+            PrintMode  print)
 {
-  Updates updates = { client, NULL, TRUE, count, 0 };
+  Updates updates = { client, NULL, print, count, 0 };
   g_autoptr(GVariant) reply = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *path = NULL;
   Stream *stream;
   int status = 0;
+  int fd = -1;
 
   updates.streams = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) stream_free);
-  subscribe_updates (&updates);
+  subscribe_ended (&updates);
   g_unix_signal_add (SIGTERM, quit_cb, client->loop);
   g_unix_signal_add (SIGINT, quit_cb, client->loop);
 
-  reply = subscribe_sync (client->connection, interval_ms, &path, &error);
+  reply = subscribe_sync (client->connection, interval_ms, &path, &fd, &error);
   if (reply == NULL)
     {
       g_autofree char *name = error_name (error);
 
       g_printerr ("Subscribe: %s: %s\n", name, error->message);
+      g_hash_table_unref (updates.streams);
       return 4;
     }
-  stream = g_new0 (Stream, 1);
-  stream->path = g_strdup (path);
-  g_hash_table_insert (updates.streams, stream->path, stream);
+  stream = stream_add (&updates, path, fd);
 
   g_main_loop_run (client->loop);
 
-  if (!check_snapshot (client, stream))
+  if (stream->ended)
+    {
+      /* Ended by the helper: say so in the status, there is nothing to
+       * unsubscribe. */
+      g_hash_table_unref (updates.streams);
+      return 3;
+    }
+
+  if (print == PRINT_RECORDS && !check_snapshot (client, stream))
     status = 1;
 
   g_clear_pointer (&reply, g_variant_unref);
@@ -691,13 +893,103 @@ cmd_stream (Client *client,
   g_mutex_lock (&client->lock);
   if (client->misaddressed > 0)
     {
-      g_printerr ("%u Update(s) were not addressed to us\n", client->misaddressed);
+      g_printerr ("%u signal(s) were not addressed to us\n", client->misaddressed);
       status = 1;
     }
   g_mutex_unlock (&client->lock);
 
   g_hash_table_unref (updates.streams);
   return status;
+}
+
+/* close-stream {{{1 */
+
+static int
+cmd_close_stream (Client *client,
+                  guint   interval_ms)
+{
+  Updates updates = { client, NULL, PRINT_NOTHING, 1, 0 };
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  guint64 frames;
+  int fd = -1;
+
+  updates.streams = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) stream_free);
+  reply = subscribe_sync (client->connection, interval_ms, &path, &fd, &error);
+  if (reply == NULL)
+    {
+      g_printerr ("Subscribe: %s\n", error->message);
+      g_hash_table_unref (updates.streams);
+      return 4;
+    }
+  stream_add (&updates, path, fd);
+  g_main_loop_run (client->loop);      /* the first frame */
+  frames = ((Stream *) g_hash_table_lookup (updates.streams, path))->updates_seen;
+
+  /* Stops reading and closes our only descriptor of the stream. */
+  g_hash_table_remove (updates.streams, path);
+  g_print ("{\"path\":\"%s\",\"frames\":%" G_GUINT64_FORMAT ",\"closed\":true}\n", path, frames);
+  fflush (stdout);
+
+  /* Still on the bus: the helper must notice the stream, not our leaving. */
+  g_unix_signal_add (SIGTERM, quit_cb, client->loop);
+  g_unix_signal_add (SIGINT, quit_cb, client->loop);
+  g_main_loop_run (client->loop);
+  g_hash_table_unref (updates.streams);
+  return 0;
+}
+
+/* ping {{{1 */
+
+typedef struct
+{
+  Client  *client;
+  gboolean busy;
+} Pinger;
+
+static void
+ping_call (Pinger     *pinger,
+           const char *interface,
+           const char *method,
+           GVariant   *params)
+{
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 start = g_get_monotonic_time ();
+
+  reply = g_dbus_connection_call_sync (pinger->client->connection, HELPER_BUS_NAME,
+                                       HELPER_OBJECT_PATH, interface, method, params, NULL,
+                                       G_DBUS_CALL_FLAGS_NO_AUTO_START, CALL_TIMEOUT_MS, NULL,
+                                       &error);
+  g_print ("{\"method\":\"%s\",\"ok\":%s,\"latency\":%.4f,\"t\":%.3f}\n", method,
+           reply != NULL ? "true" : "false",
+           (g_get_monotonic_time () - start) / (double) G_USEC_PER_SEC, now_s ());
+  fflush (stdout);
+}
+
+static gboolean
+ping_cb (gpointer user_data)
+{
+  Pinger *pinger = user_data;
+
+  ping_call (pinger, "org.freedesktop.DBus.Peer", "Ping", NULL);
+  ping_call (pinger, "org.freedesktop.DBus.Properties", "Get",
+             g_variant_new ("(ss)", HELPER_INTERFACE, "Subscriptions"));
+  return G_SOURCE_CONTINUE;
+}
+
+static int
+cmd_ping (Client *client,
+          guint   period_ms)
+{
+  Pinger pinger = { client, FALSE };
+
+  g_timeout_add (period_ms, ping_cb, &pinger);
+  g_unix_signal_add (SIGTERM, quit_cb, client->loop);
+  g_unix_signal_add (SIGINT, quit_cb, client->loop);
+  g_main_loop_run (client->loop);
+  return 0;
 }
 
 /* hold {{{1 */
@@ -709,6 +1001,7 @@ cmd_hold (Client *client,
 {
   g_autoptr(GHashTable) errors = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr(GString) summary = g_string_new (NULL);
+  g_autoptr(GArray) fds = g_array_new (FALSE, FALSE, sizeof (int));
   GHashTableIter iter;
   gpointer key, value;
   gboolean first = TRUE;
@@ -720,10 +1013,14 @@ cmd_hold (Client *client,
       g_autoptr(GVariant) reply = NULL;
       g_autoptr(GError) error = NULL;
       g_autofree char *path = NULL;
+      int fd = -1;
 
-      reply = subscribe_sync (client->connection, interval_ms, &path, &error);
+      reply = subscribe_sync (client->connection, interval_ms, &path, &fd, &error);
       if (reply != NULL)
-        ok++;
+        {
+          g_array_append_val (fds, fd);
+          ok++;
+        }
       else
         {
           char *name = error_name (error);
@@ -745,11 +1042,14 @@ cmd_hold (Client *client,
   fputs (summary->str, stdout);
   fflush (stdout);
 
-  /* Keep them until told to go; then leave without unsubscribing: the
-   * helper must clean up after a client that just disappears. */
+  /* Keep them (and the streams, open and unread) until told to go; then
+   * leave without unsubscribing: the helper must clean up after a client
+   * that just disappears. */
   g_unix_signal_add (SIGTERM, quit_cb, client->loop);
   g_unix_signal_add (SIGINT, quit_cb, client->loop);
   g_main_loop_run (client->loop);
+  for (guint i = 0; i < fds->len; i++)
+    close (g_array_index (fds, int, i));
   return 0;
 }
 
@@ -776,9 +1076,9 @@ cmd_listen (Client *client,
   const char *monitor;
   guint seen;
 
-  /* An ordinary match rule for every Update, from anyone… (the filter
-   * counts what arrives) */
-  g_dbus_connection_signal_subscribe (client->connection, NULL, HELPER_INTERFACE, "Update",
+  /* An ordinary match rule for every signal of the interface, from
+   * anyone… (the filter counts what arrives) */
+  g_dbus_connection_signal_subscribe (client->connection, NULL, HELPER_INTERFACE, NULL,
                                       NULL, NULL, G_DBUS_SIGNAL_FLAGS_NONE,
                                       ignore_signal, NULL, NULL);
 
@@ -786,7 +1086,7 @@ cmd_listen (Client *client,
   reply = g_dbus_connection_call_sync (client->connection, "org.freedesktop.DBus",
                                        "/org/freedesktop/DBus", "org.freedesktop.DBus", "AddMatch",
                                        g_variant_new ("(s)", "type='signal',interface='" HELPER_INTERFACE
-                                                             "',member='Update',eavesdrop='true'"),
+                                                             "',eavesdrop='true'"),
                                        NULL, G_DBUS_CALL_FLAGS_NONE, CALL_TIMEOUT_MS, NULL, &error);
   eavesdrop = reply != NULL ? "accepted" : "refused";
   g_clear_error (&error);
@@ -807,7 +1107,7 @@ cmd_listen (Client *client,
     }
 
   g_mutex_lock (&client->lock);
-  seen = client->updates_seen;
+  seen = client->signals_seen;
   g_mutex_unlock (&client->lock);
 
   g_print ("{\"updates\":%u,\"eavesdrop\":\"%s\",\"monitor\":\"%s\"}\n", seen, eavesdrop, monitor);
@@ -834,27 +1134,36 @@ main (int   argc,
       char *argv[])
 {
   Client client = { 0 };
+  int status = 1;
 
   if (argc < 2)
     {
       g_printerr ("usage: helper-test-client malformed | subscribe-many N MS | stream MS COUNT"
-                  " | hold N MS | listen S\n");
+                  " | watch MS | close-stream MS | ping MS | hold N MS | listen S\n");
       return 1;
     }
 
   client_init (&client);
 
   if (g_str_equal (argv[1], "malformed"))
-    return cmd_malformed (&client);
-  if (g_str_equal (argv[1], "subscribe-many") && argc == 4)
-    return cmd_subscribe_many (&client, parse_uint (argv[2]), parse_uint (argv[3]));
-  if (g_str_equal (argv[1], "stream") && argc == 4)
-    return cmd_stream (&client, parse_uint (argv[2]), parse_uint (argv[3]));
-  if (g_str_equal (argv[1], "hold") && argc == 4)
-    return cmd_hold (&client, parse_uint (argv[2]), parse_uint (argv[3]));
-  if (g_str_equal (argv[1], "listen") && argc == 3)
-    return cmd_listen (&client, parse_uint (argv[2]));
+    status = cmd_malformed (&client);
+  else if (g_str_equal (argv[1], "subscribe-many") && argc == 4)
+    status = cmd_subscribe_many (&client, parse_uint (argv[2]), parse_uint (argv[3]));
+  else if (g_str_equal (argv[1], "stream") && argc == 4)
+    status = cmd_stream (&client, parse_uint (argv[2]), parse_uint (argv[3]), PRINT_RECORDS);
+  else if (g_str_equal (argv[1], "watch") && argc == 3)
+    status = cmd_stream (&client, parse_uint (argv[2]), 0, PRINT_SUMMARY);
+  else if (g_str_equal (argv[1], "close-stream") && argc == 3)
+    status = cmd_close_stream (&client, parse_uint (argv[2]));
+  else if (g_str_equal (argv[1], "ping") && argc == 3)
+    status = cmd_ping (&client, parse_uint (argv[2]));
+  else if (g_str_equal (argv[1], "hold") && argc == 4)
+    status = cmd_hold (&client, parse_uint (argv[2]), parse_uint (argv[3]));
+  else if (g_str_equal (argv[1], "listen") && argc == 3)
+    status = cmd_listen (&client, parse_uint (argv[2]));
+  else
+    g_printerr ("helper-test-client: bad arguments\n");
 
-  g_printerr ("helper-test-client: bad arguments\n");
-  return 1;
+  client_clear (&client);
+  return status;
 }

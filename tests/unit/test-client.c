@@ -4,7 +4,9 @@
  * "system bus" through DBUS_SYSTEM_BUS_ADDRESS.  The fake helper lives in
  * this process on a connection of its own, owns io.github.netpulse.Helper1
  * and exports the generated skeleton, so every message really crosses the
- * bus: unicast signals, errors, name owner changes.
+ * bus: unicast signals, errors, name owner changes, and the subscription's
+ * stream, a real socketpair whose one end goes through the bus as a file
+ * descriptor.  The fake writes frames (good and hostile) on the other end.
  *
  * Without dbus-daemon the test is skipped (77), or fails under CI=true.
  *
@@ -12,10 +14,16 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <locale.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <gio/gunixfdlist.h>
 
 #include "netpulse-client.h"
+#include "netpulse-frame.h"
 #include "netpulse-helper1-generated.h"
 #include "test-bus.h"
 
@@ -28,15 +36,13 @@ typedef struct {
   GDBusConnection       *connection;
   NetpulseHelper1       *skeleton;
   char                  *client;            /* unique name of the subscriber */
+  int                    stream_fd;         /* our end of the last stream; -1: none */
   guint                  subscribe_calls;
   guint32                interval_ms;       /* of the last Subscribe */
   const char            *subscribe_error;   /* D-Bus error name to answer with */
   gboolean               hold_subscribe;
   GDBusMethodInvocation *held_subscribe;
   gboolean               hold_snapshot;
-  GDBusMethodInvocation *held_snapshot;
-  guint64                snapshot_sequence;
-  GArray                *snapshot_records;
   guint                  snapshot_calls;
   GPtrArray             *unsubscribed;      /* paths */
   gboolean               authorized;
@@ -76,9 +82,27 @@ make_record (guint64     id,
   return r;
 }
 
+/* A fresh stream: our end in fake->stream_fd, the other in the reply. */
+static void
+fake_complete_subscribe (FakeHelper            *fake,
+                         GDBusMethodInvocation *invocation)
+{
+  g_autoptr(GUnixFDList) fds = NULL;
+  int pair[2];
+
+  g_assert_no_errno (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair));
+  if (fake->stream_fd >= 0)
+    close (fake->stream_fd);
+  fake->stream_fd = pair[0];
+  fds = g_unix_fd_list_new_from_array (&pair[1], 1);
+  netpulse_helper1_complete_subscribe (fake->skeleton, invocation, fds, SUBSCRIPTION_PATH,
+                                       g_variant_new_handle (0));
+}
+
 static gboolean
 on_handle_subscribe (NetpulseHelper1       *skeleton,
                      GDBusMethodInvocation *invocation,
+                     GUnixFDList           *fd_list,
                      GVariant              *options,
                      FakeHelper            *fake)
 {
@@ -94,7 +118,7 @@ on_handle_subscribe (NetpulseHelper1       *skeleton,
   else if (fake->hold_subscribe)
     fake->held_subscribe = invocation;
   else
-    netpulse_helper1_complete_subscribe (skeleton, invocation, SUBSCRIPTION_PATH);
+    fake_complete_subscribe (fake, invocation);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -109,27 +133,15 @@ on_handle_unsubscribe (NetpulseHelper1       *skeleton,
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
-static void
-fake_complete_snapshot (FakeHelper            *fake,
-                        GDBusMethodInvocation *invocation)
-{
-  netpulse_helper1_complete_get_snapshot (fake->skeleton, invocation, fake->snapshot_sequence,
-                                          records_variant ((NetpulseRecord *) fake->snapshot_records->data,
-                                                           fake->snapshot_records->len));
-}
-
 static gboolean
 on_handle_get_snapshot (NetpulseHelper1       *skeleton,
                         GDBusMethodInvocation *invocation,
                         const char            *path,
                         FakeHelper            *fake)
 {
+  /* The client never needs one: its stream has no gaps. */
   fake->snapshot_calls++;
-  g_assert_cmpstr (path, ==, SUBSCRIPTION_PATH);
-  if (fake->hold_snapshot)
-    fake->held_snapshot = invocation;
-  else
-    fake_complete_snapshot (fake, invocation);
+  netpulse_helper1_complete_get_snapshot (skeleton, invocation, 1);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -156,8 +168,8 @@ fake_helper_new (void)
 
   fake->connection = test_bus_connect (g_getenv ("DBUS_SYSTEM_BUS_ADDRESS"));
   fake->unsubscribed = g_ptr_array_new_with_free_func (g_free);
-  fake->snapshot_records = g_array_new (FALSE, TRUE, sizeof (NetpulseRecord));
   fake->authorized = TRUE;
+  fake->stream_fd = -1;
 
   fake->skeleton = netpulse_helper1_skeleton_new ();
   g_signal_connect (fake->skeleton, "handle-subscribe", G_CALLBACK (on_handle_subscribe), fake);
@@ -214,37 +226,61 @@ fake_helper_free (FakeHelper *fake)
     return;
   fake_helper_disconnect (fake);
   g_clear_object (&fake->held_subscribe);
-  g_clear_object (&fake->held_snapshot);
   g_clear_object (&fake->skeleton);
   g_ptr_array_unref (fake->unsubscribed);
-  g_array_unref (fake->snapshot_records);
+  if (fake->stream_fd >= 0)
+    close (fake->stream_fd);
   g_free (fake->client);
   g_free (fake);
 }
 
+/* Writes @size bytes on the fake's end of the stream (blocking: frames
+ * here are small).  A stream the client closed is fine: nothing arrives. */
 static void
-emit_update_from (GDBusConnection      *connection,
-                  const char           *destination,
-                  const char           *path,
-                  guint64               sequence,
-                  const NetpulseRecord *changed,
-                  guint                 n_changed,
-                  const guint64        *removed,
-                  guint                 n_removed)
+fake_write (FakeHelper *fake,
+            const void *data,
+            gsize       size)
 {
-  g_autoptr(GError) error = NULL;
-  GVariant *removed_v = g_variant_new_fixed_array (G_VARIANT_TYPE_UINT64, removed, n_removed,
-                                                   sizeof (guint64));
+  const guint8 *p = data;
 
-  g_dbus_connection_emit_signal (connection, destination, HELPER_OBJECT_PATH, HELPER_INTERFACE,
-                                 "Update",
-                                 g_variant_new ("(ott@a" NETPULSE_RECORD_SIGNATURE "@at)",
-                                                path, sequence, sequence * 1000,
-                                                records_variant (changed, n_changed), removed_v),
-                                 &error);
-  g_assert_no_error (error);
+  g_assert_cmpint (fake->stream_fd, >=, 0);
+  while (size > 0)
+    {
+      gssize n = send (fake->stream_fd, p, size, MSG_NOSIGNAL);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        return;
+      p += n;
+      size -= n;
+    }
 }
 
+static void
+fake_frame (FakeHelper           *fake,
+            guint64               sequence,
+            guint32               flags,
+            const NetpulseRecord *changed,
+            guint                 n_changed,
+            const guint64        *removed,
+            guint                 n_removed,
+            GVariant             *extra)
+{
+  GVariant *removed_v = g_variant_new_fixed_array (G_VARIANT_TYPE_UINT64, removed, n_removed,
+                                                   sizeof (guint64));
+  g_autoptr(GBytes) frame = NULL;
+
+  if (extra == NULL)
+    extra = g_variant_new_array (G_VARIANT_TYPE ("{sv}"), NULL, 0);
+  frame = netpulse_frame_encode (g_variant_new ("(ttu@a" NETPULSE_RECORD_SIGNATURE "@at@a{sv})",
+                                                sequence, sequence * 1000, flags,
+                                                records_variant (changed, n_changed), removed_v,
+                                                extra));
+  fake_write (fake, g_bytes_get_data (frame, NULL), g_bytes_get_size (frame));
+}
+
+/* A frame as the helper sends them: the first is a SNAPSHOT. */
 static void
 fake_emit (FakeHelper           *fake,
            guint64               sequence,
@@ -253,8 +289,35 @@ fake_emit (FakeHelper           *fake,
            const guint64        *removed,
            guint                 n_removed)
 {
-  emit_update_from (fake->connection, fake->client, SUBSCRIPTION_PATH, sequence,
-                    changed, n_changed, removed, n_removed);
+  fake_frame (fake, sequence, sequence == 1 ? NETPULSE_FRAME_SNAPSHOT : 0,
+              changed, n_changed, removed, n_removed, NULL);
+}
+
+static void
+fake_end_frame (FakeHelper *fake,
+                guint64     sequence,
+                const char *error_name,
+                const char *message)
+{
+  g_auto(GVariantDict) extra = G_VARIANT_DICT_INIT (NULL);
+
+  g_variant_dict_insert (&extra, "error", "s", error_name);
+  g_variant_dict_insert (&extra, "message", "s", message);
+  fake_frame (fake, sequence, NETPULSE_FRAME_END, NULL, 0, NULL, 0, g_variant_dict_end (&extra));
+}
+
+static void
+emit_ended_from (GDBusConnection *connection,
+                 const char      *destination,
+                 const char      *path,
+                 const char      *error_name)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_dbus_connection_emit_signal (connection, destination, HELPER_OBJECT_PATH, HELPER_INTERFACE,
+                                 "Ended", g_variant_new ("(oss)", path, error_name, "the reason"),
+                                 &error);
+  g_assert_no_error (error);
 }
 
 /* What the client emitted {{{1 */
@@ -544,121 +607,208 @@ test_updates (Fixture       *fixture,
   ITERATE_UNTIL (g_str_equal (netpulse_client_get_backend (fixture->client), "tracepoint"));
 }
 
-static void
-test_gap (Fixture       *fixture,
-          gconstpointer  data)
+/* Waits until the client has failed; returns its error. */
+static const GError *
+wait_failed (Fixture *fixture)
 {
+  ITERATE_UNTIL (netpulse_client_get_state (fixture->client) == NETPULSE_CLIENT_STATE_FAILED);
+  g_assert_null (netpulse_client_get_subscription (fixture->client));
+  g_test_message ("failed: %s", netpulse_client_get_error (fixture->client)->message);
+  return netpulse_client_get_error (fixture->client);
+}
+
+static void
+test_snapshot_frame (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  /* A SNAPSHOT after the first frame (asked for with GetSnapshot) replaces
+   * the table. */
   NetpulseRecord one[] = { make_record (1, "a", 1) };
   NetpulseRecord snap[] = { make_record (7, "x", 7), make_record (8, "y", 8) };
   g_autofree char *events = NULL;
 
   subscribe (fixture);
-  g_array_append_vals (fixture->fake->snapshot_records, snap, 2);
-  fixture->fake->snapshot_sequence = 5;
-  fixture->fake->hold_snapshot = TRUE;
-
   fake_emit (fixture->fake, 1, one, 1, NULL, 0);
-  fake_emit (fixture->fake, 2, one, 1, NULL, 0);
-  /* 3 is lost. */
-  fake_emit (fixture->fake, 4, one, 1, NULL, 0);
-  ITERATE_UNTIL (fixture->fake->held_snapshot != NULL);
-  g_assert_cmpuint (fixture->fake->snapshot_calls, ==, 1);
-
-  /* Updates sent while the snapshot is on its way wait for it: 5 is older
-   * than the snapshot, 6 follows it. */
-  fake_emit (fixture->fake, 5, one, 1, NULL, 0);
-  fake_emit (fixture->fake, 6, one, 1, NULL, 0);
-  settle (fixture);
+  fake_frame (fixture->fake, 2, NETPULSE_FRAME_SNAPSHOT, snap, 2, NULL, 0, NULL);
+  fake_emit (fixture->fake, 3, one, 1, NULL, 0);
+  ITERATE_UNTIL (fixture->events->len == 3);
   events = events_string (fixture);
-  g_assert_cmpstr (events, ==, "update 1: +1; update 2: +1");
-  g_clear_pointer (&events, g_free);
+  g_assert_cmpstr (events, ==, "update 1: +1; snapshot 2: 7 8; update 3: +1");
+  g_assert_cmpuint (fixture->fake->snapshot_calls, ==, 0);
+}
 
-  fake_complete_snapshot (fixture->fake, g_steal_pointer (&fixture->fake->held_snapshot));
-  ITERATE_UNTIL (fixture->events->len == 4);
-  events = events_string (fixture);
-  g_assert_cmpstr (events, ==, "update 1: +1; update 2: +1; snapshot 5: 7 8; update 6: +1");
-  g_clear_pointer (&events, g_free);
+static void
+test_gap (Fixture       *fixture,
+          gconstpointer  data)
+{
+  /* The stream is reliable: a gap is a broken helper, not something to
+   * paper over. */
+  NetpulseRecord one[] = { make_record (1, "a", 1) };
+  const GError *error;
 
-  /* A repeated (stale) update is dropped; the next one goes through. */
-  fake_emit (fixture->fake, 6, one, 1, NULL, 0);
-  fake_emit (fixture->fake, 7, one, 1, NULL, 0);
-  ITERATE_UNTIL (fixture->events->len == 5);
-  settle (fixture);
-  events = events_string (fixture);
-  g_assert_true (g_str_has_suffix (events, "update 6: +1; update 7: +1"));
-  g_assert_cmpuint (fixture->events->len, ==, 5);
-  g_assert_cmpuint (fixture->fake->snapshot_calls, ==, 1);
+  subscribe (fixture);
+  fake_emit (fixture->fake, 1, one, 1, NULL, 0);
+  fake_emit (fixture->fake, 3, one, 1, NULL, 0);
+  error = wait_failed (fixture);
+  g_assert_error ((GError *) error, NETPULSE_CLIENT_ERROR, NETPULSE_CLIENT_ERROR_HELPER_FAILED);
+  g_assert_nonnull (strstr (error->message, "frame 3 after frame 1"));
+  g_assert_cmpuint (fixture->events->len, ==, 1);
+  /* The helper is told. */
+  ITERATE_UNTIL (fixture->fake->unsubscribed->len == 1);
 }
 
 static void
 test_first_update_missing (Fixture       *fixture,
                            gconstpointer  data)
 {
-  /* The very first update must be 1: anything else is a gap too. */
+  /* The very first frame must be 1, and a SNAPSHOT. */
   NetpulseRecord one[] = { make_record (1, "a", 1) };
-  g_autofree char *events = NULL;
 
   subscribe (fixture);
-  fixture->fake->snapshot_sequence = 3;
+  fake_frame (fixture->fake, 1, 0, one, 1, NULL, 0, NULL);
+  g_assert_error ((GError *) wait_failed (fixture), NETPULSE_CLIENT_ERROR,
+                  NETPULSE_CLIENT_ERROR_HELPER_FAILED);
+  g_assert_cmpuint (fixture->events->len, ==, 0);
+
+  subscribe (fixture);
   fake_emit (fixture->fake, 3, one, 1, NULL, 0);
-  ITERATE_UNTIL (fixture->events->len == 1);
-  events = events_string (fixture);
-  g_assert_cmpstr (events, ==, "snapshot 3:");
+  g_assert_error ((GError *) wait_failed (fixture), NETPULSE_CLIENT_ERROR,
+                  NETPULSE_CLIENT_ERROR_HELPER_FAILED);
+  g_assert_cmpuint (fixture->events->len, ==, 0);
 }
 
 static void
-test_foreign_updates_ignored (Fixture       *fixture,
-                              gconstpointer  data)
+test_foreign_ended_ignored (Fixture       *fixture,
+                            gconstpointer  data)
 {
-  NetpulseRecord fake_record[] = { make_record (666, "evil", 1) };
   NetpulseRecord real[] = { make_record (1, "good", 1) };
   g_autoptr(GDBusConnection) other = test_bus_connect (g_getenv ("DBUS_SYSTEM_BUS_ADDRESS"));
   g_autofree char *events = NULL;
 
   subscribe (fixture);
 
-  /* Another process sends us an Update for our path, and the helper one for
-   * a path that is not ours: neither counts. */
-  emit_update_from (other, fixture->fake->client, SUBSCRIPTION_PATH, 1, fake_record, 1, NULL, 0);
+  /* Another process says our subscription ended, and the helper says one
+   * that is not ours did: neither counts. */
+  emit_ended_from (other, fixture->fake->client, SUBSCRIPTION_PATH,
+                   "io.github.netpulse.Error.TooSlow");
   g_dbus_connection_flush_sync (other, NULL, NULL);
-  emit_update_from (fixture->fake->connection, fixture->fake->client,
-                    HELPER_OBJECT_PATH "/Subscription99", 1, fake_record, 1, NULL, 0);
+  emit_ended_from (fixture->fake->connection, fixture->fake->client,
+                   HELPER_OBJECT_PATH "/Subscription99", "io.github.netpulse.Error.TooSlow");
   settle (fixture);
-  g_assert_cmpuint (fixture->events->len, ==, 0);
+  g_assert_cmpint (netpulse_client_get_state (fixture->client), ==, NETPULSE_CLIENT_STATE_SUBSCRIBED);
 
   fake_emit (fixture->fake, 1, real, 1, NULL, 0);
   ITERATE_UNTIL (fixture->events->len == 1);
   events = events_string (fixture);
   g_assert_cmpstr (events, ==, "update 1: +1");
-  g_assert_cmpuint (fixture->fake->snapshot_calls, ==, 0);
 }
 
 static void
-test_malformed_update (Fixture       *fixture,
-                       gconstpointer  data)
+test_ended (Fixture       *fixture,
+            gconstpointer  data)
 {
+  /* The three ways the helper ends a subscription: an END frame, the Ended
+   * signal, and just closing the stream. */
   NetpulseRecord one[] = { make_record (1, "a", 1) };
-  g_autoptr(GError) error = NULL;
-  g_autofree char *events = NULL;
+  const GError *error;
 
   subscribe (fixture);
-  fixture->fake->snapshot_sequence = 2;
+  fake_emit (fixture->fake, 1, one, 1, NULL, 0);
+  fake_end_frame (fixture->fake, 2, "io.github.netpulse.Error.TooSlow", "did not read");
+  error = wait_failed (fixture);
+  g_assert_error ((GError *) error, NETPULSE_CLIENT_ERROR, NETPULSE_CLIENT_ERROR_SUBSCRIPTION_ENDED);
+  g_assert_nonnull (strstr (error->message, "did not read"));
+  g_assert_nonnull (strstr (error->message, "keep up"));
+  g_assert_cmpuint (fixture->events->len, ==, 1);
 
-  g_test_expect_message ("netpulse-client", G_LOG_LEVEL_WARNING, "Ignoring an Update signal of type (ot)*");
-  g_dbus_connection_emit_signal (fixture->fake->connection, fixture->fake->client,
-                                 HELPER_OBJECT_PATH, HELPER_INTERFACE, "Update",
-                                 g_variant_new ("(ot)", SUBSCRIPTION_PATH, (guint64) 1), &error);
-  g_assert_no_error (error);
-  settle (fixture);
-  g_test_assert_expected_messages ();
-  g_assert_cmpuint (fixture->events->len, ==, 0);
+  subscribe (fixture);
+  emit_ended_from (fixture->fake->connection, fixture->fake->client, SUBSCRIPTION_PATH,
+                   "io.github.netpulse.Error.NotAuthorized");
+  error = wait_failed (fixture);
+  g_assert_error ((GError *) error, NETPULSE_CLIENT_ERROR, NETPULSE_CLIENT_ERROR_NOT_AUTHORIZED);
+  g_assert_nonnull (strstr (error->message, "the reason"));
 
-  /* The bad one counts as missed: the next good one brings a snapshot. */
-  fake_emit (fixture->fake, 2, one, 1, NULL, 0);
-  ITERATE_UNTIL (fixture->events->len == 1);
-  events = events_string (fixture);
-  g_assert_cmpstr (events, ==, "snapshot 2:");
-  g_assert_cmpint (netpulse_client_get_state (fixture->client), ==, NETPULSE_CLIENT_STATE_SUBSCRIBED);
+  /* Ended, then the stream closes torn mid-frame: the signal's reason wins. */
+  subscribe (fixture);
+  emit_ended_from (fixture->fake->connection, fixture->fake->client, SUBSCRIPTION_PATH,
+                   "io.github.netpulse.Error.TooSlow");
+  fake_write (fixture->fake, "NPU1", 4);
+  close (g_steal_fd (&fixture->fake->stream_fd));
+  error = wait_failed (fixture);
+  g_assert_error ((GError *) error, NETPULSE_CLIENT_ERROR, NETPULSE_CLIENT_ERROR_SUBSCRIPTION_ENDED);
+  g_assert_nonnull (strstr (error->message, "keep up"));
+
+  /* Only the end of the stream, between frames. */
+  subscribe (fixture);
+  fake_emit (fixture->fake, 1, one, 1, NULL, 0);
+  close (g_steal_fd (&fixture->fake->stream_fd));
+  error = wait_failed (fixture);
+  g_assert_error ((GError *) error, NETPULSE_CLIENT_ERROR, NETPULSE_CLIENT_ERROR_SUBSCRIPTION_ENDED);
+}
+
+typedef struct {
+  const char *name;
+  guint32     magic;
+  guint32     length;
+  const char *payload;        /* GVariant text of any type; NULL: raw bytes */
+  const char *raw;
+  const char *expected;       /* in the error message */
+} HostileFrame;
+
+static void
+test_hostile_stream (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  /* Frames no helper would write: each is refused with an error, the
+   * client stays usable, nothing crashes (run under ASan too). */
+  const HostileFrame cases[] = {
+    { "bad-magic", 0x31555051, 4, NULL, "abcd", "bad magic" },
+    { "too-long", NETPULSE_FRAME_MAGIC, NETPULSE_FRAME_MAX_LENGTH + 1, NULL, "", "longer than" },
+    { "max-length", NETPULSE_FRAME_MAGIC, G_MAXUINT32, NULL, "", "longer than" },
+    { "wrong-type", NETPULSE_FRAME_MAGIC, 0, "('/x', uint64 1)", NULL, "malformed" },
+    { "records-as-string", NETPULSE_FRAME_MAGIC, 0,
+      "(uint64 1, uint64 2, uint32 1, 'not records', [uint64 1], @a{sv} {})", NULL, "malformed" },
+    { "garbage", NETPULSE_FRAME_MAGIC, 16, NULL, "\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff", "malformed" },
+    { "empty", NETPULSE_FRAME_MAGIC, 0, NULL, "", "malformed" },
+    { "truncated", NETPULSE_FRAME_MAGIC, 1000, NULL, "only a little", "middle of a frame" },
+    { "short-header", 0, 0, NULL, NULL, "middle of a frame" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      const HostileFrame *c = &cases[i];
+      const GError *error;
+
+      g_test_message ("case %s", c->name);
+      subscribe (fixture);
+      if (g_str_equal (c->name, "short-header"))
+        fake_write (fixture->fake, "NPU", 3);
+      else if (c->payload != NULL)
+        {
+          g_autoptr(GVariant) v = g_variant_ref_sink (g_variant_parse (NULL, c->payload, NULL, NULL, NULL));
+          guint32 header[2] = { c->magic, (guint32) g_variant_get_size (v) };
+          g_autofree guint8 *body = g_malloc (g_variant_get_size (v));
+
+          g_assert_nonnull (v);
+          g_variant_store (v, body);
+          fake_write (fixture->fake, header, sizeof header);
+          fake_write (fixture->fake, body, g_variant_get_size (v));
+        }
+      else
+        {
+          guint32 header[2] = { c->magic, c->length };
+
+          fake_write (fixture->fake, header, sizeof header);
+          fake_write (fixture->fake, c->raw, strlen (c->raw));
+        }
+      /* Truncated cases end here; the others are refused without it. */
+      close (g_steal_fd (&fixture->fake->stream_fd));
+
+      error = wait_failed (fixture);
+      g_assert_error ((GError *) error, NETPULSE_CLIENT_ERROR, NETPULSE_CLIENT_ERROR_HELPER_FAILED);
+      g_assert_nonnull (strstr (error->message, c->expected));
+      g_assert_cmpuint (fixture->events->len, ==, 0);
+    }
 }
 
 static void
@@ -738,9 +888,16 @@ test_unsubscribe (Fixture       *fixture,
   g_assert_no_error (error);
   g_clear_object (&fixture->result);
 
-  /* The helper heard it before we were told. */
+  /* The helper heard it before we were told, and then the stream closed
+   * (not before: the helper would take that for an unsubscription). */
   g_assert_cmpuint (fixture->fake->unsubscribed->len, ==, 1);
   g_assert_cmpstr (g_ptr_array_index (fixture->fake->unsubscribed, 0), ==, SUBSCRIPTION_PATH);
+  {
+    char byte;
+
+    settle (fixture);
+    g_assert_cmpint (recv (fixture->fake->stream_fd, &byte, 1, MSG_DONTWAIT), ==, 0);
+  }
 
   fake_emit (fixture->fake, 1, one, 1, NULL, 0);
   settle (fixture);
@@ -793,9 +950,7 @@ test_cancel_while_connecting (Fixture       *fixture,
   g_clear_object (&fixture->result);
 
   /* ...and what the helper grants afterwards is handed back. */
-  netpulse_helper1_complete_subscribe (fixture->fake->skeleton,
-                                       g_steal_pointer (&fixture->fake->held_subscribe),
-                                       SUBSCRIPTION_PATH);
+  fake_complete_subscribe (fixture->fake, g_steal_pointer (&fixture->fake->held_subscribe));
   ITERATE_UNTIL (fixture->fake->unsubscribed->len == 1);
   g_assert_cmpstr (g_ptr_array_index (fixture->fake->unsubscribed, 0), ==, SUBSCRIPTION_PATH);
   g_assert_cmpint (netpulse_client_get_state (fixture->client), ==, NETPULSE_CLIENT_STATE_DISCONNECTED);
@@ -817,9 +972,7 @@ test_unsubscribe_while_connecting (Fixture       *fixture,
   g_assert_false (netpulse_client_subscribe_finish (fixture->client, fixture->result, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
 
-  netpulse_helper1_complete_subscribe (fixture->fake->skeleton,
-                                       g_steal_pointer (&fixture->fake->held_subscribe),
-                                       SUBSCRIPTION_PATH);
+  fake_complete_subscribe (fixture->fake, g_steal_pointer (&fixture->fake->held_subscribe));
   ITERATE_UNTIL (fixture->fake->unsubscribed->len == 1);
 }
 
@@ -986,10 +1139,12 @@ main (int    argc,
   ADD_BUS_TEST ("/client/initial-state", test_initial_state, FALSE);
   ADD_BUS_TEST ("/client/helper-missing", test_helper_missing, FALSE);
   ADD_BUS_TEST ("/client/updates", test_updates, TRUE);
+  ADD_BUS_TEST ("/client/snapshot-frame", test_snapshot_frame, TRUE);
   ADD_BUS_TEST ("/client/gap", test_gap, TRUE);
   ADD_BUS_TEST ("/client/first-update-missing", test_first_update_missing, TRUE);
-  ADD_BUS_TEST ("/client/foreign-updates-ignored", test_foreign_updates_ignored, TRUE);
-  ADD_BUS_TEST ("/client/malformed-update", test_malformed_update, TRUE);
+  ADD_BUS_TEST ("/client/foreign-ended-ignored", test_foreign_ended_ignored, TRUE);
+  ADD_BUS_TEST ("/client/ended", test_ended, TRUE);
+  ADD_BUS_TEST ("/client/hostile-stream", test_hostile_stream, TRUE);
   ADD_BUS_TEST ("/client/helper-lost", test_helper_lost, TRUE);
   ADD_BUS_TEST ("/client/refused", test_refused, TRUE);
   ADD_BUS_TEST ("/client/unsubscribe", test_unsubscribe, TRUE);
