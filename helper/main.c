@@ -196,13 +196,7 @@ main (int   argc,
     }
   else
     {
-      NetpulseServiceConfig config = {
-        .collector = collector_config (&options),
-        .idle_timeout_ms = options.idle_timeout_ms,
-        .replace = options.replace,
-        .sandbox_capabilities = netpulse_sandbox_capabilities_to_keep (),
-        .quit_fd = quit_fd,
-      };
+      NetpulseServiceConfig config = { 0 };
 
       /* Where systemd runs, only its unit gives the helper its sandbox
        * before it starts (the activation file's comment says why the bus
@@ -212,6 +206,12 @@ main (int   argc,
           g_printerr ("netpulse-helper: %s\n", error->message);
           return 1;
         }
+
+      config.collector = collector_config (&options);
+      config.idle_timeout_ms = options.idle_timeout_ms;
+      config.replace = options.replace;
+      config.sandbox_capabilities = netpulse_sandbox_capabilities_to_keep ();
+      config.quit_fd = quit_fd;
       return netpulse_service_main (&config);
     }
 }
