@@ -20,7 +20,7 @@
  *                        kernel version.
  *
  * and nothing else: no CAP_SYS_ADMIN (setns() was for the walk), no
- * CAP_NET_ADMIN, CAP_PERFMON or CAP_SYS_RESOURCE (attaching), no
+ * CAP_NET_ADMIN or CAP_PERFMON (attaching), no
  * CAP_SETPCAP (used for this very drop).  Each was checked by removing it
  * and running the helper tests: without CAP_SYS_PTRACE or
  * CAP_DAC_READ_SEARCH the owner of a socket another user opened before
