@@ -8,9 +8,12 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <errno.h>
 #include <locale.h>
 #include <unistd.h>
 
+#include "netpulse-all-threads.h"
+#include "netpulse-sandbox.h"
 #include "netpulse-service.h"
 #include "netpulse-standalone.h"
 
@@ -152,6 +155,16 @@ main (int   argc,
 {
   g_auto(Options) options = { 0 };
   g_autoptr(GError) error = NULL;
+  int quit_fd;
+
+  /* Before any thread exists, so that all of them inherit the mask: see
+   * netpulse-all-threads.h. */
+  quit_fd = netpulse_all_threads_block_quit_signals ();
+  if (quit_fd < 0)
+    {
+      g_printerr ("netpulse-helper: signalfd: %s\n", g_strerror (errno));
+      return 1;
+    }
 
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
@@ -188,16 +201,29 @@ main (int   argc,
         .interval_ms = options.interval_ms,
         .duration_s = options.duration_s,
         .json = options.json,
+        .sandbox_capabilities = netpulse_sandbox_capabilities_to_keep (),
+        .quit_fd = quit_fd,
       };
       return netpulse_standalone_main (&config);
     }
   else
     {
-      NetpulseServiceConfig config = {
-        .collector = collector_config (&options),
-        .idle_timeout_ms = options.idle_timeout_ms,
-        .replace = options.replace,
-      };
+      NetpulseServiceConfig config = { 0 };
+
+      /* Where systemd runs, only its unit gives the helper its sandbox
+       * before it starts (the activation file's comment says why the bus
+       * may still take the Exec= line). */
+      if (!netpulse_sandbox_check_activation (&error))
+        {
+          g_printerr ("netpulse-helper: %s\n", error->message);
+          return 1;
+        }
+
+      config.collector = collector_config (&options);
+      config.idle_timeout_ms = options.idle_timeout_ms;
+      config.replace = options.replace;
+      config.sandbox_capabilities = netpulse_sandbox_capabilities_to_keep ();
+      config.quit_fd = quit_fd;
       return netpulse_service_main (&config);
     }
 }

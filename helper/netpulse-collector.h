@@ -28,7 +28,8 @@ typedef struct {
   guint        udp_idle_ms;      /* UDP flow idle this long → reported closed; 0 = default 5000 */
   guint        closed_retain_ms; /* closed records stay visible this long; 0 = default 11000 */
   const char  *backend;          /* force "fentry", "kprobe" or "tracepoint"; NULL = best available */
-  const char  *verifier_log;     /* where a rejected program's verifier log goes; NULL = a temp file */
+  const char  *verifier_log;     /* where a rejected program's verifier log goes (a new file, 0600);
+                                  * NULL = verifier.log in $RUNTIME_DIRECTORY or /run/netpulse (0700) */
 } NetpulseCollectorConfig;
 
 typedef void (*NetpulseRecordFunc) (const NetpulseRecord *record,

@@ -24,8 +24,13 @@
 #include "netpulse-helper-error.h"
 #include "netpulse-monitor.h"
 #include "netpulse-name-watch.h"
+#include "netpulse-sandbox.h"
 #include "netpulse-sender.h"
 #include "netpulse-subscription.h"
+
+/* Sampling with nobody subscribed (the collector stays loaded): often
+ * enough that the kernel's ring of closed connections does not fill up. */
+#define IDLE_SAMPLE_INTERVAL_MS 1000
 
 
 typedef struct
@@ -44,6 +49,7 @@ struct _NetpulseMonitor
 
   /* Main context only. */
   NetpulseCollectorConfig  collector_config;
+  guint64                  sandbox_capabilities;
   char                    *collector_backend;
   char                    *collector_verifier_log;
   NetpulseCollector       *collector;       /* non-NULL while monitoring */
@@ -173,9 +179,11 @@ publish_collector_state (NetpulseMonitor *self)
   publish_counters (self);
 }
 
-/* A fresh collector for each monitoring session: no record of a previous
- * session (whose connections may have closed unseen while nothing was
- * loaded) can leak into the next one. */
+/* Loads the collector at the first Subscribe, then drops privileges
+ * (netpulse-sandbox.c): it cannot be loaded a second time, so it stays
+ * loaded — sampling on with nobody subscribed, so that closes are drained
+ * — until the helper exits after its idle timeout, which detaches
+ * everything. */
 static gboolean
 start_monitoring (NetpulseMonitor  *self,
                   GError          **error)
@@ -192,6 +200,17 @@ start_monitoring (NetpulseMonitor  *self,
       g_warning ("Could not start monitoring: %s", local_error->message);
       g_set_error (error, NETPULSE_HELPER_ERROR, NETPULSE_HELPER_ERROR_BACKEND_FAILED,
                    "Could not load the kernel programs: %s", local_error->message);
+      return FALSE;
+    }
+
+  /* No data is served by a helper that could not give up its privileges. */
+  if (!netpulse_sandbox_enter (self->sandbox_capabilities, &local_error))
+    {
+      g_warning ("Could not drop privileges: %s", local_error->message);
+      netpulse_collector_stop (collector);
+      g_set_error (error, NETPULSE_HELPER_ERROR, NETPULSE_HELPER_ERROR_BACKEND_FAILED,
+                   "Could not drop privileges after loading the kernel programs: %s",
+                   local_error->message);
       return FALSE;
     }
 
@@ -320,6 +339,8 @@ update_tick (NetpulseMonitor *self)
       if (interval_ms == 0 || sub_interval < interval_ms)
         interval_ms = sub_interval;
     }
+  if (interval_ms == 0 && self->collector != NULL)
+    interval_ms = IDLE_SAMPLE_INTERVAL_MS;
 
   if (interval_ms == self->tick_interval_ms && (interval_ms == 0) == (self->tick_source_id == 0))
     return;
@@ -458,11 +479,10 @@ subscriptions_changed (NetpulseMonitor *self)
   netpulse_helper1_set_subscriptions (NETPULSE_HELPER1 (self), n);
   update_tick (self);
 
+  /* The collector stays loaded (see start_monitoring()): the idle timeout
+   * ends the helper, and with it the kernel programs. */
   if (n == 0)
-    {
-      stop_monitoring (self);
-      rearm_idle_timeout (self);
-    }
+    rearm_idle_timeout (self);
   else
     {
       g_clear_handle_id (&self->idle_source_id, g_source_remove);
@@ -870,6 +890,7 @@ netpulse_monitor_new (const NetpulseMonitorConfig *config,
   self = g_object_new (NETPULSE_TYPE_MONITOR, NULL);
   self->authority = g_object_ref (authority);
   self->idle_timeout_ms = config->idle_timeout_ms;
+  self->sandbox_capabilities = config->sandbox_capabilities;
   self->max_per_client = config->max_per_client ? config->max_per_client
                                                 : NETPULSE_MONITOR_DEFAULT_MAX_PER_CLIENT;
   self->max_total = config->max_total ? config->max_total : NETPULSE_MONITOR_DEFAULT_MAX_TOTAL;

@@ -16,7 +16,8 @@ G_BEGIN_DECLS
 #define NETPULSE_MONITOR_DEFAULT_MAX_TOTAL       64
 
 typedef struct {
-  const NetpulseCollectorConfig *collector;   /* copied for each monitoring session */
+  const NetpulseCollectorConfig *collector;   /* copied */
+  guint64 sandbox_capabilities;               /* kept once the collector runs (netpulse-sandbox.h) */
   guint idle_timeout_ms;                      /* 0 = never idle out */
   guint max_per_client;                       /* 0 = NETPULSE_MONITOR_DEFAULT_MAX_PER_CLIENT */
   guint max_total;                            /* 0 = NETPULSE_MONITOR_DEFAULT_MAX_TOTAL */

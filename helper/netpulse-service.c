@@ -10,10 +10,13 @@
 
 #include <glib-unix.h>
 #include <signal.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
 
 #include "netpulse-authority.h"
 #include "netpulse-helper-error.h"
 #include "netpulse-monitor.h"
+#include "netpulse-sandbox.h"
 #include "netpulse-service.h"
 
 /* The bus answers RequestName at once; if it has not after this long,
@@ -86,10 +89,15 @@ acquire_timeout_cb (gpointer user_data)
 }
 
 static gboolean
-signal_cb (gpointer user_data)
+signal_cb (int          fd,
+           GIOCondition condition,
+           gpointer     user_data)
 {
   ServiceState *state = user_data;
+  struct signalfd_siginfo info;
 
+  if (read (fd, &info, sizeof info) != sizeof info)
+    return G_SOURCE_CONTINUE;
   g_message ("Terminated, exiting");
   quit (state, 0);
   return G_SOURCE_CONTINUE;
@@ -155,7 +163,7 @@ netpulse_service_main (const NetpulseServiceConfig *config)
   GBusNameOwnerFlags flags;
   ServiceState state = { 0 };
   guint owner_id;
-  guint sigterm_id, sigint_id;
+  guint quit_id;
 
   g_return_val_if_fail (config != NULL, 1);
 
@@ -164,6 +172,9 @@ netpulse_service_main (const NetpulseServiceConfig *config)
 
   loop = g_main_loop_new (NULL, FALSE);
   state.loop = loop;
+
+  /* Before the bus connection starts GLib's threads. */
+  netpulse_sandbox_prepare_threads (config->sandbox_capabilities);
 
   bus = g_bus_get_sync (G_BUS_TYPE_SYSTEM, NULL, &error);
   if (bus == NULL)
@@ -177,6 +188,7 @@ netpulse_service_main (const NetpulseServiceConfig *config)
   g_dbus_connection_set_exit_on_close (bus, FALSE);
 
   monitor_config.collector = &config->collector;
+  monitor_config.sandbox_capabilities = config->sandbox_capabilities;
   monitor_config.idle_timeout_ms = config->idle_timeout_ms;
   monitor_config.max_per_client = config->max_subscriptions_per_client;
   monitor_config.max_total = config->max_subscriptions;
@@ -202,14 +214,13 @@ netpulse_service_main (const NetpulseServiceConfig *config)
                                            &state, NULL);
   state.acquire_timeout_id = g_timeout_add (NAME_ACQUIRE_TIMEOUT_MS, acquire_timeout_cb, &state);
 
-  sigterm_id = g_unix_signal_add (SIGTERM, signal_cb, &state);
-  sigint_id = g_unix_signal_add (SIGINT, signal_cb, &state);
+  /* Not g_unix_signal_add(): see netpulse-all-threads.h. */
+  quit_id = g_unix_fd_add (config->quit_fd, G_IO_IN, signal_cb, &state);
 
   g_message ("netpulse-helper %s starting (idle timeout %u ms)", PACKAGE_VERSION, config->idle_timeout_ms);
   g_main_loop_run (loop);
 
-  g_source_remove (sigterm_id);
-  g_source_remove (sigint_id);
+  g_source_remove (quit_id);
   g_clear_handle_id (&state.acquire_timeout_id, g_source_remove);
 
   /* Detach the kernel programs first: nothing may outlive us. */

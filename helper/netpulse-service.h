@@ -14,6 +14,8 @@ typedef struct {
   gboolean                replace;          /* take over the bus name from a running helper */
   guint                   max_subscriptions_per_client;  /* 0 = default (4) */
   guint                   max_subscriptions;             /* 0 = default (64) */
+  guint64                 sandbox_capabilities;  /* kept after attach (netpulse-sandbox.h) */
+  int                     quit_fd;          /* signalfd of SIGTERM/SIGINT (netpulse_all_threads_block_quit_signals()) */
 } NetpulseServiceConfig;
 
 /* Owns HELPER_BUS_NAME on the system bus (DBUS_SYSTEM_BUS_ADDRESS is

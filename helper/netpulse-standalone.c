@@ -8,6 +8,10 @@
 
 #include <glib-unix.h>
 #include <stdio.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "netpulse-sandbox.h"
 
 #include "netpulse-standalone.h"
 #include "netpulse-text.h"
@@ -118,6 +122,21 @@ on_quit (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+static gboolean
+on_quit_signal (int          fd,
+                GIOCondition condition,
+                gpointer     user_data)
+{
+  Standalone *standalone = user_data;
+  struct signalfd_siginfo info;
+
+  if (read (fd, &info, sizeof info) != sizeof info)
+    return G_SOURCE_CONTINUE;
+
+  g_main_loop_quit (standalone->loop);
+  return G_SOURCE_CONTINUE;
+}
+
 /* Counters go to stderr at exit, as one JSON object, so that stdout stays
  * one record per line. */
 static void
@@ -148,7 +167,7 @@ netpulse_standalone_main (const NetpulseStandaloneConfig *config)
   g_autoptr(GString) out = g_string_new (NULL);
   g_autoptr(GError) error = NULL;
   Standalone standalone = { config, collector, loop, out, 0, 0, 0 };
-  guint tick_id, duration_id = 0, int_id, term_id;
+  guint tick_id, duration_id = 0, quit_id;
 
   if (!netpulse_collector_start (collector, &error))
     {
@@ -157,20 +176,28 @@ netpulse_standalone_main (const NetpulseStandaloneConfig *config)
              ? EXIT_NOT_PERMITTED : 1;
     }
 
+  /* Attached, and the walk of existing sockets is done: from here on the
+   * helper only reads maps and /proc. */
+  if (!netpulse_sandbox_enter (config->sandbox_capabilities, &error))
+    {
+      g_printerr ("netpulse-helper: %s\n", error->message);
+      netpulse_collector_stop (collector);
+      return 1;
+    }
+
   g_printerr ("netpulse-helper: backend %s ready\n", netpulse_collector_get_backend (collector));
 
   tick_id = g_timeout_add (config->interval_ms, on_tick, &standalone);
   if (config->duration_s > 0)
     duration_id = g_timeout_add_seconds (config->duration_s, on_quit, &standalone);
-  int_id = g_unix_signal_add (SIGINT, on_quit, &standalone);
-  term_id = g_unix_signal_add (SIGTERM, on_quit, &standalone);
+  /* Not g_unix_signal_add(): see netpulse-all-threads.h. */
+  quit_id = g_unix_fd_add (config->quit_fd, G_IO_IN, on_quit_signal, &standalone);
 
   g_main_loop_run (loop);
 
   g_source_remove (tick_id);
   g_clear_handle_id (&duration_id, g_source_remove);
-  g_source_remove (int_id);
-  g_source_remove (term_id);
+  g_source_remove (quit_id);
 
   /* A last sample, so that whatever happened since the previous tick
    * (a connection that closed just now) is not lost. */

@@ -13,6 +13,8 @@ typedef struct {
   guint                   interval_ms;   /* between samples */
   guint                   duration_s;    /* 0 = until SIGINT/SIGTERM */
   gboolean                json;          /* JSON lines instead of a table */
+  guint64                 sandbox_capabilities;  /* kept after attach (netpulse-sandbox.h) */
+  int                     quit_fd;       /* signalfd of SIGTERM/SIGINT (netpulse_all_threads_block_quit_signals()) */
 } NetpulseStandaloneConfig;
 
 /* Runs the collector and prints, once per interval, every open connection

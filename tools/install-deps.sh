@@ -15,7 +15,7 @@ packages="
   clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev
   libglib2.0-dev libglib2.0-bin libjson-glib-dev
   libgtk-4-dev libadwaita-1-dev adwaita-icon-theme hicolor-icon-theme fonts-cantarell
-  libpolkit-gobject-1-dev polkitd pkexec
+  libpolkit-gobject-1-dev polkitd pkexec libseccomp-dev
   dbus dbus-daemon
   xvfb xauth
   iproute2 procps passwd util-linux python3 jq netbase libxtst6 systemd

@@ -270,7 +270,7 @@ def case_udp_idle():
         expect_fields(r, "idle UDP flow", tx_bytes=333, pid=t["sender_pid"], netns=t["netns_inode"])
 
 
-def case_existing():
+def existing_case(check_helper=None):
     with Netns() as ns, tempfile.TemporaryDirectory() as tmp:
         ready, go = os.path.join(tmp, "ready"), os.path.join(tmp, "go")
         proc = ns.traffic_background("serve-existing", "127.0.0.1", 1111, 2222, ready, go)
@@ -278,6 +278,8 @@ def case_existing():
               "the pre-existing connection was not set up")
         info = json.loads(open(ready).read())
         with StandaloneHelper() as helper:
+            if check_helper:
+                check_helper(helper)
             # Seen before any new traffic: marked partial, owner found via /proc.
             match = lambda r: r["lport"] == info["lport"] and r["rport"] == info["port"]
             early = wait_until(lambda: helper.latest(ns.inode, match), timeout=10)
@@ -290,6 +292,47 @@ def case_existing():
             check(final, "the pre-existing connection never closed", *helper.snapshot(t["netns_inode"]))
             expect_fields(final[0], "pre-existing after traffic", partial=True, tx_bytes=2222,
                           pid=info["client_pid"], closed=True)
+
+
+def case_existing():
+    existing_case()
+
+
+# The capabilities the helper keeps once attached (helper/netpulse-sandbox.c):
+# CAP_DAC_READ_SEARCH (2) and CAP_SYS_PTRACE (19) for /proc/PID/fd, CAP_BPF
+# (39) where the kernel wants it for every bpf() command.
+def minimum_capabilities():
+    caps = (1 << 2) | (1 << 19)
+    release = tuple(int(x) for x in os.uname().release.split(".")[:2])
+    with open("/proc/sys/kernel/unprivileged_bpf_disabled") as f:
+        if release < (6, 5) and int(f.read()) != 0:
+            caps |= 1 << 39
+    return caps
+
+
+def check_sandboxed(helper):
+    """Every thread: exactly the minimum in CapEff, CapPrm and CapBnd,
+    nothing inheritable or ambient, no_new_privs, a seccomp filter."""
+    pid = helper.proc.pid
+    want = {"CapEff": minimum_capabilities(), "CapPrm": minimum_capabilities(),
+            "CapBnd": minimum_capabilities(), "CapInh": 0, "CapAmb": 0}
+    paths = ["/proc/%d/status" % pid] + ["/proc/%d/task/%s/status" % (pid, tid)
+                                         for tid in os.listdir("/proc/%d/task" % pid)]
+    for path in paths:
+        with open(path) as f:
+            status = dict(line.rstrip("\n").split(":\t", 1) for line in f if ":\t" in line)
+        got = {key: int(status[key], 16) for key in want}
+        print(path, " ".join("%s %016x" % kv for kv in got.items()),
+              "NoNewPrivs", status["NoNewPrivs"], "Seccomp", status["Seccomp"])
+        check(got == want and status["NoNewPrivs"] == "1" and status["Seccomp"] == "2",
+              "%s: not the documented minimum, no_new_privs and seccomp" % path, status)
+
+
+def case_sandboxed():
+    """After attach the standalone helper keeps only the documented
+    capabilities, in every set of every thread, and still finds the owner
+    of a connection from before through /proc and counts it exactly."""
+    existing_case(check_sandboxed)
 
 
 def case_forked_reader():
@@ -339,7 +382,37 @@ def case_forced_backend():
         check("fentry" in p.stderr and log in p.stderr, "the error does not name the backend and the log",
               p.stderr)
         check(os.path.getsize(log) > 0, "the verifier log is empty")
+        check(os.stat(log).st_mode & 0o777 == 0o600, "the verifier log is not 0600: %o" % os.stat(log).st_mode)
         print(p.stderr.strip().splitlines()[-1])
+
+        # A name that exists is not written through (a link planted there).
+        victim = os.path.join(tmp, "victim")
+        open(victim, "w").close()
+        os.symlink(victim, os.path.join(tmp, "planted.log"))
+        p = subprocess.run([os.environ["NETPULSE_HELPER"], "--standalone", "--duration", "1",
+                            "--backend", "fentry", "--verifier-log", os.path.join(tmp, "planted.log")],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=60)
+        check(p.returncode == 1 and os.path.getsize(victim) == 0,
+              "the verifier log was written through a planted link", p.stderr)
+
+        # By default: a private directory, never the shared /tmp.
+        shared = "/tmp/netpulse-verifier.log"
+        before = os.stat(shared).st_mtime_ns if os.path.exists(shared) else None
+        p = subprocess.run([os.environ["NETPULSE_HELPER"], "--standalone", "--duration", "1",
+                            "--backend", "fentry"],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=60,
+                           env={k: v for k, v in os.environ.items() if k != "RUNTIME_DIRECTORY"})
+        default = "/run/netpulse/verifier.log"
+        check(p.returncode == 1 and default in p.stderr, "the error does not name %s" % default, p.stderr)
+        print(p.stderr.strip().splitlines()[-1])
+        directory = os.stat("/run/netpulse")
+        check(directory.st_uid == 0 and directory.st_mode & 0o777 == 0o700,
+              "/run/netpulse is not root's with mode 0700: %o" % directory.st_mode)
+        st = os.stat(default)
+        check(st.st_uid == 0 and st.st_mode & 0o777 == 0o600 and st.st_size > 0,
+              "%s is not root's, 0600 and non-empty: %o" % (default, st.st_mode))
+        after = os.stat(shared).st_mtime_ns if os.path.exists(shared) else None
+        check(after == before, "the helper wrote %s" % shared)
         p = subprocess.run([os.environ["NETPULSE_HELPER"], "--standalone", "--backend", "nonsense"],
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=60)
         check(p.returncode == 1 and "unknown backend" in p.stderr, "an unknown backend was not refused",
