@@ -18,10 +18,17 @@ typedef enum {
   NETPULSE_HELPER_ERROR_TOO_MANY_SUBSCRIPTIONS,  /* io.github.netpulse.Error.TooManySubscriptions */
   NETPULSE_HELPER_ERROR_NO_SUCH_SUBSCRIPTION,    /* io.github.netpulse.Error.NoSuchSubscription */
   NETPULSE_HELPER_ERROR_BACKEND_FAILED,          /* io.github.netpulse.Error.BackendFailed */
+  NETPULSE_HELPER_ERROR_TOO_SLOW,                /* io.github.netpulse.Error.TooSlow */
+  NETPULSE_HELPER_ERROR_BUSY,                    /* io.github.netpulse.Error.Busy */
 } NetpulseHelperError;
 
-#define NETPULSE_HELPER_N_ERRORS (NETPULSE_HELPER_ERROR_BACKEND_FAILED + 1)
+#define NETPULSE_HELPER_N_ERRORS (NETPULSE_HELPER_ERROR_BUSY + 1)
+
+/* The most bytes of a caller's input that an error message quotes. */
+#define NETPULSE_HELPER_ERROR_QUOTE_MAX 64
 
 GQuark netpulse_helper_error_quark (void);
+
+char  *netpulse_helper_error_quote (const char *input);
 
 G_END_DECLS

@@ -1,16 +1,13 @@
 /* netpulse-monitor.c — the io.github.netpulse.Helper1 object: subscriptions,
  * authorization and the Update stream around a NetpulseCollector.
  *
- * Threads: the skeleton runs with
- * G_DBUS_INTERFACE_SKELETON_FLAGS_HANDLE_METHOD_INVOCATIONS_IN_THREAD, so
- * that a polkit password prompt (which can stay up for minutes) blocks a
- * worker thread and never the main loop.  g_authorize_method and the
- * handle_* vfuncs therefore run in worker threads.  They touch nothing but
- * the thread-safe NetpulseAuthority and hand the call over to the main
- * context (call_in_main()), where all the state lives: the collector is not
- * thread-safe, and neither are the subscription tables.
+ * Threads: everything here runs in the main context, method calls
+ * included: they are authorized asynchronously (netpulse-monitor-calls.c,
+ * netpulse-gate.c), so that no password prompt or slow polkitd holds a
+ * thread, and the collector and the subscription tables (not thread-safe)
+ * need no lock.
  *
- * A second kind of worker, the sender thread, turns each tick's Updates into
+ * The one worker, the sender thread, turns each tick's Updates into
  * D-Bus messages (the expensive part with many connections) from records
  * the main context copied out of the collector; see send_due_updates().
  *
@@ -21,59 +18,14 @@
 #include "config.h"
 
 #include "netpulse-helper-error.h"
-#include "netpulse-monitor.h"
+#include "netpulse-monitor-private.h"
 #include "netpulse-name-watch.h"
-#include "netpulse-subscription.h"
 
 /* Timer jitter: an Update due within this much of the tick is sent now
  * rather than one whole tick late. */
 #define TICK_SLACK_US (10 * G_TIME_SPAN_MILLISECOND)
 /* Updates still on their way after this long are worth a line in the log. */
 #define SEND_STALL_REPORT_US (2 * G_USEC_PER_SEC)
-
-typedef struct
-{
-  NetpulseNameWatch *name_watch;
-  guint              n_subscriptions;
-} ClientWatch;
-
-struct _NetpulseMonitor
-{
-  NetpulseHelper1Skeleton  parent_instance;
-
-  /* Immutable after construction, read from any thread. */
-  GMainContext            *main_context;
-  NetpulseAuthority       *authority;
-
-  /* Main context only. */
-  NetpulseCollectorConfig  collector_config;
-  char                    *collector_backend;
-  char                    *collector_verifier_log;
-  NetpulseCollector       *collector;       /* non-NULL while monitoring */
-  GHashTable              *subscriptions;   /* object path → NetpulseSubscription */
-  GHashTable              *clients;         /* unique name → ClientWatch */
-  guint64                  last_subscription_id;
-  guint                    idle_timeout_ms;
-  guint                    max_per_client;
-  guint                    max_total;
-  guint                    idle_source_id;
-  guint                    tick_source_id;
-  guint                    tick_interval_ms;
-  char                    *last_sample_error;
-
-  /* Sending: turning an Update with thousands of records into a D-Bus
-   * message is the most expensive step of a tick, so it happens in one
-   * worker thread (FIFO: Updates keep their order). */
-  GThreadPool             *sender;
-  gboolean                 sending;         /* a tick's Updates are in the sender */
-  gint64                   sending_since_us;
-  gboolean                 stall_reported;  /* said once per stall, not per tick */
-  GQueue                   deferred_calls;  /* MainContextCall, until the sender is done */
-
-  /* Atomic: method calls being authorized or handled.  The helper does not
-   * idle out while one is pending (a password prompt may be up). */
-  gint                     calls_in_flight;
-};
 
 enum {
   IDLE,
@@ -82,11 +34,9 @@ enum {
 
 static guint signals[N_SIGNALS];
 
-static void netpulse_monitor_helper1_iface_init (NetpulseHelper1Iface *iface);
-
 G_DEFINE_FINAL_TYPE_WITH_CODE (NetpulseMonitor, netpulse_monitor, NETPULSE_TYPE_HELPER1_SKELETON,
                                G_IMPLEMENT_INTERFACE (NETPULSE_TYPE_HELPER1,
-                                                      netpulse_monitor_helper1_iface_init))
+                                                      _netpulse_monitor_calls_iface_init))
 
 static void subscriptions_changed (NetpulseMonitor *self);
 
@@ -104,17 +54,13 @@ attach_idle (GMainContext *context,
   g_source_attach (source, context);
 }
 
-/* A method call handed from a worker thread to the main context. */
-typedef void (*MainContextHandler) (NetpulseMonitor       *self,
-                                    GDBusMethodInvocation *invocation);
-
+/* A method call whose answer waits until the Updates in the sender have
+ * left (see _netpulse_monitor_after_updates()). */
 typedef struct
 {
-  NetpulseMonitor       *self;
-  GDBusMethodInvocation *invocation;     /* owned: the handler completes it */
-  MainContextHandler     handler;        /* NULL: bookkeeping only */
-  gboolean               after_updates;  /* wait until the sender is idle */
-} MainContextCall;
+  GDBusMethodInvocation  *invocation;     /* owned: the handler completes it */
+  NetpulseMonitorHandler  handler;
+} DeferredCall;
 
 /* ------------------------------------------------------------------------ */
 /* Idle exit                                                                 */
@@ -129,10 +75,12 @@ idle_timeout_cb (gpointer user_data)
   if (g_hash_table_size (self->subscriptions) > 0)
     return G_SOURCE_REMOVE;
 
-  if (g_atomic_int_get (&self->calls_in_flight) > 0)
+  if (_netpulse_monitor_calls_pending (self))
     {
-      /* Someone is being asked for a password, or a call is on its way to
-       * the main context: try again later. */
+      /* Someone is being asked for a password: try again later.  Every
+       * check gives up after a while (NETPULSE_GATE_INTERACTIVE_TIMEOUT_S),
+       * so this cannot keep the helper alive for ever; calls polkit said
+       * no to do not re-arm the countdown at all. */
       self->idle_source_id = g_timeout_add (self->idle_timeout_ms, idle_timeout_cb, self);
       return G_SOURCE_REMOVE;
     }
@@ -143,9 +91,11 @@ idle_timeout_cb (gpointer user_data)
 }
 
 /* (Re)starts the idle countdown: called when the last subscription ends and
- * on every call handled while there is none. */
-static void
-rearm_idle_timeout (NetpulseMonitor *self)
+ * on every authorized call handled while there is none.  Not on calls that
+ * were refused: a caller without authorization must not keep a root
+ * process alive. */
+void
+_netpulse_monitor_rearm_idle_timeout (NetpulseMonitor *self)
 {
   g_clear_handle_id (&self->idle_source_id, g_source_remove);
 
@@ -158,13 +108,36 @@ rearm_idle_timeout (NetpulseMonitor *self)
 /* ------------------------------------------------------------------------ */
 /* Monitoring: the collector and the Update stream                           */
 
-static void
-publish_counters (NetpulseMonitor *self)
+/* The collector's counters (the last ones when nothing is loaded) and the
+ * authorization gate's. */
+void
+_netpulse_monitor_publish_counters (NetpulseMonitor *self)
 {
-  /* (transfer full), possibly floating: take_ref covers both. */
-  g_autoptr(GVariant) counters = g_variant_take_ref (netpulse_collector_get_counters (self->collector));
+  g_auto(GVariantBuilder) builder = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE ("a{st}"));
 
-  netpulse_helper1_set_counters (NETPULSE_HELPER1 (self), counters);
+  if (self->collector != NULL)
+    {
+      g_clear_pointer (&self->collector_counters, g_variant_unref);
+      /* (transfer full), possibly floating: take_ref covers both. */
+      self->collector_counters = g_variant_take_ref (netpulse_collector_get_counters (self->collector));
+    }
+  if (self->collector_counters != NULL)
+    {
+      GVariantIter iter;
+      GVariant *entry;
+
+      g_variant_iter_init (&iter, self->collector_counters);
+      while ((entry = g_variant_iter_next_value (&iter)) != NULL)
+        {
+          g_variant_builder_add_value (&builder, entry);
+          g_variant_unref (entry);
+        }
+    }
+  if (self->gate != NULL)
+    netpulse_gate_add_counters (self->gate, &builder);
+  g_variant_builder_add (&builder, "{st}", "revoked-subscriptions", self->revoked);
+
+  netpulse_helper1_set_counters (NETPULSE_HELPER1 (self), g_variant_builder_end (&builder));
 }
 
 static void
@@ -181,15 +154,15 @@ publish_collector_state (NetpulseMonitor *self)
   netpulse_helper1_set_backend (helper, netpulse_collector_get_backend (self->collector));
   netpulse_helper1_set_kernel_features (helper,
                                         (const char * const *) netpulse_collector_get_features (self->collector));
-  publish_counters (self);
+  _netpulse_monitor_publish_counters (self);
 }
 
 /* A fresh collector for each monitoring session: no record of a previous
  * session (whose connections may have closed unseen while nothing was
  * loaded) can leak into the next one. */
-static gboolean
-start_monitoring (NetpulseMonitor  *self,
-                  GError          **error)
+gboolean
+_netpulse_monitor_start_monitoring (NetpulseMonitor  *self,
+                                    GError          **error)
 {
   g_autoptr(NetpulseCollector) collector = NULL;
   g_autoptr(GError) local_error = NULL;
@@ -220,7 +193,7 @@ stop_monitoring (NetpulseMonitor *self)
     return;
 
   /* Keep the last counters readable after the session. */
-  publish_counters (self);
+  _netpulse_monitor_publish_counters (self);
 
   netpulse_collector_stop (self->collector);
   g_clear_object (&self->collector);
@@ -425,16 +398,16 @@ send_due_updates (NetpulseMonitor *self)
       g_thread_pool_push (self->sender, job, NULL);
     }
 
-  publish_counters (self);
+  _netpulse_monitor_publish_counters (self);
 }
 
 /* The first Update of a new subscription goes out at once, from the last
  * sample: sampling again just for it would make everyone else's next rates
  * cover a sliver of time instead of a tick.  Only a collector that was just
  * started has no sample yet. */
-static void
-send_first_update (NetpulseMonitor      *self,
-                   NetpulseSubscription *subscription)
+void
+_netpulse_monitor_send_first_update (NetpulseMonitor      *self,
+                                     NetpulseSubscription *subscription)
 {
   g_autoptr(GError) error = NULL;
 
@@ -513,9 +486,6 @@ client_watch_free (gpointer data)
   g_free (watch);
 }
 
-static void remove_subscription (NetpulseMonitor      *self,
-                                 NetpulseSubscription *subscription);
-
 static void
 end_subscriptions_of (NetpulseMonitor *self,
                       const char      *name)
@@ -535,7 +505,7 @@ end_subscriptions_of (NetpulseMonitor *self,
     g_message ("%s left the bus, ending its %u subscription(s)", name, dropped->len);
 
   for (guint i = 0; i < dropped->len; i++)
-    remove_subscription (self, g_ptr_array_index (dropped, i));
+    _netpulse_monitor_remove_subscription (self, g_ptr_array_index (dropped, i));
 }
 
 static void
@@ -545,9 +515,9 @@ client_gone_cb (NetpulseNameWatch *name_watch,
   end_subscriptions_of (user_data, netpulse_name_watch_get_name (name_watch));
 }
 
-static void
-add_subscription (NetpulseMonitor      *self,
-                  NetpulseSubscription *subscription)
+void
+_netpulse_monitor_add_subscription (NetpulseMonitor      *self,
+                                    NetpulseSubscription *subscription)
 {
   const char *owner = netpulse_subscription_get_owner (subscription);
   ClientWatch *watch;
@@ -571,9 +541,9 @@ add_subscription (NetpulseMonitor      *self,
   subscriptions_changed (self);
 }
 
-static void
-remove_subscription (NetpulseMonitor      *self,
-                     NetpulseSubscription *subscription)
+void
+_netpulse_monitor_remove_subscription (NetpulseMonitor      *self,
+                                       NetpulseSubscription *subscription)
 {
   const char *owner = netpulse_subscription_get_owner (subscription);
   ClientWatch *watch;
@@ -597,7 +567,7 @@ subscriptions_changed (NetpulseMonitor *self)
   if (n == 0)
     {
       stop_monitoring (self);
-      rearm_idle_timeout (self);
+      _netpulse_monitor_rearm_idle_timeout (self);
     }
   else
     {
@@ -605,276 +575,77 @@ subscriptions_changed (NetpulseMonitor *self)
     }
 }
 
-/* The caller's own subscription at @path, or NULL with NoSuchSubscription:
- * nobody may look at or end someone else's stream. */
-static NetpulseSubscription *
-lookup_subscription (NetpulseMonitor        *self,
-                     GDBusMethodInvocation  *invocation,
-                     const char             *path,
-                     GError                **error)
+/* Ends @subscription because of @reason (a NETPULSE_HELPER_ERROR): tells
+ * the subscriber with the unicast `Ended` signal, then removes it as
+ * Unsubscribe does. */
+void
+netpulse_monitor_end_subscription (NetpulseMonitor      *self,
+                                   NetpulseSubscription *subscription,
+                                   const GError         *reason)
 {
-  NetpulseSubscription *subscription = g_hash_table_lookup (self->subscriptions, path);
+  g_autoptr(NetpulseSubscription) ending = g_object_ref (subscription);
+  g_autofree char *error_name = g_dbus_error_encode_gerror (reason);
+  GDBusConnection *connection =
+    g_dbus_interface_skeleton_get_connection (G_DBUS_INTERFACE_SKELETON (self));
+  g_autoptr(GError) error = NULL;
 
-  if (subscription == NULL ||
-      g_strcmp0 (netpulse_subscription_get_owner (subscription),
-                 g_dbus_method_invocation_get_sender (invocation)) != 0)
-    {
-      g_set_error (error, NETPULSE_HELPER_ERROR, NETPULSE_HELPER_ERROR_NO_SUCH_SUBSCRIPTION,
-                   "%s is not a subscription of this client", path);
-      return NULL;
-    }
+  g_return_if_fail (NETPULSE_IS_MONITOR (self));
+  g_return_if_fail (NETPULSE_IS_SUBSCRIPTION (subscription));
+  g_return_if_fail (reason != NULL);
 
-  return subscription;
+  g_message ("Ending %s of %s: %s", netpulse_subscription_get_object_path (ending),
+             netpulse_subscription_get_owner (ending), reason->message);
+
+  if (connection != NULL &&
+      !g_dbus_connection_emit_signal (connection, netpulse_subscription_get_owner (ending),
+                                      HELPER_OBJECT_PATH,
+                                      g_dbus_interface_skeleton_get_info (G_DBUS_INTERFACE_SKELETON (self))->name,
+                                      "Ended",
+                                      g_variant_new ("(oss)",
+                                                     netpulse_subscription_get_object_path (ending),
+                                                     error_name, reason->message),
+                                      &error))
+    g_warning ("Could not send Ended to %s: %s", netpulse_subscription_get_owner (ending),
+               error->message);
+
+  _netpulse_monitor_remove_subscription (self, ending);
 }
 
 /* ------------------------------------------------------------------------ */
-/* Method calls, main-context half                                           */
-
-static void
-subscribe_in_main (NetpulseMonitor       *self,
-                   GDBusMethodInvocation *invocation)
-{
-  const char *sender = g_dbus_method_invocation_get_sender (invocation);
-  g_autoptr(NetpulseSubscription) subscription = NULL;
-  g_autoptr(GVariant) options = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *path = NULL;
-  ClientWatch *watch;
-  guint interval_ms;
-
-  g_variant_get (g_dbus_method_invocation_get_parameters (invocation), "(@a{sv})", &options);
-
-  if (!netpulse_subscription_parse_options (options, &interval_ms, &error))
-    goto failed;
-
-  watch = g_hash_table_lookup (self->clients, sender);
-  if (watch != NULL && watch->n_subscriptions >= self->max_per_client)
-    {
-      g_set_error (&error, NETPULSE_HELPER_ERROR, NETPULSE_HELPER_ERROR_TOO_MANY_SUBSCRIPTIONS,
-                   "This client already has %u subscriptions, the most allowed",
-                   self->max_per_client);
-      goto failed;
-    }
-
-  if (g_hash_table_size (self->subscriptions) >= self->max_total)
-    {
-      g_set_error (&error, NETPULSE_HELPER_ERROR, NETPULSE_HELPER_ERROR_TOO_MANY_SUBSCRIPTIONS,
-                   "The helper already serves %u subscriptions, the most allowed",
-                   self->max_total);
-      goto failed;
-    }
-
-  if (!start_monitoring (self, &error))
-    goto failed;
-
-  path = g_strdup_printf ("%s/Subscription%" G_GUINT64_FORMAT,
-                          HELPER_OBJECT_PATH, ++self->last_subscription_id);
-  subscription = netpulse_subscription_new (path, sender, interval_ms);
-  add_subscription (self, subscription);
-
-  g_message ("%s subscribed (%s, every %u ms)", sender, path, interval_ms);
-
-  /* Reply first: messages to one peer keep their order, so the client
-   * knows the path before the first Update arrives. */
-  netpulse_helper1_complete_subscribe (NETPULSE_HELPER1 (self), invocation, path);
-  send_first_update (self, subscription);
-  return;
-
-failed:
-  g_debug ("Subscribe from %s refused: %s", sender, error->message);
-  g_dbus_method_invocation_return_gerror (invocation, error);
-}
-
-static void
-unsubscribe_in_main (NetpulseMonitor       *self,
-                     GDBusMethodInvocation *invocation)
-{
-  g_autoptr(NetpulseSubscription) subscription = NULL;
-  g_autoptr(GError) error = NULL;
-  NetpulseSubscription *found;
-  const char *path;
-
-  g_variant_get (g_dbus_method_invocation_get_parameters (invocation), "(&o)", &path);
-
-  found = lookup_subscription (self, invocation, path, &error);
-  if (found == NULL)
-    {
-      g_dbus_method_invocation_return_gerror (invocation, error);
-      return;
-    }
-
-  /* Keep it alive while it leaves the table. */
-  subscription = g_object_ref (found);
-  g_message ("%s unsubscribed (%s)", netpulse_subscription_get_owner (subscription), path);
-  remove_subscription (self, subscription);
-  netpulse_helper1_complete_unsubscribe (NETPULSE_HELPER1 (self), invocation);
-}
-
-static void
-get_snapshot_in_main (NetpulseMonitor       *self,
-                      GDBusMethodInvocation *invocation)
-{
-  NetpulseSubscription *subscription;
-  g_autoptr(GError) error = NULL;
-  const char *path;
-
-  g_variant_get (g_dbus_method_invocation_get_parameters (invocation), "(&o)", &path);
-
-  subscription = lookup_subscription (self, invocation, path, &error);
-  if (subscription == NULL)
-    {
-      g_dbus_method_invocation_return_gerror (invocation, error);
-      return;
-    }
-
-  /* A live subscription implies a running collector. */
-  g_assert (self->collector != NULL);
-
-  g_dbus_method_invocation_return_value (invocation,
-                                         netpulse_subscription_snapshot (subscription, self->collector));
-}
-
-/* ------------------------------------------------------------------------ */
-/* Method calls, worker-thread half                                          */
-
-static void
-finish_call (MainContextCall *call)
-{
-  NetpulseMonitor *self = call->self;
-
-  if (call->handler != NULL)
-    call->handler (self, call->invocation);
-
-  g_atomic_int_add (&self->calls_in_flight, -1);
-  rearm_idle_timeout (self);
-
-  g_object_unref (self);
-  g_free (call);
-}
+/* Answers that wait for the sender                                          */
 
 /* GetSnapshot's sequence and Unsubscribe's "no more Updates" must be true
- * on the client's side too: their replies wait until the Updates already
+ * on the client's side too: their handlers run once the Updates already
  * in the sender thread have gone out. */
+void
+_netpulse_monitor_after_updates (NetpulseMonitor        *self,
+                                 GDBusMethodInvocation  *invocation,
+                                 NetpulseMonitorHandler  handler)
+{
+  DeferredCall *call;
+
+  if (!self->sending && g_queue_is_empty (&self->deferred_calls))
+    {
+      handler (self, invocation);
+      return;
+    }
+
+  call = g_new0 (DeferredCall, 1);
+  call->invocation = invocation;
+  call->handler = handler;
+  g_queue_push_tail (&self->deferred_calls, call);
+}
+
 static void
 run_deferred_calls (NetpulseMonitor *self)
 {
-  MainContextCall *call;
+  DeferredCall *call;
 
   while (!self->sending && (call = g_queue_pop_head (&self->deferred_calls)) != NULL)
-    finish_call (call);
-}
-
-static gboolean
-call_in_main_cb (gpointer user_data)
-{
-  MainContextCall *call = user_data;
-  NetpulseMonitor *self = call->self;
-
-  if (call->after_updates && (self->sending || !g_queue_is_empty (&self->deferred_calls)))
-    g_queue_push_tail (&self->deferred_calls, call);
-  else
-    finish_call (call);
-
-  return G_SOURCE_REMOVE;
-}
-
-/* Worker thread → main context.  Ends the call's time "in flight" (counted
- * from g_authorize_method) once the handler has run. */
-static void
-call_in_main (NetpulseMonitor       *self,
-              GDBusMethodInvocation *invocation,
-              MainContextHandler     handler,
-              gboolean               after_updates)
-{
-  MainContextCall *call = g_new0 (MainContextCall, 1);
-
-  call->self = g_object_ref (self);
-  call->invocation = invocation;
-  call->handler = handler;
-  call->after_updates = after_updates;
-  attach_idle (self->main_context, call_in_main_cb, call);
-}
-
-static gboolean
-netpulse_monitor_handle_subscribe (NetpulseHelper1       *helper,
-                                   GDBusMethodInvocation *invocation,
-                                   GVariant              *options)
-{
-  call_in_main (NETPULSE_MONITOR (helper), invocation, subscribe_in_main, FALSE);
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
-}
-
-static gboolean
-netpulse_monitor_handle_unsubscribe (NetpulseHelper1       *helper,
-                                     GDBusMethodInvocation *invocation,
-                                     const char            *subscription)
-{
-  call_in_main (NETPULSE_MONITOR (helper), invocation, unsubscribe_in_main, TRUE);
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
-}
-
-static gboolean
-netpulse_monitor_handle_get_snapshot (NetpulseHelper1       *helper,
-                                      GDBusMethodInvocation *invocation,
-                                      const char            *subscription)
-{
-  call_in_main (NETPULSE_MONITOR (helper), invocation, get_snapshot_in_main, TRUE);
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
-}
-
-static gboolean
-netpulse_monitor_handle_check_authorization (NetpulseHelper1       *helper,
-                                             GDBusMethodInvocation *invocation,
-                                             gboolean               interactive)
-{
-  NetpulseMonitor *self = NETPULSE_MONITOR (helper);
-  gboolean authorized;
-
-  /* Already in a worker thread: the check may block on a prompt. */
-  authorized = netpulse_authority_check_sync (self->authority,
-                                              g_dbus_method_invocation_get_sender (invocation),
-                                              interactive, NULL, NULL);
-  netpulse_helper1_complete_check_authorization (helper, invocation, authorized);
-
-  /* Nothing to do in the main context but to count the call as activity. */
-  call_in_main (self, NULL, NULL, FALSE);
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
-}
-
-static gboolean
-method_needs_authorization (const char *method)
-{
-  /* CheckAuthorization asks polkit itself and answers a boolean;
-   * Unsubscribe only ever ends the caller's own subscriptions and must not
-   * bring up a password prompt. */
-  return g_strcmp0 (method, "Subscribe") == 0 ||
-         g_strcmp0 (method, "GetSnapshot") == 0;
-}
-
-/* The one place where access is decided.  Runs in a worker thread, for
- * every method call of the interface (property reads do not come here). */
-static gboolean
-netpulse_monitor_authorize_method (GDBusInterfaceSkeleton *skeleton,
-                                   GDBusMethodInvocation  *invocation)
-{
-  NetpulseMonitor *self = NETPULSE_MONITOR (skeleton);
-  const char *method = g_dbus_method_invocation_get_method_name (invocation);
-  g_autoptr(GError) error = NULL;
-
-  g_atomic_int_inc (&self->calls_in_flight);
-
-  if (!method_needs_authorization (method))
-    return TRUE;
-
-  if (netpulse_authority_check_sync (self->authority,
-                                     g_dbus_method_invocation_get_sender (invocation),
-                                     TRUE, NULL, &error))
-    return TRUE;
-
-  /* Returning FALSE leaves the reply to us. */
-  g_dbus_method_invocation_return_gerror (invocation, error);
-  g_atomic_int_add (&self->calls_in_flight, -1);
-  return FALSE;
+    {
+      call->handler (self, call->invocation);
+      g_free (call);
+    }
 }
 
 /* ------------------------------------------------------------------------ */
@@ -894,6 +665,8 @@ netpulse_monitor_finalize (GObject *object)
   if (self->collector != NULL)
     netpulse_collector_stop (self->collector);
   g_clear_object (&self->collector);
+  g_clear_pointer (&self->collector_counters, g_variant_unref);
+  _netpulse_monitor_calls_finalize (self);
   g_clear_object (&self->authority);
   g_clear_pointer (&self->main_context, g_main_context_unref);
   g_clear_pointer (&self->collector_backend, g_free);
@@ -907,26 +680,16 @@ static void
 netpulse_monitor_class_init (NetpulseMonitorClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
-  GDBusInterfaceSkeletonClass *skeleton_class = G_DBUS_INTERFACE_SKELETON_CLASS (klass);
 
   object_class->finalize = netpulse_monitor_finalize;
 
-  skeleton_class->g_authorize_method = netpulse_monitor_authorize_method;
+  _netpulse_monitor_calls_class_init (klass);
 
   signals[IDLE] = g_signal_new ("idle",
                                 G_TYPE_FROM_CLASS (klass),
                                 G_SIGNAL_RUN_LAST,
                                 0, NULL, NULL, NULL,
                                 G_TYPE_NONE, 0);
-}
-
-static void
-netpulse_monitor_helper1_iface_init (NetpulseHelper1Iface *iface)
-{
-  iface->handle_subscribe = netpulse_monitor_handle_subscribe;
-  iface->handle_unsubscribe = netpulse_monitor_handle_unsubscribe;
-  iface->handle_get_snapshot = netpulse_monitor_handle_get_snapshot;
-  iface->handle_check_authorization = netpulse_monitor_handle_check_authorization;
 }
 
 static void
@@ -940,9 +703,7 @@ netpulse_monitor_init (NetpulseMonitor *self)
   self->clients = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, client_watch_free);
   self->sender = g_thread_pool_new (send_job_run, NULL, 1, FALSE, NULL);
   g_queue_init (&self->deferred_calls);
-
-  g_dbus_interface_skeleton_set_flags (G_DBUS_INTERFACE_SKELETON (self),
-                                       G_DBUS_INTERFACE_SKELETON_FLAGS_HANDLE_METHOD_INVOCATIONS_IN_THREAD);
+  _netpulse_monitor_calls_init (self);
 
   netpulse_helper1_set_version (helper, PACKAGE_VERSION);
   netpulse_helper1_set_backend (helper, "none");
@@ -963,6 +724,7 @@ netpulse_monitor_new (const NetpulseMonitorConfig *config,
 
   self = g_object_new (NETPULSE_TYPE_MONITOR, NULL);
   self->authority = g_object_ref (authority);
+  _netpulse_monitor_calls_watch_authority (self);
   self->idle_timeout_ms = config->idle_timeout_ms;
   self->max_per_client = config->max_per_client ? config->max_per_client
                                                 : NETPULSE_MONITOR_DEFAULT_MAX_PER_CLIENT;
@@ -977,7 +739,7 @@ netpulse_monitor_new (const NetpulseMonitorConfig *config,
 
   /* Started without a subscriber (activated by a property read, or by a
    * caller that then went away): idle out all the same. */
-  rearm_idle_timeout (self);
+  _netpulse_monitor_rearm_idle_timeout (self);
 
   return self;
 }
@@ -1000,6 +762,9 @@ netpulse_monitor_shutdown (NetpulseMonitor *self)
   self->tick_interval_ms = 0;
 
   self->idle_timeout_ms = 0;
+
+  /* Withdraw the checks still waiting for polkit (and their prompts). */
+  _netpulse_monitor_calls_shutdown (self);
 
   /* Let the Updates in hand go out, then answer the calls that waited for
    * them (their subscriptions are gone by then). */

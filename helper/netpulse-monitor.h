@@ -8,6 +8,7 @@
 #include "netpulse-authority.h"
 #include "netpulse-collector.h"
 #include "netpulse-helper1-generated.h"
+#include "netpulse-subscription.h"
 
 G_BEGIN_DECLS
 
@@ -26,8 +27,8 @@ typedef struct {
 G_DECLARE_FINAL_TYPE (NetpulseMonitor, netpulse_monitor, NETPULSE, MONITOR, NetpulseHelper1Skeleton)
 
 /* Must be created on the thread whose main context will run the monitor:
- * all state is touched there only, method calls are authorized in worker
- * threads and then handed over to it.
+ * all state is touched there only, method calls included (they are
+ * authorized asynchronously, no thread waits for polkit).
  *
  * Signals:
  *   "idle" ()  no subscription and no call for idle_timeout_ms: time to exit.
@@ -36,6 +37,13 @@ NetpulseMonitor *netpulse_monitor_new            (const NetpulseMonitorConfig *c
                                                   NetpulseAuthority           *authority);
 
 guint            netpulse_monitor_get_n_subscriptions (NetpulseMonitor        *self);
+
+/* Ends @subscription because of @reason (a NETPULSE_HELPER_ERROR): tells
+ * the subscriber (the unicast `Ended` signal), then removes it as
+ * Unsubscribe does. */
+void             netpulse_monitor_end_subscription (NetpulseMonitor        *self,
+                                                    NetpulseSubscription   *subscription,
+                                                    const GError           *reason);
 
 /* Ends every subscription and unloads the kernel programs (on exit). */
 void             netpulse_monitor_shutdown       (NetpulseMonitor             *self);
