@@ -13,7 +13,9 @@
  *   helper-test-client stream INTERVAL_MS COUNT
  *       Subscribes and prints one JSON line per Update (COUNT of them, or
  *       until SIGTERM/SIGINT), checking that sequences have no gap and that
- *       each Update was addressed to this connection.
+ *       each Update was addressed to this connection.  When the helper
+ *       ends the subscription (the Ended signal), prints
+ *       {"ended":PATH,"error":NAME,"message":TEXT} and exits with 3.
  *   helper-test-client hold N INTERVAL_MS
  *       N Subscribe calls one after the other; prints a JSON summary, then
  *       keeps the subscriptions until SIGTERM and leaves without
@@ -313,6 +315,7 @@ typedef struct
   gboolean    print;            /* stream: one JSON line per Update */
   guint       count;            /* stream: stop after this many */
   guint       unknown_updates;  /* for a path we do not have */
+  gboolean    ended;            /* the helper ended one of ours (Ended) */
 } Updates;
 
 static void
@@ -413,9 +416,40 @@ on_update (GDBusConnection *connection,
     g_main_loop_quit (updates->client->loop);
 }
 
+/* The helper ended a subscription of ours: one JSON line, and stop. */
+static void
+on_ended (GDBusConnection *connection,
+          const char      *sender,
+          const char      *object_path,
+          const char      *interface,
+          const char      *signal,
+          GVariant        *params,
+          gpointer         user_data)
+{
+  Updates *updates = user_data;
+  const char *path, *name, *message;
+  g_autofree char *escaped = NULL;
+
+  if (!g_variant_is_of_type (params, G_VARIANT_TYPE ("(oss)")))
+    return;
+  g_variant_get (params, "(&o&s&s)", &path, &name, &message);
+  if (g_hash_table_lookup (updates->streams, path) == NULL)
+    return;
+
+  escaped = json_escape (message);
+  g_print ("{\"ended\":\"%s\",\"error\":\"%s\",\"message\":\"%s\"}\n", path, name, escaped);
+  fflush (stdout);
+  updates->ended = TRUE;
+  g_main_loop_quit (updates->client->loop);
+}
+
 static guint
 subscribe_updates (Updates *updates)
 {
+  g_dbus_connection_signal_subscribe (updates->client->connection, HELPER_BUS_NAME,
+                                      HELPER_INTERFACE, "Ended", HELPER_OBJECT_PATH,
+                                      NULL, G_DBUS_SIGNAL_FLAGS_NONE,
+                                      on_ended, updates, NULL);
   return g_dbus_connection_signal_subscribe (updates->client->connection, HELPER_BUS_NAME,
                                              HELPER_INTERFACE, "Update", HELPER_OBJECT_PATH,
                                              NULL, G_DBUS_SIGNAL_FLAGS_NONE,
@@ -556,7 +590,7 @@ cmd_subscribe_many (Client *client,
                     guint   n,
                     guint   interval_ms)
 {
-  Updates updates = { client, NULL, FALSE, 0, 0 };
+  Updates updates = { client, NULL, FALSE, 0, 0, FALSE };
   Many many = { &updates, 0, 0, NULL };
   g_autoptr(GString) summary = g_string_new ("{");
   GHashTableIter iter;
@@ -648,7 +682,7 @@ cmd_stream (Client *client,
             guint   interval_ms,
             guint   count)
 {
-  Updates updates = { client, NULL, TRUE, count, 0 };
+  Updates updates = { client, NULL, TRUE, count, 0, FALSE };
   g_autoptr(GVariant) reply = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *path = NULL;
@@ -673,6 +707,13 @@ cmd_stream (Client *client,
   g_hash_table_insert (updates.streams, stream->path, stream);
 
   g_main_loop_run (client->loop);
+
+  /* Ended by the helper: nothing left to check or to end. */
+  if (updates.ended)
+    {
+      g_hash_table_unref (updates.streams);
+      return 3;
+    }
 
   if (!check_snapshot (client, stream))
     status = 1;

@@ -5,7 +5,8 @@
 #
 #   test-helper.py CASE      (granted, denied, killed, malformed, two-clients,
 #                             hostile-comm, lifecycle, backend-failed,
-#                             sandbox-caps, app-granted, app-denied,
+#                             sandbox-caps, auth-flood, auth-agent,
+#                             auth-revoked, auth-idle, app-granted, app-denied,
 #                             app-helper-crash: the real app as a test user
 #                             under Xvfb)
 #
@@ -735,6 +736,210 @@ def test_app_helper_crash(fx):
     fx.wait_subscriptions(0, timeout=20)
 
 
+# -- authorization under load (issue 9) ------------------------------------------
+
+def update_gaps(path, since_ns):
+    """The largest time between two consecutive Updates of a stream output
+    (sample timestamps, ns) from @since_ns on, in seconds."""
+    stamps = [u['timestamp'] for u in read_json_lines(path) if 'timestamp' in u]
+    stamps = [t for t in stamps if t >= since_ns]
+    gaps = [(b - a) / 1e9 for a, b in zip(stamps, stamps[1:])]
+    return (max(gaps) if gaps else None), len(stamps)
+
+
+def unauthorized_user(fx):
+    """nobody, the issue's attacker, when it exists; else the denied user."""
+    from helperfixture import User
+    try:
+        return User('nobody')
+    except KeyError:
+        return fx.denied
+
+
+def test_auth_flood(fx):
+    """≥400 Subscribe and CheckAuthorization calls from unauthorized users
+    over 8 connections, sent without waiting, several rounds, while an
+    authorized subscription streams: every call is answered, Ping answers
+    fast afterwards, the subscriber's Updates have no gap over 2 intervals,
+    and the helper's threads and descriptors come back to their level."""
+    client_bin = fx.user_binary('tests', 'helper', 'helper-test-client')
+    flood = fx.user_binary('tests', 'helper', 'helper-flood')
+    interval_ms = 500
+
+    out = os.path.join(fx.tmpdir, 'stream.jsonl')
+    stream = fx.spawn_as(fx.granted, [client_bin, 'stream', str(interval_ms), '0'], out)
+    fx.wait_subscriptions(1)
+    wait_for(lambda: len(read_json_lines(out)) >= 3, 'the first Updates of the subscriber')
+    helper_pid = fx.helper_pid()
+    before = fx.process_status(helper_pid)
+    log(f'helper before the flood: {before}')
+    start_ns = read_json_lines(out)[-1]['timestamp']
+
+    probe_out = os.path.join(fx.tmpdir, 'probe-during.json')
+    probe = fx.spawn_as(fx.granted, [flood, 'probe', '25', '100'], probe_out)
+
+    attackers = [fx.denied, unauthorized_user(fx)]
+    for round_ in range(4):
+        user = attackers[round_ % len(attackers)]
+        result = fx.run_as(user, [flood, 'flood', '8', '400', '60'], timeout=90)
+        check(result.returncode == 0, 'helper-flood flood failed', result.stderr)
+        summary = json.loads(result.stdout)
+        log(f'round {round_ + 1} ({user.name}): {summary}; helper {fx.process_status(helper_pid)}')
+        check(summary['answered'] == 400,
+              f'round {round_ + 1}: only {summary["answered"]} of 400 calls were answered '
+              '(the helper is wedged?)', summary)
+        # "ok" are CheckAuthorization's answers (false, checked by the
+        # probe's counterpart below); everything else NotAuthorized or Busy.
+        check(summary['ok'] <= 200 and set(summary['errors']) <= {NOT_AUTHORIZED, BUSY},
+              f'round {round_ + 1}: unexpected answers', summary)
+
+    probe.wait(timeout=60)
+    during = json.loads(HelperFixture.read_log(probe_out))
+    log(f'the granted user meanwhile: {during}')
+    check(during['failures'] == 0 and during['authorized'] == during['rounds'],
+          'the authorized user was not served during the flood', during)
+
+    after = json.loads(fx.run_as(fx.granted, [flood, 'probe', '3', '100'], timeout=60).stdout)
+    log(f'after the flood: {after}')
+    check(after['failures'] == 0 and after['max_ping'] < 1.0 and after['max_check'] < 1.0,
+          'Ping or CheckAuthorization took 1 s or more after the flood', after)
+
+    gap, n = update_gaps(out, start_ns)
+    log(f'subscriber: {n} Updates since the flood began, largest gap {gap} s')
+    check(gap is not None and gap <= 2 * interval_ms / 1000,
+          f'the subscriber had a gap of {gap} s (over 2 intervals)', n)
+
+    def back_to_level():
+        now = fx.process_status(helper_pid)
+        return now if now['threads'] <= before['threads'] and now['fds'] <= before['fds'] else None
+    try:
+        level = wait_for(back_to_level, 'the threads and fds of the helper to come back', timeout=20)
+    except TestFailure:
+        raise TestFailure(f'threads/fds did not come back: before {before}, '
+                          f'now {fx.process_status(helper_pid)}')
+    log(f'helper after the flood: {level}')
+    counters = fx.helper_counters()
+    log(f'counters: { {k: v for k, v in counters.items() if "auth" in k or "busy" in k} }')
+    check(counters.get('pending-authorizations') == 0, 'authorizations still pending', counters)
+    check(fx.helper_pid() == helper_pid, 'the helper restarted (crashed?)')
+    stop_client(stream, 'the subscriber')
+    fx.wait_subscriptions(0)
+
+
+def test_auth_agent(fx):
+    """A user polkit answers AUTH_ADMIN for registers an agent for its own
+    process that never answers, and sends 400 interactive Subscribe calls:
+    the caps hold, other users are served in < 1 s throughout, and once the
+    callers leave, every check is gone from the helper and from polkitd
+    (it cancels every authentication it began with the agent)."""
+    flood = fx.user_binary('tests', 'helper', 'helper-flood')
+    hold_s = 8
+
+    agent_out = os.path.join(fx.tmpdir, 'agent.jsonl')
+    probe_out = os.path.join(fx.tmpdir, 'probe.json')
+    probe = fx.spawn_as(fx.granted, [flood, 'probe', str(hold_s + 8), '100'], probe_out)
+    agent = fx.spawn_as(fx.prompt, [flood, 'agent', '8', '400', str(hold_s)], agent_out)
+
+    sent = wait_for(lambda: read_json_lines(agent_out), 'the agent to send its calls')[0]
+    log(f'agent: {sent}')
+    check(sent['begun'] >= 1, 'polkitd never asked the agent (no prompt came)', sent)
+    check(sent['answered'] == 400 - MAX_PENDING_PER_UID and set(sent['errors']) == {BUSY},
+          f'not exactly {MAX_PENDING_PER_UID} calls of the user wait (the rest Busy)', sent)
+    counters = fx.helper_counters()
+    log(f'while the prompts are up: pending-authorizations {counters.get("pending-authorizations")}, '
+        f'checks {counters.get("authorization-checks")}')
+    check(counters.get('pending-authorizations') == MAX_PENDING_PER_UID,
+          'the helper does not count the pending calls', counters)
+    # One interactive check per connection that got calls through, shared
+    # by its calls: as many as the agent was asked to authenticate.
+    check(1 <= counters.get('authorization-checks', 0) <= 8
+          and counters.get('authorization-checks') == sent['begun'],
+          'not one interactive check per connection', counters, sent)
+
+    closed = wait_for(lambda: len(read_json_lines(agent_out)) > 1 and read_json_lines(agent_out)[1],
+                      'the agent to close its callers', timeout=hold_s + 30)
+    log(f'agent after its callers left: {closed}')
+    check(closed['cancelled'] == closed['begun'],
+          'polkitd did not cancel every authentication it began', closed)
+    wait_for(lambda: fx.helper_counters().get('pending-authorizations') == 0,
+             'the helper to drop the checks of the callers that left', timeout=10)
+    check(fx.helper_counters().get('authorization-checks') == 0, 'checks left in flight')
+
+    probe.wait(timeout=60)
+    during = json.loads(HelperFixture.read_log(probe_out))
+    log(f'the granted user meanwhile: {during}')
+    check(during['failures'] == 0 and during['authorized'] == during['rounds'],
+          'the authorized user was not served', during)
+    check(during['max_ping'] < 1.0 and during['max_check'] < 1.0 and during['max_get'] < 1.0,
+          'another user waited 1 s or more', during)
+    agent.wait(timeout=60)
+
+
+def test_auth_revoked(fx):
+    """Flipping the granted user's rule to NO ends its subscription within 2
+    intervals, with the documented Ended signal and NotAuthorized."""
+    client_bin = fx.user_binary('tests', 'helper', 'helper-test-client')
+    interval_ms = 1000
+
+    out = os.path.join(fx.tmpdir, 'stream.jsonl')
+    stream = fx.spawn_as(fx.granted, [client_bin, 'stream', str(interval_ms), '0'], out)
+    fx.wait_subscriptions(1)
+    wait_for(lambda: len(read_json_lines(out)) >= 2, 'the first Updates')
+
+    import time
+    flipped_ns = time.time_ns()
+    fx.write_rules(granted_result='NO')
+    log('rule flipped to NO')
+    try:
+        stream.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        raise TestFailure('the subscription still runs 30 s after its rule said NO')
+    lines = read_json_lines(out)
+    ended = lines[-1]
+    late = [u for u in lines if 'timestamp' in u and u['timestamp'] > flipped_ns]
+    log(f'client: {ended}; {len(late)} Update(s) after the flip; exit {stream.returncode}')
+    check(stream.returncode == 3 and ended.get('error') == NOT_AUTHORIZED,
+          'the client did not see the subscription end with NotAuthorized', ended,
+          HelperFixture.read_log(stream.stderr_path))
+    check(len(late) <= 2, f'{len(late)} Updates after the rule said NO (more than 2 intervals)')
+    fx.wait_subscriptions(0)
+    check(fx.helper_counters().get('revoked-subscriptions') == 1, 'revoked-subscriptions is not 1')
+
+    # And no new one.
+    rc, out_, err = fx.gdbus_call_as(fx.granted, 'io.github.netpulse.Helper1.Subscribe', '{}')
+    check(rc != 0 and gdbus_error(err) == NOT_AUTHORIZED, 'a revoked user subscribed again', err)
+
+
+def test_auth_idle(fx):
+    """A helper activated only by an unauthorized caller's CheckAuthorization
+    calls, one every second, exits after its idle timeout all the same."""
+    import time
+    user = unauthorized_user(fx)
+    first_pid = None
+    pids = set()
+    deadline = time.monotonic() + fx.idle_timeout_ms / 1000 * 4
+    gone_after = None
+    start = time.monotonic()
+    while time.monotonic() < deadline:
+        rc, out, err = fx.gdbus_call_as(user, 'io.github.netpulse.Helper1.CheckAuthorization', 'true')
+        check(rc == 0 and parse_gvariant_scalar(out) is False, 'CheckAuthorization', out, err)
+        pid = fx.helper_pid()
+        if first_pid is None:
+            first_pid = pid
+            log(f'activated helper {pid}')
+        if pid:
+            pids.add(pid)
+        if gone_after is None and not os.path.exists(f'/proc/{first_pid}'):
+            gone_after = time.monotonic() - start
+            log(f'the first helper exited after {gone_after:.1f} s of calls')
+        time.sleep(1)
+    check(gone_after is not None,
+          f'the helper activated by {user.name} stayed up for {time.monotonic() - start:.0f} s '
+          f'of unauthorized calls (idle timeout {fx.idle_timeout_ms} ms)')
+    check('No subscribers for' in fx.helper_log(), 'the helper did not exit because it was idle')
+    log(f'helpers started meanwhile: {len(pids)}')
+
+
 CASES = {
     'sandbox-caps': (test_sandbox_caps, sandbox_fixture_args),
     'backend-failed': (test_backend_failed, {'helper_args': ['--backend=bogus']}),
@@ -745,6 +950,10 @@ CASES = {
     'malformed': test_malformed,
     'two-clients': test_two_clients,
     'hostile-comm': test_hostile_comm,
+    'auth-flood': test_auth_flood,
+    'auth-agent': (test_auth_agent, {'prompt_user': True}),
+    'auth-revoked': test_auth_revoked,
+    'auth-idle': test_auth_idle,
     'app-granted': (test_app_granted, app_fixture_args),
     'app-denied': (test_app_denied, app_fixture_args),
     'app-helper-crash': (test_app_helper_crash, app_fixture_args),
