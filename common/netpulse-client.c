@@ -70,6 +70,7 @@ struct _NetpulseClient
   GDBusConnection     *connection;
   gulong               closed_handler;
   guint                update_subscription;
+  guint                ended_subscription;
   NetpulseHelper1     *proxy;
   GCancellable        *proxy_cancellable;
 
@@ -451,9 +452,41 @@ teardown_connection (NetpulseClient *self)
       if (self->update_subscription != 0)
         g_dbus_connection_signal_unsubscribe (self->connection, self->update_subscription);
       self->update_subscription = 0;
+      if (self->ended_subscription != 0)
+        g_dbus_connection_signal_unsubscribe (self->connection, self->ended_subscription);
+      self->ended_subscription = 0;
       g_clear_signal_handler (&self->closed_handler, self->connection);
       g_clear_object (&self->connection);
     }
+}
+
+/* The helper ended our subscription on its own (e.g. polkit no longer
+ * authorizes us): fail with its reason, mapped like a call's error. */
+static void
+on_ended_signal (GDBusConnection *connection,
+                 const char      *sender_name,
+                 const char      *object_path,
+                 const char      *interface_name,
+                 const char      *signal_name,
+                 GVariant        *parameters,
+                 gpointer         user_data)
+{
+  NetpulseClient *self = user_data;
+  g_autoptr(GError) remote = NULL;
+  const char *path, *error_name, *message;
+
+  if (self->state != NETPULSE_CLIENT_STATE_SUBSCRIBED ||
+      !g_variant_is_of_type (parameters, G_VARIANT_TYPE ("(oss)")) ||
+      g_strcmp0 (sender_name, self->helper_owner) != 0)
+    return;
+
+  g_variant_get (parameters, "(&o&s&s)", &path, &error_name, &message);
+  if (g_strcmp0 (path, self->subscription) != 0 || !g_dbus_is_error_name (error_name))
+    return;
+
+  g_debug ("The helper ended our subscription: %s: %s", error_name, message);
+  remote = g_dbus_error_new_for_dbus_error (error_name, message);
+  fail (self, netpulse_client_error_from_dbus (remote), FALSE);
 }
 
 static void
@@ -474,6 +507,10 @@ setup_connection (NetpulseClient  *self,
     g_dbus_connection_signal_subscribe (connection, HELPER_BUS_NAME, HELPER_INTERFACE,
                                         "Update", NULL, NULL, G_DBUS_SIGNAL_FLAGS_NONE,
                                         on_update_signal, self, NULL);
+  self->ended_subscription =
+    g_dbus_connection_signal_subscribe (connection, HELPER_BUS_NAME, HELPER_INTERFACE,
+                                        "Ended", NULL, NULL, G_DBUS_SIGNAL_FLAGS_NONE,
+                                        on_ended_signal, self, NULL);
 
   self->proxy_cancellable = g_cancellable_new ();
   netpulse_helper1_proxy_new (connection,

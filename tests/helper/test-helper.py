@@ -883,9 +883,14 @@ def test_auth_revoked(fx):
     client_bin = fx.user_binary('tests', 'helper', 'helper-test-client')
     interval_ms = 1000
 
+    ctl = fx.user_binary('tools', 'netpulsectl')
+
     out = os.path.join(fx.tmpdir, 'stream.jsonl')
     stream = fx.spawn_as(fx.granted, [client_bin, 'stream', str(interval_ms), '0'], out)
-    fx.wait_subscriptions(1)
+    ctl_out = os.path.join(fx.tmpdir, 'monitor.jsonl')
+    monitor = fx.spawn_as(fx.granted, [ctl, 'monitor', '--json', '--interval', str(interval_ms)],
+                          ctl_out)
+    fx.wait_subscriptions(2)
     wait_for(lambda: len(read_json_lines(out)) >= 2, 'the first Updates')
 
     import time
@@ -904,8 +909,19 @@ def test_auth_revoked(fx):
           'the client did not see the subscription end with NotAuthorized', ended,
           HelperFixture.read_log(stream.stderr_path))
     check(len(late) <= 2, f'{len(late)} Updates after the rule said NO (more than 2 intervals)')
+
+    # netpulsectl (NetpulseClient) tells and exits as not authorized.
+    try:
+        monitor.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        raise TestFailure('netpulsectl monitor still runs after its authorization was revoked')
+    stderr = HelperFixture.read_log(monitor.stderr_path)
+    log(f'netpulsectl: exit {monitor.returncode}, {stderr.strip()!r}')
+    check(monitor.returncode == EXIT_NOT_AUTHORIZED and 'revoked' in stderr,
+          f'netpulsectl exited with {monitor.returncode}, not {EXIT_NOT_AUTHORIZED} with the reason',
+          stderr)
     fx.wait_subscriptions(0)
-    check(fx.helper_counters().get('revoked-subscriptions') == 1, 'revoked-subscriptions is not 1')
+    check(fx.helper_counters().get('revoked-subscriptions') == 2, 'revoked-subscriptions is not 2')
 
     # And no new one.
     rc, out_, err = fx.gdbus_call_as(fx.granted, 'io.github.netpulse.Helper1.Subscribe', '{}')
