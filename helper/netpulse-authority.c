@@ -220,17 +220,32 @@ checked_cb (GObject      *source,
 }
 
 static void
+check_with (NetpulseAuthority *self,
+            PolkitAuthority   *polkit,
+            GTask             *task)
+{
+  Check *check = g_task_get_task_data (task);
+  g_autoptr(PolkitSubject) subject = NULL;
+
+  /* The bus name, not the pid: a pid can be recycled or belong to a
+   * process that exec'd something else, a unique bus name cannot. */
+  subject = polkit_system_bus_name_new (check->bus_name);
+  polkit_authority_check_authorization (polkit, subject, self->action_id, NULL,
+                                        check->interactive
+                                        ? POLKIT_CHECK_AUTHORIZATION_FLAGS_ALLOW_USER_INTERACTION
+                                        : POLKIT_CHECK_AUTHORIZATION_FLAGS_NONE,
+                                        g_task_get_cancellable (task), checked_cb, task);
+}
+
+static void
 got_polkit_cb (GObject      *source,
                GAsyncResult *result,
                gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
   NetpulseAuthority *self = g_task_get_source_object (task);
-  Check *check = g_task_get_task_data (task);
   g_autoptr(PolkitAuthority) polkit = NULL;
-  g_autoptr(PolkitSubject) subject = NULL;
   g_autoptr(GError) error = NULL;
-  GCancellable *cancellable;
 
   polkit = polkit_authority_get_finish (result, &error);
   if (polkit == NULL)
@@ -247,15 +262,7 @@ got_polkit_cb (GObject      *source,
       return;
     }
 
-  /* The bus name, not the pid: a pid can be recycled or belong to a
-   * process that exec'd something else, a unique bus name cannot. */
-  subject = polkit_system_bus_name_new (check->bus_name);
-  cancellable = g_task_get_cancellable (task);
-  polkit_authority_check_authorization (polkit, subject, self->action_id, NULL,
-                                        check->interactive
-                                        ? POLKIT_CHECK_AUTHORIZATION_FLAGS_ALLOW_USER_INTERACTION
-                                        : POLKIT_CHECK_AUTHORIZATION_FLAGS_NONE,
-                                        cancellable, checked_cb, g_steal_pointer (&task));
+  check_with (self, polkit, g_steal_pointer (&task));
 }
 
 void
@@ -283,9 +290,14 @@ netpulse_authority_check (NetpulseAuthority   *self,
   check->interactive = interactive;
   g_task_set_task_data (task, check, (GDestroyNotify) check_free);
 
-  /* polkit keeps one authority per process: after the first time this
-   * completes at once, and a polkitd that was restarted is found again. */
-  polkit_authority_get_async (cancellable, got_polkit_cb, g_steal_pointer (&task));
+  /* The authority we keep for its "changed" signal, once it is there
+   * (its proxy follows a polkitd that restarts).  Not
+   * polkit_authority_get_async() for every check: it initializes the
+   * authority in a thread of GLib's pool, a pool job per check. */
+  if (self->polkit != NULL)
+    check_with (self, self->polkit, g_steal_pointer (&task));
+  else
+    polkit_authority_get_async (cancellable, got_polkit_cb, g_steal_pointer (&task));
 }
 
 NetpulseAuthorityResult

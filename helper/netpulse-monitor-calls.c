@@ -172,12 +172,29 @@ handle_subscribe (NetpulseHelper1       *helper,
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
+/* A path that is not the caller's is answered at once, not queued behind
+ * the Updates: Unsubscribe needs no authorization, and anyone's calls
+ * must not pile up while the sender is busy. */
+static void
+after_updates_if_own (NetpulseMonitor        *self,
+                      GDBusMethodInvocation  *invocation,
+                      const char             *path,
+                      NetpulseMonitorHandler  handler)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (lookup_subscription (self, invocation, path, &error) == NULL)
+    g_dbus_method_invocation_return_gerror (invocation, error);
+  else
+    _netpulse_monitor_after_updates (self, invocation, handler);
+}
+
 static gboolean
 handle_unsubscribe (NetpulseHelper1       *helper,
                     GDBusMethodInvocation *invocation,
                     const char            *subscription)
 {
-  _netpulse_monitor_after_updates (NETPULSE_MONITOR (helper), invocation, unsubscribe);
+  after_updates_if_own (NETPULSE_MONITOR (helper), invocation, subscription, unsubscribe);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -186,7 +203,7 @@ handle_get_snapshot (NetpulseHelper1       *helper,
                      GDBusMethodInvocation *invocation,
                      const char            *subscription)
 {
-  _netpulse_monitor_after_updates (NETPULSE_MONITOR (helper), invocation, get_snapshot);
+  after_updates_if_own (NETPULSE_MONITOR (helper), invocation, subscription, get_snapshot);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
