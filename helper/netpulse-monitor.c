@@ -335,6 +335,12 @@ send_due_updates (NetpulseMonitor *self)
       return;
     }
 
+  /* The tick's time, before sampling: the timer runs from one dispatch to
+   * the next, so an interval measured from after a slow sample made the
+   * next tick look early (by up to the sample's duration, more than the
+   * slack on a loaded machine) and skipped it: a gap of two intervals. */
+  now_us = g_get_monotonic_time ();
+
   if (!netpulse_collector_sample (self->collector, &error))
     {
       /* Once per distinct failure, not once per tick. */
@@ -347,8 +353,6 @@ send_due_updates (NetpulseMonitor *self)
       return;
     }
   g_clear_pointer (&self->last_sample_error, g_free);
-
-  now_us = g_get_monotonic_time ();
 
   g_hash_table_iter_init (&iter, self->subscriptions);
   while (g_hash_table_iter_next (&iter, NULL, &value))
