@@ -17,7 +17,9 @@
  * in bounded time and memory, whatever the load, and no thread waits.
  *
  * The user of a caller comes from the bus (GetConnectionUnixUser, also
- * asynchronous), once per caller while it has calls pending.
+ * asynchronous), once per caller: a caller with nothing pending stays
+ * known (with its uid and the watch on its name) until it leaves the bus,
+ * or until NETPULSE_GATE_MAX_IDLE_CALLERS others have been idle since.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -64,6 +66,8 @@ struct _Caller
   GPtrArray         *waiting;      /* Call, for the uid */
   Check             *checks[2];    /* [interactive] */
   guint              n_calls;
+  gboolean           gone;         /* left the bus */
+  GList             *idle_link;    /* in the gate's idle_callers, while idle */
 };
 
 struct _NetpulseGate
@@ -73,6 +77,7 @@ struct _NetpulseGate
   NetpulseAuthority *authority;
   GDBusConnection   *connection;
   GHashTable        *callers;      /* unique name → Caller */
+  GQueue             idle_callers; /* Caller with nothing pending, oldest first */
   GHashTable        *per_uid;      /* uid → pending calls */
   guint              n_pending;
   guint              n_checks;
@@ -117,6 +122,8 @@ caller_free (gpointer data)
   Caller *caller = data;
 
   g_assert (caller->checks[0] == NULL && caller->checks[1] == NULL);
+  if (caller->idle_link != NULL)
+    g_queue_delete_link (&caller->gate->idle_callers, caller->idle_link);
   if (caller->uid_lookup != NULL)
     g_cancellable_cancel (caller->uid_lookup);
   g_clear_object (&caller->uid_lookup);
@@ -127,12 +134,36 @@ caller_free (gpointer data)
   g_free (caller);
 }
 
-/* A caller is kept only while something of it is pending. */
+/* A caller with nothing pending is kept, with its uid, while it is on the
+ * bus: its next call needs no GetConnectionUnixUser and no new name
+ * watch.  The most recently idle ones only (each watch is a match rule on
+ * our connection, and the bus limits those). */
 static void
 caller_maybe_drop (Caller *caller)
 {
-  if (caller->n_calls == 0 && caller->checks[0] == NULL && caller->checks[1] == NULL)
-    g_hash_table_remove (caller->gate->callers, caller->name);
+  NetpulseGate *self = caller->gate;
+
+  if (caller->n_calls > 0 || caller->checks[0] != NULL || caller->checks[1] != NULL ||
+      caller->uid_lookup != NULL)
+    return;
+
+  if (caller->gone || !caller->has_uid)
+    {
+      g_hash_table_remove (self->callers, caller->name);
+      return;
+    }
+
+  if (caller->idle_link == NULL)
+    {
+      g_queue_push_tail (&self->idle_callers, caller);
+      caller->idle_link = self->idle_callers.tail;
+    }
+  while (self->idle_callers.length > NETPULSE_GATE_MAX_IDLE_CALLERS)
+    {
+      Caller *oldest = g_queue_peek_head (&self->idle_callers);
+
+      g_hash_table_remove (self->callers, oldest->name);
+    }
 }
 
 /* Answers @call (and frees it). */
@@ -362,6 +393,7 @@ caller_gone_cb (NetpulseNameWatch *watch,
 
   g_debug ("%s left the bus with %u call(s) waiting for authorization: withdrawing them",
            caller->name, caller->n_calls);
+  caller->gone = TRUE;
 
   if (caller->uid_lookup != NULL)
     {
@@ -444,6 +476,11 @@ netpulse_gate_authorize (NetpulseGate          *self,
 
   if (caller == NULL)
     caller = caller_new (self, sender);
+  else if (caller->idle_link != NULL)
+    {
+      g_queue_delete_link (&self->idle_callers, caller->idle_link);
+      caller->idle_link = NULL;
+    }
 
   call = g_new0 (Call, 1);
   call->invocation = invocation;
@@ -531,7 +568,9 @@ netpulse_gate_finalize (GObject *object)
 
   /* Every check holds a reference: none is in flight now, so every
    * caller left has only an uid lookup, if anything. */
+  /* Before the queue: a caller unlinks itself from it. */
   g_clear_pointer (&self->callers, g_hash_table_unref);
+  g_queue_clear (&self->idle_callers);
   g_clear_pointer (&self->per_uid, g_hash_table_unref);
   g_clear_object (&self->authority);
   g_clear_object (&self->connection);
@@ -558,6 +597,7 @@ netpulse_gate_init (NetpulseGate *self)
 {
   self->callers = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, caller_free);
   self->per_uid = g_hash_table_new (g_direct_hash, g_direct_equal);
+  g_queue_init (&self->idle_callers);
 }
 
 NetpulseGate *

@@ -17,6 +17,8 @@ G_BEGIN_DECLS
 #define NETPULSE_GATE_MAX_PENDING_PER_CALLER  16
 #define NETPULSE_GATE_MAX_PENDING_PER_UID     32
 #define NETPULSE_GATE_MAX_PENDING             128
+/* Callers with nothing pending whose uid and name watch are kept. */
+#define NETPULSE_GATE_MAX_IDLE_CALLERS        64
 /* How long a check may wait for polkit before the call is answered
  * NotAuthorized and the check (and its prompt) withdrawn. */
 #define NETPULSE_GATE_INTERACTIVE_TIMEOUT_S   120
