@@ -25,6 +25,7 @@
 #include <gio/gio.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #define HELPER_INTERFACE HELPER_BUS_NAME
@@ -298,7 +299,10 @@ run_for (guint      ms,
   gint64 end = g_get_monotonic_time () + ms * G_TIME_SPAN_MILLISECOND;
 
   while (g_get_monotonic_time () < end && !(done != NULL && done (agent)))
-    g_main_context_iteration (NULL, FALSE) || (g_usleep (10000), TRUE);
+    {
+      if (!g_main_context_iteration (NULL, FALSE))
+        g_usleep (10000);
+    }
 }
 
 static gboolean
