@@ -13,6 +13,10 @@
  *       CONNECTIONS other connections; prints a JSON line, holds for
  *       HOLD_S, closes those connections, waits for polkitd to cancel what
  *       it began, and prints a final JSON line.
+ *   helper-flood huge CALLS
+ *       CALLS Unsubscribe and GetSnapshot calls with a 1 MiB object path,
+ *       and a Subscribe with a 1 MiB option key; prints the longest error
+ *       message each got back.
  *   helper-flood probe SECONDS INTERVAL_MS
  *       Every INTERVAL_MS, one after the other: Peer.Ping, a
  *       non-interactive CheckAuthorization and Properties.Get; prints the
@@ -419,6 +423,70 @@ cmd_probe (guint seconds,
   return 0;
 }
 
+/* huge {{{1 */
+
+static gsize
+error_length (GDBusConnection *connection,
+              const char      *method,
+              GVariant        *params,
+              char           **name_out)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = g_dbus_connection_call_sync (connection, HELPER_BUS_NAME,
+                                                           HELPER_OBJECT_PATH, HELPER_INTERFACE,
+                                                           method, params, NULL,
+                                                           G_DBUS_CALL_FLAGS_NONE, 60000, NULL,
+                                                           &error);
+
+  if (reply != NULL)
+    return 0;
+  g_free (*name_out);
+  *name_out = g_dbus_error_get_remote_error (error);
+  if (*name_out == NULL)
+    *name_out = g_strdup (error->message);
+  return strlen (error->message);
+}
+
+static int
+cmd_huge (guint calls)
+{
+  g_autoptr(GDBusConnection) connection = connect_new ();
+  g_autoptr(GString) path = g_string_new (NULL);
+  g_autoptr(GString) key = g_string_new (NULL);
+  g_autofree char *unsubscribe_error = NULL, *snapshot_error = NULL, *subscribe_error = NULL;
+  gsize unsubscribe_max = 0, snapshot_max = 0, subscribe_max = 0;
+  g_auto(GVariantBuilder) options = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE_VARDICT);
+
+  /* "/aaaa…/aaaa…": a valid object path of 1 MiB. */
+  while (path->len < 1024 * 1024)
+    g_string_append (path, "/aaaaaaaaaaaaaaa");
+  while (key->len < 1024 * 1024)
+    g_string_append (key, "k\xc3\xa9y\001");
+
+  for (guint i = 0; i < calls; i++)
+    {
+      unsubscribe_max = MAX (unsubscribe_max,
+                             error_length (connection, "Unsubscribe",
+                                           g_variant_new ("(o)", path->str), &unsubscribe_error));
+      if (i % 10 == 0)
+        snapshot_max = MAX (snapshot_max,
+                            error_length (connection, "GetSnapshot",
+                                          g_variant_new ("(o)", path->str), &snapshot_error));
+    }
+  g_variant_builder_add (&options, "{sv}", key->str, g_variant_new_uint32 (1));
+  subscribe_max = error_length (connection, "Subscribe",
+                                g_variant_new ("(@a{sv})", g_variant_builder_end (&options)),
+                                &subscribe_error);
+
+  g_print ("{\"unsubscribe\":{\"error\":\"%s\",\"length\":%" G_GSIZE_FORMAT "},"
+           "\"snapshot\":{\"error\":\"%s\",\"length\":%" G_GSIZE_FORMAT "},"
+           "\"subscribe\":{\"error\":\"%s\",\"length\":%" G_GSIZE_FORMAT "}}\n",
+           unsubscribe_error ? unsubscribe_error : "", unsubscribe_max,
+           snapshot_error ? snapshot_error : "", snapshot_max,
+           subscribe_error ? subscribe_error : "", subscribe_max);
+  return 0;
+}
+
 /* main {{{1 */
 
 static guint
@@ -442,10 +510,12 @@ main (int   argc,
     return cmd_flood (parse_uint (argv[2]), parse_uint (argv[3]), parse_uint (argv[4]));
   if (argc == 5 && g_str_equal (argv[1], "agent"))
     return cmd_agent (parse_uint (argv[2]), parse_uint (argv[3]), parse_uint (argv[4]));
+  if (argc == 3 && g_str_equal (argv[1], "huge"))
+    return cmd_huge (parse_uint (argv[2]));
   if (argc == 4 && g_str_equal (argv[1], "probe"))
     return cmd_probe (parse_uint (argv[2]), parse_uint (argv[3]));
 
   g_printerr ("usage: helper-flood flood CONNECTIONS CALLS TIMEOUT_S | agent CONNECTIONS CALLS HOLD_S"
-              " | probe SECONDS INTERVAL_MS\n");
+              " | huge CALLS | probe SECONDS INTERVAL_MS\n");
   return 1;
 }

@@ -6,7 +6,8 @@
 #   test-helper.py CASE      (granted, denied, killed, malformed, two-clients,
 #                             hostile-comm, lifecycle, backend-failed,
 #                             sandbox-caps, auth-flood, auth-agent,
-#                             auth-revoked, auth-idle, app-granted, app-denied,
+#                             auth-revoked, auth-idle, huge-input,
+#                             app-granted, app-denied,
 #                             app-helper-crash: the real app as a test user
 #                             under Xvfb)
 #
@@ -971,6 +972,36 @@ def test_auth_idle(fx):
     log(f'helpers started meanwhile: {len(pids)}')
 
 
+def vm_rss_kib(pid):
+    with open(f'/proc/{pid}/status') as f:
+        return next(int(line.split()[1]) for line in f if line.startswith('VmRSS:'))
+
+
+def test_huge_input(fx):
+    """Error replies quote a short prefix of the caller's input, never a
+    1 MiB object path or option key; 200 such calls leave the helper's
+    memory where it was."""
+    flood = fx.user_binary('tests', 'helper', 'helper-flood')
+    fx.subscriptions()                      # activates the helper
+    helper_pid = fx.helper_pid()
+    before = vm_rss_kib(helper_pid)
+
+    result = fx.run_as(fx.granted, [flood, 'huge', '200'], timeout=120)
+    check(result.returncode == 0, 'helper-flood huge failed', result.stderr)
+    answers = json.loads(result.stdout)
+    after = vm_rss_kib(helper_pid)
+    log(f'answers: {answers}; helper VmRSS {before} → {after} KiB')
+    for method, expected in (('unsubscribe', NO_SUCH), ('snapshot', NO_SUCH),
+                             ('subscribe', INVALID_OPTION)):
+        check(answers[method]['error'] == expected, f'{method}: not {expected}', answers)
+        # 64 bytes quoted, escaped (up to 4 characters a byte), and the text.
+        check(answers[method]['length'] < 512,
+              f'{method}: an error message of {answers[method]["length"]} bytes echoes the input',
+              answers)
+    check(fx.helper_pid() == helper_pid, 'the helper restarted (crashed?)')
+    check(after - before < 20 * 1024, f'the helper grew by {(after - before) // 1024} MiB', before, after)
+
+
 CASES = {
     'sandbox-caps': (test_sandbox_caps, sandbox_fixture_args),
     'backend-failed': (test_backend_failed, {'helper_args': ['--backend=bogus']}),
@@ -985,6 +1016,7 @@ CASES = {
     'auth-agent': (test_auth_agent, {'prompt_user': True}),
     'auth-revoked': test_auth_revoked,
     'auth-idle': test_auth_idle,
+    'huge-input': test_huge_input,
     'app-granted': (test_app_granted, app_fixture_args),
     'app-denied': (test_app_denied, app_fixture_args),
     'app-helper-crash': (test_app_helper_crash, app_fixture_args),
