@@ -79,7 +79,8 @@ struct _NetpulseGate
   GHashTable        *callers;      /* unique name → Caller */
   GQueue             idle_callers; /* Caller with nothing pending, oldest first */
   GHashTable        *per_uid;      /* uid → pending calls */
-  guint              n_pending;
+  guint              n_pending;    /* all calls waiting */
+  guint              n_uid_waiting;  /* … of them, for their caller's uid */
   guint              n_checks;
   guint64            busy_refusals;
 };
@@ -319,10 +320,17 @@ release_waiting (NetpulseGate *self,
   for (guint i = 0; i < waiting->len; i++)
     {
       Call *call = g_ptr_array_index (waiting, i);
+      const char *full = NULL;
+
+      self->n_uid_waiting--;
+      if (error == NULL && uid_pending (self, caller->uid) >= NETPULSE_GATE_MAX_PENDING_PER_UID)
+        full = "this user";
+      else if (error == NULL && self->n_pending - self->n_uid_waiting > NETPULSE_GATE_MAX_PENDING)
+        full = "all callers";
 
       if (error != NULL)
         finish_call (self, caller, call, NETPULSE_AUTHORITY_FAILED, error);
-      else if (uid_pending (self, caller->uid) >= NETPULSE_GATE_MAX_PENDING_PER_UID)
+      else if (full != NULL)
         {
           GDBusMethodInvocation *invocation = call->invocation;
           NetpulseGateFunc func = call->func;
@@ -331,7 +339,7 @@ release_waiting (NetpulseGate *self,
           self->n_pending--;
           caller->n_calls--;
           g_free (call);
-          refuse_busy (self, invocation, func, user_data, "this user");
+          refuse_busy (self, invocation, func, user_data, full);
         }
       else
         {
@@ -443,6 +451,7 @@ netpulse_gate_authorize (NetpulseGate          *self,
                          NetpulseGateFunc       func,
                          gpointer               user_data)
 {
+  const char *full = NULL;
   const char *sender;
   Caller *caller;
   Call *call;
@@ -454,22 +463,23 @@ netpulse_gate_authorize (NetpulseGate          *self,
   sender = g_dbus_method_invocation_get_sender (invocation);
   caller = g_hash_table_lookup (self->callers, sender);
 
-  if (self->n_pending >= NETPULSE_GATE_MAX_PENDING)
+  /* The caps.  Calls of a caller whose uid is not known yet (its first
+   * ones) have a small cap of their own: they cannot fill the others'. */
+  if (caller != NULL && caller->n_calls >= (caller->has_uid ? NETPULSE_GATE_MAX_PENDING_PER_CALLER
+                                                             : NETPULSE_GATE_MAX_NEW_PER_CALLER))
+    full = "this connection";
+  else if (caller != NULL && caller->has_uid &&
+           uid_pending (self, caller->uid) >= NETPULSE_GATE_MAX_PENDING_PER_UID)
+    full = "this user";
+  else if (caller != NULL && caller->has_uid &&
+           self->n_pending - self->n_uid_waiting >= NETPULSE_GATE_MAX_PENDING)
+    full = "all callers";
+  else if ((caller == NULL || !caller->has_uid) &&
+           self->n_uid_waiting >= NETPULSE_GATE_MAX_NEW_CALLS)
+    full = "new callers";
+  if (full != NULL)
     {
-      refuse_busy (self, invocation, func, user_data, "all callers");
-      emit_changed (self);
-      return;
-    }
-  if (caller != NULL && caller->n_calls >= NETPULSE_GATE_MAX_PENDING_PER_CALLER)
-    {
-      refuse_busy (self, invocation, func, user_data, "this connection");
-      emit_changed (self);
-      return;
-    }
-  if (caller != NULL && caller->has_uid &&
-      uid_pending (self, caller->uid) >= NETPULSE_GATE_MAX_PENDING_PER_UID)
-    {
-      refuse_busy (self, invocation, func, user_data, "this user");
+      refuse_busy (self, invocation, func, user_data, full);
       emit_changed (self);
       return;
     }
@@ -498,6 +508,7 @@ netpulse_gate_authorize (NetpulseGate          *self,
     }
   else
     {
+      self->n_uid_waiting++;
       g_ptr_array_add (caller->waiting, call);
     }
 

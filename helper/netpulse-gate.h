@@ -12,11 +12,16 @@
 G_BEGIN_DECLS
 
 /* Method calls that may wait for polkit at once: from one caller (bus
- * connection), from one user, and in total.  More are answered at once
- * with io.github.netpulse.Error.Busy. */
+ * connection), from one user, and in total (of callers whose user is
+ * known).  More are answered at once with io.github.netpulse.Error.Busy. */
 #define NETPULSE_GATE_MAX_PENDING_PER_CALLER  16
 #define NETPULSE_GATE_MAX_PENDING_PER_UID     32
 #define NETPULSE_GATE_MAX_PENDING             128
+/* Calls of callers whose uid the bus has not told yet (their first ones),
+ * per caller and in all: beyond it, Busy for new callers only, so that
+ * many fresh connections cannot fill the caps of known callers. */
+#define NETPULSE_GATE_MAX_NEW_PER_CALLER      4
+#define NETPULSE_GATE_MAX_NEW_CALLS           128
 /* Callers with nothing pending whose uid and name watch are kept. */
 #define NETPULSE_GATE_MAX_IDLE_CALLERS        64
 /* How long a check may wait for polkit before the call is answered
