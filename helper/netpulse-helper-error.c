@@ -7,6 +7,8 @@
  */
 #include "config.h"
 
+#include <string.h>
+
 #include "netpulse-helper-error.h"
 
 static const GDBusErrorEntry netpulse_helper_error_entries[] = {
@@ -31,4 +33,28 @@ netpulse_helper_error_quark (void)
                                       netpulse_helper_error_entries,
                                       G_N_ELEMENTS (netpulse_helper_error_entries));
   return (GQuark) quark;
+}
+
+/* A caller's string as an error message may quote it: escaped, and cut to
+ * a short prefix.  Error replies must not echo what a caller sent: a 1 MiB
+ * object path sent back in every NoSuchSubscription made the helper's
+ * memory grow with each such call, and the bus's with it. */
+char *
+netpulse_helper_error_quote (const char *input)
+{
+  g_autofree char *prefix = NULL;
+  g_autofree char *escaped = NULL;
+  gsize length;
+
+  g_return_val_if_fail (input != NULL, NULL);
+
+  length = strlen (input);
+  if (length <= NETPULSE_HELPER_ERROR_QUOTE_MAX)
+    return g_strescape (input, NULL);
+
+  /* g_strescape() leaves only printable ASCII: a cut inside a character
+   * cannot make the message invalid UTF-8. */
+  prefix = g_strndup (input, NETPULSE_HELPER_ERROR_QUOTE_MAX);
+  escaped = g_strescape (prefix, NULL);
+  return g_strdup_printf ("%s… (%" G_GSIZE_FORMAT " bytes)", escaped, length);
 }

@@ -24,6 +24,11 @@ typedef enum {
 
 #define NETPULSE_HELPER_N_ERRORS (NETPULSE_HELPER_ERROR_BUSY + 1)
 
+/* The most bytes of a caller's input that an error message quotes. */
+#define NETPULSE_HELPER_ERROR_QUOTE_MAX 64
+
 GQuark netpulse_helper_error_quark (void);
+
+char  *netpulse_helper_error_quote (const char *input);
 
 G_END_DECLS

@@ -1,14 +1,12 @@
 /* netpulse-monitor.c — the io.github.netpulse.Helper1 object: subscriptions,
- * authorization and the subscribers' streams around a NetpulseCollector.
+ * the subscribers' streams and idling around a NetpulseCollector; the
+ * method calls and their authorization are in netpulse-monitor-calls.c.
  *
- * Threads: the skeleton runs with
- * G_DBUS_INTERFACE_SKELETON_FLAGS_HANDLE_METHOD_INVOCATIONS_IN_THREAD, so
- * that a polkit password prompt (which can stay up for minutes) blocks a
- * worker thread and never the main loop.  g_authorize_method and the
- * handle_* vfuncs therefore run in worker threads.  They touch nothing but
- * the thread-safe NetpulseAuthority and hand the call over to the main
- * context (call_in_main()), where all the state lives: the collector is not
- * thread-safe, and neither are the subscription tables.
+ * Threads: everything here runs in the main context, method calls
+ * included: they are authorized asynchronously (netpulse-monitor-calls.c,
+ * netpulse-gate.c), so that no password prompt or slow polkitd holds a
+ * thread, and the collector and the subscription tables (not thread-safe)
+ * need no lock.
  *
  * Bulk data does not go over the bus: each subscriber reads frames from a
  * socket of its own that Subscribe hands out (NetpulseStream), built by a
@@ -22,54 +20,13 @@
 #include "config.h"
 
 #include "netpulse-helper-error.h"
-#include "netpulse-monitor.h"
-#include "netpulse-name-watch.h"
+#include "netpulse-monitor-private.h"
 #include "netpulse-sandbox.h"
-#include "netpulse-sender.h"
-#include "netpulse-subscription.h"
 
 /* Sampling with nobody subscribed (the collector stays loaded): often
  * enough that the kernel's ring of closed connections does not fill up. */
 #define IDLE_SAMPLE_INTERVAL_MS 1000
 
-
-typedef struct
-{
-  NetpulseNameWatch *name_watch;
-  guint              n_subscriptions;
-} ClientWatch;
-
-struct _NetpulseMonitor
-{
-  NetpulseHelper1Skeleton  parent_instance;
-
-  /* Immutable after construction, read from any thread. */
-  GMainContext            *main_context;
-  NetpulseAuthority       *authority;
-
-  /* Main context only. */
-  NetpulseCollectorConfig  collector_config;
-  guint64                  sandbox_capabilities;
-  char                    *collector_backend;
-  char                    *collector_verifier_log;
-  NetpulseCollector       *collector;       /* non-NULL while monitoring */
-  GHashTable              *subscriptions;   /* object path → NetpulseSubscription */
-  GHashTable              *clients;         /* unique name → ClientWatch */
-  guint64                  last_subscription_id;
-  guint                    idle_timeout_ms;
-  guint                    max_per_client;
-  guint                    max_total;
-  guint                    idle_source_id;
-  guint                    tick_source_id;
-  guint                    tick_interval_ms;
-  char                    *last_sample_error;
-
-  NetpulseSender          *sender;
-
-  /* Atomic: method calls being authorized or handled.  The helper does not
-   * idle out while one is pending (a password prompt may be up). */
-  gint                     calls_in_flight;
-};
 
 enum {
   IDLE,
@@ -78,38 +35,11 @@ enum {
 
 static guint signals[N_SIGNALS];
 
-static void netpulse_monitor_helper1_iface_init (NetpulseHelper1Iface *iface);
-
 G_DEFINE_FINAL_TYPE_WITH_CODE (NetpulseMonitor, netpulse_monitor, NETPULSE_TYPE_HELPER1_SKELETON,
                                G_IMPLEMENT_INTERFACE (NETPULSE_TYPE_HELPER1,
-                                                      netpulse_monitor_helper1_iface_init))
+                                                      _netpulse_monitor_calls_iface_init))
 
 static void subscriptions_changed (NetpulseMonitor *self);
-
-/* Runs @func in @context's thread.  Not g_main_context_invoke(): when
- * nobody iterates @context (the main loop has ended) that runs @func at
- * once in the calling thread, racing with the main thread's shutdown. */
-static void
-attach_idle (GMainContext *context,
-             GSourceFunc   func,
-             gpointer      data)
-{
-  g_autoptr(GSource) source = g_idle_source_new ();
-
-  g_source_set_callback (source, func, data, NULL);
-  g_source_attach (source, context);
-}
-
-/* A method call handed from a worker thread to the main context. */
-typedef void (*MainContextHandler) (NetpulseMonitor       *self,
-                                    GDBusMethodInvocation *invocation);
-
-typedef struct
-{
-  NetpulseMonitor       *self;
-  GDBusMethodInvocation *invocation;     /* owned: the handler completes it */
-  MainContextHandler     handler;        /* NULL: bookkeeping only */
-} MainContextCall;
 
 /* ------------------------------------------------------------------------ */
 /* Idle exit                                                                 */
@@ -124,10 +54,12 @@ idle_timeout_cb (gpointer user_data)
   if (g_hash_table_size (self->subscriptions) > 0)
     return G_SOURCE_REMOVE;
 
-  if (g_atomic_int_get (&self->calls_in_flight) > 0)
+  if (_netpulse_monitor_calls_pending (self))
     {
-      /* Someone is being asked for a password, or a call is on its way to
-       * the main context: try again later. */
+      /* Someone is being asked for a password: try again later.  Every
+       * check gives up after a while (NETPULSE_GATE_INTERACTIVE_TIMEOUT_S),
+       * so this cannot keep the helper alive for ever; calls polkit said
+       * no to do not re-arm the countdown at all. */
       self->idle_source_id = g_timeout_add (self->idle_timeout_ms, idle_timeout_cb, self);
       return G_SOURCE_REMOVE;
     }
@@ -138,9 +70,9 @@ idle_timeout_cb (gpointer user_data)
 }
 
 /* (Re)starts the idle countdown: called when the last subscription ends and
- * on every call handled while there is none. */
-static void
-rearm_idle_timeout (NetpulseMonitor *self)
+ * on every authorized call handled while there is none. */
+void
+_netpulse_monitor_rearm_idle_timeout (NetpulseMonitor *self)
 {
   g_clear_handle_id (&self->idle_source_id, g_source_remove);
 
@@ -153,13 +85,36 @@ rearm_idle_timeout (NetpulseMonitor *self)
 /* ------------------------------------------------------------------------ */
 /* Monitoring: the collector and the subscribers' streams                    */
 
-static void
-publish_counters (NetpulseMonitor *self)
+/* The Counters property: the collector's (the last ones are kept when it
+ * is gone) and the authorization gate's. */
+void
+_netpulse_monitor_publish_counters (NetpulseMonitor *self)
 {
-  /* (transfer full), possibly floating: take_ref covers both. */
-  g_autoptr(GVariant) counters = g_variant_take_ref (netpulse_collector_get_counters (self->collector));
+  g_auto(GVariantBuilder) builder = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE ("a{st}"));
 
-  netpulse_helper1_set_counters (NETPULSE_HELPER1 (self), counters);
+  if (self->collector != NULL)
+    {
+      g_clear_pointer (&self->collector_counters, g_variant_unref);
+      /* (transfer full), possibly floating: take_ref covers both. */
+      self->collector_counters = g_variant_take_ref (netpulse_collector_get_counters (self->collector));
+    }
+  if (self->collector_counters != NULL)
+    {
+      GVariantIter iter;
+      GVariant *entry;
+
+      g_variant_iter_init (&iter, self->collector_counters);
+      while ((entry = g_variant_iter_next_value (&iter)) != NULL)
+        {
+          g_variant_builder_add_value (&builder, entry);
+          g_variant_unref (entry);
+        }
+    }
+  if (self->gate != NULL)
+    netpulse_gate_add_counters (self->gate, &builder);
+  g_variant_builder_add (&builder, "{st}", "revoked-subscriptions", self->revoked);
+
+  netpulse_helper1_set_counters (NETPULSE_HELPER1 (self), g_variant_builder_end (&builder));
 }
 
 static void
@@ -176,7 +131,7 @@ publish_collector_state (NetpulseMonitor *self)
   netpulse_helper1_set_backend (helper, netpulse_collector_get_backend (self->collector));
   netpulse_helper1_set_kernel_features (helper,
                                         (const char * const *) netpulse_collector_get_features (self->collector));
-  publish_counters (self);
+  _netpulse_monitor_publish_counters (self);
 }
 
 /* Loads the collector at the first Subscribe, then drops privileges
@@ -184,9 +139,9 @@ publish_collector_state (NetpulseMonitor *self)
  * loaded — sampling on with nobody subscribed, so that closes are drained
  * — until the helper exits after its idle timeout, which detaches
  * everything. */
-static gboolean
-start_monitoring (NetpulseMonitor  *self,
-                  GError          **error)
+gboolean
+_netpulse_monitor_start_monitoring (NetpulseMonitor  *self,
+                                    GError          **error)
 {
   g_autoptr(NetpulseCollector) collector = NULL;
   g_autoptr(GError) local_error = NULL;
@@ -228,7 +183,7 @@ stop_monitoring (NetpulseMonitor *self)
     return;
 
   /* Keep the last counters readable after the session. */
-  publish_counters (self);
+  _netpulse_monitor_publish_counters (self);
 
   netpulse_collector_stop (self->collector);
   g_clear_object (&self->collector);
@@ -292,16 +247,16 @@ send_due_frames (NetpulseMonitor *self)
       netpulse_monitor_end_subscription (self, subscription, reason);
     }
 
-  publish_counters (self);
+  _netpulse_monitor_publish_counters (self);
 }
 
 /* The first frame of a new subscription goes out at once, from the last
  * sample: sampling again just for it would make everyone else's next rates
  * cover a sliver of time instead of a tick.  Only a collector that was just
  * started has no sample yet. */
-static void
-send_first_frame (NetpulseMonitor      *self,
-                  NetpulseSubscription *subscription)
+void
+_netpulse_monitor_send_first_frame (NetpulseMonitor      *self,
+                                    NetpulseSubscription *subscription)
 {
   g_autoptr(GError) error = NULL;
 
@@ -364,9 +319,6 @@ client_watch_free (gpointer data)
   g_free (watch);
 }
 
-static void remove_subscription (NetpulseMonitor      *self,
-                                 NetpulseSubscription *subscription);
-
 static void
 end_subscriptions_of (NetpulseMonitor *self,
                       const char      *name)
@@ -386,7 +338,7 @@ end_subscriptions_of (NetpulseMonitor *self,
     g_message ("%s left the bus, ending its %u subscription(s)", name, dropped->len);
 
   for (guint i = 0; i < dropped->len; i++)
-    remove_subscription (self, g_ptr_array_index (dropped, i));
+    _netpulse_monitor_remove_subscription (self, g_ptr_array_index (dropped, i));
 }
 
 static void
@@ -416,15 +368,15 @@ stream_closed_cb (NetpulseStream *stream,
           g_message ("%s closed its stream, ending %s",
                      netpulse_subscription_get_owner (subscription),
                      netpulse_subscription_get_object_path (subscription));
-          remove_subscription (self, subscription);
+          _netpulse_monitor_remove_subscription (self, subscription);
           return;
         }
     }
 }
 
-static void
-add_subscription (NetpulseMonitor      *self,
-                  NetpulseSubscription *subscription)
+void
+_netpulse_monitor_add_subscription (NetpulseMonitor      *self,
+                                    NetpulseSubscription *subscription)
 {
   const char *owner = netpulse_subscription_get_owner (subscription);
   ClientWatch *watch;
@@ -450,9 +402,9 @@ add_subscription (NetpulseMonitor      *self,
   subscriptions_changed (self);
 }
 
-static void
-remove_subscription (NetpulseMonitor      *self,
-                     NetpulseSubscription *subscription)
+void
+_netpulse_monitor_remove_subscription (NetpulseMonitor      *self,
+                                       NetpulseSubscription *subscription)
 {
   const char *owner = netpulse_subscription_get_owner (subscription);
   NetpulseStream *stream = netpulse_subscription_get_stream (subscription);
@@ -479,10 +431,10 @@ subscriptions_changed (NetpulseMonitor *self)
   netpulse_helper1_set_subscriptions (NETPULSE_HELPER1 (self), n);
   update_tick (self);
 
-  /* The collector stays loaded (see start_monitoring()): the idle timeout
+  /* The collector stays loaded (see _netpulse_monitor_start_monitoring()): the idle timeout
    * ends the helper, and with it the kernel programs. */
   if (n == 0)
-    rearm_idle_timeout (self);
+    _netpulse_monitor_rearm_idle_timeout (self);
   else
     {
       g_clear_handle_id (&self->idle_source_id, g_source_remove);
@@ -531,276 +483,7 @@ netpulse_monitor_end_subscription (NetpulseMonitor      *self,
     g_warning ("Could not send Ended to %s: %s",
                netpulse_subscription_get_owner (subscription), error->message);
 
-  remove_subscription (self, subscription);
-}
-
-/* The caller's own subscription at @path, or NULL with NoSuchSubscription:
- * nobody may look at or end someone else's stream. */
-static NetpulseSubscription *
-lookup_subscription (NetpulseMonitor        *self,
-                     GDBusMethodInvocation  *invocation,
-                     const char             *path,
-                     GError                **error)
-{
-  NetpulseSubscription *subscription = g_hash_table_lookup (self->subscriptions, path);
-
-  if (subscription == NULL ||
-      g_strcmp0 (netpulse_subscription_get_owner (subscription),
-                 g_dbus_method_invocation_get_sender (invocation)) != 0)
-    {
-      g_set_error (error, NETPULSE_HELPER_ERROR, NETPULSE_HELPER_ERROR_NO_SUCH_SUBSCRIPTION,
-                   "%s is not a subscription of this client", path);
-      return NULL;
-    }
-
-  return subscription;
-}
-
-/* ------------------------------------------------------------------------ */
-/* Method calls, main-context half                                           */
-
-static void
-subscribe_in_main (NetpulseMonitor       *self,
-                   GDBusMethodInvocation *invocation)
-{
-  const char *sender = g_dbus_method_invocation_get_sender (invocation);
-  g_autoptr(NetpulseSubscription) subscription = NULL;
-  g_autoptr(NetpulseStream) stream = NULL;
-  g_autoptr(GUnixFDList) fd_list = NULL;
-  g_autoptr(GVariant) options = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *path = NULL;
-  ClientWatch *watch;
-  guint interval_ms;
-  int peer_fd = -1;
-
-  g_variant_get (g_dbus_method_invocation_get_parameters (invocation), "(@a{sv})", &options);
-
-  if (!netpulse_subscription_parse_options (options, &interval_ms, &error))
-    goto failed;
-
-  watch = g_hash_table_lookup (self->clients, sender);
-  if (watch != NULL && watch->n_subscriptions >= self->max_per_client)
-    {
-      g_set_error (&error, NETPULSE_HELPER_ERROR, NETPULSE_HELPER_ERROR_TOO_MANY_SUBSCRIPTIONS,
-                   "This client already has %u subscriptions, the most allowed",
-                   self->max_per_client);
-      goto failed;
-    }
-
-  if (g_hash_table_size (self->subscriptions) >= self->max_total)
-    {
-      g_set_error (&error, NETPULSE_HELPER_ERROR, NETPULSE_HELPER_ERROR_TOO_MANY_SUBSCRIPTIONS,
-                   "The helper already serves %u subscriptions, the most allowed",
-                   self->max_total);
-      goto failed;
-    }
-
-  if (!(g_dbus_connection_get_capabilities (g_dbus_method_invocation_get_connection (invocation)) &
-        G_DBUS_CAPABILITY_FLAGS_UNIX_FD_PASSING))
-    {
-      g_set_error_literal (&error, G_DBUS_ERROR, G_DBUS_ERROR_NOT_SUPPORTED,
-                           "The helper's bus connection cannot pass file descriptors");
-      goto failed;
-    }
-
-  stream = netpulse_stream_new (&peer_fd, &error);
-  if (stream == NULL)
-    goto failed;
-  fd_list = g_unix_fd_list_new_from_array (&peer_fd, 1);   /* takes the fd */
-
-  if (!start_monitoring (self, &error))
-    goto failed;
-
-  path = g_strdup_printf ("%s/Subscription%" G_GUINT64_FORMAT,
-                          HELPER_OBJECT_PATH, ++self->last_subscription_id);
-  subscription = netpulse_subscription_new (path, sender, interval_ms, stream);
-  add_subscription (self, subscription);
-
-  g_message ("%s subscribed (%s, every %u ms)", sender, path, interval_ms);
-
-  /* The stream is the client's own channel: the first frame may well be
-   * there before the reply. */
-  netpulse_helper1_complete_subscribe (NETPULSE_HELPER1 (self), invocation, fd_list, path,
-                                       g_variant_new_handle (0));
-  send_first_frame (self, subscription);
-  return;
-
-failed:
-  g_debug ("Subscribe from %s refused: %s", sender, error->message);
-  g_dbus_method_invocation_return_gerror (invocation, error);
-}
-
-static void
-unsubscribe_in_main (NetpulseMonitor       *self,
-                     GDBusMethodInvocation *invocation)
-{
-  g_autoptr(NetpulseSubscription) subscription = NULL;
-  g_autoptr(GError) error = NULL;
-  NetpulseSubscription *found;
-  const char *path;
-
-  g_variant_get (g_dbus_method_invocation_get_parameters (invocation), "(&o)", &path);
-
-  found = lookup_subscription (self, invocation, path, &error);
-  if (found == NULL)
-    {
-      g_dbus_method_invocation_return_gerror (invocation, error);
-      return;
-    }
-
-  /* Keep it alive while it leaves the table. */
-  subscription = g_object_ref (found);
-  g_message ("%s unsubscribed (%s)", netpulse_subscription_get_owner (subscription), path);
-  remove_subscription (self, subscription);
-  netpulse_helper1_complete_unsubscribe (NETPULSE_HELPER1 (self), invocation);
-}
-
-static void
-get_snapshot_in_main (NetpulseMonitor       *self,
-                      GDBusMethodInvocation *invocation)
-{
-  NetpulseSubscription *subscription;
-  g_autoptr(GError) error = NULL;
-  const char *path;
-
-  g_variant_get (g_dbus_method_invocation_get_parameters (invocation), "(&o)", &path);
-
-  subscription = lookup_subscription (self, invocation, path, &error);
-  if (subscription == NULL)
-    {
-      g_dbus_method_invocation_return_gerror (invocation, error);
-      return;
-    }
-
-  /* A live subscription implies a running collector. */
-  g_assert (self->collector != NULL);
-
-  netpulse_helper1_complete_get_snapshot (NETPULSE_HELPER1 (self), invocation,
-                                          netpulse_subscription_request_snapshot (subscription));
-}
-
-/* ------------------------------------------------------------------------ */
-/* Method calls, worker-thread half                                          */
-
-static void
-finish_call (MainContextCall *call)
-{
-  NetpulseMonitor *self = call->self;
-
-  if (call->handler != NULL)
-    call->handler (self, call->invocation);
-
-  g_atomic_int_add (&self->calls_in_flight, -1);
-  rearm_idle_timeout (self);
-
-  g_object_unref (self);
-  g_free (call);
-}
-
-static gboolean
-call_in_main_cb (gpointer user_data)
-{
-  finish_call (user_data);
-  return G_SOURCE_REMOVE;
-}
-
-/* Worker thread → main context.  Ends the call's time "in flight" (counted
- * from g_authorize_method) once the handler has run. */
-static void
-call_in_main (NetpulseMonitor       *self,
-              GDBusMethodInvocation *invocation,
-              MainContextHandler     handler)
-{
-  MainContextCall *call = g_new0 (MainContextCall, 1);
-
-  call->self = g_object_ref (self);
-  call->invocation = invocation;
-  call->handler = handler;
-  attach_idle (self->main_context, call_in_main_cb, call);
-}
-
-static gboolean
-netpulse_monitor_handle_subscribe (NetpulseHelper1       *helper,
-                                   GDBusMethodInvocation *invocation,
-                                   GUnixFDList           *fd_list,
-                                   GVariant              *options)
-{
-  call_in_main (NETPULSE_MONITOR (helper), invocation, subscribe_in_main);
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
-}
-
-static gboolean
-netpulse_monitor_handle_unsubscribe (NetpulseHelper1       *helper,
-                                     GDBusMethodInvocation *invocation,
-                                     const char            *subscription)
-{
-  call_in_main (NETPULSE_MONITOR (helper), invocation, unsubscribe_in_main);
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
-}
-
-static gboolean
-netpulse_monitor_handle_get_snapshot (NetpulseHelper1       *helper,
-                                      GDBusMethodInvocation *invocation,
-                                      const char            *subscription)
-{
-  call_in_main (NETPULSE_MONITOR (helper), invocation, get_snapshot_in_main);
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
-}
-
-static gboolean
-netpulse_monitor_handle_check_authorization (NetpulseHelper1       *helper,
-                                             GDBusMethodInvocation *invocation,
-                                             gboolean               interactive)
-{
-  NetpulseMonitor *self = NETPULSE_MONITOR (helper);
-  gboolean authorized;
-
-  /* Already in a worker thread: the check may block on a prompt. */
-  authorized = netpulse_authority_check_sync (self->authority,
-                                              g_dbus_method_invocation_get_sender (invocation),
-                                              interactive, NULL, NULL);
-  netpulse_helper1_complete_check_authorization (helper, invocation, authorized);
-
-  /* Nothing to do in the main context but to count the call as activity. */
-  call_in_main (self, NULL, NULL);
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
-}
-
-static gboolean
-method_needs_authorization (const char *method)
-{
-  /* CheckAuthorization asks polkit itself and answers a boolean;
-   * Unsubscribe only ever ends the caller's own subscriptions and must not
-   * bring up a password prompt. */
-  return g_strcmp0 (method, "Subscribe") == 0 ||
-         g_strcmp0 (method, "GetSnapshot") == 0;
-}
-
-/* The one place where access is decided.  Runs in a worker thread, for
- * every method call of the interface (property reads do not come here). */
-static gboolean
-netpulse_monitor_authorize_method (GDBusInterfaceSkeleton *skeleton,
-                                   GDBusMethodInvocation  *invocation)
-{
-  NetpulseMonitor *self = NETPULSE_MONITOR (skeleton);
-  const char *method = g_dbus_method_invocation_get_method_name (invocation);
-  g_autoptr(GError) error = NULL;
-
-  g_atomic_int_inc (&self->calls_in_flight);
-
-  if (!method_needs_authorization (method))
-    return TRUE;
-
-  if (netpulse_authority_check_sync (self->authority,
-                                     g_dbus_method_invocation_get_sender (invocation),
-                                     TRUE, NULL, &error))
-    return TRUE;
-
-  /* Returning FALSE leaves the reply to us. */
-  g_dbus_method_invocation_return_gerror (invocation, error);
-  g_atomic_int_add (&self->calls_in_flight, -1);
-  return FALSE;
+  _netpulse_monitor_remove_subscription (self, subscription);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -821,6 +504,8 @@ netpulse_monitor_finalize (GObject *object)
   if (self->collector != NULL)
     netpulse_collector_stop (self->collector);
   g_clear_object (&self->collector);
+  g_clear_pointer (&self->collector_counters, g_variant_unref);
+  _netpulse_monitor_calls_finalize (self);
   g_clear_object (&self->authority);
   g_clear_pointer (&self->main_context, g_main_context_unref);
   g_clear_pointer (&self->collector_backend, g_free);
@@ -834,26 +519,16 @@ static void
 netpulse_monitor_class_init (NetpulseMonitorClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
-  GDBusInterfaceSkeletonClass *skeleton_class = G_DBUS_INTERFACE_SKELETON_CLASS (klass);
 
   object_class->finalize = netpulse_monitor_finalize;
 
-  skeleton_class->g_authorize_method = netpulse_monitor_authorize_method;
+  _netpulse_monitor_calls_class_init (klass);
 
   signals[IDLE] = g_signal_new ("idle",
                                 G_TYPE_FROM_CLASS (klass),
                                 G_SIGNAL_RUN_LAST,
                                 0, NULL, NULL, NULL,
                                 G_TYPE_NONE, 0);
-}
-
-static void
-netpulse_monitor_helper1_iface_init (NetpulseHelper1Iface *iface)
-{
-  iface->handle_subscribe = netpulse_monitor_handle_subscribe;
-  iface->handle_unsubscribe = netpulse_monitor_handle_unsubscribe;
-  iface->handle_get_snapshot = netpulse_monitor_handle_get_snapshot;
-  iface->handle_check_authorization = netpulse_monitor_handle_check_authorization;
 }
 
 static void
@@ -866,9 +541,7 @@ netpulse_monitor_init (NetpulseMonitor *self)
   self->subscriptions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->clients = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, client_watch_free);
   self->sender = netpulse_sender_new ();
-
-  g_dbus_interface_skeleton_set_flags (G_DBUS_INTERFACE_SKELETON (self),
-                                       G_DBUS_INTERFACE_SKELETON_FLAGS_HANDLE_METHOD_INVOCATIONS_IN_THREAD);
+  _netpulse_monitor_calls_init (self);
 
   netpulse_helper1_set_version (helper, PACKAGE_VERSION);
   netpulse_helper1_set_backend (helper, "none");
@@ -889,6 +562,7 @@ netpulse_monitor_new (const NetpulseMonitorConfig *config,
 
   self = g_object_new (NETPULSE_TYPE_MONITOR, NULL);
   self->authority = g_object_ref (authority);
+  _netpulse_monitor_calls_watch_authority (self);
   self->idle_timeout_ms = config->idle_timeout_ms;
   self->sandbox_capabilities = config->sandbox_capabilities;
   self->max_per_client = config->max_per_client ? config->max_per_client
@@ -904,7 +578,7 @@ netpulse_monitor_new (const NetpulseMonitorConfig *config,
 
   /* Started without a subscriber (activated by a property read, or by a
    * caller that then went away): idle out all the same. */
-  rearm_idle_timeout (self);
+  _netpulse_monitor_rearm_idle_timeout (self);
 
   return self;
 }
@@ -927,6 +601,9 @@ netpulse_monitor_shutdown (NetpulseMonitor *self)
   self->tick_interval_ms = 0;
 
   self->idle_timeout_ms = 0;
+
+  /* Withdraw the checks still waiting for polkit (and their prompts). */
+  _netpulse_monitor_calls_shutdown (self);
 
   /* Frames still being built are dropped (their streams close now). */
   netpulse_sender_shutdown (self->sender);

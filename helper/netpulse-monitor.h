@@ -28,8 +28,8 @@ typedef struct {
 G_DECLARE_FINAL_TYPE (NetpulseMonitor, netpulse_monitor, NETPULSE, MONITOR, NetpulseHelper1Skeleton)
 
 /* Must be created on the thread whose main context will run the monitor:
- * all state is touched there only, method calls are authorized in worker
- * threads and then handed over to it.
+ * all state is touched there only, method calls included (they are
+ * authorized asynchronously, no thread waits for polkit).
  *
  * Signals:
  *   "idle" ()  no subscription and no call for idle_timeout_ms: time to exit.

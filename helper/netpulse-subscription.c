@@ -167,8 +167,10 @@ netpulse_subscription_parse_options (GVariant  *options,
        * anybody's guess, so refuse it. */
       if (!g_hash_table_add (seen, (gpointer) key))
         {
+          g_autofree char *quoted = netpulse_helper_error_quote (key);
+
           g_set_error (error, NETPULSE_HELPER_ERROR, NETPULSE_HELPER_ERROR_INVALID_OPTION,
-                       "Option “%s” is given more than once", key);
+                       "Option “%s” is given more than once", quoted);
           g_variant_unref (value);
           return FALSE;
         }
@@ -183,10 +185,10 @@ netpulse_subscription_parse_options (GVariant  *options,
         }
       else
         {
-          g_autofree char *escaped = g_strescape (key, NULL);
+          g_autofree char *quoted = netpulse_helper_error_quote (key);
 
           g_set_error (error, NETPULSE_HELPER_ERROR, NETPULSE_HELPER_ERROR_INVALID_OPTION,
-                       "Unknown option “%s” (known options: “interval-ms”)", escaped);
+                       "Unknown option “%s” (known options: “interval-ms”)", quoted);
           g_variant_unref (value);
           return FALSE;
         }

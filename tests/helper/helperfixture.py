@@ -97,7 +97,7 @@ class HelperFixture:
     """with HelperFixture(...) as fx: … — see the module comment."""
 
     def __init__(self, build_root, source_root, idle_timeout_ms=3000, helper_args=(),
-                 helper_wrapper=()):
+                 helper_wrapper=(), prompt_user=False):
         self.build_root = build_root
         self.source_root = source_root
         self.idle_timeout_ms = idle_timeout_ms
@@ -114,6 +114,10 @@ class HelperFixture:
         self.processes = []
         self.granted = None
         self.denied = None
+        # With prompt_user: a third user the rules answer AUTH_ADMIN for
+        # (polkit asks an authentication agent, if there is one).
+        self.want_prompt_user = prompt_user
+        self.prompt = None
 
     # -- paths of the build ---------------------------------------------
 
@@ -125,7 +129,9 @@ class HelperFixture:
 
     @property
     def helper_path(self):
-        return self.built('helper', 'netpulse-helper')
+        # NETPULSE_TEST_HELPER: another build's helper, to show that a
+        # test fails on an older version (the test programs stay ours).
+        return os.environ.get('NETPULSE_TEST_HELPER') or self.built('helper', 'netpulse-helper')
 
     # -- setup ------------------------------------------------------------
 
@@ -172,6 +178,8 @@ class HelperFixture:
 
         self.granted = self._add_user(f'npg{self.tag}')
         self.denied = self._add_user(f'npd{self.tag}')
+        if self.want_prompt_user:
+            self.prompt = self._add_user(f'npa{self.tag}')
         self._install_polkit_files()
         self._start_bus()
         self._start_polkitd()
@@ -226,21 +234,36 @@ class HelperFixture:
                                         f'io.github.netpulse.test-{self.tag}.policy')
         self._install_file(self.policy_path, policy)
 
-        # Only our two fresh users are concerned: anyone else falls through
-        # to the policy's defaults (allow_any=no, as there is no session).
+        self.rules_path = os.path.join(POLKIT_RULES_DIR, f'00-netpulse-test-{self.tag}.rules')
+        self.installed_files.append(self.rules_path)
+        self._save_state()
+        self.write_rules()
+
+    def write_rules(self, granted_result='YES'):
+        """(Re)writes the test's rules file; polkitd reloads it on its own
+        (and emits Changed)."""
+        # Only our fresh users are concerned: anyone else falls through to
+        # the policy's defaults (allow_any=no, as there is no session).
+        prompt = (f'    if (subject.user == "{self.prompt.name}")\n'
+                  '        return polkit.Result.AUTH_ADMIN;\n') if self.prompt else ''
         rules = f"""// Installed by the netpulse-helper tests ({self.tmpdir}); removed at the end.
 polkit.addRule(function(action, subject) {{
     if (action.id != "{POLKIT_ACTION_ID}")
         return polkit.Result.NOT_HANDLED;
     if (subject.user == "{self.granted.name}")
-        return polkit.Result.YES;
+        return polkit.Result.{granted_result};
     if (subject.user == "{self.denied.name}")
         return polkit.Result.NO;
-    return polkit.Result.NOT_HANDLED;
+{prompt}    return polkit.Result.NOT_HANDLED;
 }});
 """
-        self.rules_path = os.path.join(POLKIT_RULES_DIR, f'00-netpulse-test-{self.tag}.rules')
-        self._install_file(self.rules_path, rules)
+        tmp = os.path.join(POLKIT_RULES_DIR, f'.00-netpulse-test-{self.tag}.tmp')
+        self.installed_files.append(tmp)
+        self._save_state()
+        with open(tmp, 'w') as f:
+            f.write(rules)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, self.rules_path)
 
     def _start_bus(self):
         self.socket_path = os.path.join(self.tmpdir, 'system_bus_socket')
@@ -398,6 +421,18 @@ polkit.addRule(function(action, subject) {{
                                 '--method', 'org.freedesktop.DBus.Properties.Get',
                                 HELPER_INTERFACE, name])
         return result.stdout.strip()
+
+    def helper_counters(self):
+        """The Counters property, as a dict (read as root)."""
+        text = self.helper_property('Counters')
+        return {k: int(v) for k, v in re.findall(r"'([a-z-]+)': (?:uint64 )?(\d+)", text)}
+
+    @staticmethod
+    def process_status(pid):
+        """Threads and open descriptors of @pid."""
+        with open(f'/proc/{pid}/status') as f:
+            threads = next(int(line.split()[1]) for line in f if line.startswith('Threads:'))
+        return {'threads': threads, 'fds': len(os.listdir(f'/proc/{pid}/fd'))}
 
     def subscriptions(self):
         return parse_gvariant_scalar(self.helper_property('Subscriptions'))
