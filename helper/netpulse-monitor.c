@@ -214,9 +214,16 @@ send_due_frames (NetpulseMonitor *self)
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) subscriptions = NULL;
   g_autoptr(GPtrArray) too_slow = NULL;
+  gint64 now_us;
 
   if (self->collector == NULL)
     return;
+
+  /* The tick's time, before sampling: the timer runs from one dispatch to
+   * the next, so an interval measured from after a slow sample made the
+   * next tick look early (by up to the sample's duration, more than the
+   * slack on a loaded machine) and skipped it: a gap of two intervals. */
+  now_us = g_get_monotonic_time ();
 
   if (!netpulse_collector_sample (self->collector, &error))
     {
@@ -232,8 +239,7 @@ send_due_frames (NetpulseMonitor *self)
   g_clear_pointer (&self->last_sample_error, g_free);
 
   subscriptions = subscriptions_array (self);
-  too_slow = netpulse_sender_send_due (self->sender, self->collector, subscriptions,
-                                       g_get_monotonic_time ());
+  too_slow = netpulse_sender_send_due (self->sender, self->collector, subscriptions, now_us);
 
   for (guint i = 0; i < too_slow->len; i++)
     {
