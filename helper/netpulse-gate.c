@@ -534,6 +534,16 @@ netpulse_gate_add_counters (NetpulseGate    *self,
   g_variant_builder_add (builder, "{st}", "busy-refusals", self->busy_refusals);
 }
 
+/* What netpulse_gate_add_counters() adds for a gate that does not exist
+ * yet: a reader sees the same keys from a helper that nobody called. */
+void
+netpulse_gate_add_zero_counters (GVariantBuilder *builder)
+{
+  g_variant_builder_add (builder, "{st}", "pending-authorizations", (guint64) 0);
+  g_variant_builder_add (builder, "{st}", "authorization-checks", (guint64) 0);
+  g_variant_builder_add (builder, "{st}", "busy-refusals", (guint64) 0);
+}
+
 void
 netpulse_gate_cancel_all (NetpulseGate *self)
 {

@@ -62,6 +62,7 @@ guint         netpulse_gate_get_n_pending (NetpulseGate          *self);
  * in flight), "busy-refusals" to an a{st} builder. */
 void          netpulse_gate_add_counters  (NetpulseGate          *self,
                                            GVariantBuilder       *builder);
+void          netpulse_gate_add_zero_counters (GVariantBuilder       *builder);
 
 /* Withdraws every check; their calls are answered NotAuthorized. */
 void          netpulse_gate_cancel_all    (NetpulseGate          *self);

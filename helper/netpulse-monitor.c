@@ -112,6 +112,8 @@ _netpulse_monitor_publish_counters (NetpulseMonitor *self)
     }
   if (self->gate != NULL)
     netpulse_gate_add_counters (self->gate, &builder);
+  else
+    netpulse_gate_add_zero_counters (&builder);   /* the same keys before the first call */
   g_variant_builder_add (&builder, "{st}", "revoked-subscriptions", self->revoked);
 
   netpulse_helper1_set_counters (NETPULSE_HELPER1 (self), g_variant_builder_end (&builder));
@@ -552,7 +554,7 @@ netpulse_monitor_init (NetpulseMonitor *self)
   netpulse_helper1_set_version (helper, PACKAGE_VERSION);
   netpulse_helper1_set_backend (helper, "none");
   netpulse_helper1_set_kernel_features (helper, no_features);
-  netpulse_helper1_set_counters (helper, g_variant_new_array (G_VARIANT_TYPE ("{st}"), NULL, 0));
+  _netpulse_monitor_publish_counters (self);
   netpulse_helper1_set_subscriptions (helper, 0);
 }
 

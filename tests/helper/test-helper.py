@@ -1540,7 +1540,9 @@ CASES = {
     'overflow-header': (test_overflow_header,
                         {'helper_args': [f'--max-peers-per-socket={OVERFLOW_PEER_CAP}']}),
     'auth-flood': test_auth_flood,
-    'auth-agent': (test_auth_agent, {'prompt_user': True}),
+    # An idle timeout long enough that the helper which held the checks is
+    # the one asked whether they are gone (a slow polkitd took 15 s once).
+    'auth-agent': (test_auth_agent, {'prompt_user': True, 'idle_timeout_ms': 60000}),
     'auth-revoked': test_auth_revoked,
     'auth-idle': test_auth_idle,
     # Refused calls do not keep the helper up: a long idle timeout, so that
