@@ -399,8 +399,29 @@ store_result (GObject      *object,
   fixture->result = g_object_ref (result);
 }
 
+static gboolean
+wake_cb (gpointer user_data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+/* How long ITERATE_UNTIL waits before failing the test: a condition that
+ * never comes true must fail with its own text, not hang until meson's
+ * timeout kills the whole binary. */
+#define ITERATE_DEADLINE_SECONDS 20
+
 #define ITERATE_UNTIL(cond) \
-  G_STMT_START { while (!(cond)) g_main_context_iteration (NULL, TRUE); } G_STMT_END
+  G_STMT_START { \
+    gint64 deadline_ = g_get_monotonic_time () + ITERATE_DEADLINE_SECONDS * G_USEC_PER_SEC; \
+    guint wake_ = g_timeout_add (100, wake_cb, NULL); \
+    while (!(cond)) \
+      { \
+        if (g_get_monotonic_time () > deadline_) \
+          g_error ("Timed out after %d s waiting for %s", ITERATE_DEADLINE_SECONDS, #cond); \
+        g_main_context_iteration (NULL, TRUE); \
+      } \
+    g_source_remove (wake_); \
+  } G_STMT_END
 
 /* Round trips through the bus until everything sent so far has arrived and
  * been dispatched: a ping from the client's connection to the fake's comes

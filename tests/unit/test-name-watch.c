@@ -76,6 +76,32 @@ spin (guint        ms,
 }
 
 static void
+round_trip_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GVariant) reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, NULL);
+
+  *(gboolean *) user_data = TRUE;
+}
+
+/* Waits until everything the bus sent @connection before now has been
+ * dispatched: the bus answers a connection's calls in order, and GDBus runs
+ * their callbacks in order, so the watch's NameHasOwner answer (asked for
+ * earlier) has been handled once this call's answer is. */
+static void
+round_trip (GDBusConnection *connection)
+{
+  gboolean done = FALSE;
+
+  g_dbus_connection_call (connection, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                          "org.freedesktop.DBus", "GetId", NULL, G_VARIANT_TYPE ("(s)"),
+                          G_DBUS_CALL_FLAGS_NONE, WAIT_MS, NULL, round_trip_cb, &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+static void
 test_gone_on_close (Fixture       *fixture,
                     gconstpointer  data)
 {
@@ -86,7 +112,7 @@ test_gone_on_close (Fixture       *fixture,
   g_assert_cmpstr (netpulse_name_watch_get_name (watch), ==, name);
 
   /* Present: the NameHasOwner answer must not say gone. */
-  spin (300, NULL);
+  round_trip (fixture->watcher);
   g_assert_cmpuint (fixture->gone_count, ==, 0);
   g_assert_false (netpulse_name_watch_is_gone (watch));
 
