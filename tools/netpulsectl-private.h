@@ -1,0 +1,48 @@
+/* netpulsectl-private.h — what the files of netpulsectl share.
+ *
+ *   netpulsectl.c           main, exit status, errors, options, the tty agent
+ *   netpulsectl-monitor.c   the monitor command
+ *   netpulsectl-status.c    the status command
+ *   netpulsectl-table.c     the connection table (a library of its own, for tests)
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+enum {
+  EXIT_OK               = 0,
+  EXIT_USAGE            = 1,
+  EXIT_BUS_UNAVAILABLE  = 2,
+  EXIT_HELPER_MISSING   = 3,
+  EXIT_NOT_AUTHORIZED   = 4,
+  EXIT_HELPER_FAILED    = 5,
+};
+
+#define DEFAULT_INTERVAL_MS 1000
+#define MIN_INTERVAL_MS     100
+#define MAX_INTERVAL_MS     10000
+
+int          netpulsectl_exit_status_for_error (const GError        *error);
+void         netpulsectl_print_error           (const char          *message);
+int          netpulsectl_report_error          (const GError        *error);
+int          netpulsectl_usage_error           (const char          *command,
+                                                const char          *message);
+gboolean     netpulsectl_parse_options         (const char          *command,
+                                                const char          *summary,
+                                                const GOptionEntry  *entries,
+                                                int                  argc,
+                                                char               **argv,
+                                                int                 *status);
+GSubprocess *netpulsectl_start_tty_agent       (void);
+void         netpulsectl_stop_tty_agent        (GSubprocess         *agent);
+
+int          netpulsectl_cmd_monitor           (int                  argc,
+                                                char               **argv);
+int          netpulsectl_cmd_status            (int                  argc,
+                                                char               **argv);
+
+G_END_DECLS
