@@ -30,7 +30,7 @@ typedef struct {
   GMainLoop          *loop;
   NetpulseClient     *client;
   NetpulsectlTable   *table;
-  GHashTable         *users;        /* for the JSON mode's filter and sort */
+  NetpulseUserNames  *users;        /* for the JSON mode's filter and sort */
   GCancellable       *cancellable;
   int                 status;
   gboolean            stopping;
@@ -448,7 +448,7 @@ netpulsectl_cmd_monitor (int    argc,
   monitor.client = client;
   monitor.cancellable = cancellable;
   monitor.table = netpulsectl_table_new ();
-  monitor.users = netpulsectl_user_cache_new ();
+  monitor.users = netpulse_user_names_new ();
   monitor.json = json;
   monitor.count = count;
   monitor.filter = filter;
@@ -469,7 +469,7 @@ netpulsectl_cmd_monitor (int    argc,
   g_signal_handlers_disconnect_by_data (client, &monitor);
   netpulsectl_stop_tty_agent (agent);
   netpulsectl_table_free (monitor.table);
-  g_hash_table_unref (monitor.users);
+  g_object_unref (monitor.users);
 
   return monitor.status;
 }

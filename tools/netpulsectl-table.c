@@ -8,7 +8,6 @@
 
 #include <arpa/inet.h>
 #include <glib/gi18n.h>
-#include <pwd.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -18,7 +17,7 @@
 struct _NetpulsectlTable
 {
   GHashTable *records;   /* &record->id → NetpulseRecord (owned) */
-  GHashTable *users;     /* uid → name */
+  NetpulseUserNames *users;
 };
 
 /* Sort keys {{{1 */
@@ -67,47 +66,6 @@ const char *
 netpulsectl_sort_key_names (void)
 {
   return "rate, rxrate, txrate, rx, tx, total, rtt, pid, comm, user, proto, local, remote, state, age, id";
-}
-
-/* Users {{{1 */
-
-GHashTable *
-netpulsectl_user_cache_new (void)
-{
-  return g_hash_table_new_full (NULL, NULL, NULL, g_free);
-}
-
-static char *
-lookup_user_name (guint32 uid)
-{
-  long size = sysconf (_SC_GETPW_R_SIZE_MAX);
-  g_autofree char *buf = NULL;
-  struct passwd pwd, *result = NULL;
-
-  if (size <= 0)
-    size = 16384;
-  buf = g_malloc (size);
-
-  if (getpwuid_r (uid, &pwd, buf, size, &result) == 0 && result != NULL)
-    return g_strdup (result->pw_name);
-  return g_strdup_printf ("%u", uid);
-}
-
-const char *
-netpulsectl_user_name (GHashTable *cache,
-                       guint32     uid)
-{
-  char *name;
-
-  g_assert (cache != NULL);
-
-  name = g_hash_table_lookup (cache, GUINT_TO_POINTER (uid));
-  if (name == NULL)
-    {
-      name = lookup_user_name (uid);
-      g_hash_table_insert (cache, GUINT_TO_POINTER (uid), name);
-    }
-  return name;
 }
 
 /* Comparison {{{1 */
@@ -167,7 +125,7 @@ static int
 compare_by_key (const NetpulseRecord *a,
                 const NetpulseRecord *b,
                 NetpulsectlSortKey    key,
-                GHashTable           *users)
+                NetpulseUserNames    *users)
 {
   switch (key)
     {
@@ -195,8 +153,8 @@ compare_by_key (const NetpulseRecord *a,
     case NETPULSECTL_SORT_USER:
       if (users == NULL)
         return compare_u64 (a->uid, b->uid);
-      return g_strcmp0 (netpulsectl_user_name (users, a->uid),
-                        netpulsectl_user_name (users, b->uid));
+      return g_strcmp0 (netpulse_user_names_lookup (users, a->uid),
+                        netpulse_user_names_lookup (users, b->uid));
     case NETPULSECTL_SORT_PROTO:
       return g_strcmp0 (netpulse_proto_name (a->proto), netpulse_proto_name (b->proto));
     case NETPULSECTL_SORT_LOCAL:
@@ -217,7 +175,7 @@ int
 netpulsectl_compare_records (const NetpulseRecord *a,
                              const NetpulseRecord *b,
                              NetpulsectlSortKey    key,
-                             GHashTable           *users)
+                             NetpulseUserNames    *users)
 {
   int cmp = compare_by_key (a, b, key, users);
 
@@ -252,7 +210,7 @@ contains_as_shown (const char *haystack,
 gboolean
 netpulsectl_record_matches (const NetpulseRecord *record,
                             const char           *filter,
-                            GHashTable           *users)
+                            NetpulseUserNames    *users)
 {
   g_autofree char *needle = NULL;
   g_autofree char *local = NULL;
@@ -283,7 +241,7 @@ netpulsectl_record_matches (const NetpulseRecord *record,
   if (record->raddr[0] != '\0' && strstr (port, needle) != NULL)
     return TRUE;
 
-  return users != NULL && contains_casefold (netpulsectl_user_name (users, record->uid), needle);
+  return users != NULL && contains_casefold (netpulse_user_names_lookup (users, record->uid), needle);
 }
 
 /* Formatting {{{1 */
@@ -311,7 +269,7 @@ netpulsectl_table_new (void)
   NetpulsectlTable *table = g_new0 (NetpulsectlTable, 1);
 
   table->records = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, g_free);
-  table->users = netpulsectl_user_cache_new ();
+  table->users = netpulse_user_names_new ();
   return table;
 }
 
@@ -321,7 +279,7 @@ netpulsectl_table_free (NetpulsectlTable *table)
   if (table == NULL)
     return;
   g_hash_table_unref (table->records);
-  g_hash_table_unref (table->users);
+  g_object_unref (table->users);
   g_free (table);
 }
 
@@ -376,7 +334,7 @@ netpulsectl_table_replace (NetpulsectlTable *table,
 
 typedef struct {
   NetpulsectlSortKey  key;
-  GHashTable         *users;
+  NetpulseUserNames  *users;
 } SortData;
 
 static int
@@ -394,7 +352,7 @@ compare_rows (gconstpointer a,
 static void
 sort_rows (GPtrArray          *rows,
            NetpulsectlSortKey  key,
-           GHashTable         *users)
+           NetpulseUserNames  *users)
 {
   SortData data = { key, users };
 
@@ -423,7 +381,7 @@ GPtrArray *
 netpulsectl_sort_records (const GArray       *records,
                           const char         *filter,
                           NetpulsectlSortKey  key,
-                          GHashTable         *users)
+                          NetpulseUserNames  *users)
 {
   GPtrArray *rows = g_ptr_array_sized_new (records->len);
 
@@ -466,14 +424,14 @@ static const struct {
 
 static char **
 format_cells (const NetpulseRecord *r,
-              GHashTable           *users)
+              NetpulseUserNames    *users)
 {
   char **cells = g_new0 (char *, N_COLUMNS + 1);
   const char *state = netpulse_tcp_state_name (r->state);
 
   cells[COL_PID] = r->pid != 0 ? g_strdup_printf ("%u", r->pid) : g_strdup ("-");
   cells[COL_COMM] = g_strdup (r->comm[0] != '\0' ? r->comm : "-");
-  cells[COL_USER] = g_strdup (netpulsectl_user_name (users, r->uid));
+  cells[COL_USER] = g_strdup (netpulse_user_names_lookup (users, r->uid));
   cells[COL_PROTO] = g_strdup (netpulse_proto_name (r->proto));
   cells[COL_LOCAL] = netpulse_format_endpoint (r->laddr, r->lport);
   cells[COL_REMOTE] = netpulse_format_remote (r);

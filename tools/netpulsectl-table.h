@@ -10,6 +10,7 @@
 #include <glib.h>
 
 #include "netpulse-record.h"
+#include "netpulse-user-names.h"
 
 G_BEGIN_DECLS
 
@@ -38,26 +39,20 @@ gboolean    netpulsectl_sort_key_from_string (const char          *name,
 /* The accepted names, comma-separated, for --help and error messages. */
 const char *netpulsectl_sort_key_names       (void);
 
-/* User name of @uid (numeric when unknown), cached in @cache (uid → name;
- * create it with netpulsectl_user_cache_new()). */
-GHashTable *netpulsectl_user_cache_new       (void);
-const char *netpulsectl_user_name            (GHashTable           *cache,
-                                              guint32               uid);
-
 /* Order in which rows are shown for @key: negative when @a comes first.
  * Ties are broken by id, so that the order is total and stable between
  * updates.  @users may be NULL (sorting by user then sorts by uid). */
 int         netpulsectl_compare_records      (const NetpulseRecord *a,
                                               const NetpulseRecord *b,
                                               NetpulsectlSortKey    key,
-                                              GHashTable           *users);
+                                              NetpulseUserNames    *users);
 
 /* Whether @record matches @filter: a case-insensitive substring of its
  * command name, user, protocol, addresses, ports or endpoints
  * ("10.0.0.1:443", "[::1]:80").  NULL or "" matches everything. */
 gboolean    netpulsectl_record_matches       (const NetpulseRecord *record,
                                               const char           *filter,
-                                              GHashTable           *users);
+                                              NetpulseUserNames    *users);
 
 /* "850 µs", "12.3 ms", "1.20 s"; "-" when unknown. */
 char       *netpulsectl_format_rtt           (guint32               rtt_us);
@@ -90,7 +85,7 @@ GPtrArray  *netpulsectl_table_rows           (NetpulsectlTable     *table,
 GPtrArray  *netpulsectl_sort_records         (const GArray         *records,
                                               const char           *filter,
                                               NetpulsectlSortKey    key,
-                                              GHashTable           *users);
+                                              NetpulseUserNames    *users);
 
 /* Appends the table: a header line and one line per row, columns aligned;
  * at most @max_rows rows (0 = all), then a line saying how many more. */

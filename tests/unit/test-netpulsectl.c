@@ -100,7 +100,7 @@ static void
 test_sort_orders (void)
 {
   g_autoptr(GArray) records = sample_records ();
-  g_autoptr(GHashTable) users = netpulsectl_user_cache_new ();
+  g_autoptr(NetpulseUserNames) users = netpulse_user_names_new ();
   struct {
     const char *key;
     const char *order;
@@ -153,7 +153,7 @@ static void
 test_filter (void)
 {
   g_autoptr(GArray) records = sample_records ();
-  g_autoptr(GHashTable) users = netpulsectl_user_cache_new ();
+  g_autoptr(NetpulseUserNames) users = netpulse_user_names_new ();
   struct {
     const char *filter;
     const char *matches;
@@ -191,14 +191,14 @@ test_filter (void)
 static void
 test_user_name (void)
 {
-  g_autoptr(GHashTable) users = netpulsectl_user_cache_new ();
-  const char *root = netpulsectl_user_name (users, 0);
+  g_autoptr(NetpulseUserNames) users = netpulse_user_names_new ();
+  const char *root = netpulse_user_names_lookup (users, 0);
 
   g_assert_cmpstr (root, ==, "root");
   /* Cached: the same string comes back. */
-  g_assert_true (netpulsectl_user_name (users, 0) == root);
+  g_assert_true (netpulse_user_names_lookup (users, 0) == root);
   /* No such user: the number. */
-  g_assert_cmpstr (netpulsectl_user_name (users, 3999999999u), ==, "3999999999");
+  g_assert_cmpstr (netpulse_user_names_lookup (users, 3999999999u), ==, "3999999999");
 }
 
 static void
