@@ -113,49 +113,6 @@ netpulse_format_remote (const NetpulseRecord *record)
   return netpulse_format_endpoint (record->raddr, record->rport);
 }
 
-char *
-netpulse_format_bytes (guint64 bytes)
-{
-  /* Translators: units of data sizes, from bytes up */
-  const char *units[] = { N_("B"), N_("KB"), N_("MB"), N_("GB"), N_("TB") };
-  double value = bytes;
-  guint unit = 0;
-
-  while (value >= 1000.0 && unit + 1 < G_N_ELEMENTS (units))
-    {
-      value /= 1000.0;
-      unit++;
-    }
-
-  if (unit == 0)
-    return g_strdup_printf ("%" G_GUINT64_FORMAT " %s", bytes, _(units[0]));
-  return g_strdup_printf ("%.1f %s", value, _(units[unit]));
-}
-
-char *
-netpulse_format_rate (double   bytes_per_second,
-                      gboolean bits)
-{
-  const char *byte_units[] = { N_("B/s"), N_("KB/s"), N_("MB/s"), N_("GB/s") };
-  const char *bit_units[] = { N_("bit/s"), N_("kbit/s"), N_("Mbit/s"), N_("Gbit/s") };
-  const char * const *units = bits ? bit_units : byte_units;
-  double value = bits ? bytes_per_second * 8.0 : bytes_per_second;
-  guint unit = 0;
-
-  if (value < 0.0 || isnan (value))
-    value = 0.0;
-
-  while (value >= 1000.0 && unit + 1 < G_N_ELEMENTS (byte_units))
-    {
-      value /= 1000.0;
-      unit++;
-    }
-
-  if (unit == 0)
-    return g_strdup_printf ("%.0f %s", value, _(units[0]));
-  return g_strdup_printf ("%.1f %s", value, _(units[unit]));
-}
-
 double
 netpulse_compute_rate (guint64 previous,
                        guint64 current,

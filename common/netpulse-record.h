@@ -91,12 +91,6 @@ char       *netpulse_format_endpoint        (const char           *addr,
  * aggregate of a socket's peers beyond the cap (NETPULSE_RECORD_OTHER_PEERS). */
 char       *netpulse_format_remote          (const NetpulseRecord *record);
 
-/* Human-readable sizes and rates with translatable unit names:
- * 1536 → "1.5 KB"; rate 1536 → "1.5 KB/s" or, with @bits, "12.3 kbit/s". */
-char       *netpulse_format_bytes           (guint64               bytes);
-char       *netpulse_format_rate            (double                bytes_per_second,
-                                             gboolean              bits);
-
 /* Rate over an interval; 0 when the interval is empty or the counter went
  * backwards (a new connection reused the key). */
 double      netpulse_compute_rate           (guint64               previous,

@@ -10,21 +10,6 @@
 
 #include "netpulse-format.h"
 
-char *
-netpulse_format_rtt (guint32 rtt_us)
-{
-  if (rtt_us == 0)
-    return g_strdup ("");
-  if (rtt_us < 1000)
-    /* Translators: a round-trip time in microseconds */
-    return g_strdup_printf (_("%u µs"), rtt_us);
-  if (rtt_us < 1000000)
-    /* Translators: a round-trip time in milliseconds */
-    return g_strdup_printf (_("%.1f ms"), rtt_us / 1000.0);
-  /* Translators: a round-trip time in seconds */
-  return g_strdup_printf (_("%.2f s"), rtt_us / 1000000.0);
-}
-
 const char *
 netpulse_format_protocol (guint8 proto,
                           guint8 family)

@@ -7,10 +7,11 @@
 
 #include <glib.h>
 
+/* Sizes, rates and RTT: shared with netpulsectl. */
+#include "netpulse-units.h"
+
 G_BEGIN_DECLS
 
-/* "12.3 ms", "850 µs", "1.20 s"; "" when unknown (0). */
-char       *netpulse_format_rtt      (guint32 rtt_us);
 /* "TCP", "UDP", "TCP6", "UDP6". */
 const char *netpulse_format_protocol (guint8  proto,
                                       guint8  family);

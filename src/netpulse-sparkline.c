@@ -10,6 +10,7 @@
 #include <math.h>
 
 #include "netpulse-sparkline.h"
+#include "netpulse-units.h"
 
 struct _NetpulseSparkline
 {

@@ -32,6 +32,7 @@
 #include "netpulse-sparkline.h"
 #include "netpulse-text.h"
 #include "netpulse-update-buffer.h"
+#include "netpulse-units.h"
 #include "netpulse-user-names.h"
 #include "netpulse-view-options.h"
 #include "netpulse-window.h"

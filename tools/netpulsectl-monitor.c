@@ -20,6 +20,7 @@
 
 #include "netpulse-client.h"
 #include "netpulse-text.h"
+#include "netpulse-units.h"
 #include "netpulsectl-table.h"
 
 #include "netpulsectl-private.h"

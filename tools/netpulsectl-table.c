@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "netpulse-text.h"
+#include "netpulse-units.h"
 #include "netpulsectl-table.h"
 
 struct _NetpulsectlTable
@@ -244,23 +245,6 @@ netpulsectl_record_matches (const NetpulseRecord *record,
   return users != NULL && contains_casefold (netpulse_user_names_lookup (users, record->uid), needle);
 }
 
-/* Formatting {{{1 */
-
-char *
-netpulsectl_format_rtt (guint32 rtt_us)
-{
-  if (rtt_us == 0)
-    return g_strdup ("-");
-  if (rtt_us < 1000)
-    /* Translators: a round-trip time in microseconds */
-    return g_strdup_printf (_("%u µs"), rtt_us);
-  if (rtt_us < 1000000)
-    /* Translators: a round-trip time in milliseconds */
-    return g_strdup_printf (_("%.1f ms"), rtt_us / 1000.0);
-  /* Translators: a round-trip time in seconds */
-  return g_strdup_printf (_("%.2f s"), rtt_us / 1000000.0);
-}
-
 /* Table {{{1 */
 
 NetpulsectlTable *
@@ -440,7 +424,12 @@ format_cells (const NetpulseRecord *r,
     cells[COL_STATE] = g_strdup (_("closed"));
   else
     cells[COL_STATE] = g_strdup (state[0] != '\0' ? state : "-");
-  cells[COL_RTT] = netpulsectl_format_rtt (r->rtt_us);
+  cells[COL_RTT] = netpulse_format_rtt (r->rtt_us);
+  if (cells[COL_RTT][0] == '\0')
+    {
+      g_free (cells[COL_RTT]);
+      cells[COL_RTT] = g_strdup ("-");
+    }
   cells[COL_RX_RATE] = netpulse_format_rate (r->rx_rate, FALSE);
   cells[COL_TX_RATE] = netpulse_format_rate (r->tx_rate, FALSE);
   cells[COL_RX] = netpulse_format_bytes (r->rx_bytes);

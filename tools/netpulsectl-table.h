@@ -54,9 +54,6 @@ gboolean    netpulsectl_record_matches       (const NetpulseRecord *record,
                                               const char           *filter,
                                               NetpulseUserNames    *users);
 
-/* "850 µs", "12.3 ms", "1.20 s"; "-" when unknown. */
-char       *netpulsectl_format_rtt           (guint32               rtt_us);
-
 typedef struct _NetpulsectlTable NetpulsectlTable;
 
 NetpulsectlTable *netpulsectl_table_new      (void);

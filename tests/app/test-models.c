@@ -435,7 +435,7 @@ test_format (void)
   struct { double rate; gboolean bits; const char *text; } rates[] = {
     { 0, FALSE, "0 B/s" },
     { 999, FALSE, "999 B/s" },
-    { 1536, FALSE, "1.5 KB/s" },
+    { 1536, FALSE, "1.5 kB/s" },
     { 2500000, FALSE, "2.5 MB/s" },
     { 1536, TRUE, "12.3 kbit/s" },
     { 125, TRUE, "1.0 kbit/s" },

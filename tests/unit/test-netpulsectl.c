@@ -202,31 +202,6 @@ test_user_name (void)
 }
 
 static void
-test_format_rtt (void)
-{
-  struct {
-    guint32     rtt_us;
-    const char *expected;
-  } cases[] = {
-    { 0, "-" },
-    { 1, "1 µs" },
-    { 999, "999 µs" },
-    { 1000, "1.0 ms" },
-    { 12345, "12.3 ms" },
-    { 999999, "1000.0 ms" },
-    { 1000000, "1.00 s" },
-    { 2500000, "2.50 s" },
-  };
-
-  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
-    {
-      g_autofree char *text = netpulsectl_format_rtt (cases[i].rtt_us);
-
-      g_assert_cmpstr (text, ==, cases[i].expected);
-    }
-}
-
-static void
 test_table_updates (void)
 {
   NetpulsectlTable *table = netpulsectl_table_new ();
@@ -312,8 +287,8 @@ test_table_format (void)
   g_assert_nonnull (strstr (lines[1], "[::1]:443"));
   g_assert_nonnull (strstr (lines[1], "CLOSE_WAIT"));
   g_assert_nonnull (strstr (lines[1], "50 µs"));
-  g_assert_nonnull (strstr (lines[1], "2.0 KB/s"));
-  g_assert_nonnull (strstr (lines[1], "9.0 KB"));
+  g_assert_nonnull (strstr (lines[1], "2.0 kB/s"));
+  g_assert_nonnull (strstr (lines[1], "9.0 kB"));
   g_assert_nonnull (strstr (lines[2], "sshd"));
   g_assert_nonnull (strstr (lines[2], "ESTABLISHED"));
   g_assert_nonnull (strstr (lines[3], "dnsmasq"));
@@ -502,7 +477,6 @@ main (int    argc,
   g_test_add_func ("/netpulsectl/sort/total-order", test_compare_total_order);
   g_test_add_func ("/netpulsectl/filter", test_filter);
   g_test_add_func ("/netpulsectl/user-name", test_user_name);
-  g_test_add_func ("/netpulsectl/format/rtt", test_format_rtt);
   g_test_add_func ("/netpulsectl/table/updates", test_table_updates);
   g_test_add_func ("/netpulsectl/table/format", test_table_format);
   g_test_add_func ("/netpulsectl/table/format-limits", test_table_format_limits);

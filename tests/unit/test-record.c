@@ -453,62 +453,6 @@ test_format_endpoint (void)
 /* Sizes and rates {{{1 */
 
 static void
-test_format_bytes (void)
-{
-  struct {
-    guint64     bytes;
-    const char *expected;
-  } cases[] = {
-    { 0, "0 B" },
-    { 999, "999 B" },
-    { 1000, "1.0 KB" },
-    { 1536, "1.5 KB" },
-    { 999949, "999.9 KB" },
-    { 1500000, "1.5 MB" },
-    { G_GUINT64_CONSTANT (2000000000), "2.0 GB" },
-    { G_GUINT64_CONSTANT (3000000000000), "3.0 TB" },
-    /* No unit beyond TB. */
-    { G_GUINT64_CONSTANT (5000000000000000), "5000.0 TB" },
-  };
-
-  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
-    {
-      g_autofree char *text = netpulse_format_bytes (cases[i].bytes);
-
-      g_assert_cmpstr (text, ==, cases[i].expected);
-    }
-}
-
-static void
-test_format_rate (void)
-{
-  struct {
-    double      rate;
-    gboolean    bits;
-    const char *expected;
-  } cases[] = {
-    { 0, FALSE, "0 B/s" },
-    { 512, FALSE, "512 B/s" },
-    { 1536, FALSE, "1.5 KB/s" },
-    { 1536, TRUE, "12.3 kbit/s" },
-    { 100, TRUE, "800 bit/s" },
-    { 2.5e6, FALSE, "2.5 MB/s" },
-    { 2.5e6, TRUE, "20.0 Mbit/s" },
-    { 4e9, FALSE, "4.0 GB/s" },
-    /* Nonsense in, zero out. */
-    { -5, FALSE, "0 B/s" },
-    { NAN, FALSE, "0 B/s" },
-  };
-
-  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
-    {
-      g_autofree char *text = netpulse_format_rate (cases[i].rate, cases[i].bits);
-
-      g_assert_cmpstr (text, ==, cases[i].expected);
-    }
-}
-
-static void
 test_compute_rate (void)
 {
   const guint64 second = G_GUINT64_CONSTANT (1000000000);
@@ -549,8 +493,6 @@ main (int    argc,
   g_test_add_func ("/record/names", test_names);
   g_test_add_func ("/record/format/address", test_format_address);
   g_test_add_func ("/record/format/endpoint", test_format_endpoint);
-  g_test_add_func ("/record/format/bytes", test_format_bytes);
-  g_test_add_func ("/record/format/rate", test_format_rate);
   g_test_add_func ("/record/compute-rate", test_compute_rate);
 
   return g_test_run ();
