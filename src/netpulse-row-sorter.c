@@ -3,13 +3,13 @@
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #define G_LOG_DOMAIN "netpulse-row-sorter"
-#define _GNU_SOURCE /* strverscmp */
 
 #include "config.h"
 
 #include <string.h>
 
 #include "netpulse-connection.h"
+#include "netpulse-record-order.h"
 #include "netpulse-row-sorter.h"
 
 struct _NetpulseRowSorter
@@ -35,16 +35,6 @@ unwrap (gpointer item)
 }
 
 static int
-compare_endpoints (const char *addr_a, guint port_a,
-                   const char *addr_b, guint port_b)
-{
-  /* strverscmp orders 10.0.0.9 before 10.0.0.10. */
-  int r = strverscmp (addr_a, addr_b);
-
-  return r != 0 ? r : CMP (port_a, port_b);
-}
-
-static int
 compare_connections (NetpulseConnection *a,
                      NetpulseConnection *b,
                      NetpulseSortKey     key)
@@ -57,11 +47,11 @@ compare_connections (NetpulseConnection *a,
     case NETPULSE_SORT_PROTOCOL:
       return CMP (ra->proto, rb->proto);
     case NETPULSE_SORT_LOCAL:
-      return compare_endpoints (ra->laddr, ra->lport, rb->laddr, rb->lport);
+      return netpulse_record_compare_local (ra, rb);
     case NETPULSE_SORT_REMOTE:
-      return compare_endpoints (ra->raddr, ra->rport, rb->raddr, rb->rport);
+      return netpulse_record_compare_remote (ra, rb);
     case NETPULSE_SORT_STATE:
-      return strcmp (netpulse_tcp_state_name (ra->state), netpulse_tcp_state_name (rb->state));
+      return netpulse_record_compare_state (ra, rb);
     case NETPULSE_SORT_RTT:
       return CMP (ra->rtt_us, rb->rtt_us);
     default:

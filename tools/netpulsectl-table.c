@@ -6,11 +6,11 @@
 
 #include "config.h"
 
-#include <arpa/inet.h>
 #include <glib/gi18n.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "netpulse-record-order.h"
 #include "netpulse-text.h"
 #include "netpulse-units.h"
 #include "netpulsectl-table.h"
@@ -85,43 +85,6 @@ compare_double (double a,
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/* Addresses in numeric order (a text comparison would put 10.x before
- * 9.x): no address first, then IPv4, then IPv6, then anything unparsable.
- * @key[0] is the class, the rest the address bytes. */
-static void
-address_key (const char *text,
-             guint8      key[17])
-{
-  memset (key, 0, 17);
-  if (text == NULL || text[0] == '\0')
-    return;
-  if (inet_pton (AF_INET, text, key + 1) == 1)
-    key[0] = 1;
-  else if (inet_pton (AF_INET6, text, key + 1) == 1)
-    key[0] = 2;
-  else
-    key[0] = 3;
-}
-
-static int
-compare_endpoints (const char *addr_a,
-                   guint16     port_a,
-                   const char *addr_b,
-                   guint16     port_b)
-{
-  guint8 a[17], b[17];
-  int cmp;
-
-  address_key (addr_a, a);
-  address_key (addr_b, b);
-  cmp = memcmp (a, b, sizeof a);
-  if (cmp == 0 && a[0] == 3)
-    cmp = g_strcmp0 (addr_a, addr_b);
-  if (cmp != 0)
-    return cmp;
-  return compare_u64 (port_a, port_b);
-}
-
 static int
 compare_by_key (const NetpulseRecord *a,
                 const NetpulseRecord *b,
@@ -159,11 +122,11 @@ compare_by_key (const NetpulseRecord *a,
     case NETPULSECTL_SORT_PROTO:
       return g_strcmp0 (netpulse_proto_name (a->proto), netpulse_proto_name (b->proto));
     case NETPULSECTL_SORT_LOCAL:
-      return compare_endpoints (a->laddr, a->lport, b->laddr, b->lport);
+      return netpulse_record_compare_local (a, b);
     case NETPULSECTL_SORT_REMOTE:
-      return compare_endpoints (a->raddr, a->rport, b->raddr, b->rport);
+      return netpulse_record_compare_remote (a, b);
     case NETPULSECTL_SORT_STATE:
-      return compare_u64 (a->state, b->state);
+      return netpulse_record_compare_state (a, b);
     case NETPULSECTL_SORT_AGE:
       return compare_u64 (a->first_seen_ns, b->first_seen_ns);
     case NETPULSECTL_SORT_ID:
