@@ -1,7 +1,10 @@
 /* netpulse-helper-error.c — the io.github.netpulse.Error.* D-Bus errors.
  *
- * Registering the domain with GDBus makes g_dbus_method_invocation_return_gerror()
- * send our own error names instead of the generic org.gtk.GDBus.UnmappedGError.
+ * Registering the domain with GDBus works both ways: the helper's
+ * g_dbus_method_invocation_return_gerror() sends our own error names instead
+ * of the generic org.gtk.GDBus.UnmappedGError, and the client receives them
+ * back as NETPULSE_HELPER_ERROR codes (netpulse-client-error.c), so no
+ * side compares error names as strings.  Lives in common/ for that reason.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */

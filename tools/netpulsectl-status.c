@@ -7,20 +7,13 @@
 
 #include "config.h"
 
-#include <errno.h>
-#include <glib-unix.h>
 #include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
-#include <locale.h>
-#include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "netpulse-client.h"
 #include "netpulse-text.h"
-#include "netpulsectl-table.h"
 
 #include "netpulsectl-private.h"
 
