@@ -1,6 +1,6 @@
 /* netpulse-client-private.h — what the files of NetpulseClient share.
  *
- * NetpulseClient is one GObject written in five files, by job:
+ * NetpulseClient is one GObject written in six files, by job:
  *   netpulse-client.c              the object, its state and sessions (stop, fail)
  *   netpulse-client-connection.c   the bus connection, the proxy, Ended, the helper's name
  *   netpulse-client-subscribe.c    Subscribe attempts and Unsubscribe
