@@ -50,7 +50,7 @@
 #include "netpulse-helper1-generated.h"
 #include "netpulse-name-watch.h"
 
-#define HELPER_INTERFACE   "io.github.netpulse.Helper1"
+#define HELPER_INTERFACE   NETPULSE_HELPER_INTERFACE
 #define ENDED_TYPE         G_VARIANT_TYPE ("(oss)")
 
 /* Calls that may wait for a polkit password prompt. */

@@ -187,47 +187,133 @@ copy_utf8 (char       *dest,
     }
 }
 
+/* The field list (netpulse-record-fields.h), once more for code that
+ * walks it at run time. */
+static const NetpulseRecordField record_fields[] = {
+#define FIELD_INFO(kind, name, max) { #name, NETPULSE_RECORD_SIG_##kind },
+  NETPULSE_RECORD_FIELDS (FIELD_INFO)
+#undef FIELD_INFO
+};
+
+const NetpulseRecordField *
+netpulse_record_get_fields (guint *n_fields)
+{
+  if (n_fields != NULL)
+    *n_fields = G_N_ELEMENTS (record_fields);
+  return record_fields;
+}
+
+/* A command name is whatever bytes the process chose, cut by the kernel
+ * possibly inside a character; D-Bus strings must be UTF-8.  Bad bytes
+ * become U+FFFD, cut again at a whole character to what a record holds.
+ * Almost every name is valid: copied as it is, without an allocation. */
+static void
+copy_valid_comm (char       *dest,
+                 const char *comm)
+{
+  gsize len = strnlen (comm, NP_COMM_LEN);
+
+  if (G_LIKELY (len < NP_COMM_LEN && g_utf8_validate (comm, len, NULL)))
+    memcpy (dest, comm, len + 1);
+  else
+    {
+      g_autofree char *valid = g_utf8_make_valid (comm, len);
+
+      copy_utf8 (dest, valid, NP_COMM_LEN);
+    }
+}
+
+/* GVariant: one g_variant_new() and one g_variant_get() with an argument
+ * per field, as fast as the hand-written lists were (the helper converts
+ * every changed record of every tick).  Strings are read in place ("&s")
+ * and copied into the record's arrays, cut to what they hold. */
+#define VARIANT_PREPARE_U64(name)
+#define VARIANT_PREPARE_U32(name)
+#define VARIANT_PREPARE_U16(name)
+#define VARIANT_PREPARE_U8(name)
+#define VARIANT_PREPARE_DOUBLE(name)
+#define VARIANT_PREPARE_COMM(name)   char valid_##name[NP_COMM_LEN]; copy_valid_comm (valid_##name, r->name);
+#define VARIANT_PREPARE_ADDR(name)
+#define VARIANT_PREPARE_PROTO(name)
+#define VARIANT_PREPARE_STATE(name)
+#define VARIANT_PREPARE_FLAGS(name)
+#define VARIANT_PREPARE(kind, name, max) VARIANT_PREPARE_##kind (name)
+
+#define VARIANT_VALUE_U64(name)      , r->name
+#define VARIANT_VALUE_U32(name)      , r->name
+#define VARIANT_VALUE_U16(name)      , r->name
+#define VARIANT_VALUE_U8(name)       , r->name
+#define VARIANT_VALUE_DOUBLE(name)   , r->name
+#define VARIANT_VALUE_COMM(name)     , valid_##name
+#define VARIANT_VALUE_ADDR(name)     , r->name
+#define VARIANT_VALUE_PROTO(name)    , r->name
+#define VARIANT_VALUE_STATE(name)    , r->name
+#define VARIANT_VALUE_FLAGS(name)    , r->name
+#define VARIANT_VALUE(kind, name, max) VARIANT_VALUE_##kind (name)
+
 GVariant *
 netpulse_record_to_variant (const NetpulseRecord *r)
 {
-  gsize len;
-  char comm[sizeof r->comm];
-
   g_assert (r != NULL);
 
-  /* A command name is whatever bytes the process chose, cut by the kernel
-   * possibly inside a character; D-Bus strings must be UTF-8.  Bad bytes
-   * become U+FFFD, cut again at a whole character to what a record holds.
-   * Almost every name is valid: copied as it is, without an allocation. */
-  len = strnlen (r->comm, sizeof r->comm);
-  if (G_LIKELY (len < sizeof r->comm && g_utf8_validate (r->comm, len, NULL)))
-    memcpy (comm, r->comm, len + 1);
-  else
-    {
-      g_autofree char *valid = g_utf8_make_valid (r->comm, len);
-
-      copy_utf8 (comm, valid, sizeof comm);
-    }
-
-  return g_variant_new (NETPULSE_RECORD_SIGNATURE,
-                        r->id, r->pid, comm, r->uid,
-                        r->proto, r->family,
-                        r->laddr, r->lport, r->raddr, r->rport,
-                        r->state,
-                        r->tx_bytes, r->rx_bytes, r->tx_packets, r->rx_packets,
-                        r->tx_rate, r->rx_rate,
-                        r->rtt_us, r->retrans,
-                        r->cgroup_id, r->netns,
-                        r->first_seen_ns, r->last_seen_ns,
-                        r->flags);
+  NETPULSE_RECORD_FIELDS (VARIANT_PREPARE)
+  return g_variant_new (NETPULSE_RECORD_SIGNATURE NETPULSE_RECORD_FIELDS (VARIANT_VALUE));
 }
+
+#define VARIANT_GET_SIG_U64     "t"
+#define VARIANT_GET_SIG_U32     "u"
+#define VARIANT_GET_SIG_U16     "q"
+#define VARIANT_GET_SIG_U8      "y"
+#define VARIANT_GET_SIG_DOUBLE  "d"
+#define VARIANT_GET_SIG_COMM    "&s"
+#define VARIANT_GET_SIG_ADDR    "&s"
+#define VARIANT_GET_SIG_PROTO   "y"
+#define VARIANT_GET_SIG_STATE   "y"
+#define VARIANT_GET_SIG_FLAGS   "u"
+#define VARIANT_GET_SIG(kind, name, max) VARIANT_GET_SIG_##kind
+
+#define VARIANT_LOCAL_U64(name)
+#define VARIANT_LOCAL_U32(name)
+#define VARIANT_LOCAL_U16(name)
+#define VARIANT_LOCAL_U8(name)
+#define VARIANT_LOCAL_DOUBLE(name)
+#define VARIANT_LOCAL_COMM(name)     const char *text_##name = NULL;
+#define VARIANT_LOCAL_ADDR(name)     const char *text_##name = NULL;
+#define VARIANT_LOCAL_PROTO(name)
+#define VARIANT_LOCAL_STATE(name)
+#define VARIANT_LOCAL_FLAGS(name)
+#define VARIANT_LOCAL(kind, name, max) VARIANT_LOCAL_##kind (name)
+
+#define VARIANT_TARGET_U64(name)     , &r->name
+#define VARIANT_TARGET_U32(name)     , &r->name
+#define VARIANT_TARGET_U16(name)     , &r->name
+#define VARIANT_TARGET_U8(name)      , &r->name
+#define VARIANT_TARGET_DOUBLE(name)  , &r->name
+#define VARIANT_TARGET_COMM(name)    , &text_##name
+#define VARIANT_TARGET_ADDR(name)    , &text_##name
+#define VARIANT_TARGET_PROTO(name)   , &r->name
+#define VARIANT_TARGET_STATE(name)   , &r->name
+#define VARIANT_TARGET_FLAGS(name)   , &r->name
+#define VARIANT_TARGET(kind, name, max) VARIANT_TARGET_##kind (name)
+
+#define VARIANT_STORE_U64(name)
+#define VARIANT_STORE_U32(name)
+#define VARIANT_STORE_U16(name)
+#define VARIANT_STORE_U8(name)
+#define VARIANT_STORE_DOUBLE(name)
+#define VARIANT_STORE_COMM(name)     copy_utf8 (r->name, text_##name, sizeof r->name);
+#define VARIANT_STORE_ADDR(name)     g_strlcpy (r->name, text_##name, sizeof r->name);
+#define VARIANT_STORE_PROTO(name)
+#define VARIANT_STORE_STATE(name)
+#define VARIANT_STORE_FLAGS(name)
+#define VARIANT_STORE(kind, name, max) VARIANT_STORE_##kind (name)
 
 gboolean
 netpulse_record_from_variant (NetpulseRecord  *r,
                               GVariant        *variant,
                               GError         **error)
 {
-  const char *comm, *laddr, *raddr;
+  NETPULSE_RECORD_FIELDS (VARIANT_LOCAL)
 
   g_assert (r != NULL);
 
@@ -239,64 +325,67 @@ netpulse_record_from_variant (NetpulseRecord  *r,
     }
 
   memset (r, 0, sizeof *r);
-  g_variant_get (variant, NETPULSE_RECORD_SIGNATURE,
-                 &r->id, &r->pid, &comm, &r->uid,
-                 &r->proto, &r->family,
-                 &laddr, &r->lport, &raddr, &r->rport,
-                 &r->state,
-                 &r->tx_bytes, &r->rx_bytes, &r->tx_packets, &r->rx_packets,
-                 &r->tx_rate, &r->rx_rate,
-                 &r->rtt_us, &r->retrans,
-                 &r->cgroup_id, &r->netns,
-                 &r->first_seen_ns, &r->last_seen_ns,
-                 &r->flags);
-  copy_utf8 (r->comm, comm, sizeof r->comm);
-  g_strlcpy (r->laddr, laddr, sizeof r->laddr);
-  g_strlcpy (r->raddr, raddr, sizeof r->raddr);
-  g_free ((char *) comm);
-  g_free ((char *) laddr);
-  g_free ((char *) raddr);
+  g_variant_get (variant, "(" NETPULSE_RECORD_FIELDS (VARIANT_GET_SIG) ")"
+                 NETPULSE_RECORD_FIELDS (VARIANT_TARGET));
+  NETPULSE_RECORD_FIELDS (VARIANT_STORE)
   return TRUE;
 }
 
+/* JSON: one member per field, named as the field, in the field order, after
+ * "ts_ns" (the sample time).  Strings are written by
+ * netpulse_text_append_json_string(): valid JSON (a name that is not UTF-8
+ * gets U+FFFD) and safe to print (a name that is a terminal escape or a
+ * bidi override arrives as \uXXXX escapes, from which every reader gets it
+ * back exactly). */
+#define JSON_KEY(name) g_string_append (out, ",\"" #name "\":")
+#define JSON_WRITE_U64(name)     JSON_KEY (name); g_string_append_printf (out, "%" G_GUINT64_FORMAT, (guint64) r->name);
+#define JSON_WRITE_U32(name)     JSON_KEY (name); g_string_append_printf (out, "%u", (guint) r->name);
+#define JSON_WRITE_U16(name)     JSON_WRITE_U32 (name)
+#define JSON_WRITE_U8(name)      JSON_WRITE_U32 (name)
+#define JSON_WRITE_DOUBLE(name)  JSON_KEY (name); g_string_append_printf (out, "%.1f", r->name);
+#define JSON_WRITE_COMM(name)    JSON_KEY (name); netpulse_text_append_json_string (out, r->name);
+#define JSON_WRITE_ADDR(name)    JSON_WRITE_COMM (name)
+#define JSON_WRITE_PROTO(name)   JSON_KEY (name); json_append_name (out, netpulse_proto_name (r->name));
+#define JSON_WRITE_STATE(name)   JSON_KEY (name); json_append_name (out, netpulse_tcp_state_name (r->name));
+#define JSON_WRITE_FLAG(NAME, json, bit) \
+  JSON_KEY (json); g_string_append (out, (r->flags & NETPULSE_RECORD_##NAME) ? "true" : "false");
+#define JSON_WRITE_FLAGS(name)   NETPULSE_RECORD_FLAG_LIST (JSON_WRITE_FLAG)
+#define JSON_WRITE(kind, name, max) JSON_WRITE_##kind (name)
+
+/* A name of ours (a protocol, a TCP state): plain ASCII, no escaping. */
+static void
+json_append_name (GString    *out,
+                  const char *name)
+{
+  g_string_append_c (out, '"');
+  g_string_append (out, name);
+  g_string_append_c (out, '"');
+}
+
 void
-netpulse_record_append_json (const NetpulseRecord *r,
+netpulse_record_append_json (const NetpulseRecord *record,
                              guint64               ts_ns,
                              GString              *out)
 {
-  gboolean other_peers;
+  NetpulseRecord copy;
+  const NetpulseRecord *r = &copy;
+  guint32 peers = 0;
 
-  g_assert (r != NULL);
+  g_assert (record != NULL);
   g_assert (out != NULL);
 
-  other_peers = (r->flags & NETPULSE_RECORD_OTHER_PEERS) != 0;
-  g_string_append_printf (out, "{\"ts_ns\":%" G_GUINT64_FORMAT ",\"id\":%" G_GUINT64_FORMAT
-                          ",\"pid\":%u,\"comm\":", ts_ns, r->id, r->pid);
-  /* Valid JSON (a name that is not UTF-8 gets U+FFFD) and safe to print:
-   * a name that is a terminal escape or a bidi override arrives as
-   * \uXXXX escapes, from which every reader gets it back exactly. */
-  netpulse_text_append_json_string (out, r->comm);
-  g_string_append_printf (out, ",\"uid\":%u,\"proto\":\"%s\",\"family\":%u,\"laddr\":",
-                          r->uid, netpulse_proto_name (r->proto), r->family);
-  netpulse_text_append_json_string (out, r->laddr);
-  g_string_append_printf (out, ",\"lport\":%u,\"raddr\":", r->lport);
-  netpulse_text_append_json_string (out, r->raddr);
-  g_string_append_printf (out, ",\"rport\":%u,\"state\":\"%s\"", r->rport,
-                          netpulse_tcp_state_name (r->state));
-  g_string_append_printf (out,
-                          ",\"tx_bytes\":%" G_GUINT64_FORMAT ",\"rx_bytes\":%" G_GUINT64_FORMAT
-                          ",\"tx_packets\":%" G_GUINT64_FORMAT ",\"rx_packets\":%" G_GUINT64_FORMAT
-                          ",\"tx_rate\":%.1f,\"rx_rate\":%.1f,\"rtt_us\":%u,\"retrans\":%u"
-                          ",\"cgroup_id\":%" G_GUINT64_FORMAT ",\"netns\":%u"
-                          ",\"first_seen_ns\":%" G_GUINT64_FORMAT ",\"last_seen_ns\":%" G_GUINT64_FORMAT
-                          ",\"closed\":%s,\"partial\":%s,\"per_peer\":%s,\"other_peers\":%s,\"peers\":%u}",
-                          r->tx_bytes, r->rx_bytes, r->tx_packets, r->rx_packets,
-                          r->tx_rate, r->rx_rate, r->rtt_us, other_peers ? 0 : r->retrans,
-                          r->cgroup_id, r->netns, r->first_seen_ns, r->last_seen_ns,
-                          (r->flags & NETPULSE_RECORD_CLOSED) ? "true" : "false",
-                          (r->flags & NETPULSE_RECORD_PARTIAL) ? "true" : "false",
-                          (r->flags & NETPULSE_RECORD_PER_PEER) ? "true" : "false",
-                          other_peers ? "true" : "false", other_peers ? r->retrans : 0);
+  /* An "other peers" record carries its number of peers in retrans (see
+   * the XML); in JSON they have a name of their own. */
+  copy = *record;
+  if (copy.flags & NETPULSE_RECORD_OTHER_PEERS)
+    {
+      peers = copy.retrans;
+      copy.retrans = 0;
+    }
+
+  g_string_append_printf (out, "{\"ts_ns\":%" G_GUINT64_FORMAT, ts_ns);
+  NETPULSE_RECORD_FIELDS (JSON_WRITE)
+  g_string_append_printf (out, ",\"peers\":%u}", peers);
 }
 
 static guint64
@@ -344,6 +433,50 @@ member_flag (JsonObject *object,
   return json_node_get_boolean (node) ? flag : 0;
 }
 
+#define JSON_READ_U64(name)      r->name = member_uint (object, #name);
+#define JSON_READ_U32(name)      JSON_READ_U64 (name)
+#define JSON_READ_U16(name)      JSON_READ_U64 (name)
+#define JSON_READ_U8(name)       JSON_READ_U64 (name)
+#define JSON_READ_DOUBLE(name)   r->name = member_double (object, #name);
+#define JSON_READ_COMM(name)     copy_utf8 (r->name, member_string (object, #name), sizeof r->name);
+#define JSON_READ_ADDR(name)     g_strlcpy (r->name, member_string (object, #name), sizeof r->name);
+#define JSON_READ_PROTO(name)    r->name = proto_from_name (member_string (object, #name));
+#define JSON_READ_STATE(name)    r->name = netpulse_tcp_state_from_name (member_string (object, #name));
+#define JSON_READ_FLAG(NAME, json, bit) r->flags |= member_flag (object, #json, NETPULSE_RECORD_##NAME);
+#define JSON_READ_FLAGS(name)    NETPULSE_RECORD_FLAG_LIST (JSON_READ_FLAG)
+#define JSON_READ(kind, name, max) JSON_READ_##kind (name)
+
+static void
+read_members (NetpulseRecord *r,
+              JsonObject     *object)
+{
+  memset (r, 0, sizeof *r);
+  NETPULSE_RECORD_FIELDS (JSON_READ)
+  /* In JSON the peers of an aggregate have a name of their own (see
+   * netpulse_record_append_json()). */
+  if (r->flags & NETPULSE_RECORD_OTHER_PEERS)
+    r->retrans = member_uint (object, "peers");
+}
+
+/* The integer members and their largest values. */
+#define JSON_RANGE_U64(name, max)    { #name, max },
+#define JSON_RANGE_U32(name, max)    JSON_RANGE_U64 (name, max)
+#define JSON_RANGE_U16(name, max)    JSON_RANGE_U64 (name, max)
+#define JSON_RANGE_U8(name, max)     JSON_RANGE_U64 (name, max)
+#define JSON_RANGE_DOUBLE(name, max)
+#define JSON_RANGE_COMM(name, max)
+#define JSON_RANGE_ADDR(name, max)
+#define JSON_RANGE_PROTO(name, max)
+#define JSON_RANGE_STATE(name, max)
+#define JSON_RANGE_FLAGS(name, max)
+#define JSON_RANGE(kind, name, max) JSON_RANGE_##kind (name, max)
+
+static const struct { const char *name; guint64 max; } json_ranges[] = {
+  { "ts_ns", G_MAXINT64 },
+  NETPULSE_RECORD_FIELDS (JSON_RANGE)
+  { "peers", G_MAXUINT32 },
+};
+
 /* Every numeric member, if present, must be a whole number that fits its
  * field: a wrong type or a value out of range is an error, not a 0 or a
  * wrapped number. */
@@ -351,18 +484,9 @@ static gboolean
 check_numbers (JsonObject  *object,
                GError     **error)
 {
-  static const struct { const char *name; guint64 max; } fields[] = {
-    { "ts_ns", G_MAXINT64 }, { "id", G_MAXINT64 }, { "pid", G_MAXUINT32 },
-    { "uid", G_MAXUINT32 }, { "family", 6 }, { "lport", G_MAXUINT16 },
-    { "rport", G_MAXUINT16 }, { "tx_bytes", G_MAXINT64 }, { "rx_bytes", G_MAXINT64 },
-    { "tx_packets", G_MAXINT64 }, { "rx_packets", G_MAXINT64 }, { "rtt_us", G_MAXUINT32 },
-    { "retrans", G_MAXUINT32 }, { "cgroup_id", G_MAXINT64 }, { "netns", G_MAXUINT32 },
-    { "first_seen_ns", G_MAXINT64 }, { "last_seen_ns", G_MAXINT64 }, { "peers", G_MAXUINT32 },
-  };
-
-  for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
+  for (guint i = 0; i < G_N_ELEMENTS (json_ranges); i++)
     {
-      JsonNode *node = json_object_get_member (object, fields[i].name);
+      JsonNode *node = json_object_get_member (object, json_ranges[i].name);
       gint64 value;
 
       if (node == NULL)
@@ -370,14 +494,14 @@ check_numbers (JsonObject  *object,
       if (json_node_get_value_type (node) != G_TYPE_INT64)
         {
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                       "Member \"%s\" is not a whole number", fields[i].name);
+                       "Member \"%s\" is not a whole number", json_ranges[i].name);
           return FALSE;
         }
       value = json_node_get_int (node);
-      if (value < 0 || (guint64) value > fields[i].max)
+      if (value < 0 || (guint64) value > json_ranges[i].max)
         {
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                       "Member \"%s\" is out of range (%" G_GINT64_FORMAT ")", fields[i].name, value);
+                       "Member \"%s\" is out of range (%" G_GINT64_FORMAT ")", json_ranges[i].name, value);
           return FALSE;
         }
     }
@@ -459,38 +583,7 @@ netpulse_record_parse_json (NetpulseRecord  *r,
   if (!check_numbers (object, error))
     return FALSE;
 
-  memset (r, 0, sizeof *r);
-  r->id = member_uint (object, "id");
-  r->pid = member_uint (object, "pid");
-  copy_utf8 (r->comm, member_string (object, "comm"), sizeof r->comm);
-  r->uid = member_uint (object, "uid");
-  r->proto = proto_from_name (member_string (object, "proto"));
-  r->family = member_uint (object, "family");
-  g_strlcpy (r->laddr, member_string (object, "laddr"), sizeof r->laddr);
-  r->lport = member_uint (object, "lport");
-  g_strlcpy (r->raddr, member_string (object, "raddr"), sizeof r->raddr);
-  r->rport = member_uint (object, "rport");
-  r->state = netpulse_tcp_state_from_name (member_string (object, "state"));
-  r->tx_bytes = member_uint (object, "tx_bytes");
-  r->rx_bytes = member_uint (object, "rx_bytes");
-  r->tx_packets = member_uint (object, "tx_packets");
-  r->rx_packets = member_uint (object, "rx_packets");
-  r->tx_rate = member_double (object, "tx_rate");
-  r->rx_rate = member_double (object, "rx_rate");
-  r->rtt_us = member_uint (object, "rtt_us");
-  r->retrans = member_uint (object, "retrans");
-  r->cgroup_id = member_uint (object, "cgroup_id");
-  r->netns = member_uint (object, "netns");
-  r->first_seen_ns = member_uint (object, "first_seen_ns");
-  r->last_seen_ns = member_uint (object, "last_seen_ns");
-  r->flags = member_flag (object, "closed", NETPULSE_RECORD_CLOSED)
-           | member_flag (object, "partial", NETPULSE_RECORD_PARTIAL)
-           | member_flag (object, "per_peer", NETPULSE_RECORD_PER_PEER)
-           | member_flag (object, "other_peers", NETPULSE_RECORD_OTHER_PEERS);
-  /* In JSON the peers of an aggregate have a name of their own (see
-   * netpulse_record_append_json()). */
-  if (r->flags & NETPULSE_RECORD_OTHER_PEERS)
-    r->retrans = member_uint (object, "peers");
+  read_members (r, object);
 
   if (ts_ns != NULL)
     *ts_ns = member_uint (object, "ts_ns");

@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "netpulse-client.h"
+#include "netpulse-protocol.h"
 #include "netpulse-text.h"
 #include "netpulsectl-table.h"
 
@@ -41,10 +42,6 @@ enum {
   EXIT_NOT_AUTHORIZED   = 4,
   EXIT_HELPER_FAILED    = 5,
 };
-
-#define DEFAULT_INTERVAL_MS 1000
-#define MIN_INTERVAL_MS     100
-#define MAX_INTERVAL_MS     10000
 
 static const char *
 exit_status_help (void)
@@ -573,7 +570,7 @@ static int
 cmd_monitor (int    argc,
              char **argv)
 {
-  int interval_ms = DEFAULT_INTERVAL_MS;
+  int interval_ms = NETPULSE_INTERVAL_DEFAULT_MS;
   int count = 0;
   gboolean json = FALSE;
   gboolean no_ask_password = FALSE;
@@ -608,7 +605,7 @@ cmd_monitor (int    argc,
                       entries, argc, argv, &status))
     return status;
 
-  if (interval_ms < MIN_INTERVAL_MS || interval_ms > MAX_INTERVAL_MS)
+  if (interval_ms < NETPULSE_INTERVAL_MIN_MS || interval_ms > NETPULSE_INTERVAL_MAX_MS)
     return usage_error ("monitor", _("--interval must be between 100 and 10000"));
   if (count < 0)
     return usage_error ("monitor", _("--count must not be negative"));
