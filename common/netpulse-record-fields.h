@@ -54,7 +54,8 @@
   F (U32,    netns,         G_MAXUINT32) \
   F (U64,    first_seen_ns, G_MAXINT64)   /* ns since the Unix epoch */ \
   F (U64,    last_seen_ns,  G_MAXINT64) \
-  F (FLAGS,  flags,         0)            /* NetpulseRecordFlags */
+  F (FLAGS,  flags,         0)            /* NetpulseRecordFlags */ \
+  F (U32,    peers,         G_MAXUINT32)  /* distinct peers of an "other peers" record */
 
 /* The bits of the FLAGS field: G (NAME, json_name, bit). */
 #define NETPULSE_RECORD_FLAG_LIST(G) \

@@ -108,8 +108,8 @@ netpulse_format_remote (const NetpulseRecord *record)
     /* Translators: the remote address of the record that counts together the
      * peers of one UDP socket beyond the helper's cap */
     return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "(%u other peer)", "(%u other peers)",
-                                         record->retrans),
-                            record->retrans);
+                                         record->peers),
+                            record->peers);
   return netpulse_format_endpoint (record->raddr, record->rport);
 }
 
@@ -363,29 +363,16 @@ json_append_name (GString    *out,
 }
 
 void
-netpulse_record_append_json (const NetpulseRecord *record,
+netpulse_record_append_json (const NetpulseRecord *r,
                              guint64               ts_ns,
                              GString              *out)
 {
-  NetpulseRecord copy;
-  const NetpulseRecord *r = &copy;
-  guint32 peers = 0;
-
-  g_assert (record != NULL);
+  g_assert (r != NULL);
   g_assert (out != NULL);
-
-  /* An "other peers" record carries its number of peers in retrans (see
-   * the XML); in JSON they have a name of their own. */
-  copy = *record;
-  if (copy.flags & NETPULSE_RECORD_OTHER_PEERS)
-    {
-      peers = copy.retrans;
-      copy.retrans = 0;
-    }
 
   g_string_append_printf (out, "{\"ts_ns\":%" G_GUINT64_FORMAT, ts_ns);
   NETPULSE_RECORD_FIELDS (JSON_WRITE)
-  g_string_append_printf (out, ",\"peers\":%u}", peers);
+  g_string_append_c (out, '}');
 }
 
 static guint64
@@ -452,10 +439,6 @@ read_members (NetpulseRecord *r,
 {
   memset (r, 0, sizeof *r);
   NETPULSE_RECORD_FIELDS (JSON_READ)
-  /* In JSON the peers of an aggregate have a name of their own (see
-   * netpulse_record_append_json()). */
-  if (r->flags & NETPULSE_RECORD_OTHER_PEERS)
-    r->retrans = member_uint (object, "peers");
 }
 
 /* The integer members and their largest values. */
@@ -474,7 +457,6 @@ read_members (NetpulseRecord *r,
 static const struct { const char *name; guint64 max; } json_ranges[] = {
   { "ts_ns", G_MAXINT64 },
   NETPULSE_RECORD_FIELDS (JSON_RANGE)
-  { "peers", G_MAXUINT32 },
 };
 
 /* Every numeric member, if present, must be a whole number that fits its

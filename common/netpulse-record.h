@@ -24,7 +24,7 @@ G_BEGIN_DECLS
 
 /* The bits of the flags field (see NETPULSE_RECORD_FLAG_LIST and the XML).
  * OTHER_PEERS: the socket's peers beyond its cap, counted together: no
- * remote address; retrans holds the number of peers. */
+ * remote address; the peers field holds how many. */
 typedef enum {
 #define NETPULSE_RECORD_FLAG_ENUM(NAME, json, bit) NETPULSE_RECORD_##NAME = 1 << bit,
   NETPULSE_RECORD_FLAG_LIST (NETPULSE_RECORD_FLAG_ENUM)

@@ -366,7 +366,7 @@ static void
 test_json_other_peers (void)
 {
   /* The aggregate of a socket's peers beyond the cap: "other_peers" and
-   * its number of peers in "peers" (the record's retrans slot), no remote. */
+   * its number of peers in "peers", no remote. */
   NetpulseRecord in = sample_record (), out;
   g_autoptr(GString) line = g_string_new (NULL);
   g_autofree char *remote = NULL;
@@ -376,13 +376,15 @@ test_json_other_peers (void)
   in.state = 0;
   in.raddr[0] = '\0';
   in.rport = 0;
-  in.retrans = 70000;
+  in.retrans = 0;
+  in.peers = 70000;
   netpulse_record_append_json (&in, 5, line);
   g_assert_nonnull (strstr (line->str, "\"retrans\":0,"));
   g_assert_nonnull (strstr (line->str, "\"per_peer\":true,\"other_peers\":true,\"peers\":70000}"));
   g_assert_true (netpulse_record_parse_json (&out, line->str, NULL, NULL));
   g_assert_cmpuint (out.flags, ==, NETPULSE_RECORD_PER_PEER | NETPULSE_RECORD_OTHER_PEERS);
-  g_assert_cmpuint (out.retrans, ==, 70000);
+  g_assert_cmpuint (out.retrans, ==, 0);
+  g_assert_cmpuint (out.peers, ==, 70000);
 
   remote = netpulse_format_remote (&out);
   g_assert_cmpstr (remote, ==, "(70000 other peers)");
