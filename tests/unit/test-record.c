@@ -359,7 +359,8 @@ test_json_fields (void)
   g_assert_nonnull (strstr (line->str, "\"rx_bytes\":18446744073709551615"));
   g_assert_nonnull (strstr (line->str, "\"tx_rate\":1536.5"));
   g_assert_nonnull (strstr (line->str, "\"closed\":false,\"partial\":false,\"per_peer\":true,"
-                                       "\"other_peers\":false,\"peers\":0}"));
+                                       "\"other_peers\":false,\"peers\":0"));
+  g_assert_true (g_str_has_suffix (line->str, "}"));
 }
 
 static void
@@ -380,7 +381,7 @@ test_json_other_peers (void)
   in.peers = 70000;
   netpulse_record_append_json (&in, 5, line);
   g_assert_nonnull (strstr (line->str, "\"retrans\":0,"));
-  g_assert_nonnull (strstr (line->str, "\"per_peer\":true,\"other_peers\":true,\"peers\":70000}"));
+  g_assert_nonnull (strstr (line->str, "\"per_peer\":true,\"other_peers\":true,\"peers\":70000"));
   g_assert_true (netpulse_record_parse_json (&out, line->str, NULL, NULL));
   g_assert_cmpuint (out.flags, ==, NETPULSE_RECORD_PER_PEER | NETPULSE_RECORD_OTHER_PEERS);
   g_assert_cmpuint (out.retrans, ==, 0);
