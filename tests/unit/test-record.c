@@ -113,7 +113,8 @@ test_variant_wrong_type (void)
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
 }
 
-/* @variant (a record) with its child @name replaced by @value. */
+/* @variant (a record, whose reference is taken) with its child @name
+ * replaced by @value: a new record. */
 static GVariant *
 replace_child (GVariant   *variant,
                const char *name,
@@ -140,7 +141,8 @@ replace_child (GVariant   *variant,
     }
   g_assert_true (found);
   g_variant_unref (value);
-  variant = g_variant_new_tuple (children, n_fields);
+  g_variant_unref (variant);
+  variant = g_variant_ref_sink (g_variant_new_tuple (children, n_fields));
   for (guint i = 0; i < n_fields; i++)
     g_variant_unref (children[i]);
   return variant;
