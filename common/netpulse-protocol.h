@@ -20,7 +20,6 @@
 #define NETPULSE_HELPER_BUS_NAME     "io.github.netpulse.Helper1"
 #define NETPULSE_HELPER_OBJECT_PATH  "/io/github/netpulse/Helper1"
 #define NETPULSE_HELPER_INTERFACE    "io.github.netpulse.Helper1"
-#define NETPULSE_ERROR_PREFIX        "io.github.netpulse.Error."
 
 /* Subscribe's "interval-ms": the helper refuses values outside these bounds;
  * clients clamp or refuse them before they ask. */
