@@ -36,7 +36,7 @@ fi
 if newer "$dest/np-dbus-probe" "$here/np-dbus-probe.c"; then
   echo "bench: building np-dbus-probe"
   # shellcheck disable=SC2046
-  "$cc" "${flags[@]}" -o "$dest/np-dbus-probe" "$here/np-dbus-probe.c" $(pkg-config --cflags --libs gio-unix-2.0)
+  "$cc" "${flags[@]}" -I"$here/../common" -o "$dest/np-dbus-probe" "$here/np-dbus-probe.c" $(pkg-config --cflags --libs gio-unix-2.0)
 fi
 
 collector_lib=$build/helper/libnetpulse-collector.a
@@ -48,7 +48,7 @@ if [ -e "$collector_lib" ] && [ -e "$subscription_lib" ] && [ -e "$common_lib" ]
     callgrind=()
     [ -e /usr/include/valgrind/callgrind.h ] && callgrind=(-DHAVE_CALLGRIND_H=1)
     # shellcheck disable=SC2046
-    "$cc" "${flags[@]}" "${callgrind[@]}" -I"$src/helper" -I"$src/common" -I"$build" -I"$build/common" \
+    "$cc" "${flags[@]}" "${callgrind[@]}" -I"$src/helper" -I"$src/common" -I"$src/bpf" -I"$build" -I"$build/common" \
       -o "$dest/np-collector-bench" "$here/np-collector-bench.c" "$subscription_lib" "$collector_lib" "$common_lib" \
       $(pkg-config --cflags --libs libbpf libelf zlib gio-unix-2.0 json-glib-1.0)
   fi

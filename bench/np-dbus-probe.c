@@ -23,14 +23,16 @@
 #include <glib-unix.h>
 #include <stdio.h>
 
-#define HELPER_BUS_NAME    "io.github.netpulse.Helper1"
-#define HELPER_OBJECT_PATH "/io/github/netpulse/Helper1"
-#define HELPER_INTERFACE   "io.github.netpulse.Helper1"
+#include "netpulse-protocol.h"
+
+#define HELPER_BUS_NAME    NETPULSE_HELPER_BUS_NAME
+#define HELPER_OBJECT_PATH NETPULSE_HELPER_OBJECT_PATH
+#define HELPER_INTERFACE   NETPULSE_HELPER_INTERFACE
 #define CALL_TIMEOUT_MS    (120 * 1000)
 
-#define FRAME_MAGIC      0x3155504Eu
-#define FRAME_MAX_LENGTH (256u * 1024 * 1024)
-#define FRAME_TYPE       G_VARIANT_TYPE ("(ttua(tusuyysqsqyttttdduututtu)ata{sv})")
+#define FRAME_MAGIC      NETPULSE_FRAME_MAGIC
+#define FRAME_MAX_LENGTH NETPULSE_FRAME_MAX_LENGTH
+#define FRAME_TYPE       G_VARIANT_TYPE (NETPULSE_FRAME_SIGNATURE)
 
 typedef struct {
   GMainLoop    *loop;

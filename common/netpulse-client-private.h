@@ -12,6 +12,7 @@
  */
 #pragma once
 
+#include "netpulse-protocol.h"
 #include "netpulse-client.h"
 #include "netpulse-frame.h"
 #include "netpulse-helper1-generated.h"
@@ -19,7 +20,7 @@
 
 G_BEGIN_DECLS
 
-#define HELPER_INTERFACE   "io.github.netpulse.Helper1"
+#define HELPER_INTERFACE   NETPULSE_HELPER_INTERFACE
 #define ENDED_TYPE         G_VARIANT_TYPE ("(oss)")
 
 /* Calls that may wait for a polkit password prompt. */

@@ -14,16 +14,11 @@
 
 #include <gio/gio.h>
 
+#include "netpulse-protocol.h"
 #include "netpulse-record.h"
 
 G_BEGIN_DECLS
 
-#define NETPULSE_FRAME_MAGIC        0x3155504Eu
-#define NETPULSE_FRAME_HEADER_SIZE  8
-/* A reader refuses longer payloads: 100,000 records are ~40 MiB. */
-#define NETPULSE_FRAME_MAX_LENGTH   (256u * 1024 * 1024)
-
-#define NETPULSE_FRAME_SIGNATURE    "(ttua" NETPULSE_RECORD_SIGNATURE "ata{sv})"
 #define NETPULSE_FRAME_TYPE         ((const GVariantType *) NETPULSE_FRAME_SIGNATURE)
 
 typedef enum {

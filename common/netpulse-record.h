@@ -10,51 +10,53 @@
 #pragma once
 
 #include <glib.h>
+#include <linux/types.h>
+
+#include "netpulse.h"           /* NP_COMM_LEN, the kernel's */
+#include "netpulse-protocol.h"
 
 G_BEGIN_DECLS
 
-/* The D-Bus struct signature of one record, see the introspection XML. */
-#define NETPULSE_RECORD_SIGNATURE "(tusuyysqsqyttttdduututtu)"
 #define NETPULSE_RECORD_TYPE      ((const GVariantType *) NETPULSE_RECORD_SIGNATURE)
 #define NETPULSE_RECORDS_TYPE     ((const GVariantType *) "a" NETPULSE_RECORD_SIGNATURE)
 
 #define NETPULSE_ADDRSTRLEN 46 /* INET6_ADDRSTRLEN */
 
+/* The bits of the flags field (see NETPULSE_RECORD_FLAG_LIST and the XML).
+ * OTHER_PEERS: the socket's peers beyond its cap, counted together: no
+ * remote address; the peers field holds how many. */
 typedef enum {
-  NETPULSE_RECORD_CLOSED   = 1 << 0,
-  NETPULSE_RECORD_PARTIAL  = 1 << 1,
-  NETPULSE_RECORD_PER_PEER = 1 << 2,
-  /* The socket's peers beyond its cap, counted together: no remote
-   * address; retrans holds the number of peers (see the XML). */
-  NETPULSE_RECORD_OTHER_PEERS = 1 << 3,
+#define NETPULSE_RECORD_FLAG_ENUM(NAME, json, bit) NETPULSE_RECORD_##NAME = 1 << bit,
+  NETPULSE_RECORD_FLAG_LIST (NETPULSE_RECORD_FLAG_ENUM)
+#undef NETPULSE_RECORD_FLAG_ENUM
 } NetpulseRecordFlags;
 
+/* How each KIND of netpulse-record-fields.h is stored. */
+#define NETPULSE_RECORD_DECLARE_U64(name)    guint64 name
+#define NETPULSE_RECORD_DECLARE_U32(name)    guint32 name
+#define NETPULSE_RECORD_DECLARE_U16(name)    guint16 name
+#define NETPULSE_RECORD_DECLARE_U8(name)     guint8  name
+#define NETPULSE_RECORD_DECLARE_DOUBLE(name) double  name
+#define NETPULSE_RECORD_DECLARE_COMM(name)   char    name[NP_COMM_LEN]
+#define NETPULSE_RECORD_DECLARE_ADDR(name)   char    name[NETPULSE_ADDRSTRLEN]
+#define NETPULSE_RECORD_DECLARE_PROTO(name)  guint8  name
+#define NETPULSE_RECORD_DECLARE_STATE(name)  guint8  name
+#define NETPULSE_RECORD_DECLARE_FLAGS(name)  guint32 name
+#define NETPULSE_RECORD_DECLARE(kind, name, max) NETPULSE_RECORD_DECLARE_##kind (name);
+
+/* One connection, its fields as listed in netpulse-record-fields.h. */
 typedef struct {
-  guint64 id;
-  guint32 pid;
-  char    comm[16];
-  guint32 uid;
-  guint8  proto;                       /* 6 = TCP, 17 = UDP */
-  guint8  family;                      /* 4 or 6 */
-  char    laddr[NETPULSE_ADDRSTRLEN];
-  guint16 lport;
-  char    raddr[NETPULSE_ADDRSTRLEN];
-  guint16 rport;
-  guint8  state;                       /* TCP state, 0 for UDP */
-  guint64 tx_bytes;
-  guint64 rx_bytes;
-  guint64 tx_packets;
-  guint64 rx_packets;
-  double  tx_rate;                     /* bytes/s over the last tick */
-  double  rx_rate;
-  guint32 rtt_us;
-  guint32 retrans;
-  guint64 cgroup_id;
-  guint32 netns;
-  guint64 first_seen_ns;               /* ns since the Unix epoch */
-  guint64 last_seen_ns;
-  guint32 flags;                       /* NetpulseRecordFlags */
+  NETPULSE_RECORD_FIELDS (NETPULSE_RECORD_DECLARE)
 } NetpulseRecord;
+
+/* A field's name and D-Bus type, in the record's order: what the XML must
+ * document (tests/unit/test-record.c). */
+typedef struct {
+  const char *name;
+  const char *signature;
+} NetpulseRecordField;
+
+const NetpulseRecordField *netpulse_record_get_fields (guint *n_fields);
 
 GVariant   *netpulse_record_to_variant      (const NetpulseRecord *record);
 gboolean    netpulse_record_from_variant    (NetpulseRecord       *record,

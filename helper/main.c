@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "netpulse-all-threads.h"
+#include "netpulse-protocol.h"
 #include "netpulse-sandbox.h"
 #include "netpulse-service.h"
 #include "netpulse-standalone.h"
@@ -73,7 +74,8 @@ parse_options (Options   *options,
     { "json", 0, 0, G_OPTION_ARG_NONE, &options->json,
       "With --standalone: one JSON object per connection per tick", NULL },
     { "interval", 0, 0, G_OPTION_ARG_INT, &options->interval_ms,
-      "With --standalone: milliseconds between ticks (100–10000, default 1000)", "MS" },
+      "With --standalone: milliseconds between ticks (" G_STRINGIFY (NETPULSE_INTERVAL_MIN_MS) "–"
+      G_STRINGIFY (NETPULSE_INTERVAL_MAX_MS) ", default " G_STRINGIFY (NETPULSE_INTERVAL_DEFAULT_MS) ")", "MS" },
     { "duration", 0, 0, G_OPTION_ARG_INT, &options->duration_s,
       "With --standalone: stop after this many seconds (default: run until interrupted)", "S" },
     { "max-flows", 0, 0, G_OPTION_ARG_INT, &options->max_flows,
@@ -109,15 +111,15 @@ parse_options (Options   *options,
     " on the system bus (normally started by D-Bus activation).");
   g_option_context_add_main_entries (context, entries, NULL);
 
-  options->interval_ms = 1000;
+  options->interval_ms = NETPULSE_INTERVAL_DEFAULT_MS;
   options->idle_timeout_ms = 30000;
 
   if (!g_option_context_parse (context, argc, argv, error))
     return FALSE;
 
-  if (options->interval_ms < 100 || options->interval_ms > 10000)
+  if (options->interval_ms < NETPULSE_INTERVAL_MIN_MS || options->interval_ms > NETPULSE_INTERVAL_MAX_MS)
     return g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                        "--interval must be between 100 and 10000 ms"), FALSE;
+                        "--interval must be between %d and %d ms", NETPULSE_INTERVAL_MIN_MS, NETPULSE_INTERVAL_MAX_MS), FALSE;
   if (options->duration_s < 0 || options->max_flows < 0 || options->udp_idle_ms < 0 || options->idle_timeout_ms < 0)
     return g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                         "--duration, --max-flows, --udp-idle and --idle-timeout cannot be negative"), FALSE;

@@ -1042,6 +1042,7 @@ update_record (FlowEntry            *entry,
   r->state = flow->proto == 6 ? flow->state : 0;
   r->rtt_us = flow->srtt_us;
   r->retrans = flow->retrans;
+  r->peers = flow->peers;
   r->netns = flow->netns;
   r->first_seen_ns = flow->first_ns + sample->real_offset_ns;
   r->last_seen_ns = flow->last_ns + sample->real_offset_ns;
@@ -1063,10 +1064,6 @@ update_record (FlowEntry            *entry,
            | (flow->per_peer ? NETPULSE_RECORD_PER_PEER : 0)
            | (flow->other_peers ? NETPULSE_RECORD_OTHER_PEERS : 0)
            | (closed ? NETPULSE_RECORD_CLOSED : 0);
-  /* An aggregate of other peers has no retransmissions (UDP): the slot
-   * carries how many peers it counts, as the XML documents. */
-  if (flow->other_peers)
-    r->retrans = flow->peers;
 
   return memcmp (&before, r, sizeof before) != 0;
 }

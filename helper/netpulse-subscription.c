@@ -131,13 +131,13 @@ parse_interval (GVariant  *value,
       return FALSE;
     }
 
-  if (too_big || v < NETPULSE_SUBSCRIPTION_MIN_INTERVAL_MS || v > NETPULSE_SUBSCRIPTION_MAX_INTERVAL_MS)
+  if (too_big || v < NETPULSE_INTERVAL_MIN_MS || v > NETPULSE_INTERVAL_MAX_MS)
     {
       g_autofree char *text = g_variant_print (value, FALSE);
 
       g_set_error (error, NETPULSE_HELPER_ERROR, NETPULSE_HELPER_ERROR_INVALID_OPTION,
                    "Option “interval-ms” must be between %u and %u (milliseconds), not %s",
-                   NETPULSE_SUBSCRIPTION_MIN_INTERVAL_MS, NETPULSE_SUBSCRIPTION_MAX_INTERVAL_MS, text);
+                   NETPULSE_INTERVAL_MIN_MS, NETPULSE_INTERVAL_MAX_MS, text);
       return FALSE;
     }
 
@@ -151,7 +151,7 @@ netpulse_subscription_parse_options (GVariant  *options,
                                      GError   **error)
 {
   g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
-  guint interval = NETPULSE_SUBSCRIPTION_DEFAULT_INTERVAL_MS;
+  guint interval = NETPULSE_INTERVAL_DEFAULT_MS;
   GVariantIter iter;
   const char *key;
   GVariant *value;
@@ -208,8 +208,8 @@ netpulse_subscription_new (const char *object_path,
 
   g_return_val_if_fail (g_variant_is_object_path (object_path), NULL);
   g_return_val_if_fail (owner != NULL, NULL);
-  g_return_val_if_fail (interval_ms >= NETPULSE_SUBSCRIPTION_MIN_INTERVAL_MS, NULL);
-  g_return_val_if_fail (interval_ms <= NETPULSE_SUBSCRIPTION_MAX_INTERVAL_MS, NULL);
+  g_return_val_if_fail (interval_ms >= NETPULSE_INTERVAL_MIN_MS, NULL);
+  g_return_val_if_fail (interval_ms <= NETPULSE_INTERVAL_MAX_MS, NULL);
   g_return_val_if_fail (NETPULSE_IS_STREAM (stream), NULL);
 
   self = g_object_new (NETPULSE_TYPE_SUBSCRIPTION, NULL);

@@ -7,13 +7,10 @@
 #include <gio/gio.h>
 
 #include "netpulse-collector.h"
+#include "netpulse-protocol.h"
 #include "netpulse-stream.h"
 
 G_BEGIN_DECLS
-
-#define NETPULSE_SUBSCRIPTION_MIN_INTERVAL_MS      100
-#define NETPULSE_SUBSCRIPTION_MAX_INTERVAL_MS      10000
-#define NETPULSE_SUBSCRIPTION_DEFAULT_INTERVAL_MS  1000
 
 #define NETPULSE_TYPE_SUBSCRIPTION (netpulse_subscription_get_type ())
 

@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include "netpulse-source.h"
+#include "netpulse-protocol.h"
 
 typedef struct
 {
@@ -95,7 +96,7 @@ netpulse_source_class_init (NetpulseSourceClass *klass)
     g_param_spec_uint ("state", NULL, NULL, 0, NETPULSE_SOURCE_STATE_FAILED, 0,
                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_INTERVAL_MS] =
-    g_param_spec_uint ("interval-ms", NULL, NULL, 100, 10000, 1000,
+    g_param_spec_uint ("interval-ms", NULL, NULL, NETPULSE_INTERVAL_MIN_MS, NETPULSE_INTERVAL_MAX_MS, NETPULSE_INTERVAL_DEFAULT_MS,
                        G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   /* The helper's Counters (a{st}), NULL when the source has none. */
   properties[PROP_COUNTERS] =
@@ -116,7 +117,7 @@ netpulse_source_class_init (NetpulseSourceClass *klass)
 static void
 netpulse_source_init (NetpulseSource *self)
 {
-  PRIV (self)->interval_ms = 1000;
+  PRIV (self)->interval_ms = NETPULSE_INTERVAL_DEFAULT_MS;
   PRIV (self)->live = TRUE;
 }
 
@@ -143,7 +144,7 @@ netpulse_source_set_interval (NetpulseSource *self,
   g_return_if_fail (NETPULSE_IS_SOURCE (self));
 
   priv = PRIV (self);
-  interval_ms = CLAMP (interval_ms, 100, 10000);
+  interval_ms = CLAMP (interval_ms, NETPULSE_INTERVAL_MIN_MS, NETPULSE_INTERVAL_MAX_MS);
   if (priv->interval_ms == interval_ms)
     return;
   priv->interval_ms = interval_ms;

@@ -387,7 +387,7 @@ int
 netpulsectl_cmd_monitor (int    argc,
              char **argv)
 {
-  int interval_ms = DEFAULT_INTERVAL_MS;
+  int interval_ms = NETPULSE_INTERVAL_DEFAULT_MS;
   int count = 0;
   gboolean json = FALSE;
   gboolean no_ask_password = FALSE;
@@ -422,7 +422,7 @@ netpulsectl_cmd_monitor (int    argc,
                       entries, argc, argv, &status))
     return status;
 
-  if (interval_ms < MIN_INTERVAL_MS || interval_ms > MAX_INTERVAL_MS)
+  if (interval_ms < NETPULSE_INTERVAL_MIN_MS || interval_ms > NETPULSE_INTERVAL_MAX_MS)
     return netpulsectl_usage_error ("monitor", _("--interval must be between 100 and 10000"));
   if (count < 0)
     return netpulsectl_usage_error ("monitor", _("--count must not be negative"));

@@ -11,6 +11,8 @@
 
 #include <gio/gio.h>
 
+#include "netpulse-protocol.h"
+
 G_BEGIN_DECLS
 
 enum {
@@ -22,9 +24,6 @@ enum {
   EXIT_HELPER_FAILED    = 5,
 };
 
-#define DEFAULT_INTERVAL_MS 1000
-#define MIN_INTERVAL_MS     100
-#define MAX_INTERVAL_MS     10000
 
 int          netpulsectl_exit_status_for_error (const GError        *error);
 void         netpulsectl_print_error           (const char          *message);

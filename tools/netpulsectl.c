@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "netpulse-client.h"
+#include "netpulse-protocol.h"
 #include "netpulse-text.h"
 
 #include "netpulsectl-private.h"

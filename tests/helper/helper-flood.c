@@ -32,7 +32,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#define HELPER_INTERFACE HELPER_BUS_NAME
+#include "netpulse-protocol.h"
+
+#define HELPER_INTERFACE NETPULSE_HELPER_INTERFACE
 #define AGENT_PATH "/io/github/netpulse/TestAgent"
 
 typedef struct

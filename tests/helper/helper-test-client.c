@@ -53,8 +53,7 @@
 
 #include "netpulse-frame.h"
 
-#define HELPER_INTERFACE HELPER_BUS_NAME
-#define RECORDS_SIGNATURE "a(tusuyysqsqyttttdduututtu)"
+#define HELPER_INTERFACE NETPULSE_HELPER_INTERFACE
 #define CALL_TIMEOUT_MS (60 * 1000)
 
 typedef struct
@@ -436,10 +435,8 @@ print_records (const char *path,
 {
   g_autoptr(GString) line = g_string_new (NULL);
   GVariantIter iter;
+  GVariant *child;
   guint64 id;
-  guint32 pid, uid, netns, flags;
-  const char *comm;
-  guint64 tx_bytes, rx_bytes;
   gboolean first = TRUE;
 
   g_string_append_printf (line, "{\"path\":\"%s\",\"sequence\":%" G_GUINT64_FORMAT
@@ -447,18 +444,19 @@ print_records (const char *path,
                           path, sequence, timestamp, frame_flags);
 
   g_variant_iter_init (&iter, changed);
-  while (g_variant_iter_next (&iter, "(tu&suyy&sq&sqyttttdduututtu)",
-                              &id, &pid, &comm, &uid, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-                              &tx_bytes, &rx_bytes, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-                              &netns, NULL, NULL, &flags))
+  while ((child = g_variant_iter_next_value (&iter)) != NULL)
     {
-      g_autofree char *escaped = json_escape (comm);
+      NetpulseRecord r;
+      g_autofree char *escaped = NULL;
 
+      netpulse_record_from_variant (&r, child, NULL);
+      g_variant_unref (child);
+      escaped = json_escape (r.comm);
       g_string_append_printf (line, "%s{\"id\":%" G_GUINT64_FORMAT ",\"pid\":%u,\"comm\":\"%s\""
                               ",\"uid\":%u,\"tx_bytes\":%" G_GUINT64_FORMAT
                               ",\"rx_bytes\":%" G_GUINT64_FORMAT ",\"netns\":%u,\"flags\":%u}",
-                              first ? "" : ",", id, pid, escaped, uid, tx_bytes, rx_bytes,
-                              netns, flags);
+                              first ? "" : ",", r.id, r.pid, escaped, r.uid, r.tx_bytes, r.rx_bytes,
+                              r.netns, r.flags);
       first = FALSE;
     }
 
@@ -505,7 +503,7 @@ on_frame (NetpulseFrameReader *reader,
   guint64 sequence, timestamp;
   guint32 flags;
 
-  g_variant_get (frame, "(ttu@" RECORDS_SIGNATURE "@at@a{sv})", &sequence, &timestamp, &flags,
+  g_variant_get (frame, "(ttu@a" NETPULSE_RECORD_SIGNATURE "@at@a{sv})", &sequence, &timestamp, &flags,
                  &changed, &removed, &extra);
 
   if (flags & NETPULSE_FRAME_END)

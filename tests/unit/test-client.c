@@ -28,7 +28,7 @@
 #include "test-bus.h"
 
 #define SUBSCRIPTION_PATH HELPER_OBJECT_PATH "/Subscription1"
-#define HELPER_INTERFACE  "io.github.netpulse.Helper1"
+#define HELPER_INTERFACE  NETPULSE_HELPER_INTERFACE
 
 /* The fake helper {{{1 */
 

@@ -1,0 +1,40 @@
+/* netpulse-record-private.h — shared by the record's GVariant
+ * (netpulse-record.c) and JSON (netpulse-record-json.c) forms.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* The ways a field is held in C: a number as it is, the command name
+ * (made valid UTF-8 on the way out), an address (text).
+ * NETPULSE_RECORD_BY_CLASS (STEP, KIND, name) expands STEP_<class> (KIND,
+ * name), so that a conversion step is written once per class rather than
+ * once per kind. */
+#define NETPULSE_RECORD_CLASS_U64     NUM
+#define NETPULSE_RECORD_CLASS_U32     NUM
+#define NETPULSE_RECORD_CLASS_U16     NUM
+#define NETPULSE_RECORD_CLASS_U8      NUM
+#define NETPULSE_RECORD_CLASS_DOUBLE  NUM
+#define NETPULSE_RECORD_CLASS_COMM    COMM
+#define NETPULSE_RECORD_CLASS_ADDR    ADDR
+#define NETPULSE_RECORD_CLASS_PROTO   NUM
+#define NETPULSE_RECORD_CLASS_STATE   NUM
+#define NETPULSE_RECORD_CLASS_FLAGS   NUM
+#define NETPULSE_RECORD_BY_CLASS(step, kind, name) \
+  NETPULSE_RECORD_BY_CLASS_ (step, NETPULSE_RECORD_CLASS_##kind, kind, name)
+#define NETPULSE_RECORD_BY_CLASS_(step, class, kind, name) \
+  NETPULSE_RECORD_BY_CLASS__ (step, class, kind, name)
+#define NETPULSE_RECORD_BY_CLASS__(step, class, kind, name) step##_##class (kind, name)
+
+/* Like g_strlcpy(), but never cuts a UTF-8 character in two: a command name
+ * made valid (each bad byte becomes a 3-byte U+FFFD) can be longer than the
+ * record holds. */
+void netpulse_record_copy_utf8 (char       *dest,
+                                const char *src,
+                                gsize       size);
+
+G_END_DECLS
