@@ -539,11 +539,12 @@ netpulse_flow_table_get_idle_evicted (NetpulseFlowTable *self)
   return self->idle_evicted;
 }
 
-void
-netpulse_flow_table_foreach_changed (NetpulseFlowTable  *self,
-                                     guint64             since_generation,
-                                     NetpulseRecordFunc  func,
-                                     gpointer            user_data)
+/* @since_generation 0: every open record. */
+static void
+foreach_open_changed (NetpulseFlowTable  *self,
+                      guint64             since_generation,
+                      NetpulseRecordFunc  func,
+                      gpointer            user_data)
 {
   GHashTableIter iter;
   FlowEntry *entry;
@@ -552,10 +553,19 @@ netpulse_flow_table_foreach_changed (NetpulseFlowTable  *self,
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &entry))
     if (since_generation == 0 || entry->changed_generation > since_generation)
       func (&entry->record, user_data);
+}
 
+void
+netpulse_flow_table_foreach_changed (NetpulseFlowTable  *self,
+                                     guint64             since_generation,
+                                     NetpulseRecordFunc  func,
+                                     gpointer            user_data)
+{
+  foreach_open_changed (self, since_generation, func, user_data);
   for (GList *l = self->closed_flows.head; l != NULL; l = l->next)
     {
-      entry = l->data;
+      const FlowEntry *entry = l->data;
+
       if (entry->changed_generation > since_generation)
         func (&entry->record, user_data);
     }
@@ -566,10 +576,5 @@ netpulse_flow_table_foreach_open (NetpulseFlowTable  *self,
                                   NetpulseRecordFunc  func,
                                   gpointer            user_data)
 {
-  GHashTableIter iter;
-  FlowEntry *entry;
-
-  g_hash_table_iter_init (&iter, self->open_flows);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &entry))
-    func (&entry->record, user_data);
+  foreach_open_changed (self, 0, func, user_data);
 }
