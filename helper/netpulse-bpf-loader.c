@@ -414,6 +414,17 @@ backend_allowed (NetpulseBpfLoader *self,
   return self->config->backend == NULL || g_str_equal (self->config->backend, backend_names[backend]);
 }
 
+/* What an attempt found is forgotten with it: only the attempt that
+ * loaded says what works. */
+static void
+reset_features (NetpulseBpfLoader *self)
+{
+  g_ptr_array_set_size (self->features, 0);
+  g_ptr_array_add (self->features, NULL);
+  /* CO-RE needs the kernel's BTF: the collector checked it is there. */
+  add_feature (self, "btf");
+}
+
 static gboolean
 try_backends (NetpulseBpfLoader *self,
               GString           *log,
@@ -428,6 +439,7 @@ try_backends (NetpulseBpfLoader *self,
         {
           g_autoptr(GError) attempt_error = NULL;
 
+          reset_features (self);
           g_string_append_printf (log, "=== backend %s%s\n", backend_names[backend],
                                   with_optional ? "" : " (without optional programs)");
           if (try_backend (self, backend, with_optional, &attempt_error))
@@ -458,10 +470,7 @@ netpulse_bpf_loader_load (NetpulseBpfLoader  *self,
   g_assert (self->skel == NULL);
 
   self->cgroup_fd = cgroup_fd;
-  g_ptr_array_set_size (self->features, 0);
-  g_ptr_array_add (self->features, NULL);
-  /* CO-RE needs the kernel's BTF: the collector checked it is there. */
-  add_feature (self, "btf");
+  reset_features (self);
 
   libbpf_set_print (libbpf_print);
   libbpf_capture = log;
