@@ -168,7 +168,7 @@ collect_hooks (struct netpulse_bpf *skel,
       add_hook (hooks, p->np_krp_inet6_sendmsg, HOOK_REQUIRED, NULL);
       add_hook (hooks, p->np_krp_inet_recvmsg, HOOK_REQUIRED, NULL);
       add_hook (hooks, p->np_krp_inet6_recvmsg, HOOK_REQUIRED, NULL);
-      /* kprobes cannot see a socket's creator: the cgroup hook can */
+      /* gives each socket its cookie at creation, for read_cookie() */
       add_hook (hooks, p->np_kp_sock_create, HOOK_CGROUP, "cgroup_sock_create");
       break;
     case BACKEND_TRACEPOINT:
