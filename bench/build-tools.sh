@@ -41,6 +41,9 @@ fi
 
 collector_lib=$build/helper/libnetpulse-collector.a
 subscription_lib=$build/helper/libnetpulse-subscription.a
+# The flow table is a library of its own (main's builds before issue 10 have none).
+flow_table_lib=()
+[ -e "$build/helper/libnetpulse-flow-table.a" ] && flow_table_lib=("$build/helper/libnetpulse-flow-table.a")
 common_lib=$build/common/libnetpulse-common.a
 if [ -e "$collector_lib" ] && [ -e "$subscription_lib" ] && [ -e "$common_lib" ]; then
   if newer "$dest/np-collector-bench" "$here/np-collector-bench.c" "$collector_lib" "$subscription_lib" "$common_lib"; then
@@ -49,7 +52,8 @@ if [ -e "$collector_lib" ] && [ -e "$subscription_lib" ] && [ -e "$common_lib" ]
     [ -e /usr/include/valgrind/callgrind.h ] && callgrind=(-DHAVE_CALLGRIND_H=1)
     # shellcheck disable=SC2046
     "$cc" "${flags[@]}" "${callgrind[@]}" -I"$src/helper" -I"$src/common" -I"$src/bpf" -I"$build" -I"$build/common" \
-      -o "$dest/np-collector-bench" "$here/np-collector-bench.c" "$subscription_lib" "$collector_lib" "$common_lib" \
+      -o "$dest/np-collector-bench" "$here/np-collector-bench.c" "$subscription_lib" "$collector_lib" \
+      "${flow_table_lib[@]}" "$common_lib" \
       $(pkg-config --cflags --libs libbpf libelf zlib gio-unix-2.0 json-glib-1.0)
   fi
 else

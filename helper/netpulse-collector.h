@@ -7,6 +7,7 @@
 
 #include <glib-object.h>
 
+#include "netpulse-flow-table.h"   /* NetpulseRecordFunc */
 #include "netpulse-record.h"
 
 G_BEGIN_DECLS
@@ -31,9 +32,6 @@ typedef struct {
   const char  *verifier_log;     /* where a rejected program's verifier log goes (a new file, 0600);
                                   * NULL = verifier.log in $RUNTIME_DIRECTORY or /run/netpulse (0700) */
 } NetpulseCollectorConfig;
-
-typedef void (*NetpulseRecordFunc) (const NetpulseRecord *record,
-                                    gpointer              user_data);
 
 #define NETPULSE_TYPE_COLLECTOR (netpulse_collector_get_type ())
 
@@ -76,7 +74,8 @@ void               netpulse_collector_foreach_open       (NetpulseCollector  *se
 
 /* "tracepoint", "fentry", "kprobe", or "none" before start. */
 const char        *netpulse_collector_get_backend        (NetpulseCollector  *self);
-/* NULL-terminated list of what the probe found ("btf", "tp_btf", …). */
+/* NULL-terminated list of what the load found working: "btf", the
+ * backend, the cgroup and iterator programs that attached (see the XML). */
 const char * const *netpulse_collector_get_features      (NetpulseCollector  *self);
 /* a{st}: "flow-overflow", "peer-overflow", "release-overflow",
  * "unknown-peer", "closed-ring-full", "peers-aggregated", "socket-peer-cap",

@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -240,6 +241,23 @@ class StandaloneHelper:
             if predicate(r):
                 by_id[r["id"]] = r
         return list(by_id.values())
+
+    def wait_ticks(self, count, after=0, timeout=20):
+        """Waits until the helper has printed `count` ticks later than
+        `after` (ns since the epoch).  Every tick prints the open records
+        with its time: a connected UDP socket of ours, sent to on each look,
+        is one, whatever else the machine does."""
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as witness:
+            witness.bind(("127.0.0.1", 0))
+            witness.connect(witness.getsockname())
+
+            def ticked():
+                witness.send(b"tick")
+                witness.recv(16)
+                ticks = {r["ts_ns"] for r in self.snapshot() if r["ts_ns"] > after}
+                return len(ticks) >= count
+            check(wait_until(ticked, timeout=timeout, step=0.1),
+                  "the helper did not tick %d times" % count, *self.stderr_lines[-5:])
 
     def wait_closed(self, netns, predicate, count=1, timeout=20):
         """Waits for `count` connections matching `predicate` to be reported

@@ -1,0 +1,577 @@
+/* netpulse-flow-table.c
+ *
+ * The accounting rules, apart from the kernel: rows of np_flows become
+ * NetpulseRecords with rates over the sample interval; a flow that ended
+ * (closed, its socket released, UDP idle, evicted) is reported closed once
+ * with its final totals and kept visible for a while; the kernel is told
+ * which entries to drop.  Fed by netpulse-collector.c, tested on synthetic
+ * flows by tests/unit/test-flow-table.c.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#define G_LOG_DOMAIN "netpulse-collector"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "netpulse-flow-table.h"
+
+/* A released TCP socket whose close the state hook has not reported after
+ * this long is reported closed anyway (see np_sock_release). */
+#define TCP_RELEASE_GRACE_NS     (G_GUINT64_CONSTANT (2) * 1000000000)
+/* When the flow table is fuller than 7/8, per-peer UDP entries idle for at
+ * least EVICT_MIN_IDLE_NS are evicted, least recently used first, until it
+ * is 3/4 full: room for new connections of everyone.  Busy entries are
+ * never evicted (a send in flight could add to a deleted entry). */
+#define EVICT_HIGH_NUM           7
+#define EVICT_HIGH_DEN           8
+#define EVICT_LOW_NUM            3
+#define EVICT_LOW_DEN            4
+#define EVICT_MIN_IDLE_NS        (G_GUINT64_CONSTANT (1000000000))
+
+#define IPPROTO_TCP_NUMBER 6
+#define IPPROTO_UDP_NUMBER 17
+
+/* The raw endpoints of a flow: formatting addresses is most of a sample's
+ * work, so it is only done when they change. */
+typedef struct {
+  guint8  laddr[NP_ADDR_LEN];
+  guint8  raddr[NP_ADDR_LEN];
+  guint16 lport;
+  guint16 rport;
+  guint8  family;
+} Endpoints;
+
+typedef struct {
+  struct np_flow_key key;
+  NetpulseRecord     record;
+  guint64            prev_tx;
+  guint64            prev_rx;
+  guint64            changed_generation;
+  guint64            seen_generation;
+  gint64             closed_at_us;       /* g_get_monotonic_time(), 0 while open */
+  Endpoints          endpoints;          /* what record->laddr/raddr were formatted from */
+  gboolean           endpoints_valid;
+  guint64            ino;
+  gboolean           has_process;
+} FlowEntry;
+
+typedef struct {
+  struct np_flow_key key;
+  guint64            last_ns;
+} Evictable;
+
+struct _NetpulseFlowTable
+{
+  NetpulseFlowRules    rules;
+  guint64              real_offset_ns;
+
+  GHashTable          *open_flows;        /* struct np_flow_key * → FlowEntry * */
+  GQueue               closed_flows;      /* FlowEntry *, oldest first */
+  GArray              *queued_closed;     /* struct np_closed_flow, from the ring */
+  guint64              next_id;
+  guint64              generation;
+  guint64              idle_evicted;
+
+  /* the sample in progress */
+  guint64              now_mono_ns;
+  guint64              interval_ns;
+  GHashTable          *released;          /* borrowed: cookie → release time */
+  GArray              *evictable;         /* Evictable */
+  guint                table_entries;     /* rows taken from np_flows */
+  NetpulseFlowActions  actions;
+};
+
+static guint
+flow_key_hash (gconstpointer key)
+{
+  const struct np_flow_key *k = key;
+  guint hash = g_int64_hash (&k->cookie);
+
+  for (guint i = 0; i < NP_ADDR_LEN; i++)
+    hash = hash * 31 + k->peer_addr[i];
+  return hash * 31 + k->peer_port;
+}
+
+static gboolean
+flow_key_equal (gconstpointer a,
+                gconstpointer b)
+{
+  return memcmp (a, b, sizeof (struct np_flow_key)) == 0;
+}
+
+NetpulseFlowTable *
+netpulse_flow_table_new (const NetpulseFlowRules *rules)
+{
+  NetpulseFlowTable *self = g_new0 (NetpulseFlowTable, 1);
+
+  g_assert (rules != NULL);
+
+  self->rules = *rules;
+  self->open_flows = g_hash_table_new_full (flow_key_hash, flow_key_equal, NULL, g_free);
+  g_queue_init (&self->closed_flows);
+  self->queued_closed = g_array_new (FALSE, FALSE, sizeof (struct np_closed_flow));
+  self->evictable = g_array_new (FALSE, FALSE, sizeof (Evictable));
+  self->actions.to_delete = g_array_new (FALSE, FALSE, sizeof (struct np_closed_flow));
+  self->actions.to_finish = g_array_new (FALSE, FALSE, sizeof (struct np_flow_key));
+  self->actions.keep_released = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  return self;
+}
+
+void
+netpulse_flow_table_free (NetpulseFlowTable *self)
+{
+  if (self == NULL)
+    return;
+  g_hash_table_unref (self->open_flows);
+  g_queue_clear_full (&self->closed_flows, g_free);
+  g_array_unref (self->queued_closed);
+  g_array_unref (self->evictable);
+  g_array_unref (self->actions.to_delete);
+  g_array_unref (self->actions.to_finish);
+  g_hash_table_unref (self->actions.keep_released);
+  g_free (self);
+}
+
+void
+netpulse_flow_table_set_clock_offset (NetpulseFlowTable *self,
+                                      guint64            real_offset_ns)
+{
+  self->real_offset_ns = real_offset_ns;
+}
+
+static void
+reset_sample (NetpulseFlowTable *self)
+{
+  self->released = NULL;
+  self->table_entries = 0;
+  g_array_set_size (self->evictable, 0);
+  g_array_set_size (self->actions.to_delete, 0);
+  g_array_set_size (self->actions.to_finish, 0);
+  g_hash_table_remove_all (self->actions.keep_released);
+}
+
+void
+netpulse_flow_table_begin (NetpulseFlowTable *self,
+                           guint64            now_mono_ns,
+                           guint64            interval_ns,
+                           GHashTable        *released)
+{
+  g_assert (self != NULL);
+  g_assert (released != NULL);
+
+  reset_sample (self);
+  self->generation++;
+  self->now_mono_ns = now_mono_ns;
+  self->interval_ns = interval_ns;
+  self->released = released;
+}
+
+void
+netpulse_flow_table_cancel (NetpulseFlowTable *self)
+{
+  g_assert (self != NULL);
+  g_assert (self->table_entries == 0);
+
+  reset_sample (self);
+  self->generation--;
+}
+
+/* Whether the flow is over: closed by the kernel, or its socket released
+ * (at once for UDP; for TCP after a grace period, see np_sock_release). */
+static gboolean
+flow_has_ended (NetpulseFlowTable        *self,
+                const struct np_flow_key *key,
+                const struct np_flow     *flow)
+{
+  const guint64 *released_ns = g_hash_table_lookup (self->released, &key->cookie);
+
+  if (flow->closed)
+    return TRUE;
+  if (released_ns == NULL)
+    return FALSE;
+  if (flow->proto != IPPROTO_TCP_NUMBER)
+    return TRUE;
+  if (self->now_mono_ns > *released_ns && self->now_mono_ns - *released_ns > TCP_RELEASE_GRACE_NS)
+    return TRUE;
+
+  g_hash_table_add (self->actions.keep_released, g_memdup2 (&key->cookie, sizeof key->cookie));
+  return FALSE;
+}
+
+static void
+format_flow_addresses (NetpulseRecord       *record,
+                       const struct np_flow *flow)
+{
+  static const guint8 zero[NP_ADDR_LEN];
+
+  netpulse_format_address (flow->family, flow->laddr, record->laddr);
+  if (memcmp (flow->raddr, zero, sizeof zero) == 0 && flow->rport == 0)
+    record->raddr[0] = '\0';
+  else
+    netpulse_format_address (flow->family, flow->raddr, record->raddr);
+  record->lport = flow->lport;
+  record->rport = flow->rport;
+}
+
+static void
+update_endpoints (FlowEntry            *entry,
+                  const struct np_flow *flow)
+{
+  Endpoints now;
+
+  memset (&now, 0, sizeof now); /* padding too: the struct is compared with memcmp() */
+  now.lport = flow->lport;
+  now.rport = flow->rport;
+  now.family = flow->family;
+  memcpy (now.laddr, flow->laddr, sizeof now.laddr);
+  memcpy (now.raddr, flow->raddr, sizeof now.raddr);
+  if (entry->endpoints_valid && memcmp (&now, &entry->endpoints, sizeof now) == 0)
+    return;
+
+  format_flow_addresses (&entry->record, flow);
+  entry->endpoints = now;
+  entry->endpoints_valid = TRUE;
+}
+
+static void
+update_owner (FlowEntry            *entry,
+              const struct np_flow *flow)
+{
+  NetpulseRecord *r = &entry->record;
+
+  entry->ino = flow->ino;
+  entry->has_process = flow->has_process;
+  if (flow->has_process)
+    {
+      r->pid = flow->pid;
+      r->uid = flow->uid;
+      r->cgroup_id = flow->cgroup_id;
+      g_strlcpy (r->comm, flow->comm, sizeof r->comm);
+    }
+  else if (r->pid == 0)
+    r->uid = flow->uid;
+}
+
+/* Returns whether the record changed. */
+static gboolean
+update_record (NetpulseFlowTable    *self,
+               FlowEntry            *entry,
+               const struct np_flow *flow,
+               gboolean              closed)
+{
+  NetpulseRecord *r = &entry->record;
+  NetpulseRecord before = *r;
+
+  r->tx_bytes = flow->tx_bytes;
+  r->rx_bytes = flow->rx_bytes;
+  r->tx_packets = flow->tx_calls;
+  r->rx_packets = flow->rx_calls;
+  r->tx_rate = netpulse_compute_rate (entry->prev_tx, flow->tx_bytes, self->interval_ns);
+  r->rx_rate = netpulse_compute_rate (entry->prev_rx, flow->rx_bytes, self->interval_ns);
+  entry->prev_tx = flow->tx_bytes;
+  entry->prev_rx = flow->rx_bytes;
+
+  r->proto = flow->proto;
+  r->family = flow->family;
+  r->state = flow->proto == IPPROTO_TCP_NUMBER ? flow->state : 0;
+  r->rtt_us = flow->srtt_us;
+  r->retrans = flow->retrans;
+  r->netns = flow->netns;
+  r->first_seen_ns = flow->first_ns + self->real_offset_ns;
+  r->last_seen_ns = flow->last_ns + self->real_offset_ns;
+  update_endpoints (entry, flow);
+  update_owner (entry, flow);
+
+  r->flags = (flow->partial ? NETPULSE_RECORD_PARTIAL : 0)
+           | (flow->per_peer ? NETPULSE_RECORD_PER_PEER : 0)
+           | (flow->other_peers ? NETPULSE_RECORD_OTHER_PEERS : 0)
+           | (closed ? NETPULSE_RECORD_CLOSED : 0);
+  r->peers = flow->peers;
+
+  return memcmp (&before, r, sizeof before) != 0;
+}
+
+static FlowEntry *
+ensure_entry (NetpulseFlowTable        *self,
+              const struct np_flow_key *key)
+{
+  FlowEntry *entry = g_hash_table_lookup (self->open_flows, key);
+
+  if (entry == NULL)
+    {
+      entry = g_new0 (FlowEntry, 1);
+      entry->key = *key;
+      entry->record.id = ++self->next_id;
+      g_hash_table_insert (self->open_flows, &entry->key, entry);
+    }
+  return entry;
+}
+
+static void
+close_entry (NetpulseFlowTable *self,
+             FlowEntry         *entry)
+{
+  entry->record.flags |= NETPULSE_RECORD_CLOSED;
+  entry->record.tx_rate = 0;
+  entry->record.rx_rate = 0;
+  entry->changed_generation = self->generation;
+  entry->closed_at_us = g_get_monotonic_time ();
+  g_hash_table_steal (self->open_flows, &entry->key);
+  g_queue_push_tail (&self->closed_flows, entry);
+}
+
+static gboolean
+idle_for (NetpulseFlowTable    *self,
+          const struct np_flow *flow,
+          guint64               ns)
+{
+  return self->now_mono_ns > flow->last_ns && self->now_mono_ns - flow->last_ns >= ns;
+}
+
+void
+netpulse_flow_table_take (NetpulseFlowTable        *self,
+                          const struct np_flow_key *key,
+                          const struct np_flow     *flow)
+{
+  FlowEntry *entry = ensure_entry (self, key);
+  gboolean closed = flow_has_ended (self, key, flow);
+  gboolean idle_udp = !closed && flow->proto == IPPROTO_UDP_NUMBER
+                    && idle_for (self, flow, (guint64) self->rules.udp_idle_ms * G_GUINT64_CONSTANT (1000000) + 1);
+  gboolean is_new = entry->seen_generation == 0;
+
+  entry->seen_generation = self->generation;
+  self->table_entries++;
+  if (!closed && !idle_udp && flow->per_peer && !flow->other_peers && idle_for (self, flow, EVICT_MIN_IDLE_NS))
+    {
+      Evictable candidate = { .key = *key, .last_ns = flow->last_ns };
+      g_array_append_val (self->evictable, candidate);
+    }
+
+  /* Final totals of an idle UDP flow are taken when it is deleted (see
+   * netpulse_flow_table_finish()), so that no byte counted in between is
+   * lost. */
+  if (idle_udp)
+    {
+      g_array_append_vals (self->actions.to_finish, key, 1);
+      return;
+    }
+
+  if (update_record (self, entry, flow, FALSE) || is_new)
+    entry->changed_generation = self->generation;
+
+  if (closed)
+    {
+      struct np_closed_flow deleted = { .key = *key, .flow = *flow };
+
+      g_array_append_val (self->actions.to_delete, deleted);
+      close_entry (self, entry);
+    }
+}
+
+void
+netpulse_flow_table_queue_closed (NetpulseFlowTable           *self,
+                                  const struct np_closed_flow *closed)
+{
+  g_array_append_vals (self->queued_closed, closed, 1);
+}
+
+/* After the table: a flow closed while the table was read is in the ring
+ * by now, so no connection looks vanished when it has in fact closed. */
+void
+netpulse_flow_table_take_closed (NetpulseFlowTable *self)
+{
+  for (guint i = 0; i < self->queued_closed->len; i++)
+    {
+      const struct np_closed_flow *closed = &g_array_index (self->queued_closed, struct np_closed_flow, i);
+      FlowEntry *entry = ensure_entry (self, &closed->key);
+
+      entry->seen_generation = self->generation;
+      update_record (self, entry, &closed->flow, TRUE);
+      close_entry (self, entry);
+    }
+  g_array_set_size (self->queued_closed, 0);
+}
+
+static int
+compare_last_used (gconstpointer a,
+                   gconstpointer b)
+{
+  const Evictable *x = a, *y = b;
+
+  return x->last_ns < y->last_ns ? -1 : x->last_ns > y->last_ns;
+}
+
+/* The table is nearly full: idle per-peer entries make room first, the
+ * least recently used first.  They are finished like idle UDP flows (final
+ * totals, reported closed). */
+static void
+evict_idle_peers (NetpulseFlowTable *self)
+{
+  guint64 high = (guint64) self->rules.max_flows * EVICT_HIGH_NUM / EVICT_HIGH_DEN;
+  guint64 low = (guint64) self->rules.max_flows * EVICT_LOW_NUM / EVICT_LOW_DEN;
+  guint64 entries = self->table_entries - self->actions.to_delete->len - self->actions.to_finish->len;
+  guint n;
+
+  if (entries <= high)
+    return;
+  g_array_sort (self->evictable, compare_last_used);
+  n = MIN (self->evictable->len, entries - low);
+  for (guint i = 0; i < n; i++)
+    g_array_append_vals (self->actions.to_finish, &g_array_index (self->evictable, Evictable, i).key, 1);
+  self->idle_evicted += n;
+  if (n > 0)
+    g_debug ("Flow table %" G_GUINT64_FORMAT "/%u full: evicted %u idle per-peer entries",
+             entries, self->rules.max_flows, n);
+}
+
+const NetpulseFlowActions *
+netpulse_flow_table_plan (NetpulseFlowTable *self)
+{
+  evict_idle_peers (self);
+  return &self->actions;
+}
+
+void
+netpulse_flow_table_finish (NetpulseFlowTable        *self,
+                            const struct np_flow_key *key,
+                            const struct np_flow     *flow)
+{
+  FlowEntry *entry = g_hash_table_lookup (self->open_flows, key);
+
+  if (entry == NULL)
+    return;
+  update_record (self, entry, flow, TRUE);
+  close_entry (self, entry);
+}
+
+/* Flows that vanished from the kernel table without being closed (someone
+ * else deleted them): report them closed rather than keep them forever. */
+static void
+close_vanished_flows (NetpulseFlowTable *self)
+{
+  g_autoptr(GPtrArray) vanished = g_ptr_array_new ();
+  GHashTableIter iter;
+  FlowEntry *entry;
+
+  g_hash_table_iter_init (&iter, self->open_flows);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &entry))
+    if (entry->seen_generation != self->generation)
+      g_ptr_array_add (vanished, entry);
+
+  for (guint i = 0; i < vanished->len; i++)
+    close_entry (self, g_ptr_array_index (vanished, i));
+}
+
+/* Sockets that no process has used since we started have no pid: their
+ * owners are looked up by inode, at most as often as @owners allows. */
+static void
+resolve_owners (NetpulseFlowTable         *self,
+                const NetpulseOwnerLookup *owners)
+{
+  g_autoptr(GPtrArray) unresolved = g_ptr_array_new ();
+  GHashTableIter iter;
+  FlowEntry *entry;
+
+  g_hash_table_iter_init (&iter, self->open_flows);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &entry))
+    if (!entry->has_process && entry->record.pid == 0 && entry->ino != 0)
+      g_ptr_array_add (unresolved, entry);
+
+  if (unresolved->len == 0 || !owners->scan (owners->user_data))
+    return;
+
+  for (guint i = 0; i < unresolved->len; i++)
+    {
+      guint32 pid = 0;
+      char comm[NP_COMM_LEN] = "";
+
+      entry = g_ptr_array_index (unresolved, i);
+      if (!owners->lookup (owners->user_data, entry->ino, &pid, comm))
+        continue;
+      entry->record.pid = pid;
+      g_strlcpy (entry->record.comm, comm, sizeof entry->record.comm);
+      entry->changed_generation = self->generation;
+    }
+  owners->done (owners->user_data);
+}
+
+static void
+prune_closed_flows (NetpulseFlowTable *self)
+{
+  gint64 horizon = g_get_monotonic_time () - (gint64) self->rules.closed_retain_ms * 1000;
+  FlowEntry *entry;
+
+  while ((entry = g_queue_peek_head (&self->closed_flows)) != NULL && entry->closed_at_us < horizon)
+    g_free (g_queue_pop_head (&self->closed_flows));
+}
+
+void
+netpulse_flow_table_end (NetpulseFlowTable         *self,
+                         const NetpulseOwnerLookup *owners)
+{
+  close_vanished_flows (self);
+  if (owners != NULL)
+    resolve_owners (self, owners);
+  prune_closed_flows (self);
+  reset_sample (self);
+}
+
+guint64
+netpulse_flow_table_get_generation (NetpulseFlowTable *self)
+{
+  return self->generation;
+}
+
+guint
+netpulse_flow_table_get_n_open (NetpulseFlowTable *self)
+{
+  return g_hash_table_size (self->open_flows);
+}
+
+guint64
+netpulse_flow_table_get_idle_evicted (NetpulseFlowTable *self)
+{
+  return self->idle_evicted;
+}
+
+/* @since_generation 0: every open record. */
+static void
+foreach_open_changed (NetpulseFlowTable  *self,
+                      guint64             since_generation,
+                      NetpulseRecordFunc  func,
+                      gpointer            user_data)
+{
+  GHashTableIter iter;
+  FlowEntry *entry;
+
+  g_hash_table_iter_init (&iter, self->open_flows);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &entry))
+    if (since_generation == 0 || entry->changed_generation > since_generation)
+      func (&entry->record, user_data);
+}
+
+void
+netpulse_flow_table_foreach_changed (NetpulseFlowTable  *self,
+                                     guint64             since_generation,
+                                     NetpulseRecordFunc  func,
+                                     gpointer            user_data)
+{
+  foreach_open_changed (self, since_generation, func, user_data);
+  for (GList *l = self->closed_flows.head; l != NULL; l = l->next)
+    {
+      const FlowEntry *entry = l->data;
+
+      if (entry->changed_generation > since_generation)
+        func (&entry->record, user_data);
+    }
+}
+
+void
+netpulse_flow_table_foreach_open (NetpulseFlowTable  *self,
+                                  NetpulseRecordFunc  func,
+                                  gpointer            user_data)
+{
+  foreach_open_changed (self, 0, func, user_data);
+}

@@ -1,0 +1,101 @@
+/* netpulse-flow-table.h — the accounting rules: the kernel's flows (rows of
+ * np_flows and closes from np_closed_flows) merged into NetpulseRecords,
+ * generation by generation.  No libbpf here: whoever reads the kernel feeds
+ * the rows in, and the table says which entries the kernel should drop.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+#include <linux/types.h>
+#include "netpulse.h"
+
+#include "netpulse-record.h"
+
+G_BEGIN_DECLS
+
+typedef struct _NetpulseFlowTable NetpulseFlowTable;
+
+typedef void (*NetpulseRecordFunc) (const NetpulseRecord *record,
+                                    gpointer              user_data);
+
+/* How owners of pid-less sockets are found (see netpulse-proc-owners.h):
+ * scan() says whether a lookup may run now and prepares it, lookup() gives
+ * the pid and name (NP_COMM_LEN) of socket inode @ino, done() ends it. */
+typedef struct {
+  gboolean (*scan)   (gpointer  user_data);
+  gboolean (*lookup) (gpointer  user_data,
+                      guint64   ino,
+                      guint32  *pid,
+                      char     *comm);
+  void     (*done)   (gpointer  user_data);
+  gpointer   user_data;
+} NetpulseOwnerLookup;
+
+typedef struct {
+  guint   max_flows;          /* size of the kernel flow table (eviction watermarks) */
+  guint   udp_idle_ms;        /* UDP flow idle this long → finished */
+  guint   closed_retain_ms;   /* closed records stay visible this long */
+} NetpulseFlowRules;
+
+/* What one sample asks of the kernel once the rows are in. */
+typedef struct {
+  GArray     *to_delete;      /* struct np_closed_flow: ended, delete from np_flows */
+  GArray     *to_finish;      /* struct np_flow_key: idle or evicted, take final totals and delete */
+  GHashTable *keep_released;  /* cookies whose release waits for their TCP close */
+} NetpulseFlowActions;
+
+NetpulseFlowTable *netpulse_flow_table_new              (const NetpulseFlowRules   *rules);
+void               netpulse_flow_table_free             (NetpulseFlowTable         *self);
+/* CLOCK_REALTIME - CLOCK_MONOTONIC, for the records' times: taken once per
+ * start, so that a connection's first-seen time stays the same. */
+void               netpulse_flow_table_set_clock_offset (NetpulseFlowTable         *self,
+                                                         guint64                    real_offset_ns);
+
+/* One sample: begin, take every row of np_flows, take the closes, plan,
+ * finish what the plan named, end.  @released maps cookie → release time
+ * (monotonic ns) of sockets released since (see np_sock_release); it is
+ * borrowed until end. */
+void               netpulse_flow_table_begin            (NetpulseFlowTable         *self,
+                                                         guint64                    now_mono_ns,
+                                                         guint64                    interval_ns,
+                                                         GHashTable                *released);
+/* Undoes begin when the kernel table could not be read at all. */
+void               netpulse_flow_table_cancel           (NetpulseFlowTable         *self);
+void               netpulse_flow_table_take             (NetpulseFlowTable         *self,
+                                                         const struct np_flow_key  *key,
+                                                         const struct np_flow      *flow);
+/* A TCP close handed over with its final totals.  Queued at any time (the
+ * ring is read between samples too) and merged by take_closed(). */
+void               netpulse_flow_table_queue_closed     (NetpulseFlowTable         *self,
+                                                         const struct np_closed_flow *closed);
+void               netpulse_flow_table_take_closed      (NetpulseFlowTable         *self);
+/* The kernel entries to delete; evicts idle per-peer entries when the
+ * table is nearly full.  Owned by the table until end. */
+const NetpulseFlowActions *netpulse_flow_table_plan     (NetpulseFlowTable         *self);
+/* The final totals of an entry of to_finish, read as it was deleted. */
+void               netpulse_flow_table_finish           (NetpulseFlowTable         *self,
+                                                         const struct np_flow_key  *key,
+                                                         const struct np_flow      *flow);
+/* Closes what vanished from the kernel, finds owners of pid-less sockets
+ * through @owners (NULL: never), forgets old closed records. */
+void               netpulse_flow_table_end              (NetpulseFlowTable         *self,
+                                                         const NetpulseOwnerLookup *owners);
+
+guint64            netpulse_flow_table_get_generation   (NetpulseFlowTable         *self);
+guint              netpulse_flow_table_get_n_open       (NetpulseFlowTable         *self);
+guint64            netpulse_flow_table_get_idle_evicted (NetpulseFlowTable         *self);
+
+void               netpulse_flow_table_foreach_changed  (NetpulseFlowTable         *self,
+                                                         guint64                    since_generation,
+                                                         NetpulseRecordFunc         func,
+                                                         gpointer                   user_data);
+void               netpulse_flow_table_foreach_open     (NetpulseFlowTable         *self,
+                                                         NetpulseRecordFunc         func,
+                                                         gpointer                   user_data);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (NetpulseFlowTable, netpulse_flow_table_free)
+
+G_END_DECLS
