@@ -25,13 +25,13 @@
 #include "netpulse-connection-store.h"
 #include "netpulse-detail-pane.h"
 #include "netpulse-export.h"
+#include "netpulse-feed.h"
 #include "netpulse-overflow-banner.h"
 #include "netpulse-process-model.h"
 #include "netpulse-resolver.h"
 #include "netpulse-row-filter.h"
 #include "netpulse-sparkline.h"
 #include "netpulse-text.h"
-#include "netpulse-update-buffer.h"
 #include "netpulse-user-names.h"
 #include "netpulse-view-options.h"
 #include "netpulse-window.h"
@@ -66,6 +66,7 @@ struct _NetpulseWindow
   GSettings               *settings;
   NetpulseSource          *source;
   NetpulseConnectionStore *store;
+  NetpulseFeed            *feed;         /* source → store, and pause */
   NetpulseProcessModel    *process_model;
   NetpulseViewOptions     *options;
   NetpulseRowFilter       *filter;
@@ -73,9 +74,7 @@ struct _NetpulseWindow
   GtkFilterListModel      *flat_rows;
   GtkFilterListModel      *tree_rows;
   GtkSingleSelection      *selection;
-  NetpulseUpdateBuffer    *paused_updates;
 
-  gboolean                 paused;
   gboolean                 grouped;
   gboolean                 monitoring;   /* the table is shown, not a status page */
   gboolean                 settled;
@@ -108,7 +107,7 @@ update_summary (NetpulseWindow *self)
 
   if (!self->monitoring)
     subtitle = NULL;
-  else if (self->paused)
+  else if (netpulse_feed_get_paused (self->feed))
     subtitle = g_strdup (_("Paused"));
   else if (self->grouped)
     subtitle = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u connection, grouped by process",
@@ -284,8 +283,9 @@ resort (NetpulseWindow *self)
   gtk_adjustment_set_value (vadj, MIN (value, gtk_adjustment_get_upper (vadj) - gtk_adjustment_get_page_size (vadj)));
 }
 
+/* The feed put an update into the store. */
 static void
-after_apply (NetpulseWindow *self)
+on_feed_applied (NetpulseWindow *self)
 {
   resort (self);
   update_summary (self);
@@ -293,58 +293,6 @@ after_apply (NetpulseWindow *self)
   if (netpulse_source_is_live (self->source) &&
       netpulse_connection_store_get_tick (self->store) > 0)
     set_settled (self);
-}
-
-static void
-on_source_update (NetpulseWindow *self,
-                  guint64         timestamp_ns,
-                  GArray         *changed,
-                  GArray         *removed,
-                  NetpulseSource *source)
-{
-  gint64 start = g_get_monotonic_time ();
-  g_autoptr(GArray) none = NULL;
-
-  if (changed == NULL || removed == NULL)
-    {
-      none = g_array_new (FALSE, FALSE, 1);
-      changed = changed != NULL ? changed : none;
-      removed = removed != NULL ? removed : none;
-    }
-
-  if (self->paused)
-    {
-      netpulse_update_buffer_add_update (self->paused_updates, timestamp_ns,
-                                         (const NetpulseRecord *) (gpointer) changed->data, changed->len,
-                                         (const guint64 *) (gpointer) removed->data, removed->len);
-      return;
-    }
-  netpulse_connection_store_apply (self->store, timestamp_ns,
-                                   (const NetpulseRecord *) (gpointer) changed->data, changed->len,
-                                   (const guint64 *) (gpointer) removed->data, removed->len);
-  after_apply (self);
-  g_debug ("update of %u records applied to %u rows in %.1f ms", changed->len,
-           g_list_model_get_n_items (G_LIST_MODEL (self->store)),
-           (g_get_monotonic_time () - start) / 1000.0);
-}
-
-static void
-on_source_snapshot (NetpulseWindow *self,
-                    guint64         timestamp_ns,
-                    GArray         *records,
-                    NetpulseSource *source)
-{
-  if (records == NULL)
-    return;
-  if (self->paused)
-    {
-      netpulse_update_buffer_add_snapshot (self->paused_updates, timestamp_ns,
-                                           (const NetpulseRecord *) (gpointer) records->data, records->len);
-      return;
-    }
-  netpulse_connection_store_replace (self->store, timestamp_ns,
-                                     (const NetpulseRecord *) (gpointer) records->data, records->len);
-  after_apply (self);
 }
 
 /* ---- selection and detail pane ---------------------------------------- */
@@ -564,19 +512,6 @@ build_models (NetpulseWindow *self)
 /* ---- actions ---------------------------------------------------------- */
 
 static void
-set_paused (NetpulseWindow *self,
-            gboolean        paused)
-{
-  self->paused = paused;
-  if (!paused && !netpulse_update_buffer_is_empty (self->paused_updates))
-    {
-      netpulse_update_buffer_flush (self->paused_updates, self->store);
-      after_apply (self);
-    }
-  update_summary (self);
-}
-
-static void
 pause_change_state (GSimpleAction *action,
                     GVariant      *state,
                     gpointer       user_data)
@@ -584,7 +519,7 @@ pause_change_state (GSimpleAction *action,
   NetpulseWindow *self = user_data;
 
   g_simple_action_set_state (action, state);
-  set_paused (self, g_variant_get_boolean (state));
+  netpulse_feed_set_paused (self->feed, g_variant_get_boolean (state));
 }
 
 static void
@@ -841,10 +776,10 @@ netpulse_window_dispose (GObject *object)
   g_clear_object (&self->filter);
   g_clear_object (&self->process_model);
   g_clear_object (&self->options);
+  g_clear_object (&self->feed);
   g_clear_object (&self->store);
   g_clear_object (&self->source);
   g_clear_object (&self->settings);
-  g_clear_pointer (&self->paused_updates, netpulse_update_buffer_free);
 
   G_OBJECT_CLASS (netpulse_window_parent_class)->dispose (object);
 }
@@ -919,7 +854,6 @@ netpulse_window_init (NetpulseWindow *self)
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->settings = g_settings_new ("io.github.netpulse.Netpulse");
-  self->paused_updates = netpulse_update_buffer_new ();
 
   keys = gtk_event_controller_key_new ();
   gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
@@ -942,6 +876,7 @@ setup_store (NetpulseWindow *self)
   g_autoptr(NetpulseResolver) resolver = netpulse_resolver_new ();
 
   self->store = netpulse_connection_store_new ();
+  self->feed = netpulse_feed_new (self->store);
   netpulse_connection_store_set_app_finder (self->store, finder);
   /* Recorded uids are not this machine's users: show them as numbers. */
   if (netpulse_source_is_live (self->source))
@@ -971,8 +906,9 @@ netpulse_window_new (GtkApplication *application,
   set_grouped (self, g_settings_get_boolean (self->settings, "group-by-process"));
 
   g_signal_connect_object (source, "notify::state", G_CALLBACK (on_source_state), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (source, "update", G_CALLBACK (on_source_update), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (source, "snapshot", G_CALLBACK (on_source_snapshot), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->feed, "applied", G_CALLBACK (on_feed_applied), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->feed, "notify::paused", G_CALLBACK (update_summary), self, G_CONNECT_SWAPPED);
+  netpulse_feed_set_source (self->feed, source);
   /* Flows not tracked or peers aggregated: say so above the table. */
   g_object_bind_property (source, "counters", self->overflow_banner, "counters", G_BINDING_SYNC_CREATE);
   on_source_state (self);
