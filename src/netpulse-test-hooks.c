@@ -244,11 +244,11 @@ netpulse_test_hooks_dump_view (NetpulseWindow  *window,
                                const char      *path,
                                GError         **error)
 {
-  GListModel *rows = netpulse_window_get_rows (window);
+  GListModel *rows = _netpulse_window_get_rows (window);
   guint n = g_list_model_get_n_items (rows);
   g_autoptr(GString) out = g_string_new (NULL);
   gboolean descending = FALSE;
-  const char *sort = netpulse_window_get_sort (window, &descending);
+  const char *sort = _netpulse_window_get_sort (window, &descending);
   g_autoptr(GVariant) grouped = g_action_group_get_action_state (G_ACTION_GROUP (window),
                                                                  "group-by-process");
   GListModel *columns = gtk_column_view_get_columns (window->column_view);
@@ -380,7 +380,7 @@ on_settled (NetpulseWindow *window,
             GParamSpec     *pspec,
             Hooks          *hooks)
 {
-  if (hooks->done || !netpulse_window_is_settled (window))
+  if (hooks->done || !_netpulse_window_is_settled (window))
     return;
   hooks->done = TRUE;
   g_clear_handle_id (&hooks->fallback_id, g_source_remove);

@@ -90,7 +90,7 @@ _netpulse_window_export_to_file (NetpulseWindow        *self,
   g_return_val_if_fail (NETPULSE_IS_WINDOW (self), FALSE);
   g_return_val_if_fail (G_IS_FILE (file), FALSE);
 
-  text = netpulse_export (netpulse_window_get_rows (self), format);
+  text = netpulse_export (_netpulse_window_get_rows (self), format);
   return g_file_replace_contents (file, text, strlen (text), NULL, FALSE,
                                   G_FILE_CREATE_REPLACE_DESTINATION, NULL, NULL, error);
 }

@@ -68,22 +68,29 @@ struct _NetpulseWindow
 };
 
 /* netpulse-window.c */
-void     _netpulse_window_update_summary      (NetpulseWindow       *self);
-void     _netpulse_window_set_settled         (NetpulseWindow       *self);
+/* The column the table is sorted by now (NULL for none). */
+const char *_netpulse_window_get_sort            (NetpulseWindow       *self,
+                                                  gboolean             *descending);
+/* The rows shown, in order (GtkTreeListRow items when grouped). */
+GListModel *_netpulse_window_get_rows            (NetpulseWindow       *self);
+/* Whether the first data (or a final state) is on screen. */
+gboolean    _netpulse_window_is_settled          (NetpulseWindow       *self);
+void        _netpulse_window_set_settled         (NetpulseWindow       *self);
+void        _netpulse_window_update_summary      (NetpulseWindow       *self);
 
 /* netpulse-window-status.c */
 /* Shows the page for the source's state: a status page, or the table. */
-void     _netpulse_window_show_source_state   (NetpulseWindow       *self);
+void        _netpulse_window_show_source_state   (NetpulseWindow       *self);
 /* The table, or in its place why it is empty. */
-void     _netpulse_window_update_placeholder  (NetpulseWindow       *self);
+void        _netpulse_window_update_placeholder  (NetpulseWindow       *self);
 
 /* netpulse-window-actions.c */
-void     _netpulse_window_class_actions_init  (NetpulseWindowClass  *klass);
-void     _netpulse_window_actions_init        (NetpulseWindow       *self);
+void        _netpulse_window_class_actions_init  (NetpulseWindowClass  *klass);
+void        _netpulse_window_actions_init        (NetpulseWindow       *self);
 /* Writes the rows shown to @file, as the Export menu items do. */
-gboolean _netpulse_window_export_to_file      (NetpulseWindow       *self,
-                                               NetpulseExportFormat  format,
-                                               GFile                *file,
-                                               GError              **error);
+gboolean    _netpulse_window_export_to_file      (NetpulseWindow       *self,
+                                                  NetpulseExportFormat  format,
+                                                  GFile                *file,
+                                                  GError              **error);
 
 G_END_DECLS

@@ -19,7 +19,7 @@
 void
 _netpulse_window_update_placeholder (NetpulseWindow *self)
 {
-  GListModel *rows = netpulse_window_get_rows (self);
+  GListModel *rows = _netpulse_window_get_rows (self);
 
   if (g_list_model_get_n_items (rows) > 0)
     {

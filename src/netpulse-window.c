@@ -77,7 +77,7 @@ _netpulse_window_set_settled (NetpulseWindow *self)
 }
 
 /* The table's controls only make sense while it is shown. */
-/* ---- applying updates ------------------------------------------------- */
+/* ---- after an update -------------------------------------------------- */
 
 /* Re-sorts after values changed in place, keeping the scroll offset. */
 static void
@@ -121,8 +121,8 @@ on_selection_changed (NetpulseWindow *self)
 
 #if GTK_CHECK_VERSION (4, 10, 0)
 const char *
-netpulse_window_get_sort (NetpulseWindow *self,
-                          gboolean       *descending)
+_netpulse_window_get_sort (NetpulseWindow *self,
+                           gboolean       *descending)
 {
   GtkColumnViewSorter *sorter = GTK_COLUMN_VIEW_SORTER (gtk_column_view_get_sorter (self->column_view));
   GtkColumnViewColumn *column = gtk_column_view_sorter_get_primary_sort_column (sorter);
@@ -158,8 +158,8 @@ find_sort_indicator (GtkWidget *widget,
 }
 
 const char *
-netpulse_window_get_sort (NetpulseWindow *self,
-                          gboolean       *descending)
+_netpulse_window_get_sort (NetpulseWindow *self,
+                           gboolean       *descending)
 {
   GListModel *columns = gtk_column_view_get_columns (self->column_view);
   guint n = g_list_model_get_n_items (columns);
@@ -214,7 +214,7 @@ on_sort_changed (NetpulseWindow *self)
 
   if (self->column_view == NULL || gtk_widget_in_destruction (GTK_WIDGET (self)))
     return;
-  id = netpulse_window_get_sort (self, &descending);
+  id = _netpulse_window_get_sort (self, &descending);
   if (id == NULL)
     return;
   g_settings_set_string (self->settings, "sort-column", id);
@@ -233,7 +233,7 @@ restore_sort (NetpulseWindow *self)
 /* ---- models ----------------------------------------------------------- */
 
 GListModel *
-netpulse_window_get_rows (NetpulseWindow *self)
+_netpulse_window_get_rows (NetpulseWindow *self)
 {
   return G_LIST_MODEL (self->grouped ? self->tree_rows : self->flat_rows);
 }
@@ -249,7 +249,7 @@ set_grouped (NetpulseWindow *self,
              gboolean        grouped)
 {
   self->grouped = grouped;
-  gtk_single_selection_set_model (self->selection, netpulse_window_get_rows (self));
+  gtk_single_selection_set_model (self->selection, _netpulse_window_get_rows (self));
   gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
   _netpulse_window_update_summary (self);
   _netpulse_window_update_placeholder (self);
@@ -499,7 +499,7 @@ netpulse_window_new (GtkApplication *application,
 }
 
 gboolean
-netpulse_window_is_settled (NetpulseWindow *self)
+_netpulse_window_is_settled (NetpulseWindow *self)
 {
   return self->settled;
 }

@@ -23,12 +23,5 @@ NetpulseWindow *netpulse_window_new          (GtkApplication *application,
 gboolean        netpulse_window_sort_by      (NetpulseWindow *self,
                                               const char     *id,
                                               gboolean        descending);
-/* The column the table is sorted by now (NULL for none). */
-const char     *netpulse_window_get_sort     (NetpulseWindow *self,
-                                              gboolean       *descending);
-/* The rows shown, in order (GtkTreeListRow items when grouped). */
-GListModel     *netpulse_window_get_rows     (NetpulseWindow *self);
-/* Whether the first data (or a final state) is on screen. */
-gboolean        netpulse_window_is_settled   (NetpulseWindow *self);
 
 G_END_DECLS
