@@ -15,6 +15,7 @@
 #include "netpulse-overflow-banner.h"
 #include "netpulse-test-hooks.h"
 #include "netpulse-text.h"
+#include "netpulse-window-private.h"
 
 #define FALLBACK_TIMEOUT_MS 15000
 
@@ -74,11 +75,6 @@ netpulse_test_hooks_save_screenshot (GtkWidget   *widget,
   return TRUE;
 }
 
-static const char * const column_ids[] = {
-  "process", "pid", "user", "protocol", "local", "remote", "state", "rtt",
-  "rx-rate", "tx-rate", "total", "activity",
-};
-
 static void
 dump_row (GString     *out,
           NetpulseRow *row)
@@ -120,6 +116,54 @@ find_by_id (GtkWidget  *widget,
         return found;
     }
   return NULL;
+}
+
+/* The first descendant of @widget whose CSS name is @name. */
+static GtkWidget *
+find_by_css_name (GtkWidget  *widget,
+                  const char *name)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (g_strcmp0 (gtk_widget_get_css_name (child), name) == 0)
+        return child;
+      if ((found = find_by_css_name (child, name)) != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* Where the title of the column at @position is, in window coordinates:
+ * the column view's header holds one title per column, in column order. */
+static gboolean
+get_column_title_bounds (NetpulseWindow  *window,
+                         guint            position,
+                         graphene_rect_t *bounds)
+{
+  GtkWidget *header = find_by_css_name (GTK_WIDGET (window->column_view), "header");
+  GtkWidget *title = header != NULL ? gtk_widget_get_first_child (header) : NULL;
+
+  for (guint i = 0; title != NULL && i < position; i++)
+    title = gtk_widget_get_next_sibling (title);
+  return title != NULL && gtk_widget_compute_bounds (title, GTK_WIDGET (window), bounds);
+}
+
+/* Selects (and, for a process, expands) row @position. */
+static void
+select_row (NetpulseWindow *window,
+            guint           position)
+{
+  g_autoptr(GObject) item = g_list_model_get_item (G_LIST_MODEL (window->selection), position);
+
+  if (item == NULL)
+    return;
+  if (GTK_IS_TREE_LIST_ROW (item))
+    gtk_tree_list_row_set_expanded (GTK_TREE_LIST_ROW (item), TRUE);
+  gtk_single_selection_set_selected (window->selection, position);
 }
 
 static const char *
@@ -200,25 +244,27 @@ netpulse_test_hooks_dump_view (NetpulseWindow  *window,
                                const char      *path,
                                GError         **error)
 {
-  GListModel *rows = netpulse_window_get_rows (window);
+  GListModel *rows = _netpulse_window_get_rows (window);
   guint n = g_list_model_get_n_items (rows);
   g_autoptr(GString) out = g_string_new (NULL);
   gboolean descending = FALSE;
-  const char *sort = netpulse_window_get_sort (window, &descending);
+  const char *sort = _netpulse_window_get_sort (window, &descending);
   g_autoptr(GVariant) grouped = g_action_group_get_action_state (G_ACTION_GROUP (window),
                                                                  "group-by-process");
+  GListModel *columns = gtk_column_view_get_columns (window->column_view);
 
   g_string_append_printf (out, "# sort=%s %s grouped=%d rows=%u\n",
                           sort != NULL ? sort : "none",
                           descending ? "descending" : "ascending",
                           grouped != NULL && g_variant_get_boolean (grouped), n);
   dump_page (out, window);
-  for (guint i = 0; i < G_N_ELEMENTS (column_ids); i++)
+  for (guint i = 0; i < g_list_model_get_n_items (columns); i++)
     {
+      g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (columns, i);
       graphene_rect_t b;
 
-      if (netpulse_window_get_column_title_bounds (window, column_ids[i], &b))
-        g_string_append_printf (out, "# column %s %d %d %d %d\n", column_ids[i],
+      if (get_column_title_bounds (window, i, &b))
+        g_string_append_printf (out, "# column %s %d %d %d %d\n", netpulse_columns_get_id (column),
                                 (int) b.origin.x, (int) b.origin.y, (int) b.size.width, (int) b.size.height);
     }
   dump_texts (out, GTK_WIDGET (window));
@@ -266,7 +312,7 @@ export_to (NetpulseWindow       *window,
   if (path == NULL || path[0] == '\0')
     return;
   file = g_file_new_for_path (path);
-  if (!netpulse_window_export_to_file (window, format, file, &error))
+  if (!_netpulse_window_export_to_file (window, format, file, &error))
     g_printerr ("netpulse: export to %s failed: %s\n", path, error->message);
 }
 
@@ -325,7 +371,7 @@ schedule (Hooks *hooks)
   if (hooks->timeout_id != 0)
     return;
   if (select != NULL && select[0] != '\0')
-    netpulse_window_select_row (hooks->window, (guint) g_ascii_strtoull (select, NULL, 10));
+    select_row (hooks->window, (guint) g_ascii_strtoull (select, NULL, 10));
   hooks->timeout_id = g_timeout_add (hooks->delay_ms, on_delay, hooks);
 }
 
@@ -334,7 +380,7 @@ on_settled (NetpulseWindow *window,
             GParamSpec     *pspec,
             Hooks          *hooks)
 {
-  if (hooks->done || !netpulse_window_is_settled (window))
+  if (hooks->done || !_netpulse_window_is_settled (window))
     return;
   hooks->done = TRUE;
   g_clear_handle_id (&hooks->fallback_id, g_source_remove);

@@ -23,7 +23,7 @@
  *       every tooltip of the window, as drawn (cells, detail pane, titles).
  *   NETPULSE_EXPORT_CSV=path.csv, NETPULSE_EXPORT_JSON=path.json
  *       At the same moment, just before the dump, the rows exported as
- *       the Export menu does (netpulse_window_export_to_file()).
+ *       the Export menu does (_netpulse_window_export_to_file()).
  *   NETPULSE_SELECT_ROW=n
  *       Select row n (expanding it when it is a process) just before.
  *   NETPULSE_GROUP_BY_PROCESS=1

@@ -13,12 +13,12 @@
 #include "netpulse-app-finder.h"
 #include "netpulse-connection-store.h"
 #include "netpulse-export.h"
+#include "netpulse-feed.h"
 #include "netpulse-format.h"
 #include "netpulse-process-model.h"
 #include "netpulse-replay-source.h"
 #include "netpulse-row-filter.h"
 #include "netpulse-row-sorter.h"
-#include "netpulse-update-buffer.h"
 
 #define SEC G_GUINT64_CONSTANT (1000000000)
 #define T0  (G_GUINT64_CONSTANT (1700000000) * SEC)
@@ -687,27 +687,78 @@ test_replay_file (void)
   g_assert_cmpuint (netpulse_replay_source_get_n_ticks (NETPULSE_REPLAY_SOURCE (source)), ==, 8);
 }
 
-/* ---- pause buffer ----------------------------------------------------- */
+/* ---- feed and pause --------------------------------------------------- */
+
+static GArray *
+record_array (const NetpulseRecord *records,
+              guint                 n)
+{
+  GArray *array = g_array_new (FALSE, FALSE, sizeof (NetpulseRecord));
+
+  g_array_append_vals (array, records, n);
+  return array;
+}
 
 static void
-test_update_buffer (void)
+count_applied (guint *n_applied)
+{
+  (*n_applied)++;
+}
+
+/* Paused, the feed holds updates back (the store does not move) and merges
+ * them; resuming applies them in one go: the newest values and the closes. */
+static void
+test_feed_pause (void)
 {
   g_autoptr(NetpulseConnectionStore) store = netpulse_connection_store_new ();
-  g_autoptr(NetpulseUpdateBuffer) buffer = netpulse_update_buffer_new ();
+  g_autoptr(NetpulseFeed) feed = netpulse_feed_new (store);
+  g_autoptr(NetpulseSource) source = netpulse_replay_source_new ("unused.jsonl", 10);
   NetpulseRecord first[2] = { make_record (1, 1, "a", 10, 0), make_record (2, 1, "a", 20, 0) };
   NetpulseRecord later[1] = { make_record (1, 1, "a", 99, 0) };
   guint64 gone = 2;
+  g_autoptr(GArray) first_array = record_array (first, 2);
+  g_autoptr(GArray) later_array = record_array (later, 1);
+  g_autoptr(GArray) gone_array = g_array_new (FALSE, FALSE, sizeof (guint64));
+  guint n_applied = 0;
 
+  g_array_append_val (gone_array, gone);
   netpulse_connection_store_set_linger_ms (store, 0);
-  g_assert_true (netpulse_update_buffer_is_empty (buffer));
-  netpulse_update_buffer_add_update (buffer, T0, first, 2, NULL, 0);
-  netpulse_update_buffer_add_update (buffer, T0 + SEC, later, 1, &gone, 1);
-  g_assert_false (netpulse_update_buffer_is_empty (buffer));
+  netpulse_feed_set_source (feed, source);
+  g_signal_connect_swapped (feed, "applied", G_CALLBACK (count_applied), &n_applied);
 
-  netpulse_update_buffer_flush (buffer, store);
-  g_assert_true (netpulse_update_buffer_is_empty (buffer));
+  netpulse_source_emit_update (source, T0, first_array, NULL);
+  g_assert_cmpuint (n_applied, ==, 1);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (store)), ==, 2);
+
+  netpulse_feed_set_paused (feed, TRUE);
+  g_assert_false (netpulse_feed_has_pending (feed));
+  netpulse_source_emit_update (source, T0 + SEC, later_array, gone_array);
+  netpulse_source_emit_update (source, T0 + 2 * SEC, later_array, NULL);
+  g_assert_true (netpulse_feed_has_pending (feed));
+  g_assert_cmpuint (n_applied, ==, 1);
+  g_assert_cmpfloat (netpulse_row_get_rx_rate (NETPULSE_ROW (netpulse_connection_store_lookup (store, 1))), ==, 10);
+
+  netpulse_feed_set_paused (feed, FALSE);
+  g_assert_false (netpulse_feed_has_pending (feed));
+  g_assert_cmpuint (n_applied, ==, 2);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (store)), ==, 1);
   g_assert_cmpfloat (netpulse_row_get_rx_rate (NETPULSE_ROW (netpulse_connection_store_lookup (store, 1))), ==, 99);
+
+  /* A snapshot while paused replaces what was held back; a close after it
+   * still leaves. */
+  netpulse_feed_set_paused (feed, TRUE);
+  netpulse_source_emit_update (source, T0 + 3 * SEC, first_array, NULL);
+  netpulse_source_emit_snapshot (source, T0 + 4 * SEC, later_array);
+  netpulse_source_emit_update (source, T0 + 5 * SEC, NULL, gone_array);
+  netpulse_feed_set_paused (feed, FALSE);
+  g_assert_cmpuint (n_applied, ==, 3);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (store)), ==, 1);
+  g_assert_nonnull (netpulse_connection_store_lookup (store, 1));
+
+  /* Another source: nothing reaches the store from the first one. */
+  netpulse_feed_set_source (feed, NULL);
+  netpulse_source_emit_update (source, T0 + 6 * SEC, first_array, NULL);
+  g_assert_cmpuint (n_applied, ==, 3);
 }
 
 /* ---- desktop app lookup ----------------------------------------------- */
@@ -769,7 +820,7 @@ main (int   argc,
   g_test_add_func ("/export/hostile-names", test_export_hostile);
   g_test_add_func ("/replay/parse", test_replay);
   g_test_add_func ("/replay/file", test_replay_file);
-  g_test_add_func ("/pause/buffer", test_update_buffer);
+  g_test_add_func ("/feed/pause", test_feed_pause);
   g_test_add_func ("/app-finder/cgroup", test_cgroup_parse);
 
   return g_test_run ();

@@ -1,0 +1,234 @@
+/* netpulse-window-actions.c — the window's win.* actions: pause (the
+ * feed holds updates back), retry, search, the detail pane, copying an
+ * address, export; the view settings as actions; Space for pause.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#define G_LOG_DOMAIN "netpulse-window"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "netpulse-window-private.h"
+
+static void
+pause_change_state (GSimpleAction *action,
+                    GVariant      *state,
+                    gpointer       user_data)
+{
+  NetpulseWindow *self = user_data;
+
+  g_simple_action_set_state (action, state);
+  netpulse_feed_set_paused (self->feed, g_variant_get_boolean (state));
+}
+
+static void
+toggle_activate (GSimpleAction *action,
+                 GVariant      *parameter,
+                 gpointer       user_data)
+{
+  g_autoptr(GVariant) state = g_action_get_state (G_ACTION (action));
+
+  g_action_change_state (G_ACTION (action), g_variant_new_boolean (!g_variant_get_boolean (state)));
+}
+
+static void
+retry_activate (GSimpleAction *action,
+                GVariant      *parameter,
+                gpointer       user_data)
+{
+  NetpulseWindow *self = user_data;
+
+  netpulse_source_start (self->source);
+}
+
+static void
+search_activate (GSimpleAction *action,
+                 GVariant      *parameter,
+                 gpointer       user_data)
+{
+  NetpulseWindow *self = user_data;
+
+  gtk_search_bar_set_search_mode (self->search_bar, TRUE);
+  gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
+}
+
+static void
+hide_details_activate (GSimpleAction *action,
+                       GVariant      *parameter,
+                       gpointer       user_data)
+{
+  NetpulseWindow *self = user_data;
+
+  gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
+}
+
+static void
+copy_address_activate (GSimpleAction *action,
+                       GVariant      *parameter,
+                       gpointer       user_data)
+{
+  NetpulseWindow *self = user_data;
+  g_autofree char *address = netpulse_detail_pane_dup_remote (self->detail_pane);
+
+  if (address == NULL)
+    return;
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (self)), address);
+  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (_("Address copied")));
+}
+
+gboolean
+_netpulse_window_export_to_file (NetpulseWindow        *self,
+                                 NetpulseExportFormat   format,
+                                 GFile                 *file,
+                                 GError               **error)
+{
+  g_autofree char *text = NULL;
+
+  g_return_val_if_fail (NETPULSE_IS_WINDOW (self), FALSE);
+  g_return_val_if_fail (G_IS_FILE (file), FALSE);
+
+  text = netpulse_export (_netpulse_window_get_rows (self), format);
+  return g_file_replace_contents (file, text, strlen (text), NULL, FALSE,
+                                  G_FILE_CREATE_REPLACE_DESTINATION, NULL, NULL, error);
+}
+
+typedef struct {
+  NetpulseWindow       *self;
+  NetpulseExportFormat  format;
+} ExportRequest;
+
+static void
+export_response (GtkNativeDialog *dialog,
+                 int              response,
+                 gpointer         user_data)
+{
+  ExportRequest *request = user_data;
+  NetpulseWindow *self = request->self;
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+  if (file != NULL)
+    {
+      if (!_netpulse_window_export_to_file (self, request->format, file, &error))
+        {
+          g_autofree char *message = g_strdup_printf (_("Could not export: %s"), error->message);
+
+          adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (message));
+        }
+      else
+        adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (_("Exported")));
+    }
+  g_object_unref (self);
+  g_free (request);
+  g_object_unref (dialog);
+}
+
+static void
+export_view (NetpulseWindow       *self,
+             NetpulseExportFormat  format)
+{
+  /* GtkFileDialog is GTK 4.10; the native chooser works in 4.8 and in
+   * Flatpak (portal). */
+  GtkFileChooserNative *dialog =
+    gtk_file_chooser_native_new (format == NETPULSE_EXPORT_CSV ? _("Export as CSV") : _("Export as JSON"),
+                                 GTK_WINDOW (self), GTK_FILE_CHOOSER_ACTION_SAVE,
+                                 _("_Export"), _("_Cancel"));
+  ExportRequest *request = g_new0 (ExportRequest, 1);
+
+  request->self = g_object_ref (self);
+  request->format = format;
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog),
+                                     format == NETPULSE_EXPORT_CSV ? "netpulse-connections.csv"
+                                                                   : "netpulse-connections.json");
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
+  g_signal_connect (dialog, "response", G_CALLBACK (export_response), request);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
+static void
+export_csv_activate (GSimpleAction *action,
+                     GVariant      *parameter,
+                     gpointer       user_data)
+{
+  export_view (user_data, NETPULSE_EXPORT_CSV);
+}
+
+static void
+export_json_activate (GSimpleAction *action,
+                      GVariant      *parameter,
+                      gpointer       user_data)
+{
+  export_view (user_data, NETPULSE_EXPORT_JSON);
+}
+
+static const GActionEntry win_actions[] = {
+  { "pause", toggle_activate, NULL, "false", pause_change_state },
+  { "retry", retry_activate },
+  { "search", search_activate },
+  { "hide-details", hide_details_activate },
+  { "copy-address", copy_address_activate },
+  { "export-csv", export_csv_activate },
+  { "export-json", export_json_activate },
+};
+
+/* The view settings, as stateful actions (menu check items, the radio
+ * of update intervals). */
+static void
+add_settings_actions (NetpulseWindow *self)
+{
+  const char *keys[] = { "group-by-process", "show-closed", "units-bits", "resolve-names", "update-interval" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    {
+      g_autoptr(GAction) action = g_settings_create_action (self->settings, keys[i]);
+
+      g_action_map_add_action (G_ACTION_MAP (self), action);
+    }
+}
+
+/* ---- keyboard --------------------------------------------------------- */
+
+/* Space pauses, except where it types or activates something. */
+static gboolean
+on_key_pressed (GtkEventControllerKey *controller,
+                guint                  keyval,
+                guint                  keycode,
+                GdkModifierType        state,
+                NetpulseWindow        *self)
+{
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (self));
+
+  if (keyval != GDK_KEY_space || (state & gtk_accelerator_get_default_mod_mask ()) != 0)
+    return FALSE;
+  if (focus != NULL && (GTK_IS_EDITABLE (focus) || GTK_IS_TEXT (focus) ||
+                        GTK_IS_BUTTON (focus) || gtk_widget_get_ancestor (focus, GTK_TYPE_POPOVER) != NULL))
+    return FALSE;
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.pause", NULL);
+  return TRUE;
+}
+
+void
+_netpulse_window_class_actions_init (NetpulseWindowClass *klass)
+{
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "win.hide-details", NULL);
+}
+
+void
+_netpulse_window_actions_init (NetpulseWindow *self)
+{
+  GtkEventController *keys = gtk_event_controller_key_new ();
+
+  gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
+  g_signal_connect (keys, "key-pressed", G_CALLBACK (on_key_pressed), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), keys);
+
+  g_action_map_add_action_entries (G_ACTION_MAP (self), win_actions, G_N_ELEMENTS (win_actions), self);
+  add_settings_actions (self);
+}

@@ -1,0 +1,96 @@
+/* netpulse-window-private.h — the window's struct and the API its friend
+ * files share (GNOME Text Editor's editor-window-private.h pattern):
+ *
+ *   netpulse-window.c          models, sorting, settings, the object
+ *   netpulse-window-status.c   status pages, the empty-table page
+ *   netpulse-window-actions.c  win.* actions, keyboard, export
+ *   netpulse-test-hooks.c      what only the GUI tests use
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#pragma once
+
+#include "netpulse-connection-store.h"
+#include "netpulse-detail-pane.h"
+#include "netpulse-export.h"
+#include "netpulse-feed.h"
+#include "netpulse-overflow-banner.h"
+#include "netpulse-process-model.h"
+#include "netpulse-row-filter.h"
+#include "netpulse-sparkline.h"
+#include "netpulse-view-options.h"
+#include "netpulse-window.h"
+
+G_BEGIN_DECLS
+
+struct _NetpulseWindow
+{
+  AdwApplicationWindow     parent_instance;
+
+  /* Template widgets */
+  AdwToastOverlay         *toast_overlay;
+  AdwWindowTitle          *window_title;
+  GtkToggleButton         *pause_button;
+  GtkToggleButton         *group_button;
+  GtkToggleButton         *search_button;
+  GtkSearchBar            *search_bar;
+  GtkSearchEntry          *search_entry;
+  NetpulseOverflowBanner  *overflow_banner;
+  GtkStack                *main_stack;
+  AdwStatusPage           *status_page;
+  GtkSpinner              *status_spinner;
+  GtkButton               *status_button;
+  GtkLabel                *rx_total_label;
+  GtkLabel                *tx_total_label;
+  NetpulseSparkline       *total_graph;
+  GtkPaned                *paned;
+  GtkStack                *list_stack;
+  GtkScrolledWindow       *scrolled_window;
+  GtkColumnView           *column_view;
+  AdwStatusPage           *empty_page;
+  NetpulseDetailPane      *detail_pane;
+
+  GSettings               *settings;
+  NetpulseSource          *source;
+  NetpulseConnectionStore *store;
+  NetpulseFeed            *feed;         /* source → store, and pause */
+  NetpulseProcessModel    *process_model;
+  NetpulseViewOptions     *options;
+  NetpulseRowFilter       *filter;
+  GtkSorter               *sorter;        /* column view sorter + id tie-breaker */
+  GtkFilterListModel      *flat_rows;
+  GtkFilterListModel      *tree_rows;
+  GtkSingleSelection      *selection;
+
+  gboolean                 grouped;
+  gboolean                 monitoring;   /* the table is shown, not a status page */
+  gboolean                 settled;
+};
+
+/* netpulse-window.c */
+/* The column the table is sorted by now (NULL for none). */
+const char *_netpulse_window_get_sort            (NetpulseWindow       *self,
+                                                  gboolean             *descending);
+/* The rows shown, in order (GtkTreeListRow items when grouped). */
+GListModel *_netpulse_window_get_rows            (NetpulseWindow       *self);
+/* Whether the first data (or a final state) is on screen. */
+gboolean    _netpulse_window_is_settled          (NetpulseWindow       *self);
+void        _netpulse_window_set_settled         (NetpulseWindow       *self);
+void        _netpulse_window_update_summary      (NetpulseWindow       *self);
+
+/* netpulse-window-status.c */
+/* Shows the page for the source's state: a status page, or the table. */
+void        _netpulse_window_show_source_state   (NetpulseWindow       *self);
+/* The table, or in its place why it is empty. */
+void        _netpulse_window_update_placeholder  (NetpulseWindow       *self);
+
+/* netpulse-window-actions.c */
+void        _netpulse_window_class_actions_init  (NetpulseWindowClass  *klass);
+void        _netpulse_window_actions_init        (NetpulseWindow       *self);
+/* Writes the rows shown to @file, as the Export menu items do. */
+gboolean    _netpulse_window_export_to_file      (NetpulseWindow       *self,
+                                                  NetpulseExportFormat  format,
+                                                  GFile                *file,
+                                                  GError              **error);
+
+G_END_DECLS
