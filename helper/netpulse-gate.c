@@ -27,63 +27,8 @@
 
 #include "config.h"
 
-#include "netpulse-gate.h"
+#include "netpulse-gate-private.h"
 #include "netpulse-helper-error.h"
-#include "netpulse-name-watch.h"
-
-typedef struct _Caller Caller;
-
-/* A method call waiting for its answer. */
-typedef struct
-{
-  GDBusMethodInvocation *invocation;
-  gboolean               interactive;
-  gboolean               uid_counted;
-  NetpulseGateFunc       func;
-  gpointer               user_data;
-} Call;
-
-/* One polkit call, shared by the calls of one caller that wait for it. */
-typedef struct
-{
-  NetpulseGate *gate;           /* owned: outlives the gate's disposal */
-  Caller       *caller;         /* stays until its checks are done */
-  gboolean      interactive;
-  GCancellable *cancellable;
-  GPtrArray    *calls;          /* Call */
-  guint         timeout_id;
-  const char   *withdrawn;      /* why it was cancelled, for the callers */
-} Check;
-
-struct _Caller
-{
-  NetpulseGate      *gate;
-  char              *name;
-  NetpulseNameWatch *watch;
-  GCancellable      *uid_lookup;   /* while GetConnectionUnixUser is on its way */
-  gboolean           has_uid;
-  guint32            uid;
-  GPtrArray         *waiting;      /* Call, for the uid */
-  Check             *checks[2];    /* [interactive] */
-  guint              n_calls;
-  gboolean           gone;         /* left the bus */
-  GList             *idle_link;    /* in the gate's idle_callers, while idle */
-};
-
-struct _NetpulseGate
-{
-  GObject            parent_instance;
-
-  NetpulseAuthority *authority;
-  GDBusConnection   *connection;
-  GHashTable        *callers;      /* unique name → Caller */
-  GQueue             idle_callers; /* Caller with nothing pending, oldest first */
-  GHashTable        *per_uid;      /* uid → pending calls */
-  guint              n_pending;    /* all calls waiting */
-  guint              n_uid_waiting;  /* … of them, for their caller's uid */
-  guint              n_checks;
-  guint64            busy_refusals;
-};
 
 enum {
   CHANGED,
@@ -139,8 +84,8 @@ caller_free (gpointer data)
  * bus: its next call needs no GetConnectionUnixUser and no new name
  * watch.  The most recently idle ones only (each watch is a match rule on
  * our connection, and the bus limits those). */
-static void
-caller_maybe_drop (Caller *caller)
+void
+_netpulse_gate_caller_maybe_drop (Caller *caller)
 {
   NetpulseGate *self = caller->gate;
 
@@ -168,12 +113,12 @@ caller_maybe_drop (Caller *caller)
 }
 
 /* Answers @call (and frees it). */
-static void
-finish_call (NetpulseGate            *self,
-             Caller                  *caller,
-             Call                    *call,
-             NetpulseAuthorityResult  result,
-             const GError            *error)
+void
+_netpulse_gate_finish_call (NetpulseGate            *self,
+                            Caller                  *caller,
+                            Call                    *call,
+                            NetpulseAuthorityResult  result,
+                            const GError            *error)
 {
   self->n_pending--;
   caller->n_calls--;
@@ -184,109 +129,10 @@ finish_call (NetpulseGate            *self,
   g_free (call);
 }
 
-static void
-emit_changed (NetpulseGate *self)
+void
+_netpulse_gate_emit_changed (NetpulseGate *self)
 {
   g_signal_emit (self, signals[CHANGED], 0);
-}
-
-/* ------------------------------------------------------------------------ */
-/* Checks                                                                    */
-
-static void
-check_free (Check *check)
-{
-  g_clear_handle_id (&check->timeout_id, g_source_remove);
-  g_clear_object (&check->cancellable);
-  g_ptr_array_unref (check->calls);
-  g_object_unref (check->gate);
-  g_free (check);
-}
-
-static void
-check_withdraw (Check      *check,
-                const char *why)
-{
-  if (check->withdrawn == NULL)
-    check->withdrawn = why;
-  g_cancellable_cancel (check->cancellable);
-}
-
-static void
-checked_cb (GObject      *source,
-            GAsyncResult *result,
-            gpointer      user_data)
-{
-  Check *check = user_data;
-  NetpulseGate *self = check->gate;
-  Caller *caller = check->caller;
-  g_autoptr(GError) error = NULL;
-  NetpulseAuthorityResult answer;
-
-  answer = netpulse_authority_check_finish (NETPULSE_AUTHORITY (source), result, &error);
-  if (check->withdrawn != NULL)
-    {
-      /* Cancelled by us, or polkit's answer raced the cancellation:
-       * either way the reason the callers get is ours. */
-      g_clear_error (&error);
-      answer = NETPULSE_AUTHORITY_FAILED;
-      error = g_error_new_literal (NETPULSE_HELPER_ERROR, NETPULSE_HELPER_ERROR_NOT_AUTHORIZED,
-                                   check->withdrawn);
-    }
-
-  caller->checks[check->interactive] = NULL;
-  self->n_checks--;
-
-  /* A caller may well call again from its callback: it finds no check of
-   * this kind in flight and starts one. */
-  for (guint i = 0; i < check->calls->len; i++)
-    finish_call (self, caller, g_ptr_array_index (check->calls, i), answer, error);
-  g_ptr_array_set_size (check->calls, 0);
-
-  caller_maybe_drop (caller);
-  emit_changed (self);
-  check_free (check);
-}
-
-static gboolean
-check_timeout_cb (gpointer user_data)
-{
-  Check *check = user_data;
-
-  check->timeout_id = 0;
-  g_message ("polkit did not answer about %s in time, withdrawing the check", check->caller->name);
-  check_withdraw (check, check->interactive
-                         ? "No authentication in time: try again"
-                         : "polkit did not answer in time");
-  return G_SOURCE_REMOVE;
-}
-
-static void
-start_or_join (NetpulseGate *self,
-               Caller       *caller,
-               Call         *call)
-{
-  Check *check = caller->checks[call->interactive];
-
-  if (check == NULL)
-    {
-      check = g_new0 (Check, 1);
-      check->gate = g_object_ref (self);
-      check->caller = caller;
-      check->interactive = call->interactive;
-      check->cancellable = g_cancellable_new ();
-      check->calls = g_ptr_array_new ();
-      check->timeout_id = g_timeout_add_seconds (call->interactive
-                                                 ? NETPULSE_GATE_INTERACTIVE_TIMEOUT_S
-                                                 : NETPULSE_GATE_TIMEOUT_S,
-                                                 check_timeout_cb, check);
-      caller->checks[call->interactive] = check;
-      self->n_checks++;
-      netpulse_authority_check (self->authority, caller->name, call->interactive,
-                                check->cancellable, checked_cb, check);
-    }
-
-  g_ptr_array_add (check->calls, call);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -329,7 +175,7 @@ release_waiting (NetpulseGate *self,
         full = "all callers";
 
       if (error != NULL)
-        finish_call (self, caller, call, NETPULSE_AUTHORITY_FAILED, error);
+        _netpulse_gate_finish_call (self, caller, call, NETPULSE_AUTHORITY_FAILED, error);
       else if (full != NULL)
         {
           GDBusMethodInvocation *invocation = call->invocation;
@@ -345,7 +191,7 @@ release_waiting (NetpulseGate *self,
         {
           call->uid_counted = TRUE;
           uid_add (self, caller->uid, 1);
-          start_or_join (self, caller, call);
+          _netpulse_gate_start_or_join (self, caller, call);
         }
     }
 }
@@ -384,8 +230,8 @@ got_uid_cb (GObject      *source,
   {
     NetpulseGate *self = caller->gate;
 
-    caller_maybe_drop (caller);
-    emit_changed (self);
+    _netpulse_gate_caller_maybe_drop (caller);
+    _netpulse_gate_emit_changed (self);
   }
 }
 
@@ -413,10 +259,10 @@ caller_gone_cb (NetpulseNameWatch *watch,
   /* Their callbacks answer the calls and drop the caller. */
   for (guint i = 0; i < G_N_ELEMENTS (caller->checks); i++)
     if (caller->checks[i] != NULL)
-      check_withdraw (caller->checks[i], "The caller left the bus");
+      _netpulse_gate_check_withdraw (caller->checks[i], "The caller left the bus");
 
-  caller_maybe_drop (caller);
-  emit_changed (self);
+  _netpulse_gate_caller_maybe_drop (caller);
+  _netpulse_gate_emit_changed (self);
 }
 
 static Caller *
@@ -480,7 +326,7 @@ netpulse_gate_authorize (NetpulseGate          *self,
   if (full != NULL)
     {
       refuse_busy (self, invocation, func, user_data, full);
-      emit_changed (self);
+      _netpulse_gate_emit_changed (self);
       return;
     }
 
@@ -504,7 +350,7 @@ netpulse_gate_authorize (NetpulseGate          *self,
     {
       call->uid_counted = TRUE;
       uid_add (self, caller->uid, 1);
-      start_or_join (self, caller, call);
+      _netpulse_gate_start_or_join (self, caller, call);
     }
   else
     {
@@ -512,7 +358,7 @@ netpulse_gate_authorize (NetpulseGate          *self,
       g_ptr_array_add (caller->waiting, call);
     }
 
-  emit_changed (self);
+  _netpulse_gate_emit_changed (self);
 }
 
 guint
@@ -574,8 +420,8 @@ netpulse_gate_cancel_all (NetpulseGate *self)
       release_waiting (self, caller, error);
       for (guint k = 0; k < G_N_ELEMENTS (caller->checks); k++)
         if (caller->checks[k] != NULL)
-          check_withdraw (caller->checks[k], "The helper is shutting down");
-      caller_maybe_drop (caller);
+          _netpulse_gate_check_withdraw (caller->checks[k], "The helper is shutting down");
+      _netpulse_gate_caller_maybe_drop (caller);
     }
 }
 

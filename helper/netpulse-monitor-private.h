@@ -69,6 +69,10 @@ void     _netpulse_monitor_remove_subscription (NetpulseMonitor       *self,
 void     _netpulse_monitor_send_first_frame   (NetpulseMonitor        *self,
                                                NetpulseSubscription   *subscription);
 void     _netpulse_monitor_rearm_idle_timeout (NetpulseMonitor        *self);
+void     _netpulse_monitor_update_tick        (NetpulseMonitor        *self);
+
+/* netpulse-monitor-subscriptions.c */
+void     _netpulse_monitor_client_watch_free  (gpointer                data);
 void     _netpulse_monitor_publish_counters   (NetpulseMonitor        *self);
 
 /* netpulse-monitor-calls.c */

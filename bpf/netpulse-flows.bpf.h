@@ -1,0 +1,457 @@
+/* netpulse-flows.bpf.h — the maps of netpulse.bpf.c and the accounting
+ * helpers its programs share: finding or creating a socket's flow (with
+ * the per-socket and per-uid caps on per-peer UDP entries), adding what a
+ * call moved, reading endpoints and TCP info.  Included once, by
+ * netpulse.bpf.c: the programs and these maps form one object and one
+ * skeleton.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#pragma once
+
+#define AF_INET      2
+#define AF_INET6     10
+#define IPPROTO_TCP  6
+#define IPPROTO_UDP  17
+#define SOCK_STREAM  1
+#define SOCK_DGRAM   2
+#define MSG_PEEK     2
+#define E2BIG        7
+#define EEXIST       17
+
+#define TCP_ESTABLISHED  1
+#define TCP_SYN_SENT     2
+#define TCP_TIME_WAIT    6
+#define TCP_CLOSE        7
+#define TCP_LISTEN       10
+#define TCP_NEW_SYN_RECV 12
+
+struct {
+  __uint (type, BPF_MAP_TYPE_HASH);
+  __uint (max_entries, NP_DEFAULT_MAX_FLOWS);
+  __type (key, struct np_flow_key);
+  __type (value, struct np_flow);
+} np_flows SEC (".maps");
+
+/* What each socket and each user holds of per-peer entries in np_flows.
+ * The kernel charges (atomically); only user space writes the *_freed maps,
+ * when it deletes per-peer entries.  See charge() below. */
+struct {
+  __uint (type, BPF_MAP_TYPE_HASH);
+  __uint (max_entries, NP_MAX_PEER_SOCKETS);
+  __type (key, __u64);                   /* socket cookie */
+  __type (value, struct np_peer_charge);
+} np_socket_peers SEC (".maps");
+
+struct {
+  __uint (type, BPF_MAP_TYPE_HASH);
+  __uint (max_entries, NP_MAX_PEER_SOCKETS);
+  __type (key, __u64);
+  __type (value, __u64);                 /* entries user space deleted */
+} np_socket_peers_freed SEC (".maps");
+
+struct {
+  __uint (type, BPF_MAP_TYPE_HASH);
+  __uint (max_entries, NP_MAX_PEER_UIDS);
+  __type (key, __u32);                   /* sk_uid of the socket */
+  __type (value, struct np_peer_charge);
+} np_uid_peers SEC (".maps");
+
+struct {
+  __uint (type, BPF_MAP_TYPE_HASH);
+  __uint (max_entries, NP_MAX_PEER_UIDS);
+  __type (key, __u32);
+  __type (value, __u64);
+} np_uid_peers_freed SEC (".maps");
+
+/* Peers recently counted in an aggregate entry, so that its peer count
+ * counts each once (approximately: LRU). */
+struct {
+  __uint (type, BPF_MAP_TYPE_LRU_HASH);
+  __uint (max_entries, NP_MAX_OTHER_PEERS);
+  __type (key, struct np_flow_key);
+  __type (value, __u8);
+} np_other_peers SEC (".maps");
+
+/* The caps, set by user space before load. */
+const volatile __u64 np_max_peers_per_socket = NP_DEFAULT_MAX_PEERS_PER_SOCKET;
+const volatile __u64 np_max_peers_per_uid = NP_DEFAULT_MAX_FLOWS / NP_DEFAULT_UID_PEERS_DIVISOR;
+
+struct {
+  __uint (type, BPF_MAP_TYPE_HASH);
+  __uint (max_entries, NP_MAX_PENDING_PEERS);
+  __type (key, __u64);                   /* pid_tgid: one pending datagram per thread */
+  __type (value, struct np_pending_peer);
+} np_pending_peers SEC (".maps");
+
+struct {
+  __uint (type, BPF_MAP_TYPE_HASH);
+  __uint (max_entries, NP_MAX_RELEASED_SOCKS);
+  __type (key, __u64);                   /* socket cookie */
+  __type (value, __u64);                 /* bpf_ktime_get_ns() at release */
+} np_released_socks SEC (".maps");
+
+struct {
+  __uint (type, BPF_MAP_TYPE_RINGBUF);
+  __uint (max_entries, NP_CLOSED_RING_BYTES);  /* user space may resize it before load */
+} np_closed_flows SEC (".maps");
+
+/* Half the ring's size, set by user space with the size: more unread data
+ * than this wakes user space up between its samples. */
+const volatile __u64 np_ring_wakeup_bytes = NP_CLOSED_RING_BYTES / 2;
+
+/* kprobe backend: arguments of the function entry, for the return probe. */
+struct np_kprobe_args {
+  struct sock *sk;
+  __u64 flags;
+};
+
+struct {
+  __uint (type, BPF_MAP_TYPE_HASH);
+  __uint (max_entries, NP_MAX_PENDING_PEERS);
+  __type (key, __u64);
+  __type (value, struct np_kprobe_args);
+} np_kprobe_args SEC (".maps");
+
+struct {
+  __uint (type, BPF_MAP_TYPE_ARRAY);
+  __uint (max_entries, NP_N_COUNTERS);
+  __type (key, __u32);
+  __type (value, __u64);
+} np_counters SEC (".maps");
+
+static __always_inline void
+count_event (__u32 counter)
+{
+  __u64 *value = bpf_map_lookup_elem (&np_counters, &counter);
+
+  if (value)
+    __sync_fetch_and_add (value, 1);
+}
+
+/* Only IPv4/IPv6 TCP and UDP sockets are accounted. */
+static __always_inline bool
+classify_sock (struct sock *sk,
+               __u16       *family,
+               __u8        *proto)
+{
+  __u16 fam = BPF_CORE_READ (sk, __sk_common.skc_family);
+  __u16 protocol = BPF_CORE_READ (sk, sk_protocol);
+  __u16 type = BPF_CORE_READ (sk, sk_type);
+
+  if (fam != AF_INET && fam != AF_INET6)
+    return false;
+  if (protocol == IPPROTO_TCP && type == SOCK_STREAM)
+    *proto = IPPROTO_TCP;
+  else if (protocol == IPPROTO_UDP && type == SOCK_DGRAM)
+    *proto = IPPROTO_UDP;
+  else
+    return false;
+
+  *family = fam;
+  return true;
+}
+
+static __always_inline void
+read_endpoints (struct np_flow *flow,
+                struct sock    *sk,
+                __u16           family)
+{
+  if (family == AF_INET)
+    {
+      __be32 saddr = BPF_CORE_READ (sk, __sk_common.skc_rcv_saddr);
+      __be32 daddr = BPF_CORE_READ (sk, __sk_common.skc_daddr);
+
+      __builtin_memcpy (flow->laddr, &saddr, 4);
+      if (!flow->per_peer)
+        __builtin_memcpy (flow->raddr, &daddr, 4);
+    }
+  else
+    {
+      BPF_CORE_READ_INTO (&flow->laddr, sk, __sk_common.skc_v6_rcv_saddr);
+      if (!flow->per_peer)
+        BPF_CORE_READ_INTO (&flow->raddr, sk, __sk_common.skc_v6_daddr);
+    }
+
+  flow->lport = BPF_CORE_READ (sk, __sk_common.skc_num);
+  if (!flow->per_peer)
+    flow->rport = bpf_ntohs (BPF_CORE_READ (sk, __sk_common.skc_dport));
+}
+
+static __always_inline void
+read_tcp_info (struct np_flow *flow,
+               struct sock    *sk)
+{
+  struct tcp_sock *tp = (struct tcp_sock *) sk;
+
+  flow->srtt_us = BPF_CORE_READ (tp, srtt_us) >> 3;
+  flow->retrans = BPF_CORE_READ (tp, total_retrans);
+  flow->state = BPF_CORE_READ (sk, __sk_common.skc_state);
+}
+
+static __always_inline __u64
+socket_inode (struct sock *sk)
+{
+  return BPF_CORE_READ (sk, sk_socket, file, f_inode, i_ino);
+}
+
+/* The process that is running now: only called from syscall context
+ * (send, receive, connect), never from softirq, where "current" is
+ * whatever task happened to be interrupted. */
+static __always_inline void
+set_process (struct np_flow *flow)
+{
+  __u32 tgid = bpf_get_current_pid_tgid () >> 32;
+
+  if (flow->pid == tgid && flow->has_process)
+    return;
+  flow->pid = tgid;
+  flow->uid = (__u32) bpf_get_current_uid_gid ();
+  flow->cgroup_id = bpf_get_current_cgroup_id ();
+  bpf_get_current_comm (&flow->comm, sizeof flow->comm);
+  flow->has_process = 1;
+}
+
+/* The first state of a new entry of np_flows. */
+static __always_inline void
+init_flow (struct np_flow     *init,
+           struct np_flow_key *key,
+           struct sock        *sk,
+           __u16               family,
+           __u8                proto,
+           bool                partial,
+           bool                per_peer)
+{
+  init->first_ns = bpf_ktime_get_ns ();
+  init->last_ns = init->first_ns;
+  init->family = family == AF_INET ? 4 : 6;
+  init->proto = proto;
+  init->partial = partial;
+  init->netns = BPF_CORE_READ (sk, __sk_common.skc_net.net, ns.inum);
+  init->ino = socket_inode (sk);
+  init->uid = BPF_CORE_READ (sk, sk_uid.val);
+  if (per_peer)
+    {
+      init->per_peer = 1;
+      init->charged_uid = init->uid;
+      init->other_peers = key->kind == NP_KEY_OTHER_PEERS;
+      __builtin_memcpy (init->raddr, key->peer_addr, NP_ADDR_LEN);
+      init->rport = key->peer_port;
+    }
+  read_endpoints (init, sk, family);
+  if (proto == IPPROTO_TCP)
+    read_tcp_info (init, sk);
+}
+
+/* Finds the flow of @key or creates it.  A full table is counted in
+ * NP_COUNTER_FLOW_OVERFLOW and the event is dropped from accounting rather
+ * than being charged to some other flow. */
+static __always_inline struct np_flow *
+lookup_or_create_flow (struct np_flow_key *key,
+                       struct sock        *sk,
+                       __u16               family,
+                       __u8                proto,
+                       bool                partial,
+                       bool                per_peer)
+{
+  struct np_flow *flow = bpf_map_lookup_elem (&np_flows, key);
+  struct np_flow init = {};
+  long err;
+
+  if (flow)
+    return flow;
+
+  init_flow (&init, key, sk, family, proto, partial, per_peer);
+  err = bpf_map_update_elem (&np_flows, key, &init, BPF_NOEXIST);
+  if (err == -E2BIG)
+    {
+      count_event (NP_COUNTER_FLOW_OVERFLOW);
+      return NULL;
+    }
+  /* -EEXIST: another CPU created it first, which is fine. */
+  return bpf_map_lookup_elem (&np_flows, key);
+}
+
+/* Creates the entry of one UDP peer; 0, -EEXIST (another CPU was first)
+ * or -E2BIG (the table is full). */
+static __always_inline long
+create_peer_flow (struct np_flow_key *key,
+                  struct sock        *sk,
+                  __u16               family)
+{
+  struct np_flow init = {};
+
+  init_flow (&init, key, sk, family, IPPROTO_UDP, false, true);
+  return bpf_map_update_elem (&np_flows, key, &init, BPF_NOEXIST);
+}
+
+/* Charges one per-peer entry to a socket or a user (@key in @charges) if
+ * it holds fewer than @cap.  The charge is taken before the check, so that
+ * CPUs racing for the last place cannot both get it. */
+static __always_inline bool
+charge (void  *charges,
+        void  *freed,
+        void  *key,
+        __u64  cap)
+{
+  struct np_peer_charge zero = {};
+  struct np_peer_charge *entry = bpf_map_lookup_elem (charges, key);
+  __u64 *freed_count, before;
+
+  if (!entry)
+    {
+      bpf_map_update_elem (charges, key, &zero, BPF_NOEXIST);
+      entry = bpf_map_lookup_elem (charges, key);
+      if (!entry)
+        return false;      /* the charge map is full: no entry we cannot account for */
+    }
+  freed_count = bpf_map_lookup_elem (freed, key);
+  before = __sync_fetch_and_add (&entry->charged, 1);
+  if (before - (freed_count ? *freed_count : 0) < cap)
+    return true;
+  __sync_fetch_and_add (&entry->charged, -1);
+  return false;
+}
+
+static __always_inline void
+uncharge (void *charges,
+          void *key)
+{
+  struct np_peer_charge *entry = bpf_map_lookup_elem (charges, key);
+
+  if (entry)
+    __sync_fetch_and_add (&entry->charged, -1);
+}
+
+/* The socket's aggregate entry for peers that did not get one of their
+ * own: exact bytes, and the peer counted once in it.  @reason says why
+ * (NP_COUNTER_SOCKET_PEER_CAP, …).  A full table is counted in
+ * NP_COUNTER_FLOW_OVERFLOW by lookup_or_create_flow(). */
+static __always_inline struct np_flow *
+other_peers_flow (struct np_flow_key *peer_key,
+                  struct sock        *sk,
+                  __u16               family,
+                  __u32               reason)
+{
+  struct np_flow_key key = { .cookie = peer_key->cookie, .kind = NP_KEY_OTHER_PEERS };
+  struct np_flow *flow = lookup_or_create_flow (&key, sk, family, IPPROTO_UDP, false, true);
+  __u8 one = 1;
+
+  if (!flow)
+    return NULL;
+  count_event (NP_COUNTER_PEERS_AGGREGATED);
+  count_event (reason);
+  if (bpf_map_update_elem (&np_other_peers, peer_key, &one, BPF_NOEXIST) == 0)
+    __sync_fetch_and_add (&flow->peers, 1);
+  return flow;
+}
+
+/* The entry of one peer of an unconnected UDP socket, created only while
+ * the socket and its user are within their caps and the table has room;
+ * otherwise the socket's aggregate entry. */
+static __always_inline struct np_flow *
+lookup_or_create_peer_flow (struct np_flow_key *key,
+                            struct sock        *sk,
+                            __u16               family)
+{
+  struct np_flow *flow = bpf_map_lookup_elem (&np_flows, key);
+  __u32 uid;
+  long err;
+
+  if (flow)
+    return flow;
+
+  uid = BPF_CORE_READ (sk, sk_uid.val);
+  if (!charge (&np_socket_peers, &np_socket_peers_freed, &key->cookie, np_max_peers_per_socket))
+    return other_peers_flow (key, sk, family, NP_COUNTER_SOCKET_PEER_CAP);
+  if (!charge (&np_uid_peers, &np_uid_peers_freed, &uid, np_max_peers_per_uid))
+    {
+      uncharge (&np_socket_peers, &key->cookie);
+      return other_peers_flow (key, sk, family, NP_COUNTER_UID_PEER_CAP);
+    }
+
+  err = create_peer_flow (key, sk, family);
+  if (err == 0)
+    return bpf_map_lookup_elem (&np_flows, key);
+
+  /* Not ours: another CPU created it (the charge is its), or no room. */
+  uncharge (&np_socket_peers, &key->cookie);
+  uncharge (&np_uid_peers, &uid);
+  if (err == -EEXIST)
+    return bpf_map_lookup_elem (&np_flows, key);
+  return other_peers_flow (key, sk, family, NP_COUNTER_PEER_TABLE_FULL);
+}
+
+/* For UDP, takes the peer that the cgroup sendmsg/recvmsg hook stashed for
+ * this thread and this socket, if any.  The stash is consumed either way so
+ * that a failed call cannot leave a stale peer behind. */
+static __always_inline bool
+take_pending_peer (struct np_flow_key *key)
+{
+  __u64 pid_tgid = bpf_get_current_pid_tgid ();
+  struct np_pending_peer *pending = bpf_map_lookup_elem (&np_pending_peers, &pid_tgid);
+  bool found = false;
+
+  if (!pending)
+    return false;
+  if (pending->cookie == key->cookie)
+    {
+      __builtin_memcpy (key->peer_addr, pending->addr, NP_ADDR_LEN);
+      key->peer_port = pending->port;
+      found = true;
+    }
+  bpf_map_delete_elem (&np_pending_peers, &pid_tgid);
+  return found;
+}
+
+/* The one place where bytes are counted, for every backend. */
+static __always_inline void
+account (struct sock *sk,
+         __u64        cookie,
+         long         bytes,
+         bool         tx,
+         __u64        flags)
+{
+  struct np_flow_key key = {};
+  struct np_flow *flow;
+  bool per_peer;
+  __u16 family;
+  __u8 proto;
+
+  if (!sk || !classify_sock (sk, &family, &proto))
+    return;
+
+  key.cookie = cookie;
+  per_peer = proto == IPPROTO_UDP && take_pending_peer (&key);
+  if (proto == IPPROTO_UDP && !per_peer
+      && BPF_CORE_READ (sk, __sk_common.skc_dport) == 0 && bytes > 0)
+    count_event (NP_COUNTER_UNKNOWN_PEER);
+
+  if (bytes <= 0 || (!tx && (flags & MSG_PEEK)))
+    return;
+
+  if (per_peer)
+    flow = lookup_or_create_peer_flow (&key, sk, family);
+  else
+    flow = lookup_or_create_flow (&key, sk, family, proto, false, false);
+  if (!flow)
+    return;
+
+  if (tx)
+    {
+      __sync_fetch_and_add (&flow->tx_bytes, bytes);
+      __sync_fetch_and_add (&flow->tx_calls, 1);
+    }
+  else
+    {
+      __sync_fetch_and_add (&flow->rx_bytes, bytes);
+      __sync_fetch_and_add (&flow->rx_calls, 1);
+    }
+
+  flow->last_ns = bpf_ktime_get_ns ();
+  set_process (flow);
+  if (flow->lport == 0)
+    read_endpoints (flow, sk, family);
+  if (proto == IPPROTO_TCP)
+    read_tcp_info (flow, sk);
+}
