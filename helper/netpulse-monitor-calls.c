@@ -61,22 +61,22 @@ lookup_subscription (NetpulseMonitor        *self,
   return subscription;
 }
 
-static void
-subscribe (NetpulseMonitor       *self,
-           GDBusMethodInvocation *invocation)
+static gboolean
+handle_subscribe (NetpulseHelper1       *helper,
+                  GDBusMethodInvocation *invocation,
+                  GUnixFDList           *unused_fd_list,
+                  GVariant              *options)
 {
+  NetpulseMonitor *self = NETPULSE_MONITOR (helper);
   const char *sender = g_dbus_method_invocation_get_sender (invocation);
   g_autoptr(NetpulseSubscription) subscription = NULL;
   g_autoptr(NetpulseStream) stream = NULL;
   g_autoptr(GUnixFDList) fd_list = NULL;
-  g_autoptr(GVariant) options = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *path = NULL;
   ClientWatch *watch;
   guint interval_ms;
   int peer_fd = -1;
-
-  g_variant_get (g_dbus_method_invocation_get_parameters (invocation), "(@a{sv})", &options);
 
   if (!netpulse_subscription_parse_options (options, &interval_ms, &error))
     goto failed;
@@ -126,87 +126,60 @@ subscribe (NetpulseMonitor       *self,
   netpulse_helper1_complete_subscribe (NETPULSE_HELPER1 (self), invocation, fd_list, path,
                                        g_variant_new_handle (0));
   _netpulse_monitor_send_first_frame (self, subscription);
-  return;
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
 
 failed:
   g_debug ("Subscribe from %s refused: %s", sender, error->message);
   g_dbus_method_invocation_return_gerror (invocation, error);
-}
-
-static void
-unsubscribe (NetpulseMonitor       *self,
-             GDBusMethodInvocation *invocation)
-{
-  g_autoptr(NetpulseSubscription) subscription = NULL;
-  g_autoptr(GError) error = NULL;
-  NetpulseSubscription *found;
-  const char *path;
-
-  g_variant_get (g_dbus_method_invocation_get_parameters (invocation), "(&o)", &path);
-
-  found = lookup_subscription (self, invocation, path, &error);
-  if (found == NULL)
-    {
-      g_dbus_method_invocation_return_gerror (invocation, error);
-      return;
-    }
-
-  /* Keep it alive while it leaves the table. */
-  subscription = g_object_ref (found);
-  g_message ("%s unsubscribed (%s)", netpulse_subscription_get_owner (subscription), path);
-  _netpulse_monitor_remove_subscription (self, subscription);
-  netpulse_helper1_complete_unsubscribe (NETPULSE_HELPER1 (self), invocation);
-}
-
-static void
-get_snapshot (NetpulseMonitor       *self,
-              GDBusMethodInvocation *invocation)
-{
-  NetpulseSubscription *subscription;
-  g_autoptr(GError) error = NULL;
-  const char *path;
-
-  g_variant_get (g_dbus_method_invocation_get_parameters (invocation), "(&o)", &path);
-
-  subscription = lookup_subscription (self, invocation, path, &error);
-  if (subscription == NULL)
-    {
-      g_dbus_method_invocation_return_gerror (invocation, error);
-      return;
-    }
-
-  /* A live subscription implies a running collector. */
-  g_assert (self->collector != NULL);
-
-  netpulse_helper1_complete_get_snapshot (NETPULSE_HELPER1 (self), invocation,
-                                          netpulse_subscription_request_snapshot (subscription));
-}
-
-static gboolean
-handle_subscribe (NetpulseHelper1       *helper,
-                  GDBusMethodInvocation *invocation,
-                  GUnixFDList           *fd_list,
-                  GVariant              *options)
-{
-  subscribe (NETPULSE_MONITOR (helper), invocation);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
 static gboolean
 handle_unsubscribe (NetpulseHelper1       *helper,
                     GDBusMethodInvocation *invocation,
-                    const char            *subscription)
+                    const char            *path)
 {
-  unsubscribe (NETPULSE_MONITOR (helper), invocation);
+  NetpulseMonitor *self = NETPULSE_MONITOR (helper);
+  g_autoptr(NetpulseSubscription) subscription = NULL;
+  g_autoptr(GError) error = NULL;
+  NetpulseSubscription *found;
+
+  found = lookup_subscription (self, invocation, path, &error);
+  if (found == NULL)
+    {
+      g_dbus_method_invocation_return_gerror (invocation, error);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+
+  /* Keep it alive while it leaves the table. */
+  subscription = g_object_ref (found);
+  g_message ("%s unsubscribed (%s)", netpulse_subscription_get_owner (subscription), path);
+  _netpulse_monitor_remove_subscription (self, subscription);
+  netpulse_helper1_complete_unsubscribe (helper, invocation);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
 static gboolean
 handle_get_snapshot (NetpulseHelper1       *helper,
                      GDBusMethodInvocation *invocation,
-                     const char            *subscription)
+                     const char            *path)
 {
-  get_snapshot (NETPULSE_MONITOR (helper), invocation);
+  NetpulseMonitor *self = NETPULSE_MONITOR (helper);
+  NetpulseSubscription *subscription;
+  g_autoptr(GError) error = NULL;
+
+  subscription = lookup_subscription (self, invocation, path, &error);
+  if (subscription == NULL)
+    {
+      g_dbus_method_invocation_return_gerror (invocation, error);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+
+  /* A live subscription implies a running collector. */
+  g_assert (self->collector != NULL);
+
+  netpulse_helper1_complete_get_snapshot (helper, invocation,
+                                          netpulse_subscription_request_snapshot (subscription));
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
