@@ -18,8 +18,11 @@
  *                    gint64, hence G_MAXINT64 for the 64-bit ones)
  *   DOUBLE           "d", a JSON number written with one decimal
  *   COMM             "s", char[NP_COMM_LEN], made valid UTF-8 for D-Bus
+ *   TEXT             "s", char[json_max] (json_max is the array's size,
+ *                    the terminating NUL included), made valid UTF-8
  *   ADDR             "s", char[NETPULSE_ADDRSTRLEN], an address in text form
  *   PROTO            "y", JSON "tcp" / "udp" / "other"
+ *   APPKIND          "y", JSON the kind's name (NETPULSE_APP_KIND_LIST)
  *   STATE            "y", JSON the TCP state's name ("" for 0)
  *   FLAGS            "u", JSON one boolean per NETPULSE_RECORD_FLAG_LIST bit
  *
@@ -55,7 +58,14 @@
   F (U64,    first_seen_ns, G_MAXINT64)   /* ns since the Unix epoch */ \
   F (U64,    last_seen_ns,  G_MAXINT64) \
   F (FLAGS,  flags,         0)            /* NetpulseRecordFlags */ \
-  F (U32,    peers,         G_MAXUINT32)  /* distinct peers of an "other peers" record */
+  F (U32,    peers,         G_MAXUINT32)  /* distinct peers of an "other peers" record */ \
+  F (TEXT,   exe,           256)          /* /proc/PID/exe of that process, "" if unknown */ \
+  F (TEXT,   cmdline,       257)          /* its arguments joined by spaces, ≤ 256 bytes */ \
+  F (TEXT,   unit,          128)          /* systemd unit of its cgroup, "" if none */ \
+  F (TEXT,   app_id,        128)          /* the application it belongs to */ \
+  F (APPKIND, app_kind,     0)            /* how app_id was found: NetpulseAppKind */ \
+  F (DOUBLE, tx_rate_avg,   0)            /* bytes/s over the subscription's window */ \
+  F (DOUBLE, rx_rate_avg,   0)
 
 /* The bits of the FLAGS field: G (NAME, json_name, bit). */
 #define NETPULSE_RECORD_FLAG_LIST(G) \
@@ -64,12 +74,30 @@
   G (PER_PEER,    per_peer,    2) \
   G (OTHER_PEERS, other_peers, 3)
 
+/* The kinds of application identity: G (NAME, json_name, value).
+ * PROCESS: no better identity than the executable (app_id is its basename);
+ * DESKTOP: an app-*.scope / app-*.service of a desktop session (app_id is
+ * its application id); FLATPAK: a Flatpak sandbox (its Flatpak id); SNAP:
+ * a snap (the snap's name); CONTAINER: a docker/podman/containerd scope
+ * (the short container id); SERVICE: a system or user .service (the unit
+ * name without ".service"); KERNEL: a kernel socket, no process. */
+#define NETPULSE_APP_KIND_LIST(G) \
+  G (PROCESS,   process,   0) \
+  G (DESKTOP,   desktop,   1) \
+  G (FLATPAK,   flatpak,   2) \
+  G (SNAP,      snap,      3) \
+  G (CONTAINER, container, 4) \
+  G (SERVICE,   service,   5) \
+  G (KERNEL,    kernel,    6)
+
 #define NETPULSE_RECORD_SIG_U64     "t"
 #define NETPULSE_RECORD_SIG_U32     "u"
 #define NETPULSE_RECORD_SIG_U16     "q"
 #define NETPULSE_RECORD_SIG_U8      "y"
 #define NETPULSE_RECORD_SIG_DOUBLE  "d"
 #define NETPULSE_RECORD_SIG_COMM    "s"
+#define NETPULSE_RECORD_SIG_TEXT    "s"
+#define NETPULSE_RECORD_SIG_APPKIND "y"
 #define NETPULSE_RECORD_SIG_ADDR    "s"
 #define NETPULSE_RECORD_SIG_PROTO   "y"
 #define NETPULSE_RECORD_SIG_STATE   "y"

@@ -37,7 +37,9 @@ proto_from_name (const char *name)
 #define JSON_WRITE_U8(name)      JSON_WRITE_U32 (name)
 #define JSON_WRITE_DOUBLE(name)  JSON_KEY (name); g_string_append_printf (out, "%.1f", r->name);
 #define JSON_WRITE_COMM(name)    JSON_KEY (name); netpulse_text_append_json_string (out, r->name);
+#define JSON_WRITE_TEXT(name)    JSON_WRITE_COMM (name)
 #define JSON_WRITE_ADDR(name)    JSON_WRITE_COMM (name)
+#define JSON_WRITE_APPKIND(name) JSON_KEY (name); json_append_name (out, netpulse_app_kind_name (r->name));
 #define JSON_WRITE_PROTO(name)   JSON_KEY (name); json_append_name (out, netpulse_proto_name (r->name));
 #define JSON_WRITE_STATE(name)   JSON_KEY (name); json_append_name (out, netpulse_tcp_state_name (r->name));
 #define JSON_WRITE_FLAG(NAME, json, bit) \
@@ -45,7 +47,7 @@ proto_from_name (const char *name)
 #define JSON_WRITE_FLAGS(name)   NETPULSE_RECORD_FLAG_LIST (JSON_WRITE_FLAG)
 #define JSON_WRITE(kind, name, max) JSON_WRITE_##kind (name)
 
-/* A name of ours (a protocol, a TCP state): plain ASCII, no escaping. */
+/* A name of ours (a protocol, a TCP state, an application kind): plain ASCII, no escaping. */
 static void
 json_append_name (GString    *out,
                   const char *name)
@@ -119,6 +121,8 @@ member_flag (JsonObject *object,
 #define JSON_READ_U8(name)       JSON_READ_U64 (name)
 #define JSON_READ_DOUBLE(name)   r->name = member_double (object, #name);
 #define JSON_READ_COMM(name)     netpulse_record_copy_utf8 (r->name, member_string (object, #name), sizeof r->name);
+#define JSON_READ_TEXT(name)     JSON_READ_COMM (name)
+#define JSON_READ_APPKIND(name)  r->name = netpulse_app_kind_from_name (member_string (object, #name));
 #define JSON_READ_ADDR(name)     g_strlcpy (r->name, member_string (object, #name), sizeof r->name);
 #define JSON_READ_PROTO(name)    r->name = proto_from_name (member_string (object, #name));
 #define JSON_READ_STATE(name)    r->name = netpulse_tcp_state_from_name (member_string (object, #name));
@@ -141,6 +145,8 @@ read_members (NetpulseRecord *r,
 #define JSON_RANGE_U8(name, max)     JSON_RANGE_U64 (name, max)
 #define JSON_RANGE_DOUBLE(name, max)
 #define JSON_RANGE_COMM(name, max)
+#define JSON_RANGE_TEXT(name, max)
+#define JSON_RANGE_APPKIND(name, max)
 #define JSON_RANGE_ADDR(name, max)
 #define JSON_RANGE_PROTO(name, max)
 #define JSON_RANGE_STATE(name, max)

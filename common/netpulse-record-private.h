@@ -9,8 +9,8 @@
 
 G_BEGIN_DECLS
 
-/* The ways a field is held in C: a number as it is, the command name
- * (made valid UTF-8 on the way out), an address (text).
+/* The ways a field is held in C: a number as it is, a text (the command
+ * name, the executable, …: made valid UTF-8 on the way out), an address (text).
  * NETPULSE_RECORD_BY_CLASS (STEP, KIND, name) expands STEP_<class> (KIND,
  * name), so that a conversion step is written once per class rather than
  * once per kind. */
@@ -19,7 +19,9 @@ G_BEGIN_DECLS
 #define NETPULSE_RECORD_CLASS_U16     NUM
 #define NETPULSE_RECORD_CLASS_U8      NUM
 #define NETPULSE_RECORD_CLASS_DOUBLE  NUM
-#define NETPULSE_RECORD_CLASS_COMM    COMM
+#define NETPULSE_RECORD_CLASS_COMM    TEXT
+#define NETPULSE_RECORD_CLASS_TEXT    TEXT
+#define NETPULSE_RECORD_CLASS_APPKIND NUM
 #define NETPULSE_RECORD_CLASS_ADDR    ADDR
 #define NETPULSE_RECORD_CLASS_PROTO   NUM
 #define NETPULSE_RECORD_CLASS_STATE   NUM

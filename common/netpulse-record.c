@@ -62,6 +62,29 @@ netpulse_proto_name (guint8 proto)
     }
 }
 
+static const char * const app_kind_names[] = {
+#define APP_KIND_NAME(NAME, json, value) [value] = #json,
+  NETPULSE_APP_KIND_LIST (APP_KIND_NAME)
+#undef APP_KIND_NAME
+};
+
+const char *
+netpulse_app_kind_name (guint8 kind)
+{
+  if (kind < G_N_ELEMENTS (app_kind_names) && app_kind_names[kind] != NULL)
+    return app_kind_names[kind];
+  return app_kind_names[NETPULSE_APP_KIND_PROCESS];
+}
+
+guint8
+netpulse_app_kind_from_name (const char *name)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (app_kind_names); i++)
+    if (g_strcmp0 (app_kind_names[i], name) == 0)
+      return i;
+  return NETPULSE_APP_KIND_PROCESS;
+}
+
 const char *
 netpulse_format_address (guint8        family,
                          const guint8 *addr,
@@ -148,49 +171,51 @@ netpulse_record_get_fields (guint *n_fields)
   return record_fields;
 }
 
-/* A command name is whatever bytes the process chose, cut by the kernel
- * possibly inside a character; D-Bus strings must be UTF-8.  Bad bytes
- * become U+FFFD, cut again at a whole character to what a record holds.
- * Almost every name is valid: copied as it is, without an allocation. */
+/* A command name (or an executable's path, a command line) is whatever
+ * bytes the process chose, cut by the kernel possibly inside a character;
+ * D-Bus strings must be UTF-8.  Bad bytes become U+FFFD, cut again at a
+ * whole character to what a record holds (@size bytes).  Almost every text
+ * is valid: copied as it is, without an allocation. */
 static void
-copy_valid_comm (char       *dest,
-                 const char *comm)
+copy_valid_text (char       *dest,
+                 const char *text,
+                 gsize       size)
 {
-  gsize len = strnlen (comm, NP_COMM_LEN);
+  gsize len = strnlen (text, size);
 
-  if (G_LIKELY (len < NP_COMM_LEN && g_utf8_validate (comm, len, NULL)))
-    memcpy (dest, comm, len + 1);
+  if (G_LIKELY (len < size && g_utf8_validate (text, len, NULL)))
+    memcpy (dest, text, len + 1);
   else
     {
-      g_autofree char *valid = g_utf8_make_valid (comm, len);
+      g_autofree char *valid = g_utf8_make_valid (text, len);
 
-      netpulse_record_copy_utf8 (dest, valid, NP_COMM_LEN);
+      netpulse_record_copy_utf8 (dest, valid, size);
     }
 }
 
 /* GVariant: one g_variant_new() and one g_variant_get() with an argument
  * per field, as fast as the hand-written lists were (the helper converts
  * every changed record of every tick).  A number travels as it is; a
- * string (COMM, ADDR) through a pointer: to the command name made valid
+ * string (COMM, TEXT, ADDR) through a pointer: to the text made valid
  * UTF-8 on the way out, into the variant ("&s") on the way in, copied into
  * the record's array and cut to what it holds. */
 #define VARIANT_PREPARE_NUM(kind, name)
-#define VARIANT_PREPARE_COMM(kind, name)  char valid_##name[NP_COMM_LEN]; copy_valid_comm (valid_##name, r->name);
+#define VARIANT_PREPARE_TEXT(kind, name)  char valid_##name[sizeof r->name]; copy_valid_text (valid_##name, r->name, sizeof r->name);
 #define VARIANT_PREPARE_ADDR(kind, name)
 #define VARIANT_VALUE_NUM(kind, name)     , r->name
-#define VARIANT_VALUE_COMM(kind, name)    , valid_##name
+#define VARIANT_VALUE_TEXT(kind, name)    , valid_##name
 #define VARIANT_VALUE_ADDR(kind, name)    , r->name
 #define VARIANT_GET_SIG_NUM(kind, name)   NETPULSE_RECORD_SIG_##kind
-#define VARIANT_GET_SIG_COMM(kind, name)  "&s"
+#define VARIANT_GET_SIG_TEXT(kind, name)  "&s"
 #define VARIANT_GET_SIG_ADDR(kind, name)  "&s"
 #define VARIANT_LOCAL_NUM(kind, name)
-#define VARIANT_LOCAL_COMM(kind, name)    const char *text_##name = NULL;
+#define VARIANT_LOCAL_TEXT(kind, name)    const char *text_##name = NULL;
 #define VARIANT_LOCAL_ADDR(kind, name)    const char *text_##name = NULL;
 #define VARIANT_TARGET_NUM(kind, name)    , &r->name
-#define VARIANT_TARGET_COMM(kind, name)   , &text_##name
+#define VARIANT_TARGET_TEXT(kind, name)   , &text_##name
 #define VARIANT_TARGET_ADDR(kind, name)   , &text_##name
 #define VARIANT_STORE_NUM(kind, name)
-#define VARIANT_STORE_COMM(kind, name)    netpulse_record_copy_utf8 (r->name, text_##name, sizeof r->name);
+#define VARIANT_STORE_TEXT(kind, name)    netpulse_record_copy_utf8 (r->name, text_##name, sizeof r->name);
 #define VARIANT_STORE_ADDR(kind, name)    g_strlcpy (r->name, text_##name, sizeof r->name);
 
 #define VARIANT_PREPARE(kind, name, max)  NETPULSE_RECORD_BY_CLASS (VARIANT_PREPARE, kind, name)

@@ -31,18 +31,26 @@ typedef enum {
 #undef NETPULSE_RECORD_FLAG_ENUM
 } NetpulseRecordFlags;
 
+typedef enum {
+#define NETPULSE_APP_KIND_ENUM(NAME, json, value) NETPULSE_APP_KIND_##NAME = value,
+  NETPULSE_APP_KIND_LIST (NETPULSE_APP_KIND_ENUM)
+#undef NETPULSE_APP_KIND_ENUM
+} NetpulseAppKind;
+
 /* How each KIND of netpulse-record-fields.h is stored. */
-#define NETPULSE_RECORD_DECLARE_U64(name)    guint64 name
-#define NETPULSE_RECORD_DECLARE_U32(name)    guint32 name
-#define NETPULSE_RECORD_DECLARE_U16(name)    guint16 name
-#define NETPULSE_RECORD_DECLARE_U8(name)     guint8  name
-#define NETPULSE_RECORD_DECLARE_DOUBLE(name) double  name
-#define NETPULSE_RECORD_DECLARE_COMM(name)   char    name[NP_COMM_LEN]
-#define NETPULSE_RECORD_DECLARE_ADDR(name)   char    name[NETPULSE_ADDRSTRLEN]
-#define NETPULSE_RECORD_DECLARE_PROTO(name)  guint8  name
-#define NETPULSE_RECORD_DECLARE_STATE(name)  guint8  name
-#define NETPULSE_RECORD_DECLARE_FLAGS(name)  guint32 name
-#define NETPULSE_RECORD_DECLARE(kind, name, max) NETPULSE_RECORD_DECLARE_##kind (name);
+#define NETPULSE_RECORD_DECLARE_U64(name, size)    guint64 name
+#define NETPULSE_RECORD_DECLARE_U32(name, size)    guint32 name
+#define NETPULSE_RECORD_DECLARE_U16(name, size)    guint16 name
+#define NETPULSE_RECORD_DECLARE_U8(name, size)     guint8  name
+#define NETPULSE_RECORD_DECLARE_DOUBLE(name, size) double  name
+#define NETPULSE_RECORD_DECLARE_COMM(name, size)   char    name[NP_COMM_LEN]
+#define NETPULSE_RECORD_DECLARE_ADDR(name, size)   char    name[NETPULSE_ADDRSTRLEN]
+#define NETPULSE_RECORD_DECLARE_PROTO(name, size)  guint8  name
+#define NETPULSE_RECORD_DECLARE_STATE(name, size)  guint8  name
+#define NETPULSE_RECORD_DECLARE_FLAGS(name, size)  guint32 name
+#define NETPULSE_RECORD_DECLARE_TEXT(name, size)   char    name[size]
+#define NETPULSE_RECORD_DECLARE_APPKIND(name, size) guint8 name
+#define NETPULSE_RECORD_DECLARE(kind, name, max) NETPULSE_RECORD_DECLARE_##kind (name, max);
 
 /* One connection, its fields as listed in netpulse-record-fields.h. */
 typedef struct {
@@ -76,6 +84,11 @@ gboolean    netpulse_record_parse_json      (NetpulseRecord       *record,
                                              GError              **error);
 
 const char *netpulse_proto_name             (guint8                proto);
+/* "process", "desktop", … (NETPULSE_APP_KIND_LIST); "process" for an
+ * unknown value.  netpulse_app_kind_from_name() gives PROCESS for a name
+ * it does not know. */
+const char *netpulse_app_kind_name          (guint8                kind);
+guint8      netpulse_app_kind_from_name     (const char           *name);
 /* "ESTABLISHED", "SYN_SENT", … ; "" for 0 (UDP). */
 const char *netpulse_tcp_state_name         (guint8                state);
 guint8      netpulse_tcp_state_from_name    (const char           *name);

@@ -44,6 +44,13 @@ sample_record (void)
   r.first_seen_ns = G_GUINT64_CONSTANT (1700000000000000000);
   r.last_seen_ns = G_GUINT64_CONSTANT (1700000001000000000);
   r.flags = NETPULSE_RECORD_PARTIAL | NETPULSE_RECORD_CLOSED;
+  g_strlcpy (r.exe, "/usr/bin/curl", sizeof r.exe);
+  g_strlcpy (r.cmdline, "curl -o /dev/null https://example.org/\\x1b", sizeof r.cmdline);
+  g_strlcpy (r.unit, "app-gnome-org.gnome.Epiphany-4321.scope", sizeof r.unit);
+  g_strlcpy (r.app_id, "org.gnome.Epiphany", sizeof r.app_id);
+  r.app_kind = NETPULSE_APP_KIND_DESKTOP;
+  r.tx_rate_avg = 1024.5;
+  r.rx_rate_avg = 3.0;
   return r;
 }
 
@@ -55,6 +62,8 @@ sample_record (void)
 #define EQUAL_U8(field)       EQUAL_UINT (field)
 #define EQUAL_DOUBLE(field)   g_assert_cmpfloat (a->field, ==, b->field);
 #define EQUAL_COMM(field)     g_assert_cmpstr (a->field, ==, b->field);
+#define EQUAL_TEXT(field)     EQUAL_COMM (field)
+#define EQUAL_APPKIND(field)  EQUAL_UINT (field)
 #define EQUAL_ADDR(field)     g_assert_cmpstr (a->field, ==, b->field);
 #define EQUAL_PROTO(field)    EQUAL_UINT (field)
 #define EQUAL_STATE(field)    EQUAL_UINT (field)
@@ -183,6 +192,8 @@ set_field (NetpulseRecord *r,
 #define SET_U8(field)     r->field = 6;
 #define SET_DOUBLE(field) r->field = 12.5 + seed;
 #define SET_COMM(field)   g_snprintf (r->field, sizeof r->field, "c%u", seed);
+#define SET_TEXT(field)   g_snprintf (r->field, sizeof r->field, "/usr/bin/t%u", seed);
+#define SET_APPKIND(field) r->field = NETPULSE_APP_KIND_CONTAINER;
 #define SET_ADDR(field)   g_snprintf (r->field, sizeof r->field, "10.0.0.%u", seed);
 #define SET_PROTO(field)  r->field = 17;
 #define SET_STATE(field)  r->field = 10;
@@ -251,6 +262,8 @@ test_table_json_ranges (void)
 #define RANGE_U8(field, max)     { #field, max },
 #define RANGE_DOUBLE(field, max)
 #define RANGE_COMM(field, max)
+#define RANGE_TEXT(field, max)
+#define RANGE_APPKIND(field, max)
 #define RANGE_ADDR(field, max)
 #define RANGE_PROTO(field, max)
 #define RANGE_STATE(field, max)
