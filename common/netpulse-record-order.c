@@ -12,21 +12,57 @@
 
 #define CMP(a, b) (((a) > (b)) - ((a) < (b)))
 
-/* @key[0] is the class (0 none, 1 IPv4, 2 IPv6, 3 unparsable), the rest
- * the address bytes. */
-static void
-address_key (const char *text,
-             guint8      key[17])
+void
+netpulse_address_key_init (NetpulseAddressKey *key,
+                           const char         *text)
 {
-  memset (key, 0, 17);
+  memset (key->bytes, 0, sizeof key->bytes);
   if (text == NULL || text[0] == '\0')
     return;
-  if (inet_pton (AF_INET, text, key + 1) == 1)
-    key[0] = 1;
-  else if (inet_pton (AF_INET6, text, key + 1) == 1)
-    key[0] = 2;
+  if (inet_pton (AF_INET, text, key->bytes + 1) == 1)
+    key->bytes[0] = 1;
+  else if (inet_pton (AF_INET6, text, key->bytes + 1) == 1)
+    key->bytes[0] = 2;
   else
-    key[0] = 3;
+    key->bytes[0] = 3;
+}
+
+void
+netpulse_keyed_record_init (NetpulseKeyedRecord  *keyed,
+                            const NetpulseRecord *record)
+{
+  netpulse_address_key_init (&keyed->local, record->laddr);
+  netpulse_address_key_init (&keyed->remote, record->raddr);
+  keyed->record = *record;
+}
+
+void
+netpulse_keyed_record_set (NetpulseKeyedRecord  *keyed,
+                           const NetpulseRecord *record)
+{
+  /* A connection's addresses rarely change: most updates parse nothing. */
+  if (strcmp (keyed->record.laddr, record->laddr) != 0)
+    netpulse_address_key_init (&keyed->local, record->laddr);
+  if (strcmp (keyed->record.raddr, record->raddr) != 0)
+    netpulse_address_key_init (&keyed->remote, record->raddr);
+  keyed->record = *record;
+}
+
+int
+netpulse_compare_endpoint_keys (const NetpulseAddressKey *key_a,
+                                const char               *addr_a,
+                                guint16                   port_a,
+                                const NetpulseAddressKey *key_b,
+                                const char               *addr_b,
+                                guint16                   port_b)
+{
+  int cmp = memcmp (key_a->bytes, key_b->bytes, sizeof key_a->bytes);
+
+  if (cmp == 0 && key_a->bytes[0] == 3)
+    cmp = g_strcmp0 (addr_a, addr_b);
+  if (cmp != 0)
+    return cmp;
+  return CMP (port_a, port_b);
 }
 
 int
@@ -35,31 +71,27 @@ netpulse_compare_endpoints (const char *addr_a,
                             const char *addr_b,
                             guint16     port_b)
 {
-  guint8 a[17], b[17];
-  int cmp;
+  NetpulseAddressKey a, b;
 
-  address_key (addr_a, a);
-  address_key (addr_b, b);
-  cmp = memcmp (a, b, sizeof a);
-  if (cmp == 0 && a[0] == 3)
-    cmp = g_strcmp0 (addr_a, addr_b);
-  if (cmp != 0)
-    return cmp;
-  return CMP (port_a, port_b);
+  netpulse_address_key_init (&a, addr_a);
+  netpulse_address_key_init (&b, addr_b);
+  return netpulse_compare_endpoint_keys (&a, addr_a, port_a, &b, addr_b, port_b);
 }
 
 int
-netpulse_record_compare_local (const NetpulseRecord *a,
-                               const NetpulseRecord *b)
+netpulse_record_compare_local (const NetpulseKeyedRecord *a,
+                               const NetpulseKeyedRecord *b)
 {
-  return netpulse_compare_endpoints (a->laddr, a->lport, b->laddr, b->lport);
+  return netpulse_compare_endpoint_keys (&a->local, a->record.laddr, a->record.lport,
+                                         &b->local, b->record.laddr, b->record.lport);
 }
 
 int
-netpulse_record_compare_remote (const NetpulseRecord *a,
-                                const NetpulseRecord *b)
+netpulse_record_compare_remote (const NetpulseKeyedRecord *a,
+                                const NetpulseKeyedRecord *b)
 {
-  return netpulse_compare_endpoints (a->raddr, a->rport, b->raddr, b->rport);
+  return netpulse_compare_endpoint_keys (&a->remote, a->record.raddr, a->record.rport,
+                                         &b->remote, b->record.raddr, b->record.rport);
 }
 
 int

@@ -7,13 +7,14 @@
 #include "config.h"
 
 #include "netpulse-connection-store.h"
+#include "netpulse-record-table.h"
 
 struct _NetpulseConnectionStore
 {
   GObject            parent_instance;
 
   GPtrArray         *items;     /* NetpulseConnection (owned), in list order */
-  GHashTable        *by_id;     /* guint64 id → NetpulseConnection (borrowed from items) */
+  NetpulseRecordTable *table;  /* by id; entry->data: its NetpulseConnection (borrowed from items) */
   GQueue             closed;    /* connections closed and still shown, oldest first */
   guint64            tick;
   guint64            linger_ns;
@@ -91,7 +92,7 @@ netpulse_connection_store_finalize (GObject *object)
   NetpulseConnectionStore *self = NETPULSE_CONNECTION_STORE (object);
 
   g_queue_clear (&self->closed);
-  g_clear_pointer (&self->by_id, g_hash_table_unref);
+  g_clear_object (&self->table);
   /* items has no free function (compact() moves references around). */
   for (guint i = 0; i < self->items->len; i++)
     g_object_unref (g_ptr_array_index (self->items, i));
@@ -154,7 +155,7 @@ static void
 netpulse_connection_store_init (NetpulseConnectionStore *self)
 {
   self->items = g_ptr_array_new ();
-  self->by_id = g_hash_table_new (g_int64_hash, g_int64_equal);
+  self->table = netpulse_record_table_new ();
   g_queue_init (&self->closed);
   self->linger_ns = (guint64) NETPULSE_STORE_DEFAULT_LINGER_MS * 1000000;
   self->history = netpulse_history_new (NETPULSE_STORE_HISTORY_LENGTH);
@@ -190,13 +191,6 @@ netpulse_connection_store_set_linger_ms (NetpulseConnectionStore *self,
   self->linger_ns = (guint64) linger_ms * 1000000;
 }
 
-/* The key of by_id points into the connection's own record. */
-static gpointer
-id_key (NetpulseConnection *conn)
-{
-  return (gpointer) &netpulse_connection_get_record (conn)->id;
-}
-
 static void
 describe_process (NetpulseConnectionStore *self,
                   NetpulseConnection      *conn)
@@ -224,55 +218,46 @@ describe_process (NetpulseConnectionStore *self,
 }
 
 static void
-take_record (NetpulseConnectionStore *self,
-             const NetpulseRecord    *record,
-             guint64                  timestamp_ns,
-             Batch                   *batch)
+add_connection (NetpulseConnectionStore *self,
+                NetpulseRecordEntry     *entry,
+                Batch                   *batch)
 {
-  NetpulseConnection *conn = g_hash_table_lookup (self->by_id, &record->id);
+  NetpulseConnection *conn = netpulse_connection_new (&entry->keyed.record, self->tick);
 
-  if (conn == NULL)
-    {
-      conn = netpulse_connection_new (record, self->tick);
-      netpulse_connection_set_position (conn, self->items->len);
-      g_ptr_array_add (self->items, conn);
-      g_hash_table_insert (self->by_id, id_key (conn), conn);
-      describe_process (self, conn);
-      g_ptr_array_add (batch->added, conn);
-    }
-  else if (netpulse_row_get_closed (NETPULSE_ROW (conn)))
-    return;  /* ids are never reused: a late record of a closed one adds nothing */
-  else
-    {
-      guint uid = netpulse_row_get_uid (NETPULSE_ROW (conn));
-
-      if (netpulse_connection_update (conn, record, self->tick) || uid != record->uid)
-        describe_process (self, conn);
-      g_ptr_array_add (batch->changed, conn);
-    }
-
-  if (record->flags & NETPULSE_RECORD_CLOSED)
-    {
-      netpulse_connection_mark_closed (conn, timestamp_ns);
-      g_queue_push_tail (&self->closed, conn);
-      g_ptr_array_add (batch->closed_now, conn);
-    }
+  netpulse_connection_set_position (conn, self->items->len);
+  g_ptr_array_add (self->items, conn);
+  entry->data = conn;
+  describe_process (self, conn);
+  g_ptr_array_add (batch->added, conn);
 }
 
 static void
-close_id (NetpulseConnectionStore *self,
-          guint64                  id,
-          guint64                  timestamp_ns,
-          Batch                   *batch)
+update_connection (NetpulseConnectionStore *self,
+                   NetpulseRecordEntry     *entry,
+                   Batch                   *batch)
 {
-  NetpulseConnection *conn = g_hash_table_lookup (self->by_id, &id);
+  NetpulseConnection *conn = entry->data;
+  guint uid = netpulse_row_get_uid (NETPULSE_ROW (conn));
 
-  if (conn == NULL || netpulse_row_get_closed (NETPULSE_ROW (conn)))
-    return;
+  if (netpulse_connection_update (conn, &entry->keyed.record, self->tick) || uid != entry->keyed.record.uid)
+    describe_process (self, conn);
+  g_ptr_array_add (batch->changed, conn);
+}
+
+static void
+close_connection (NetpulseConnectionStore *self,
+                  NetpulseRecordEntry     *entry,
+                  guint64                  timestamp_ns,
+                  Batch                   *batch)
+{
+  NetpulseConnection *conn = entry->data;
+
   netpulse_connection_mark_closed (conn, timestamp_ns);
   g_queue_push_tail (&self->closed, conn);
   g_ptr_array_add (batch->closed_now, conn);
-  g_ptr_array_add (batch->changed, conn);
+  /* Closed without a final record: nothing else has marked it changed. */
+  if (!(entry->keyed.record.flags & NETPULSE_RECORD_CLOSED))
+    g_ptr_array_add (batch->changed, conn);
 }
 
 /* Closed connections fade while they linger, with their rates at zero
@@ -326,7 +311,7 @@ compact (NetpulseConnectionStore *self,
       NetpulseConnection *conn = g_ptr_array_index (batch->removed, i);
 
       first = MIN (first, netpulse_connection_get_position (conn));
-      g_hash_table_remove (self->by_id, id_key (conn));
+      netpulse_record_table_remove (self->table, netpulse_connection_get_record (conn)->id);
       /* Its reference moves to batch->removed; mark the slot empty. */
       self->items->pdata[netpulse_connection_get_position (conn)] = NULL;
     }
@@ -411,6 +396,33 @@ finish_batch (NetpulseConnectionStore *self,
   g_signal_emit (self, signals[APPLIED], 0, batch->added, batch->changed, batch->removed);
 }
 
+/* Turns what the table did into connections, and ends the tick. */
+static void
+apply_changes (NetpulseConnectionStore     *self,
+               guint64                      timestamp_ns,
+               const NetpulseRecordChanges *changes,
+               guint                        old_len)
+{
+  Batch batch;
+
+  if (timestamp_ns == 0)
+    timestamp_ns = (guint64) g_get_real_time () * 1000;
+
+  self->tick++;
+  batch_init (&batch);
+
+  for (guint i = 0; i < changes->added->len; i++)
+    add_connection (self, g_ptr_array_index (changes->added, i), &batch);
+  for (guint i = 0; i < changes->changed->len; i++)
+    update_connection (self, g_ptr_array_index (changes->changed, i), &batch);
+  for (guint i = 0; i < changes->closed->len; i++)
+    close_connection (self, g_ptr_array_index (changes->closed, i), timestamp_ns, &batch);
+  age_closed (self, timestamp_ns, &batch);
+
+  finish_batch (self, &batch, old_len);
+  batch_clear (&batch);
+}
+
 void
 netpulse_connection_store_apply (NetpulseConnectionStore *self,
                                  guint64                  timestamp_ns,
@@ -419,28 +431,17 @@ netpulse_connection_store_apply (NetpulseConnectionStore *self,
                                  const guint64           *removed,
                                  guint                    n_removed)
 {
+  g_auto(NetpulseRecordChanges) changes = { 0 };
   guint old_len;
-  Batch batch;
 
   g_return_if_fail (NETPULSE_IS_CONNECTION_STORE (self));
   g_return_if_fail (changed != NULL || n_changed == 0);
   g_return_if_fail (removed != NULL || n_removed == 0);
 
-  if (timestamp_ns == 0)
-    timestamp_ns = (guint64) g_get_real_time () * 1000;
-
   old_len = self->items->len;
-  self->tick++;
-  batch_init (&batch);
-
-  for (guint i = 0; i < n_changed; i++)
-    take_record (self, &changed[i], timestamp_ns, &batch);
-  for (guint i = 0; i < n_removed; i++)
-    close_id (self, removed[i], timestamp_ns, &batch);
-  age_closed (self, timestamp_ns, &batch);
-
-  finish_batch (self, &batch, old_len);
-  batch_clear (&batch);
+  netpulse_record_changes_init (&changes);
+  netpulse_record_table_apply_update (self->table, changed, n_changed, removed, n_removed, &changes);
+  apply_changes (self, timestamp_ns, &changes, old_len);
 }
 
 void
@@ -449,23 +450,15 @@ netpulse_connection_store_replace (NetpulseConnectionStore *self,
                                    const NetpulseRecord    *records,
                                    guint                    n_records)
 {
-  g_autoptr(GHashTable) present = g_hash_table_new (g_int64_hash, g_int64_equal);
-  g_autoptr(GArray) gone = g_array_new (FALSE, FALSE, sizeof (guint64));
+  g_auto(NetpulseRecordChanges) changes = { 0 };
+  guint old_len;
 
   g_return_if_fail (NETPULSE_IS_CONNECTION_STORE (self));
 
-  for (guint i = 0; i < n_records; i++)
-    g_hash_table_add (present, (gpointer) &records[i].id);
-  for (guint i = 0; i < self->items->len; i++)
-    {
-      NetpulseConnection *conn = g_ptr_array_index (self->items, i);
-
-      if (!g_hash_table_contains (present, id_key (conn)))
-        g_array_append_val (gone, netpulse_connection_get_record (conn)->id);
-    }
-
-  netpulse_connection_store_apply (self, timestamp_ns, records, n_records,
-                                   (const guint64 *) (gpointer) gone->data, gone->len);
+  old_len = self->items->len;
+  netpulse_record_changes_init (&changes);
+  netpulse_record_table_apply_snapshot (self->table, records, n_records, &changes);
+  apply_changes (self, timestamp_ns, &changes, old_len);
 }
 
 void
@@ -481,7 +474,7 @@ netpulse_connection_store_clear (NetpulseConnectionStore *self)
   removed = g_steal_pointer (&self->items);
   g_ptr_array_set_free_func (removed, g_object_unref);
   self->items = g_ptr_array_new ();
-  g_hash_table_remove_all (self->by_id);
+  netpulse_record_table_remove_all (self->table);
   g_queue_clear (&self->closed);
   netpulse_history_clear (self->history);
   self->tick = 0;
@@ -500,8 +493,11 @@ NetpulseConnection *
 netpulse_connection_store_lookup (NetpulseConnectionStore *self,
                                   guint64                  id)
 {
+  NetpulseRecordEntry *entry;
+
   g_return_val_if_fail (NETPULSE_IS_CONNECTION_STORE (self), NULL);
-  return g_hash_table_lookup (self->by_id, &id);
+  entry = netpulse_record_table_lookup (self->table, id);
+  return entry != NULL ? entry->data : NULL;
 }
 
 guint64

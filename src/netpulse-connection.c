@@ -9,12 +9,13 @@
 #include <string.h>
 
 #include "netpulse-connection.h"
+#include "netpulse-record-order.h"
 
 struct _NetpulseConnection
 {
   NetpulseRow     parent_instance;
 
-  NetpulseRecord  record;
+  NetpulseKeyedRecord keyed;   /* the record, its addresses parsed for sorting */
   guint64         closed_at;
   guint           position;
 };
@@ -44,7 +45,7 @@ netpulse_connection_matches (NetpulseRow *row,
                              const char  *word)
 {
   NetpulseConnection *self = NETPULSE_CONNECTION (row);
-  const NetpulseRecord *r = &self->record;
+  const NetpulseRecord *r = &self->keyed.record;
   char lport[8], rport[8];
 
   if (NETPULSE_ROW_CLASS (netpulse_connection_parent_class)->matches (row, word))
@@ -67,7 +68,7 @@ netpulse_connection_get_property (GObject    *object,
                                   GParamSpec *pspec)
 {
   NetpulseConnection *self = NETPULSE_CONNECTION (object);
-  const NetpulseRecord *r = &self->record;
+  const NetpulseRecord *r = &self->keyed.record;
 
   switch (prop_id)
     {
@@ -138,7 +139,7 @@ netpulse_connection_new (const NetpulseRecord *record,
   g_return_val_if_fail (record != NULL, NULL);
 
   self = g_object_new (NETPULSE_TYPE_CONNECTION, "id", record->id, NULL);
-  self->record = *record;
+  netpulse_keyed_record_init (&self->keyed, record);
   netpulse_row_set_process (NETPULSE_ROW (self), record->pid, record->comm);
   netpulse_row_set_traffic (NETPULSE_ROW (self), tick,
                             record->rx_rate, record->tx_rate,
@@ -146,16 +147,13 @@ netpulse_connection_new (const NetpulseRecord *record,
   return self;
 }
 
-/* Notifies @prop when the field at @offset of the record differs. */
+/* Notifies @prop when the field of the record differs (notifications are
+ * frozen until the new record is in place). */
 #define UPDATE_FIELD(self, r, field, prop)                         \
   G_STMT_START {                                                   \
-    if (memcmp (&(self)->record.field, &(r)->field,                \
+    if (memcmp (&(self)->keyed.record.field, &(r)->field,          \
                 sizeof (r)->field) != 0)                           \
-      {                                                            \
-        memcpy (&(self)->record.field, &(r)->field,                \
-                sizeof (r)->field);                                \
-        g_object_notify_by_pspec (G_OBJECT (self), properties[prop]); \
-      }                                                            \
+      g_object_notify_by_pspec (G_OBJECT (self), properties[prop]); \
   } G_STMT_END
 
 gboolean
@@ -168,8 +166,8 @@ netpulse_connection_update (NetpulseConnection   *self,
   g_return_val_if_fail (NETPULSE_IS_CONNECTION (self), FALSE);
   g_return_val_if_fail (record != NULL, FALSE);
 
-  process_changed = self->record.pid != record->pid ||
-                    strcmp (self->record.comm, record->comm) != 0;
+  process_changed = self->keyed.record.pid != record->pid ||
+                    strcmp (self->keyed.record.comm, record->comm) != 0;
 
   g_object_freeze_notify (G_OBJECT (self));
   UPDATE_FIELD (self, record, proto, PROP_PROTO);
@@ -183,8 +181,7 @@ netpulse_connection_update (NetpulseConnection   *self,
   UPDATE_FIELD (self, record, retrans, PROP_RETRANS);
   UPDATE_FIELD (self, record, flags, PROP_FLAGS);
   UPDATE_FIELD (self, record, last_seen_ns, PROP_LAST_SEEN);
-  /* The rest has no view of its own: copy it all. */
-  self->record = *record;
+  netpulse_keyed_record_set (&self->keyed, record);
   netpulse_row_set_process (NETPULSE_ROW (self), record->pid, record->comm);
   netpulse_row_set_traffic (NETPULSE_ROW (self), tick,
                             record->rx_rate, record->tx_rate,
@@ -197,16 +194,22 @@ netpulse_connection_update (NetpulseConnection   *self,
 const NetpulseRecord *
 netpulse_connection_get_record (NetpulseConnection *self)
 {
-  return &self->record;
+  return &self->keyed.record;
 }
 
-guint8      netpulse_connection_get_proto  (NetpulseConnection *self) { return self->record.proto; }
-const char *netpulse_connection_get_laddr  (NetpulseConnection *self) { return self->record.laddr; }
-guint16     netpulse_connection_get_lport  (NetpulseConnection *self) { return self->record.lport; }
-const char *netpulse_connection_get_raddr  (NetpulseConnection *self) { return self->record.raddr; }
-guint16     netpulse_connection_get_rport  (NetpulseConnection *self) { return self->record.rport; }
-guint8      netpulse_connection_get_state  (NetpulseConnection *self) { return self->record.state; }
-guint32     netpulse_connection_get_rtt_us (NetpulseConnection *self) { return self->record.rtt_us; }
+const NetpulseKeyedRecord *
+netpulse_connection_get_keyed (NetpulseConnection *self)
+{
+  return &self->keyed;
+}
+
+guint8      netpulse_connection_get_proto  (NetpulseConnection *self) { return self->keyed.record.proto; }
+const char *netpulse_connection_get_laddr  (NetpulseConnection *self) { return self->keyed.record.laddr; }
+guint16     netpulse_connection_get_lport  (NetpulseConnection *self) { return self->keyed.record.lport; }
+const char *netpulse_connection_get_raddr  (NetpulseConnection *self) { return self->keyed.record.raddr; }
+guint16     netpulse_connection_get_rport  (NetpulseConnection *self) { return self->keyed.record.rport; }
+guint8      netpulse_connection_get_state  (NetpulseConnection *self) { return self->keyed.record.state; }
+guint32     netpulse_connection_get_rtt_us (NetpulseConnection *self) { return self->keyed.record.rtt_us; }
 
 guint64
 netpulse_connection_get_closed_at (NetpulseConnection *self)
@@ -221,7 +224,7 @@ netpulse_connection_mark_closed (NetpulseConnection *self,
   if (netpulse_row_get_closed (NETPULSE_ROW (self)))
     return;
   self->closed_at = when_ns;
-  self->record.flags |= NETPULSE_RECORD_CLOSED;
+  self->keyed.record.flags |= NETPULSE_RECORD_CLOSED;
   netpulse_row_set_closed (NETPULSE_ROW (self), TRUE);
 }
 

@@ -9,6 +9,7 @@
 #pragma once
 
 #include "netpulse-record.h"
+#include "netpulse-record-order.h"
 #include "netpulse-row.h"
 
 G_BEGIN_DECLS
@@ -25,6 +26,9 @@ gboolean              netpulse_connection_update         (NetpulseConnection   *
                                                           const NetpulseRecord *record,
                                                           guint64               tick);
 const NetpulseRecord *netpulse_connection_get_record     (NetpulseConnection   *self);
+/* The record with its addresses parsed, for netpulse-record-order.h. */
+const NetpulseKeyedRecord *
+                      netpulse_connection_get_keyed      (NetpulseConnection   *self);
 
 guint8                netpulse_connection_get_proto      (NetpulseConnection   *self);
 const char           *netpulse_connection_get_laddr      (NetpulseConnection   *self);

@@ -47,9 +47,11 @@ compare_connections (NetpulseConnection *a,
     case NETPULSE_SORT_PROTOCOL:
       return CMP (ra->proto, rb->proto);
     case NETPULSE_SORT_LOCAL:
-      return netpulse_record_compare_local (ra, rb);
+      return netpulse_record_compare_local (netpulse_connection_get_keyed (a),
+                                            netpulse_connection_get_keyed (b));
     case NETPULSE_SORT_REMOTE:
-      return netpulse_record_compare_remote (ra, rb);
+      return netpulse_record_compare_remote (netpulse_connection_get_keyed (a),
+                                             netpulse_connection_get_keyed (b));
     case NETPULSE_SORT_STATE:
       return netpulse_record_compare_state (ra, rb);
     case NETPULSE_SORT_RTT:

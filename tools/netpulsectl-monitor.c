@@ -287,6 +287,23 @@ monitor_count (Monitor *monitor)
     monitor_stop (monitor, EXIT_OK);
 }
 
+/* Prints the table after a frame (or, in JSON, the frame's @records). */
+static void
+monitor_show (Monitor *monitor,
+              GArray  *records,
+              guint64  timestamp_ns)
+{
+  if (monitor->json)
+    monitor_print_json (monitor, records, timestamp_ns);
+  else
+    monitor_print_table (monitor, timestamp_ns);
+
+  /* Closed connections were shown once with their final totals. */
+  netpulse_record_table_remove_closed (netpulsectl_table_get_records (monitor->table));
+
+  monitor_count (monitor);
+}
+
 static void
 on_update (NetpulseClient *client,
            guint64         sequence,
@@ -296,30 +313,14 @@ on_update (NetpulseClient *client,
            gpointer        user_data)
 {
   Monitor *monitor = user_data;
-  g_autoptr(GArray) closed = g_array_new (FALSE, FALSE, sizeof (guint64));
 
   if (monitor->stopping)
     return;
 
-  netpulsectl_table_update (monitor->table, changed);
-
-  if (monitor->json)
-    monitor_print_json (monitor, changed, timestamp_ns);
-  else
-    monitor_print_table (monitor, timestamp_ns);
-
-  /* Closed connections were shown once with their final totals. */
-  netpulsectl_table_remove (monitor->table, removed);
-  for (guint i = 0; i < changed->len; i++)
-    {
-      const NetpulseRecord *record = &g_array_index (changed, NetpulseRecord, i);
-
-      if (record->flags & NETPULSE_RECORD_CLOSED)
-        g_array_append_val (closed, record->id);
-    }
-  netpulsectl_table_remove (monitor->table, closed);
-
-  monitor_count (monitor);
+  netpulse_record_table_apply_update (netpulsectl_table_get_records (monitor->table),
+                                      (const NetpulseRecord *) (gpointer) changed->data, changed->len,
+                                      (const guint64 *) (gpointer) removed->data, removed->len, NULL);
+  monitor_show (monitor, changed, timestamp_ns);
 }
 
 static void
@@ -334,15 +335,11 @@ on_snapshot (NetpulseClient *client,
   if (monitor->stopping)
     return;
 
-  netpulsectl_table_replace (monitor->table, records);
-
+  netpulse_record_table_apply_snapshot (netpulsectl_table_get_records (monitor->table),
+                                        (const NetpulseRecord *) (gpointer) records->data,
+                                        records->len, NULL);
   /* A SNAPSHOT frame (after GetSnapshot): everything may have changed. */
-  if (monitor->json)
-    monitor_print_json (monitor, records, now_ns);
-  else
-    monitor_print_table (monitor, now_ns);
-
-  monitor_count (monitor);
+  monitor_show (monitor, records, now_ns);
 }
 
 static void

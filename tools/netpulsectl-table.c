@@ -10,14 +10,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "netpulse-record-order.h"
+#include "netpulse-record-table.h"
 #include "netpulse-text.h"
 #include "netpulse-units.h"
 #include "netpulsectl-table.h"
 
 struct _NetpulsectlTable
 {
-  GHashTable *records;   /* &record->id → NetpulseRecord (owned) */
+  NetpulseRecordTable *records;
   NetpulseUserNames *users;
 };
 
@@ -86,11 +86,14 @@ compare_double (double a,
 }
 
 static int
-compare_by_key (const NetpulseRecord *a,
-                const NetpulseRecord *b,
-                NetpulsectlSortKey    key,
-                NetpulseUserNames    *users)
+compare_by_key (const NetpulseKeyedRecord *ka,
+                const NetpulseKeyedRecord *kb,
+                NetpulsectlSortKey         key,
+                NetpulseUserNames         *users)
 {
+  const NetpulseRecord *a = &ka->record;
+  const NetpulseRecord *b = &kb->record;
+
   switch (key)
     {
     /* Highest first. */
@@ -122,9 +125,9 @@ compare_by_key (const NetpulseRecord *a,
     case NETPULSECTL_SORT_PROTO:
       return g_strcmp0 (netpulse_proto_name (a->proto), netpulse_proto_name (b->proto));
     case NETPULSECTL_SORT_LOCAL:
-      return netpulse_record_compare_local (a, b);
+      return netpulse_record_compare_local (ka, kb);
     case NETPULSECTL_SORT_REMOTE:
-      return netpulse_record_compare_remote (a, b);
+      return netpulse_record_compare_remote (ka, kb);
     case NETPULSECTL_SORT_STATE:
       return netpulse_record_compare_state (a, b);
     case NETPULSECTL_SORT_AGE:
@@ -136,14 +139,14 @@ compare_by_key (const NetpulseRecord *a,
 }
 
 int
-netpulsectl_compare_records (const NetpulseRecord *a,
-                             const NetpulseRecord *b,
-                             NetpulsectlSortKey    key,
-                             NetpulseUserNames    *users)
+netpulsectl_compare_records (const NetpulseKeyedRecord *a,
+                             const NetpulseKeyedRecord *b,
+                             NetpulsectlSortKey         key,
+                             NetpulseUserNames         *users)
 {
   int cmp = compare_by_key (a, b, key, users);
 
-  return cmp != 0 ? cmp : compare_u64 (a->id, b->id);
+  return cmp != 0 ? cmp : compare_u64 (a->record.id, b->record.id);
 }
 
 /* Filter {{{1 */
@@ -215,7 +218,7 @@ netpulsectl_table_new (void)
 {
   NetpulsectlTable *table = g_new0 (NetpulsectlTable, 1);
 
-  table->records = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, g_free);
+  table->records = netpulse_record_table_new ();
   table->users = netpulse_user_names_new ();
   return table;
 }
@@ -225,58 +228,15 @@ netpulsectl_table_free (NetpulsectlTable *table)
 {
   if (table == NULL)
     return;
-  g_hash_table_unref (table->records);
+  g_object_unref (table->records);
   g_object_unref (table->users);
   g_free (table);
 }
 
-guint
-netpulsectl_table_size (NetpulsectlTable *table)
+NetpulseRecordTable *
+netpulsectl_table_get_records (NetpulsectlTable *table)
 {
-  return g_hash_table_size (table->records);
-}
-
-const NetpulseRecord *
-netpulsectl_table_lookup (NetpulsectlTable *table,
-                          guint64           id)
-{
-  return g_hash_table_lookup (table->records, &id);
-}
-
-void
-netpulsectl_table_update (NetpulsectlTable *table,
-                          const GArray     *changed)
-{
-  g_assert (table != NULL);
-  g_assert (changed != NULL);
-
-  for (guint i = 0; i < changed->len; i++)
-    {
-      NetpulseRecord *record = g_memdup2 (&g_array_index (changed, NetpulseRecord, i),
-                                          sizeof (NetpulseRecord));
-
-      /* The key points into the value, so both are replaced together. */
-      g_hash_table_replace (table->records, &record->id, record);
-    }
-}
-
-void
-netpulsectl_table_remove (NetpulsectlTable *table,
-                          const GArray     *removed)
-{
-  g_assert (table != NULL);
-  g_assert (removed != NULL);
-
-  for (guint i = 0; i < removed->len; i++)
-    g_hash_table_remove (table->records, &g_array_index (removed, guint64, i));
-}
-
-void
-netpulsectl_table_replace (NetpulsectlTable *table,
-                           const GArray     *records)
-{
-  g_hash_table_remove_all (table->records);
-  netpulsectl_table_update (table, records);
+  return table->records;
 }
 
 typedef struct {
@@ -291,8 +251,9 @@ compare_rows (gconstpointer a,
 {
   const SortData *data = user_data;
 
-  return netpulsectl_compare_records (*(NetpulseRecord * const *) a,
-                                      *(NetpulseRecord * const *) b,
+  /* Each row is the record at the start of a keyed record. */
+  return netpulsectl_compare_records (*(NetpulseKeyedRecord * const *) a,
+                                      *(NetpulseKeyedRecord * const *) b,
                                       data->key, data->users);
 }
 
@@ -311,14 +272,16 @@ netpulsectl_table_rows (NetpulsectlTable   *table,
                         const char         *filter,
                         NetpulsectlSortKey  key)
 {
-  GPtrArray *rows = g_ptr_array_sized_new (g_hash_table_size (table->records));
-  GHashTableIter iter;
-  gpointer value;
+  g_autoptr(GPtrArray) entries = netpulse_record_table_get_entries (table->records);
+  GPtrArray *rows = g_ptr_array_sized_new (entries->len);
 
-  g_hash_table_iter_init (&iter, table->records);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    if (netpulsectl_record_matches (value, filter, table->users))
-      g_ptr_array_add (rows, value);
+  for (guint i = 0; i < entries->len; i++)
+    {
+      NetpulseRecordEntry *entry = g_ptr_array_index (entries, i);
+
+      if (netpulsectl_record_matches (&entry->keyed.record, filter, table->users))
+        g_ptr_array_add (rows, &entry->keyed.record);
+    }
 
   sort_rows (rows, key, table->users);
   return rows;
@@ -330,14 +293,19 @@ netpulsectl_sort_records (const GArray       *records,
                           NetpulsectlSortKey  key,
                           NetpulseUserNames  *users)
 {
-  GPtrArray *rows = g_ptr_array_sized_new (records->len);
+  GPtrArray *rows = g_ptr_array_new_full (records->len, g_free);
 
   for (guint i = 0; i < records->len; i++)
     {
       NetpulseRecord *record = &g_array_index (records, NetpulseRecord, i);
 
       if (netpulsectl_record_matches (record, filter, users))
-        g_ptr_array_add (rows, record);
+        {
+          NetpulseKeyedRecord *keyed = g_new (NetpulseKeyedRecord, 1);
+
+          netpulse_keyed_record_init (keyed, record);
+          g_ptr_array_add (rows, &keyed->record);
+        }
     }
 
   sort_rows (rows, key, users);

@@ -9,7 +9,7 @@
 
 #include <glib.h>
 
-#include "netpulse-record.h"
+#include "netpulse-record-table.h"
 #include "netpulse-user-names.h"
 
 G_BEGIN_DECLS
@@ -42,10 +42,10 @@ const char *netpulsectl_sort_key_names       (void);
 /* Order in which rows are shown for @key: negative when @a comes first.
  * Ties are broken by id, so that the order is total and stable between
  * updates.  @users may be NULL (sorting by user then sorts by uid). */
-int         netpulsectl_compare_records      (const NetpulseRecord *a,
-                                              const NetpulseRecord *b,
-                                              NetpulsectlSortKey    key,
-                                              NetpulseUserNames    *users);
+int         netpulsectl_compare_records      (const NetpulseKeyedRecord *a,
+                                              const NetpulseKeyedRecord *b,
+                                              NetpulsectlSortKey         key,
+                                              NetpulseUserNames         *users);
 
 /* Whether @record matches @filter: a case-insensitive substring of its
  * command name, user, protocol, addresses, ports or endpoints
@@ -59,26 +59,18 @@ typedef struct _NetpulsectlTable NetpulsectlTable;
 NetpulsectlTable *netpulsectl_table_new      (void);
 void        netpulsectl_table_free           (NetpulsectlTable     *table);
 
-guint       netpulsectl_table_size           (NetpulsectlTable     *table);
-const NetpulseRecord *
-            netpulsectl_table_lookup         (NetpulsectlTable     *table,
-                                              guint64               id);
-/* Adds or replaces the records of @changed (of NetpulseRecord). */
-void        netpulsectl_table_update         (NetpulsectlTable     *table,
-                                              const GArray         *changed);
-/* Forgets the ids in @removed (of guint64). */
-void        netpulsectl_table_remove         (NetpulsectlTable     *table,
-                                              const GArray         *removed);
-/* Replaces everything with @records. */
-void        netpulsectl_table_replace        (NetpulsectlTable     *table,
-                                              const GArray         *records);
+/* The connections, kept by the shared table: the monitor applies each
+ * frame to it and removes closed entries once they have been printed. */
+NetpulseRecordTable *
+            netpulsectl_table_get_records    (NetpulsectlTable     *table);
 
 /* The records matching @filter, in display order (pointers into the table,
- * valid until it changes). */
+ * valid until it changes; each is the start of a NetpulseKeyedRecord). */
 GPtrArray  *netpulsectl_table_rows           (NetpulsectlTable     *table,
                                               const char           *filter,
                                               NetpulsectlSortKey    key);
-/* Sorts and filters @records (of NetpulseRecord) the same way. */
+/* Sorts and filters @records (of NetpulseRecord) the same way (rows are
+ * copies, each the start of a NetpulseKeyedRecord, freed with the array). */
 GPtrArray  *netpulsectl_sort_records         (const GArray         *records,
                                               const char           *filter,
                                               NetpulsectlSortKey    key,

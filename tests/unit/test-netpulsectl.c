@@ -140,10 +140,12 @@ static void
 test_compare_total_order (void)
 {
   /* Equal on the key: the id decides, so rows do not jump between updates. */
-  NetpulseRecord a = make_record (5, 1, "x", 6, "1.1.1.1", 1, "2.2.2.2", 2);
-  NetpulseRecord b = a;
+  NetpulseRecord r = make_record (5, 1, "x", 6, "1.1.1.1", 1, "2.2.2.2", 2);
+  NetpulseKeyedRecord a, b;
 
-  b.id = 6;
+  netpulse_keyed_record_init (&a, &r);
+  r.id = 6;
+  netpulse_keyed_record_init (&b, &r);
   g_assert_cmpint (netpulsectl_compare_records (&a, &b, NETPULSECTL_SORT_RATE, NULL), <, 0);
   g_assert_cmpint (netpulsectl_compare_records (&b, &a, NETPULSECTL_SORT_RATE, NULL), >, 0);
   g_assert_cmpint (netpulsectl_compare_records (&a, &a, NETPULSECTL_SORT_COMM, NULL), ==, 0);
@@ -201,50 +203,14 @@ test_user_name (void)
   g_assert_cmpstr (netpulse_user_names_lookup (users, 3999999999u), ==, "3999999999");
 }
 
+/* What a monitor does with a frame: netpulsectl's table is the shared one. */
 static void
-test_table_updates (void)
+table_fill (NetpulsectlTable *table,
+            GArray           *records)
 {
-  NetpulsectlTable *table = netpulsectl_table_new ();
-  g_autoptr(GArray) records = sample_records ();
-  g_autoptr(GArray) changed = g_array_new (FALSE, TRUE, sizeof (NetpulseRecord));
-  g_autoptr(GArray) removed = g_array_new (FALSE, FALSE, sizeof (guint64));
-  NetpulseRecord r;
-  guint64 id;
-
-  netpulsectl_table_update (table, records);
-  g_assert_cmpuint (netpulsectl_table_size (table), ==, 4);
-
-  /* A changed record replaces the old one; a new one is added. */
-  r = g_array_index (records, NetpulseRecord, 1);
-  r.rx_bytes = 123456;
-  g_array_append_val (changed, r);
-  r = make_record (9, 900, "new", 17, "127.0.0.1", 5353, "", 0);
-  g_array_append_val (changed, r);
-  netpulsectl_table_update (table, changed);
-  g_assert_cmpuint (netpulsectl_table_size (table), ==, 5);
-  g_assert_cmpuint (netpulsectl_table_lookup (table, 2)->rx_bytes, ==, 123456);
-  g_assert_cmpstr (netpulsectl_table_lookup (table, 9)->comm, ==, "new");
-
-  /* Removed ids go; unknown ids are ignored. */
-  id = 1;
-  g_array_append_val (removed, id);
-  id = 777;
-  g_array_append_val (removed, id);
-  netpulsectl_table_remove (table, removed);
-  g_assert_cmpuint (netpulsectl_table_size (table), ==, 4);
-  g_assert_null (netpulsectl_table_lookup (table, 1));
-  g_assert_nonnull (netpulsectl_table_lookup (table, 2));
-
-  /* A snapshot replaces everything. */
-  g_array_set_size (changed, 0);
-  r = make_record (42, 1, "only", 6, "1.2.3.4", 1, "5.6.7.8", 2);
-  g_array_append_val (changed, r);
-  netpulsectl_table_replace (table, changed);
-  g_assert_cmpuint (netpulsectl_table_size (table), ==, 1);
-  g_assert_nonnull (netpulsectl_table_lookup (table, 42));
-  g_assert_null (netpulsectl_table_lookup (table, 2));
-
-  netpulsectl_table_free (table);
+  netpulse_record_table_apply_update (netpulsectl_table_get_records (table),
+                                      (const NetpulseRecord *) (gpointer) records->data,
+                                      records->len, NULL, 0, NULL);
 }
 
 static void
@@ -256,7 +222,7 @@ test_table_format (void)
   g_auto(GStrv) lines = NULL;
   guint header_width;
 
-  netpulsectl_table_update (table, records);
+  table_fill (table, records);
   netpulsectl_table_format (table, NULL, NETPULSECTL_SORT_RATE, 0, out);
   g_test_message ("%s", out->str);
 
@@ -314,7 +280,7 @@ test_table_format_limits (void)
   g_autoptr(GString) out = g_string_new (NULL);
   g_auto(GStrv) lines = NULL;
 
-  netpulsectl_table_update (table, records);
+  table_fill (table, records);
 
   /* Filtered. */
   netpulsectl_table_format (table, "tcp", NETPULSECTL_SORT_PID, 0, out);
@@ -354,7 +320,7 @@ test_table_closed_and_bad_comm (void)
   r.flags = NETPULSE_RECORD_CLOSED;
   r.state = 7;
   g_array_append_val (records, r);
-  netpulsectl_table_update (table, records);
+  table_fill (table, records);
   netpulsectl_table_format (table, NULL, NETPULSECTL_SORT_RATE, 0, out);
 
   g_assert_true (g_utf8_validate (out->str, -1, NULL));
@@ -414,7 +380,7 @@ test_table_hostile_names (void)
       g_assert_cmpuint (strlen (hostile_names[i].comm), <, sizeof r.comm);
       g_array_append_val (records, r);
     }
-  netpulsectl_table_update (table, records);
+  table_fill (table, records);
   netpulsectl_table_format (table, NULL, NETPULSECTL_SORT_PID, 0, out);
 
   g_assert_null (find_raw_control (out->str));
@@ -477,7 +443,6 @@ main (int    argc,
   g_test_add_func ("/netpulsectl/sort/total-order", test_compare_total_order);
   g_test_add_func ("/netpulsectl/filter", test_filter);
   g_test_add_func ("/netpulsectl/user-name", test_user_name);
-  g_test_add_func ("/netpulsectl/table/updates", test_table_updates);
   g_test_add_func ("/netpulsectl/table/format", test_table_format);
   g_test_add_func ("/netpulsectl/table/format-limits", test_table_format_limits);
   g_test_add_func ("/netpulsectl/table/closed-and-bad-comm", test_table_closed_and_bad_comm);
