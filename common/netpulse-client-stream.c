@@ -97,11 +97,9 @@ _netpulse_client_on_frame (NetpulseFrameReader *reader,
   removed = ids_from_variant (removed_v);
   self->sequence = sequence;
 
-  /* The first frame has always been an "update" with sequence 1 that
-   * carries every connection; later snapshots (asked for with GetSnapshot)
-   * replace the table. */
-  if ((flags & NETPULSE_FRAME_SNAPSHOT) && sequence > 1)
-    g_signal_emit_by_name (self, "snapshot", sequence, changed);
+  /* The first frame (and one after GetSnapshot) is the whole table. */
+  if (flags & NETPULSE_FRAME_SNAPSHOT)
+    g_signal_emit_by_name (self, "snapshot", sequence, timestamp, changed);
   else
     g_signal_emit_by_name (self, "update", sequence, timestamp, changed, removed);
 }

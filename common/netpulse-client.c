@@ -376,8 +376,8 @@ netpulse_client_class_init (NetpulseClientClass *klass)
   signals[SIGNAL_SNAPSHOT] =
     g_signal_new ("snapshot", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL,
-                  G_TYPE_NONE, 2,
-                  G_TYPE_UINT64,
+                  G_TYPE_NONE, 3,
+                  G_TYPE_UINT64, G_TYPE_UINT64,
                   G_TYPE_ARRAY | G_SIGNAL_TYPE_STATIC_SCOPE);
 }
 

@@ -109,13 +109,16 @@ GError              *netpulse_client_error_from_dbus (const GError         *erro
 
 /*
  * Signals:
+ *   "snapshot" (guint64 sequence, guint64 timestamp_ns,
+ *               GArray *records (of NetpulseRecord))
+ *       a SNAPSHOT frame: replace the whole table.  The first frame
+ *       (sequence 1) is one, and every frame after GetSnapshot.
  *   "update"   (guint64 sequence, guint64 timestamp_ns,
  *               GArray *changed  (of NetpulseRecord),
  *               GArray *removed  (of guint64 ids))
- *       one frame from the helper, in order, without gaps.  The first
- *       (sequence 1) carries every connection.
- *   "snapshot" (guint64 sequence, GArray *records (of NetpulseRecord))
- *       replace the whole table (a SNAPSHOT frame after the first).
+ *       every other frame, in order, without gaps: apply both with
+ *       netpulse_record_table_apply_update() (a record flagged CLOSED is
+ *       its connection's last; a removed id closed without one).
  *   "notify::state"   (property "state", NetpulseClientState)
  *       the state changed; on NETPULSE_CLIENT_STATE_FAILED with
  *       NETPULSE_CLIENT_ERROR_HELPER_LOST the helper crashed or exited while

@@ -378,9 +378,9 @@ add_changed_record (const NetpulseRecord *record,
 {
   NetpulseChanges *changes = user_data;
 
+  /* A closed connection is sent once: its final record, flagged CLOSED.
+   * `removed` is for ids dropped without one (none today). */
   g_array_append_val (changes->records, *record);
-  if (record->flags & NETPULSE_RECORD_CLOSED)
-    g_array_append_val (changes->removed, record->id);
 }
 
 NetpulseChanges *

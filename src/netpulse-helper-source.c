@@ -66,21 +66,19 @@ on_update (NetpulseHelperSource *self,
            GArray               *removed,
            NetpulseClient       *client)
 {
-  /* The first update of a subscription carries every connection: whatever
-   * the table still holds from before (a reconnect) is gone. */
-  if (sequence == 1)
-    netpulse_source_emit_snapshot (NETPULSE_SOURCE (self), timestamp_ns, changed);
-  else
-    netpulse_source_emit_update (NETPULSE_SOURCE (self), timestamp_ns, changed, removed);
+  netpulse_source_emit_update (NETPULSE_SOURCE (self), timestamp_ns, changed, removed);
 }
 
+/* The first frame of a subscription, too: whatever the table still holds
+ * from before (a reconnect) is gone. */
 static void
 on_snapshot (NetpulseHelperSource *self,
              guint64               sequence,
+             guint64               timestamp_ns,
              GArray               *records,
              NetpulseClient       *client)
 {
-  netpulse_source_emit_snapshot (NETPULSE_SOURCE (self), 0, records);
+  netpulse_source_emit_snapshot (NETPULSE_SOURCE (self), timestamp_ns, records);
 }
 
 /* The helper's counters, for the window's overflow banner. */

@@ -19,7 +19,7 @@
 typedef struct {
   guint64  timestamp_ns;
   GArray  *records;   /* NetpulseRecord */
-  GArray  *removed;   /* guint64: ids of records with the closed flag */
+  GArray  *removed;   /* guint64, empty: a recording has every closed connection's final record */
   GVariant *counters; /* a{st} from a warning line before the tick, or NULL */
 } Tick;
 
@@ -251,8 +251,6 @@ netpulse_replay_source_load_data (NetpulseReplaySource *self,
           g_ptr_array_add (ticks, tick);
         }
       g_array_append_val (tick->records, record);
-      if (record.flags & NETPULSE_RECORD_CLOSED)
-        g_array_append_val (tick->removed, record.id);
     }
 
   if (pending_counters != NULL && tick != NULL && tick->counters == NULL)

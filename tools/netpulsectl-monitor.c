@@ -326,11 +326,11 @@ on_update (NetpulseClient *client,
 static void
 on_snapshot (NetpulseClient *client,
              guint64         sequence,
+             guint64         timestamp_ns,
              GArray         *records,
              gpointer        user_data)
 {
   Monitor *monitor = user_data;
-  guint64 now_ns = (guint64) g_get_real_time () * 1000;
 
   if (monitor->stopping)
     return;
@@ -338,8 +338,8 @@ on_snapshot (NetpulseClient *client,
   netpulse_record_table_apply_snapshot (netpulsectl_table_get_records (monitor->table),
                                         (const NetpulseRecord *) (gpointer) records->data,
                                         records->len, NULL);
-  /* A SNAPSHOT frame (after GetSnapshot): everything may have changed. */
-  monitor_show (monitor, records, now_ns);
+  /* The first frame, or one after GetSnapshot: the whole table. */
+  monitor_show (monitor, records, timestamp_ns);
 }
 
 static void

@@ -98,6 +98,25 @@ def stream_records(path):
     return records
 
 
+def check_closed_once(updates, what):
+    """A closed connection is sent once, as its final record flagged closed
+    (a SNAPSHOT, the whole table, may repeat it); its id is never in
+    removed, which never repeats an id nor names one of the same frame's
+    changed records."""
+    closed = {}
+    for u in updates:
+        changed = {r['id'] for r in u['changed']}
+        removed = u['removed']
+        check(len(set(removed)) == len(removed), f'{what}: an id twice in removed', u)
+        check(not changed & set(removed), f'{what}: an id both in changed and removed', u)
+        for r in u['changed']:
+            if r['flags'] & 1 and not u['frame_flags'] & 1:
+                closed[r['id']] = closed.get(r['id'], 0) + 1
+        check(not set(removed) & set(closed), f'{what}: a closed id followed in removed', u)
+    check(closed, f'{what}: no closed record at all')
+    check(all(n == 1 for n in closed.values()), f'{what}: a closed record sent twice', closed)
+
+
 def final_record(records, pid):
     """The closed record of @pid's connection, once it is there."""
     closed = [r for r in records if r['pid'] == pid and r['closed']]
@@ -420,6 +439,7 @@ def test_two_clients(fx):
         check(len(own) == 1, f'{what} got Updates of several subscriptions', own)
         check([u['sequence'] for u in updates] == list(range(1, len(updates) + 1)),
               f'{what}: sequences are not 1, 2, 3…')
+        check_closed_once(updates, what)
         paths |= own
     check(len(paths) == 2, 'two clients got the same subscription path', paths)
     stop_client(b, 'client B')

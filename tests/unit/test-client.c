@@ -325,7 +325,7 @@ emit_ended_from (GDBusConnection *connection,
 typedef struct {
   FakeHelper     *fake;
   NetpulseClient *client;
-  GPtrArray      *events;      /* "update 1: +1,+2 -3", "snapshot 4: 7,8" */
+  GPtrArray      *events;      /* "snapshot 1: 7 8", "update 2: +1 +2 -3" */
   GArray         *last_changed;
   GAsyncResult   *result;
   guint           state_changes;
@@ -357,11 +357,14 @@ on_update (NetpulseClient *client,
 static void
 on_snapshot (NetpulseClient *client,
              guint64         sequence,
+             guint64         timestamp,
              GArray         *records,
              Fixture        *fixture)
 {
   GString *event = g_string_new (NULL);
 
+  /* The frame's own time, the first frame's too. */
+  g_assert_cmpuint (timestamp, ==, sequence * 1000);
   g_string_append_printf (event, "snapshot %" G_GUINT64_FORMAT ":", sequence);
   for (guint i = 0; i < records->len; i++)
     g_string_append_printf (event, " %" G_GUINT64_FORMAT,
@@ -614,7 +617,7 @@ test_updates (Fixture       *fixture,
   ITERATE_UNTIL (fixture->events->len == 2);
 
   events = events_string (fixture);
-  g_assert_cmpstr (events, ==, "update 1: +1 +2; update 2: +1 -2");
+  g_assert_cmpstr (events, ==, "snapshot 1: 1 2; update 2: +1 -2");
 
   /* The records arrive parsed. */
   g_assert_cmpuint (fixture->last_changed->len, ==, 1);
@@ -642,8 +645,8 @@ static void
 test_snapshot_frame (Fixture       *fixture,
                      gconstpointer  data)
 {
-  /* A SNAPSHOT after the first frame (asked for with GetSnapshot) replaces
-   * the table. */
+  /* The first frame is a snapshot, and so is a later SNAPSHOT (asked for
+   * with GetSnapshot): each replaces the table. */
   NetpulseRecord one[] = { make_record (1, "a", 1) };
   NetpulseRecord snap[] = { make_record (7, "x", 7), make_record (8, "y", 8) };
   g_autofree char *events = NULL;
@@ -654,7 +657,7 @@ test_snapshot_frame (Fixture       *fixture,
   fake_emit (fixture->fake, 3, one, 1, NULL, 0);
   ITERATE_UNTIL (fixture->events->len == 3);
   events = events_string (fixture);
-  g_assert_cmpstr (events, ==, "update 1: +1; snapshot 2: 7 8; update 3: +1");
+  g_assert_cmpstr (events, ==, "snapshot 1: 1; snapshot 2: 7 8; update 3: +1");
   g_assert_cmpuint (fixture->fake->snapshot_calls, ==, 0);
 }
 
@@ -721,7 +724,7 @@ test_foreign_ended_ignored (Fixture       *fixture,
   fake_emit (fixture->fake, 1, real, 1, NULL, 0);
   ITERATE_UNTIL (fixture->events->len == 1);
   events = events_string (fixture);
-  g_assert_cmpstr (events, ==, "update 1: +1");
+  g_assert_cmpstr (events, ==, "snapshot 1: 1");
 }
 
 static void
@@ -856,7 +859,7 @@ test_helper_lost (Fixture       *fixture,
   g_assert_null (netpulse_client_get_error (fixture->client));
   fake_emit (fixture->fake, 1, one, 1, NULL, 0);
   ITERATE_UNTIL (fixture->events->len == 2);
-  g_assert_cmpstr (g_ptr_array_index (fixture->events, 1), ==, "update 1: +1");
+  g_assert_cmpstr (g_ptr_array_index (fixture->events, 1), ==, "snapshot 1: 1");
 }
 
 static void
