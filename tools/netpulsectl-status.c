@@ -153,6 +153,32 @@ print_status_json (const Status *status)
   printf ("%s\n", text->str);
 }
 
+/* One line per counter, the values in one column however long the
+ * names (a printf width counts bytes and stops at 18). */
+static void
+print_counters (const Status *status)
+{
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  glong width = 0;
+
+  for (guint i = 0; i < status->counter_names->len; i++)
+    {
+      const char *name = g_ptr_array_index (status->counter_names, i);
+      char *safe = NULL;
+
+      netpulse_text_safe (name, &safe);
+      g_ptr_array_add (names, safe != NULL ? safe : g_strdup (name));
+      width = MAX (width, g_utf8_strlen (g_ptr_array_index (names, i), -1));
+    }
+  for (guint i = 0; i < names->len; i++)
+    {
+      const char *name = g_ptr_array_index (names, i);
+
+      printf ("  %s%*s %" G_GUINT64_FORMAT "\n", name, (int) (width - g_utf8_strlen (name, -1)), "",
+              g_array_index (status->counter_values, guint64, i));
+    }
+}
+
 /* The helper's own words, but they reach a terminal all the same. */
 static void
 print_status_text (const Status *status)
@@ -167,14 +193,7 @@ print_status_text (const Status *status)
   printf (_("Subscriptions:    %u\n"), status->subscriptions);
   printf (_("Authorized:       %s\n"), status->authorized ? _("yes") : _("no"));
   printf (_("Counters:\n"));
-  for (guint i = 0; i < status->counter_names->len; i++)
-    {
-      g_autofree char *name = NULL;
-
-      printf ("  %-18s %" G_GUINT64_FORMAT "\n",
-              netpulse_text_safe (g_ptr_array_index (status->counter_names, i), &name),
-              g_array_index (status->counter_values, guint64, i));
-    }
+  print_counters (status);
 }
 
 int

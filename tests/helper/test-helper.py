@@ -210,6 +210,7 @@ def test_granted(fx):
     for name in ('flow-overflow', 'peer-overflow', 'release-overflow', 'unknown-peer',
                  'ticks', 'flows', 'max-flows'):
         check(name in status['counters'], f'status --json has no counter {name!r}', status)
+    check_status_counters_aligned(fx, ctl, status['counters'])
 
     netns = fx.add_netns()
     traffic = run_traffic(fx, netns)
@@ -218,6 +219,22 @@ def test_granted(fx):
 
     stop_client(monitor, 'netpulsectl monitor')
     fx.wait_subscriptions(0)
+
+
+def check_status_counters_aligned(fx, ctl, counters):
+    """The text form lists every counter, the values in one column however
+    long the names ("pending-authorizations" is 22 characters)."""
+    result = fx.run_as(fx.granted, [ctl, 'status'])
+    check(result.returncode == EXIT_OK, 'netpulsectl status failed', result.stderr)
+    lines = result.stdout.splitlines()
+    rows = lines[lines.index('Counters:') + 1:]
+    log('status counters:\n' + '\n'.join(rows))
+    names = [row.split()[0] for row in rows]
+    columns = {len(row) - len(row.split()[-1]) for row in rows}
+    check(sorted(names) == sorted(counters), 'status does not list the counters of --json', rows, counters)
+    check(all(int(row.split()[-1]) >= 0 for row in rows), 'a counter without its value', rows)
+    check(len(columns) == 1, 'the counter values are not in one column', rows)
+    check(max(len(n) for n in names) > 18, 'no counter name longer than the old fixed width', names)
 
 
 def test_denied(fx):
