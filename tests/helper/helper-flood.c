@@ -32,6 +32,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "helper-args.h"
 #include "netpulse-protocol.h"
 
 #define HELPER_INTERFACE NETPULSE_HELPER_INTERFACE
@@ -494,14 +495,7 @@ cmd_huge (guint calls)
 static guint
 parse_uint (const char *text)
 {
-  guint64 value;
-
-  if (!g_ascii_string_to_unsigned (text, 10, 0, G_MAXUINT, &value, NULL))
-    {
-      g_printerr ("helper-flood: not a number: %s\n", text);
-      exit (1);
-    }
-  return (guint) value;
+  return helper_args_parse_uint ("helper-flood", text);
 }
 
 int

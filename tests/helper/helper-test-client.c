@@ -51,6 +51,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "helper-args.h"
 #include "netpulse-frame.h"
 
 #define HELPER_INTERFACE NETPULSE_HELPER_INTERFACE
@@ -1117,14 +1118,7 @@ cmd_listen (Client *client,
 static guint
 parse_uint (const char *text)
 {
-  guint64 value;
-
-  if (!g_ascii_string_to_unsigned (text, 10, 0, G_MAXUINT, &value, NULL))
-    {
-      g_printerr ("helper-test-client: not a number: %s\n", text);
-      exit (1);
-    }
-  return (guint) value;
+  return helper_args_parse_uint ("helper-test-client", text);
 }
 
 int
