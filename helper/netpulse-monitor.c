@@ -285,11 +285,13 @@ tick_cb (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
-/* One timer at the shortest interval any subscription asked for. */
+/* One timer at the shortest interval any subscription asked for; the
+ * collector's rates follow it and the largest smoothing window. */
 void
 _netpulse_monitor_update_tick (NetpulseMonitor *self)
 {
   guint interval_ms = 0;
+  guint max_window_ms = NETPULSE_WINDOW_DEFAULT_MS;
   GHashTableIter iter;
   gpointer value;
 
@@ -300,9 +302,12 @@ _netpulse_monitor_update_tick (NetpulseMonitor *self)
 
       if (interval_ms == 0 || sub_interval < interval_ms)
         interval_ms = sub_interval;
+      max_window_ms = MAX (max_window_ms, netpulse_subscription_get_window_ms (value));
     }
   if (interval_ms == 0 && self->collector != NULL)
     interval_ms = IDLE_SAMPLE_INTERVAL_MS;
+  if (self->collector != NULL)
+    netpulse_collector_set_rate_rules (self->collector, interval_ms, max_window_ms);
 
   if (interval_ms == self->tick_interval_ms && (interval_ms == 0) == (self->tick_source_id == 0))
     return;

@@ -179,19 +179,21 @@ skip (NetpulseSubscription *subscription,
   return TRUE;
 }
 
-/* Subscriptions in step share one set of changes; a SNAPSHOT is everything
- * (generation 0). */
+/* Subscriptions in step (the same generation and smoothing window) share
+ * one set of changes; a SNAPSHOT is everything (generation 0). */
 static NetpulseChanges *
 changes_for (GHashTable        *changes_since,
              NetpulseCollector *collector,
-             guint64            generation)
+             guint64            generation,
+             guint              window_ms)
 {
-  NetpulseChanges *changes = g_hash_table_lookup (changes_since, &generation);
+  g_autofree char *key = g_strdup_printf ("%" G_GUINT64_FORMAT " %u", generation, window_ms);
+  NetpulseChanges *changes = g_hash_table_lookup (changes_since, key);
 
   if (changes == NULL)
     {
-      changes = netpulse_changes_collect (collector, generation);
-      g_hash_table_insert (changes_since, g_memdup2 (&generation, sizeof generation), changes);
+      changes = netpulse_changes_collect (collector, generation, window_ms);
+      g_hash_table_insert (changes_since, g_steal_pointer (&key), changes);
     }
   return changes;
 }
@@ -203,7 +205,7 @@ netpulse_sender_send_due (NetpulseSender    *self,
                           gint64             now_us)
 {
   g_autoptr(GHashTable) changes_since =
-    g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
+    g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                            (GDestroyNotify) netpulse_changes_unref);
   g_autoptr(GPtrArray) frames = g_ptr_array_new_with_free_func (frame_free);
   GPtrArray *too_slow = g_ptr_array_new_with_free_func (g_object_unref);
@@ -229,7 +231,8 @@ netpulse_sender_send_due (NetpulseSender    *self,
       generation = netpulse_subscription_wants_snapshot (subscription)
                      ? 0 : netpulse_subscription_get_generation (subscription);
       g_ptr_array_add (frames, frame_new (subscription, collector,
-                                          changes_for (changes_since, collector, generation),
+                                          changes_for (changes_since, collector, generation,
+                                                       netpulse_subscription_get_window_ms (subscription)),
                                           now_us));
     }
 
@@ -248,7 +251,7 @@ netpulse_sender_send_first (NetpulseSender       *self,
 
   g_return_if_fail (NETPULSE_IS_SENDER (self));
 
-  changes = netpulse_changes_collect (collector, 0);
+  changes = netpulse_changes_collect (collector, 0, netpulse_subscription_get_window_ms (subscription));
   g_ptr_array_add (frames, frame_new (subscription, collector, changes, g_get_monotonic_time ()));
   push (self, frames);
 }

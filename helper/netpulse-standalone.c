@@ -11,6 +11,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "netpulse-protocol.h"
 #include "netpulse-sandbox.h"
 
 #include "netpulse-standalone.h"
@@ -80,9 +81,10 @@ print_tick (Standalone *standalone)
                             "PID", "COMM", "PROT", "LOCAL", "REMOTE", "STATE", "RTT(us)",
                             "RX B/s", "TX B/s", "RX", "TX");
 
-  netpulse_collector_foreach_open (standalone->collector, append_record, standalone);
+  netpulse_collector_foreach_open (standalone->collector, NETPULSE_WINDOW_DEFAULT_MS,
+                                   append_record, standalone);
   netpulse_collector_foreach_changed (standalone->collector, standalone->generation,
-                                      append_closed_record, standalone);
+                                      NETPULSE_WINDOW_DEFAULT_MS, append_closed_record, standalone);
   standalone->generation = netpulse_collector_get_generation (standalone->collector);
 
   if (!standalone->config->json)
@@ -187,6 +189,7 @@ netpulse_standalone_main (const NetpulseStandaloneConfig *config)
 
   g_printerr ("netpulse-helper: backend %s ready\n", netpulse_collector_get_backend (collector));
 
+  netpulse_collector_set_rate_rules (collector, config->interval_ms, NETPULSE_WINDOW_DEFAULT_MS);
   tick_id = g_timeout_add (config->interval_ms, on_tick, &standalone);
   if (config->duration_s > 0)
     duration_id = g_timeout_add_seconds (config->duration_s, on_quit, &standalone);
