@@ -20,6 +20,7 @@
 #include "config.h"
 
 #include "netpulse-helper-error.h"
+#include "netpulse-instance-id.h"
 #include "netpulse-monitor-private.h"
 #include "netpulse-sandbox.h"
 
@@ -368,14 +369,16 @@ netpulse_monitor_init (NetpulseMonitor *self)
 {
   static const char * const no_features[] = { NULL };
   NetpulseHelper1 *helper = NETPULSE_HELPER1 (self);
+  g_autofree char *instance_id = netpulse_instance_id_new ();
 
   self->main_context = g_main_context_ref_thread_default ();
   self->subscriptions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->clients = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, _netpulse_monitor_client_watch_free);
-  self->sender = netpulse_sender_new ();
+  self->sender = netpulse_sender_new (instance_id);
   _netpulse_monitor_calls_init (self);
 
   netpulse_helper1_set_version (helper, PACKAGE_VERSION);
+  netpulse_helper1_set_instance_id (helper, instance_id);
   netpulse_helper1_set_backend (helper, "none");
   netpulse_helper1_set_kernel_features (helper, no_features);
   _netpulse_monitor_publish_counters (self);

@@ -30,6 +30,7 @@ struct _NetpulseSender
 
   GMainContext *main_context;
   GThreadPool  *pool;
+  char         *instance_id;      /* in every frame's extra */
 };
 
 G_DEFINE_FINAL_TYPE (NetpulseSender, netpulse_sender, G_TYPE_OBJECT)
@@ -104,7 +105,8 @@ job_run (gpointer data,
       Frame *frame = g_ptr_array_index (job->frames, i);
 
       frame->frame = netpulse_changes_build_frame (frame->changes, frame->sequence,
-                                                   frame->timestamp_ns, frame->flags);
+                                                   frame->timestamp_ns, frame->flags,
+                                                   job->self->instance_id);
     }
 
   /* Not g_main_context_invoke(): with nobody iterating the main context
@@ -272,6 +274,7 @@ netpulse_sender_finalize (GObject *object)
 
   netpulse_sender_shutdown (self);
   g_clear_pointer (&self->main_context, g_main_context_unref);
+  g_clear_pointer (&self->instance_id, g_free);
 
   G_OBJECT_CLASS (netpulse_sender_parent_class)->finalize (object);
 }
@@ -290,7 +293,13 @@ netpulse_sender_init (NetpulseSender *self)
 }
 
 NetpulseSender *
-netpulse_sender_new (void)
+netpulse_sender_new (const char *instance_id)
 {
-  return g_object_new (NETPULSE_TYPE_SENDER, NULL);
+  NetpulseSender *self;
+
+  g_return_val_if_fail (instance_id != NULL, NULL);
+
+  self = g_object_new (NETPULSE_TYPE_SENDER, NULL);
+  self->instance_id = g_strdup (instance_id);
+  return self;
 }

@@ -512,26 +512,32 @@ GBytes *
 netpulse_changes_build_frame (NetpulseChanges *changes,
                               guint64          sequence,
                               guint64          timestamp_ns,
-                              guint32          flags)
+                              guint32          flags,
+                              const char      *instance_id)
 {
+  g_auto(GVariantDict) extra = G_VARIANT_DICT_INIT (NULL);
+
   g_return_val_if_fail (changes != NULL, NULL);
+  g_return_val_if_fail (instance_id != NULL, NULL);
 
   build_arrays (changes);
+  g_variant_dict_insert (&extra, "instance", "s", instance_id);
   return netpulse_frame_encode (g_variant_new ("(ttu@a" NETPULSE_RECORD_SIGNATURE "@at@a{sv})",
                                                sequence, timestamp_ns, flags,
                                                changes->records_variant,
                                                changes->removed_variant,
-                                               g_variant_new_array (G_VARIANT_TYPE ("{sv}"),
-                                                                    NULL, 0)));
+                                               g_variant_dict_end (&extra)));
 }
 
 GBytes *
 netpulse_frame_new_end (guint64       sequence,
-                        const GError *reason)
+                        const GError *reason,
+                        const char   *instance_id)
 {
   g_auto(GVariantDict) extra = G_VARIANT_DICT_INIT (NULL);
   g_autofree char *name = g_dbus_error_encode_gerror (reason);
 
+  g_variant_dict_insert (&extra, "instance", "s", instance_id);
   g_variant_dict_insert (&extra, "error", "s", name);
   g_variant_dict_insert (&extra, "message", "s", reason->message);
   return netpulse_frame_encode (g_variant_new ("(ttu@a" NETPULSE_RECORD_SIGNATURE "@at@a{sv})",

@@ -104,16 +104,19 @@ void                  netpulse_changes_unref                (NetpulseChanges    
 guint                 netpulse_changes_get_n_records        (NetpulseChanges      *changes);
 
 /* A whole frame (header + payload, see netpulse-frame.h) carrying
- * @changes.  The record array is built on first use and shared by later
+ * @changes, from helper run @instance_id.  The record array is built on first use and shared by later
  * calls: call it from one thread at a time for a given @changes. */
 GBytes               *netpulse_changes_build_frame          (NetpulseChanges      *changes,
                                                              guint64               sequence,
                                                              guint64               timestamp_ns,
-                                                             guint32               flags);
+                                                             guint32               flags,
+                                                             const char           *instance_id);
 
-/* The END frame: @reason's D-Bus error name and message in extra. */
+/* The END frame: @reason's D-Bus error name and message in extra.  Every
+ * frame's extra has "instance" (s): @instance_id, the helper run's. */
 GBytes               *netpulse_frame_new_end                (guint64               sequence,
-                                                             const GError         *reason);
+                                                             const GError         *reason,
+                                                             const char           *instance_id);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (NetpulseChanges, netpulse_changes_unref)
 
