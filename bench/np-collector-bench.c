@@ -57,12 +57,13 @@ build_update (NetpulseCollector *collector,
               guint64            sequence,
               guint             *n_changed)
 {
-  g_autoptr(NetpulseChanges) changes = netpulse_changes_collect (collector, since_generation);
+  g_autoptr(NetpulseChanges) changes = netpulse_changes_collect (collector, since_generation,
+                                                                        NETPULSE_WINDOW_DEFAULT_MS);
 
   *n_changed = netpulse_changes_get_n_records (changes);
   return netpulse_changes_build_frame (changes, sequence,
                                        netpulse_collector_get_timestamp (collector),
-                                       since_generation == 0 ? 1 : 0);
+                                       since_generation == 0 ? 1 : 0, "bench");
 }
 
 static long

@@ -51,6 +51,7 @@ struct _NetpulseClient
   guint64              sequence;         /* of the last frame applied */
   GPtrArray           *cancelled_tasks;  /* subscribe tasks to complete, see stop() */
 
+  char                *instance_id;      /* the helper run of the last frame, NULL before one */
   GVariant            *counters;         /* a{st}: the helper's Counters, NULL until read */
   guint                counters_source;  /* refreshes them while subscribed */
   GCancellable        *counters_cancellable;
@@ -75,6 +76,7 @@ enum {
   PROP_STATE,
   PROP_BACKEND,
   PROP_COUNTERS,
+  PROP_INSTANCE_ID,
   N_PROPS
 };
 
@@ -93,6 +95,9 @@ gboolean  _netpulse_client_stop                   (NetpulseClient      *self,
                                                    gboolean             tell_helper,
                                                    GAsyncReadyCallback  callback,
                                                    gpointer             user_data);
+/* From a frame's extra ("instance"); notifies "instance-id" on a change. */
+void      _netpulse_client_set_instance_id        (NetpulseClient      *self,
+                                                   GVariant            *extra);
 void      _netpulse_client_fail                   (NetpulseClient      *self,
                                                    GError              *error,
                                                    gboolean             tell_helper);

@@ -191,6 +191,7 @@ status_properties_cb (GObject      *object,
                         g_variant_new_array (G_VARIANT_TYPE ("{st}"), NULL, 0));
   status_take_property (status, properties, "Subscriptions", "subscriptions",
                         g_variant_new_uint32 (0));
+  status_take_property (status, properties, "InstanceId", "instance", g_variant_new_string (""));
 
   /* Never prompts, never fails with NotAuthorized. */
   g_dbus_connection_call (G_DBUS_CONNECTION (object), HELPER_BUS_NAME, HELPER_OBJECT_PATH,

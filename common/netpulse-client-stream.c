@@ -96,6 +96,7 @@ _netpulse_client_on_frame (NetpulseFrameReader *reader,
   changed = records_from_variant (changed_v);
   removed = ids_from_variant (removed_v);
   self->sequence = sequence;
+  _netpulse_client_set_instance_id (self, extra);
 
   /* The first frame (and one after GetSnapshot) is the whole table. */
   if (flags & NETPULSE_FRAME_SNAPSHOT)

@@ -1,5 +1,5 @@
-/* netpulse-client-subscribe.c — Subscribe attempts (which outlive a caller who gave up)
- * and Unsubscribe.
+/* netpulse-client-subscribe.c — Subscribe attempts (which outlive a caller who gave up),
+ * SetOptions and Unsubscribe.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -330,10 +330,11 @@ netpulse_client_unsubscribe (NetpulseClient *self)
   _netpulse_client_stop (self, NETPULSE_CLIENT_STATE_DISCONNECTED, NULL, TRUE, NULL, NULL);
 }
 
+/* A call of ours answered: the task's result. */
 static void
-unsubscribe_cb (GObject      *object,
-                GAsyncResult *result,
-                gpointer      user_data)
+call_done_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
   g_autoptr(GVariant) reply = NULL;
@@ -359,10 +360,10 @@ netpulse_client_unsubscribe_async (NetpulseClient      *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, netpulse_client_unsubscribe_async);
 
-  if (!_netpulse_client_stop (self, NETPULSE_CLIENT_STATE_DISCONNECTED, NULL, TRUE, unsubscribe_cb, task))
+  if (!_netpulse_client_stop (self, NETPULSE_CLIENT_STATE_DISCONNECTED, NULL, TRUE, call_done_cb, task))
     g_task_return_boolean (task, TRUE);
   else
-    g_steal_pointer (&task);   /* unsubscribe_cb() owns it now */
+    g_steal_pointer (&task);   /* call_done_cb() owns it now */
 }
 
 gboolean
@@ -376,3 +377,53 @@ netpulse_client_unsubscribe_finish (NetpulseClient  *self,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+
+/* SetOptions {{{1 */
+
+void
+netpulse_client_set_options_async (NetpulseClient      *self,
+                                   guint                interval_ms,
+                                   guint                window_ms,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  g_auto(GVariantDict) options = G_VARIANT_DICT_INIT (NULL);
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (NETPULSE_IS_CLIENT (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, netpulse_client_set_options_async);
+
+  if (self->state != NETPULSE_CLIENT_STATE_SUBSCRIBED)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
+                               _("Not subscribed to the helper"));
+      return;
+    }
+
+  /* The helper checks the bounds (InvalidOption); 0 leaves a value. */
+  if (interval_ms != 0)
+    g_variant_dict_insert (&options, "interval-ms", "u", interval_ms);
+  if (window_ms != 0)
+    g_variant_dict_insert (&options, "window-ms", "u", window_ms);
+
+  /* To the helper run that holds the subscription, never another. */
+  g_dbus_connection_call (self->connection, self->helper_owner, HELPER_OBJECT_PATH, HELPER_INTERFACE,
+                          "SetOptions",
+                          g_variant_new ("(o@a{sv})", self->subscription, g_variant_dict_end (&options)),
+                          G_VARIANT_TYPE_UNIT, G_DBUS_CALL_FLAGS_NO_AUTO_START, -1,
+                          cancellable, call_done_cb, g_steal_pointer (&task));
+}
+
+gboolean
+netpulse_client_set_options_finish (NetpulseClient  *self,
+                                    GAsyncResult    *result,
+                                    GError         **error)
+{
+  g_return_val_if_fail (NETPULSE_IS_CLIENT (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}

@@ -275,6 +275,29 @@ netpulse_client_get_backend (NetpulseClient *self)
 }
 
 const char *
+netpulse_client_get_instance_id (NetpulseClient *self)
+{
+  g_return_val_if_fail (NETPULSE_IS_CLIENT (self), NULL);
+
+  return self->instance_id;
+}
+
+void
+_netpulse_client_set_instance_id (NetpulseClient *self,
+                                  GVariant       *extra)
+{
+  const char *instance_id = NULL;
+
+  if (!g_variant_lookup (extra, "instance", "&s", &instance_id) ||
+      g_strcmp0 (instance_id, self->instance_id) == 0)
+    return;
+
+  g_free (self->instance_id);
+  self->instance_id = g_strdup (instance_id);
+  _netpulse_client_notify (self, PROP_INSTANCE_ID);
+}
+
+const char *
 netpulse_client_get_subscription (NetpulseClient *self)
 {
   g_return_val_if_fail (NETPULSE_IS_CLIENT (self), NULL);
@@ -303,6 +326,7 @@ netpulse_client_finalize (GObject *object)
   g_clear_error (&self->error);
   g_clear_pointer (&self->cancelled_tasks, g_ptr_array_unref);
   g_clear_pointer (&self->counters, g_variant_unref);
+  g_clear_pointer (&self->instance_id, g_free);
 
   G_OBJECT_CLASS (netpulse_client_parent_class)->finalize (object);
 }
@@ -327,6 +351,10 @@ netpulse_client_get_property (GObject    *object,
 
     case PROP_COUNTERS:
       g_value_set_variant (value, self->counters);
+      break;
+
+    case PROP_INSTANCE_ID:
+      g_value_set_string (value, self->instance_id);
       break;
 
     default:
@@ -361,6 +389,12 @@ netpulse_client_class_init (NetpulseClientClass *klass)
   props[PROP_COUNTERS] =
     g_param_spec_variant ("counters", NULL, NULL, G_VARIANT_TYPE ("a{st}"), NULL,
                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /* The helper run that sent the last frame (kept when the subscription
+   * ends): another one means every record id held is stale. */
+  props[PROP_INSTANCE_ID] =
+    g_param_spec_string ("instance-id", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, props);
 

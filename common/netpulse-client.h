@@ -58,6 +58,23 @@ gboolean             netpulse_client_subscribe_finish (NetpulseClient       *sel
                                                        GAsyncResult         *result,
                                                        GError              **error);
 
+/* Changes the live subscription (SetOptions): frames every @interval_ms
+ * from now on, smoothed rates (tx_rate_avg, rx_rate_avg) over @window_ms;
+ * 0 leaves a value as it is.  Record ids, totals and the sequence go on,
+ * and no password is asked.  Fails with G_IO_ERROR_NOT_CONNECTED when not
+ * subscribed, or with NETPULSE_CLIENT_ERROR_HELPER_FAILED (the helper's
+ * InvalidOption) for a value out of bounds (NETPULSE_INTERVAL_*,
+ * NETPULSE_WINDOW_* in netpulse-protocol.h). */
+void                 netpulse_client_set_options_async  (NetpulseClient     *self,
+                                                         guint               interval_ms,
+                                                         guint               window_ms,
+                                                         GCancellable       *cancellable,
+                                                         GAsyncReadyCallback callback,
+                                                         gpointer            user_data);
+gboolean             netpulse_client_set_options_finish (NetpulseClient     *self,
+                                                         GAsyncResult       *result,
+                                                         GError            **error);
+
 /* Ends the subscription (best effort; the helper also notices when we leave).
  * The state becomes DISCONNECTED at once; the Unsubscribe call goes out in
  * the background. */
@@ -74,7 +91,8 @@ gboolean             netpulse_client_unsubscribe_finish (NetpulseClient     *sel
 
 /* Status without subscribing: fills a GVariant a{sv} with "version" (s),
  * "backend" (s), "kernel-features" (as), "counters" (a{st}),
- * "subscriptions" (u) and "authorized" (b, a non-interactive polkit check). */
+ * "subscriptions" (u), "instance" (s, the InstanceId) and "authorized" (b, a
+ * non-interactive polkit check). */
 void                 netpulse_client_get_status_async  (NetpulseClient     *self,
                                                         GCancellable       *cancellable,
                                                         GAsyncReadyCallback callback,
@@ -88,6 +106,12 @@ NetpulseClientState  netpulse_client_get_state       (NetpulseClient       *self
 const GError        *netpulse_client_get_error       (NetpulseClient       *self);
 /* The helper's Backend property ("none" until known); see "notify::backend". */
 const char          *netpulse_client_get_backend     (NetpulseClient       *self);
+/* The helper run (its InstanceId, 32 hex digits) that sent the last frame,
+ * kept after the subscription ends; NULL before the first frame.  When a
+ * new subscription's frames come from another run (the helper exited or
+ * crashed and was started again), every record id from the old one is
+ * stale: "notify::instance-id" comes before that run's first "update". */
+const char          *netpulse_client_get_instance_id (NetpulseClient      *self);
 /* The subscription's object path while subscribed, else NULL. */
 const char          *netpulse_client_get_subscription (NetpulseClient      *self);
 
@@ -127,6 +151,7 @@ GError              *netpulse_client_error_from_dbus (const GError         *erro
  *       reading for too long): offer to reconnect (subscribe again).
  *   "notify::backend" (property "backend", string)
  *   "notify::counters" (property "counters", GVariant a{st})
+ *   "notify::instance-id" (property "instance-id", string)
  *
  * The GArrays passed to "update" and "snapshot" belong to the client and are
  * valid during the emission only: g_array_ref() them to keep them.

@@ -27,6 +27,12 @@
 #define NETPULSE_INTERVAL_MAX_MS      10000
 #define NETPULSE_INTERVAL_DEFAULT_MS  1000
 
+/* Subscribe's and SetOptions' "window-ms": the smoothed rates (tx_rate_avg,
+ * rx_rate_avg) are averages over this much time. */
+#define NETPULSE_WINDOW_MIN_MS        1000
+#define NETPULSE_WINDOW_MAX_MS        60000
+#define NETPULSE_WINDOW_DEFAULT_MS    5000
+
 /* One connection record (see netpulse-record-fields.h) and one frame of a
  * subscription's stream (see netpulse-frame.h). */
 #define NETPULSE_RECORD_SIGNATURE   "(" NETPULSE_RECORD_FIELDS (NETPULSE_RECORD_FIELD_SIGNATURE) ")"

@@ -226,11 +226,15 @@ check_with (NetpulseAuthority *self,
 {
   Check *check = g_task_get_task_data (task);
   g_autoptr(PolkitSubject) subject = NULL;
+  g_autoptr(PolkitDetails) details = polkit_details_new ();
 
   /* The bus name, not the pid: a pid can be recycled or belong to a
    * process that exec'd something else, a unique bus name cannot. */
   subject = polkit_system_bus_name_new (check->bus_name);
-  polkit_authority_check_authorization (polkit, subject, self->action_id, NULL,
+  /* For rules (action.lookup ("netpulse.interactive")): a caller's own
+   * request, which may prompt, or a check again after polkit changed. */
+  polkit_details_insert (details, "netpulse.interactive", check->interactive ? "true" : "false");
+  polkit_authority_check_authorization (polkit, subject, self->action_id, details,
                                         check->interactive
                                         ? POLKIT_CHECK_AUTHORIZATION_FLAGS_ALLOW_USER_INTERACTION
                                         : POLKIT_CHECK_AUTHORIZATION_FLAGS_NONE,

@@ -379,27 +379,42 @@ netpulse_collector_get_timestamp (NetpulseCollector *self)
   return self->timestamp_ns;
 }
 
+#define MS_TO_NS(ms) ((guint64) (ms) * G_GUINT64_CONSTANT (1000000))
+
+void
+netpulse_collector_set_rate_rules (NetpulseCollector *self,
+                                   guint              tick_ms,
+                                   guint              max_window_ms)
+{
+  g_return_if_fail (NETPULSE_IS_COLLECTOR (self));
+  g_return_if_fail (max_window_ms > 0);
+
+  netpulse_flow_table_set_rate_rules (self->table, MS_TO_NS (tick_ms) / 2, MS_TO_NS (max_window_ms));
+}
+
 void
 netpulse_collector_foreach_changed (NetpulseCollector  *self,
                                     guint64             since_generation,
+                                    guint               window_ms,
                                     NetpulseRecordFunc  func,
                                     gpointer            user_data)
 {
   g_return_if_fail (NETPULSE_IS_COLLECTOR (self));
   g_return_if_fail (func != NULL);
 
-  netpulse_flow_table_foreach_changed (self->table, since_generation, func, user_data);
+  netpulse_flow_table_foreach_changed (self->table, since_generation, MS_TO_NS (window_ms), func, user_data);
 }
 
 void
 netpulse_collector_foreach_open (NetpulseCollector  *self,
+                                 guint               window_ms,
                                  NetpulseRecordFunc  func,
                                  gpointer            user_data)
 {
   g_return_if_fail (NETPULSE_IS_COLLECTOR (self));
   g_return_if_fail (func != NULL);
 
-  netpulse_flow_table_foreach_open (self->table, func, user_data);
+  netpulse_flow_table_foreach_open (self->table, MS_TO_NS (window_ms), func, user_data);
 }
 
 const char *

@@ -60,15 +60,25 @@ guint64            netpulse_collector_get_generation     (NetpulseCollector  *se
 /* Wall-clock time of the last sample, ns since the epoch. */
 guint64            netpulse_collector_get_timestamp      (NetpulseCollector  *self);
 
+/* Rates: the helper samples every @tick_ms (no rate is computed over less
+ * than half of it), and the largest smoothing window subscribed is
+ * @max_window_ms (flows are reported while their average over it decays). */
+void               netpulse_collector_set_rate_rules     (NetpulseCollector  *self,
+                                                          guint               tick_ms,
+                                                          guint               max_window_ms);
+
 /* Calls @func for each record that changed in a generation after
  * @since_generation — closed records included (flag CLOSED) for as long as
- * they are retained.  @since_generation 0 gives every record. */
+ * they are retained.  @since_generation 0 gives every record.  The
+ * smoothed rates are averages over @window_ms. */
 void               netpulse_collector_foreach_changed    (NetpulseCollector  *self,
                                                           guint64             since_generation,
+                                                          guint               window_ms,
                                                           NetpulseRecordFunc  func,
                                                           gpointer            user_data);
 /* Calls @func for every open connection (the snapshot). */
 void               netpulse_collector_foreach_open       (NetpulseCollector  *self,
+                                                          guint               window_ms,
                                                           NetpulseRecordFunc  func,
                                                           gpointer            user_data);
 

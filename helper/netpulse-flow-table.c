@@ -15,6 +15,7 @@
 
 #include <string.h>
 
+#include "netpulse-flow-rates.h"
 #include "netpulse-flow-table.h"
 
 /* A released TCP socket whose close the state hook has not reported after
@@ -46,8 +47,7 @@ typedef struct {
 typedef struct {
   struct np_flow_key key;
   NetpulseRecord     record;
-  guint64            prev_tx;
-  guint64            prev_rx;
+  NetpulseFlowRates  rates;              /* per-tick and smoothed (netpulse-flow-rates.c) */
   guint64            changed_generation;
   guint64            seen_generation;
   gint64             closed_at_us;       /* g_get_monotonic_time(), 0 while open */
@@ -73,10 +73,10 @@ struct _NetpulseFlowTable
   guint64              next_id;
   guint64              generation;
   guint64              idle_evicted;
+  NetpulseRateClock    rate_clock;
 
   /* the sample in progress */
   guint64              now_mono_ns;
-  guint64              interval_ns;
   GHashTable          *released;          /* borrowed: cookie → release time */
   GArray              *evictable;         /* Evictable */
   guint                table_entries;     /* rows taken from np_flows */
@@ -116,6 +116,7 @@ netpulse_flow_table_new (const NetpulseFlowRules *rules)
   self->actions.to_delete = g_array_new (FALSE, FALSE, sizeof (struct np_closed_flow));
   self->actions.to_finish = g_array_new (FALSE, FALSE, sizeof (struct np_flow_key));
   self->actions.keep_released = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  netpulse_rate_clock_init (&self->rate_clock);
   return self;
 }
 
@@ -141,6 +142,14 @@ netpulse_flow_table_set_clock_offset (NetpulseFlowTable *self,
   self->real_offset_ns = real_offset_ns;
 }
 
+void
+netpulse_flow_table_set_rate_rules (NetpulseFlowTable *self,
+                                    guint64            min_interval_ns,
+                                    guint64            max_window_ns)
+{
+  netpulse_rate_clock_set_rules (&self->rate_clock, min_interval_ns, max_window_ns);
+}
+
 static void
 reset_sample (NetpulseFlowTable *self)
 {
@@ -164,8 +173,8 @@ netpulse_flow_table_begin (NetpulseFlowTable *self,
   reset_sample (self);
   self->generation++;
   self->now_mono_ns = now_mono_ns;
-  self->interval_ns = interval_ns;
   self->released = released;
+  netpulse_rate_clock_begin (&self->rate_clock, now_mono_ns, interval_ns);
 }
 
 void
@@ -176,6 +185,7 @@ netpulse_flow_table_cancel (NetpulseFlowTable *self)
 
   reset_sample (self);
   self->generation--;
+  netpulse_rate_clock_cancel (&self->rate_clock);
 }
 
 /* Whether the flow is over: closed by the kernel, or its socket released
@@ -268,10 +278,8 @@ update_record (NetpulseFlowTable    *self,
   r->rx_bytes = flow->rx_bytes;
   r->tx_packets = flow->tx_calls;
   r->rx_packets = flow->rx_calls;
-  r->tx_rate = netpulse_compute_rate (entry->prev_tx, flow->tx_bytes, self->interval_ns);
-  r->rx_rate = netpulse_compute_rate (entry->prev_rx, flow->rx_bytes, self->interval_ns);
-  entry->prev_tx = flow->tx_bytes;
-  entry->prev_rx = flow->rx_bytes;
+  netpulse_flow_rates_tick (&entry->rates, &self->rate_clock, flow->tx_bytes, flow->rx_bytes,
+                            &r->tx_rate, &r->rx_rate);
 
   r->proto = flow->proto;
   r->family = flow->family;
@@ -358,7 +366,10 @@ netpulse_flow_table_take (NetpulseFlowTable        *self,
       return;
     }
 
-  if (update_record (self, entry, flow, FALSE) || is_new)
+  /* Both: a flow that did not move may still have an average decaying. */
+  if (update_record (self, entry, flow, FALSE) |
+      netpulse_flow_rates_add (&entry->rates, &self->rate_clock, flow->tx_bytes, flow->rx_bytes) ||
+      is_new)
     entry->changed_generation = self->generation;
 
   if (closed)
@@ -540,6 +551,7 @@ netpulse_flow_table_get_idle_evicted (NetpulseFlowTable *self)
 static void
 foreach_open_changed (NetpulseFlowTable  *self,
                       guint64             since_generation,
+                      guint64             window_ns,
                       NetpulseRecordFunc  func,
                       gpointer            user_data)
 {
@@ -549,29 +561,37 @@ foreach_open_changed (NetpulseFlowTable  *self,
   g_hash_table_iter_init (&iter, self->open_flows);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &entry))
     if (since_generation == 0 || entry->changed_generation > since_generation)
-      func (&entry->record, user_data);
+      {
+        netpulse_flow_rates_fill (&entry->rates, &self->rate_clock, window_ns, &entry->record);
+        func (&entry->record, user_data);
+      }
 }
 
 void
 netpulse_flow_table_foreach_changed (NetpulseFlowTable  *self,
                                      guint64             since_generation,
+                                     guint64             window_ns,
                                      NetpulseRecordFunc  func,
                                      gpointer            user_data)
 {
-  foreach_open_changed (self, since_generation, func, user_data);
+  foreach_open_changed (self, since_generation, window_ns, func, user_data);
   for (GList *l = self->closed_flows.head; l != NULL; l = l->next)
     {
-      const FlowEntry *entry = l->data;
+      FlowEntry *entry = l->data;
 
       if (entry->changed_generation > since_generation)
-        func (&entry->record, user_data);
+        {
+          netpulse_flow_rates_fill (&entry->rates, &self->rate_clock, window_ns, &entry->record);
+          func (&entry->record, user_data);
+        }
     }
 }
 
 void
 netpulse_flow_table_foreach_open (NetpulseFlowTable  *self,
+                                  guint64             window_ns,
                                   NetpulseRecordFunc  func,
                                   gpointer            user_data)
 {
-  foreach_open_changed (self, 0, func, user_data);
+  foreach_open_changed (self, 0, window_ns, func, user_data);
 }

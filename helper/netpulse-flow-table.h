@@ -54,6 +54,14 @@ void               netpulse_flow_table_free             (NetpulseFlowTable      
 void               netpulse_flow_table_set_clock_offset (NetpulseFlowTable         *self,
                                                          guint64                    real_offset_ns);
 
+/* Rates (netpulse-flow-rates.h): no rate is computed over less than
+ * @min_interval_ns (the helper passes half its tick), and a flow is reported
+ * while its average over @max_window_ns (the largest smoothing window
+ * subscribed) is not 0.  Defaults: 50 ms, NETPULSE_WINDOW_DEFAULT_MS. */
+void               netpulse_flow_table_set_rate_rules   (NetpulseFlowTable         *self,
+                                                         guint64                    min_interval_ns,
+                                                         guint64                    max_window_ns);
+
 /* One sample: begin, take every row of np_flows, take the closes, plan,
  * finish what the plan named, end.  @released maps cookie → release time
  * (monotonic ns) of sockets released since (see np_sock_release); it is
@@ -88,11 +96,15 @@ guint64            netpulse_flow_table_get_generation   (NetpulseFlowTable      
 guint              netpulse_flow_table_get_n_open       (NetpulseFlowTable         *self);
 guint64            netpulse_flow_table_get_idle_evicted (NetpulseFlowTable         *self);
 
+/* The records (changed after @since_generation, or open), their smoothed
+ * rates over @window_ns (the caller's smoothing window). */
 void               netpulse_flow_table_foreach_changed  (NetpulseFlowTable         *self,
                                                          guint64                    since_generation,
+                                                         guint64                    window_ns,
                                                          NetpulseRecordFunc         func,
                                                          gpointer                   user_data);
 void               netpulse_flow_table_foreach_open     (NetpulseFlowTable         *self,
+                                                         guint64                    window_ns,
                                                          NetpulseRecordFunc         func,
                                                          gpointer                   user_data);
 

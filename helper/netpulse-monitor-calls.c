@@ -74,11 +74,12 @@ handle_subscribe (NetpulseHelper1       *helper,
   g_autoptr(GUnixFDList) fd_list = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *path = NULL;
+  NetpulseSubscriptionOptions parsed;
   ClientWatch *watch;
-  guint interval_ms;
   int peer_fd = -1;
 
-  if (!netpulse_subscription_parse_options (options, &interval_ms, &error))
+  netpulse_subscription_options_init (&parsed);
+  if (!netpulse_subscription_parse_options (options, &parsed, &error))
     goto failed;
 
   watch = g_hash_table_lookup (self->clients, sender);
@@ -116,10 +117,11 @@ handle_subscribe (NetpulseHelper1       *helper,
 
   path = g_strdup_printf ("%s/Subscription%" G_GUINT64_FORMAT,
                           HELPER_OBJECT_PATH, ++self->last_subscription_id);
-  subscription = netpulse_subscription_new (path, sender, interval_ms, stream);
+  subscription = netpulse_subscription_new (path, sender, &parsed, stream);
   _netpulse_monitor_add_subscription (self, subscription);
 
-  g_message ("%s subscribed (%s, every %u ms)", sender, path, interval_ms);
+  g_message ("%s subscribed (%s, every %u ms, window %u ms)", sender, path,
+             parsed.interval_ms, parsed.window_ms);
 
   /* The stream is the client's own channel: the first frame may well be
    * there before the reply. */
@@ -180,6 +182,35 @@ handle_get_snapshot (NetpulseHelper1       *helper,
 
   netpulse_helper1_complete_get_snapshot (helper, invocation,
                                           netpulse_subscription_request_snapshot (subscription));
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+/* Not through polkit (see gate_method_call()): only the subscription's
+ * owner gets this far, and ids, totals and sequence go on. */
+static gboolean
+handle_set_options (NetpulseHelper1       *helper,
+                    GDBusMethodInvocation *invocation,
+                    const char            *path,
+                    GVariant              *options)
+{
+  NetpulseMonitor *self = NETPULSE_MONITOR (helper);
+  NetpulseSubscriptionOptions parsed;
+  NetpulseSubscription *subscription;
+  g_autoptr(GError) error = NULL;
+
+  subscription = lookup_subscription (self, invocation, path, &error);
+  if (subscription != NULL)
+    netpulse_subscription_get_options (subscription, &parsed);
+  if (subscription == NULL || !netpulse_subscription_parse_options (options, &parsed, &error))
+    {
+      g_dbus_method_invocation_return_gerror (invocation, error);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+
+  netpulse_subscription_set_options (subscription, &parsed);
+  g_message ("%s: now every %u ms, window %u ms", path, parsed.interval_ms, parsed.window_ms);
+  _netpulse_monitor_update_tick (self);
+  netpulse_helper1_complete_set_options (helper, invocation);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -263,8 +294,11 @@ gate_method_call (GDBusConnection       *connection,
   gboolean interactive = TRUE;
 
   /* Unsubscribe only ever ends the caller's own subscriptions, and must
-   * not bring up a password prompt. */
-  if (g_str_equal (method_name, "Unsubscribe"))
+   * not bring up a password prompt.  Nor SetOptions: it only changes how
+   * often and how smoothed the caller's own, authorized stream comes (the
+   * same bounds as Subscribe), shows nothing new, and a revocation still
+   * ends the subscription. */
+  if (g_str_equal (method_name, "Unsubscribe") || g_str_equal (method_name, "SetOptions"))
     {
       dispatch (self, invocation);
       return;
@@ -448,6 +482,7 @@ _netpulse_monitor_calls_iface_init (NetpulseHelper1Iface *iface)
   iface->handle_subscribe = handle_subscribe;
   iface->handle_unsubscribe = handle_unsubscribe;
   iface->handle_get_snapshot = handle_get_snapshot;
+  iface->handle_set_options = handle_set_options;
   iface->handle_check_authorization = handle_check_authorization;
 }
 

@@ -178,7 +178,8 @@ netpulse_monitor_end_subscription (NetpulseMonitor      *self,
 
   /* On the stream, when it has room (a stopped reader's has none: the
    * signal is what it will find when it wakes up)… */
-  end = netpulse_frame_new_end (netpulse_subscription_get_sequence (subscription) + 1, reason);
+  end = netpulse_frame_new_end (netpulse_subscription_get_sequence (subscription) + 1, reason,
+                                netpulse_helper1_get_instance_id (NETPULSE_HELPER1 (self)));
   netpulse_stream_send_last (netpulse_subscription_get_stream (subscription), end);
 
   /* …and on the bus, unicast: a few hundred bytes, whoever reads slowly. */

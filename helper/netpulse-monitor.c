@@ -20,6 +20,7 @@
 #include "config.h"
 
 #include "netpulse-helper-error.h"
+#include "netpulse-instance-id.h"
 #include "netpulse-monitor-private.h"
 #include "netpulse-sandbox.h"
 
@@ -285,11 +286,13 @@ tick_cb (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
-/* One timer at the shortest interval any subscription asked for. */
+/* One timer at the shortest interval any subscription asked for; the
+ * collector's rates follow it and the largest smoothing window. */
 void
 _netpulse_monitor_update_tick (NetpulseMonitor *self)
 {
   guint interval_ms = 0;
+  guint max_window_ms = NETPULSE_WINDOW_DEFAULT_MS;
   GHashTableIter iter;
   gpointer value;
 
@@ -300,9 +303,12 @@ _netpulse_monitor_update_tick (NetpulseMonitor *self)
 
       if (interval_ms == 0 || sub_interval < interval_ms)
         interval_ms = sub_interval;
+      max_window_ms = MAX (max_window_ms, netpulse_subscription_get_window_ms (value));
     }
   if (interval_ms == 0 && self->collector != NULL)
     interval_ms = IDLE_SAMPLE_INTERVAL_MS;
+  if (self->collector != NULL)
+    netpulse_collector_set_rate_rules (self->collector, interval_ms, max_window_ms);
 
   if (interval_ms == self->tick_interval_ms && (interval_ms == 0) == (self->tick_source_id == 0))
     return;
@@ -363,14 +369,16 @@ netpulse_monitor_init (NetpulseMonitor *self)
 {
   static const char * const no_features[] = { NULL };
   NetpulseHelper1 *helper = NETPULSE_HELPER1 (self);
+  g_autofree char *instance_id = netpulse_instance_id_new ();
 
   self->main_context = g_main_context_ref_thread_default ();
   self->subscriptions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->clients = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, _netpulse_monitor_client_watch_free);
-  self->sender = netpulse_sender_new ();
+  self->sender = netpulse_sender_new (instance_id);
   _netpulse_monitor_calls_init (self);
 
   netpulse_helper1_set_version (helper, PACKAGE_VERSION);
+  netpulse_helper1_set_instance_id (helper, instance_id);
   netpulse_helper1_set_backend (helper, "none");
   netpulse_helper1_set_kernel_features (helper, no_features);
   _netpulse_monitor_publish_counters (self);

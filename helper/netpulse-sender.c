@@ -30,6 +30,7 @@ struct _NetpulseSender
 
   GMainContext *main_context;
   GThreadPool  *pool;
+  char         *instance_id;      /* in every frame's extra */
 };
 
 G_DEFINE_FINAL_TYPE (NetpulseSender, netpulse_sender, G_TYPE_OBJECT)
@@ -104,7 +105,8 @@ job_run (gpointer data,
       Frame *frame = g_ptr_array_index (job->frames, i);
 
       frame->frame = netpulse_changes_build_frame (frame->changes, frame->sequence,
-                                                   frame->timestamp_ns, frame->flags);
+                                                   frame->timestamp_ns, frame->flags,
+                                                   job->self->instance_id);
     }
 
   /* Not g_main_context_invoke(): with nobody iterating the main context
@@ -179,19 +181,21 @@ skip (NetpulseSubscription *subscription,
   return TRUE;
 }
 
-/* Subscriptions in step share one set of changes; a SNAPSHOT is everything
- * (generation 0). */
+/* Subscriptions in step (the same generation and smoothing window) share
+ * one set of changes; a SNAPSHOT is everything (generation 0). */
 static NetpulseChanges *
 changes_for (GHashTable        *changes_since,
              NetpulseCollector *collector,
-             guint64            generation)
+             guint64            generation,
+             guint              window_ms)
 {
-  NetpulseChanges *changes = g_hash_table_lookup (changes_since, &generation);
+  g_autofree char *key = g_strdup_printf ("%" G_GUINT64_FORMAT " %u", generation, window_ms);
+  NetpulseChanges *changes = g_hash_table_lookup (changes_since, key);
 
   if (changes == NULL)
     {
-      changes = netpulse_changes_collect (collector, generation);
-      g_hash_table_insert (changes_since, g_memdup2 (&generation, sizeof generation), changes);
+      changes = netpulse_changes_collect (collector, generation, window_ms);
+      g_hash_table_insert (changes_since, g_steal_pointer (&key), changes);
     }
   return changes;
 }
@@ -203,7 +207,7 @@ netpulse_sender_send_due (NetpulseSender    *self,
                           gint64             now_us)
 {
   g_autoptr(GHashTable) changes_since =
-    g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
+    g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                            (GDestroyNotify) netpulse_changes_unref);
   g_autoptr(GPtrArray) frames = g_ptr_array_new_with_free_func (frame_free);
   GPtrArray *too_slow = g_ptr_array_new_with_free_func (g_object_unref);
@@ -229,7 +233,8 @@ netpulse_sender_send_due (NetpulseSender    *self,
       generation = netpulse_subscription_wants_snapshot (subscription)
                      ? 0 : netpulse_subscription_get_generation (subscription);
       g_ptr_array_add (frames, frame_new (subscription, collector,
-                                          changes_for (changes_since, collector, generation),
+                                          changes_for (changes_since, collector, generation,
+                                                       netpulse_subscription_get_window_ms (subscription)),
                                           now_us));
     }
 
@@ -248,7 +253,7 @@ netpulse_sender_send_first (NetpulseSender       *self,
 
   g_return_if_fail (NETPULSE_IS_SENDER (self));
 
-  changes = netpulse_changes_collect (collector, 0);
+  changes = netpulse_changes_collect (collector, 0, netpulse_subscription_get_window_ms (subscription));
   g_ptr_array_add (frames, frame_new (subscription, collector, changes, g_get_monotonic_time ()));
   push (self, frames);
 }
@@ -269,6 +274,7 @@ netpulse_sender_finalize (GObject *object)
 
   netpulse_sender_shutdown (self);
   g_clear_pointer (&self->main_context, g_main_context_unref);
+  g_clear_pointer (&self->instance_id, g_free);
 
   G_OBJECT_CLASS (netpulse_sender_parent_class)->finalize (object);
 }
@@ -287,7 +293,13 @@ netpulse_sender_init (NetpulseSender *self)
 }
 
 NetpulseSender *
-netpulse_sender_new (void)
+netpulse_sender_new (const char *instance_id)
 {
-  return g_object_new (NETPULSE_TYPE_SENDER, NULL);
+  NetpulseSender *self;
+
+  g_return_val_if_fail (instance_id != NULL, NULL);
+
+  self = g_object_new (NETPULSE_TYPE_SENDER, NULL);
+  self->instance_id = g_strdup (instance_id);
+  return self;
 }

@@ -23,8 +23,9 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (NetpulseSender, netpulse_sender, NETPULSE, SENDER, GObject)
 
 /* Frames are built in a worker thread of the sender and written from the
- * main context of the thread that created it. */
-NetpulseSender *netpulse_sender_new      (void);
+ * main context of the thread that created it; their extra names the
+ * helper run @instance_id. */
+NetpulseSender *netpulse_sender_new      (const char           *instance_id);
 
 /* For each subscription of @subscriptions (NetpulseSubscription) whose
  * interval has elapsed at @now_us: a frame with its changes since its last

@@ -11,6 +11,8 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "netpulse-instance-id.h"
+#include "netpulse-protocol.h"
 #include "netpulse-sandbox.h"
 
 #include "netpulse-standalone.h"
@@ -23,6 +25,7 @@ typedef struct {
   NetpulseCollector              *collector;
   GMainLoop                      *loop;
   GString                        *out;
+  char                           *instance_id;
   guint64                         timestamp;
   guint64                         generation;
   int                             status;
@@ -54,7 +57,9 @@ append_record (const NetpulseRecord *record,
   if (standalone->config->json)
     {
       netpulse_record_append_json (record, standalone->timestamp, standalone->out);
-      g_string_append_c (standalone->out, '\n');
+      /* The run's id as a last member (hex digits: nothing to escape). */
+      g_string_truncate (standalone->out, standalone->out->len - 1);
+      g_string_append_printf (standalone->out, ",\"instance\":\"%s\"}\n", standalone->instance_id);
     }
   else
     append_table_row (record, standalone->out);
@@ -80,9 +85,10 @@ print_tick (Standalone *standalone)
                             "PID", "COMM", "PROT", "LOCAL", "REMOTE", "STATE", "RTT(us)",
                             "RX B/s", "TX B/s", "RX", "TX");
 
-  netpulse_collector_foreach_open (standalone->collector, append_record, standalone);
+  netpulse_collector_foreach_open (standalone->collector, NETPULSE_WINDOW_DEFAULT_MS,
+                                   append_record, standalone);
   netpulse_collector_foreach_changed (standalone->collector, standalone->generation,
-                                      append_closed_record, standalone);
+                                      NETPULSE_WINDOW_DEFAULT_MS, append_closed_record, standalone);
   standalone->generation = netpulse_collector_get_generation (standalone->collector);
 
   if (!standalone->config->json)
@@ -166,7 +172,8 @@ netpulse_standalone_main (const NetpulseStandaloneConfig *config)
   g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
   g_autoptr(GString) out = g_string_new (NULL);
   g_autoptr(GError) error = NULL;
-  Standalone standalone = { config, collector, loop, out, 0, 0, 0 };
+  g_autofree char *instance_id = netpulse_instance_id_new ();
+  Standalone standalone = { config, collector, loop, out, instance_id, 0, 0, 0 };
   guint tick_id, duration_id = 0, quit_id;
 
   if (!netpulse_collector_start (collector, &error))
@@ -187,6 +194,7 @@ netpulse_standalone_main (const NetpulseStandaloneConfig *config)
 
   g_printerr ("netpulse-helper: backend %s ready\n", netpulse_collector_get_backend (collector));
 
+  netpulse_collector_set_rate_rules (collector, config->interval_ms, NETPULSE_WINDOW_DEFAULT_MS);
   tick_id = g_timeout_add (config->interval_ms, on_tick, &standalone);
   if (config->duration_s > 0)
     duration_id = g_timeout_add_seconds (config->duration_s, on_quit, &standalone);

@@ -22,6 +22,7 @@ struct _NetpulseSubscription
   char    *object_path;
   char    *owner;
   guint    interval_ms;
+  guint    window_ms;         /* of the smoothed rates */
   NetpulseStream *stream;
 
   guint64  sequence;          /* of the last frame built */
@@ -113,10 +114,14 @@ variant_get_integer (GVariant *value,
     }
 }
 
+/* A duration in milliseconds between @min and @max. */
 static gboolean
-parse_interval (GVariant  *value,
-                guint     *interval_ms,
-                GError   **error)
+parse_milliseconds (const char  *key,
+                    GVariant    *value,
+                    guint        min,
+                    guint        max,
+                    guint       *out,
+                    GError     **error)
 {
   gboolean too_big;
   gint64 v;
@@ -126,39 +131,68 @@ parse_interval (GVariant  *value,
   if (!variant_get_integer (value, &v, &too_big))
     {
       g_set_error (error, NETPULSE_HELPER_ERROR, NETPULSE_HELPER_ERROR_INVALID_OPTION,
-                   "Option “interval-ms” must be an unsigned integer (type “u”), not type “%s”",
-                   g_variant_get_type_string (value));
+                   "Option “%s” must be an unsigned integer (type “u”), not type “%s”",
+                   key, g_variant_get_type_string (value));
       return FALSE;
     }
 
-  if (too_big || v < NETPULSE_INTERVAL_MIN_MS || v > NETPULSE_INTERVAL_MAX_MS)
+  if (too_big || v < min || v > max)
     {
       g_autofree char *text = g_variant_print (value, FALSE);
 
       g_set_error (error, NETPULSE_HELPER_ERROR, NETPULSE_HELPER_ERROR_INVALID_OPTION,
-                   "Option “interval-ms” must be between %u and %u (milliseconds), not %s",
-                   NETPULSE_INTERVAL_MIN_MS, NETPULSE_INTERVAL_MAX_MS, text);
+                   "Option “%s” must be between %u and %u (milliseconds), not %s",
+                   key, min, max, text);
       return FALSE;
     }
 
-  *interval_ms = (guint) v;
+  *out = (guint) v;
   return TRUE;
 }
 
+static gboolean
+parse_option (const char                  *key,
+              GVariant                    *value,
+              NetpulseSubscriptionOptions *options,
+              GError                     **error)
+{
+  if (g_str_equal (key, "interval-ms"))
+    return parse_milliseconds (key, value, NETPULSE_INTERVAL_MIN_MS, NETPULSE_INTERVAL_MAX_MS,
+                               &options->interval_ms, error);
+  if (g_str_equal (key, "window-ms"))
+    return parse_milliseconds (key, value, NETPULSE_WINDOW_MIN_MS, NETPULSE_WINDOW_MAX_MS,
+                               &options->window_ms, error);
+
+  {
+    g_autofree char *quoted = netpulse_helper_error_quote (key);
+
+    g_set_error (error, NETPULSE_HELPER_ERROR, NETPULSE_HELPER_ERROR_INVALID_OPTION,
+                 "Unknown option “%s” (known options: “interval-ms”, “window-ms”)", quoted);
+    return FALSE;
+  }
+}
+
+void
+netpulse_subscription_options_init (NetpulseSubscriptionOptions *options)
+{
+  options->interval_ms = NETPULSE_INTERVAL_DEFAULT_MS;
+  options->window_ms = NETPULSE_WINDOW_DEFAULT_MS;
+}
+
 gboolean
-netpulse_subscription_parse_options (GVariant  *options,
-                                     guint     *interval_ms,
-                                     GError   **error)
+netpulse_subscription_parse_options (GVariant                    *options,
+                                     NetpulseSubscriptionOptions *parsed,
+                                     GError                     **error)
 {
   g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
-  guint interval = NETPULSE_INTERVAL_DEFAULT_MS;
+  NetpulseSubscriptionOptions result = *parsed;
   GVariantIter iter;
   const char *key;
   GVariant *value;
 
   g_return_val_if_fail (options != NULL, FALSE);
   g_return_val_if_fail (g_variant_is_of_type (options, G_VARIANT_TYPE_VARDICT), FALSE);
-  g_return_val_if_fail (interval_ms != NULL, FALSE);
+  g_return_val_if_fail (parsed != NULL, FALSE);
 
   g_variant_iter_init (&iter, options);
   while (g_variant_iter_loop (&iter, "{&sv}", &key, &value))
@@ -175,49 +209,75 @@ netpulse_subscription_parse_options (GVariant  *options,
           return FALSE;
         }
 
-      if (g_str_equal (key, "interval-ms"))
+      if (!parse_option (key, value, &result, error))
         {
-          if (!parse_interval (value, &interval, error))
-            {
-              g_variant_unref (value);
-              return FALSE;
-            }
-        }
-      else
-        {
-          g_autofree char *quoted = netpulse_helper_error_quote (key);
-
-          g_set_error (error, NETPULSE_HELPER_ERROR, NETPULSE_HELPER_ERROR_INVALID_OPTION,
-                       "Unknown option “%s” (known options: “interval-ms”)", quoted);
           g_variant_unref (value);
           return FALSE;
         }
     }
 
-  *interval_ms = interval;
+  *parsed = result;
   return TRUE;
 }
 
+static gboolean
+options_are_valid (const NetpulseSubscriptionOptions *options)
+{
+  return options->interval_ms >= NETPULSE_INTERVAL_MIN_MS &&
+         options->interval_ms <= NETPULSE_INTERVAL_MAX_MS &&
+         options->window_ms >= NETPULSE_WINDOW_MIN_MS &&
+         options->window_ms <= NETPULSE_WINDOW_MAX_MS;
+}
+
 NetpulseSubscription *
-netpulse_subscription_new (const char *object_path,
-                           const char *owner,
-                           guint           interval_ms,
-                           NetpulseStream *stream)
+netpulse_subscription_new (const char                        *object_path,
+                           const char                        *owner,
+                           const NetpulseSubscriptionOptions *options,
+                           NetpulseStream                    *stream)
 {
   NetpulseSubscription *self;
 
   g_return_val_if_fail (g_variant_is_object_path (object_path), NULL);
   g_return_val_if_fail (owner != NULL, NULL);
-  g_return_val_if_fail (interval_ms >= NETPULSE_INTERVAL_MIN_MS, NULL);
-  g_return_val_if_fail (interval_ms <= NETPULSE_INTERVAL_MAX_MS, NULL);
+  g_return_val_if_fail (options_are_valid (options), NULL);
   g_return_val_if_fail (NETPULSE_IS_STREAM (stream), NULL);
 
   self = g_object_new (NETPULSE_TYPE_SUBSCRIPTION, NULL);
   self->object_path = g_strdup (object_path);
   self->owner = g_strdup (owner);
-  self->interval_ms = interval_ms;
+  self->interval_ms = options->interval_ms;
+  self->window_ms = options->window_ms;
   self->stream = g_object_ref (stream);
   return self;
+}
+
+void
+netpulse_subscription_get_options (NetpulseSubscription        *self,
+                                   NetpulseSubscriptionOptions *options)
+{
+  g_return_if_fail (NETPULSE_IS_SUBSCRIPTION (self));
+
+  options->interval_ms = self->interval_ms;
+  options->window_ms = self->window_ms;
+}
+
+void
+netpulse_subscription_set_options (NetpulseSubscription              *self,
+                                   const NetpulseSubscriptionOptions *options)
+{
+  g_return_if_fail (NETPULSE_IS_SUBSCRIPTION (self));
+  g_return_if_fail (options_are_valid (options));
+
+  self->interval_ms = options->interval_ms;
+  self->window_ms = options->window_ms;
+}
+
+guint
+netpulse_subscription_get_window_ms (NetpulseSubscription *self)
+{
+  g_return_val_if_fail (NETPULSE_IS_SUBSCRIPTION (self), 0);
+
+  return self->window_ms;
 }
 
 const char *
@@ -385,7 +445,8 @@ add_changed_record (const NetpulseRecord *record,
 
 NetpulseChanges *
 netpulse_changes_collect (NetpulseCollector *collector,
-                          guint64            since_generation)
+                          guint64            since_generation,
+                          guint              window_ms)
 {
   NetpulseChanges *changes;
 
@@ -394,7 +455,7 @@ netpulse_changes_collect (NetpulseCollector *collector,
   changes = g_atomic_rc_box_new0 (NetpulseChanges);
   changes->records = g_array_new (FALSE, FALSE, sizeof (NetpulseRecord));
   changes->removed = g_array_new (FALSE, FALSE, sizeof (guint64));
-  netpulse_collector_foreach_changed (collector, since_generation, add_changed_record, changes);
+  netpulse_collector_foreach_changed (collector, since_generation, window_ms, add_changed_record, changes);
   return changes;
 }
 
@@ -451,26 +512,32 @@ GBytes *
 netpulse_changes_build_frame (NetpulseChanges *changes,
                               guint64          sequence,
                               guint64          timestamp_ns,
-                              guint32          flags)
+                              guint32          flags,
+                              const char      *instance_id)
 {
+  g_auto(GVariantDict) extra = G_VARIANT_DICT_INIT (NULL);
+
   g_return_val_if_fail (changes != NULL, NULL);
+  g_return_val_if_fail (instance_id != NULL, NULL);
 
   build_arrays (changes);
+  g_variant_dict_insert (&extra, "instance", "s", instance_id);
   return netpulse_frame_encode (g_variant_new ("(ttu@a" NETPULSE_RECORD_SIGNATURE "@at@a{sv})",
                                                sequence, timestamp_ns, flags,
                                                changes->records_variant,
                                                changes->removed_variant,
-                                               g_variant_new_array (G_VARIANT_TYPE ("{sv}"),
-                                                                    NULL, 0)));
+                                               g_variant_dict_end (&extra)));
 }
 
 GBytes *
 netpulse_frame_new_end (guint64       sequence,
-                        const GError *reason)
+                        const GError *reason,
+                        const char   *instance_id)
 {
   g_auto(GVariantDict) extra = G_VARIANT_DICT_INIT (NULL);
   g_autofree char *name = g_dbus_error_encode_gerror (reason);
 
+  g_variant_dict_insert (&extra, "instance", "s", instance_id);
   g_variant_dict_insert (&extra, "error", "s", name);
   g_variant_dict_insert (&extra, "message", "s", reason->message);
   return netpulse_frame_encode (g_variant_new ("(ttu@a" NETPULSE_RECORD_SIGNATURE "@at@a{sv})",

@@ -16,18 +16,34 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (NetpulseSubscription, netpulse_subscription, NETPULSE, SUBSCRIPTION, GObject)
 
-/* Validates Subscribe()'s a{sv} @options; on success fills @interval_ms.
- * Errors are NETPULSE_HELPER_ERROR_INVALID_OPTION with a message naming
- * the key. */
+/* What a subscriber chooses: Subscribe()'s and SetOptions()' a{sv}. */
+typedef struct {
+  guint interval_ms;          /* "interval-ms": how often a frame is written */
+  guint window_ms;            /* "window-ms": the smoothed rates' window */
+} NetpulseSubscriptionOptions;
+
+/* The defaults (NETPULSE_INTERVAL_DEFAULT_MS, NETPULSE_WINDOW_DEFAULT_MS). */
+void                  netpulse_subscription_options_init   (NetpulseSubscriptionOptions *options);
+/* Validates the a{sv} @options; on success sets the fields of @parsed
+ * that it names (the others stay as they are), on failure changes
+ * nothing.  Errors are NETPULSE_HELPER_ERROR_INVALID_OPTION with a message
+ * naming the key. */
 gboolean              netpulse_subscription_parse_options  (GVariant              *options,
-                                                            guint                 *interval_ms,
+                                                            NetpulseSubscriptionOptions *parsed,
                                                             GError               **error);
 
 /* Takes a reference on @stream, the subscriber's. */
 NetpulseSubscription *netpulse_subscription_new            (const char            *object_path,
                                                             const char            *owner,
-                                                            guint                  interval_ms,
+                                                            const NetpulseSubscriptionOptions *options,
                                                             NetpulseStream        *stream);
+void                  netpulse_subscription_get_options    (NetpulseSubscription  *self,
+                                                            NetpulseSubscriptionOptions *options);
+/* SetOptions: the next frame is due @options->interval_ms after the last
+ * one; sequence, generation and stream go on. */
+void                  netpulse_subscription_set_options    (NetpulseSubscription  *self,
+                                                            const NetpulseSubscriptionOptions *options);
+guint                 netpulse_subscription_get_window_ms  (NetpulseSubscription  *self);
 
 const char           *netpulse_subscription_get_object_path (NetpulseSubscription *self);
 /* The subscriber's unique bus name: the destination of its Ended signal. */
@@ -81,22 +97,26 @@ guint64               netpulse_subscription_advance         (NetpulseSubscriptio
 typedef struct _NetpulseChanges NetpulseChanges;
 
 NetpulseChanges      *netpulse_changes_collect              (NetpulseCollector    *collector,
-                                                             guint64               since_generation);
+                                                             guint64               since_generation,
+                                                             guint                 window_ms);
 NetpulseChanges      *netpulse_changes_ref                  (NetpulseChanges      *changes);
 void                  netpulse_changes_unref                (NetpulseChanges      *changes);
 guint                 netpulse_changes_get_n_records        (NetpulseChanges      *changes);
 
 /* A whole frame (header + payload, see netpulse-frame.h) carrying
- * @changes.  The record array is built on first use and shared by later
+ * @changes, from helper run @instance_id.  The record array is built on first use and shared by later
  * calls: call it from one thread at a time for a given @changes. */
 GBytes               *netpulse_changes_build_frame          (NetpulseChanges      *changes,
                                                              guint64               sequence,
                                                              guint64               timestamp_ns,
-                                                             guint32               flags);
+                                                             guint32               flags,
+                                                             const char           *instance_id);
 
-/* The END frame: @reason's D-Bus error name and message in extra. */
+/* The END frame: @reason's D-Bus error name and message in extra.  Every
+ * frame's extra has "instance" (s): @instance_id, the helper run's. */
 GBytes               *netpulse_frame_new_end                (guint64               sequence,
-                                                             const GError         *reason);
+                                                             const GError         *reason,
+                                                             const char           *instance_id);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (NetpulseChanges, netpulse_changes_unref)
 

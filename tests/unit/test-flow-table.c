@@ -1,6 +1,7 @@
 /* test-flow-table.c — the collector's accounting rules on synthetic kernel
  * flows, without root or a kernel: records, closes, per-peer aggregates,
- * eviction of idle per-peer entries, owners found by inode.
+ * eviction of idle per-peer entries, owners found by inode (the rates:
+ * test-flow-rates.c).
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -149,7 +150,7 @@ changed_since (Fixture *f,
 {
   GArray *records = g_array_new (FALSE, FALSE, sizeof (NetpulseRecord));
 
-  netpulse_flow_table_foreach_changed (f->table, generation, collect, records);
+  netpulse_flow_table_foreach_changed (f->table, generation, 5 * SEC, collect, records);
   return records;
 }
 
@@ -211,17 +212,32 @@ test_tcp_record (Fixture       *f,
   g_assert_cmpfloat (r->tx_rate, ==, 2000.0);
   g_assert_cmpfloat (r->rx_rate, ==, 0.0);
 
-  /* Nothing new: not changed in this generation. */
-  f->now_ns += SEC;
-  sample (f, &key, &flow, 1, NULL, NULL);
-  netpulse_flow_table_end (f->table, NULL);
+  /* Nothing new: reported while its 5 s average decays (bytes since the
+   * window's start, or since first seen a second before the first sample),
+   * the last time with 0, then no more. */
+  for (guint i = 0; i < 5; i++)
+    {
+      static const double tx_avg[] = { 3000.0 / 3, 3000.0 / 4, 3000.0 / 5, 2000.0 / 5, 0.0 };
+      static const double rx_avg[] = { 500.0 / 3, 500.0 / 4, 500.0 / 5, 0.0, 0.0 };
+
+      f->now_ns += SEC;
+      sample (f, &key, &flow, 1, NULL, NULL);
+      netpulse_flow_table_end (f->table, NULL);
+      g_clear_pointer (&records, g_array_unref);
+      records = changed_since (f, 2 + i);
+      g_assert_cmpuint (records->len, ==, 1);
+      r = &g_array_index (records, NetpulseRecord, 0);
+      g_assert_cmpfloat (r->tx_rate, ==, 0.0);
+      g_assert_cmpfloat_with_epsilon (r->tx_rate_avg, tx_avg[i], 1e-9);
+      g_assert_cmpfloat_with_epsilon (r->rx_rate_avg, rx_avg[i], 1e-9);
+    }
   f->now_ns += SEC;
   sample (f, &key, &flow, 1, NULL, NULL);
   netpulse_flow_table_end (f->table, NULL);
   g_clear_pointer (&records, g_array_unref);
-  records = changed_since (f, 3);
+  records = changed_since (f, 7);
   g_assert_cmpuint (records->len, ==, 0);
-  g_assert_cmpuint (netpulse_flow_table_get_generation (f->table), ==, 4);
+  g_assert_cmpuint (netpulse_flow_table_get_generation (f->table), ==, 8);
 }
 
 static void

@@ -1,0 +1,108 @@
+/* netpulse-flow-rates.h — the smoothed rates of one flow: a small ring of
+ * (time, cumulative tx, cumulative rx) samples from which the average over
+ * any window up to the largest one subscribed is read exactly.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "netpulse-record.h"
+
+G_BEGIN_DECLS
+
+/* Samples kept per flow.  The ring is spaced one slot (the largest window
+ * / (NETPULSE_FLOW_RATES_SAMPLES - 2)) apart, so it always reaches back
+ * further than that window plus a slot: 12 × 24 bytes per flow. */
+#define NETPULSE_FLOW_RATES_SAMPLES 12
+
+typedef struct {
+  guint64 t_ns;
+  guint64 tx;
+  guint64 rx;
+} NetpulseRateSample;
+
+typedef struct {
+  guint64            tick_tx;    /* the totals at the last sample with per-tick rates */
+  guint64            tick_rx;
+  NetpulseRateSample ring[NETPULSE_FLOW_RATES_SAMPLES];
+  guint8             head;       /* the newest sample */
+  guint8             len;
+  gboolean           active;     /* the average over the largest window is not 0 */
+  guint64            last_tx;    /* the totals at the last sample of the table */
+  guint64            last_rx;
+} NetpulseFlowRates;
+
+/* How the ring is kept: slot_ns apart, reporting a flow while its
+ * average over max_window_ns is not 0; no average over less than
+ * min_interval_ns. */
+typedef struct {
+  guint64 slot_ns;
+  guint64 max_window_ns;
+  guint64 min_interval_ns;
+} NetpulseRateRules;
+
+/* The table's clock for rates.  A sample too soon after the last one with
+ * per-tick rates (less than min_interval_ns: the first after the programs
+ * were loaded, or one made at once for a new subscriber) gives none:
+ * bytes over a few milliseconds would read as a huge spike.  The rates
+ * stay as they were, and the next sample's cover the time since the last
+ * one that had rates. */
+typedef struct {
+  NetpulseRateRules rules;
+  guint64           base_ns;        /* the last sample with per-tick rates */
+  guint64           saved_base_ns;  /* for cancel() */
+  guint64           prev_ns;        /* the previous sample */
+  guint64           now_ns;         /* this one */
+  guint64           interval_ns;    /* of the per-tick rates; 0: none in this sample */
+} NetpulseRateClock;
+
+/* The defaults: 50 ms (half the shortest interval), NETPULSE_WINDOW_DEFAULT_MS. */
+void     netpulse_rate_clock_init      (NetpulseRateClock       *clock);
+/* The ring's slot is @max_window_ns / (NETPULSE_FLOW_RATES_SAMPLES - 2). */
+void     netpulse_rate_clock_set_rules (NetpulseRateClock       *clock,
+                                        guint64                  min_interval_ns,
+                                        guint64                  max_window_ns);
+/* A sample at @now_ns, @interval_ns after the previous one. */
+void     netpulse_rate_clock_begin     (NetpulseRateClock       *clock,
+                                        guint64                  now_ns,
+                                        guint64                  interval_ns);
+void     netpulse_rate_clock_cancel    (NetpulseRateClock       *clock);
+
+/* The per-tick rates of a flow with these totals, left alone in a sample
+ * without per-tick rates. */
+void     netpulse_flow_rates_tick      (NetpulseFlowRates       *rates,
+                                        const NetpulseRateClock *clock,
+                                        guint64                  tx,
+                                        guint64                  rx,
+                                        double                  *tx_rate,
+                                        double                  *rx_rate);
+
+/* One sample of the table with the flow's totals.  Returns whether the flow's averages changed and
+ * must be reported: it moved, or its average is still decaying (the last
+ * time it reaches 0 included).  A flow that did not move and whose
+ * average is 0 costs a comparison. */
+gboolean netpulse_flow_rates_add     (NetpulseFlowRates       *rates,
+                                      const NetpulseRateClock *clock,
+                                      guint64                  tx,
+                                      guint64                  rx);
+
+/* The averages in bytes/s over the @window_ns before the clock's sample
+ * (that of the last add()): the exact bytes over [t, now] divided by now - t, where
+ * t is the window's start, or a sample up to a slot before it, or the
+ * flow's first sample when it is younger than the window.  0 when that
+ * covers less than the clock's min_interval_ns. */
+void     netpulse_flow_rates_average (const NetpulseFlowRates *rates,
+                                      const NetpulseRateClock *clock,
+                                      guint64                  window_ns,
+                                      double                  *tx_rate,
+                                      double                  *rx_rate);
+/* The same into @record's tx_rate_avg and rx_rate_avg; 0 for a closed
+ * record (its rates are over). */
+void     netpulse_flow_rates_fill    (const NetpulseFlowRates *rates,
+                                      const NetpulseRateClock *clock,
+                                      guint64                  window_ns,
+                                      NetpulseRecord          *record);
+
+G_END_DECLS
