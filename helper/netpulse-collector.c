@@ -98,12 +98,21 @@ netpulse_collector_class_init (NetpulseCollectorClass *klass)
   object_class->finalize = netpulse_collector_finalize;
 }
 
+static gboolean
+scan_owners_in_kernel (gpointer user_data)
+{
+  NetpulseCollector *self = user_data;
+
+  return self->running && netpulse_bpf_loader_scan_owners (self->loader);
+}
+
 static void
 netpulse_collector_init (NetpulseCollector *self)
 {
   self->cgroup_fd = -1;
   self->owners = netpulse_proc_owners_new ();
   self->identity = netpulse_app_identity_new ("/proc", APP_IDENTITY_MAX_ENTRIES);
+  netpulse_proc_owners_set_kernel_scan (self->owners, scan_owners_in_kernel, self);
 }
 
 static void

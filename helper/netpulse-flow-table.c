@@ -489,10 +489,10 @@ resolve_owners (NetpulseFlowTable         *self,
 
   g_hash_table_iter_init (&iter, self->open_flows);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &entry))
-    if (!entry->has_process && entry->record.pid == 0 && entry->ino != 0)
+    if (!entry->has_process && entry->record.pid == 0)
       g_ptr_array_add (unresolved, entry);
 
-  if (unresolved->len == 0 || !owners->scan (owners->user_data))
+  if (unresolved->len == 0 || !owners->scan (owners->user_data, unresolved->len))
     return;
 
   for (guint i = 0; i < unresolved->len; i++)
@@ -501,7 +501,7 @@ resolve_owners (NetpulseFlowTable         *self,
       char comm[NP_COMM_LEN] = "";
 
       entry = g_ptr_array_index (unresolved, i);
-      if (!owners->lookup (owners->user_data, entry->ino, &pid, comm))
+      if (entry->ino == 0 || !owners->lookup (owners->user_data, entry->ino, &pid, comm))
         continue;
       entry->record.pid = pid;
       g_strlcpy (entry->record.comm, comm, sizeof entry->record.comm);

@@ -22,10 +22,12 @@ typedef void (*NetpulseRecordFunc) (const NetpulseRecord *record,
                                     gpointer              user_data);
 
 /* How owners of pid-less sockets are found (see netpulse-proc-owners.h):
- * scan() says whether a lookup may run now and prepares it, lookup() gives
- * the pid and name (NP_COMM_LEN) of socket inode @ino, done() ends it. */
+ * scan() is told how many flows lack an owner and says whether lookups
+ * may run now and prepares them, lookup() gives the pid and name
+ * (NP_COMM_LEN) of socket inode @ino, done() ends them. */
 typedef struct {
-  gboolean (*scan)   (gpointer  user_data);
+  gboolean (*scan)   (gpointer  user_data,
+                      guint     n_unowned);
   gboolean (*lookup) (gpointer  user_data,
                       guint64   ino,
                       guint32  *pid,
