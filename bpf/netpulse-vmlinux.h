@@ -117,6 +117,31 @@ struct bpf_iter__tcp {
   __u32                 uid;
 };
 
+struct kernfs_node {
+  u64 id;
+};
+
+struct cgroup {
+  struct kernfs_node *kn;
+};
+
+struct css_set {
+  struct cgroup *dfl_cgrp;
+};
+
+struct task_struct {
+  int             tgid;
+  char            comm[16];
+  struct css_set *cgroups;
+};
+
+struct bpf_iter__task_file {
+  struct bpf_iter_meta *meta;
+  struct task_struct   *task;
+  u32                   fd;
+  struct file          *file;
+};
+
 struct bpf_iter__udp {
   struct bpf_iter_meta *meta;
   struct udp_sock      *udp_sk;

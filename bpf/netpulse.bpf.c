@@ -17,6 +17,7 @@
  *   cgroup/sendmsg4|6, cgroup/recvmsg4|6 peer of unconnected UDP datagrams
  *   cgroup/sock_release                  UDP close
  *   iter/tcp, iter/udp                   connections that existed before start
+ *   iter/task_file                       owners of sockets no process used yet
  *
  * The maps and the helpers the programs share: netpulse-flows.bpf.h.
  *
@@ -420,5 +421,49 @@ int np_iter_udp (struct bpf_iter__udp *ctx)
     return 0;
 
   adopt_existing (sk, bpf_get_socket_cookie (udp_sk), ctx->uid);
+  return 0;
+}
+
+/* ---- shared: owners of sockets that no process has used yet ---- */
+
+/* Run by user space while flows without a process exist (see
+ * netpulse_bpf_loader_scan_owners()): walks every open file of every
+ * process and gives such a flow the process that holds its socket.  An
+ * accepted connection reaches ESTABLISHED in softirq, before accept(), and
+ * a connection from before start-up was found by iter/tcp: until they
+ * move data, this is the only way to learn their owners. */
+SEC ("iter/task_file")
+int np_iter_task_file (struct bpf_iter__task_file *ctx)
+{
+  struct file *file = ctx->file;
+  struct task_struct *task = ctx->task;
+  struct np_flow_key key = {};
+  struct np_flow *flow;
+  struct socket *sock;
+  struct sock *sk;
+
+  if (!file || !task)
+    return 0;
+  sock = bpf_sock_from_file (file);
+  if (!sock)
+    return 0;
+  sk = BPF_CORE_READ (sock, sk);
+  if (!sk)
+    return 0;
+  /* Read, not generated: a socket without a cookie has no flow of ours
+   * (every hook that creates one generates it). */
+  key.cookie = BPF_CORE_READ (sk, __sk_common.skc_cookie.counter);
+  if (key.cookie == 0)
+    return 0;
+  flow = bpf_map_lookup_elem (&np_flows, &key);
+  if (!flow || flow->has_process)
+    return 0;
+
+  flow->pid = BPF_CORE_READ (task, tgid);
+  flow->cgroup_id = BPF_CORE_READ (task, cgroups, dfl_cgrp, kn, id);
+  BPF_CORE_READ_INTO (&flow->comm, task, comm);
+  if (!flow->ino)
+    flow->ino = BPF_CORE_READ (file, f_inode, i_ino);
+  flow->has_process = 1;
   return 0;
 }

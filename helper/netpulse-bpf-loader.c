@@ -42,7 +42,17 @@ typedef enum {
   HOOK_REQUIRED,   /* must attach, or the backend fails */
   HOOK_CGROUP,     /* on the cgroup v2 root; optional */
   HOOK_ITERATOR,   /* run once in every namespace after the rest attached */
+  HOOK_OWNERS,     /* iter/task_file, kept attached: run while flows lack an owner */
 } HookKind;
+
+/* What an attempt loads besides a backend's required hooks, most first:
+ * a kernel that refuses iter/task_file (before 5.11: no
+ * bpf_sock_from_file()) keeps the cgroup hooks and the socket walks. */
+typedef enum {
+  TIER_MINIMAL,
+  TIER_OPTIONAL,
+  TIER_OWNERS,
+} Tier;
 
 typedef struct {
   struct bpf_program *prog;
@@ -61,6 +71,7 @@ struct _NetpulseBpfLoader
   struct ring_buffer            *closed_ring; /* np_closed_flows */
   guint                          ring_source_id;
   GPtrArray                     *links;       /* struct bpf_link * */
+  struct bpf_link               *owners_link; /* iter/task_file, one of links; NULL if none */
   int                            cgroup_fd;
   Backend                        backend;
   GPtrArray                     *features;    /* char *, NULL-terminated */
@@ -145,7 +156,7 @@ add_hook (GArray             *hooks,
 static void
 collect_hooks (struct netpulse_bpf *skel,
                Backend              backend,
-               gboolean             with_optional,
+               Tier                 tier,
                GArray              *hooks)
 {
   typeof (skel->progs) *p = &skel->progs;
@@ -179,7 +190,7 @@ collect_hooks (struct netpulse_bpf *skel,
     default:
       g_assert_not_reached ();
     }
-  if (!with_optional)
+  if (tier == TIER_MINIMAL)
     return;
   add_hook (hooks, p->np_sendmsg4, HOOK_CGROUP, "cgroup_sock_addr");
   add_hook (hooks, p->np_sendmsg6, HOOK_CGROUP, "cgroup_sock_addr");
@@ -188,6 +199,9 @@ collect_hooks (struct netpulse_bpf *skel,
   add_hook (hooks, p->np_sock_release, HOOK_CGROUP, "cgroup_sock_release");
   add_hook (hooks, p->np_iter_tcp, HOOK_ITERATOR, "iter_tcp");
   add_hook (hooks, p->np_iter_udp, HOOK_ITERATOR, "iter_udp");
+  /* after the socket walks: it names what they found */
+  if (tier == TIER_OWNERS)
+    add_hook (hooks, p->np_iter_task_file, HOOK_OWNERS, "iter_task_file");
 }
 
 /* Only the hooks of this attempt are loaded: every other program is
@@ -195,12 +209,12 @@ collect_hooks (struct netpulse_bpf *skel,
 static void
 select_programs (NetpulseBpfLoader *self,
                  Backend            backend,
-                 gboolean           with_optional)
+                 Tier               tier)
 {
   struct bpf_program *prog;
 
   g_array_set_size (self->hooks, 0);
-  collect_hooks (self->skel, backend, with_optional, self->hooks);
+  collect_hooks (self->skel, backend, tier, self->hooks);
   bpf_object__for_each_program (prog, self->skel->obj)
     bpf_program__set_autoload (prog, FALSE);
   for (guint i = 0; i < self->hooks->len; i++)
@@ -238,18 +252,24 @@ destroy_links (NetpulseBpfLoader *self)
   g_ptr_array_set_size (self->links, 0);
 }
 
-static void
-drain_iterator (gpointer user_data)
+static gboolean
+run_iterator_link (struct bpf_link *link)
 {
-  struct bpf_link *link = user_data;
   char buf[256];
   int fd = bpf_iter_create (bpf_link__fd (link));
 
   if (fd < 0)
-    return;
+    return FALSE;
   while (read (fd, buf, sizeof buf) > 0)
     ;
   close (fd);
+  return TRUE;
+}
+
+static void
+drain_iterator (gpointer user_data)
+{
+  run_iterator_link (user_data);
 }
 
 /* Runs an iter/ program once in every network namespace: the kernel walks
@@ -264,6 +284,38 @@ run_iterator (struct bpf_program *prog)
   netpulse_netns_foreach (drain_iterator, link);
   bpf_link__destroy (link);
   return TRUE;
+}
+
+static void
+attach_owners_iterator (NetpulseBpfLoader *self,
+                        const Hook        *hook)
+{
+  self->owners_link = bpf_program__attach_iter (hook->prog, NULL);
+  if (self->owners_link == NULL)
+    {
+      g_warning ("Attaching %s failed: owners of idle sockets are found in /proc instead",
+                 bpf_program__name (hook->prog));
+      return;
+    }
+  g_ptr_array_add (self->links, self->owners_link);
+  add_feature (self, hook->feature);
+  /* The connections from before start-up have their owners in the first
+   * sample already. */
+  netpulse_bpf_loader_scan_owners (self);
+}
+
+gboolean
+netpulse_bpf_loader_scan_owners (NetpulseBpfLoader *self)
+{
+  if (self->owners_link == NULL)
+    return FALSE;
+  /* The task iterator walks the tasks of the reader's pid namespace: ours. */
+  if (run_iterator_link (self->owners_link))
+    return TRUE;
+  g_warning ("Running iter/task_file failed (%s): owners of idle sockets are found in /proc instead",
+             g_strerror (errno));
+  self->owners_link = NULL;    /* still in links, destroyed with them */
+  return FALSE;
 }
 
 /* Attaches what was loaded.  Backend programs and the state tracepoint
@@ -292,6 +344,11 @@ attach_hooks (NetpulseBpfLoader  *self,
     {
       const Hook *hook = &g_array_index (self->hooks, Hook, i);
 
+      if (hook->kind == HOOK_OWNERS)
+        {
+          attach_owners_iterator (self, hook);
+          continue;
+        }
       if (hook->kind != HOOK_ITERATOR)
         continue;
       if (run_iterator (hook->prog))
@@ -310,6 +367,7 @@ destroy_skeleton (NetpulseBpfLoader *self)
   g_clear_handle_id (&self->ring_source_id, g_source_remove);
   g_clear_pointer (&self->closed_ring, ring_buffer__free);
   destroy_links (self);
+  self->owners_link = NULL;
   g_array_set_size (self->hooks, 0);
   g_clear_pointer (&self->skel, netpulse_bpf__destroy);
 }
@@ -361,7 +419,7 @@ configure_skeleton (NetpulseBpfLoader *self)
 static gboolean
 try_backend (NetpulseBpfLoader  *self,
              Backend             backend,
-             gboolean            with_optional,
+             Tier                tier,
              GError            **error)
 {
   int err;
@@ -375,7 +433,7 @@ try_backend (NetpulseBpfLoader  *self,
     }
 
   configure_skeleton (self);
-  select_programs (self, backend, with_optional);
+  select_programs (self, backend, tier);
 
   err = netpulse_bpf__load (self->skel);
   if (err != 0)
@@ -435,22 +493,25 @@ try_backends (NetpulseBpfLoader *self,
       if (!backend_allowed (self, backend))
         continue;
 
-      for (int with_optional = 1; with_optional >= 0; with_optional--)
+      for (int tier = TIER_OWNERS; tier >= TIER_MINIMAL; tier--)
         {
+          static const char * const tier_names[] = {
+            [TIER_MINIMAL] = " (without optional programs)",
+            [TIER_OPTIONAL] = " (without iter/task_file)",
+            [TIER_OWNERS] = "",
+          };
           g_autoptr(GError) attempt_error = NULL;
 
           reset_features (self);
-          g_string_append_printf (log, "=== backend %s%s\n", backend_names[backend],
-                                  with_optional ? "" : " (without optional programs)");
-          if (try_backend (self, backend, with_optional, &attempt_error))
+          g_string_append_printf (log, "=== backend %s%s\n", backend_names[backend], tier_names[tier]);
+          if (try_backend (self, backend, tier, &attempt_error))
             {
               self->backend = backend;
               add_feature (self, backend_names[backend]);
               return TRUE;
             }
-          g_debug ("Backend %s%s: %s", backend_names[backend],
-                   with_optional ? "" : " (minimal)", attempt_error->message);
-          if (with_optional)
+          g_debug ("Backend %s%s: %s", backend_names[backend], tier_names[tier], attempt_error->message);
+          if (tier == TIER_OWNERS)
             g_string_append_printf (summary, "%s%s: %s", summary->len ? "; " : "",
                                     backend_names[backend], attempt_error->message);
         }

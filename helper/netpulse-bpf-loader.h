@@ -43,6 +43,10 @@ const char * const *netpulse_bpf_loader_get_features    (NetpulseBpfLoader  *sel
 
 /* Hands every close waiting in the ring to the on_closed function. */
 void                netpulse_bpf_loader_read_closed     (NetpulseBpfLoader  *self);
+/* Runs iter/task_file once: flows without a process get the one that holds
+ * their socket, from the next sample on.  FALSE when the kernel did not
+ * take that program. */
+gboolean            netpulse_bpf_loader_scan_owners     (NetpulseBpfLoader  *self);
 /* The maps a sample reads and trims (see netpulse-bpf-maps.h), while
  * loaded. */
 void                netpulse_bpf_loader_get_map_fds     (NetpulseBpfLoader  *self,

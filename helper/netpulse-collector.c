@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "netpulse-app-identity.h"
 #include "netpulse-bpf-loader.h"
 #include "netpulse-bpf-maps.h"
 #include "netpulse-collector.h"
@@ -28,6 +29,8 @@
 
 #define DEFAULT_UDP_IDLE_MS      5000
 #define DEFAULT_CLOSED_RETAIN_MS 11000
+/* Processes whose identity is cached (a few hundred bytes each). */
+#define APP_IDENTITY_MAX_ENTRIES 4096
 
 #ifndef CAP_PERFMON
 # define CAP_PERFMON 38
@@ -48,6 +51,7 @@ struct _NetpulseCollector
   NetpulseBpfMaps         *maps;              /* while running */
   NetpulseFlowTable       *table;
   NetpulseProcOwners      *owners;
+  NetpulseAppIdentity     *identity;
   int                      cgroup_fd;
   gboolean                 running;
 
@@ -79,6 +83,7 @@ netpulse_collector_finalize (GObject *object)
   g_clear_pointer (&self->loader, netpulse_bpf_loader_free);
   g_clear_pointer (&self->table, netpulse_flow_table_free);
   g_clear_pointer (&self->owners, netpulse_proc_owners_free);
+  g_clear_pointer (&self->identity, netpulse_app_identity_free);
   g_clear_pointer (&self->forced_backend, g_free);
   g_clear_pointer (&self->verifier_log_path, g_free);
 
@@ -93,11 +98,32 @@ netpulse_collector_class_init (NetpulseCollectorClass *klass)
   object_class->finalize = netpulse_collector_finalize;
 }
 
+static gboolean
+scan_owners_in_kernel (gpointer user_data)
+{
+  NetpulseCollector *self = user_data;
+
+  return self->running && netpulse_bpf_loader_scan_owners (self->loader);
+}
+
 static void
 netpulse_collector_init (NetpulseCollector *self)
 {
   self->cgroup_fd = -1;
   self->owners = netpulse_proc_owners_new ();
+  self->identity = netpulse_app_identity_new ("/proc", APP_IDENTITY_MAX_ENTRIES);
+  netpulse_proc_owners_set_kernel_scan (self->owners, scan_owners_in_kernel, self);
+}
+
+static void
+fill_identity (guint32         pid,
+               const char     *comm,
+               NetpulseRecord *record,
+               gpointer        user_data)
+{
+  NetpulseCollector *self = user_data;
+
+  netpulse_app_identity_fill (self->identity, pid, comm, record);
 }
 
 /* Closes come from the ring between samples too: the table keeps them for
@@ -142,6 +168,8 @@ netpulse_collector_new (const NetpulseCollectorConfig *config)
     .max_flows = self->config.max_flows,
     .udp_idle_ms = self->config.udp_idle_ms,
     .closed_retain_ms = self->config.closed_retain_ms,
+    .identity = fill_identity,
+    .identity_data = self,
   });
 
   return self;

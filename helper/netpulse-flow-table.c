@@ -245,11 +245,22 @@ update_endpoints (FlowEntry            *entry,
   entry->endpoints_valid = TRUE;
 }
 
+/* Named when (re)learnt: the flow keeps the identity its last process had. */
 static void
-update_owner (FlowEntry            *entry,
+learn_identity (NetpulseFlowTable *self,
+                NetpulseRecord    *r)
+{
+  if (self->rules.identity != NULL && r->pid != 0)
+    self->rules.identity (r->pid, r->comm, r, self->rules.identity_data);
+}
+
+static void
+update_owner (NetpulseFlowTable    *self,
+              FlowEntry            *entry,
               const struct np_flow *flow)
 {
   NetpulseRecord *r = &entry->record;
+  gboolean relearnt = flow->has_process && (r->pid != flow->pid || r->app_id[0] == '\0');
 
   entry->ino = flow->ino;
   entry->has_process = flow->has_process;
@@ -262,6 +273,8 @@ update_owner (FlowEntry            *entry,
     }
   else if (r->pid == 0)
     r->uid = flow->uid;
+  if (relearnt)
+    learn_identity (self, r);
 }
 
 /* Returns whether the record changed. */
@@ -290,7 +303,7 @@ update_record (NetpulseFlowTable    *self,
   r->first_seen_ns = flow->first_ns + self->real_offset_ns;
   r->last_seen_ns = flow->last_ns + self->real_offset_ns;
   update_endpoints (entry, flow);
-  update_owner (entry, flow);
+  update_owner (self, entry, flow);
 
   r->flags = (flow->partial ? NETPULSE_RECORD_PARTIAL : 0)
            | (flow->per_peer ? NETPULSE_RECORD_PER_PEER : 0)
@@ -487,10 +500,10 @@ resolve_owners (NetpulseFlowTable         *self,
 
   g_hash_table_iter_init (&iter, self->open_flows);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &entry))
-    if (!entry->has_process && entry->record.pid == 0 && entry->ino != 0)
+    if (!entry->has_process && entry->record.pid == 0)
       g_ptr_array_add (unresolved, entry);
 
-  if (unresolved->len == 0 || !owners->scan (owners->user_data))
+  if (unresolved->len == 0 || !owners->scan (owners->user_data, unresolved->len))
     return;
 
   for (guint i = 0; i < unresolved->len; i++)
@@ -499,10 +512,11 @@ resolve_owners (NetpulseFlowTable         *self,
       char comm[NP_COMM_LEN] = "";
 
       entry = g_ptr_array_index (unresolved, i);
-      if (!owners->lookup (owners->user_data, entry->ino, &pid, comm))
+      if (entry->ino == 0 || !owners->lookup (owners->user_data, entry->ino, &pid, comm))
         continue;
       entry->record.pid = pid;
       g_strlcpy (entry->record.comm, comm, sizeof entry->record.comm);
+      learn_identity (self, &entry->record);
       entry->changed_generation = self->generation;
     }
   owners->done (owners->user_data);

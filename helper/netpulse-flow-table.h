@@ -22,10 +22,12 @@ typedef void (*NetpulseRecordFunc) (const NetpulseRecord *record,
                                     gpointer              user_data);
 
 /* How owners of pid-less sockets are found (see netpulse-proc-owners.h):
- * scan() says whether a lookup may run now and prepares it, lookup() gives
- * the pid and name (NP_COMM_LEN) of socket inode @ino, done() ends it. */
+ * scan() is told how many flows lack an owner and says whether lookups
+ * may run now and prepares them, lookup() gives the pid and name
+ * (NP_COMM_LEN) of socket inode @ino, done() ends them. */
 typedef struct {
-  gboolean (*scan)   (gpointer  user_data);
+  gboolean (*scan)   (gpointer  user_data,
+                      guint     n_unowned);
   gboolean (*lookup) (gpointer  user_data,
                       guint64   ino,
                       guint32  *pid,
@@ -34,10 +36,22 @@ typedef struct {
   gpointer   user_data;
 } NetpulseOwnerLookup;
 
+/* Fills the identity fields of @record (exe, cmdline, unit, app_id,
+ * app_kind) for process @pid, named @comm (see netpulse-app-identity.h). */
+typedef void (*NetpulseIdentityFunc) (guint32         pid,
+                                      const char     *comm,
+                                      NetpulseRecord *record,
+                                      gpointer        user_data);
+
 typedef struct {
   guint   max_flows;          /* size of the kernel flow table (eviction watermarks) */
   guint   udp_idle_ms;        /* UDP flow idle this long → finished */
   guint   closed_retain_ms;   /* closed records stay visible this long */
+  /* Whenever a flow's process is (re)learnt, identity() names it; a flow
+   * keeps that identity until another process moves its data (also after
+   * its process exited).  NULL: the identity fields stay empty. */
+  NetpulseIdentityFunc identity;
+  gpointer             identity_data;
 } NetpulseFlowRules;
 
 /* What one sample asks of the kernel once the rows are in. */

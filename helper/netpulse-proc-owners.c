@@ -1,8 +1,11 @@
 /* netpulse-proc-owners.c
  *
- * A socket that existed before the collector started, and that no process
- * has used since, has no pid in the kernel's flow: its owner is whoever
- * holds its inode open, found in /proc/PID/fd.
+ * A socket that existed before the collector started, or that was
+ * accepted and has not moved data yet, has no pid in the kernel's flow:
+ * its owner is whoever holds it open.  Where the kernel takes iter/task_file
+ * that walk runs in the kernel (netpulse_bpf_loader_scan_owners()), which
+ * finds accepted sockets too; otherwise the inodes of sockets from before
+ * start-up are looked up in /proc/PID/fd.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -15,6 +18,11 @@
 #include "netpulse-proc-owners.h"
 
 #define PROC_SCAN_MIN_INTERVAL   (2 * G_USEC_PER_SEC)
+/* The kernel's walk: at most once a second, and while the same flows stay
+ * without an owner (a kernel socket, a connection nobody accepted yet)
+ * only every second sample; new ones are looked for at the next sample. */
+#define KERNEL_SCAN_MIN_INTERVAL (G_USEC_PER_SEC)
+#define KERNEL_SCAN_EVERY_TICKS  2
 
 struct _NetpulseProcOwners
 {
@@ -22,7 +30,51 @@ struct _NetpulseProcOwners
   GHashTable          *inode_owners;      /* ino → pid, from /proc */
   GHashTable          *comms;             /* pid → comm, this scan */
   gint64               last_scan_us;
+
+  NetpulseKernelScanFunc kernel_scan;
+  gpointer             kernel_scan_data;
+  gint64               last_kernel_scan_us;
+  guint                ticks_since_kernel_scan;
+  guint                unowned_at_kernel_scan;
 };
+
+void
+netpulse_proc_owners_set_kernel_scan (NetpulseProcOwners     *self,
+                                      NetpulseKernelScanFunc  func,
+                                      gpointer                user_data)
+{
+  self->kernel_scan = func;
+  self->kernel_scan_data = user_data;
+}
+
+/* TRUE when the kernel's walk is there (whether it ran now or not). */
+static gboolean
+kernel_scan (NetpulseProcOwners *self,
+             guint               n_unowned)
+{
+  gint64 now = g_get_monotonic_time ();
+  gboolean newcomers = n_unowned > self->unowned_at_kernel_scan;
+
+  if (self->kernel_scan == NULL)
+    return FALSE;
+  self->ticks_since_kernel_scan++;
+  if (now - self->last_kernel_scan_us < KERNEL_SCAN_MIN_INTERVAL
+      || (!newcomers && self->ticks_since_kernel_scan < KERNEL_SCAN_EVERY_TICKS))
+    {
+      /* fewer than before: some were found or closed, the rest are not new */
+      self->unowned_at_kernel_scan = MIN (self->unowned_at_kernel_scan, n_unowned);
+      return TRUE;
+    }
+  if (!self->kernel_scan (self->kernel_scan_data))
+    {
+      self->kernel_scan = NULL;
+      return FALSE;
+    }
+  self->last_kernel_scan_us = now;
+  self->ticks_since_kernel_scan = 0;
+  self->unowned_at_kernel_scan = n_unowned;
+  return TRUE;
+}
 
 static guint64
 socket_inode_of_fd (const char *fd_path)
@@ -58,13 +110,17 @@ scan_fds_of (NetpulseProcOwners *self,
 }
 
 static gboolean
-owners_scan (gpointer user_data)
+owners_scan (gpointer user_data,
+             guint    n_unowned)
 {
   NetpulseProcOwners *self = user_data;
   gint64 now = g_get_monotonic_time ();
   g_autoptr(GDir) proc = NULL;
   const char *pid_name;
 
+  /* The kernel gives the flows their owners itself: nothing to look up. */
+  if (kernel_scan (self, n_unowned))
+    return FALSE;
   if (now - self->last_scan_us < PROC_SCAN_MIN_INTERVAL)
     return FALSE;
   self->last_scan_us = now;

@@ -56,7 +56,9 @@ static const char * const refused_syscalls[] = {
 };
 
 /* What sampling does with bpf(): read and delete entries of the maps it
- * holds (writing them is allowed too: they are ours).  Every other
+ * holds (writing them is allowed too: they are ours), and run the one
+ * iterator it keeps attached (BPF_ITER_CREATE on its link: iter/task_file,
+ * which finds the owners of idle sockets).  Every other
  * command (loading programs, creating maps, attaching, pinning, getting
  * descriptors of other programs by id, …) is refused. */
 static const int allowed_bpf_commands[] = {
@@ -70,6 +72,7 @@ static const int allowed_bpf_commands[] = {
   BPF_MAP_LOOKUP_AND_DELETE_BATCH,
   BPF_MAP_UPDATE_BATCH,
   BPF_MAP_DELETE_BATCH,
+  BPF_ITER_CREATE,
 };
 
 #define MAX_BPF_COMMAND 64

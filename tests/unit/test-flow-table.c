@@ -470,14 +470,16 @@ test_vanished (Fixture       *f,
 
 typedef struct {
   gboolean allow;
-  guint    scans, lookups, dones;
+  guint    scans, lookups, dones, unowned;
 } FakeOwners;
 
 static gboolean
-fake_scan (gpointer user_data)
+fake_scan (gpointer user_data,
+           guint    n_unowned)
 {
   FakeOwners *o = user_data;
 
+  o->unowned = n_unowned;
   o->scans++;
   return o->allow;
 }
@@ -510,7 +512,7 @@ test_owners (Fixture       *f,
 {
   struct np_flow_key keys[2] = { key_of (10, 0), key_of (11, 0) };
   struct np_flow flows[2] = { tcp_flow (1, 2), tcp_flow (1, 2) };
-  FakeOwners fake = { FALSE, 0, 0, 0 };
+  FakeOwners fake = { FALSE, 0, 0, 0, 0 };
   NetpulseOwnerLookup lookup = { fake_scan, fake_lookup, fake_done, &fake };
   g_autoptr(GArray) records = NULL;
 
@@ -527,6 +529,7 @@ test_owners (Fixture       *f,
   sample (f, keys, flows, 2, NULL, NULL);
   netpulse_flow_table_end (f->table, &lookup);
   g_assert_cmpuint (fake.scans, ==, 1);
+  g_assert_cmpuint (fake.unowned, ==, 2);
   g_assert_cmpuint (fake.lookups, ==, 0);   /* not now */
 
   fake.allow = TRUE;
