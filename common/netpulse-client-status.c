@@ -1,4 +1,4 @@
-/* netpulse-client-status.c — GetStatus (properties and CheckAuthorization, no
+/* netpulse-client-status.c — GetStatus (properties and CheckAuthorizationDetails, no
  * subscription needed) and the Counters refresh while subscribed.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
@@ -119,6 +119,22 @@ netpulse_counters_get_overflow (GVariant *counters,
 
 /* Status {{{1 */
 
+/* What "authorization" says: granted, challenge (polkit would ask for a
+ * password) or denied. */
+static void
+status_return (GTask    *task,
+               gboolean  authorized,
+               gboolean  challenge)
+{
+  GVariantDict *status = g_task_get_task_data (task);
+
+  g_variant_dict_insert (status, "authorized", "b", authorized);
+  g_variant_dict_insert (status, "authorization", "s",
+                         authorized ? "granted" : challenge ? "challenge" : "denied");
+  g_task_return_pointer (task, g_variant_ref_sink (g_variant_dict_end (status)),
+                         (GDestroyNotify) g_variant_unref);
+}
+
 static void
 status_authorized_cb (GObject      *object,
                       GAsyncResult *result,
@@ -127,7 +143,6 @@ status_authorized_cb (GObject      *object,
   g_autoptr(GTask) task = user_data;
   g_autoptr(GVariant) reply = NULL;
   g_autoptr(GError) error = NULL;
-  GVariantDict *status = g_task_get_task_data (task);
   gboolean authorized = FALSE;
 
   reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (object), result, &error);
@@ -138,9 +153,38 @@ status_authorized_cb (GObject      *object,
     }
 
   g_variant_get (reply, "(b)", &authorized);
-  g_variant_dict_insert (status, "authorized", "b", authorized);
-  g_task_return_pointer (task, g_variant_ref_sink (g_variant_dict_end (status)),
-                         (GDestroyNotify) g_variant_unref);
+  status_return (task, authorized, FALSE);
+}
+
+static void
+status_details_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean authorized = FALSE, challenge = FALSE;
+
+  reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (object), result, &error);
+  if (reply == NULL && g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_METHOD))
+    {
+      /* An older helper: yes or no is all it tells. */
+      g_dbus_connection_call (G_DBUS_CONNECTION (object), HELPER_BUS_NAME, HELPER_OBJECT_PATH,
+                              HELPER_INTERFACE, "CheckAuthorization", g_variant_new ("(b)", FALSE),
+                              G_VARIANT_TYPE ("(b)"), G_DBUS_CALL_FLAGS_NONE, -1,
+                              g_task_get_cancellable (task), status_authorized_cb,
+                              g_object_ref (task));
+      return;
+    }
+  if (reply == NULL)
+    {
+      g_task_return_error (task, netpulse_client_error_from_dbus (error));
+      return;
+    }
+
+  g_variant_get (reply, "(bb)", &authorized, &challenge);
+  status_return (task, authorized, challenge);
 }
 
 /* Copies property @name of @properties into @status as @key, or @fallback
@@ -195,9 +239,9 @@ status_properties_cb (GObject      *object,
 
   /* Never prompts, never fails with NotAuthorized. */
   g_dbus_connection_call (G_DBUS_CONNECTION (object), HELPER_BUS_NAME, HELPER_OBJECT_PATH,
-                          HELPER_INTERFACE, "CheckAuthorization", g_variant_new ("(b)", FALSE),
-                          G_VARIANT_TYPE ("(b)"), G_DBUS_CALL_FLAGS_NONE, -1,
-                          g_task_get_cancellable (task), status_authorized_cb,
+                          HELPER_INTERFACE, "CheckAuthorizationDetails", g_variant_new ("(b)", FALSE),
+                          G_VARIANT_TYPE ("(bb)"), G_DBUS_CALL_FLAGS_NONE, -1,
+                          g_task_get_cancellable (task), status_details_cb,
                           g_object_ref (task));
 }
 

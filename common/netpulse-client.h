@@ -91,8 +91,9 @@ gboolean             netpulse_client_unsubscribe_finish (NetpulseClient     *sel
 
 /* Status without subscribing: fills a GVariant a{sv} with "version" (s),
  * "backend" (s), "kernel-features" (as), "counters" (a{st}),
- * "subscriptions" (u), "instance" (s, the InstanceId) and "authorized" (b, a
- * non-interactive polkit check). */
+ * "subscriptions" (u), "instance" (s, the InstanceId), "authorized" (b, a
+ * non-interactive polkit check) and "authorization" (s: "granted",
+ * "challenge" when polkit would ask for a password, or "denied"). */
 void                 netpulse_client_get_status_async  (NetpulseClient     *self,
                                                         GCancellable       *cancellable,
                                                         GAsyncReadyCallback callback,

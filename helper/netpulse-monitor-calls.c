@@ -224,6 +224,15 @@ handle_check_authorization (NetpulseHelper1       *helper,
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
+static gboolean
+handle_check_authorization_details (NetpulseHelper1       *helper,
+                                    GDBusMethodInvocation *invocation,
+                                    gboolean               interactive)
+{
+  netpulse_helper1_complete_check_authorization_details (helper, invocation, TRUE, FALSE);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
 /* ------------------------------------------------------------------------ */
 /* The gate                                                                  */
 
@@ -265,6 +274,12 @@ authorized_cb (GDBusMethodInvocation   *invocation,
       /* It answers rather than fails: a no is an answer. */
       netpulse_helper1_complete_check_authorization (NETPULSE_HELPER1 (self), invocation, FALSE);
     }
+  else if (g_str_equal (method, "CheckAuthorizationDetails") &&
+           !g_error_matches (error, NETPULSE_HELPER_ERROR, NETPULSE_HELPER_ERROR_BUSY))
+    {
+      netpulse_helper1_complete_check_authorization_details (NETPULSE_HELPER1 (self), invocation, FALSE,
+                                                             result == NETPULSE_AUTHORITY_CHALLENGE);
+    }
   else
     {
       g_dbus_method_invocation_return_gerror (invocation, error);
@@ -304,7 +319,8 @@ gate_method_call (GDBusConnection       *connection,
       return;
     }
 
-  if (g_str_equal (method_name, "CheckAuthorization"))
+  if (g_str_equal (method_name, "CheckAuthorization") ||
+      g_str_equal (method_name, "CheckAuthorizationDetails"))
     g_variant_get (parameters, "(b)", &interactive);
 
   if (self->gate == NULL)
@@ -484,6 +500,7 @@ _netpulse_monitor_calls_iface_init (NetpulseHelper1Iface *iface)
   iface->handle_get_snapshot = handle_get_snapshot;
   iface->handle_set_options = handle_set_options;
   iface->handle_check_authorization = handle_check_authorization;
+  iface->handle_check_authorization_details = handle_check_authorization_details;
 }
 
 void

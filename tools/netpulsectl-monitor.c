@@ -14,38 +14,20 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "netpulse-client.h"
 #include "netpulse-text.h"
 #include "netpulse-units.h"
+#include "netpulsectl-apps.h"
 #include "netpulsectl-table.h"
+#include "netpulsectl-terminal.h"
 
+#include "netpulsectl-monitor-private.h"
 #include "netpulsectl-private.h"
 
 /* monitor {{{1 */
 
-typedef struct {
-  GMainLoop          *loop;
-  NetpulseClient     *client;
-  NetpulsectlTable   *table;
-  NetpulseUserNames  *users;        /* for the JSON mode's filter and sort */
-  GCancellable       *cancellable;
-  int                 status;
-  gboolean            stopping;
-
-  /* options */
-  gboolean            json;
-  guint               count;        /* 0 = forever */
-  NetpulsectlSortKey  sort;
-  const char         *filter;
-  gboolean            is_tty;
-
-  guint               updates;
-  guint64             warned_flows;  /* what the last JSON warning line said */
-  guint64             warned_peers;
-} Monitor;
 
 static void
 monitor_unsubscribed_cb (GObject      *object,
@@ -60,9 +42,8 @@ monitor_unsubscribed_cb (GObject      *object,
   g_main_loop_quit (monitor->loop);
 }
 
-/* Ends the program with @status: unsubscribes first, when subscribed. */
-static void
-monitor_stop (Monitor *monitor,
+void
+netpulsectl_monitor_stop (Monitor *monitor,
               int      status)
 {
   if (monitor->stopping)
@@ -81,202 +62,48 @@ monitor_stop (Monitor *monitor,
 }
 
 static void
+refusal_status_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  Monitor *monitor = user_data;
+  g_autoptr(GVariant) status = netpulse_client_get_status_finish (NETPULSE_CLIENT (object), result, NULL);
+  g_autoptr(GError) refusal = g_steal_pointer (&monitor->refusal);
+  const char *authorization = NULL;
+
+  if (status != NULL)
+    g_variant_lookup (status, "authorization", "&s", &authorization);
+
+  /* polkit would still ask: the password it asked for was not taken. */
+  if (g_strcmp0 (authorization, "challenge") == 0)
+    {
+      netpulsectl_print_error (_("Not authorized to monitor network connections: the password "
+                                 "was not accepted, or the prompt was dismissed"));
+      netpulsectl_monitor_stop (monitor, EXIT_NOT_AUTHORIZED);
+    }
+  else
+    netpulsectl_monitor_stop (monitor, netpulsectl_report_error (refusal));
+}
+
+static void
 monitor_fail (Monitor      *monitor,
               const GError *error)
 {
-  if (monitor->stopping)
+  if (monitor->stopping || monitor->refusal != NULL)
     return;
-  monitor_stop (monitor, netpulsectl_report_error (error));
-}
 
-/* Writes @text to stdout at once; FALSE when stdout is gone (a closed pipe:
- * `netpulsectl monitor --json | head`). */
-static gboolean
-monitor_write (Monitor    *monitor,
-               const char *text,
-               gsize       len)
-{
-  if (len > 0 && fwrite (text, 1, len, stdout) != len)
-    return FALSE;
-  return fflush (stdout) == 0;
-}
-
-static guint
-terminal_rows (void)
-{
-  struct winsize size;
-
-  if (ioctl (STDOUT_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_row > 4)
-    return size.ws_row;
-  return 0;
-}
-
-static void
-append_summary (Monitor *monitor,
-                guint64  timestamp_ns,
-                GString *out)
-{
-  g_autoptr(GPtrArray) rows = netpulsectl_table_rows (monitor->table, monitor->filter,
-                                                      NETPULSECTL_SORT_ID);
-  g_autoptr(GDateTime) time = NULL;
-  g_autofree char *clock = NULL;
-  g_autofree char *rx = NULL;
-  g_autofree char *tx = NULL;
-  g_autofree char *safe_backend = NULL;
-  const char *backend = netpulse_client_get_backend (monitor->client);
-  double rx_rate = 0, tx_rate = 0;
-
-  for (guint i = 0; i < rows->len; i++)
+  /* After a prompt, the helper's "not allowed" would blame the rules for
+   * a mistyped password: ask polkit, without a prompt, what it says now. */
+  if (monitor->asked && monitor->updates == 0 &&
+      g_error_matches (error, NETPULSE_CLIENT_ERROR, NETPULSE_CLIENT_ERROR_NOT_AUTHORIZED))
     {
-      const NetpulseRecord *record = g_ptr_array_index (rows, i);
-
-      rx_rate += record->rx_rate;
-      tx_rate += record->tx_rate;
+      monitor->refusal = g_error_copy (error);
+      netpulse_client_get_status_async (monitor->client, NULL, refusal_status_cb, monitor);
+      return;
     }
-
-  time = g_date_time_new_from_unix_local (timestamp_ns / G_GUINT64_CONSTANT (1000000000));
-  clock = time != NULL ? g_date_time_format (time, "%H:%M:%S") : g_strdup ("?");
-  rx = netpulse_format_rate (rx_rate, FALSE);
-  tx = netpulse_format_rate (tx_rate, FALSE);
-
-  g_string_append_printf (out,
-                          ngettext ("%s  %u connection  backend %s  RX %s  TX %s\n",
-                                    "%s  %u connections  backend %s  RX %s  TX %s\n",
-                                    rows->len),
-                          clock, rows->len, netpulse_text_safe (backend, &safe_backend),
-                          rx, tx);
-}
-
-/* The helper's counters say that the table does not show everything: one
- * line that says what is missing and what to do, or nothing.  Numbers
- * only: nothing in it comes from another user. */
-static char *
-overflow_warning (Monitor *monitor)
-{
-  guint64 flows, peers;
-  g_autoptr(GString) text = NULL;
-  g_autofree char *flows_text = NULL;
-  g_autofree char *peers_text = NULL;
-
-  if (!netpulse_counters_get_overflow (netpulse_client_get_counters (monitor->client), &flows, &peers))
-    return NULL;
-
-  text = g_string_new (NULL);
-  flows_text = g_strdup_printf ("%" G_GUINT64_FORMAT, flows);
-  peers_text = g_strdup_printf ("%" G_GUINT64_FORMAT, peers);
-  if (flows > 0)
-    /* Translators: %s is a number */
-    g_string_append_printf (text, g_dngettext (GETTEXT_PACKAGE,
-                                               "%s connection was not tracked: the helper’s flow table "
-                                               "was full (a larger --max-flows makes room).",
-                                               "%s connections were not tracked: the helper’s flow table "
-                                               "was full (a larger --max-flows makes room).",
-                                               MIN (flows, G_MAXULONG)),
-                            flows_text);
-  if (peers > 0 && text->len > 0)
-    g_string_append_c (text, ' ');
-  if (peers > 0)
-    /* Translators: %s is a number */
-    g_string_append_printf (text, g_dngettext (GETTEXT_PACKAGE,
-                                               "%s datagram to peers beyond a socket’s or user’s cap "
-                                               "was counted in “(N other peers)” rows (a larger --max-peers-per-socket "
-                                               "or --max-peers-per-uid tracks more one by one).",
-                                               "%s datagrams to peers beyond a socket’s or user’s cap "
-                                               "were counted in “(N other peers)” rows (a larger --max-peers-per-socket "
-                                               "or --max-peers-per-uid tracks more one by one).",
-                                               MIN (peers, G_MAXULONG)),
-                            peers_text);
-  return g_string_free (g_steal_pointer (&text), FALSE);
-}
-
-static void
-monitor_print_table (Monitor *monitor,
-                     guint64  timestamp_ns)
-{
-  g_autofree char *warning = overflow_warning (monitor);
-  g_autoptr(GString) out = g_string_new (NULL);
-  guint max_rows = 0;
-
-  if (monitor->is_tty)
-    {
-      guint rows = terminal_rows ();
-
-      /* Like top: redraw in place, and fit the screen (summary, titles,
-       * the "more" line). */
-      g_string_append (out, "\033[H\033[2J");
-      if (rows > 0)
-        max_rows = rows - (warning != NULL ? 4 : 3);
-    }
-
-  append_summary (monitor, timestamp_ns, out);
-  if (warning != NULL)
-    /* Translators: the header line of netpulsectl monitor when the helper
-     * could not track everything; %s says what */
-    g_string_append_printf (out, _("Warning: %s\n"), warning);
-  netpulsectl_table_format (monitor->table, monitor->filter, monitor->sort, max_rows, out);
-  if (!monitor->is_tty)
-    g_string_append_c (out, '\n');
-
-  if (!monitor_write (monitor, out->str, out->len))
-    monitor_stop (monitor, EXIT_OK);
-}
-
-/* In --json mode the warning is a line of its own, {"type":"warning", …},
- * printed when the counters change; record lines have no "type". */
-static void
-append_json_warning (Monitor *monitor,
-                     GString *out)
-{
-  g_autofree char *warning = overflow_warning (monitor);
-  g_autoptr(JsonBuilder) builder = NULL;
-  g_autoptr(JsonGenerator) generator = NULL;
-  g_autoptr(JsonNode) root = NULL;
-  g_autofree char *line = NULL;
-  guint64 flows, peers;
-
-  netpulse_counters_get_overflow (netpulse_client_get_counters (monitor->client), &flows, &peers);
-  if (warning == NULL || (flows == monitor->warned_flows && peers == monitor->warned_peers))
-    return;
-  monitor->warned_flows = flows;
-  monitor->warned_peers = peers;
-
-  builder = json_builder_new ();
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "type");
-  json_builder_add_string_value (builder, "warning");
-  json_builder_set_member_name (builder, "flow_overflow");
-  json_builder_add_int_value (builder, (gint64) MIN (flows, (guint64) G_MAXINT64));
-  json_builder_set_member_name (builder, "peers_aggregated");
-  json_builder_add_int_value (builder, (gint64) MIN (peers, (guint64) G_MAXINT64));
-  json_builder_set_member_name (builder, "message");
-  json_builder_add_string_value (builder, warning);
-  json_builder_end_object (builder);
-  root = json_builder_get_root (builder);
-  generator = json_generator_new ();
-  json_generator_set_root (generator, root);
-  line = json_generator_to_data (generator, NULL);
-  g_string_append (out, line);
-  g_string_append_c (out, '\n');
-}
-
-static void
-monitor_print_json (Monitor      *monitor,
-                    const GArray *records,
-                    guint64       timestamp_ns)
-{
-  g_autoptr(GPtrArray) rows = netpulsectl_sort_records (records, monitor->filter, monitor->sort,
-                                                        monitor->users);
-  g_autoptr(GString) out = g_string_new (NULL);
-
-  append_json_warning (monitor, out);
-  for (guint i = 0; i < rows->len; i++)
-    {
-      netpulse_record_append_json (g_ptr_array_index (rows, i), timestamp_ns, out);
-      g_string_append_c (out, '\n');
-    }
-
-  if (!monitor_write (monitor, out->str, out->len))
-    monitor_stop (monitor, EXIT_OK);
+  /* Off the alternate screen first, or the message would vanish with it. */
+  netpulsectl_terminal_leave (monitor->terminal);
+  netpulsectl_monitor_stop (monitor, netpulsectl_report_error (error));
 }
 
 static void
@@ -284,7 +111,26 @@ monitor_count (Monitor *monitor)
 {
   monitor->updates++;
   if (monitor->count > 0 && monitor->updates >= monitor->count)
-    monitor_stop (monitor, EXIT_OK);
+    netpulsectl_monitor_stop (monitor, EXIT_OK);
+}
+
+/* Removes the closed connections from the table; their applications keep
+ * their totals. */
+static void
+monitor_forget_closed (Monitor *monitor)
+{
+  NetpulseRecordTable *records = netpulsectl_table_get_records (monitor->table);
+  g_autoptr(GPtrArray) entries = netpulse_record_table_get_entries (records);
+
+  for (guint i = 0; i < entries->len; i++)
+    {
+      const NetpulseRecordEntry *entry = g_ptr_array_index (entries, i);
+      const NetpulseRecord *record = &entry->keyed.record;
+
+      if (entry->closed && netpulsectl_record_matches (record, monitor->filter, monitor->users))
+        netpulsectl_apps_add_closed (monitor->apps, record);
+    }
+  netpulse_record_table_remove_closed (records);
 }
 
 /* Prints the table after a frame (or, in JSON, the frame's @records). */
@@ -294,13 +140,12 @@ monitor_show (Monitor *monitor,
               guint64  timestamp_ns)
 {
   if (monitor->json)
-    monitor_print_json (monitor, records, timestamp_ns);
+    netpulsectl_monitor_print_json (monitor, records, timestamp_ns);
   else
-    monitor_print_table (monitor, timestamp_ns);
+    netpulsectl_monitor_print_table (monitor, timestamp_ns);
 
   /* Closed connections were shown once with their final totals. */
-  netpulse_record_table_remove_closed (netpulsectl_table_get_records (monitor->table));
-
+  monitor_forget_closed (monitor);
   monitor_count (monitor);
 }
 
@@ -371,12 +216,27 @@ monitor_subscribed_cb (GObject      *object,
   g_debug ("Subscribed at %s", netpulse_client_get_subscription (NETPULSE_CLIENT (object)));
 }
 
+static void
+on_terminal_quit (gpointer user_data)
+{
+  netpulsectl_monitor_stop (user_data, EXIT_OK);
+}
+
+static void
+on_terminal_resize (gpointer user_data)
+{
+  Monitor *monitor = user_data;
+
+  if (!monitor->json && !monitor->stopping && monitor->shown_ns != 0)
+    netpulsectl_monitor_print_table (monitor, monitor->shown_ns);
+}
+
 static gboolean
 on_unix_signal (gpointer user_data)
 {
   Monitor *monitor = user_data;
 
-  monitor_stop (monitor, EXIT_OK);
+  netpulsectl_monitor_stop (monitor, EXIT_OK);
   return G_SOURCE_CONTINUE;
 }
 
@@ -390,19 +250,24 @@ netpulsectl_cmd_monitor (int    argc,
   gboolean no_ask_password = FALSE;
   g_autofree char *sort = NULL;
   g_autofree char *filter = NULL;
+  g_autofree char *by = NULL;
   g_autofree char *sort_help = g_strdup_printf (_("Sort rows by KEY: %s (default: rate)"),
                                                 netpulsectl_sort_key_names ());
   const GOptionEntry entries[] = {
     { "interval", 'i', 0, G_OPTION_ARG_INT, &interval_ms,
       N_("Update every MS milliseconds (100 … 10000, default 1000)"), N_("MS") },
     { "json", 'j', 0, G_OPTION_ARG_NONE, &json,
-      N_("Print one JSON object per changed connection and update"), NULL },
+      N_("Print one JSON object per changed connection and update (with --by app: per "
+         "application and update)"), NULL },
     { "count", 'n', 0, G_OPTION_ARG_INT, &count,
       N_("Exit after N updates"), N_("N") },
     { "sort", 's', 0, G_OPTION_ARG_STRING, &sort, sort_help, N_("KEY") },
     { "filter", 'f', 0, G_OPTION_ARG_STRING, &filter,
       N_("Only connections whose command, user, protocol, address or port contains TEXT"),
       N_("TEXT") },
+    { "by", 'b', 0, G_OPTION_ARG_STRING, &by,
+      N_("One row per connection (the default) or per application: connection, app"),
+      N_("WHAT") },
     { "no-ask-password", 0, 0, G_OPTION_ARG_NONE, &no_ask_password,
       N_("Do not ask for a password in this terminal"), NULL },
     { NULL }
@@ -431,11 +296,16 @@ netpulsectl_cmd_monitor (int    argc,
       return netpulsectl_usage_error ("monitor", message);
     }
 
+  if (by != NULL && !g_str_equal (by, "app") && !g_str_equal (by, "connection"))
+    return netpulsectl_usage_error ("monitor", _("--by must be “connection” or “app”"));
+  monitor.by_app = g_strcmp0 (by, "app") == 0;
+
   /* A closed pipe shows as a failed write, handled like the end. */
   signal (SIGPIPE, SIG_IGN);
 
   if (!no_ask_password)
     agent = netpulsectl_start_tty_agent ();
+  monitor.asked = agent != NULL;
 
   loop = g_main_loop_new (NULL, FALSE);
   client = netpulse_client_new ();
@@ -449,7 +319,8 @@ netpulsectl_cmd_monitor (int    argc,
   monitor.json = json;
   monitor.count = count;
   monitor.filter = filter;
-  monitor.is_tty = isatty (STDOUT_FILENO);
+  monitor.apps = netpulsectl_apps_new ();
+  monitor.terminal = netpulsectl_terminal_new (on_terminal_resize, on_terminal_quit, &monitor);
 
   g_signal_connect (client, "update", G_CALLBACK (on_update), &monitor);
   g_signal_connect (client, "snapshot", G_CALLBACK (on_snapshot), &monitor);
@@ -464,7 +335,10 @@ netpulsectl_cmd_monitor (int    argc,
   g_source_remove (sigint);
   g_source_remove (sigterm);
   g_signal_handlers_disconnect_by_data (client, &monitor);
+  netpulsectl_terminal_free (monitor.terminal);
   netpulsectl_stop_tty_agent (agent);
+  netpulsectl_apps_free (monitor.apps);
+  g_clear_error (&monitor.refusal);
   netpulsectl_table_free (monitor.table);
   g_object_unref (monitor.users);
 

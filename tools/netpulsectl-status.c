@@ -44,6 +44,7 @@ typedef struct {
   char     **features;
   guint32    subscriptions;
   gboolean   authorized;
+  char      *authorization;    /* "granted", "challenge" or "denied" */
   GPtrArray *counter_names;    /* sorted, for a stable output */
   GArray    *counter_values;   /* guint64, in the same order */
 } Status;
@@ -53,6 +54,7 @@ status_clear (Status *status)
 {
   g_free (status->version);
   g_free (status->backend);
+  g_free (status->authorization);
   g_strfreev (status->features);
   g_clear_pointer (&status->counter_names, g_ptr_array_unref);
   g_clear_pointer (&status->counter_values, g_array_unref);
@@ -85,6 +87,8 @@ status_load (Status   *status,
     status->features = g_new0 (char *, 1);
   g_variant_lookup (dict, "subscriptions", "u", &status->subscriptions);
   g_variant_lookup (dict, "authorized", "b", &status->authorized);
+  if (!g_variant_lookup (dict, "authorization", "s", &status->authorization))
+    status->authorization = g_strdup (status->authorized ? "granted" : "denied");
 
   status->counter_names = g_ptr_array_new_with_free_func (g_free);
   status->counter_values = g_array_new (FALSE, FALSE, sizeof (guint64));
@@ -143,6 +147,8 @@ print_status_json (const Status *status)
   json_builder_add_int_value (builder, status->subscriptions);
   json_builder_set_member_name (builder, "authorized");
   json_builder_add_boolean_value (builder, status->authorized);
+  json_builder_set_member_name (builder, "authorization");
+  json_builder_add_string_value (builder, status->authorization);
   json_builder_end_object (builder);
 
   root = json_builder_get_root (builder);
@@ -179,6 +185,20 @@ print_counters (const Status *status)
     }
 }
 
+/* What polkit would answer this user, in words. */
+static const char *
+authorization_text (const char *authorization)
+{
+  if (g_str_equal (authorization, "granted"))
+    /* Translators: “Authorization: granted” in netpulsectl status */
+    return _("granted");
+  if (g_str_equal (authorization, "challenge"))
+    /* Translators: “Authorization: …” in netpulsectl status: monitoring
+     * will ask for the password of an administrator */
+    return _("needs an administrator’s password");
+  return _("denied");
+}
+
 /* The helper's own words, but they reach a terminal all the same. */
 static void
 print_status_text (const Status *status)
@@ -191,7 +211,7 @@ print_status_text (const Status *status)
   printf (_("Backend:          %s\n"), netpulse_text_safe (status->backend, &backend));
   printf (_("Kernel features:  %s\n"), feature_list[0] != '\0' ? netpulse_text_safe (feature_list, &features) : "-");
   printf (_("Subscriptions:    %u\n"), status->subscriptions);
-  printf (_("Authorized:       %s\n"), status->authorized ? _("yes") : _("no"));
+  printf (_("Authorization:    %s\n"), authorization_text (status->authorization));
   printf (_("Counters:\n"));
   print_counters (status);
 }

@@ -13,6 +13,7 @@
 #include "netpulse-record-table.h"
 #include "netpulse-text.h"
 #include "netpulse-units.h"
+#include "netpulsectl-layout.h"
 #include "netpulsectl-table.h"
 
 struct _NetpulsectlTable
@@ -314,28 +315,56 @@ netpulsectl_sort_records (const GArray       *records,
 
 enum {
   COL_PID, COL_COMM, COL_USER, COL_PROTO, COL_LOCAL, COL_REMOTE, COL_STATE,
-  COL_RTT, COL_RX_RATE, COL_TX_RATE, COL_RX, COL_TX,
+  COL_RTT, COL_RX_RATE, COL_TX_RATE, COL_RX, COL_TX, COL_TOTAL,
   N_COLUMNS
 };
 
+/* Below the table's full width, columns go in rank order (the highest
+ * first) after the addresses were shortened: what nethogs shows stays the
+ * longest, the process and its download, upload, total and peer. */
 static const struct {
   const char *title;
-  gboolean    right;   /* numbers are right-aligned */
+  gboolean    right;       /* numbers are right-aligned */
+  guint       drop_rank;
+  guint       min_cells;   /* addresses: shortened in the middle, the port kept */
 } columns[N_COLUMNS] = {
   /* Translators: column titles of `netpulsectl monitor`, keep them short */
-  [COL_PID]     = { N_("PID"),    TRUE },
-  [COL_COMM]    = { N_("COMM"),   FALSE },
-  [COL_USER]    = { N_("USER"),   FALSE },
-  [COL_PROTO]   = { N_("PROTO"),  FALSE },
-  [COL_LOCAL]   = { N_("LOCAL"),  FALSE },
-  [COL_REMOTE]  = { N_("REMOTE"), FALSE },
-  [COL_STATE]   = { N_("STATE"),  FALSE },
-  [COL_RTT]     = { N_("RTT"),    TRUE },
-  [COL_RX_RATE] = { N_("RX/s"),   TRUE },
-  [COL_TX_RATE] = { N_("TX/s"),   TRUE },
-  [COL_RX]      = { N_("RX"),     TRUE },
-  [COL_TX]      = { N_("TX"),     TRUE },
+  [COL_PID]     = { N_("PID"),    TRUE,   0, 0 },
+  [COL_COMM]    = { N_("COMM"),   FALSE,  0, 0 },
+  [COL_USER]    = { N_("USER"),   FALSE, 10, 0 },
+  [COL_PROTO]   = { N_("PROTO"),  FALSE,  8, 0 },
+  [COL_LOCAL]   = { N_("LOCAL"),  FALSE, 12, 15 },
+  [COL_REMOTE]  = { N_("REMOTE"), FALSE,  5, 15 },
+  [COL_STATE]   = { N_("STATE"),  FALSE,  9, 0 },
+  [COL_RTT]     = { N_("RTT"),    TRUE,  11, 0 },
+  [COL_RX_RATE] = { N_("RX/s"),   TRUE,   2, 0 },
+  [COL_TX_RATE] = { N_("TX/s"),   TRUE,   3, 0 },
+  [COL_RX]      = { N_("RX"),     TRUE,   6, 0 },
+  [COL_TX]      = { N_("TX"),     TRUE,   7, 0 },
+  /* Translators: RX + TX bytes */
+  [COL_TOTAL]   = { N_("TOTAL"),  TRUE,   4, 0 },
 };
+
+/* Makes each of the @n cells of @cells safe to print, in place. */
+void
+netpulsectl_cells_make_safe (char **cells,
+                             guint  n)
+{
+  /* A process chooses its own name ("\e]0;PWNED\a", "ab\nFAKE\n…"), NSS
+   * the user names: nothing reaches the terminal unescaped.  Clean cells,
+   * nearly all, are kept as they are. */
+  for (guint c = 0; c < n; c++)
+    {
+      char *safe = NULL;
+
+      netpulse_text_safe (cells[c], &safe);
+      if (safe != NULL)
+        {
+          g_free (cells[c]);
+          cells[c] = safe;
+        }
+    }
+}
 
 static char **
 format_cells (const NetpulseRecord *r,
@@ -365,56 +394,10 @@ format_cells (const NetpulseRecord *r,
   cells[COL_TX_RATE] = netpulse_format_rate (r->tx_rate, FALSE);
   cells[COL_RX] = netpulse_format_bytes (r->rx_bytes);
   cells[COL_TX] = netpulse_format_bytes (r->tx_bytes);
+  cells[COL_TOTAL] = netpulse_format_bytes (r->rx_bytes + r->tx_bytes);
 
-  /* A process chooses its own name ("\e]0;PWNED\a", "ab\nFAKE\n…"), NSS
-   * the user names: nothing reaches the terminal unescaped.  Clean cells,
-   * nearly all, are kept as they are. */
-  for (guint c = 0; c < N_COLUMNS; c++)
-    {
-      char *safe = NULL;
-
-      netpulse_text_safe (cells[c], &safe);
-      if (safe != NULL)
-        {
-          g_free (cells[c]);
-          cells[c] = safe;
-        }
-    }
-
+  netpulsectl_cells_make_safe (cells, N_COLUMNS);
   return cells;
-}
-
-static void
-append_padded (GString    *out,
-               const char *text,
-               guint       width,
-               gboolean    right,
-               gboolean    last)
-{
-  glong len = g_utf8_strlen (text, -1);
-  guint pad = len < (glong) width ? width - len : 0;
-
-  if (right)
-    for (guint i = 0; i < pad; i++)
-      g_string_append_c (out, ' ');
-  g_string_append (out, text);
-  if (!right && !last)
-    for (guint i = 0; i < pad; i++)
-      g_string_append_c (out, ' ');
-}
-
-static void
-append_line (GString     *out,
-             const char **cells,
-             const guint *widths)
-{
-  for (guint c = 0; c < N_COLUMNS; c++)
-    {
-      if (c > 0)
-        g_string_append (out, "  ");
-      append_padded (out, cells[c], widths[c], columns[c].right, c + 1 == N_COLUMNS);
-    }
-  g_string_append_c (out, '\n');
 }
 
 void
@@ -424,33 +407,32 @@ netpulsectl_table_format (NetpulsectlTable   *table,
                           guint               max_rows,
                           GString            *out)
 {
+  netpulsectl_table_format_fit (table, filter, key, max_rows, 0, out);
+}
+
+void
+netpulsectl_table_format_fit (NetpulsectlTable   *table,
+                              const char         *filter,
+                              NetpulsectlSortKey  key,
+                              guint               max_rows,
+                              guint               width,
+                              GString            *out)
+{
   g_autoptr(GPtrArray) rows = netpulsectl_table_rows (table, filter, key);
   g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
-  const char *titles[N_COLUMNS];
-  guint widths[N_COLUMNS];
+  NetpulsectlColumn layout[N_COLUMNS];
   guint shown = rows->len;
 
   if (max_rows > 0 && shown > max_rows)
     shown = max_rows;
 
   for (guint c = 0; c < N_COLUMNS; c++)
-    {
-      titles[c] = _(columns[c].title);
-      widths[c] = g_utf8_strlen (titles[c], -1);
-    }
-
+    layout[c] = (NetpulsectlColumn) { _(columns[c].title), columns[c].right,
+                                      columns[c].drop_rank, columns[c].min_cells };
   for (guint i = 0; i < shown; i++)
-    {
-      char **cells = format_cells (g_ptr_array_index (rows, i), table->users);
+    g_ptr_array_add (lines, format_cells (g_ptr_array_index (rows, i), table->users));
 
-      for (guint c = 0; c < N_COLUMNS; c++)
-        widths[c] = MAX (widths[c], (guint) g_utf8_strlen (cells[c], -1));
-      g_ptr_array_add (lines, cells);
-    }
-
-  append_line (out, titles, widths);
-  for (guint i = 0; i < lines->len; i++)
-    append_line (out, (const char **) g_ptr_array_index (lines, i), widths);
+  netpulsectl_layout_append (layout, N_COLUMNS, lines, width, out);
 
   if (shown < rows->len)
     g_string_append_printf (out,

@@ -83,5 +83,18 @@ void        netpulsectl_table_format         (NetpulsectlTable     *table,
                                               NetpulsectlSortKey    key,
                                               guint                 max_rows,
                                               GString              *out);
+/* The same, fitting @width terminal cells (0: no limit): columns shortened
+ * or dropped by priority (see netpulsectl-layout.h). */
+void        netpulsectl_table_format_fit     (NetpulsectlTable     *table,
+                                              const char           *filter,
+                                              NetpulsectlSortKey    key,
+                                              guint                 max_rows,
+                                              guint                 width,
+                                              GString              *out);
+
+/* Replaces each of the @n cells of @cells (g_malloc'ed) by its escaped
+ * form when it holds anything a terminal would act on. */
+void        netpulsectl_cells_make_safe      (char                **cells,
+                                              guint                 n);
 
 G_END_DECLS

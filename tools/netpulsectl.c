@@ -143,10 +143,13 @@ netpulsectl_parse_options (const char         *command,
 /* The polkit agent for terminals {{{1 */
 
 /* In a terminal, with no desktop agent around, polkit has nobody to ask for
- * the password and says no.  Like systemctl, start pkttyagent for this
- * process (polkit finds it from our bus name) and wait until it has
- * registered.  Best effort: without it, authorization may still succeed
- * (rules, a desktop agent). */
+ * the password and says no.  Like pkexec, register a text agent for this
+ * very process (polkit finds it from our bus name) and wait until it has
+ * registered.  Not with --fallback (as systemctl runs it, for a session):
+ * polkitd skips a process's agent that is marked fallback and looks for
+ * the session's instead, so outside a desktop session nobody was asked.
+ * Best effort: without it, authorization may still succeed (rules, a
+ * desktop agent). */
 GSubprocess *
 netpulsectl_start_tty_agent (void)
 {
@@ -171,7 +174,7 @@ netpulsectl_start_tty_agent (void)
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_INHERIT);
   g_subprocess_launcher_take_fd (launcher, fds[1], 3);
   agent = g_subprocess_launcher_spawn (launcher, &error, path, "--notify-fd", "3",
-                                       "--fallback", "--process", pid, NULL);
+                                       "--process", pid, NULL);
   g_clear_object (&launcher);   /* closes our copy of the write end */
   if (agent == NULL)
     {

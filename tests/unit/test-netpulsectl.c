@@ -234,7 +234,7 @@ test_table_format (void)
   {
     g_auto(GStrv) titles = g_strsplit_set (lines[0], " ", -1);
     const char *expected[] = { "PID", "COMM", "USER", "PROTO", "LOCAL", "REMOTE", "STATE",
-                               "RTT", "RX/s", "TX/s", "RX", "TX" };
+                               "RTT", "RX/s", "TX/s", "RX", "TX", "TOTAL" };
     guint n = 0;
 
     for (guint i = 0; titles[i] != NULL; i++)

@@ -1,0 +1,428 @@
+#!/usr/bin/env python3
+# test-netpulsectl.py — netpulsectl as a person uses it, against the real
+# helper on a private system bus with a real polkitd (helperfixture.py):
+#
+#   test-netpulsectl.py CASE
+#     tty       monitor in an 80×24 pty: no line wider than the terminal, the
+#               header stays on top, "q" exits 0 and the terminal's mode is
+#               restored; at 200 columns every column is shown
+#     prompt    a user polkit answers AUTH_ADMIN for: the password prompt
+#               appears in the pty, the right password brings records, a
+#               wrong one a clear refusal
+#     status    "authorization: granted / needs an administrator's password
+#               / denied" for the three kinds of users
+#     by-app    --by app --json: exact totals per application from real
+#               traffic of several processes
+#
+# Needs root; skips (77) without it, fails under CI=true.
+#
+# SPDX-License-Identifier: GPL-2.0-or-later
+
+import ctypes
+import fcntl
+import json
+import os
+import pty
+import re
+import secrets
+import select
+import signal
+import struct
+import subprocess
+import sys
+import termios
+import threading
+import unicodedata
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+from helperfixture import HelperFixture, TestFailure, Terminated, log, wait_for  # noqa: E402
+
+TRAFFIC = os.path.join(HERE, 'helper-traffic.py')
+EXIT_OK = 0
+EXIT_NOT_AUTHORIZED = 4
+SENT = 1234567
+RECEIVED = 765433
+
+ALL_TITLES = ['PID', 'COMM', 'USER', 'PROTO', 'LOCAL', 'REMOTE', 'STATE', 'RTT',
+              'RX/s', 'TX/s', 'RX', 'TX', 'TOTAL']
+# What an 80-column table keeps (name/pid, download, upload, total).
+NARROW_TITLES = ['PID', 'COMM', 'RX/s', 'TX/s', 'TOTAL']
+ESCAPE = re.compile(r'\x1b(\[[0-9;?]*[A-Za-z]|[()][A-Za-z0-9]|[=>])')
+SUMMARY = re.compile(r'^\d\d:\d\d:\d\d  \d+ connections?  backend ')
+
+
+def check(condition, message, *details):
+    if not condition:
+        raise TestFailure(message + ''.join(f'\n  {d}' for d in details))
+
+
+def cells(text):
+    """Terminal cells of @text, as wcwidth counts them."""
+    width = 0
+    for ch in text:
+        if unicodedata.combining(ch) or unicodedata.category(ch) in ('Mn', 'Me', 'Cf'):
+            continue
+        width += 2 if unicodedata.east_asian_width(ch) in ('W', 'F') else 1
+    return width
+
+
+def read_json_lines(path):
+    records = []
+    try:
+        with open(path, errors='replace') as f:
+            for line in f:
+                if line.endswith('\n') and line.strip():
+                    records.append(json.loads(line))
+    except FileNotFoundError:
+        pass
+    return records
+
+
+CLONE_NEWNS = 0x00020000
+MS_BIND = 4096
+MS_REC = 16384
+MS_PRIVATE = 1 << 18
+SYSTEM_BUS_DIR = '/run/dbus'
+
+
+def see_test_bus_as_system_bus(bus_dir):
+    """In a new mount namespace, @bus_dir (holding system_bus_socket) over
+    /run/dbus.  Runs in the child, before it drops root."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.unshare(CLONE_NEWNS) != 0:
+        raise OSError(ctypes.get_errno(), 'unshare(CLONE_NEWNS)')
+    if libc.mount(b'none', b'/', None, MS_REC | MS_PRIVATE, None) != 0:
+        raise OSError(ctypes.get_errno(), 'mount --make-rprivate /')
+    if libc.mount(bus_dir.encode(), SYSTEM_BUS_DIR.encode(), None, MS_BIND, None) != 0:
+        raise OSError(ctypes.get_errno(), f'mount --bind {bus_dir} {SYSTEM_BUS_DIR}')
+
+
+class PtyProcess:
+    """A program as @user on the slave side of a fresh pty of @cols×@rows,
+    its controlling terminal; everything it writes is collected."""
+
+    def __init__(self, fx, user, argv, cols, rows):
+        self.master, slave = pty.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack('HHHH', rows, cols, 0, 0))
+        self.initial_mode = termios.tcgetattr(slave)
+        log(f'as {user.name}, in a {cols}x{rows} pty: {" ".join(argv)}')
+
+        def child_setup():
+            # polkit-agent-helper-1 (setuid, started by pkttyagent to check
+            # the password) clears its environment and reaches polkitd
+            # through the standard socket: in a mount namespace of its own,
+            # the standard socket is the test's bus.
+            see_test_bus_as_system_bus(fx.tmpdir)
+            os.setgroups([])
+            os.setgid(user.gid)
+            os.setuid(user.uid)
+            fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+        self.proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave,
+                                     start_new_session=True, preexec_fn=child_setup,
+                                     env=fx.user_env(user), cwd='/')
+        os.close(slave)
+        fx.processes.append(self.proc)
+        self.data = bytearray()
+        self.lock = threading.Lock()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self):
+        while True:
+            ready, _, _ = select.select([self.master], [], [], 0.2)
+            if not ready:
+                if self.proc.poll() is not None:
+                    return
+                continue
+            try:
+                chunk = os.read(self.master, 65536)
+            except OSError:      # EIO: every slave fd is closed
+                return
+            if not chunk:
+                return
+            with self.lock:
+                self.data += chunk
+
+    def output(self):
+        with self.lock:
+            return bytes(self.data)
+
+    def text(self):
+        return self.output().decode('utf-8', errors='replace')
+
+    def wait_text(self, predicate, what, timeout=60):
+        wait_for(lambda: predicate(self.text()) or self.proc.poll() is not None, what, timeout)
+        if not predicate(self.text()):
+            raise TestFailure(f'{what}: the program exited ({self.proc.returncode}) first; '
+                              f'it wrote {self.text()[-2000:]!r}')
+
+    def type(self, keys):
+        os.write(self.master, keys)
+
+    def mode(self):
+        """The terminal's mode now (the master sees the slave's)."""
+        return termios.tcgetattr(self.master)
+
+    def wait_exit(self, what, timeout=30):
+        try:
+            return self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            raise TestFailure(f'{what} did not exit; it wrote {self.text()[-2000:]!r}')
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self.reader.join(timeout=5)
+        os.close(self.master)
+
+
+def frames(data):
+    """The screens drawn (text after each "home" sequence), escapes
+    removed, as lists of lines."""
+    text = data.decode('utf-8', errors='replace')
+    result = []
+    for chunk in text.split('\x1b[H')[1:]:
+        plain = ESCAPE.sub('', chunk).replace('\r', '')
+        result.append(plain.split('\n'))
+    return result
+
+
+def complete_frames(data):
+    """Every frame but the last, which may still be being written."""
+    return frames(data)[:-1]
+
+
+def hold_connection(fx, netns):
+    """A TCP connection in @netns that stays open: a row to show."""
+    holder = subprocess.Popen(['ip', 'netns', 'exec', netns, sys.executable, TRAFFIC,
+                               '--hold', '127.0.0.1', '4321'],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                              env=fx.root_env())
+    fx.processes.append(holder)
+    info = json.loads(holder.stdout.readline())
+    log(f'holding {info}')
+    return holder
+
+
+def check_screen(term, cols, rows, titles):
+    def drawn():
+        return any(len(f) > 2 and all(t in f[1].split() for t in titles) and
+                   any(re.match(r'\s*\d+\s', line) for line in f[2:])
+                   for f in complete_frames(term.output()))
+    term.wait_text(lambda _: drawn(), f'a {cols}-column table with rows')
+    shown = complete_frames(term.output())
+    log(f'{len(shown)} frames; the last one:\n' + '\n'.join(shown[-1]))
+    for f in shown:
+        check(len(f) <= rows, f'a frame of {len(f)} lines in a {rows}-line terminal', f)
+        check(SUMMARY.match(f[0]), 'the summary line is not on top of a frame', f[:3])
+        check(f[1].split()[:2] == ['PID', 'COMM'], 'the titles are not the second line', f[:3])
+        for line in f:
+            check(cells(line) <= cols, f'a line of {cells(line)} cells in {cols} columns', line)
+    # Between the frames no text either (before the screen is ours, a
+    # password prompt is pkttyagent's).
+    ours = term.text().split('\x1b[?1049h', 1)[-1]
+    plain = ESCAPE.sub('', ours.replace('\x1b[H', '\n')).replace('\r', '')
+    for line in plain.split('\n'):
+        check(cells(line) <= cols, f'a line of {cells(line)} cells in {cols} columns', line)
+
+
+def quit_with_q(term, what):
+    term.type(b'q')
+    code = term.wait_exit(what)
+    check(code == EXIT_OK, f'{what} exited with {code} after "q", not 0', term.text()[-500:])
+    mode = term.mode()
+    check(mode[3] == term.initial_mode[3],
+          f'{what} left the terminal in another mode: lflag {mode[3]:#x}, was '
+          f'{term.initial_mode[3]:#x}')
+    tail = term.output()[-64:]
+    check(b'\x1b[?1049l' in tail and b'\x1b[?25h' in tail,
+          f'{what} did not leave the alternate screen or show the cursor again', tail)
+
+
+# -- the cases -----------------------------------------------------------------
+
+def test_tty(fx):
+    ctl = fx.user_binary('tools', 'netpulsectl')
+    netns = fx.add_netns()
+    holder = hold_connection(fx, netns)
+    try:
+        term = PtyProcess(fx, fx.granted, [ctl, 'monitor', '--interval', '200'], 80, 24)
+        try:
+            check_screen(term, 80, 24, NARROW_TITLES)
+            quit_with_q(term, 'netpulsectl monitor (80x24)')
+        finally:
+            term.close()
+
+        term = PtyProcess(fx, fx.granted, [ctl, 'monitor', '--interval', '200'], 200, 50)
+        try:
+            check_screen(term, 200, 50, ALL_TITLES)
+            # SIGTERM restores the terminal as well.
+            term.proc.send_signal(signal.SIGTERM)
+            code = term.wait_exit('netpulsectl monitor (200x50)')
+            check(code == EXIT_OK, f'exit {code} after SIGTERM, not 0')
+            check(term.mode()[3] == term.initial_mode[3], 'SIGTERM left the terminal in raw mode')
+        finally:
+            term.close()
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=30)
+
+
+def set_root_password():
+    """A fresh password for root (the admin polkit asks for); returns it and
+    what /etc/shadow held, for restore_root_password()."""
+    with open('/etc/shadow') as f:
+        saved = next(line.split(':')[1] for line in f if line.startswith('root:'))
+    password = secrets.token_urlsafe(12)
+    subprocess.run(['chpasswd'], input=f'root:{password}\n', text=True, check=True)
+    return password, saved
+
+
+def restore_root_password(saved):
+    subprocess.run(['usermod', '-p', saved, 'root'], check=True)
+    log('root password restored')
+
+
+def prompt_session(fx, ctl, typed):
+    term = PtyProcess(fx, fx.prompt, [ctl, 'monitor', '--interval', '200'], 100, 30)
+    term.wait_text(lambda t: 'Password:' in t, 'the password prompt of pkttyagent')
+    log(f'prompt: {term.text()[-300:]!r}')
+    check('Authentication is needed' in term.text() or 'AUTHENTICATING' in term.text(),
+          'the prompt does not say what it is for', term.text())
+    term.type(typed.encode() + b'\n')
+    return term
+
+
+def test_prompt(fx):
+    ctl = fx.user_binary('tools', 'netpulsectl')
+    password, saved = set_root_password()
+    try:
+        term = prompt_session(fx, ctl, password)
+        try:
+            check_screen(term, 100, 30, NARROW_TITLES)
+            check(password not in term.text(), 'the password was echoed')
+            quit_with_q(term, 'netpulsectl monitor after the password')
+        finally:
+            term.close()
+
+        term = prompt_session(fx, ctl, password + 'x')
+        try:
+            code = term.wait_exit('netpulsectl monitor after a wrong password', timeout=60)
+            text = ESCAPE.sub('', term.text())
+            log(f'after a wrong password: exit {code}, {text[-400:]!r}')
+            check(code == EXIT_NOT_AUTHORIZED,
+                  f'exit {code} after a wrong password, not {EXIT_NOT_AUTHORIZED}', text)
+            last = [line for line in text.replace('\r', '').split('\n') if line.strip()][-1]
+            check(last.startswith('netpulsectl: ') and 'password' in last.lower(),
+                  'no clear refusal after a wrong password', last)
+            check('\x1b[?1049h' not in term.text(), 'a table was drawn without authorization')
+        finally:
+            term.close()
+    finally:
+        restore_root_password(saved)
+
+
+def test_status(fx):
+    ctl = fx.user_binary('tools', 'netpulsectl')
+    for user, wording, word in ((fx.granted, 'granted', 'granted'),
+                                (fx.prompt, "needs an administrator's password", 'challenge'),
+                                (fx.denied, 'denied', 'denied')):
+        result = fx.run_as(user, [ctl, 'status'])
+        log(f'{user.name}: {result.stdout}')
+        check(result.returncode == EXIT_OK, 'netpulsectl status failed', result.stderr)
+        lines = [line for line in result.stdout.split('\n') if line.startswith('Authorization:')]
+        check(len(lines) == 1, 'no one "Authorization:" line', result.stdout)
+        said = lines[0].split(':', 1)[1].strip().replace('\u2019', "'")
+        check(said == wording,
+              f'{user.name}: status says {lines[0]!r}, not {wording!r}')
+        check('Authorized:' not in result.stdout, 'the old yes/no line is still there')
+
+        result = fx.run_as(user, [ctl, 'status', '--json'])
+        status = json.loads(result.stdout)
+        check(status['authorization'] == word and status['authorized'] == (word == 'granted'),
+              f'{user.name}: status --json says {status}')
+
+
+def app_rows(path):
+    return [r for r in read_json_lines(path) if r.get('type') == 'app']
+
+
+def test_by_app(fx):
+    ctl = fx.user_binary('tools', 'netpulsectl')
+    out = os.path.join(fx.tmpdir, 'apps.jsonl')
+    monitor = fx.spawn_as(fx.granted, [ctl, 'monitor', '--by', 'app', '--json',
+                                       '--interval', '200'], out)
+    fx.wait_subscriptions(1)
+    netns = fx.add_netns()
+    # Two processes of application A (one after the other), one of B.
+    names = {'A': f'npa-{fx.tag}', 'B': f'npb-{fx.tag}'}
+    runs = []
+    for app in ('A', 'A', 'B'):
+        result = fx.run_root(['ip', 'netns', 'exec', netns, sys.executable, TRAFFIC, '127.0.0.1',
+                              str(SENT), str(RECEIVED), names[app].encode().hex()])
+        runs.append((app, json.loads(result.stdout)))
+    log(f'traffic: {runs}')
+    expected = {names[a]: (n * SENT, n * RECEIVED) for a, n in (('A', 2), ('B', 1))}
+
+    def final():
+        latest = {}
+        for r in app_rows(out):
+            if r['app_id'] in expected:
+                latest[r['app_id']] = r
+        done = all(k in latest and (latest[k]['tx_bytes'], latest[k]['rx_bytes']) == v
+                   for k, v in expected.items())
+        return latest if done else None
+    latest = wait_for(final, 'the exact totals per application', timeout=30)
+    log(f'final: {latest}')
+    for name in expected:
+        seen = [r for r in app_rows(out) if r['app_id'] == name]
+        check(all(r['tx_bytes'] <= expected[name][0] and r['rx_bytes'] <= expected[name][1]
+                  for r in seen), f'{name}: totals above the traffic', seen[-3:])
+        check(latest[name]['app_kind'] == 'process', f'{name}: not a process', latest[name])
+        check(max(r['processes'] for r in seen) >= 1, f'{name}: never had a process', seen)
+    # One object per application per update: the same ts_ns never twice
+    # for one application.
+    keys = [(r['ts_ns'], r['app_id'], r['app_kind']) for r in app_rows(out)]
+    check(len(keys) == len(set(keys)), 'an application twice in one update')
+    monitor.send_signal(signal.SIGTERM)
+    check(monitor.wait(timeout=30) == EXIT_OK, 'netpulsectl monitor --by app did not exit 0')
+
+
+CASES = {
+    'tty': test_tty,
+    'prompt': test_prompt,
+    'status': test_status,
+    'by-app': test_by_app,
+}
+
+
+def main():
+    if len(sys.argv) != 2 or sys.argv[1] not in CASES:
+        print(f'usage: {sys.argv[0]} {"|".join(CASES)}', file=sys.stderr)
+        return 1
+    build_root = os.environ.get('NETPULSE_BUILD_ROOT')
+    source_root = os.environ.get('NETPULSE_SOURCE_ROOT', os.path.dirname(os.path.dirname(HERE)))
+    if not build_root:
+        print('NETPULSE_BUILD_ROOT is not set (run through meson test)', file=sys.stderr)
+        return 1
+    try:
+        with HelperFixture(build_root, source_root, prompt_user=True) as fx:
+            CASES[sys.argv[1]](fx)
+            fx.check_helper_log_clean()
+    except TestFailure as e:
+        print(f'FAIL: {e}', flush=True)
+        return 1
+    except Terminated as e:
+        print(f'FAIL: terminated ({e})', flush=True)
+        return 1
+    print('PASS', flush=True)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
