@@ -23,6 +23,8 @@ struct _NetpulseFeed
   gboolean                 replace;    /* a snapshot came: the result is a full table */
   gboolean                 pending;
   guint64                  timestamp_ns;
+
+  char                    *instance;   /* of the source's last full table */
 };
 
 G_DEFINE_FINAL_TYPE (NetpulseFeed, netpulse_feed, G_TYPE_OBJECT)
@@ -137,6 +139,27 @@ on_source_update (NetpulseFeed   *self,
            (g_get_monotonic_time () - start) / 1000.0);
 }
 
+/* A full table from another run of the helper (or one we cannot tell):
+ * its ids mean other connections, so no row, total or history of the
+ * store may carry over.  The same run keeps them all. */
+static void
+check_instance (NetpulseFeed   *self,
+                NetpulseSource *source)
+{
+  const char *instance = netpulse_source_get_instance (source);
+
+  if (instance == NULL || g_strcmp0 (instance, self->instance) != 0)
+    {
+      g_debug ("helper instance %s → %s: the table starts afresh",
+               self->instance != NULL ? self->instance : "(unknown)",
+               instance != NULL ? instance : "(unknown)");
+      drop_pending (self);
+      netpulse_connection_store_clear (self->store);
+    }
+  g_free (self->instance);
+  self->instance = g_strdup (instance);
+}
+
 static void
 on_source_snapshot (NetpulseFeed   *self,
                     guint64         timestamp_ns,
@@ -145,6 +168,7 @@ on_source_snapshot (NetpulseFeed   *self,
 {
   if (records == NULL)
     return;
+  check_instance (self, source);
   if (self->paused)
     {
       /* The whole table: what was held back before it no longer counts. */
@@ -261,6 +285,7 @@ netpulse_feed_finalize (GObject *object)
   g_array_unref (self->records);
   g_hash_table_unref (self->index);
   g_array_unref (self->removed);
+  g_free (self->instance);
 
   G_OBJECT_CLASS (netpulse_feed_parent_class)->finalize (object);
 }

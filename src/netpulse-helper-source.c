@@ -4,6 +4,18 @@
  * already authorized; if not, the window says "Authorization required"
  * while Subscribe waits for the polkit agent's password dialog.
  *
+ * When the helper goes away under a running subscription (a crash, a
+ * restart, an ended subscription) the source does not fail: it says
+ * RECONNECTING — the window keeps the last table — and subscribes again
+ * after 1, 2, 4 … 30 s, or at once when the helper's name reappears on the
+ * bus.  Only an answer that needs the person (refused, not installed)
+ * ends that in FAILED.
+ *
+ * The instance: until the helper puts an instance id into its frames, the
+ * helper's unique bus name stands for it — a new process has a new one, a
+ * new subscription to the same process keeps it (and the helper keeps its
+ * connection ids).
+ *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #define G_LOG_DOMAIN "netpulse-helper-source"
@@ -14,6 +26,7 @@
 
 #include "netpulse-client.h"
 #include "netpulse-helper-source.h"
+#include "netpulse-protocol.h"
 
 struct _NetpulseHelperSource
 {
@@ -21,7 +34,18 @@ struct _NetpulseHelperSource
 
   NetpulseClient *client;
   GCancellable   *cancellable;
+
+  guint           name_watch_id;
+  char           *owner;          /* the helper's unique name, NULL while it has none */
+  guint           retry_id;
+  guint           retry_delay_s;  /* the next wait; 0 while not reconnecting */
 };
+
+/* The backoff of automatic reconnection, in seconds. */
+#define RETRY_FIRST_S 1
+#define RETRY_MAX_S   30
+
+static void connect_client (NetpulseHelperSource *self);
 
 G_DEFINE_FINAL_TYPE (NetpulseHelperSource, netpulse_helper_source, NETPULSE_TYPE_SOURCE)
 
@@ -49,12 +73,62 @@ translate_error (const GError *error)
   return g_error_new_literal (NETPULSE_SOURCE_ERROR, code, error->message);
 }
 
+/* Errors a later attempt may not meet again: the helper is away (crashed,
+ * restarting, not activatable for a moment) rather than refusing us. */
+static gboolean
+is_transient (const GError *error)
+{
+  return error->domain == NETPULSE_SOURCE_ERROR &&
+         (error->code == NETPULSE_SOURCE_ERROR_HELPER_LOST ||
+          error->code == NETPULSE_SOURCE_ERROR_HELPER_MISSING ||
+          error->code == NETPULSE_SOURCE_ERROR_BUS_UNAVAILABLE ||
+          error->code == NETPULSE_SOURCE_ERROR_HELPER_FAILED);
+}
+
+static gboolean
+on_retry (gpointer user_data)
+{
+  NetpulseHelperSource *self = user_data;
+
+  self->retry_id = 0;
+  g_debug ("reconnecting to the helper");
+  connect_client (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* The next attempt, after the current delay; the delay doubles up to
+ * RETRY_MAX_S.  The state stays RECONNECTING, with @error as the reason. */
+static void
+schedule_retry (NetpulseHelperSource *self,
+                const GError         *error)
+{
+  guint delay = MAX (self->retry_delay_s, RETRY_FIRST_S);
+
+  g_clear_handle_id (&self->retry_id, g_source_remove);
+  self->retry_id = g_timeout_add_seconds (delay, on_retry, self);
+  self->retry_delay_s = MIN (delay * 2, RETRY_MAX_S);
+  g_debug ("helper away (%s): next attempt in %u s", error != NULL ? error->message : "?", delay);
+  netpulse_source_set_state (NETPULSE_SOURCE (self), NETPULSE_SOURCE_STATE_RECONNECTING, error);
+}
+
+static gboolean
+is_reconnecting (NetpulseHelperSource *self)
+{
+  return self->retry_delay_s > 0;
+}
+
 static void
 fail (NetpulseHelperSource *self,
       const GError         *error)
 {
   g_autoptr(GError) translated = translate_error (error);
 
+  if (is_reconnecting (self) && is_transient (translated))
+    {
+      schedule_retry (self, translated);
+      return;
+    }
+  self->retry_delay_s = 0;
   netpulse_source_set_state (NETPULSE_SOURCE (self), NETPULSE_SOURCE_STATE_FAILED, translated);
 }
 
@@ -90,17 +164,31 @@ on_client_counters (NetpulseHelperSource *self,
   netpulse_source_set_counters (NETPULSE_SOURCE (self), netpulse_client_get_counters (client));
 }
 
+static void disconnect_client (NetpulseHelperSource *self);
+
 static void
 on_client_state (NetpulseHelperSource *self,
                  GParamSpec           *pspec,
                  NetpulseClient       *client)
 {
   const GError *error = netpulse_client_get_error (client);
+  g_autoptr(GError) translated = NULL;
 
-  if (netpulse_client_get_state (client) == NETPULSE_CLIENT_STATE_FAILED &&
-      netpulse_source_get_state (NETPULSE_SOURCE (self)) == NETPULSE_SOURCE_STATE_RUNNING &&
-      error != NULL)
-    fail (self, error);
+  if (netpulse_client_get_state (client) != NETPULSE_CLIENT_STATE_FAILED ||
+      netpulse_source_get_state (NETPULSE_SOURCE (self)) != NETPULSE_SOURCE_STATE_RUNNING ||
+      error == NULL)
+    return;
+
+  translated = translate_error (error);
+  if (!is_transient (translated))
+    {
+      fail (self, error);
+      return;
+    }
+  /* Lost under a running subscription: the table stays, we come back. */
+  disconnect_client (self);
+  self->retry_delay_s = RETRY_FIRST_S;
+  schedule_retry (self, translated);
 }
 
 static void
@@ -117,6 +205,9 @@ subscribe_cb (GObject      *object,
         fail (self, error);
       return;
     }
+  self->retry_delay_s = 0;
+  /* TODO: the helper's own instance id from its frames, once it sends one. */
+  netpulse_source_set_instance (NETPULSE_SOURCE (self), self->owner);
   netpulse_source_set_state (NETPULSE_SOURCE (self), NETPULSE_SOURCE_STATE_RUNNING, NULL);
 }
 
@@ -146,6 +237,7 @@ status_cb (GObject      *object,
       return;
     }
 
+  /* A prompt is coming: that page, even while reconnecting (it needs the person). */
   if (!g_variant_lookup (status, "authorized", "b", &authorized) || !authorized)
     netpulse_source_set_state (NETPULSE_SOURCE (self), NETPULSE_SOURCE_STATE_AUTHORIZING, NULL);
   subscribe (self);
@@ -166,12 +258,10 @@ disconnect_client (NetpulseHelperSource *self)
   g_clear_object (&self->client);
 }
 
+/* A fresh client each time: retry after denial, reconnect after a crash. */
 static void
-netpulse_helper_source_start (NetpulseSource *source)
+connect_client (NetpulseHelperSource *self)
 {
-  NetpulseHelperSource *self = NETPULSE_HELPER_SOURCE (source);
-
-  /* A fresh client each time: retry after denial, reconnect after a crash. */
   disconnect_client (self);
   self->client = netpulse_client_new ();
   self->cancellable = g_cancellable_new ();
@@ -179,15 +269,69 @@ netpulse_helper_source_start (NetpulseSource *source)
   g_signal_connect_object (self->client, "snapshot", G_CALLBACK (on_snapshot), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->client, "notify::state", G_CALLBACK (on_client_state), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->client, "notify::counters", G_CALLBACK (on_client_counters), self, G_CONNECT_SWAPPED);
-
-  netpulse_source_set_state (source, NETPULSE_SOURCE_STATE_CONNECTING, NULL);
   netpulse_client_get_status_async (self->client, self->cancellable, status_cb, g_object_ref (self));
+}
+
+/* The helper's name on the bus: its unique name is the instance, and its
+ * return ends the wait of a reconnection. */
+static void
+on_name_appeared (GDBusConnection *connection,
+                  const char      *name,
+                  const char      *name_owner,
+                  gpointer         user_data)
+{
+  NetpulseHelperSource *self = user_data;
+
+  g_free (self->owner);
+  self->owner = g_strdup (name_owner);
+  if (is_reconnecting (self) && self->retry_id != 0)
+    {
+      g_clear_handle_id (&self->retry_id, g_source_remove);
+      connect_client (self);
+    }
+}
+
+static void
+on_name_vanished (GDBusConnection *connection,
+                  const char      *name,
+                  gpointer         user_data)
+{
+  NetpulseHelperSource *self = user_data;
+
+  g_clear_pointer (&self->owner, g_free);
+}
+
+static void
+watch_name (NetpulseHelperSource *self)
+{
+  if (self->name_watch_id != 0)
+    return;
+  self->name_watch_id = g_bus_watch_name (G_BUS_TYPE_SYSTEM, NETPULSE_HELPER_BUS_NAME,
+                                          G_BUS_NAME_WATCHER_FLAGS_NONE,
+                                          on_name_appeared, on_name_vanished, self, NULL);
+}
+
+static void
+netpulse_helper_source_start (NetpulseSource *source)
+{
+  NetpulseHelperSource *self = NETPULSE_HELPER_SOURCE (source);
+
+  /* Retry and Reconnect clicked: now, and a refusal is final again. */
+  g_clear_handle_id (&self->retry_id, g_source_remove);
+  self->retry_delay_s = 0;
+  watch_name (self);
+  connect_client (self);
+  netpulse_source_set_state (source, NETPULSE_SOURCE_STATE_CONNECTING, NULL);
 }
 
 static void
 netpulse_helper_source_stop (NetpulseSource *source)
 {
-  disconnect_client (NETPULSE_HELPER_SOURCE (source));
+  NetpulseHelperSource *self = NETPULSE_HELPER_SOURCE (source);
+
+  g_clear_handle_id (&self->retry_id, g_source_remove);
+  self->retry_delay_s = 0;
+  disconnect_client (self);
   netpulse_source_set_state (source, NETPULSE_SOURCE_STATE_IDLE, NULL);
 }
 
@@ -195,17 +339,27 @@ static void
 netpulse_helper_source_set_interval (NetpulseSource *source,
                                      guint           interval_ms)
 {
-  NetpulseSourceState state = netpulse_source_get_state (source);
+  NetpulseHelperSource *self = NETPULSE_HELPER_SOURCE (source);
 
-  /* The interval is fixed per subscription: subscribe anew. */
-  if (state == NETPULSE_SOURCE_STATE_RUNNING)
-    netpulse_helper_source_start (source);
+  /* TODO(SetOptions): once the helper has SetOptions, change the live
+   * subscription with netpulse_client_set_options_async() here instead of
+   * subscribing anew.  Until then: a new subscription to the same helper,
+   * which keeps the connection ids, so the store keeps totals and history
+   * (the instance — the helper's unique name — stays the same), and no
+   * CONNECTING page in between. */
+  if (netpulse_source_get_state (source) == NETPULSE_SOURCE_STATE_RUNNING)
+    connect_client (self);
 }
 
 static void
 netpulse_helper_source_dispose (GObject *object)
 {
-  disconnect_client (NETPULSE_HELPER_SOURCE (object));
+  NetpulseHelperSource *self = NETPULSE_HELPER_SOURCE (object);
+
+  g_clear_handle_id (&self->retry_id, g_source_remove);
+  g_clear_handle_id (&self->name_watch_id, g_bus_unwatch_name);
+  g_clear_pointer (&self->owner, g_free);
+  disconnect_client (self);
   G_OBJECT_CLASS (netpulse_helper_source_parent_class)->dispose (object);
 }
 

@@ -14,6 +14,7 @@ struct _NetpulseHistory
   guint    len;        /* valid samples, ≤ capacity */
   guint    head;       /* slot of the newest sample */
   guint64  head_tick;  /* tick of the newest sample */
+  guint64  first_tick; /* tick of the first sample since the last clear */
   double  *rx;
   double  *tx;
 };
@@ -28,6 +29,7 @@ netpulse_history_new (guint capacity)
   self->capacity = capacity;
   self->rx = g_new0 (double, capacity);
   self->tx = g_new0 (double, capacity);
+  self->first_tick = G_MAXUINT64;
   return self;
 }
 
@@ -53,6 +55,38 @@ netpulse_history_clear (NetpulseHistory *self)
   self->len = 0;
   self->head = 0;
   self->head_tick = 0;
+  self->first_tick = G_MAXUINT64;
+}
+
+guint64
+netpulse_history_get_first_tick (const NetpulseHistory *self)
+{
+  return self->first_tick;
+}
+
+double
+netpulse_history_robust_peak (const double *rx,
+                              const double *tx,
+                              guint         n,
+                              guint         skip)
+{
+  double first = 0.0, second = 0.0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      double v = MAX (rx[i], tx[i]);
+
+      if (i == skip)
+        continue;
+      if (v > first)
+        {
+          second = first;
+          first = v;
+        }
+      else if (v > second)
+        second = v;
+    }
+  return second;
 }
 
 static void
@@ -83,6 +117,7 @@ netpulse_history_push (NetpulseHistory *self,
       self->tx[0] = tx;
       self->len = 1;
       self->head_tick = tick;
+      self->first_tick = tick;
       return;
     }
 

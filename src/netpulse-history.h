@@ -31,6 +31,21 @@ void             netpulse_history_get      (const NetpulseHistory *self,
                                             double                *rx,
                                             double                *tx);
 void             netpulse_history_clear    (NetpulseHistory       *self);
+/* The tick of the first sample pushed since creation or the last clear
+ * (G_MAXUINT64 when there is none). */
+guint64          netpulse_history_get_first_tick (const NetpulseHistory *self);
+
+/* The full scale of a graph of @n samples (@rx and @tx, as from
+ * netpulse_history_get()) that no lone spike sets: the larger of the two
+ * directions per sample, sample @skip left out (the first sample of a row,
+ * a rate over a start-up interval; G_MAXUINT for none), and of what
+ * remains the second largest, so that one sample alone never rescales the
+ * graph while two do.  The window moves with the data: a peak that
+ * scrolled out no longer counts. */
+double           netpulse_history_robust_peak (const double   *rx,
+                                               const double   *tx,
+                                               guint           n,
+                                               guint           skip);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (NetpulseHistory, netpulse_history_free)
 

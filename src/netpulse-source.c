@@ -16,6 +16,7 @@ typedef struct
   guint                interval_ms;
   gboolean             live;
   GVariant            *counters;     /* a{st} or NULL */
+  char                *instance;
 } NetpulseSourcePrivate;
 
 G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (NetpulseSource, netpulse_source, G_TYPE_OBJECT)
@@ -27,6 +28,7 @@ enum {
   PROP_STATE,
   PROP_INTERVAL_MS,
   PROP_COUNTERS,
+  PROP_INSTANCE,
   N_PROPS
 };
 
@@ -46,6 +48,7 @@ netpulse_source_finalize (GObject *object)
 {
   g_clear_error (&PRIV (NETPULSE_SOURCE (object))->error);
   g_clear_pointer (&PRIV (NETPULSE_SOURCE (object))->counters, g_variant_unref);
+  g_clear_pointer (&PRIV (NETPULSE_SOURCE (object))->instance, g_free);
   G_OBJECT_CLASS (netpulse_source_parent_class)->finalize (object);
 }
 
@@ -62,6 +65,7 @@ netpulse_source_get_property (GObject    *object,
     case PROP_STATE:       g_value_set_uint (value, priv->state); break;
     case PROP_INTERVAL_MS: g_value_set_uint (value, priv->interval_ms); break;
     case PROP_COUNTERS:    g_value_set_variant (value, priv->counters); break;
+    case PROP_INSTANCE:    g_value_set_string (value, priv->instance); break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -93,7 +97,7 @@ netpulse_source_class_init (NetpulseSourceClass *klass)
   object_class->set_property = netpulse_source_set_property;
 
   properties[PROP_STATE] =
-    g_param_spec_uint ("state", NULL, NULL, 0, NETPULSE_SOURCE_STATE_FAILED, 0,
+    g_param_spec_uint ("state", NULL, NULL, 0, NETPULSE_SOURCE_STATE_RECONNECTING, 0,
                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_INTERVAL_MS] =
     g_param_spec_uint ("interval-ms", NULL, NULL, NETPULSE_INTERVAL_MIN_MS, NETPULSE_INTERVAL_MAX_MS, NETPULSE_INTERVAL_DEFAULT_MS,
@@ -102,6 +106,9 @@ netpulse_source_class_init (NetpulseSourceClass *klass)
   properties[PROP_COUNTERS] =
     g_param_spec_variant ("counters", NULL, NULL, G_VARIANT_TYPE ("a{st}"), NULL,
                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_INSTANCE] =
+    g_param_spec_string ("instance", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[UPDATE] =
@@ -239,4 +246,24 @@ netpulse_source_set_counters (NetpulseSource *self,
   g_clear_pointer (&priv->counters, g_variant_unref);
   priv->counters = counters != NULL ? g_variant_ref_sink (counters) : NULL;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_COUNTERS]);
+}
+
+const char *
+netpulse_source_get_instance (NetpulseSource *self)
+{
+  g_return_val_if_fail (NETPULSE_IS_SOURCE (self), NULL);
+  return PRIV (self)->instance;
+}
+
+void
+netpulse_source_set_instance (NetpulseSource *self,
+                              const char     *instance)
+{
+  g_return_if_fail (NETPULSE_IS_SOURCE (self));
+
+  if (g_strcmp0 (PRIV (self)->instance, instance) == 0)
+    return;
+  g_free (PRIV (self)->instance);
+  PRIV (self)->instance = g_strdup (instance);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_INSTANCE]);
 }

@@ -19,6 +19,8 @@ typedef enum {
   NETPULSE_SOURCE_STATE_RUNNING,      /* updates are arriving */
   NETPULSE_SOURCE_STATE_FINISHED,     /* a recording ended; its last state stays */
   NETPULSE_SOURCE_STATE_FAILED,       /* see netpulse_source_get_error() */
+  NETPULSE_SOURCE_STATE_RECONNECTING, /* the helper went away: the last table stays
+                                       * while the source reconnects by itself */
 } NetpulseSourceState;
 
 #define NETPULSE_SOURCE_ERROR (netpulse_source_error_quark ())
@@ -63,12 +65,19 @@ gboolean            netpulse_source_is_live      (NetpulseSource *self);
  * the window's overflow banner reads them.  See "notify::counters". */
 GVariant           *netpulse_source_get_counters (NetpulseSource *self);
 
+/* Which run of the helper the records come from: the same instance keeps
+ * its connection ids, a new one (a restart) starts them again at 1.  NULL
+ * when unknown.  See "notify::instance". */
+const char         *netpulse_source_get_instance (NetpulseSource *self);
+
 /* For implementations. */
 void                netpulse_source_set_state    (NetpulseSource *self,
                                                   NetpulseSourceState state,
                                                   const GError   *error);
 void                netpulse_source_set_live     (NetpulseSource *self,
                                                   gboolean        live);
+void                netpulse_source_set_instance (NetpulseSource *self,
+                                                  const char     *instance);
 /* Takes a floating reference; NULL clears. */
 void                netpulse_source_set_counters (NetpulseSource *self,
                                                   GVariant       *counters);
@@ -84,7 +93,8 @@ void                netpulse_source_emit_snapshot (NetpulseSource *self,
  * Signals:
  *   "update"   (guint64 timestamp_ns, GArray *changed (NetpulseRecord), GArray *removed (guint64))
  *   "snapshot" (guint64 timestamp_ns, GArray *records (NetpulseRecord)): replace the table
- * Properties: "state" (NetpulseSourceState as guint), "interval-ms", "counters" (a{st}).
+ * Properties: "state" (NetpulseSourceState as guint), "interval-ms", "counters" (a{st}),
+ *   "instance" (string, NULL when unknown).
  */
 
 G_END_DECLS

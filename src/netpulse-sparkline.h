@@ -30,5 +30,12 @@ void       netpulse_sparkline_set_samples (NetpulseSparkline       *self,
                                            guint                    samples);
 void       netpulse_sparkline_set_bits    (NetpulseSparkline       *self,
                                            gboolean                 bits);
+/* The robust peak of the row's graph (see netpulse_history_robust_peak()),
+ * for a scale shared across rows. */
+double     netpulse_sparkline_get_peak    (NetpulseSparkline       *self);
+/* > 0: draw on this full scale (shared by the rows of a table) instead of
+ * the graph's own robust peak; 0: its own. */
+void       netpulse_sparkline_set_shared_scale (NetpulseSparkline  *self,
+                                                double              scale);
 
 G_END_DECLS

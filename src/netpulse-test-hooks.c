@@ -28,6 +28,7 @@ typedef struct {
   guint           timeout_id;
   guint           fallback_id;
   guint           signal_id;
+  guint           settings_signal_id;
   gboolean        done;
 } Hooks;
 
@@ -73,6 +74,31 @@ netpulse_test_hooks_save_screenshot (GtkWidget   *widget,
       return FALSE;
     }
   return TRUE;
+}
+
+/* "# history <i> <rx_bytes> <tx_bytes> <rx,…> <tx,…>": what row @i's
+ * sparkline draws (its last NETPULSE_ROW_HISTORY_LENGTH samples, oldest
+ * first, B/s) next to its totals, so that a test can tell whose traffic
+ * a graph shows. */
+static void
+dump_history (GString                 *out,
+              guint                    index,
+              NetpulseRow             *row,
+              NetpulseConnectionStore *store)
+{
+  double rx[NETPULSE_ROW_HISTORY_LENGTH], tx[NETPULSE_ROW_HISTORY_LENGTH];
+  char value[G_ASCII_DTOSTR_BUF_SIZE];
+
+  netpulse_history_get (netpulse_row_get_history (row), netpulse_connection_store_get_tick (store),
+                        NETPULSE_ROW_HISTORY_LENGTH, rx, tx);
+  g_string_append_printf (out, "# history %u %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " ", index,
+                          netpulse_row_get_rx_bytes (row), netpulse_row_get_tx_bytes (row));
+  for (guint i = 0; i < NETPULSE_ROW_HISTORY_LENGTH; i++)
+    g_string_append_printf (out, "%s%s", i > 0 ? "," : "", g_ascii_formatd (value, sizeof value, "%.1f", rx[i]));
+  g_string_append_c (out, ' ');
+  for (guint i = 0; i < NETPULSE_ROW_HISTORY_LENGTH; i++)
+    g_string_append_printf (out, "%s%s", i > 0 ? "," : "", g_ascii_formatd (value, sizeof value, "%.1f", tx[i]));
+  g_string_append_c (out, '\n');
 }
 
 static void
@@ -197,12 +223,20 @@ dump_page (GString        *out,
   g_autofree char *title_escaped = g_uri_escape_string (title != NULL ? title : "-", NULL, FALSE);
   g_autofree char *label_escaped = g_uri_escape_string (has_button ? gtk_button_get_label (GTK_BUTTON (button)) : "-",
                                                         NULL, FALSE);
+  const char *instance = netpulse_source_get_instance (window->source);
+  g_autofree char *instance_escaped = g_uri_escape_string (instance != NULL ? instance : "-", NULL, FALSE);
   graphene_rect_t b;
+  g_autofree char *toast_escaped = g_uri_escape_string (window->last_toast != NULL ? window->last_toast : "-",
+                                                       NULL, FALSE);
 
-  g_string_append_printf (out, "# page=%s list=%s title=%s button=%s banner=%s",
+  g_string_append_printf (out, "# page=%s list=%s title=%s button=%s banner=%s reconnecting=%d "
+                          "table-sensitive=%d toast=%s instance=%s",
                           visible_page (GTK_WIDGET (window), "main_stack"),
                           visible_page (GTK_WIDGET (window), "list_stack"),
-                          title_escaped, label_escaped, banner_escaped);
+                          title_escaped, label_escaped, banner_escaped,
+                          gtk_revealer_get_reveal_child (window->reconnect_banner),
+                          gtk_widget_is_sensitive (GTK_WIDGET (window->paned)),
+                          toast_escaped, instance_escaped);
   if (has_button && gtk_widget_get_mapped (button) &&
       gtk_widget_compute_bounds (button, GTK_WIDGET (window), &b))
     g_string_append_printf (out, " button-bounds=%d,%d,%d,%d", (int) b.origin.x, (int) b.origin.y,
@@ -273,8 +307,10 @@ netpulse_test_hooks_dump_view (NetpulseWindow  *window,
       g_autoptr(GObject) item = g_list_model_get_item (rows, i);
       g_autoptr(NetpulseRow) row = netpulse_columns_row_from_item (item);
 
-      if (row != NULL)
-        dump_row (out, row);
+      if (row == NULL)
+        continue;
+      dump_history (out, i, row, window->store);
+      dump_row (out, row);
     }
   return g_file_set_contents (path, out->str, out->len, error);
 }
@@ -287,6 +323,7 @@ hooks_free (gpointer data)
   g_clear_handle_id (&hooks->timeout_id, g_source_remove);
   g_clear_handle_id (&hooks->fallback_id, g_source_remove);
   g_clear_handle_id (&hooks->signal_id, g_source_remove);
+  g_clear_handle_id (&hooks->settings_signal_id, g_source_remove);
   g_free (hooks->screenshot);
   g_free (hooks->dump);
   g_free (hooks);
@@ -406,6 +443,45 @@ on_sigusr1 (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* SIGUSR2: the settings in NETPULSE_TEST_SETTINGS ("key value" lines, the
+ * value in GVariant text format) are set, as a person changing them in the
+ * menu would. */
+static gboolean
+on_sigusr2 (gpointer user_data)
+{
+  Hooks *hooks = user_data;
+  const char *path = g_getenv ("NETPULSE_TEST_SETTINGS");
+  g_autofree char *contents = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (path == NULL || !g_file_get_contents (path, &contents, NULL, &error))
+    {
+      g_printerr ("netpulse: NETPULSE_TEST_SETTINGS: %s\n", error != NULL ? error->message : "not set");
+      return G_SOURCE_CONTINUE;
+    }
+  lines = g_strsplit (contents, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_auto(GStrv) words = g_strsplit (g_strstrip (lines[i]), " ", 2);
+      g_autoptr(GVariant) current = NULL;
+      g_autoptr(GVariant) value = NULL;
+
+      if (words[0] == NULL || words[0][0] == '\0' || words[1] == NULL)
+        continue;
+      current = g_settings_get_value (hooks->window->settings, words[0]);
+      value = g_variant_parse (g_variant_get_type (current), words[1], NULL, NULL, &error);
+      if (value == NULL)
+        {
+          g_printerr ("netpulse: NETPULSE_TEST_SETTINGS: %s: %s\n", words[0], error->message);
+          g_clear_error (&error);
+          continue;
+        }
+      g_settings_set_value (hooks->window->settings, words[0], value);
+    }
+  return G_SOURCE_CONTINUE;
+}
+
 void
 netpulse_test_hooks_install (NetpulseWindow *window)
 {
@@ -432,5 +508,6 @@ netpulse_test_hooks_install (NetpulseWindow *window)
   g_signal_connect (window, "notify::settled", G_CALLBACK (on_settled), hooks);
   hooks->fallback_id = g_timeout_add (FALLBACK_TIMEOUT_MS, on_fallback, hooks);
   hooks->signal_id = g_unix_signal_add (SIGUSR1, on_sigusr1, hooks);
+  hooks->settings_signal_id = g_unix_signal_add (SIGUSR2, on_sigusr2, hooks);
   on_settled (window, NULL, hooks);
 }

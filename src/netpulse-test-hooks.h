@@ -12,9 +12,11 @@
  *       header line "# sort=<column> <ascending|descending> grouped=<0|1>
  *       rows=<n>", then "# page=<status|monitor> list=<list|empty>
  *       title=<URI-escaped status title> button=<URI-escaped label or ->
- *       [button-bounds=x,y,w,h]" (tells a status page such as Permission
+ *       reconnecting=<0|1> table-sensitive=<0|1> toast=<last toast>
+ *       instance=<helper instance> [button-bounds=x,y,w,h]" (tells a status page such as Permission
  *       Denied or Helper Stopped from an empty table), then one line per
- *       row, tab-separated:
+ *       row, tab-separated, each after a line "# history <i> <rx_bytes>
+ *       <tx_bytes> <rx,…> <tx,…>" with what its sparkline draws:
  *       comm, pid, remote endpoint (both escaped as shown), rx_rate,
  *       tx_rate, state.  Lines "# column <id> <x> <y> <width> <height>"
  *       give where each column title is, in window coordinates (for a
@@ -28,6 +30,9 @@
  *       Select row n (expanding it when it is a process) just before.
  *   NETPULSE_GROUP_BY_PROCESS=1
  *       Start grouped by process.
+ *   NETPULSE_TEST_SETTINGS=path
+ *       On SIGUSR2, the GSettings keys in that file ("key value" lines,
+ *       values in GVariant text) are set, as through the menu.
  *   NETPULSE_EXIT_AFTER_SCREENSHOT=1
  *       Quit once both files are written.
  * The same moment can be asked for again with SIGUSR1 (after a simulated

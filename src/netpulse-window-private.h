@@ -36,6 +36,8 @@ struct _NetpulseWindow
   GtkSearchBar            *search_bar;
   GtkSearchEntry          *search_entry;
   NetpulseOverflowBanner  *overflow_banner;
+  GtkRevealer             *reconnect_banner;
+  GtkSpinner              *reconnect_spinner;
   GtkStack                *main_stack;
   AdwStatusPage           *status_page;
   GtkSpinner              *status_spinner;
@@ -65,6 +67,8 @@ struct _NetpulseWindow
   gboolean                 grouped;
   gboolean                 monitoring;   /* the table is shown, not a status page */
   gboolean                 settled;
+  gboolean                 reconnecting; /* the last table shown, dimmed, while the source reconnects */
+  char                    *last_toast;   /* for the test hooks' dump */
 };
 
 /* netpulse-window.c */
@@ -83,6 +87,10 @@ void        _netpulse_window_update_summary      (NetpulseWindow       *self);
 void        _netpulse_window_show_source_state   (NetpulseWindow       *self);
 /* The table, or in its place why it is empty. */
 void        _netpulse_window_update_placeholder  (NetpulseWindow       *self);
+
+/* Shows a toast (and remembers its text for the test hooks). */
+void        _netpulse_window_toast               (NetpulseWindow       *self,
+                                                  const char           *text);
 
 /* netpulse-window-actions.c */
 void        _netpulse_window_class_actions_init  (NetpulseWindowClass  *klass);

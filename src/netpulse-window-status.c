@@ -118,13 +118,32 @@ set_monitoring (NetpulseWindow *self,
   _netpulse_window_update_summary (self);
 }
 
+/* While the source reconnects by itself: the last table, dimmed and not
+ * clickable, under a banner; once back, a toast says so. */
+static void
+set_reconnecting (NetpulseWindow *self,
+                  gboolean        reconnecting)
+{
+  gboolean was = self->reconnecting;
+
+  self->reconnecting = reconnecting;
+  gtk_revealer_set_reveal_child (self->reconnect_banner, reconnecting);
+  gtk_spinner_set_spinning (self->reconnect_spinner, reconnecting);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->paned), !reconnecting);
+  if (was && !reconnecting &&
+      netpulse_source_get_state (self->source) == NETPULSE_SOURCE_STATE_RUNNING)
+    _netpulse_window_toast (self, _("Reconnected to the Netpulse helper"));
+}
+
 void
 _netpulse_window_show_source_state (NetpulseWindow *self)
 {
   NetpulseSourceState state = netpulse_source_get_state (self->source);
 
   set_monitoring (self, state == NETPULSE_SOURCE_STATE_RUNNING ||
-                        state == NETPULSE_SOURCE_STATE_FINISHED);
+                        state == NETPULSE_SOURCE_STATE_FINISHED ||
+                        state == NETPULSE_SOURCE_STATE_RECONNECTING);
+  set_reconnecting (self, state == NETPULSE_SOURCE_STATE_RECONNECTING);
 
   switch (state)
     {
@@ -142,6 +161,10 @@ _netpulse_window_show_source_state (NetpulseWindow *self)
       gtk_spinner_set_spinning (self->status_spinner, FALSE);
       gtk_stack_set_visible_child_name (self->main_stack, "monitor");
       _netpulse_window_update_placeholder (self);
+      break;
+    case NETPULSE_SOURCE_STATE_RECONNECTING:
+      gtk_spinner_set_spinning (self->status_spinner, FALSE);
+      gtk_stack_set_visible_child_name (self->main_stack, "monitor");
       break;
     case NETPULSE_SOURCE_STATE_FINISHED:
       gtk_spinner_set_spinning (self->status_spinner, FALSE);

@@ -370,6 +370,7 @@ netpulse_window_dispose (GObject *object)
   g_clear_object (&self->store);
   g_clear_object (&self->source);
   g_clear_object (&self->settings);
+  g_clear_pointer (&self->last_toast, g_free);
 
   G_OBJECT_CLASS (netpulse_window_parent_class)->dispose (object);
 }
@@ -417,6 +418,8 @@ netpulse_window_class_init (NetpulseWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, NetpulseWindow, search_bar);
   gtk_widget_class_bind_template_child (widget_class, NetpulseWindow, search_entry);
   gtk_widget_class_bind_template_child (widget_class, NetpulseWindow, overflow_banner);
+  gtk_widget_class_bind_template_child (widget_class, NetpulseWindow, reconnect_banner);
+  gtk_widget_class_bind_template_child (widget_class, NetpulseWindow, reconnect_spinner);
   gtk_widget_class_bind_template_child (widget_class, NetpulseWindow, main_stack);
   gtk_widget_class_bind_template_child (widget_class, NetpulseWindow, status_page);
   gtk_widget_class_bind_template_child (widget_class, NetpulseWindow, status_spinner);
@@ -497,6 +500,15 @@ netpulse_window_new (GtkApplication *application,
   netpulse_source_start (source);
 
   return self;
+}
+
+void
+_netpulse_window_toast (NetpulseWindow *self,
+                        const char     *text)
+{
+  g_free (self->last_toast);
+  self->last_toast = g_strdup (text);
+  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (text));
 }
 
 gboolean

@@ -49,7 +49,8 @@ class App:
     """with App(fx, xvfb, user, name) as app: the app as @user, its dump
     and screenshot in a directory of the user's; stopped on the way out."""
 
-    def __init__(self, fx, xvfb, user, name):
+    def __init__(self, fx, xvfb, user, name, env=None):
+        self.extra_env = dict(env or {})
         self.fx = fx
         self.xvfb = xvfb
         self.user = user
@@ -76,7 +77,8 @@ class App:
                              XDG_CONFIG_HOME=os.path.join(home, 'config'),
                              XDG_DATA_HOME=os.path.join(home, 'data'),
                              NETPULSE_SCREENSHOT=self.shot,
-                             NETPULSE_DUMP_VIEW=self.dump)
+                             NETPULSE_DUMP_VIEW=self.dump,
+                             **self.extra_env)
 
     def __enter__(self):
         env = self._env()

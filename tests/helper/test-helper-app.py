@@ -5,7 +5,7 @@
 # test users; the fixture and the checks the files share are in
 # helpercases.py.
 #
-#   test-helper-app.py CASE   (app-granted, app-denied, app-helper-crash)
+#   test-helper-app.py CASE   (app-granted, app-denied)
 #
 # Needs root; skips (77) without it, fails under CI=true.
 #
@@ -121,44 +121,9 @@ def test_app_denied(fx):
     fx.wait_subscriptions(0, timeout=20)
 
 
-def test_app_helper_crash(fx):
-    """The helper dies (SIGKILL) under the app: the app shows "Helper
-    Stopped" with a Reconnect button; a real click on it starts a new
-    helper and the table comes back."""
-    with app_driver.Xvfb() as xvfb, app_driver.App(fx, xvfb, fx.granted, 'crash') as app:
-        fx.wait_subscriptions(1, timeout=20)
-        header, rows = app.first_capture()
-        check(header.get('page') == 'monitor', 'the app does not show the table', header)
-        helper_pid = fx.helper_pid()
-        log(f'killing the helper ({helper_pid})')
-        os.kill(helper_pid, signal.SIGKILL)
-        app_driver.wait_gone(helper_pid, timeout=20)
-
-        def stopped(header, rows):
-            return header.get('page') == 'status' and header.get('title') == 'Helper Stopped'
-        header, rows = app.capture_until(stopped, 'the helper-stopped page')
-        log(f'after the kill: {header}')
-        check(header.get('button') == 'Reconnect', 'no Reconnect button', header)
-        app.check_screenshot(min_colours=10)
-        app.check_alive()
-
-        if not app.click_status_button(header):
-            log('XTest is not available: reconnecting not tried')
-        else:
-            fx.wait_subscriptions(1, timeout=20)
-            check(fx.helper_pid() != helper_pid, 'still the killed helper?')
-            header, rows = app.capture_until(lambda h, r: h.get('page') == 'monitor',
-                                             'the table after Reconnect')
-            log(f'after Reconnect: {header}')
-        app.check_alive()
-        app.check_log_clean()
-    fx.wait_subscriptions(0, timeout=20)
-
-
 CASES = {
     'app-granted': (test_app_granted, app_fixture_args),
     'app-denied': (test_app_denied, app_fixture_args),
-    'app-helper-crash': (test_app_helper_crash, app_fixture_args),
 }
 
 

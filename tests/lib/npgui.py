@@ -92,6 +92,8 @@ def read_dump(path):
             line = line.rstrip("\n")
             if line.startswith(tuple("# %s=" % k for k in TEXT_KEYS)):
                 continue
+            if line.startswith("# history "):
+                continue
             if line.startswith("# column "):
                 _, _, cid, x, y, w, h = line.split(" ")
                 columns[cid] = (int(x), int(y), int(w), int(h))
@@ -105,10 +107,23 @@ def read_dump(path):
             elif line:
                 comm, pid, remote, rx, tx, state = line.split("\t")
                 rows.append((comm, int(pid), remote, float(rx), float(tx), state))
-    for key in ("title", "button", "banner"):
+    for key in ("title", "button", "banner", "toast", "instance"):
         if key in header:
             header[key] = urllib.parse.unquote(header[key])
     return header, columns, rows
+
+
+def read_dump_histories(path):
+    """One (rx_bytes, tx_bytes, rx samples, tx samples) per row, in the
+    order of read_dump's rows: what each row's sparkline draws."""
+    histories = []
+    with open(path, errors="replace") as f:
+        for line in f:
+            if line.startswith("# history "):
+                _, _, _, rx_bytes, tx_bytes, rx, tx = line.rstrip("\n").split(" ")
+                histories.append((int(rx_bytes), int(tx_bytes),
+                                  [float(v) for v in rx.split(",")], [float(v) for v in tx.split(",")]))
+    return histories
 
 
 def read_dump_texts(path):

@@ -1,0 +1,304 @@
+#!/usr/bin/env python3
+# test-app-helper.py — the real app (src/netpulse) as an unprivileged test
+# user under Xvfb, against the real helper on a private system bus with a
+# real polkitd (tests/helper/helperfixture.py, app_driver.py), and real
+# traffic in a network namespace the test makes (app-traffic.py).
+#
+#   test-app-helper.py CASE
+#     reconnect   the helper is killed (SIGKILL) under the app: the last
+#                 table stays (dimmed) under the reconnecting banner, no
+#                 failure page; the app subscribes again by itself, says so,
+#                 and the rows come back with real traffic.
+#     history     after a re-subscription (interval change: no prompt, the
+#                 totals keep growing) and after a helper restart (SIGKILL
+#                 and the automatic reconnect), every row's sparkline holds
+#                 only that row's own traffic: the idle connection's is all
+#                 zero, the busy one's only in its own direction.
+#
+# Needs root; skips (77) without it, fails under CI=true.
+#
+# SPDX-License-Identifier: GPL-2.0-or-later
+
+import json
+import os
+import signal
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, '..', 'helper'))
+sys.path.insert(0, os.path.join(HERE, '..', 'lib'))
+
+from helperfixture import HelperFixture, TestFailure, Terminated, log, wait_for  # noqa: E402
+import app_driver  # noqa: E402
+import npgui  # noqa: E402
+
+TRAFFIC = os.path.join(HERE, 'app-traffic.py')
+# The busy client sends this many bytes every PERIOD_MS: an odd size, so
+# that no other count is mistaken for it.
+CHUNK = 12345
+PERIOD_MS = 100
+COMMS = ('np-busy-cli', 'np-busy-srv', 'np-idle-cli', 'np-idle-srv')
+# The rows that must be shown.  The idle server's socket is accepted in the
+# kernel before its process holds it, and as it never changes the helper
+# has no reason to send it again with its owner: it may stay unnamed
+# (checked when it is named).
+REQUIRED = ('np-busy-cli', 'np-busy-srv', 'np-idle-cli')
+
+
+def check(condition, message, *details):
+    if not condition:
+        raise TestFailure(' '.join([message] + [repr(d) for d in details]))
+
+
+class Traffic:
+    """The two connections of app-traffic.py, in @netns."""
+
+    def __init__(self, fx, netns):
+        self.proc = subprocess.Popen(['ip', 'netns', 'exec', netns, sys.executable, TRAFFIC,
+                                      '127.0.0.1', str(CHUNK), str(PERIOD_MS)],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        fx.processes.append(self.proc)
+        line = self.proc.stdout.readline()
+        check(line, 'app-traffic.py printed nothing')
+        self.info = json.loads(line)
+        log(f'traffic: {self.info}')
+
+    def stop(self):
+        self.proc.stdin.close()
+        line = self.proc.stdout.readline()
+        self.proc.wait(timeout=30)
+        return json.loads(line)['busy_sent'] if line else None
+
+
+class Dump:
+    """One view dump: header, rows and the rows' histories, by process name."""
+
+    def __init__(self, app):
+        self.header, self.rows = app.capture()
+        self.histories = npgui.read_dump_histories(app.dump)
+        check(len(self.histories) == len(self.rows), 'a history line per row',
+              len(self.histories), len(self.rows))
+
+    def ours(self, traffic):
+        """{comm: (row, history)} of the four rows of @traffic (by pid)."""
+        pids = traffic.info['pids']
+        wanted = {'np-busy-cli': pids['busy_client'], 'np-busy-srv': pids['busy_server'],
+                  'np-idle-cli': pids['idle_client'], 'np-idle-srv': pids['idle_server']}
+        found = {}
+        for row, history in zip(self.rows, self.histories):
+            if wanted.get(row[0]) == row[1] and row[5] != 'closed':
+                found[row[0]] = (row, history)
+        return found
+
+
+def summary(header, rows):
+    """A dump in one short line (the machine may have thousands of rows)."""
+    keys = ('page', 'title', 'rows', 'reconnecting', 'table-sensitive', 'toast', 'instance')
+    return {k: header.get(k) for k in keys}, [r for r in rows if r[0] in COMMS]
+
+
+def capture_until(app, predicate, what, timeout=30):
+    last = {}
+
+    def attempt():
+        header, rows = app.capture()
+        last['dump'] = (header, rows)
+        return (header, rows) if predicate(header, rows) else None
+    try:
+        return wait_for(attempt, what, timeout=timeout, interval=0.3)
+    except TestFailure:
+        if 'dump' in last:
+            log(f'last dump: {summary(*last["dump"])}')
+        raise
+
+
+def app_settings(app, fx, **settings):
+    """Sets GSettings keys in the running app (NETPULSE_TEST_SETTINGS + SIGUSR2)."""
+    with open(app.settings_path, 'w') as f:
+        for key, value in settings.items():
+            f.write(f'{key.replace("_", "-")} {value}\n')
+    app.proc.send_signal(signal.SIGUSR2)
+
+
+def start_app(fx, xvfb, name):
+    settings_path = os.path.join(fx.tmpdir, f'settings-{name}.txt')
+    with open(settings_path, 'w'):
+        pass
+    os.chmod(settings_path, 0o644)
+    app = app_driver.App(fx, xvfb, fx.granted, name, env={'NETPULSE_TEST_SETTINGS': settings_path})
+    app.settings_path = settings_path
+    return app
+
+
+def all_shown(traffic, busy_moving=True):
+    def predicate(header, rows):
+        pids = set(traffic.info['pids'].values())
+        shown = {r[0] for r in rows if r[1] in pids and r[5] != 'closed'}
+        if not set(REQUIRED) <= shown:
+            return False
+        if not busy_moving:
+            return True
+        busy = [r for r in rows if r[0] == 'np-busy-cli' and r[1] in pids]
+        return header.get('page') == 'monitor' and any(r[4] > 0 for r in busy)
+    return predicate
+
+
+def check_own_history(dump, traffic, what):
+    """Each of our rows draws its own traffic: the idle pair nothing at all
+    (0 B, every sample 0), the busy client only upload, the busy server
+    only download, each with some samples above zero."""
+    ours = dump.ours(traffic)
+    check(set(REQUIRED) <= set(ours), f'{what}: not all our rows are shown', sorted(ours))
+    for comm in [c for c in ('np-idle-cli', 'np-idle-srv') if c in ours]:
+        row, (rx_bytes, tx_bytes, rx, tx) = ours[comm]
+        check(rx_bytes == 0 and tx_bytes == 0, f'{what}: {comm} moved bytes', rx_bytes, tx_bytes)
+        check(all(v == 0 for v in rx + tx), f'{what}: the idle {comm} draws traffic that is not its own',
+              rx, tx)
+    row, (rx_bytes, tx_bytes, rx, tx) = ours['np-busy-cli']
+    check(rx_bytes == 0 and all(v == 0 for v in rx),
+          f'{what}: the busy client (which only sends) draws downloads', rx_bytes, rx)
+    check(tx_bytes > 0 and any(v > 0 for v in tx), f'{what}: the busy client draws no upload', tx)
+    check(tx_bytes % CHUNK == 0, f'{what}: the busy client sent whole chunks', tx_bytes)
+    row, (rx_bytes, tx_bytes, rx, tx) = ours['np-busy-srv']
+    check(tx_bytes == 0 and all(v == 0 for v in tx),
+          f'{what}: the busy server (which only reads) draws uploads', tx_bytes, tx)
+    check(rx_bytes > 0 and any(v > 0 for v in rx), f'{what}: the busy server draws no download', rx)
+    log(f'{what}: own history ok (busy sent {ours["np-busy-cli"][1][1]} B)')
+    return ours
+
+
+def kill_helper(fx):
+    helper_pid = fx.helper_pid()
+    log(f'killing the helper ({helper_pid})')
+    os.kill(helper_pid, signal.SIGKILL)
+    app_driver.wait_gone(helper_pid, timeout=20)
+    return helper_pid
+
+
+def reconnected(header, rows):
+    return (header.get('page') == 'monitor' and header.get('reconnecting') == '0' and
+            header.get('table-sensitive') == '1')
+
+
+def test_reconnect(fx):
+    with app_driver.Xvfb() as xvfb, start_app(fx, xvfb, 'reconnect') as app:
+        fx.wait_subscriptions(1, timeout=20)
+        app.first_capture()
+        traffic = Traffic(fx, fx.add_netns())
+        header, rows = capture_until(app, all_shown(traffic), 'our rows, the busy one moving')
+        instance = header.get('instance')
+        check(instance not in (None, '-'), 'the app does not know the helper instance', header)
+
+        old_pid = kill_helper(fx)
+
+        # The last table stays, dimmed, under the banner; no failure page.
+        def waiting(header, rows):
+            return header.get('reconnecting') == '1' or (reconnected(header, rows) and
+                                                         header.get('instance') != instance)
+        header, rows = capture_until(app, waiting, 'the reconnecting banner (or the table back)')
+        log(f'after the kill: {header}')
+        check(header.get('page') == 'monitor', 'a status page replaced the table', header)
+        check('Helper Stopped' not in header.get('title', ''), 'the helper-stopped page', header)
+        if header.get('reconnecting') == '1':
+            check(header.get('table-sensitive') == '0', 'the kept table is not dimmed', header)
+            check(all_shown(traffic, busy_moving=False)(header, rows),
+                  'the last table was not kept while reconnecting', rows)
+            app.check_screenshot(min_colours=40)
+
+        # Nobody clicks anything: the app comes back by itself.
+        fx.wait_subscriptions(1, timeout=40)
+        check(fx.helper_pid() != old_pid, 'still the killed helper?')
+        header, rows = capture_until(
+            app,
+            lambda h, r: reconnected(h, r) and h.get('instance') != instance and all_shown(traffic)(h, r),
+            'the table back by itself, with real traffic', timeout=40)
+        log(f'after reconnecting: {header}')
+        check(header.get('toast') == 'Reconnected to the Netpulse helper', 'no toast said so', header)
+        texts = npgui.read_dump_texts(app.dump)['label']
+        check(not any('stopped unexpectedly' in t for t in texts), 'the old failure text is shown')
+        sent = traffic.stop()
+        log(f'busy client sent {sent} B')
+        app.check_alive()
+        app.check_log_clean()
+    fx.wait_subscriptions(0, timeout=20)
+
+
+def test_history(fx):
+    with app_driver.Xvfb() as xvfb, start_app(fx, xvfb, 'history') as app:
+        fx.wait_subscriptions(1, timeout=20)
+        app.first_capture()
+        traffic = Traffic(fx, fx.add_netns())
+        capture_until(app, all_shown(traffic), 'our rows, the busy one moving')
+        before = check_own_history(Dump(app), traffic, 'first subscription')
+        busy_before = before['np-busy-cli'][1][1]
+        instance = Dump(app).header.get('instance')
+
+        # 1. A re-subscription to the same helper: no prompt, same instance,
+        #    the totals go on growing from where they were.
+        app_settings(app, fx, update_interval=500)
+        wait_for(lambda: 'every 500 ms' in fx.helper_log(), 'the subscription with the new interval')
+        header, rows = capture_until(
+            app,
+            lambda h, r: h.get('page') == 'monitor' and all_shown(traffic)(h, r),
+            'the table after the interval change')
+        check(header.get('instance') == instance, 'the instance changed with the interval', header)
+        check('Authorization' not in header.get('title', '') or header.get('page') == 'monitor',
+              'a prompt came with the interval change', header)
+
+        def grown():
+            d = Dump(app)
+            ours = d.ours(traffic)
+            return d if 'np-busy-cli' in ours and ours['np-busy-cli'][1][1] > busy_before else None
+        dump = wait_for(grown, 'the busy total to grow past its old value')
+        after = check_own_history(dump, traffic, 'after the interval change')
+        check(after['np-busy-cli'][1][1] > busy_before, 'the total went back', busy_before)
+
+        # 2. A new helper (ids start again at 1): nothing of the old rows'
+        #    histories may be drawn under the new ids.
+        kill_helper(fx)
+        fx.wait_subscriptions(1, timeout=40)
+        capture_until(
+            app,
+            lambda h, r: reconnected(h, r) and h.get('instance') != instance and all_shown(traffic)(h, r),
+            'the table back after the restart', timeout=40)
+        check_own_history(Dump(app), traffic, 'after the helper restart')
+        traffic.stop()
+        app.check_alive()
+        app.check_log_clean()
+    fx.wait_subscriptions(0, timeout=20)
+
+
+CASES = {
+    'reconnect': test_reconnect,
+    'history': test_history,
+}
+
+
+def main():
+    if len(sys.argv) != 2 or sys.argv[1] not in CASES:
+        print(f'usage: {sys.argv[0]} {"|".join(CASES)}', file=sys.stderr)
+        return 1
+    build_root = os.environ.get('NETPULSE_BUILD_ROOT')
+    source_root = os.environ.get('NETPULSE_SOURCE_ROOT', os.path.dirname(os.path.dirname(HERE)))
+    if not build_root:
+        print('NETPULSE_BUILD_ROOT is not set (run through meson test)', file=sys.stderr)
+        return 1
+    HelperFixture.check_requirements()
+    app_driver.require_gui(build_root)
+    try:
+        with HelperFixture(build_root, source_root) as fx:
+            CASES[sys.argv[1]](fx)
+            fx.check_helper_log_clean()
+    except TestFailure as e:
+        print(f'FAIL: {e}', flush=True)
+        return 1
+    except Terminated as e:
+        print(f'FAIL: terminated ({e})', flush=True)
+        return 1
+    print('PASS', flush=True)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
