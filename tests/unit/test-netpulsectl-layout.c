@@ -142,7 +142,9 @@ test_table_widths (void)
   r.tx_bytes = 12345678;
   r.rtt_us = 12345;
   g_array_append_val (records, r);
-  netpulsectl_table_update (table, records);
+  netpulse_record_table_apply_update (netpulsectl_table_get_records (table),
+                                      (const NetpulseRecord *) (gpointer) records->data,
+                                      records->len, NULL, 0, NULL);
 
   for (guint i = 0; i < G_N_ELEMENTS (widths); i++)
     {
