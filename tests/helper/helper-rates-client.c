@@ -8,10 +8,10 @@
  *       after that update it changes the live subscription to NEW_INTERVAL_MS
  *       (netpulse_client_set_options_async()), then tries two values out of
  *       bounds, printing one JSON line per answer.  Exits 1 on any
- *       "snapshot" (ids and totals must go on) or a state other than
+ *       "snapshot" after the first frame (ids and totals must go on) or a state other than
  *       SUBSCRIBED before the end.
  *   helper-rates-client instance
- *       Subscribes, waits for the first update, unsubscribes, subscribes
+ *       Subscribes, waits for the first frame, unsubscribes, subscribes
  *       again with the same client and waits again; prints the instance
  *       id seen each time.
  *
@@ -124,15 +124,13 @@ change_options (Watch *watch)
                                      set_done_cb, watch);
 }
 
+/* One line per frame: the first (a snapshot) and every update after it. */
 static void
-on_update (NetpulseClient *client,
-           guint64         sequence,
-           guint64         timestamp_ns,
-           GArray         *changed,
-           GArray         *removed,
-           gpointer        user_data)
+print_frame (Watch          *watch,
+             guint64         sequence,
+             guint64         timestamp_ns,
+             GArray         *records)
 {
-  Watch *watch = user_data;
   g_autoptr(GString) line = g_string_new (NULL);
   gboolean first = TRUE;
 
@@ -144,11 +142,11 @@ on_update (NetpulseClient *client,
                           ",\"mono_us\":%" G_GINT64_FORMAT ",\"instance\":\"%s\",\"subscription\":\"%s\","
                           "\"records\":[",
                           sequence, timestamp_ns, g_get_monotonic_time (),
-                          netpulse_client_get_instance_id (client),
-                          netpulse_client_get_subscription (client));
-  for (guint i = 0; i < changed->len; i++)
+                          netpulse_client_get_instance_id (watch->client),
+                          netpulse_client_get_subscription (watch->client));
+  for (guint i = 0; i < records->len; i++)
     {
-      const NetpulseRecord *r = &g_array_index (changed, NetpulseRecord, i);
+      const NetpulseRecord *r = &g_array_index (records, NetpulseRecord, i);
 
       if (watch->netns != 0 && r->netns != watch->netns)
         continue;
@@ -166,13 +164,32 @@ on_update (NetpulseClient *client,
 }
 
 static void
+on_update (NetpulseClient *client,
+           guint64         sequence,
+           guint64         timestamp_ns,
+           GArray         *changed,
+           GArray         *removed,
+           gpointer        user_data)
+{
+  print_frame (user_data, sequence, timestamp_ns, changed);
+}
+
+/* The first frame is the whole table; any later snapshot would mean the
+ * subscription started again (ids and totals must go on). */
+static void
 on_snapshot (NetpulseClient *client,
              guint64         sequence,
+             guint64         timestamp_ns,
              GArray         *records,
              gpointer        user_data)
 {
   Watch *watch = user_data;
 
+  if (sequence == 1)
+    {
+      print_frame (watch, sequence, timestamp_ns, records);
+      return;
+    }
   g_printerr ("unexpected SNAPSHOT %" G_GUINT64_FORMAT "\n", sequence);
   watch->failed = TRUE;
   g_main_loop_quit (watch->loop);
