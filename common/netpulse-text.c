@@ -311,3 +311,26 @@ netpulse_text_harden_json (GString *json)
   g_string_append_len (json, out->str, out->len);
   g_string_free (out, TRUE);
 }
+
+gboolean
+netpulse_text_contains (const char *haystack,
+                        const char *lower_word)
+{
+  g_autofree char *folded = NULL;
+
+  if (haystack == NULL || haystack[0] == '\0')
+    return FALSE;
+  folded = g_utf8_strdown (haystack, -1);
+  return strstr (folded, lower_word) != NULL;
+}
+
+gboolean
+netpulse_text_contains_as_shown (const char *haystack,
+                                 const char *lower_word)
+{
+  g_autofree char *shown = NULL;
+
+  if (netpulse_text_contains (haystack, lower_word))
+    return TRUE;
+  return netpulse_text_safe (haystack, &shown) != haystack && netpulse_text_contains (shown, lower_word);
+}

@@ -64,4 +64,14 @@ void        netpulse_text_append_json_string (GString     *out,
  * escaped already. */
 void        netpulse_text_harden_json        (GString     *json);
 
+/* Whether @haystack contains @lower_word (already lower case), ignoring
+ * case: the search of netpulsectl and the app.  FALSE for NULL or "".
+ * _as_shown() also finds what the screen shows of a name with control
+ * characters, escaped ("\e]0;x\a"), so that what is typed from it
+ * matches. */
+gboolean    netpulse_text_contains           (const char  *haystack,
+                                              const char  *lower_word);
+gboolean    netpulse_text_contains_as_shown  (const char  *haystack,
+                                              const char  *lower_word);
+
 G_END_DECLS

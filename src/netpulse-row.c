@@ -57,31 +57,6 @@ static GParamSpec *properties[N_PROPS];
 
 #define PRIV(self) ((NetpulseRowPrivate *) netpulse_row_get_instance_private (self))
 
-gboolean
-netpulse_text_contains (const char *haystack,
-                        const char *lower_word)
-{
-  g_autofree char *folded = NULL;
-
-  if (haystack == NULL || haystack[0] == '\0')
-    return FALSE;
-  folded = g_utf8_strdown (haystack, -1);
-  return strstr (folded, lower_word) != NULL;
-}
-
-/* A name with control characters is shown escaped ("\e]0;x\a"): what is
- * typed from the screen finds it, and so does the name itself. */
-static gboolean
-contains_as_shown (const char *haystack,
-                   const char *lower_word)
-{
-  g_autofree char *shown = NULL;
-
-  if (netpulse_text_contains (haystack, lower_word))
-    return TRUE;
-  return netpulse_text_safe (haystack, &shown) != haystack && netpulse_text_contains (shown, lower_word);
-}
-
 static gboolean
 netpulse_row_real_matches (NetpulseRow *self,
                            const char  *word)
@@ -90,8 +65,8 @@ netpulse_row_real_matches (NetpulseRow *self,
   char pid[16];
 
   g_snprintf (pid, sizeof pid, "%u", priv->pid);
-  return contains_as_shown (priv->display_name, word) ||
-         contains_as_shown (priv->comm, word) ||
+  return netpulse_text_contains_as_shown (priv->display_name, word) ||
+         netpulse_text_contains_as_shown (priv->comm, word) ||
          netpulse_text_contains (priv->user, word) ||
          (priv->pid != 0 && strcmp (pid, word) == 0);
 }

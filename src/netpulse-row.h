@@ -8,6 +8,7 @@
 #include <gio/gio.h>
 
 #include "netpulse-history.h"
+#include "netpulse-text.h"     /* netpulse_text_contains(), for the matches() implementations */
 
 G_BEGIN_DECLS
 
@@ -69,9 +70,5 @@ gboolean               netpulse_row_matches          (NetpulseRow *self,
                                                       const char  *search);
 gboolean               netpulse_row_matches_word     (NetpulseRow *self,
                                                       const char  *word);
-
-/* Case-insensitive substring test used by the matches() implementations. */
-gboolean               netpulse_text_contains        (const char  *haystack,
-                                                      const char  *lower_word);
 
 G_END_DECLS

@@ -152,29 +152,6 @@ netpulsectl_compare_records (const NetpulseKeyedRecord *a,
 
 /* Filter {{{1 */
 
-static gboolean
-contains_casefold (const char *haystack,
-                   const char *needle_lower)
-{
-  g_autofree char *lower = NULL;
-
-  if (haystack == NULL || haystack[0] == '\0')
-    return FALSE;
-  lower = g_utf8_strdown (haystack, -1);
-  return strstr (lower, needle_lower) != NULL;
-}
-
-/* A name with control characters is shown escaped ("\e]0;x\a"): what is
- * typed from the screen finds it too. */
-static gboolean
-contains_as_shown (const char *haystack,
-                   const char *needle_lower)
-{
-  g_autofree char *shown = NULL;
-
-  return netpulse_text_safe (haystack, &shown) != haystack && contains_casefold (shown, needle_lower);
-}
-
 gboolean
 netpulsectl_record_matches (const NetpulseRecord *record,
                             const char           *filter,
@@ -194,11 +171,10 @@ netpulsectl_record_matches (const NetpulseRecord *record,
   local = netpulse_format_endpoint (record->laddr, record->lport);
   remote = netpulse_format_remote (record);
 
-  if (contains_casefold (record->comm, needle) ||
-      contains_as_shown (record->comm, needle) ||
-      contains_casefold (netpulse_proto_name (record->proto), needle) ||
-      contains_casefold (local, needle) ||
-      contains_casefold (remote, needle))
+  if (netpulse_text_contains_as_shown (record->comm, needle) ||
+      netpulse_text_contains (netpulse_proto_name (record->proto), needle) ||
+      netpulse_text_contains (local, needle) ||
+      netpulse_text_contains (remote, needle))
     return TRUE;
 
   /* Ports on their own (an unconnected socket shows "*" as remote). */
@@ -209,7 +185,7 @@ netpulsectl_record_matches (const NetpulseRecord *record,
   if (record->raddr[0] != '\0' && strstr (port, needle) != NULL)
     return TRUE;
 
-  return users != NULL && contains_casefold (netpulse_user_names_lookup (users, record->uid), needle);
+  return users != NULL && netpulse_text_contains (netpulse_user_names_lookup (users, record->uid), needle);
 }
 
 /* Table {{{1 */

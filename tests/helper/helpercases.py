@@ -153,6 +153,18 @@ def stop_client(proc, what, expected=EXIT_OK):
     return stderr
 
 
+def wait_exited(proc, timeout, failure, what):
+    """Waits for @proc (started by spawn_as) to exit, else fails with
+    @failure; returns its stderr."""
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise TestFailure(failure)
+    stderr = HelperFixture.read_log(proc.stderr_path)
+    log(f'{what}: exit {proc.returncode}, {stderr.strip()!r}')
+    return stderr
+
+
 def gdbus_error(stderr):
     return stderr.split('GDBus.Error:', 1)[-1].split(':', 1)[0] if 'GDBus.Error:' in stderr else stderr
 

@@ -21,7 +21,7 @@ sys.path.insert(0, HERE)
 
 from helperfixture import log  # noqa: E402
 import app_driver  # noqa: E402
-from helpercases import (TRAFFIC, check, run_case, stop_client)  # noqa: E402
+from helpercases import TRAFFIC, check, run_case, stop_client  # noqa: E402
 
 
 def app_fixture_args(build_root):

@@ -24,7 +24,7 @@ from helperfixture import (HelperFixture, TestFailure, log, wait_for,  # noqa: E
                            parse_gvariant_scalar)
 from helpercases import (BUSY, EXIT_NOT_AUTHORIZED, INVALID_OPTION,  # noqa: E402
                          MAX_PENDING_PER_UID, NOT_AUTHORIZED, NO_SUCH, check, gdbus_error,
-                         read_json_lines, run_case, stop_client)
+                         read_json_lines, run_case, stop_client, wait_exited)
 
 
 def update_gaps(path, since_ns):
@@ -216,12 +216,8 @@ def test_auth_revoked(fx):
     check(len(late) <= 2, f'{len(late)} Updates after the rule said NO (more than 2 intervals)')
 
     # netpulsectl (NetpulseClient) tells and exits as not authorized.
-    try:
-        monitor.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        raise TestFailure('netpulsectl monitor still runs after its authorization was revoked')
-    stderr = HelperFixture.read_log(monitor.stderr_path)
-    log(f'netpulsectl: exit {monitor.returncode}, {stderr.strip()!r}')
+    stderr = wait_exited(monitor, 30, 'netpulsectl monitor still runs after its authorization was revoked',
+                         'netpulsectl')
     check(monitor.returncode == EXIT_NOT_AUTHORIZED and 'revoked' in stderr,
           f'netpulsectl exited with {monitor.returncode}, not {EXIT_NOT_AUTHORIZED} with the reason',
           stderr)

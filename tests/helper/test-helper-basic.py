@@ -22,8 +22,8 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from helperfixture import (TestFailure, log, wait_for, parse_gvariant_scalar)  # noqa: E402
-from npescape import (HOSTILE_NAMES, describe, first_unsafe, shown)  # noqa: E402
+from helperfixture import TestFailure, log, wait_for, parse_gvariant_scalar  # noqa: E402
+from npescape import HOSTILE_NAMES, describe, first_unsafe, shown  # noqa: E402
 from helpercases import (BUSY, EXIT_HELPER_FAILED, EXIT_NOT_AUTHORIZED, EXIT_OK,  # noqa: E402
                          INVALID_OPTION, MAX_PENDING_PER_NEW_CALLER, NOT_AUTHORIZED, NO_SUCH,
                          TOO_MANY, check, check_closed_once, check_exact_totals, final_record,

@@ -24,7 +24,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from helperfixture import (TestFailure, log, wait_for, parse_gvariant_scalar)  # noqa: E402
+from helperfixture import TestFailure, log, wait_for, parse_gvariant_scalar  # noqa: E402
 from helpercases import (TRAFFIC, check, check_exact_totals, netns_inode,  # noqa: E402
                          netpulsectl_records, run_case, run_traffic, stop_client,
                          wait_final_records)
@@ -115,20 +115,12 @@ def test_sandbox_caps(fx):
     loads its programs, counts exactly, and finds the owner of a connection
     an unprivileged process opened before monitoring began."""
     ctl = fx.user_binary('tools', 'netpulsectl')
-    traffic_script = fx.user_copy(TRAFFIC)
     caps, no_new_privs = unit_capabilities(fx.build_root)
     log(f'unit capabilities: {caps}, NoNewPrivileges={no_new_privs}')
 
     # A connection of an unprivileged user's processes, from before.
     netns = fx.add_netns()
-    holder = subprocess.Popen(['ip', 'netns', 'exec', netns, 'setpriv',
-                               f'--reuid={fx.granted.uid}', f'--regid={fx.granted.gid}',
-                               '--clear-groups', sys.executable, traffic_script, '--hold',
-                               '127.0.0.1', '4321'],
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    fx.processes.append(holder)
-    held = json.loads(holder.stdout.readline())
-    log(f'held connection: {held}')
+    holder, held = hold_unprivileged_connection(fx, netns)
 
     out = os.path.join(fx.tmpdir, 'monitor.jsonl')
     monitor = fx.spawn_as(fx.granted, [ctl, 'monitor', '--json', '--interval', '200'], out)

@@ -21,9 +21,9 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from helperfixture import (HelperFixture, TestFailure, log, wait_for)  # noqa: E402
-from helpercases import (EXIT_HELPER_FAILED, HERE, check, netpulsectl_records,  # noqa: E402
-                         read_json_lines, run_case, stop_client)
+from helperfixture import HelperFixture, log, wait_for  # noqa: E402
+from helpercases import (EXIT_HELPER_FAILED, check, netpulsectl_records,  # noqa: E402
+                         read_json_lines, run_case, stop_client, wait_exited)
 
 
 FLOOD_TRAFFIC = os.path.join(os.path.dirname(HERE), 'collector', 'traffic.py')
@@ -188,12 +188,7 @@ def test_slow_reader(fx):
 
     # The victim, running again, says why it was dropped and exits with the
     # documented status.
-    try:
-        victim.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        raise TestFailure('the ended subscriber did not exit after SIGCONT')
-    stderr = HelperFixture.read_log(victim.stderr_path)
-    log(f'victim: exit {victim.returncode}, {stderr.strip()!r}')
+    stderr = wait_exited(victim, 60, 'the ended subscriber did not exit after SIGCONT', 'victim')
 
     check(sequences == list(range(1, len(sequences) + 1)),
           'the other subscriber\'s frames are not 1, 2, 3…')

@@ -28,12 +28,19 @@ make_record (guint64     id,
 static char *
 ids_of (GPtrArray *entries)
 {
-  GString *ids = g_string_new (NULL);
+  g_autoptr(GStrvBuilder) ids = g_strv_builder_new ();
+  g_auto(GStrv) strv = NULL;
 
   for (guint i = 0; i < entries->len; i++)
-    g_string_append_printf (ids, "%s%" G_GUINT64_FORMAT, i > 0 ? "," : "",
-                            ((NetpulseRecordEntry *) g_ptr_array_index (entries, i))->keyed.record.id);
-  return g_string_free (ids, FALSE);
+    {
+      const NetpulseRecordEntry *entry = g_ptr_array_index (entries, i);
+      char id[24];
+
+      g_snprintf (id, sizeof id, "%" G_GUINT64_FORMAT, entry->keyed.record.id);
+      g_strv_builder_add (ids, id);
+    }
+  strv = g_strv_builder_end (ids);
+  return g_strjoinv (",", strv);
 }
 
 static void

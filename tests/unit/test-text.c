@@ -302,6 +302,25 @@ test_harden_json (void)
   g_assert_cmpstr (clean->str, ==, "{\n  \"a\" : \"é\\u0001\"\n}\n");
 }
 
+/* The search of netpulsectl and the app (one implementation for both). */
+static void
+test_contains (void)
+{
+  g_assert_true (netpulse_text_contains ("Firefox", "fox"));
+  g_assert_true (netpulse_text_contains ("ÉCOLE", "éc"));
+  g_assert_false (netpulse_text_contains ("firefox", "chrome"));
+  g_assert_false (netpulse_text_contains ("", ""));
+  g_assert_false (netpulse_text_contains (NULL, "x"));
+
+  /* A name with an escape sequence: found by its own text and by what the
+   * screen shows of it, not by the raw control character typed. */
+  g_assert_true (netpulse_text_contains_as_shown ("\033]0;PWNED\a", "pwned"));
+  g_assert_true (netpulse_text_contains_as_shown ("\033]0;PWNED\a", "\\e]0;"));
+  g_assert_false (netpulse_text_contains ("\033]0;PWNED\a", "\\e]0;"));
+  g_assert_false (netpulse_text_contains_as_shown ("curl", "\\e"));
+  g_assert_false (netpulse_text_contains_as_shown (NULL, "x"));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -315,6 +334,7 @@ main (int    argc,
   g_test_add_func ("/text/every-codepoint", test_every_codepoint);
   g_test_add_func ("/text/json-string", test_json_string);
   g_test_add_func ("/text/harden-json", test_harden_json);
+  g_test_add_func ("/text/contains", test_contains);
 
   return g_test_run ();
 }
