@@ -49,7 +49,8 @@ netpulse_rate_clock_begin (NetpulseRateClock *clock,
 {
   clock->now_ns = now_ns;
   clock->prev_ns = now_ns - MIN (interval_ns, now_ns);
-  if (clock->base_ns == 0)
+  clock->first = clock->base_ns == 0;
+  if (clock->first)
     clock->base_ns = clock->prev_ns;
   clock->saved_base_ns = clock->base_ns;
   clock->interval_ns = now_ns - MIN (clock->base_ns, now_ns);
@@ -65,13 +66,13 @@ netpulse_rate_clock_cancel (NetpulseRateClock *clock)
   clock->base_ns = clock->saved_base_ns;
 }
 
-void
-netpulse_flow_rates_tick (NetpulseFlowRates       *rates,
-                          const NetpulseRateClock *clock,
-                          guint64                  tx,
-                          guint64                  rx,
-                          double                  *tx_rate,
-                          double                  *rx_rate)
+static void
+update_tick (NetpulseFlowRates       *rates,
+             const NetpulseRateClock *clock,
+             guint64                  tx,
+             guint64                  rx,
+             double                  *tx_rate,
+             double                  *rx_rate)
 {
   if (clock->interval_ns == 0)
     return;
@@ -95,6 +96,8 @@ push (NetpulseFlowRates *rates,
       guint64            tx,
       guint64            rx)
 {
+  if (rates->ring == NULL)
+    rates->ring = g_new (NetpulseRateSample, NETPULSE_FLOW_RATES_SAMPLES);
   if (rates->len > 0)
     rates->head = (rates->head + 1) % NETPULSE_FLOW_RATES_SAMPLES;
   rates->ring[rates->head] = (NetpulseRateSample) { .t_ns = t_ns, .tx = tx, .rx = rx };
@@ -159,30 +162,72 @@ moved_in_window (const NetpulseFlowRates *rates,
   return tx_start != rates->last_tx || rx_start != rates->last_rx;
 }
 
-gboolean
-netpulse_flow_rates_add (NetpulseFlowRates       *rates,
-                         const NetpulseRateClock *clock,
-                         guint64                  tx,
-                         guint64                  rx)
+void
+netpulse_flow_rates_clear (NetpulseFlowRates *rates)
 {
-  guint64 prev_ns = clock->prev_ns, now_ns = clock->now_ns;
-  gboolean moved = tx != rates->last_tx || rx != rates->last_rx;
-  gboolean was_active = rates->active;
+  g_clear_pointer (&rates->ring, g_free);
+  rates->len = 0;
+  rates->head = 0;
+  rates->active = FALSE;
+}
 
-  if (!moved && !was_active)
+/* It moves after a quiet time: what is known of that time goes in first.
+ * Its totals were the same since quiet_since_ns (since the kernel first
+ * counted it, with 0, for a flow that never moved), and at the previous
+ * sample of the table — unless that was the first, which saw no flow. */
+static void
+start_history (NetpulseFlowRates       *rates,
+               const NetpulseRateClock *clock,
+               guint64                  first_ns)
+{
+  guint64 quiet_ns = rates->quiet_since_ns != 0 ? rates->quiet_since_ns : first_ns;
+
+  quiet_ns = MIN (quiet_ns, clock->now_ns);
+  push (rates, quiet_ns, rates->last_tx, rates->last_rx);
+  if (!clock->first && clock->prev_ns > quiet_ns)
+    push (rates, clock->prev_ns, rates->last_tx, rates->last_rx);
+}
+
+static gboolean
+update_history (NetpulseFlowRates       *rates,
+                const NetpulseRateClock *clock,
+                guint64                  tx,
+                guint64                  rx,
+                guint64                  first_ns)
+{
+  guint64 now_ns = clock->now_ns, window_ns = clock->rules.max_window_ns;
+  gboolean moved = tx != rates->last_tx || rx != rates->last_rx;
+
+  if (!moved && !rates->active)
     return FALSE;
 
-  /* Not sampled while idle: its totals were the same at the previous
-   * sample of the table (0 for a flow that is new since). */
-  if (moved && !was_active && (rates->len == 0 || nth_newest (rates, 0)->t_ns < prev_ns))
-    push (rates, prev_ns, rates->last_tx, rates->last_rx);
-  if (rates->len == 0 || now_ns - nth_newest (rates, 0)->t_ns >= clock->rules.slot_ns)
+  if (!rates->active)
+    start_history (rates, clock, first_ns);
+  if (now_ns - nth_newest (rates, 0)->t_ns >= clock->rules.slot_ns)
     push (rates, now_ns, tx, rx);
-
   rates->last_tx = tx;
   rates->last_rx = rx;
-  rates->active = moved_in_window (rates, now_ns, clock->rules.max_window_ns);
+  rates->active = moved_in_window (rates, now_ns, window_ns);
+
+  /* Back to 0 in every window: nothing moved since a window before now. */
+  if (!rates->active)
+    {
+      rates->quiet_since_ns = now_ns > window_ns ? now_ns - window_ns : 0;
+      netpulse_flow_rates_clear (rates);
+    }
   return TRUE;
+}
+
+gboolean
+netpulse_flow_rates_update (NetpulseFlowRates       *rates,
+                            const NetpulseRateClock *clock,
+                            const struct np_flow    *flow,
+                            gboolean                 closed,
+                            double                  *tx_rate,
+                            double                  *rx_rate)
+{
+  update_tick (rates, clock, flow->tx_bytes, flow->rx_bytes, tx_rate, rx_rate);
+  return !closed && update_history (rates, clock, flow->tx_bytes, flow->rx_bytes, flow->first_ns);
 }
 
 static double

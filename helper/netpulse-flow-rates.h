@@ -8,13 +8,18 @@
 
 #include <glib.h>
 
+#include <linux/types.h>
+#include "netpulse.h"
+
 #include "netpulse-record.h"
 
 G_BEGIN_DECLS
 
-/* Samples kept per flow.  The ring is spaced one slot (the largest window
- * / (NETPULSE_FLOW_RATES_SAMPLES - 2)) apart, so it always reaches back
- * further than that window plus a slot: 12 × 24 bytes per flow. */
+/* Samples kept per moving flow.  The ring is spaced one slot (the largest
+ * window / (NETPULSE_FLOW_RATES_SAMPLES - 2)) apart, so it always reaches
+ * back further than that window: 12 × 24 bytes, allocated when the flow
+ * moves and freed when its average is back to 0 (an idle flow keeps only
+ * since when it has been quiet). */
 #define NETPULSE_FLOW_RATES_SAMPLES 12
 
 typedef struct {
@@ -26,10 +31,11 @@ typedef struct {
 typedef struct {
   guint64            tick_tx;    /* the totals at the last sample with per-tick rates */
   guint64            tick_rx;
-  NetpulseRateSample ring[NETPULSE_FLOW_RATES_SAMPLES];
+  NetpulseRateSample *ring;      /* NETPULSE_FLOW_RATES_SAMPLES, while active */
   guint8             head;       /* the newest sample */
   guint8             len;
   gboolean           active;     /* the average over the largest window is not 0 */
+  guint64            quiet_since_ns; /* totals unchanged since (0: since first seen) */
   guint64            last_tx;    /* the totals at the last sample of the table */
   guint64            last_rx;
 } NetpulseFlowRates;
@@ -54,6 +60,7 @@ typedef struct {
   guint64           base_ns;        /* the last sample with per-tick rates */
   guint64           saved_base_ns;  /* for cancel() */
   guint64           prev_ns;        /* the previous sample */
+  gboolean          first;          /* this is the first: prev_ns saw no flow */
   guint64           now_ns;         /* this one */
   guint64           interval_ns;    /* of the per-tick rates; 0: none in this sample */
 } NetpulseRateClock;
@@ -70,23 +77,21 @@ void     netpulse_rate_clock_begin     (NetpulseRateClock       *clock,
                                         guint64                  interval_ns);
 void     netpulse_rate_clock_cancel    (NetpulseRateClock       *clock);
 
-/* The per-tick rates of a flow with these totals, left alone in a sample
- * without per-tick rates. */
-void     netpulse_flow_rates_tick      (NetpulseFlowRates       *rates,
-                                        const NetpulseRateClock *clock,
-                                        guint64                  tx,
-                                        guint64                  rx,
-                                        double                  *tx_rate,
-                                        double                  *rx_rate);
-
-/* One sample of the table with the flow's totals.  Returns whether the flow's averages changed and
+/* The flow's rates at this sample: the per-tick ones into @tx_rate and
+ * @rx_rate (left alone in a sample without), and the smoothed ones'
+ * history (none for a @closed flow; the kernel first counted it, from 0,
+ * at flow->first_ns).  Returns whether the averages changed and the flow
  * must be reported: it moved, or its average is still decaying (the last
- * time it reaches 0 included).  A flow that did not move and whose
- * average is 0 costs a comparison. */
-gboolean netpulse_flow_rates_add     (NetpulseFlowRates       *rates,
+ * time it reaches 0 included).  A flow that did not move and whose average
+ * is 0 costs a comparison. */
+gboolean netpulse_flow_rates_update  (NetpulseFlowRates       *rates,
                                       const NetpulseRateClock *clock,
-                                      guint64                  tx,
-                                      guint64                  rx);
+                                      const struct np_flow    *flow,
+                                      gboolean                 closed,
+                                      double                  *tx_rate,
+                                      double                  *rx_rate);
+/* Frees the history (a closed flow has no rates). */
+void     netpulse_flow_rates_clear   (NetpulseFlowRates       *rates);
 
 /* The averages in bytes/s over the @window_ns before the clock's sample
  * (that of the last add()): the exact bytes over [t, now] divided by now - t, where
