@@ -66,22 +66,6 @@ netpulse_rate_clock_cancel (NetpulseRateClock *clock)
   clock->base_ns = clock->saved_base_ns;
 }
 
-static void
-update_tick (NetpulseFlowRates       *rates,
-             const NetpulseRateClock *clock,
-             guint64                  tx,
-             guint64                  rx,
-             double                  *tx_rate,
-             double                  *rx_rate)
-{
-  if (clock->interval_ns == 0)
-    return;
-  *tx_rate = netpulse_compute_rate (rates->tick_tx, tx, clock->interval_ns);
-  *rx_rate = netpulse_compute_rate (rates->tick_rx, rx, clock->interval_ns);
-  rates->tick_tx = tx;
-  rates->tick_rx = rx;
-}
-
 /* The @k-th newest sample, 0 = the newest; @k < len. */
 static const NetpulseRateSample *
 nth_newest (const NetpulseFlowRates *rates,
@@ -188,12 +172,12 @@ start_history (NetpulseFlowRates       *rates,
     push (rates, clock->prev_ns, rates->last_tx, rates->last_rx);
 }
 
-static gboolean
-update_history (NetpulseFlowRates       *rates,
-                const NetpulseRateClock *clock,
-                guint64                  tx,
-                guint64                  rx,
-                guint64                  first_ns)
+gboolean
+_netpulse_flow_rates_update_history (NetpulseFlowRates       *rates,
+                                     const NetpulseRateClock *clock,
+                                     guint64                  tx,
+                                     guint64                  rx,
+                                     guint64                  first_ns)
 {
   guint64 now_ns = clock->now_ns, window_ns = clock->rules.max_window_ns;
   gboolean moved = tx != rates->last_tx || rx != rates->last_rx;
@@ -216,18 +200,6 @@ update_history (NetpulseFlowRates       *rates,
       netpulse_flow_rates_clear (rates);
     }
   return TRUE;
-}
-
-gboolean
-netpulse_flow_rates_update (NetpulseFlowRates       *rates,
-                            const NetpulseRateClock *clock,
-                            const struct np_flow    *flow,
-                            gboolean                 closed,
-                            double                  *tx_rate,
-                            double                  *rx_rate)
-{
-  update_tick (rates, clock, flow->tx_bytes, flow->rx_bytes, tx_rate, rx_rate);
-  return !closed && update_history (rates, clock, flow->tx_bytes, flow->rx_bytes, flow->first_ns);
 }
 
 static double

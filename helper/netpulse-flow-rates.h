@@ -77,19 +77,41 @@ void     netpulse_rate_clock_begin     (NetpulseRateClock       *clock,
                                         guint64                  interval_ns);
 void     netpulse_rate_clock_cancel    (NetpulseRateClock       *clock);
 
+/* The slow part of netpulse_flow_rates_update(). */
+gboolean _netpulse_flow_rates_update_history (NetpulseFlowRates       *rates,
+                                              const NetpulseRateClock *clock,
+                                              guint64                  tx,
+                                              guint64                  rx,
+                                              guint64                  first_ns);
+
 /* The flow's rates at this sample: the per-tick ones into @tx_rate and
  * @rx_rate (left alone in a sample without), and the smoothed ones'
  * history (none for a @closed flow; the kernel first counted it, from 0,
  * at flow->first_ns).  Returns whether the averages changed and the flow
  * must be reported: it moved, or its average is still decaying (the last
- * time it reaches 0 included).  A flow that did not move and whose average
- * is 0 costs a comparison. */
-gboolean netpulse_flow_rates_update  (NetpulseFlowRates       *rates,
-                                      const NetpulseRateClock *clock,
-                                      const struct np_flow    *flow,
-                                      gboolean                 closed,
-                                      double                  *tx_rate,
-                                      double                  *rx_rate);
+ * time it reaches 0 included).  Inline: every flow comes here every tick,
+ * and one that did not move and whose average is 0 must cost no more than
+ * a comparison. */
+static inline gboolean
+netpulse_flow_rates_update (NetpulseFlowRates       *rates,
+                            const NetpulseRateClock *clock,
+                            const struct np_flow    *flow,
+                            gboolean                 closed,
+                            double                  *tx_rate,
+                            double                  *rx_rate)
+{
+  if (clock->interval_ns != 0)
+    {
+      *tx_rate = netpulse_compute_rate (rates->tick_tx, flow->tx_bytes, clock->interval_ns);
+      *rx_rate = netpulse_compute_rate (rates->tick_rx, flow->rx_bytes, clock->interval_ns);
+      rates->tick_tx = flow->tx_bytes;
+      rates->tick_rx = flow->rx_bytes;
+    }
+  if (closed || (!rates->active && flow->tx_bytes == rates->last_tx && flow->rx_bytes == rates->last_rx))
+    return FALSE;
+  return _netpulse_flow_rates_update_history (rates, clock, flow->tx_bytes, flow->rx_bytes, flow->first_ns);
+}
+
 /* Frees the history (a closed flow has no rates). */
 void     netpulse_flow_rates_clear   (NetpulseFlowRates       *rates);
 
