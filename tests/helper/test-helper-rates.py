@@ -21,6 +21,7 @@ sys.path.insert(0, HERE)
 
 from helperfixture import (HelperFixture, TestFailure, log, wait_for, run_case,  # noqa: E402
                            parse_gvariant_scalar, POLKIT_ACTION_ID, POLKIT_RULES_DIR)
+from nptest import StandaloneHelper  # noqa: E402
 
 TRAFFIC = os.path.join(HERE, 'rates-traffic.py')
 NO_SUCH = 'io.github.netpulse.Error.NoSuchSubscription'
@@ -258,6 +259,24 @@ def test_instance(fx):
     log(f'instance ids: {first}, then {second}')
     check(re.fullmatch(r'[0-9a-f]{32}', second) and second != first,
           'a new helper run kept the instance id', first, second)
+
+    # The standalone JSON: every record of a run names it, another run
+    # another id.
+    os.environ['NETPULSE_HELPER'] = fx.helper_path
+    standalone = [standalone_instance(), standalone_instance()]
+    log(f'standalone instance ids: {standalone}')
+    check(standalone[0] != standalone[1] and not {first, second} & set(standalone),
+          'two helper runs had the same instance id', standalone, first, second)
+
+
+def standalone_instance():
+    with StandaloneHelper(interval=200) as helper:
+        helper.wait_ticks(2)
+        records = helper.snapshot()
+    ids = {r.get('instance') for r in records}
+    check(len(ids) == 1 and re.fullmatch(r'[0-9a-f]{32}', ids.copy().pop() or ''),
+          'the standalone records do not all carry one instance id', ids)
+    return ids.pop()
 
 
 CASES = {
