@@ -6,9 +6,10 @@
  * the ticks were, and one ring serves every window up to the largest, so
  * subscriptions with different windows share the same history.  The
  * samples need not be at every tick: one per slot is enough, and a flow
- * that stopped moving is not sampled at all once its average is 0.  When it
- * moves again, the totals it had at the table's previous sample go in first,
- * so the ring knows it was idle until then.  Two samples with the same total
+ * that stopped moving is not sampled at all once its average is 0: its ring
+ * is freed, and only since when it has been quiet is kept.  When it moves
+ * again, its totals then and at the table's previous sample go in first, so
+ * the ring knows it was idle until then.  Two samples with the same total
  * mean no byte moved between them: a window that starts between them starts
  * exactly there, not at the older sample.
  *
@@ -47,12 +48,13 @@ netpulse_rate_clock_begin (NetpulseRateClock *clock,
                            guint64            now_ns,
                            guint64            interval_ns)
 {
+  clock->saved_base_ns = clock->base_ns;
+  clock->saved_now_ns = clock->now_ns;
   clock->now_ns = now_ns;
   clock->prev_ns = now_ns - MIN (interval_ns, now_ns);
   clock->first = clock->base_ns == 0;
   if (clock->first)
     clock->base_ns = clock->prev_ns;
-  clock->saved_base_ns = clock->base_ns;
   clock->interval_ns = now_ns - MIN (clock->base_ns, now_ns);
   if (clock->interval_ns < clock->rules.min_interval_ns)
     clock->interval_ns = 0;
@@ -63,7 +65,9 @@ netpulse_rate_clock_begin (NetpulseRateClock *clock,
 void
 netpulse_rate_clock_cancel (NetpulseRateClock *clock)
 {
+  /* prev_ns, first and interval_ns only matter during a sample. */
   clock->base_ns = clock->saved_base_ns;
+  clock->now_ns = clock->saved_now_ns;
 }
 
 /* The @k-th newest sample, 0 = the newest; @k < len. */

@@ -59,6 +59,7 @@ typedef struct {
   NetpulseRateRules rules;
   guint64           base_ns;        /* the last sample with per-tick rates */
   guint64           saved_base_ns;  /* for cancel() */
+  guint64           saved_now_ns;
   guint64           prev_ns;        /* the previous sample */
   gboolean          first;          /* this is the first: prev_ns saw no flow */
   guint64           now_ns;         /* this one */

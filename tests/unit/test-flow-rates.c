@@ -255,6 +255,29 @@ test_rates_young (Fixture       *f,
   g_assert_cmpfloat_with_epsilon (r.tx_rate_avg, 400000.0 / 0.6, 1e-6);
 }
 
+/* A sample that could not read the kernel is undone: the next one has the
+ * rates of the whole time since the last good one. */
+static void
+test_rates_cancel (Fixture       *f,
+                   gconstpointer  data)
+{
+  struct np_flow_key key = key_of (26);
+  struct np_flow flow = tcp_flow ();
+  NetpulseRecord r;
+
+  netpulse_flow_table_set_rate_rules (f->table, SEC / 2, 5 * SEC);
+  flow.first_ns = f->now_ns;
+  flow.tx_bytes = 1000;
+  tick (f, SEC, &key, &flow);
+  netpulse_flow_table_begin (f->table, f->now_ns + SEC, SEC, f->released);
+  netpulse_flow_table_cancel (f->table);
+  flow.tx_bytes = 5000;
+  tick (f, 2 * SEC, &key, &flow);
+  g_assert_true (last_changed (f, 5 * SEC, &r));
+  g_assert_cmpfloat_with_epsilon (r.tx_rate, 2000.0, 1e-9);
+  g_assert_cmpfloat_with_epsilon (r.tx_rate_avg, 5000.0 / 3, 1e-9);
+}
+
 #define ADD(path, func) \
   g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
 
@@ -269,6 +292,7 @@ main (int   argc,
   ADD ("/flow-rates/windows", test_rates_windows);
   ADD ("/flow-rates/idle", test_rates_idle);
   ADD ("/flow-rates/young", test_rates_young);
+  ADD ("/flow-rates/cancel", test_rates_cancel);
 
   return g_test_run ();
 }
