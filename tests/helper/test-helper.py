@@ -30,8 +30,8 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from helperfixture import (HelperFixture, TestFailure, Terminated, log, wait_for,  # noqa: E402
-                           parse_gvariant_scalar)
+from helperfixture import (HelperFixture, TestFailure, log, wait_for,  # noqa: E402
+                           parse_gvariant_scalar, run_case)
 import app_driver  # noqa: E402
 from npescape import HOSTILE_NAMES, describe, first_unsafe, shown  # noqa: E402
 
@@ -1558,34 +1558,5 @@ CASES = {
 }
 
 
-def main():
-    if len(sys.argv) != 2 or sys.argv[1] not in CASES:
-        print(f'usage: {sys.argv[0]} {"|".join(CASES)}', file=sys.stderr)
-        return 1
-
-    build_root = os.environ.get('NETPULSE_BUILD_ROOT')
-    source_root = os.environ.get('NETPULSE_SOURCE_ROOT', os.path.dirname(os.path.dirname(HERE)))
-    if not build_root:
-        print('NETPULSE_BUILD_ROOT is not set (run through meson test)', file=sys.stderr)
-        return 1
-
-    case = CASES[sys.argv[1]]
-    func, fixture_args = case if isinstance(case, tuple) else (case, {})
-    if callable(fixture_args):
-        fixture_args = fixture_args(build_root)
-    try:
-        with HelperFixture(build_root, source_root, **fixture_args) as fx:
-            func(fx)
-            fx.check_helper_log_clean()
-    except TestFailure as e:
-        print(f'FAIL: {e}', flush=True)
-        return 1
-    except Terminated as e:
-        print(f'FAIL: terminated ({e})', flush=True)
-        return 1
-    print('PASS', flush=True)
-    return 0
-
-
 if __name__ == '__main__':
-    sys.exit(main())
+    sys.exit(run_case(CASES, HERE))
