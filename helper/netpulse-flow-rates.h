@@ -50,8 +50,8 @@ typedef struct {
 } NetpulseRateRules;
 
 /* The table's clock for rates.  A sample too soon after the last one with
- * per-tick rates (less than min_interval_ns: the first after the programs
- * were loaded, or one made at once for a new subscriber) gives none:
+ * per-tick rates (less than min_interval_ns: the one made at once for the
+ * first subscriber, right after the programs were loaded) gives none:
  * bytes over a few milliseconds would read as a huge spike.  The rates
  * stay as they were, and the next sample's cover the time since the last
  * one that had rates. */
