@@ -6,9 +6,10 @@
  * the ticks were, and one ring serves every window up to the largest, so
  * subscriptions with different windows share the same history.  The
  * samples need not be at every tick: one per slot is enough, and a flow
- * that stopped moving is not sampled at all once its average is 0.  When it
- * moves again, the totals it had at the table's previous sample go in first,
- * so the ring knows it was idle until then.  Two samples with the same total
+ * that stopped moving is not sampled at all once its average is 0: its ring
+ * is freed, and only since when it has been quiet is kept.  When it moves
+ * again, its totals then and at the table's previous sample go in first, so
+ * the ring knows it was idle until then.  Two samples with the same total
  * mean no byte moved between them: a window that starts between them starts
  * exactly there, not at the older sample.
  *
@@ -47,11 +48,13 @@ netpulse_rate_clock_begin (NetpulseRateClock *clock,
                            guint64            now_ns,
                            guint64            interval_ns)
 {
+  clock->saved_base_ns = clock->base_ns;
+  clock->saved_now_ns = clock->now_ns;
   clock->now_ns = now_ns;
   clock->prev_ns = now_ns - MIN (interval_ns, now_ns);
-  if (clock->base_ns == 0)
+  clock->first = clock->base_ns == 0;
+  if (clock->first)
     clock->base_ns = clock->prev_ns;
-  clock->saved_base_ns = clock->base_ns;
   clock->interval_ns = now_ns - MIN (clock->base_ns, now_ns);
   if (clock->interval_ns < clock->rules.min_interval_ns)
     clock->interval_ns = 0;
@@ -62,23 +65,9 @@ netpulse_rate_clock_begin (NetpulseRateClock *clock,
 void
 netpulse_rate_clock_cancel (NetpulseRateClock *clock)
 {
+  /* prev_ns, first and interval_ns only matter during a sample. */
   clock->base_ns = clock->saved_base_ns;
-}
-
-void
-netpulse_flow_rates_tick (NetpulseFlowRates       *rates,
-                          const NetpulseRateClock *clock,
-                          guint64                  tx,
-                          guint64                  rx,
-                          double                  *tx_rate,
-                          double                  *rx_rate)
-{
-  if (clock->interval_ns == 0)
-    return;
-  *tx_rate = netpulse_compute_rate (rates->tick_tx, tx, clock->interval_ns);
-  *rx_rate = netpulse_compute_rate (rates->tick_rx, rx, clock->interval_ns);
-  rates->tick_tx = tx;
-  rates->tick_rx = rx;
+  clock->now_ns = clock->saved_now_ns;
 }
 
 /* The @k-th newest sample, 0 = the newest; @k < len. */
@@ -95,6 +84,8 @@ push (NetpulseFlowRates *rates,
       guint64            tx,
       guint64            rx)
 {
+  if (rates->ring == NULL)
+    rates->ring = g_new (NetpulseRateSample, NETPULSE_FLOW_RATES_SAMPLES);
   if (rates->len > 0)
     rates->head = (rates->head + 1) % NETPULSE_FLOW_RATES_SAMPLES;
   rates->ring[rates->head] = (NetpulseRateSample) { .t_ns = t_ns, .tx = tx, .rx = rx };
@@ -159,29 +150,59 @@ moved_in_window (const NetpulseFlowRates *rates,
   return tx_start != rates->last_tx || rx_start != rates->last_rx;
 }
 
-gboolean
-netpulse_flow_rates_add (NetpulseFlowRates       *rates,
-                         const NetpulseRateClock *clock,
-                         guint64                  tx,
-                         guint64                  rx)
+void
+netpulse_flow_rates_clear (NetpulseFlowRates *rates)
 {
-  guint64 prev_ns = clock->prev_ns, now_ns = clock->now_ns;
-  gboolean moved = tx != rates->last_tx || rx != rates->last_rx;
-  gboolean was_active = rates->active;
+  g_clear_pointer (&rates->ring, g_free);
+  rates->len = 0;
+  rates->head = 0;
+  rates->active = FALSE;
+}
 
-  if (!moved && !was_active)
+/* It moves after a quiet time: what is known of that time goes in first.
+ * Its totals were the same since quiet_since_ns (since the kernel first
+ * counted it, with 0, for a flow that never moved), and at the previous
+ * sample of the table — unless that was the first, which saw no flow. */
+static void
+start_history (NetpulseFlowRates       *rates,
+               const NetpulseRateClock *clock,
+               guint64                  first_ns)
+{
+  guint64 quiet_ns = rates->quiet_since_ns != 0 ? rates->quiet_since_ns : first_ns;
+
+  quiet_ns = MIN (quiet_ns, clock->now_ns);
+  push (rates, quiet_ns, rates->last_tx, rates->last_rx);
+  if (!clock->first && clock->prev_ns > quiet_ns)
+    push (rates, clock->prev_ns, rates->last_tx, rates->last_rx);
+}
+
+gboolean
+_netpulse_flow_rates_update_history (NetpulseFlowRates       *rates,
+                                     const NetpulseRateClock *clock,
+                                     guint64                  tx,
+                                     guint64                  rx,
+                                     guint64                  first_ns)
+{
+  guint64 now_ns = clock->now_ns, window_ns = clock->rules.max_window_ns;
+  gboolean moved = tx != rates->last_tx || rx != rates->last_rx;
+
+  if (!moved && !rates->active)
     return FALSE;
 
-  /* Not sampled while idle: its totals were the same at the previous
-   * sample of the table (0 for a flow that is new since). */
-  if (moved && !was_active && (rates->len == 0 || nth_newest (rates, 0)->t_ns < prev_ns))
-    push (rates, prev_ns, rates->last_tx, rates->last_rx);
-  if (rates->len == 0 || now_ns - nth_newest (rates, 0)->t_ns >= clock->rules.slot_ns)
+  if (!rates->active)
+    start_history (rates, clock, first_ns);
+  if (now_ns - nth_newest (rates, 0)->t_ns >= clock->rules.slot_ns)
     push (rates, now_ns, tx, rx);
-
   rates->last_tx = tx;
   rates->last_rx = rx;
-  rates->active = moved_in_window (rates, now_ns, clock->rules.max_window_ns);
+  rates->active = moved_in_window (rates, now_ns, window_ns);
+
+  /* Back to 0 in every window: nothing moved since a window before now. */
+  if (!rates->active)
+    {
+      rates->quiet_since_ns = now_ns > window_ns ? now_ns - window_ns : 0;
+      netpulse_flow_rates_clear (rates);
+    }
   return TRUE;
 }
 

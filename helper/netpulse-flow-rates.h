@@ -8,13 +8,18 @@
 
 #include <glib.h>
 
+#include <linux/types.h>
+#include "netpulse.h"
+
 #include "netpulse-record.h"
 
 G_BEGIN_DECLS
 
-/* Samples kept per flow.  The ring is spaced one slot (the largest window
- * / (NETPULSE_FLOW_RATES_SAMPLES - 2)) apart, so it always reaches back
- * further than that window plus a slot: 12 × 24 bytes per flow. */
+/* Samples kept per moving flow.  The ring is spaced one slot (the largest
+ * window / (NETPULSE_FLOW_RATES_SAMPLES - 2)) apart, so it always reaches
+ * back further than that window: 12 × 24 bytes, allocated when the flow
+ * moves and freed when its average is back to 0 (an idle flow keeps only
+ * since when it has been quiet). */
 #define NETPULSE_FLOW_RATES_SAMPLES 12
 
 typedef struct {
@@ -26,10 +31,11 @@ typedef struct {
 typedef struct {
   guint64            tick_tx;    /* the totals at the last sample with per-tick rates */
   guint64            tick_rx;
-  NetpulseRateSample ring[NETPULSE_FLOW_RATES_SAMPLES];
+  NetpulseRateSample *ring;      /* NETPULSE_FLOW_RATES_SAMPLES, while active */
   guint8             head;       /* the newest sample */
   guint8             len;
   gboolean           active;     /* the average over the largest window is not 0 */
+  guint64            quiet_since_ns; /* totals unchanged since (0: since first seen) */
   guint64            last_tx;    /* the totals at the last sample of the table */
   guint64            last_rx;
 } NetpulseFlowRates;
@@ -44,8 +50,8 @@ typedef struct {
 } NetpulseRateRules;
 
 /* The table's clock for rates.  A sample too soon after the last one with
- * per-tick rates (less than min_interval_ns: the first after the programs
- * were loaded, or one made at once for a new subscriber) gives none:
+ * per-tick rates (less than min_interval_ns: the one made at once for the
+ * first subscriber, right after the programs were loaded) gives none:
  * bytes over a few milliseconds would read as a huge spike.  The rates
  * stay as they were, and the next sample's cover the time since the last
  * one that had rates. */
@@ -53,7 +59,9 @@ typedef struct {
   NetpulseRateRules rules;
   guint64           base_ns;        /* the last sample with per-tick rates */
   guint64           saved_base_ns;  /* for cancel() */
+  guint64           saved_now_ns;
   guint64           prev_ns;        /* the previous sample */
+  gboolean          first;          /* this is the first: prev_ns saw no flow */
   guint64           now_ns;         /* this one */
   guint64           interval_ns;    /* of the per-tick rates; 0: none in this sample */
 } NetpulseRateClock;
@@ -70,23 +78,43 @@ void     netpulse_rate_clock_begin     (NetpulseRateClock       *clock,
                                         guint64                  interval_ns);
 void     netpulse_rate_clock_cancel    (NetpulseRateClock       *clock);
 
-/* The per-tick rates of a flow with these totals, left alone in a sample
- * without per-tick rates. */
-void     netpulse_flow_rates_tick      (NetpulseFlowRates       *rates,
-                                        const NetpulseRateClock *clock,
-                                        guint64                  tx,
-                                        guint64                  rx,
-                                        double                  *tx_rate,
-                                        double                  *rx_rate);
+/* The slow part of netpulse_flow_rates_update(). */
+gboolean _netpulse_flow_rates_update_history (NetpulseFlowRates       *rates,
+                                              const NetpulseRateClock *clock,
+                                              guint64                  tx,
+                                              guint64                  rx,
+                                              guint64                  first_ns);
 
-/* One sample of the table with the flow's totals.  Returns whether the flow's averages changed and
+/* The flow's rates at this sample: the per-tick ones into @tx_rate and
+ * @rx_rate (left alone in a sample without), and the smoothed ones'
+ * history (none for a @closed flow; the kernel first counted it, from 0,
+ * at flow->first_ns).  Returns whether the averages changed and the flow
  * must be reported: it moved, or its average is still decaying (the last
- * time it reaches 0 included).  A flow that did not move and whose
- * average is 0 costs a comparison. */
-gboolean netpulse_flow_rates_add     (NetpulseFlowRates       *rates,
-                                      const NetpulseRateClock *clock,
-                                      guint64                  tx,
-                                      guint64                  rx);
+ * time it reaches 0 included).  Inline: every flow comes here every tick,
+ * and one that did not move and whose average is 0 must cost no more than
+ * a comparison. */
+static inline gboolean
+netpulse_flow_rates_update (NetpulseFlowRates       *rates,
+                            const NetpulseRateClock *clock,
+                            const struct np_flow    *flow,
+                            gboolean                 closed,
+                            double                  *tx_rate,
+                            double                  *rx_rate)
+{
+  if (clock->interval_ns != 0)
+    {
+      *tx_rate = netpulse_compute_rate (rates->tick_tx, flow->tx_bytes, clock->interval_ns);
+      *rx_rate = netpulse_compute_rate (rates->tick_rx, flow->rx_bytes, clock->interval_ns);
+      rates->tick_tx = flow->tx_bytes;
+      rates->tick_rx = flow->rx_bytes;
+    }
+  if (closed || (!rates->active && flow->tx_bytes == rates->last_tx && flow->rx_bytes == rates->last_rx))
+    return FALSE;
+  return _netpulse_flow_rates_update_history (rates, clock, flow->tx_bytes, flow->rx_bytes, flow->first_ns);
+}
+
+/* Frees the history (a closed flow has no rates). */
+void     netpulse_flow_rates_clear   (NetpulseFlowRates       *rates);
 
 /* The averages in bytes/s over the @window_ns before the clock's sample
  * (that of the last add()): the exact bytes over [t, now] divided by now - t, where

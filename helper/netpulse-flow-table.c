@@ -101,6 +101,13 @@ flow_key_equal (gconstpointer a,
   return memcmp (a, b, sizeof (struct np_flow_key)) == 0;
 }
 
+static void
+flow_entry_free (gpointer data)
+{
+  netpulse_flow_rates_clear (&((FlowEntry *) data)->rates);
+  g_free (data);
+}
+
 NetpulseFlowTable *
 netpulse_flow_table_new (const NetpulseFlowRules *rules)
 {
@@ -109,7 +116,7 @@ netpulse_flow_table_new (const NetpulseFlowRules *rules)
   g_assert (rules != NULL);
 
   self->rules = *rules;
-  self->open_flows = g_hash_table_new_full (flow_key_hash, flow_key_equal, NULL, g_free);
+  self->open_flows = g_hash_table_new_full (flow_key_hash, flow_key_equal, NULL, flow_entry_free);
   g_queue_init (&self->closed_flows);
   self->queued_closed = g_array_new (FALSE, FALSE, sizeof (struct np_closed_flow));
   self->evictable = g_array_new (FALSE, FALSE, sizeof (Evictable));
@@ -286,13 +293,13 @@ update_record (NetpulseFlowTable    *self,
 {
   NetpulseRecord *r = &entry->record;
   NetpulseRecord before = *r;
+  gboolean averages_changed = netpulse_flow_rates_update (&entry->rates, &self->rate_clock, flow,
+                                                          closed, &r->tx_rate, &r->rx_rate);
 
   r->tx_bytes = flow->tx_bytes;
   r->rx_bytes = flow->rx_bytes;
   r->tx_packets = flow->tx_calls;
   r->rx_packets = flow->rx_calls;
-  netpulse_flow_rates_tick (&entry->rates, &self->rate_clock, flow->tx_bytes, flow->rx_bytes,
-                            &r->tx_rate, &r->rx_rate);
 
   r->proto = flow->proto;
   r->family = flow->family;
@@ -311,7 +318,7 @@ update_record (NetpulseFlowTable    *self,
            | (closed ? NETPULSE_RECORD_CLOSED : 0);
   r->peers = flow->peers;
 
-  return memcmp (&before, r, sizeof before) != 0;
+  return averages_changed || memcmp (&before, r, sizeof before) != 0;
 }
 
 static FlowEntry *
@@ -337,6 +344,8 @@ close_entry (NetpulseFlowTable *self,
   entry->record.flags |= NETPULSE_RECORD_CLOSED;
   entry->record.tx_rate = 0;
   entry->record.rx_rate = 0;
+  entry->record.tx_rate_avg = entry->record.rx_rate_avg = 0;   /* final: no rates */
+  netpulse_flow_rates_clear (&entry->rates);
   entry->changed_generation = self->generation;
   entry->closed_at_us = g_get_monotonic_time ();
   g_hash_table_steal (self->open_flows, &entry->key);
@@ -379,10 +388,7 @@ netpulse_flow_table_take (NetpulseFlowTable        *self,
       return;
     }
 
-  /* Both: a flow that did not move may still have an average decaying. */
-  if (update_record (self, entry, flow, FALSE) |
-      netpulse_flow_rates_add (&entry->rates, &self->rate_clock, flow->tx_bytes, flow->rx_bytes) ||
-      is_new)
+  if (update_record (self, entry, flow, FALSE) || is_new)
     entry->changed_generation = self->generation;
 
   if (closed)
@@ -591,13 +597,10 @@ netpulse_flow_table_foreach_changed (NetpulseFlowTable  *self,
   foreach_open_changed (self, since_generation, window_ns, func, user_data);
   for (GList *l = self->closed_flows.head; l != NULL; l = l->next)
     {
-      FlowEntry *entry = l->data;
+      const FlowEntry *entry = l->data;
 
       if (entry->changed_generation > since_generation)
-        {
-          netpulse_flow_rates_fill (&entry->rates, &self->rate_clock, window_ns, &entry->record);
-          func (&entry->record, user_data);
-        }
+        func (&entry->record, user_data);
     }
 }
 

@@ -670,6 +670,38 @@ def cleanup_system(files, users, netns, tmpdir, keep_tmpdir):
     return problems
 
 
+def run_case(cases, here):
+    """main() of a test script: runs the case named by sys.argv[1] of
+    @cases (name → function, or (function, fixture arguments)) in a
+    HelperFixture; PASS/FAIL on stdout, the exit status."""
+    if len(sys.argv) != 2 or sys.argv[1] not in cases:
+        print(f'usage: {sys.argv[0]} {"|".join(cases)}', file=sys.stderr)
+        return 1
+
+    build_root = os.environ.get('NETPULSE_BUILD_ROOT')
+    source_root = os.environ.get('NETPULSE_SOURCE_ROOT', os.path.dirname(os.path.dirname(here)))
+    if not build_root:
+        print('NETPULSE_BUILD_ROOT is not set (run through meson test)', file=sys.stderr)
+        return 1
+
+    case = cases[sys.argv[1]]
+    func, fixture_args = case if isinstance(case, tuple) else (case, {})
+    if callable(fixture_args):
+        fixture_args = fixture_args(build_root)
+    try:
+        with HelperFixture(build_root, source_root, **fixture_args) as fx:
+            func(fx)
+            fx.check_helper_log_clean()
+    except TestFailure as e:
+        print(f'FAIL: {e}', flush=True)
+        return 1
+    except Terminated as e:
+        print(f'FAIL: terminated ({e})', flush=True)
+        return 1
+    print('PASS', flush=True)
+    return 0
+
+
 def janitor_main(parent_pid, state_path):
     """Waits for the test process to end, then removes whatever it left
     installed (it normally cleans up itself; this covers SIGKILL)."""

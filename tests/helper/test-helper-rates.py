@@ -19,8 +19,9 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from helperfixture import (HelperFixture, TestFailure, Terminated, log, wait_for,  # noqa: E402
+from helperfixture import (HelperFixture, TestFailure, log, wait_for, run_case,  # noqa: E402
                            parse_gvariant_scalar, POLKIT_ACTION_ID, POLKIT_RULES_DIR)
+from nptest import StandaloneHelper  # noqa: E402
 
 TRAFFIC = os.path.join(HERE, 'rates-traffic.py')
 NO_SUCH = 'io.github.netpulse.Error.NoSuchSubscription'
@@ -259,6 +260,24 @@ def test_instance(fx):
     check(re.fullmatch(r'[0-9a-f]{32}', second) and second != first,
           'a new helper run kept the instance id', first, second)
 
+    # The standalone JSON: every record of a run names it, another run
+    # another id.
+    os.environ['NETPULSE_HELPER'] = fx.helper_path
+    standalone = [standalone_instance(), standalone_instance()]
+    log(f'standalone instance ids: {standalone}')
+    check(standalone[0] != standalone[1] and not {first, second} & set(standalone),
+          'two helper runs had the same instance id', standalone, first, second)
+
+
+def standalone_instance():
+    with StandaloneHelper(interval=200) as helper:
+        helper.wait_ticks(2)
+        records = helper.snapshot()
+    ids = {r.get('instance') for r in records}
+    check(len(ids) == 1 and re.fullmatch(r'[0-9a-f]{32}', ids.copy().pop() or ''),
+          'the standalone records do not all carry one instance id', ids)
+    return ids.pop()
+
 
 CASES = {
     'rates-bursty': test_rates_bursty,
@@ -267,30 +286,5 @@ CASES = {
 }
 
 
-def main():
-    if len(sys.argv) != 2 or sys.argv[1] not in CASES:
-        print(f'usage: {sys.argv[0]} {"|".join(CASES)}', file=sys.stderr)
-        return 1
-
-    build_root = os.environ.get('NETPULSE_BUILD_ROOT')
-    source_root = os.environ.get('NETPULSE_SOURCE_ROOT', os.path.dirname(os.path.dirname(HERE)))
-    if not build_root:
-        print('NETPULSE_BUILD_ROOT is not set (run through meson test)', file=sys.stderr)
-        return 1
-
-    try:
-        with HelperFixture(build_root, source_root) as fx:
-            CASES[sys.argv[1]](fx)
-            fx.check_helper_log_clean()
-    except TestFailure as e:
-        print(f'FAIL: {e}', flush=True)
-        return 1
-    except Terminated as e:
-        print(f'FAIL: terminated ({e})', flush=True)
-        return 1
-    print('PASS', flush=True)
-    return 0
-
-
 if __name__ == '__main__':
-    sys.exit(main())
+    sys.exit(run_case(CASES, HERE))

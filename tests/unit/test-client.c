@@ -186,6 +186,7 @@ fake_helper_new (void)
   g_variant_builder_add (&counters, "{st}", "ticks", (guint64) 42);
   netpulse_helper1_set_counters (fake->skeleton, g_variant_builder_end (&counters));
   netpulse_helper1_set_subscriptions (fake->skeleton, 2);
+  netpulse_helper1_set_instance_id (fake->skeleton, "00112233445566778899aabbccddeeff");
 
   g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (fake->skeleton),
                                     fake->connection, HELPER_OBJECT_PATH, &error);
@@ -1008,7 +1009,7 @@ test_status (Fixture       *fixture,
   g_autoptr(GVariant) counters = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree const char **features = NULL;
-  const char *version = NULL, *backend = NULL;
+  const char *version = NULL, *backend = NULL, *instance = NULL;
   guint32 subscriptions = 0;
   guint64 flows = 0;
   gboolean authorized = FALSE;
@@ -1028,6 +1029,8 @@ test_status (Fixture       *fixture,
   g_assert_cmpstr (features[1], ==, "tp_btf");
   g_assert_true (g_variant_lookup (status, "subscriptions", "u", &subscriptions));
   g_assert_cmpuint (subscriptions, ==, 2);
+  g_assert_true (g_variant_lookup (status, "instance", "&s", &instance));
+  g_assert_cmpstr (instance, ==, "00112233445566778899aabbccddeeff");
   counters = g_variant_lookup_value (status, "counters", G_VARIANT_TYPE ("a{st}"));
   g_assert_nonnull (counters);
   g_assert_true (g_variant_lookup (counters, "flows", "t", &flows));

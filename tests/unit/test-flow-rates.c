@@ -118,6 +118,7 @@ test_rates_bursty (Fixture       *f,
 
   netpulse_flow_table_set_rate_rules (f->table, SEC / 2, 5 * SEC);
   f->now_ns -= SEC;
+  flow.first_ns = f->now_ns;
   for (guint k = 1; k <= 30; k++)
     {
       gboolean burst = k % 5 == 1;
@@ -148,6 +149,7 @@ test_rates_no_spike (Fixture       *f,
   NetpulseRecord r;
 
   flow.rx_bytes = 2000;
+  flow.first_ns = f->now_ns;
   netpulse_flow_table_set_rate_rules (f->table, SEC / 2, 5 * SEC);
   tick (f, 3 * ms, &key, &flow);
   g_assert_true (last_changed (f, 5 * SEC, &r));
@@ -184,6 +186,7 @@ test_rates_windows (Fixture       *f,
   NetpulseRecord r;
 
   netpulse_flow_table_set_rate_rules (f->table, SEC / 2, 10 * SEC);
+  flow.first_ns = f->now_ns;
   for (guint k = 0; k < 22; k++)
     {
       flow.tx_bytes += k < 20 ? 1000 : 5000;
@@ -211,6 +214,7 @@ test_rates_idle (Fixture       *f,
   NetpulseRecord r;
 
   netpulse_flow_table_set_rate_rules (f->table, SEC / 2, 5 * SEC);
+  flow.first_ns = f->now_ns;
   flow.rx_bytes = MB;
   tick (f, SEC, &key, &flow);
   for (guint k = 0; k < 5; k++)
@@ -232,6 +236,48 @@ test_rates_idle (Fixture       *f,
   g_assert_cmpfloat_with_epsilon (r.rx_rate_avg, MB / 2.0, 1e-9);
 }
 
+/* A flow the kernel first counted 0.4 s after the previous sample: the
+ * per-tick rate is over the tick, the average since it was first counted. */
+static void
+test_rates_young (Fixture       *f,
+                  gconstpointer  data)
+{
+  struct np_flow_key key = key_of (24);
+  struct np_flow flow = tcp_flow ();
+  NetpulseRecord r;
+
+  netpulse_flow_table_set_rate_rules (f->table, SEC / 2, 5 * SEC);
+  flow.first_ns = f->now_ns + 4 * SEC / 10;
+  flow.tx_bytes = 400000;
+  tick (f, SEC, &key, &flow);
+  g_assert_true (last_changed (f, 5 * SEC, &r));
+  g_assert_cmpfloat (r.tx_rate, ==, 400000.0);
+  g_assert_cmpfloat_with_epsilon (r.tx_rate_avg, 400000.0 / 0.6, 1e-6);
+}
+
+/* A sample that could not read the kernel is undone: the next one has the
+ * rates of the whole time since the last good one. */
+static void
+test_rates_cancel (Fixture       *f,
+                   gconstpointer  data)
+{
+  struct np_flow_key key = key_of (26);
+  struct np_flow flow = tcp_flow ();
+  NetpulseRecord r;
+
+  netpulse_flow_table_set_rate_rules (f->table, SEC / 2, 5 * SEC);
+  flow.first_ns = f->now_ns;
+  flow.tx_bytes = 1000;
+  tick (f, SEC, &key, &flow);
+  netpulse_flow_table_begin (f->table, f->now_ns + SEC, SEC, f->released);
+  netpulse_flow_table_cancel (f->table);
+  flow.tx_bytes = 5000;
+  tick (f, 2 * SEC, &key, &flow);
+  g_assert_true (last_changed (f, 5 * SEC, &r));
+  g_assert_cmpfloat_with_epsilon (r.tx_rate, 2000.0, 1e-9);
+  g_assert_cmpfloat_with_epsilon (r.tx_rate_avg, 5000.0 / 3, 1e-9);
+}
+
 #define ADD(path, func) \
   g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
 
@@ -245,6 +291,8 @@ main (int   argc,
   ADD ("/flow-rates/no-spike", test_rates_no_spike);
   ADD ("/flow-rates/windows", test_rates_windows);
   ADD ("/flow-rates/idle", test_rates_idle);
+  ADD ("/flow-rates/young", test_rates_young);
+  ADD ("/flow-rates/cancel", test_rates_cancel);
 
   return g_test_run ();
 }

@@ -213,12 +213,12 @@ test_tcp_record (Fixture       *f,
   g_assert_cmpfloat (r->rx_rate, ==, 0.0);
 
   /* Nothing new: reported while its 5 s average decays (bytes since the
-   * window's start, or since first seen a second before the first sample),
-   * the last time with 0, then no more. */
+   * window's start, or since the kernel first counted it 5 s before the
+   * first sample), the last time with 0, then no more. */
   for (guint i = 0; i < 5; i++)
     {
-      static const double tx_avg[] = { 3000.0 / 3, 3000.0 / 4, 3000.0 / 5, 2000.0 / 5, 0.0 };
-      static const double rx_avg[] = { 500.0 / 3, 500.0 / 4, 500.0 / 5, 0.0, 0.0 };
+      static const double tx_avg[] = { 3000.0 / 7, 3000.0 / 8, 3000.0 / 9, 2000.0 / 5, 0.0 };
+      static const double rx_avg[] = { 500.0 / 7, 500.0 / 8, 500.0 / 9, 0.0, 0.0 };
 
       f->now_ns += SEC;
       sample (f, &key, &flow, 1, NULL, NULL);
