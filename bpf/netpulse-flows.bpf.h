@@ -383,10 +383,12 @@ lookup_or_create_peer_flow (struct np_flow_key *key,
 }
 
 /* For UDP, takes the peer that the cgroup sendmsg/recvmsg hook stashed for
- * this thread and this socket, if any.  The stash is consumed either way so
- * that a failed call cannot leave a stale peer behind. */
+ * this thread and this socket, if any and if @wanted.  The stash is
+ * consumed either way so that a failed call, or one on a connected socket,
+ * cannot leave a stale peer behind. */
 static __always_inline bool
-take_pending_peer (struct np_flow_key *key)
+take_pending_peer (struct np_flow_key *key,
+                   bool                wanted)
 {
   __u64 pid_tgid = bpf_get_current_pid_tgid ();
   struct np_pending_peer *pending = bpf_map_lookup_elem (&np_pending_peers, &pid_tgid);
@@ -394,7 +396,7 @@ take_pending_peer (struct np_flow_key *key)
 
   if (!pending)
     return false;
-  if (pending->cookie == key->cookie)
+  if (wanted && pending->cookie == key->cookie)
     {
       __builtin_memcpy (key->peer_addr, pending->addr, NP_ADDR_LEN);
       key->peer_port = pending->port;
@@ -422,7 +424,12 @@ account (struct sock *sk,
     return;
 
   key.cookie = cookie;
-  per_peer = proto == IPPROTO_UDP && take_pending_peer (&key);
+  /* One record per socket: a connected UDP socket's datagrams are the
+   * socket's, also when the application names the peer anyway (sendto()
+   * to it, recvfrom() asking for the address: glibc's resolver does), and
+   * once an unconnected socket connect()s, its per-peer records stop. */
+  per_peer = proto == IPPROTO_UDP
+          && take_pending_peer (&key, BPF_CORE_READ (sk, __sk_common.skc_state) != TCP_ESTABLISHED);
   if (proto == IPPROTO_UDP && !per_peer
       && BPF_CORE_READ (sk, __sk_common.skc_dport) == 0 && bytes > 0)
     count_event (NP_COUNTER_UNKNOWN_PEER);

@@ -231,6 +231,19 @@ hand_over_closed_flow (struct np_flow_key *key,
   return true;
 }
 
+/* Whether the application still holds the socket: after CLOSE it can read
+ * what arrived before the peer's FIN (the peer closed first, then we shut
+ * down our side; an RST after data) until it closes the socket.  Such a
+ * flow stays in np_flows in state CLOSE and ends at its release (see
+ * np_sock_release), so that those bytes land in the socket's one record.
+ * An orphaned socket (closed by the application, or never accepted) has
+ * no sk_socket. */
+static __always_inline bool
+still_readable (struct sock *sk)
+{
+  return BPF_CORE_READ (sk, sk_socket) != NULL;
+}
+
 SEC ("tp_btf/inet_sock_set_state")
 int BPF_PROG (np_tcp_state, struct sock *sk, int oldstate, int newstate)
 {
@@ -266,7 +279,7 @@ int BPF_PROG (np_tcp_state, struct sock *sk, int oldstate, int newstate)
   read_tcp_info (flow, sk);
   flow->state = newstate;
   flow->last_ns = bpf_ktime_get_ns ();
-  if (newstate == TCP_CLOSE && !hand_over_closed_flow (&key, flow))
+  if (newstate == TCP_CLOSE && !still_readable (sk) && !hand_over_closed_flow (&key, flow))
     flow->closed = 1;
   return 0;
 }
@@ -338,9 +351,11 @@ int np_recvmsg6 (struct bpf_sock_addr *ctx)
 /* ---- shared: socket release ---- */
 
 /* UDP has no close: the release of the socket is its end.  TCP sockets are
- * recorded too, as a safety net: their state change to CLOSE can be missed
- * (a tracing program does not run nested on a CPU, under heavy churn), and
- * after close() the application's byte counts cannot change any more. */
+ * recorded too: a socket that reached CLOSE while the application still
+ * held it ends here (see still_readable()), and for the others it is a
+ * safety net: their state change to CLOSE can be missed (a tracing program
+ * does not run nested on a CPU, under heavy churn).  After close() the
+ * application's byte counts cannot change any more. */
 SEC ("cgroup/sock_release")
 int np_sock_release (struct bpf_sock *ctx)
 {

@@ -136,6 +136,18 @@ copy_decoded (char       *dest,
   g_strlcpy (dest, safe, dest_size);
 }
 
+/* The application is @len bytes of @name, a part of a unit name. */
+static gboolean
+set_app (NetpulseAppId *id,
+         guint8         kind,
+         const char    *name,
+         gsize          len)
+{
+  id->kind = kind;
+  copy_decoded (id->app_id, sizeof id->app_id, name, len);
+  return TRUE;
+}
+
 static gboolean
 all_hex (const char *text,
          gsize       len)
@@ -178,10 +190,9 @@ parse_desktop_unit (NetpulseAppId *id,
   if (app >= end)
     return FALSE;
 
-  id->kind = app != body && dash - body == 7 && memcmp (body, "flatpak", 7) == 0
-           ? NETPULSE_APP_KIND_FLATPAK : NETPULSE_APP_KIND_DESKTOP;
-  copy_decoded (id->app_id, sizeof id->app_id, app, (gsize) (end - app));
-  return TRUE;
+  return set_app (id, app != body && dash - body == 7 && memcmp (body, "flatpak", 7) == 0
+                      ? NETPULSE_APP_KIND_FLATPAK : NETPULSE_APP_KIND_DESKTOP,
+                  app, (gsize) (end - app));
 }
 
 /* snap.<name>.<app>-<uuid>.scope (and snap.<name>.hook.<hook>-<uuid>.scope) */
@@ -197,9 +208,7 @@ parse_snap_unit (NetpulseAppId *id,
   dot = memchr (name, '.', len - 5);
   if (dot == NULL || dot == name)
     return FALSE;
-  id->kind = NETPULSE_APP_KIND_SNAP;
-  copy_decoded (id->app_id, sizeof id->app_id, name, (gsize) (dot - name));
-  return TRUE;
+  return set_app (id, NETPULSE_APP_KIND_SNAP, name, (gsize) (dot - name));
 }
 
 static gboolean
@@ -209,9 +218,7 @@ set_container (NetpulseAppId *id,
 {
   if (len < CONTAINER_SHORT_ID_LEN || !all_hex (hex, len))
     return FALSE;
-  id->kind = NETPULSE_APP_KIND_CONTAINER;
-  copy_decoded (id->app_id, sizeof id->app_id, hex, CONTAINER_SHORT_ID_LEN);
-  return TRUE;
+  return set_app (id, NETPULSE_APP_KIND_CONTAINER, hex, CONTAINER_SHORT_ID_LEN);
 }
 
 /* docker-<hex>.scope, libpod-[conmon-]<hex>.scope, cri-containerd-<hex>.scope, crio-<hex>.scope */
@@ -257,10 +264,7 @@ parse_unit (NetpulseAppId *id,
   if (scope && (parse_snap_unit (id, unit, stem) || parse_container_unit (id, unit, stem)))
     return;
   if (!scope)
-    {
-      id->kind = NETPULSE_APP_KIND_SERVICE;
-      copy_decoded (id->app_id, sizeof id->app_id, unit, stem);
-    }
+    set_app (id, NETPULSE_APP_KIND_SERVICE, unit, stem);
 }
 
 /* The last component of @cgroup that names a scope or a service; or, with

@@ -33,6 +33,7 @@
 
 #define IPPROTO_TCP_NUMBER 6
 #define IPPROTO_UDP_NUMBER 17
+#define TCP_CLOSE_NUMBER   7
 
 /* The raw endpoints of a flow: formatting addresses is most of a sample's
  * work, so it is only done when they change. */
@@ -208,7 +209,9 @@ flow_has_ended (NetpulseFlowTable        *self,
     return TRUE;
   if (released_ns == NULL)
     return FALSE;
-  if (flow->proto != IPPROTO_TCP_NUMBER)
+  /* A TCP socket already in CLOSE that the application held on to (see
+   * still_readable() in netpulse.bpf.c) ends with its release. */
+  if (flow->proto != IPPROTO_TCP_NUMBER || flow->state == TCP_CLOSE_NUMBER)
     return TRUE;
   if (self->now_mono_ns > *released_ns && self->now_mono_ns - *released_ns > TCP_RELEASE_GRACE_NS)
     return TRUE;
@@ -509,7 +512,8 @@ resolve_owners (NetpulseFlowTable         *self,
     if (!entry->has_process && entry->record.pid == 0)
       g_ptr_array_add (unresolved, entry);
 
-  if (unresolved->len == 0 || !owners->scan (owners->user_data, unresolved->len))
+  /* told every sample, none too: it rate-limits by what is new */
+  if (!owners->scan (owners->user_data, unresolved->len) || unresolved->len == 0)
     return;
 
   for (guint i = 0; i < unresolved->len; i++)

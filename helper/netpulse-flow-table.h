@@ -22,9 +22,9 @@ typedef void (*NetpulseRecordFunc) (const NetpulseRecord *record,
                                     gpointer              user_data);
 
 /* How owners of pid-less sockets are found (see netpulse-proc-owners.h):
- * scan() is told how many flows lack an owner and says whether lookups
- * may run now and prepares them, lookup() gives the pid and name
- * (NP_COMM_LEN) of socket inode @ino, done() ends them. */
+ * scan() is told every sample how many flows lack an owner (0 too) and
+ * says whether lookups may run now and prepares them, lookup() gives the
+ * pid and name (NP_COMM_LEN) of socket inode @ino, done() ends them. */
 typedef struct {
   gboolean (*scan)   (gpointer  user_data,
                       guint     n_unowned);

@@ -58,6 +58,11 @@ kernel_scan (NetpulseProcOwners *self,
   if (self->kernel_scan == NULL)
     return FALSE;
   self->ticks_since_kernel_scan++;
+  if (n_unowned == 0)
+    {
+      self->unowned_at_kernel_scan = 0;
+      return TRUE;
+    }
   if (now - self->last_kernel_scan_us < KERNEL_SCAN_MIN_INTERVAL
       || (!newcomers && self->ticks_since_kernel_scan < KERNEL_SCAN_EVERY_TICKS))
     {
@@ -121,7 +126,7 @@ owners_scan (gpointer user_data,
   /* The kernel gives the flows their owners itself: nothing to look up. */
   if (kernel_scan (self, n_unowned))
     return FALSE;
-  if (now - self->last_scan_us < PROC_SCAN_MIN_INTERVAL)
+  if (n_unowned == 0 || now - self->last_scan_us < PROC_SCAN_MIN_INTERVAL)
     return FALSE;
   self->last_scan_us = now;
 

@@ -6,10 +6,12 @@
  * programs attached, the start-up walk of existing sockets through every
  * network namespace done — the helper keeps, in every thread:
  *
- *   CAP_SYS_PTRACE       readlink() of /proc/PID/fd/N of other users' and
- *                        of non-dumpable processes (a ptrace access
- *                        check): which process owns a socket that nobody
- *                        has used since monitoring began
+ *   CAP_SYS_PTRACE       readlink() of /proc/PID/fd/N and /proc/PID/exe of
+ *                        other users' and of non-dumpable processes (a
+ *                        ptrace access check): which process owns a socket
+ *                        that nobody has used since monitoring began
+ *                        (where iter/task_file is missing), and which
+ *                        executable a connection's process runs
  *   CAP_DAC_READ_SEARCH  listing /proc/PID/fd, a directory of mode 0500
  *                        owned by the process's user, for the same lookup
  *   CAP_BPF              only where the kernel wants it for every bpf()

@@ -437,10 +437,12 @@ SCENARIOS = {
 }
 
 
-def main():
-    if len(sys.argv) < 2 or sys.argv[1] not in SCENARIOS:
-        sys.exit("usage: traffic.py {%s} ARGS..." % ",".join(SCENARIOS))
-    result = SCENARIOS[sys.argv[1]](*sys.argv[2:])
+def main(scenarios=SCENARIOS):
+    """Runs the scenario named on the command line; prints its JSON with
+    the network namespace's inode added."""
+    if len(sys.argv) < 2 or sys.argv[1] not in scenarios:
+        sys.exit("usage: %s {%s} ARGS..." % (os.path.basename(sys.argv[0]), ",".join(scenarios)))
+    result = scenarios[sys.argv[1]](*sys.argv[2:])
     result["netns_inode"] = os.stat("/proc/self/ns/net").st_ino
     print(json.dumps(result), flush=True)
 

@@ -18,6 +18,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import traffic  # noqa: E402
 from traffic import (family_of, fork_child, listen, recv_exactly,  # noqa: E402
                      wait_all, wait_for_file)
 
@@ -212,13 +213,5 @@ SCENARIOS = {
 }
 
 
-def main():
-    if len(sys.argv) < 2 or sys.argv[1] not in SCENARIOS:
-        sys.exit("usage: traffic_sockets.py {%s} ARGS..." % ",".join(SCENARIOS))
-    result = SCENARIOS[sys.argv[1]](*sys.argv[2:])
-    result["netns_inode"] = os.stat("/proc/self/ns/net").st_ino
-    print(json.dumps(result), flush=True)
-
-
 if __name__ == "__main__":
-    main()
+    traffic.main(SCENARIOS)
