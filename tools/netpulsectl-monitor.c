@@ -282,7 +282,18 @@ netpulsectl_cmd_monitor (int    argc,
   guint sigint, sigterm;
   int status;
 
-  if (!netpulsectl_parse_options ("monitor", _("Show the network connections of all processes, live."),
+  if (!netpulsectl_parse_options ("monitor",
+                                  _("Show the network connections of all processes, live.\n\n"
+                                    "In a terminal the table fills the screen below a fixed header "
+                                    "and fits its width (the least needed columns give way first); "
+                                    "press q to quit.  Otherwise it prints one table per update, "
+                                    "fitting $COLUMNS when set.\n\n"
+                                    "With --by app: one row per application (its processes, "
+                                    "connections, smoothed rates and totals since monitoring began), "
+                                    "the busiest first; with --json, one line per application and "
+                                    "update: {\"type\":\"app\", \"ts_ns\", \"app_id\", "
+                                    "\"app_kind\", \"processes\", \"connections\", \"tx_bytes\", "
+                                    "\"rx_bytes\", \"tx_rate\", \"rx_rate\"}."),
                       entries, argc, argv, &status))
     return status;
 
