@@ -24,7 +24,6 @@ import json
 import os
 import pty
 import re
-import secrets
 import select
 import signal
 import struct
@@ -37,7 +36,7 @@ import unicodedata
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from helperfixture import HelperFixture, TestFailure, Terminated, log, wait_for  # noqa: E402
+from helperfixture import TestFailure, log, run_case, wait_for  # noqa: E402
 
 TRAFFIC = os.path.join(HERE, 'helper-traffic.py')
 EXIT_OK = 0
@@ -273,21 +272,6 @@ def test_tty(fx):
         holder.wait(timeout=30)
 
 
-def set_root_password():
-    """A fresh password for root (the admin polkit asks for); returns it and
-    what /etc/shadow held, for restore_root_password()."""
-    with open('/etc/shadow') as f:
-        saved = next(line.split(':')[1] for line in f if line.startswith('root:'))
-    password = secrets.token_urlsafe(12)
-    subprocess.run(['chpasswd'], input=f'root:{password}\n', text=True, check=True)
-    return password, saved
-
-
-def restore_root_password(saved):
-    subprocess.run(['usermod', '-p', saved, 'root'], check=True)
-    log('root password restored')
-
-
 def prompt_session(fx, ctl, typed):
     term = PtyProcess(fx, fx.prompt, [ctl, 'monitor', '--interval', '200'], 100, 30)
     term.wait_text(lambda t: 'Password:' in t, 'the password prompt of pkttyagent')
@@ -300,31 +284,29 @@ def prompt_session(fx, ctl, typed):
 
 def test_prompt(fx):
     ctl = fx.user_binary('tools', 'netpulsectl')
-    password, saved = set_root_password()
+    # Put back when the fixture ends (also by its janitor).
+    password = fx.set_root_password()
+    term = prompt_session(fx, ctl, password)
     try:
-        term = prompt_session(fx, ctl, password)
-        try:
-            check_screen(term, 100, 30, NARROW_TITLES)
-            check(password not in term.text(), 'the password was echoed')
-            quit_with_q(term, 'netpulsectl monitor after the password')
-        finally:
-            term.close()
-
-        term = prompt_session(fx, ctl, password + 'x')
-        try:
-            code = term.wait_exit('netpulsectl monitor after a wrong password', timeout=60)
-            text = ESCAPE.sub('', term.text())
-            log(f'after a wrong password: exit {code}, {text[-400:]!r}')
-            check(code == EXIT_NOT_AUTHORIZED,
-                  f'exit {code} after a wrong password, not {EXIT_NOT_AUTHORIZED}', text)
-            last = [line for line in text.replace('\r', '').split('\n') if line.strip()][-1]
-            check(last.startswith('netpulsectl: ') and 'password' in last.lower(),
-                  'no clear refusal after a wrong password', last)
-            check('\x1b[?1049h' not in term.text(), 'a table was drawn without authorization')
-        finally:
-            term.close()
+        check_screen(term, 100, 30, NARROW_TITLES)
+        check(password not in term.text(), 'the password was echoed')
+        quit_with_q(term, 'netpulsectl monitor after the password')
     finally:
-        restore_root_password(saved)
+        term.close()
+
+    term = prompt_session(fx, ctl, password + 'x')
+    try:
+        code = term.wait_exit('netpulsectl monitor after a wrong password', timeout=60)
+        text = ESCAPE.sub('', term.text())
+        log(f'after a wrong password: exit {code}, {text[-400:]!r}')
+        check(code == EXIT_NOT_AUTHORIZED,
+              f'exit {code} after a wrong password, not {EXIT_NOT_AUTHORIZED}', text)
+        last = [line for line in text.replace('\r', '').split('\n') if line.strip()][-1]
+        check(last.startswith('netpulsectl: ') and 'password' in last.lower(),
+              'no clear refusal after a wrong password', last)
+        check('\x1b[?1049h' not in term.text(), 'a table was drawn without authorization')
+    finally:
+        term.close()
 
 
 def test_status(fx):
@@ -405,23 +387,7 @@ def main():
     if len(sys.argv) != 2 or sys.argv[1] not in CASES:
         print(f'usage: {sys.argv[0]} {"|".join(CASES)}', file=sys.stderr)
         return 1
-    build_root = os.environ.get('NETPULSE_BUILD_ROOT')
-    source_root = os.environ.get('NETPULSE_SOURCE_ROOT', os.path.dirname(os.path.dirname(HERE)))
-    if not build_root:
-        print('NETPULSE_BUILD_ROOT is not set (run through meson test)', file=sys.stderr)
-        return 1
-    try:
-        with HelperFixture(build_root, source_root, prompt_user=True) as fx:
-            CASES[sys.argv[1]](fx)
-            fx.check_helper_log_clean()
-    except TestFailure as e:
-        print(f'FAIL: {e}', flush=True)
-        return 1
-    except Terminated as e:
-        print(f'FAIL: terminated ({e})', flush=True)
-        return 1
-    print('PASS', flush=True)
-    return 0
+    return run_case(CASES[sys.argv[1]], os.path.dirname(os.path.dirname(HERE)), prompt_user=True)
 
 
 if __name__ == '__main__':
