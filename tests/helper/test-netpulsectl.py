@@ -158,6 +158,9 @@ class PtyProcess:
             raise TestFailure(f'{what}: the program exited ({self.proc.returncode}) first; '
                               f'it wrote {self.text()[-2000:]!r}')
 
+    def resize(self, cols, rows):
+        fcntl.ioctl(self.master, termios.TIOCSWINSZ, struct.pack('HHHH', rows, cols, 0, 0))
+
     def type(self, keys):
         os.write(self.master, keys)
 
@@ -208,13 +211,19 @@ def hold_connection(fx, netns):
     return holder
 
 
-def check_screen(term, cols, rows, titles):
+def check_screen(term, cols, rows, titles, since=0):
+    """The frames drawn after byte @since of the output (once one of them
+    has rows) fit @cols×@rows, with the header on top."""
+    def after():
+        # Without the one that was being drawn at a resize.
+        return complete_frames(term.output()[since:])[1 if since else 0:]
+
     def drawn():
         return any(len(f) > 2 and all(t in f[1].split() for t in titles) and
                    any(re.match(r'\s*\d+\s', line) for line in f[2:])
-                   for f in complete_frames(term.output()))
+                   for f in after())
     term.wait_text(lambda _: drawn(), f'a {cols}-column table with rows')
-    shown = complete_frames(term.output())
+    shown = after()
     log(f'{len(shown)} frames; the last one:\n' + '\n'.join(shown[-1]))
     for f in shown:
         check(len(f) <= rows, f'a frame of {len(f)} lines in a {rows}-line terminal', f)
@@ -224,7 +233,7 @@ def check_screen(term, cols, rows, titles):
             check(cells(line) <= cols, f'a line of {cells(line)} cells in {cols} columns', line)
     # Between the frames no text either (before the screen is ours, a
     # password prompt is pkttyagent's).
-    ours = term.text().split('\x1b[?1049h', 1)[-1]
+    ours = term.output()[since:].decode('utf-8', errors='replace').split('\x1b[?1049h', 1)[-1]
     plain = ESCAPE.sub('', ours.replace('\x1b[H', '\n')).replace('\r', '')
     for line in plain.split('\n'):
         check(cells(line) <= cols, f'a line of {cells(line)} cells in {cols} columns', line)
@@ -253,7 +262,11 @@ def test_tty(fx):
         term = PtyProcess(fx, fx.granted, [ctl, 'monitor', '--interval', '200'], 80, 24)
         try:
             check_screen(term, 80, 24, NARROW_TITLES)
-            quit_with_q(term, 'netpulsectl monitor (80x24)')
+            # Made smaller (SIGWINCH): the next screens fit the new size.
+            since = len(term.output())
+            term.resize(60, 12)
+            check_screen(term, 60, 12, ['PID', 'COMM', 'RX/s'], since)
+            quit_with_q(term, 'netpulsectl monitor (80x24, then 60x12)')
         finally:
             term.close()
 
@@ -373,6 +386,18 @@ def test_by_app(fx):
     check(len(keys) == len(set(keys)), 'an application twice in one update')
     monitor.send_signal(signal.SIGTERM)
     check(monitor.wait(timeout=30) == EXIT_OK, 'netpulsectl monitor --by app did not exit 0')
+
+    # The table: one line per application, within $COLUMNS.
+    env = dict(fx.user_env(fx.granted), COLUMNS='70')
+    result = subprocess.run([ctl, 'monitor', '--by', 'app', '--count', '2', '--interval', '200'],
+                            capture_output=True, text=True, timeout=60, env=env, user=fx.granted.uid,
+                            group=fx.granted.gid, extra_groups=[], cwd='/')
+    log(f'--by app table:\n{result.stdout}')
+    check(result.returncode == EXIT_OK, 'netpulsectl monitor --by app failed', result.stderr)
+    lines = result.stdout.split('\n')
+    check(lines[1].split()[:3] == ['PROCS', 'CONNS', 'APP'], 'no application table', lines[:3])
+    table = [line for line in lines if not SUMMARY.match(line)]
+    check(all(cells(line) <= 70 for line in table), 'a line wider than $COLUMNS', table)
 
 
 CASES = {
