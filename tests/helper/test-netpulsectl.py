@@ -342,6 +342,14 @@ def test_status(fx):
         check(status['authorization'] == word and status['authorized'] == (word == 'granted'),
               f'{user.name}: status --json says {status}')
 
+        # The helper's method, as the XML documents it.
+        rc, out, err = fx.gdbus_call_as(user, 'io.github.netpulse.Helper1.CheckAuthorizationDetails',
+                                        'false')
+        expected = {'granted': '(true, false)', 'challenge': '(false, true)',
+                    'denied': '(false, false)'}[word]
+        check(rc == 0 and out.strip() == expected,
+              f'{user.name}: CheckAuthorizationDetails answered {out.strip()!r}, not {expected}', err)
+
 
 def app_rows(path):
     return [r for r in read_json_lines(path) if r.get('type') == 'app']
