@@ -270,6 +270,22 @@ def test_tty(fx):
         finally:
             term.close()
 
+        # With --count the tables stay on the screen: lines, not a screen
+        # of its own, still as wide as the terminal.
+        term = PtyProcess(fx, fx.granted, [ctl, 'monitor', '--interval', '200', '--count', '2'],
+                          80, 24)
+        try:
+            code = term.wait_exit('netpulsectl monitor --count 2')
+            text = term.text()
+            check(code == EXIT_OK, f'--count 2 exited with {code}', text)
+            check('\x1b[?1049h' not in text, '--count 2 took the screen')
+            lines = ESCAPE.sub('', text).replace('\r', '').split('\n')
+            check(sum(1 for line in lines if SUMMARY.match(line)) == 2, 'not two tables', text)
+            check(all(cells(line) <= 80 for line in lines), '--count 2: a line wider than 80',
+                  max(lines, key=cells))
+        finally:
+            term.close()
+
         term = PtyProcess(fx, fx.granted, [ctl, 'monitor', '--interval', '200'], 200, 50)
         try:
             check_screen(term, 200, 50, ALL_TITLES)
