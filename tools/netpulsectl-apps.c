@@ -208,17 +208,17 @@ enum {
   N_COLUMNS
 };
 
+/* An application id is at most 128 bytes: shortened in the middle, as a
+ * reverse-DNS name or a path keeps its meaning at both ends. */
+#define APP_MIN_CELLS 20
+
 /* As in the connection table: the name and the rates stay the longest. */
-static const struct {
-  const char *title;
-  gboolean    right;
-  guint       drop_rank;
-} columns[N_COLUMNS] = {
+static const NetpulsectlColumn columns[N_COLUMNS] = {
   /* Translators: column titles of `netpulsectl monitor --by app`: number of
    * processes, of connections, the application, how it was identified */
   [COL_PROCS]   = { N_("PROCS"), TRUE,  5 },
   [COL_CONNS]   = { N_("CONNS"), TRUE,  6 },
-  [COL_APP]     = { N_("APP"),   FALSE, 0 },
+  [COL_APP]     = { N_("APP"),   FALSE, 0, APP_MIN_CELLS },
   [COL_KIND]    = { N_("KIND"),  FALSE, 9 },
   [COL_RX_RATE] = { N_("RX/s"),  TRUE,  1 },
   [COL_TX_RATE] = { N_("TX/s"),  TRUE,  2 },
@@ -227,13 +227,11 @@ static const struct {
   [COL_TOTAL]   = { N_("TOTAL"), TRUE,  3 },
 };
 
-/* An application id is at most 128 bytes: shortened in the middle, as a
- * reverse-DNS name or a path keeps its meaning at both ends. */
-#define APP_MIN_CELLS 20
-
 static char **
-format_cells (const NetpulsectlApp *app)
+format_cells (gconstpointer item,
+              gpointer      user_data)
 {
+  const NetpulsectlApp *app = item;
   char **cells = g_new0 (char *, N_COLUMNS + 1);
 
   cells[COL_PROCS] = g_strdup_printf ("%u", app->processes);
@@ -255,26 +253,14 @@ netpulsectl_apps_format (GPtrArray *rows,
                          guint      width,
                          GString   *out)
 {
-  g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
-  NetpulsectlColumn layout[N_COLUMNS];
-  guint shown = rows->len;
+  guint more = netpulsectl_layout_append_items (columns, N_COLUMNS, rows, max_rows, format_cells,
+                                                NULL, width, out);
 
-  if (max_rows > 0 && shown > max_rows)
-    shown = max_rows;
-
-  for (guint c = 0; c < N_COLUMNS; c++)
-    layout[c] = (NetpulsectlColumn) { _(columns[c].title), columns[c].right, columns[c].drop_rank,
-                                      c == COL_APP ? APP_MIN_CELLS : 0 };
-  for (guint i = 0; i < shown; i++)
-    g_ptr_array_add (lines, format_cells (g_ptr_array_index (rows, i)));
-
-  netpulsectl_layout_append (layout, N_COLUMNS, lines, width, out);
-
-  if (shown < rows->len)
+  if (more > 0)
     g_string_append_printf (out,
                             ngettext ("… %u more application\n",
-                                      "… %u more applications\n", rows->len - shown),
-                            rows->len - shown);
+                                      "… %u more applications\n", more),
+                            more);
 }
 
 void

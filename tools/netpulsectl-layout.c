@@ -6,6 +6,7 @@
 
 #include "config.h"
 
+#include <glib/gi18n.h>
 #include <string.h>
 
 #include "netpulsectl-layout.h"
@@ -281,7 +282,7 @@ netpulsectl_layout_append (const NetpulsectlColumn *columns,
 
   for (guint c = 0; c < n_columns; c++)
     {
-      titles[c] = columns[c].title;
+      titles[c] = _(columns[c].title);
       natural[c] = netpulsectl_text_cells (titles[c]);
     }
   for (guint i = 0; i < rows->len; i++)
@@ -297,4 +298,26 @@ netpulsectl_layout_append (const NetpulsectlColumn *columns,
   append_line (out, columns, n_columns, titles, widths);
   for (guint i = 0; i < rows->len; i++)
     append_line (out, columns, n_columns, g_ptr_array_index (rows, i), widths);
+}
+
+guint
+netpulsectl_layout_append_items (const NetpulsectlColumn *columns,
+                                 guint                    n_columns,
+                                 GPtrArray               *items,
+                                 guint                    max_rows,
+                                 NetpulsectlFormatRow     format,
+                                 gpointer                 user_data,
+                                 guint                    width,
+                                 GString                 *out)
+{
+  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
+  guint shown = items->len;
+
+  if (max_rows > 0 && shown > max_rows)
+    shown = max_rows;
+  for (guint i = 0; i < shown; i++)
+    g_ptr_array_add (rows, format (g_ptr_array_index (items, i), user_data));
+
+  netpulsectl_layout_append (columns, n_columns, rows, width, out);
+  return items->len - shown;
 }

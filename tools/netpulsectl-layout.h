@@ -26,7 +26,7 @@ char       *netpulsectl_text_fit           (const char  *text,
                                             gboolean     middle);
 
 typedef struct {
-  const char *title;       /* translated */
+  const char *title;       /* marked with N_(): translated when printed */
   gboolean    right;       /* numbers are right-aligned */
   guint       drop_rank;   /* 0: never dropped; else the highest rank goes first */
   guint       min_cells;   /* 0: never shortened; else shortened down to this many
@@ -54,5 +54,20 @@ void        netpulsectl_layout_append      (const NetpulsectlColumn *columns,
                                             GPtrArray               *rows,
                                             guint                    width,
                                             GString                 *out);
+
+/* The cells of @item (g_strfreev()), safe to print. */
+typedef char **(*NetpulsectlFormatRow) (gconstpointer item,
+                                        gpointer      user_data);
+
+/* netpulsectl_layout_append() of the first @max_rows (0: all) of @items,
+ * each made into cells by @format; returns how many were left out. */
+guint       netpulsectl_layout_append_items (const NetpulsectlColumn *columns,
+                                             guint                    n_columns,
+                                             GPtrArray               *items,
+                                             guint                    max_rows,
+                                             NetpulsectlFormatRow     format,
+                                             gpointer                 user_data,
+                                             guint                    width,
+                                             GString                 *out);
 
 G_END_DECLS

@@ -136,7 +136,7 @@ netpulsectl_monitor_print_table (Monitor *monitor,
   g_autofree char *warning = overflow_warning (monitor);
   g_autoptr(GString) text = g_string_new (NULL);
   g_autoptr(GString) out = NULL;
-  gboolean screen = netpulsectl_terminal_is_tty (monitor->terminal);
+  gboolean screen = monitor->screen;
   guint width = netpulsectl_terminal_get_columns (monitor->terminal);
   guint rows = netpulsectl_terminal_get_rows (monitor->terminal);
   guint max_rows = 0;

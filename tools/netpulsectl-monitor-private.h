@@ -35,6 +35,7 @@ typedef struct {
   NetpulsectlSortKey  sort;
   const char         *filter;
   gboolean            by_app;
+  gboolean            screen;       /* the terminal's whole screen is ours */
 
   guint               updates;
   guint64             shown_ns;     /* the time of the table on screen, 0 before */

@@ -227,7 +227,7 @@ on_terminal_resize (gpointer user_data)
 {
   Monitor *monitor = user_data;
 
-  if (!monitor->json && !monitor->stopping && monitor->shown_ns != 0)
+  if (monitor->screen && !monitor->stopping && monitor->shown_ns != 0)
     netpulsectl_monitor_print_table (monitor, monitor->shown_ns);
 }
 
@@ -280,7 +280,18 @@ netpulsectl_cmd_monitor (int    argc,
   guint sigint, sigterm;
   int status;
 
-  if (!netpulsectl_parse_options ("monitor", _("Show the network connections of all processes, live."),
+  if (!netpulsectl_parse_options ("monitor",
+                                  _("Show the network connections of all processes, live.\n\n"
+                                    "In a terminal the table fills the screen below a fixed header "
+                                    "and fits its width (the least needed columns give way first); "
+                                    "press q to quit.  With --count, or not in a terminal, it prints one "
+                                    "table per update, fitting the terminal or $COLUMNS when set.\n\n"
+                                    "With --by app: one row per application (its processes, "
+                                    "connections, smoothed rates and totals since monitoring began), "
+                                    "the busiest first; with --json, one line per application and "
+                                    "update: {\"type\":\"app\", \"ts_ns\", \"app_id\", "
+                                    "\"app_kind\", \"processes\", \"connections\", \"tx_bytes\", "
+                                    "\"rx_bytes\", \"tx_rate\", \"rx_rate\"}."),
                       entries, argc, argv, &status))
     return status;
 
@@ -321,6 +332,8 @@ netpulsectl_cmd_monitor (int    argc,
   monitor.filter = filter;
   monitor.apps = netpulsectl_apps_new ();
   monitor.terminal = netpulsectl_terminal_new (on_terminal_resize, on_terminal_quit, &monitor);
+  /* With --count, what was printed stays: lines, as wide as the terminal. */
+  monitor.screen = netpulsectl_terminal_is_tty (monitor.terminal) && !json && count == 0;
 
   g_signal_connect (client, "update", G_CALLBACK (on_update), &monitor);
   g_signal_connect (client, "snapshot", G_CALLBACK (on_snapshot), &monitor);

@@ -1,7 +1,8 @@
 /* netpulsectl-private.h — what the files of netpulsectl share.
  *
  *   netpulsectl.c           main, exit status, errors, options, the tty agent
- *   netpulsectl-monitor.c   the monitor command
+ *   netpulsectl-monitor.c   the monitor command (with netpulsectl-monitor-print.c,
+ *                           netpulsectl-terminal.c, netpulsectl-apps.c)
  *   netpulsectl-status.c    the status command
  *   netpulsectl-table.c     the connection table (a library of its own, for tests)
  *

@@ -296,14 +296,10 @@ enum {
 };
 
 /* Below the table's full width, columns go in rank order (the highest
- * first) after the addresses were shortened: what nethogs shows stays the
- * longest, the process and its download, upload, total and peer. */
-static const struct {
-  const char *title;
-  gboolean    right;       /* numbers are right-aligned */
-  guint       drop_rank;
-  guint       min_cells;   /* addresses: shortened in the middle, the port kept */
-} columns[N_COLUMNS] = {
+ * first) after the addresses were shortened (in the middle: the port
+ * stays): what nethogs shows stays the longest, the process and its
+ * download, upload, total and peer. */
+static const NetpulsectlColumn columns[N_COLUMNS] = {
   /* Translators: column titles of `netpulsectl monitor`, keep them short */
   [COL_PID]     = { N_("PID"),    TRUE,   0, 0 },
   [COL_COMM]    = { N_("COMM"),   FALSE,  0, 0 },
@@ -343,9 +339,11 @@ netpulsectl_cells_make_safe (char **cells,
 }
 
 static char **
-format_cells (const NetpulseRecord *r,
-              NetpulseUserNames    *users)
+format_cells (gconstpointer item,
+              gpointer      user_data)
 {
+  const NetpulseRecord *r = item;
+  NetpulseUserNames *users = user_data;
   char **cells = g_new0 (char *, N_COLUMNS + 1);
   const char *state = netpulse_tcp_state_name (r->state);
 
@@ -395,24 +393,12 @@ netpulsectl_table_format_fit (NetpulsectlTable   *table,
                               GString            *out)
 {
   g_autoptr(GPtrArray) rows = netpulsectl_table_rows (table, filter, key);
-  g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
-  NetpulsectlColumn layout[N_COLUMNS];
-  guint shown = rows->len;
+  guint more = netpulsectl_layout_append_items (columns, N_COLUMNS, rows, max_rows, format_cells,
+                                                table->users, width, out);
 
-  if (max_rows > 0 && shown > max_rows)
-    shown = max_rows;
-
-  for (guint c = 0; c < N_COLUMNS; c++)
-    layout[c] = (NetpulsectlColumn) { _(columns[c].title), columns[c].right,
-                                      columns[c].drop_rank, columns[c].min_cells };
-  for (guint i = 0; i < shown; i++)
-    g_ptr_array_add (lines, format_cells (g_ptr_array_index (rows, i), table->users));
-
-  netpulsectl_layout_append (layout, N_COLUMNS, lines, width, out);
-
-  if (shown < rows->len)
+  if (more > 0)
     g_string_append_printf (out,
                             ngettext ("… %u more connection\n",
-                                      "… %u more connections\n", rows->len - shown),
-                            rows->len - shown);
+                                      "… %u more connections\n", more),
+                            more);
 }

@@ -1,6 +1,7 @@
 /* netpulsectl.c — command-line client of the Netpulse helper.
  *
  *   netpulsectl monitor [--interval MS] [--json] [--count N] [--sort KEY] [--filter TEXT]
+ *                       [--by connection|app] [--no-ask-password]
  *   netpulsectl status [--json]
  *
  * Exit status, which scripts may rely on (also in --help):

@@ -118,6 +118,8 @@ class HelperFixture:
         # (polkit asks an authentication agent, if there is one).
         self.want_prompt_user = prompt_user
         self.prompt = None
+        # What /etc/shadow held for root before set_root_password().
+        self.saved_root_password = None
 
     # -- paths of the build ---------------------------------------------
 
@@ -192,6 +194,7 @@ class HelperFixture:
             'files': self.installed_files,
             'users': self.users,
             'netns': self.netns,
+            'root_password': self.saved_root_password,
             'tmpdir': self.tmpdir,
             'keep_tmpdir': bool(os.environ.get('NETPULSE_KEEP_TEST_DIR')),
         }
@@ -264,6 +267,19 @@ polkit.addRule(function(action, subject) {{
             f.write(rules)
         os.chmod(tmp, 0o644)
         os.replace(tmp, self.rules_path)
+
+    def set_root_password(self):
+        """Gives root a fresh password (the administrator's password polkit
+        asks for with AUTH_ADMIN) and returns it; what root had before is
+        put back when the fixture ends, also by the janitor."""
+        if self.saved_root_password is None:
+            with open('/etc/shadow') as f:
+                self.saved_root_password = next(line.split(':')[1] for line in f
+                                                if line.startswith('root:'))
+            self._save_state()
+        password = secrets.token_urlsafe(12)
+        subprocess.run(['chpasswd'], input=f'root:{password}\n', text=True, check=True)
+        return password
 
     def _start_bus(self):
         self.socket_path = os.path.join(self.tmpdir, 'system_bus_socket')
@@ -586,7 +602,8 @@ polkit.addRule(function(action, subject) {{
         if self.tmpdir:
             problems += cleanup_system(self.installed_files, self.users, self.netns,
                                        self.tmpdir,
-                                       bool(os.environ.get('NETPULSE_KEEP_TEST_DIR')))
+                                       bool(os.environ.get('NETPULSE_KEEP_TEST_DIR')),
+                                       self.saved_root_password)
         janitor = getattr(self, 'janitor', None)
         if janitor is not None:
             attempt('stopping the janitor', self._stop_process, janitor, signal.SIGKILL, 5)
@@ -599,6 +616,28 @@ polkit.addRule(function(action, subject) {{
             if exc_type is None:
                 raise TestFailure('cleanup failed')
         return False
+
+
+def run_case(func, source_root, **fixture_args):
+    """main() of a test script: runs @func(fx) in a fresh fixture and prints
+    PASS or FAIL; returns the exit status."""
+    build_root = os.environ.get('NETPULSE_BUILD_ROOT')
+    source_root = os.environ.get('NETPULSE_SOURCE_ROOT', source_root)
+    if not build_root:
+        print('NETPULSE_BUILD_ROOT is not set (run through meson test)', file=sys.stderr)
+        return 1
+    try:
+        with HelperFixture(build_root, source_root, **fixture_args) as fx:
+            func(fx)
+            fx.check_helper_log_clean()
+    except TestFailure as e:
+        print(f'FAIL: {e}', flush=True)
+        return 1
+    except Terminated as e:
+        print(f'FAIL: terminated ({e})', flush=True)
+        return 1
+    print('PASS', flush=True)
+    return 0
 
 
 def run_retrying(argv, attempts=20):
@@ -629,11 +668,17 @@ def kill_processes_of(uid):
             continue
 
 
-def cleanup_system(files, users, netns, tmpdir, keep_tmpdir):
+def cleanup_system(files, users, netns, tmpdir, keep_tmpdir, root_password=None):
     """Removes what a fixture installed system-wide (and its temporary
-    directory); what is already gone is fine.  Returns the problems."""
+    directory), and puts root's password back; what is already gone is
+    fine.  Returns the problems."""
     import pwd
     problems = []
+    if root_password is not None:
+        result = subprocess.run(['usermod', '-p', root_password, 'root'],
+                                capture_output=True, text=True)
+        if result.returncode != 0:
+            problems.append(f"restoring root's password: {result.stderr.strip()}")
     for path in files:
         try:
             os.unlink(path)
@@ -717,7 +762,7 @@ def janitor_main(parent_pid, state_path):
     except (FileNotFoundError, ValueError):
         return 0                            # cleaned up already
     cleanup_system(state['files'], state['users'], state['netns'], state['tmpdir'],
-                   state['keep_tmpdir'])
+                   state['keep_tmpdir'], state.get('root_password'))
     return 0
 
 

@@ -24,7 +24,6 @@ import json
 import os
 import pty
 import re
-import secrets
 import select
 import signal
 import struct
@@ -37,7 +36,7 @@ import unicodedata
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from helperfixture import HelperFixture, TestFailure, Terminated, log, wait_for  # noqa: E402
+from helperfixture import TestFailure, log, run_case, wait_for  # noqa: E402
 
 TRAFFIC = os.path.join(HERE, 'helper-traffic.py')
 EXIT_OK = 0
@@ -159,6 +158,9 @@ class PtyProcess:
             raise TestFailure(f'{what}: the program exited ({self.proc.returncode}) first; '
                               f'it wrote {self.text()[-2000:]!r}')
 
+    def resize(self, cols, rows):
+        fcntl.ioctl(self.master, termios.TIOCSWINSZ, struct.pack('HHHH', rows, cols, 0, 0))
+
     def type(self, keys):
         os.write(self.master, keys)
 
@@ -209,13 +211,19 @@ def hold_connection(fx, netns):
     return holder
 
 
-def check_screen(term, cols, rows, titles):
+def check_screen(term, cols, rows, titles, since=0):
+    """The frames drawn after byte @since of the output (once one of them
+    has rows) fit @cols×@rows, with the header on top."""
+    def after():
+        # Without the one that was being drawn at a resize.
+        return complete_frames(term.output()[since:])[1 if since else 0:]
+
     def drawn():
         return any(len(f) > 2 and all(t in f[1].split() for t in titles) and
                    any(re.match(r'\s*\d+\s', line) for line in f[2:])
-                   for f in complete_frames(term.output()))
+                   for f in after())
     term.wait_text(lambda _: drawn(), f'a {cols}-column table with rows')
-    shown = complete_frames(term.output())
+    shown = after()
     log(f'{len(shown)} frames; the last one:\n' + '\n'.join(shown[-1]))
     for f in shown:
         check(len(f) <= rows, f'a frame of {len(f)} lines in a {rows}-line terminal', f)
@@ -225,7 +233,7 @@ def check_screen(term, cols, rows, titles):
             check(cells(line) <= cols, f'a line of {cells(line)} cells in {cols} columns', line)
     # Between the frames no text either (before the screen is ours, a
     # password prompt is pkttyagent's).
-    ours = term.text().split('\x1b[?1049h', 1)[-1]
+    ours = term.output()[since:].decode('utf-8', errors='replace').split('\x1b[?1049h', 1)[-1]
     plain = ESCAPE.sub('', ours.replace('\x1b[H', '\n')).replace('\r', '')
     for line in plain.split('\n'):
         check(cells(line) <= cols, f'a line of {cells(line)} cells in {cols} columns', line)
@@ -254,7 +262,27 @@ def test_tty(fx):
         term = PtyProcess(fx, fx.granted, [ctl, 'monitor', '--interval', '200'], 80, 24)
         try:
             check_screen(term, 80, 24, NARROW_TITLES)
-            quit_with_q(term, 'netpulsectl monitor (80x24)')
+            # Made smaller (SIGWINCH): the next screens fit the new size.
+            since = len(term.output())
+            term.resize(60, 12)
+            check_screen(term, 60, 12, ['PID', 'COMM', 'RX/s'], since)
+            quit_with_q(term, 'netpulsectl monitor (80x24, then 60x12)')
+        finally:
+            term.close()
+
+        # With --count the tables stay on the screen: lines, not a screen
+        # of its own, still as wide as the terminal.
+        term = PtyProcess(fx, fx.granted, [ctl, 'monitor', '--interval', '200', '--count', '2'],
+                          80, 24)
+        try:
+            code = term.wait_exit('netpulsectl monitor --count 2')
+            text = term.text()
+            check(code == EXIT_OK, f'--count 2 exited with {code}', text)
+            check('\x1b[?1049h' not in text, '--count 2 took the screen')
+            lines = ESCAPE.sub('', text).replace('\r', '').split('\n')
+            check(sum(1 for line in lines if SUMMARY.match(line)) == 2, 'not two tables', text)
+            check(all(cells(line) <= 80 for line in lines), '--count 2: a line wider than 80',
+                  max(lines, key=cells))
         finally:
             term.close()
 
@@ -273,21 +301,6 @@ def test_tty(fx):
         holder.wait(timeout=30)
 
 
-def set_root_password():
-    """A fresh password for root (the admin polkit asks for); returns it and
-    what /etc/shadow held, for restore_root_password()."""
-    with open('/etc/shadow') as f:
-        saved = next(line.split(':')[1] for line in f if line.startswith('root:'))
-    password = secrets.token_urlsafe(12)
-    subprocess.run(['chpasswd'], input=f'root:{password}\n', text=True, check=True)
-    return password, saved
-
-
-def restore_root_password(saved):
-    subprocess.run(['usermod', '-p', saved, 'root'], check=True)
-    log('root password restored')
-
-
 def prompt_session(fx, ctl, typed):
     term = PtyProcess(fx, fx.prompt, [ctl, 'monitor', '--interval', '200'], 100, 30)
     term.wait_text(lambda t: 'Password:' in t, 'the password prompt of pkttyagent')
@@ -300,31 +313,29 @@ def prompt_session(fx, ctl, typed):
 
 def test_prompt(fx):
     ctl = fx.user_binary('tools', 'netpulsectl')
-    password, saved = set_root_password()
+    # Put back when the fixture ends (also by its janitor).
+    password = fx.set_root_password()
+    term = prompt_session(fx, ctl, password)
     try:
-        term = prompt_session(fx, ctl, password)
-        try:
-            check_screen(term, 100, 30, NARROW_TITLES)
-            check(password not in term.text(), 'the password was echoed')
-            quit_with_q(term, 'netpulsectl monitor after the password')
-        finally:
-            term.close()
-
-        term = prompt_session(fx, ctl, password + 'x')
-        try:
-            code = term.wait_exit('netpulsectl monitor after a wrong password', timeout=60)
-            text = ESCAPE.sub('', term.text())
-            log(f'after a wrong password: exit {code}, {text[-400:]!r}')
-            check(code == EXIT_NOT_AUTHORIZED,
-                  f'exit {code} after a wrong password, not {EXIT_NOT_AUTHORIZED}', text)
-            last = [line for line in text.replace('\r', '').split('\n') if line.strip()][-1]
-            check(last.startswith('netpulsectl: ') and 'password' in last.lower(),
-                  'no clear refusal after a wrong password', last)
-            check('\x1b[?1049h' not in term.text(), 'a table was drawn without authorization')
-        finally:
-            term.close()
+        check_screen(term, 100, 30, NARROW_TITLES)
+        check(password not in term.text(), 'the password was echoed')
+        quit_with_q(term, 'netpulsectl monitor after the password')
     finally:
-        restore_root_password(saved)
+        term.close()
+
+    term = prompt_session(fx, ctl, password + 'x')
+    try:
+        code = term.wait_exit('netpulsectl monitor after a wrong password', timeout=60)
+        text = ESCAPE.sub('', term.text())
+        log(f'after a wrong password: exit {code}, {text[-400:]!r}')
+        check(code == EXIT_NOT_AUTHORIZED,
+              f'exit {code} after a wrong password, not {EXIT_NOT_AUTHORIZED}', text)
+        last = [line for line in text.replace('\r', '').split('\n') if line.strip()][-1]
+        check(last.startswith('netpulsectl: ') and 'password' in last.lower(),
+              'no clear refusal after a wrong password', last)
+        check('\x1b[?1049h' not in term.text(), 'a table was drawn without authorization')
+    finally:
+        term.close()
 
 
 def test_status(fx):
@@ -346,6 +357,14 @@ def test_status(fx):
         status = json.loads(result.stdout)
         check(status['authorization'] == word and status['authorized'] == (word == 'granted'),
               f'{user.name}: status --json says {status}')
+
+        # The helper's method, as the XML documents it.
+        rc, out, err = fx.gdbus_call_as(user, 'io.github.netpulse.Helper1.CheckAuthorizationDetails',
+                                        'false')
+        expected = {'granted': '(true, false)', 'challenge': '(false, true)',
+                    'denied': '(false, false)'}[word]
+        check(rc == 0 and out.strip() == expected,
+              f'{user.name}: CheckAuthorizationDetails answered {out.strip()!r}, not {expected}', err)
 
 
 def app_rows(path):
@@ -392,6 +411,18 @@ def test_by_app(fx):
     monitor.send_signal(signal.SIGTERM)
     check(monitor.wait(timeout=30) == EXIT_OK, 'netpulsectl monitor --by app did not exit 0')
 
+    # The table: one line per application, within $COLUMNS.
+    env = dict(fx.user_env(fx.granted), COLUMNS='70')
+    result = subprocess.run([ctl, 'monitor', '--by', 'app', '--count', '2', '--interval', '200'],
+                            capture_output=True, text=True, timeout=60, env=env, user=fx.granted.uid,
+                            group=fx.granted.gid, extra_groups=[], cwd='/')
+    log(f'--by app table:\n{result.stdout}')
+    check(result.returncode == EXIT_OK, 'netpulsectl monitor --by app failed', result.stderr)
+    lines = result.stdout.split('\n')
+    check(lines[1].split()[:3] == ['PROCS', 'CONNS', 'APP'], 'no application table', lines[:3])
+    table = [line for line in lines if not SUMMARY.match(line)]
+    check(all(cells(line) <= 70 for line in table), 'a line wider than $COLUMNS', table)
+
 
 CASES = {
     'tty': test_tty,
@@ -405,23 +436,7 @@ def main():
     if len(sys.argv) != 2 or sys.argv[1] not in CASES:
         print(f'usage: {sys.argv[0]} {"|".join(CASES)}', file=sys.stderr)
         return 1
-    build_root = os.environ.get('NETPULSE_BUILD_ROOT')
-    source_root = os.environ.get('NETPULSE_SOURCE_ROOT', os.path.dirname(os.path.dirname(HERE)))
-    if not build_root:
-        print('NETPULSE_BUILD_ROOT is not set (run through meson test)', file=sys.stderr)
-        return 1
-    try:
-        with HelperFixture(build_root, source_root, prompt_user=True) as fx:
-            CASES[sys.argv[1]](fx)
-            fx.check_helper_log_clean()
-    except TestFailure as e:
-        print(f'FAIL: {e}', flush=True)
-        return 1
-    except Terminated as e:
-        print(f'FAIL: terminated ({e})', flush=True)
-        return 1
-    print('PASS', flush=True)
-    return 0
+    return run_case(CASES[sys.argv[1]], os.path.dirname(os.path.dirname(HERE)), prompt_user=True)
 
 
 if __name__ == '__main__':

@@ -1009,7 +1009,7 @@ test_status (Fixture       *fixture,
   g_autoptr(GVariant) counters = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree const char **features = NULL;
-  const char *version = NULL, *backend = NULL, *instance = NULL;
+  const char *version = NULL, *backend = NULL, *instance = NULL, *authorization = NULL;
   guint32 subscriptions = 0;
   guint64 flows = 0;
   gboolean authorized = FALSE;
@@ -1037,6 +1037,8 @@ test_status (Fixture       *fixture,
   g_assert_cmpuint (flows, ==, 3);
   g_assert_true (g_variant_lookup (status, "authorized", "b", &authorized));
   g_assert_true (authorized);
+  g_assert_true (g_variant_lookup (status, "authorization", "&s", &authorization));
+  g_assert_cmpstr (authorization, ==, "granted");
 
   /* Not authorized is an answer, not an error. */
   fixture->fake->authorized = FALSE;
@@ -1047,6 +1049,10 @@ test_status (Fixture       *fixture,
   g_assert_no_error (error);
   g_assert_true (g_variant_lookup (status, "authorized", "b", &authorized));
   g_assert_false (authorized);
+  /* The fake is an older helper (no CheckAuthorizationDetails): yes or no
+   * is all it tells. */
+  g_assert_true (g_variant_lookup (status, "authorization", "&s", &authorization));
+  g_assert_cmpstr (authorization, ==, "denied");
 
   /* Status is no subscription. */
   g_assert_cmpuint (fixture->fake->subscribe_calls, ==, 0);
