@@ -1,6 +1,6 @@
 # helpercases.py — what the end-to-end tests of the helper (test-helper-*.py)
 # share: constants of the D-Bus API, record readers, exact-total checks,
-# the traffic generator, and run_case(), their main().
+# the traffic generator, and (from helperfixture) run_case(), their main().
 #
 # SPDX-License-Identifier: GPL-2.0-or-later
 
@@ -13,7 +13,11 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from helperfixture import HelperFixture, TestFailure, Terminated, log, wait_for  # noqa: E402
+import helperfixture  # noqa: E402
+from helperfixture import HelperFixture, TestFailure, log, wait_for  # noqa: E402
+
+# The main() of every test-helper-*.py.
+run_case = helperfixture.run_case
 
 TRAFFIC = os.path.join(HERE, 'helper-traffic.py')
 NOT_AUTHORIZED = 'io.github.netpulse.Error.NotAuthorized'
@@ -167,34 +171,3 @@ def wait_exited(proc, timeout, failure, what):
 
 def gdbus_error(stderr):
     return stderr.split('GDBus.Error:', 1)[-1].split(':', 1)[0] if 'GDBus.Error:' in stderr else stderr
-
-
-def run_case(cases):
-    """The main() of each test-helper-*.py: runs the case named on the
-    command line in a fresh HelperFixture."""
-    if len(sys.argv) != 2 or sys.argv[1] not in cases:
-        print(f'usage: {sys.argv[0]} {"|".join(cases)}', file=sys.stderr)
-        return 1
-
-    build_root = os.environ.get('NETPULSE_BUILD_ROOT')
-    source_root = os.environ.get('NETPULSE_SOURCE_ROOT', os.path.dirname(os.path.dirname(HERE)))
-    if not build_root:
-        print('NETPULSE_BUILD_ROOT is not set (run through meson test)', file=sys.stderr)
-        return 1
-
-    case = cases[sys.argv[1]]
-    func, fixture_args = case if isinstance(case, tuple) else (case, {})
-    if callable(fixture_args):
-        fixture_args = fixture_args(build_root)
-    try:
-        with HelperFixture(build_root, source_root, **fixture_args) as fx:
-            func(fx)
-            fx.check_helper_log_clean()
-    except TestFailure as e:
-        print(f'FAIL: {e}', flush=True)
-        return 1
-    except Terminated as e:
-        print(f'FAIL: terminated ({e})', flush=True)
-        return 1
-    print('PASS', flush=True)
-    return 0

@@ -618,14 +618,17 @@ polkit.addRule(function(action, subject) {{
         return False
 
 
-def run_case(func, source_root, **fixture_args):
-    """main() of a test script: runs @func(fx) in a fresh fixture and prints
-    PASS or FAIL; returns the exit status."""
+def run_fixture(func, source_root=None, **fixture_args):
+    """Runs @func(fx) in a fresh fixture and prints PASS or FAIL; returns
+    the exit status."""
     build_root = os.environ.get('NETPULSE_BUILD_ROOT')
-    source_root = os.environ.get('NETPULSE_SOURCE_ROOT', source_root)
+    source_root = os.environ.get('NETPULSE_SOURCE_ROOT',
+                                 source_root or os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..'))
     if not build_root:
         print('NETPULSE_BUILD_ROOT is not set (run through meson test)', file=sys.stderr)
         return 1
+    if callable(fixture_args.get('from_build_root')):
+        fixture_args = fixture_args.pop('from_build_root')(build_root)
     try:
         with HelperFixture(build_root, source_root, **fixture_args) as fx:
             func(fx)
@@ -638,6 +641,21 @@ def run_case(func, source_root, **fixture_args):
         return 1
     print('PASS', flush=True)
     return 0
+
+
+def run_case(cases, here=None):
+    """main() of a test script: runs the case named by sys.argv[1] of
+    @cases (name → function, or (function, fixture arguments or a function
+    of the build root that gives them)); PASS/FAIL on stdout, the exit
+    status."""
+    if len(sys.argv) != 2 or sys.argv[1] not in cases:
+        print(f'usage: {sys.argv[0]} {"|".join(cases)}', file=sys.stderr)
+        return 1
+    case = cases[sys.argv[1]]
+    func, fixture_args = case if isinstance(case, tuple) else (case, {})
+    if callable(fixture_args):
+        fixture_args = {'from_build_root': fixture_args}
+    return run_fixture(func, os.path.dirname(os.path.dirname(here)) if here else None, **fixture_args)
 
 
 def run_retrying(argv, attempts=20):
@@ -713,38 +731,6 @@ def cleanup_system(files, users, netns, tmpdir, keep_tmpdir, root_password=None)
     if tmpdir and not keep_tmpdir:
         shutil.rmtree(tmpdir, ignore_errors=True)
     return problems
-
-
-def run_case(cases, here):
-    """main() of a test script: runs the case named by sys.argv[1] of
-    @cases (name → function, or (function, fixture arguments)) in a
-    HelperFixture; PASS/FAIL on stdout, the exit status."""
-    if len(sys.argv) != 2 or sys.argv[1] not in cases:
-        print(f'usage: {sys.argv[0]} {"|".join(cases)}', file=sys.stderr)
-        return 1
-
-    build_root = os.environ.get('NETPULSE_BUILD_ROOT')
-    source_root = os.environ.get('NETPULSE_SOURCE_ROOT', os.path.dirname(os.path.dirname(here)))
-    if not build_root:
-        print('NETPULSE_BUILD_ROOT is not set (run through meson test)', file=sys.stderr)
-        return 1
-
-    case = cases[sys.argv[1]]
-    func, fixture_args = case if isinstance(case, tuple) else (case, {})
-    if callable(fixture_args):
-        fixture_args = fixture_args(build_root)
-    try:
-        with HelperFixture(build_root, source_root, **fixture_args) as fx:
-            func(fx)
-            fx.check_helper_log_clean()
-    except TestFailure as e:
-        print(f'FAIL: {e}', flush=True)
-        return 1
-    except Terminated as e:
-        print(f'FAIL: terminated ({e})', flush=True)
-        return 1
-    print('PASS', flush=True)
-    return 0
 
 
 def janitor_main(parent_pid, state_path):

@@ -36,7 +36,7 @@ import unicodedata
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from helperfixture import TestFailure, log, run_case, wait_for  # noqa: E402
+from helperfixture import TestFailure, log, run_fixture, wait_for  # noqa: E402
 
 TRAFFIC = os.path.join(HERE, 'helper-traffic.py')
 EXIT_OK = 0
@@ -436,7 +436,7 @@ def main():
     if len(sys.argv) != 2 or sys.argv[1] not in CASES:
         print(f'usage: {sys.argv[0]} {"|".join(CASES)}', file=sys.stderr)
         return 1
-    return run_case(CASES[sys.argv[1]], os.path.dirname(os.path.dirname(HERE)), prompt_user=True)
+    return run_fixture(CASES[sys.argv[1]], os.path.dirname(os.path.dirname(HERE)), prompt_user=True)
 
 
 if __name__ == '__main__':

@@ -234,7 +234,7 @@ test_flow_rule (void)
   netpulse_flow_table_begin (table, now, 1000000000, released);
   netpulse_flow_table_take (table, &(struct np_flow_key) { .cookie = 1 }, &flow);
   netpulse_flow_table_end (table, NULL);
-  netpulse_flow_table_foreach_open (table, collect_first, &record);
+  netpulse_flow_table_foreach_open (table, 5 * G_GUINT64_CONSTANT (1000000000), collect_first, &record);
   g_assert_cmpuint (namer.calls, ==, 0);
   g_assert_cmpstr (record.app_id, ==, "");
 
@@ -249,7 +249,7 @@ test_flow_rule (void)
       netpulse_flow_table_take (table, &(struct np_flow_key) { .cookie = 1 }, &flow);
       netpulse_flow_table_end (table, NULL);
     }
-  netpulse_flow_table_foreach_open (table, collect_first, &record);
+  netpulse_flow_table_foreach_open (table, 5 * G_GUINT64_CONSTANT (1000000000), collect_first, &record);
   g_assert_cmpuint (namer.calls, ==, 1);
   g_assert_cmpstr (record.app_id, ==, "nc-100");
 
@@ -258,7 +258,7 @@ test_flow_rule (void)
   netpulse_flow_table_begin (table, now + 5 * G_GUINT64_CONSTANT (1000000000), 1000000000, released);
   netpulse_flow_table_take (table, &(struct np_flow_key) { .cookie = 1 }, &flow);
   netpulse_flow_table_end (table, NULL);
-  netpulse_flow_table_foreach_open (table, collect_first, &record);
+  netpulse_flow_table_foreach_open (table, 5 * G_GUINT64_CONSTANT (1000000000), collect_first, &record);
   g_assert_cmpuint (namer.calls, ==, 2);
   g_assert_cmpstr (record.app_id, ==, "nc-101");
   g_assert_cmpstr (record.exe, ==, "/bin/x");
