@@ -17,72 +17,11 @@
 
 #include "netpulse-flow-rates.h"
 #include "netpulse-flow-table.h"
+#include "netpulse-flow-table-private.h"
 
 /* A released TCP socket whose close the state hook has not reported after
  * this long is reported closed anyway (see np_sock_release). */
 #define TCP_RELEASE_GRACE_NS     (G_GUINT64_CONSTANT (2) * 1000000000)
-/* When the flow table is fuller than 7/8, per-peer UDP entries idle for at
- * least EVICT_MIN_IDLE_NS are evicted, least recently used first, until it
- * is 3/4 full: room for new connections of everyone.  Busy entries are
- * never evicted (a send in flight could add to a deleted entry). */
-#define EVICT_HIGH_NUM           7
-#define EVICT_HIGH_DEN           8
-#define EVICT_LOW_NUM            3
-#define EVICT_LOW_DEN            4
-#define EVICT_MIN_IDLE_NS        (G_GUINT64_CONSTANT (1000000000))
-
-#define IPPROTO_TCP_NUMBER 6
-#define IPPROTO_UDP_NUMBER 17
-#define TCP_CLOSE_NUMBER   7
-
-/* The raw endpoints of a flow: formatting addresses is most of a sample's
- * work, so it is only done when they change. */
-typedef struct {
-  guint8  laddr[NP_ADDR_LEN];
-  guint8  raddr[NP_ADDR_LEN];
-  guint16 lport;
-  guint16 rport;
-  guint8  family;
-} Endpoints;
-
-typedef struct {
-  struct np_flow_key key;
-  NetpulseRecord     record;
-  NetpulseFlowRates  rates;              /* per-tick and smoothed (netpulse-flow-rates.c) */
-  guint64            changed_generation;
-  guint64            seen_generation;
-  gint64             closed_at_us;       /* g_get_monotonic_time(), 0 while open */
-  Endpoints          endpoints;          /* what record->laddr/raddr were formatted from */
-  gboolean           endpoints_valid;
-  guint64            ino;
-  gboolean           has_process;
-} FlowEntry;
-
-typedef struct {
-  struct np_flow_key key;
-  guint64            last_ns;
-} Evictable;
-
-struct _NetpulseFlowTable
-{
-  NetpulseFlowRules    rules;
-  guint64              real_offset_ns;
-
-  GHashTable          *open_flows;        /* struct np_flow_key * → FlowEntry * */
-  GQueue               closed_flows;      /* FlowEntry *, oldest first */
-  GArray              *queued_closed;     /* struct np_closed_flow, from the ring */
-  guint64              next_id;
-  guint64              generation;
-  guint64              idle_evicted;
-  NetpulseRateClock    rate_clock;
-
-  /* the sample in progress */
-  guint64              now_mono_ns;
-  GHashTable          *released;          /* borrowed: cookie → release time */
-  GArray              *evictable;         /* Evictable */
-  guint                table_entries;     /* rows taken from np_flows */
-  NetpulseFlowActions  actions;
-};
 
 static guint
 flow_key_hash (gconstpointer key)
@@ -255,38 +194,6 @@ update_endpoints (FlowEntry            *entry,
   entry->endpoints_valid = TRUE;
 }
 
-/* Named when (re)learnt: the flow keeps the identity its last process had. */
-static void
-learn_identity (NetpulseFlowTable *self,
-                NetpulseRecord    *r)
-{
-  if (self->rules.identity != NULL && r->pid != 0)
-    self->rules.identity (r->pid, r->comm, r, self->rules.identity_data);
-}
-
-static void
-update_owner (NetpulseFlowTable    *self,
-              FlowEntry            *entry,
-              const struct np_flow *flow)
-{
-  NetpulseRecord *r = &entry->record;
-  gboolean relearnt = flow->has_process && (r->pid != flow->pid || r->app_id[0] == '\0');
-
-  entry->ino = flow->ino;
-  entry->has_process = flow->has_process;
-  if (flow->has_process)
-    {
-      r->pid = flow->pid;
-      r->uid = flow->uid;
-      r->cgroup_id = flow->cgroup_id;
-      g_strlcpy (r->comm, flow->comm, sizeof r->comm);
-    }
-  else if (r->pid == 0)
-    r->uid = flow->uid;
-  if (relearnt)
-    learn_identity (self, r);
-}
-
 /* Returns whether the record changed. */
 static gboolean
 update_record (NetpulseFlowTable    *self,
@@ -313,7 +220,7 @@ update_record (NetpulseFlowTable    *self,
   r->first_seen_ns = flow->first_ns + self->real_offset_ns;
   r->last_seen_ns = flow->last_ns + self->real_offset_ns;
   update_endpoints (entry, flow);
-  update_owner (self, entry, flow);
+  netpulse_flow_table_update_owner (self, entry, flow);
 
   r->flags = (flow->partial ? NETPULSE_RECORD_PARTIAL : 0)
            | (flow->per_peer ? NETPULSE_RECORD_PER_PEER : 0)
@@ -427,42 +334,10 @@ netpulse_flow_table_take_closed (NetpulseFlowTable *self)
   g_array_set_size (self->queued_closed, 0);
 }
 
-static int
-compare_last_used (gconstpointer a,
-                   gconstpointer b)
-{
-  const Evictable *x = a, *y = b;
-
-  return x->last_ns < y->last_ns ? -1 : x->last_ns > y->last_ns;
-}
-
-/* The table is nearly full: idle per-peer entries make room first, the
- * least recently used first.  They are finished like idle UDP flows (final
- * totals, reported closed). */
-static void
-evict_idle_peers (NetpulseFlowTable *self)
-{
-  guint64 high = (guint64) self->rules.max_flows * EVICT_HIGH_NUM / EVICT_HIGH_DEN;
-  guint64 low = (guint64) self->rules.max_flows * EVICT_LOW_NUM / EVICT_LOW_DEN;
-  guint64 entries = self->table_entries - self->actions.to_delete->len - self->actions.to_finish->len;
-  guint n;
-
-  if (entries <= high)
-    return;
-  g_array_sort (self->evictable, compare_last_used);
-  n = MIN (self->evictable->len, entries - low);
-  for (guint i = 0; i < n; i++)
-    g_array_append_vals (self->actions.to_finish, &g_array_index (self->evictable, Evictable, i).key, 1);
-  self->idle_evicted += n;
-  if (n > 0)
-    g_debug ("Flow table %" G_GUINT64_FORMAT "/%u full: evicted %u idle per-peer entries",
-             entries, self->rules.max_flows, n);
-}
-
 const NetpulseFlowActions *
 netpulse_flow_table_plan (NetpulseFlowTable *self)
 {
-  evict_idle_peers (self);
+  netpulse_flow_table_evict_idle_peers (self);
   return &self->actions;
 }
 
@@ -497,41 +372,6 @@ close_vanished_flows (NetpulseFlowTable *self)
     close_entry (self, g_ptr_array_index (vanished, i));
 }
 
-/* Sockets that no process has used since we started have no pid: their
- * owners are looked up by inode, at most as often as @owners allows. */
-static void
-resolve_owners (NetpulseFlowTable         *self,
-                const NetpulseOwnerLookup *owners)
-{
-  g_autoptr(GPtrArray) unresolved = g_ptr_array_new ();
-  GHashTableIter iter;
-  FlowEntry *entry;
-
-  g_hash_table_iter_init (&iter, self->open_flows);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &entry))
-    if (!entry->has_process && entry->record.pid == 0)
-      g_ptr_array_add (unresolved, entry);
-
-  /* told every sample, none too: it rate-limits by what is new */
-  if (!owners->scan (owners->user_data, unresolved->len) || unresolved->len == 0)
-    return;
-
-  for (guint i = 0; i < unresolved->len; i++)
-    {
-      guint32 pid = 0;
-      char comm[NP_COMM_LEN] = "";
-
-      entry = g_ptr_array_index (unresolved, i);
-      if (entry->ino == 0 || !owners->lookup (owners->user_data, entry->ino, &pid, comm))
-        continue;
-      entry->record.pid = pid;
-      g_strlcpy (entry->record.comm, comm, sizeof entry->record.comm);
-      learn_identity (self, &entry->record);
-      entry->changed_generation = self->generation;
-    }
-  owners->done (owners->user_data);
-}
-
 static void
 prune_closed_flows (NetpulseFlowTable *self)
 {
@@ -548,7 +388,7 @@ netpulse_flow_table_end (NetpulseFlowTable         *self,
 {
   close_vanished_flows (self);
   if (owners != NULL)
-    resolve_owners (self, owners);
+    netpulse_flow_table_resolve_owners (self, owners);
   prune_closed_flows (self);
   reset_sample (self);
 }

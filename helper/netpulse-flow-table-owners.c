@@ -1,0 +1,111 @@
+/* netpulse-flow-table-owners.c — a friend of netpulse-flow-table.c: which
+ * process (and application) owns a flow, and making room in a full table.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#define G_LOG_DOMAIN "netpulse-collector"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "netpulse-flow-table-private.h"
+
+/* Named when (re)learnt: the flow keeps the identity its last process had. */
+static void
+learn_identity (NetpulseFlowTable *self,
+                NetpulseRecord    *r)
+{
+  if (self->rules.identity != NULL && r->pid != 0)
+    self->rules.identity (r->pid, r->comm, r, self->rules.identity_data);
+}
+
+void
+netpulse_flow_table_update_owner (NetpulseFlowTable    *self,
+                                  FlowEntry            *entry,
+                                  const struct np_flow *flow)
+{
+  NetpulseRecord *r = &entry->record;
+  gboolean relearnt = flow->has_process && (r->pid != flow->pid || r->app_id[0] == '\0');
+
+  entry->ino = flow->ino;
+  entry->has_process = flow->has_process;
+  if (flow->has_process)
+    {
+      r->pid = flow->pid;
+      r->uid = flow->uid;
+      r->cgroup_id = flow->cgroup_id;
+      g_strlcpy (r->comm, flow->comm, sizeof r->comm);
+    }
+  else if (r->pid == 0)
+    r->uid = flow->uid;
+  if (relearnt)
+    learn_identity (self, r);
+}
+
+/* Sockets that no process has used since we started have no pid: their
+ * owners are looked up by inode, at most as often as @owners allows. */
+void
+netpulse_flow_table_resolve_owners (NetpulseFlowTable         *self,
+                                    const NetpulseOwnerLookup *owners)
+{
+  g_autoptr(GPtrArray) unresolved = g_ptr_array_new ();
+  GHashTableIter iter;
+  FlowEntry *entry;
+
+  g_hash_table_iter_init (&iter, self->open_flows);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &entry))
+    if (!entry->has_process && entry->record.pid == 0)
+      g_ptr_array_add (unresolved, entry);
+
+  /* told every sample, none too: it rate-limits by what is new */
+  if (!owners->scan (owners->user_data, unresolved->len) || unresolved->len == 0)
+    return;
+
+  for (guint i = 0; i < unresolved->len; i++)
+    {
+      guint32 pid = 0;
+      char comm[NP_COMM_LEN] = "";
+
+      entry = g_ptr_array_index (unresolved, i);
+      if (entry->ino == 0 || !owners->lookup (owners->user_data, entry->ino, &pid, comm))
+        continue;
+      entry->record.pid = pid;
+      g_strlcpy (entry->record.comm, comm, sizeof entry->record.comm);
+      learn_identity (self, &entry->record);
+      entry->changed_generation = self->generation;
+    }
+  owners->done (owners->user_data);
+}
+
+static int
+compare_last_used (gconstpointer a,
+                   gconstpointer b)
+{
+  const Evictable *x = a, *y = b;
+
+  return x->last_ns < y->last_ns ? -1 : x->last_ns > y->last_ns;
+}
+
+/* The table is nearly full: idle per-peer entries make room first, the
+ * least recently used first.  They are finished like idle UDP flows (final
+ * totals, reported closed). */
+void
+netpulse_flow_table_evict_idle_peers (NetpulseFlowTable *self)
+{
+  guint64 high = (guint64) self->rules.max_flows * EVICT_HIGH_NUM / EVICT_HIGH_DEN;
+  guint64 low = (guint64) self->rules.max_flows * EVICT_LOW_NUM / EVICT_LOW_DEN;
+  guint64 entries = self->table_entries - self->actions.to_delete->len - self->actions.to_finish->len;
+  guint n;
+
+  if (entries <= high)
+    return;
+  g_array_sort (self->evictable, compare_last_used);
+  n = MIN (self->evictable->len, entries - low);
+  for (guint i = 0; i < n; i++)
+    g_array_append_vals (self->actions.to_finish, &g_array_index (self->evictable, Evictable, i).key, 1);
+  self->idle_evicted += n;
+  if (n > 0)
+    g_debug ("Flow table %" G_GUINT64_FORMAT "/%u full: evicted %u idle per-peer entries",
+             entries, self->rules.max_flows, n);
+}
