@@ -16,6 +16,7 @@
 #include "netpulse-connection.h"
 #include "netpulse-format.h"
 #include "netpulse-process-group.h"
+#include "netpulse-app-group.h"
 #include "netpulse-sparkline.h"
 #include "netpulse-text.h"
 
@@ -92,9 +93,11 @@ text_remote (NetpulseRow *row, NetpulseViewOptions *options)
 {
   const NetpulseRecord *r = CONN (row);
 
-  if (NETPULSE_IS_PROCESS_GROUP (row))
+  if (NETPULSE_IS_PROCESS_GROUP (row) || NETPULSE_IS_APP_GROUP (row))
     {
-      guint n = netpulse_process_group_get_n_connections (NETPULSE_PROCESS_GROUP (row));
+      guint n = NETPULSE_IS_APP_GROUP (row)
+                ? netpulse_app_group_get_n_connections (NETPULSE_APP_GROUP (row))
+                : netpulse_process_group_get_n_connections (NETPULSE_PROCESS_GROUP (row));
 
       return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u connection", "%u connections", n), n);
     }
@@ -238,6 +241,31 @@ setup_cb (GtkSignalListItemFactory *factory,
   gtk_list_item_set_child (item, child);
 }
 
+/* The process name, then its executable and command line when the helper
+ * sent them (one line each, every part escaped); for an application its
+ * id and kind. */
+static char *
+process_tooltip (NetpulseRow *row)
+{
+  const NetpulseRecord *r = netpulse_process_group_record_of (row);
+  GString *text = g_string_new (NULL);
+
+  netpulse_text_append_safe (text, netpulse_row_get_comm (row));
+  if (NETPULSE_IS_APP_GROUP (row))
+    g_string_append_printf (text, " (%s)", netpulse_app_kind_name (netpulse_app_group_get_kind (NETPULSE_APP_GROUP (row))));
+  if (r != NULL && r->exe[0] != '\0')
+    {
+      g_string_append_c (text, '\n');
+      netpulse_text_append_safe (text, r->exe);
+    }
+  if (r != NULL && r->cmdline[0] != '\0')
+    {
+      g_string_append_c (text, '\n');
+      netpulse_text_append_safe (text, r->cmdline);
+    }
+  return g_string_free (text, FALSE);
+}
+
 static void
 fill_process (GtkWidget   *expander,
               NetpulseRow *row,
@@ -248,7 +276,7 @@ fill_process (GtkWidget   *expander,
   GtkWidget *label = gtk_widget_get_next_sibling (image);
   GIcon *icon = netpulse_row_get_icon (row);
   g_autofree char *name = NULL;
-  g_autofree char *comm = NULL;
+  g_autofree char *tooltip = process_tooltip (row);
 
   if (icon != NULL)
     gtk_image_set_from_gicon (GTK_IMAGE (image), icon);
@@ -257,7 +285,7 @@ fill_process (GtkWidget   *expander,
   /* A process names itself: bidi overrides, zero-width characters and
    * line separators would disguise it or break the row. */
   gtk_label_set_text (GTK_LABEL (label), netpulse_text_safe (netpulse_row_get_display_name (row), &name));
-  gtk_widget_set_tooltip_text (expander, netpulse_text_safe (netpulse_row_get_comm (row), &comm));
+  gtk_widget_set_tooltip_text (expander, tooltip);
   /* Under its process, a connection's process name is a repeat. */
   if (nested)
     gtk_widget_add_css_class (label, "dim-label");
@@ -286,6 +314,11 @@ refresh (GtkListItem *item,
       break;
     case CELL_SPARKLINE:
       netpulse_sparkline_set_row (NETPULSE_SPARKLINE (child), binding->row);
+      /* Applications compare by eye on one scale; their processes and
+       * connections below keep their own. */
+      netpulse_sparkline_set_shared_scale (NETPULSE_SPARKLINE (child),
+                                           NETPULSE_IS_APP_GROUP (binding->row)
+                                           ? netpulse_view_options_get_shared_scale (data->options) : 0.0);
       break;
     case CELL_NUMBER:
     case CELL_TEXT:

@@ -133,23 +133,6 @@ draw_grid (NetpulseSparkline *self,
   gtk_snapshot_restore (snapshot);
 }
 
-/* Where the row's (or the table's) first sample is among the @n shown up
- * to @tick, G_MAXUINT when it is not: its rate spans a start-up interval
- * and must not set the scale. */
-static guint
-first_sample (const NetpulseHistory *history,
-              guint64                tick,
-              guint                  n)
-{
-  guint64 first = netpulse_history_get_first_tick (history);
-  guint64 oldest = tick + 1 >= n ? tick + 1 - n : 0;
-
-  if (first == G_MAXUINT64 || first < oldest || first > tick)
-    return G_MAXUINT;
-  /* Before tick n, the window starts at tick 0 minus what is missing. */
-  return (guint) (first - oldest) + (tick + 1 < n ? (guint) (n - tick - 1) : 0);
-}
-
 static void
 netpulse_sparkline_snapshot (GtkWidget   *widget,
                              GtkSnapshot *snapshot)
@@ -178,7 +161,7 @@ netpulse_sparkline_snapshot (GtkWidget   *widget,
   tx = g_new (double, n);
   netpulse_history_get (history, tick, n, rx, tx);
   peak = self->shared_scale > 0.0 ? self->shared_scale
-                                  : netpulse_history_robust_peak (rx, tx, n, first_sample (history, tick, n));
+                                  : netpulse_history_robust_peak (rx, tx, n, netpulse_history_first_index (history, tick, n));
   scale = self->detailed ? nice_scale (MAX (peak, MIN_SCALE)) : MAX (peak, MIN_SCALE);
 
   lookup_color (widget, "netpulse_rx_color", "#3584e4", &rx_color);
@@ -373,7 +356,7 @@ netpulse_sparkline_get_peak (NetpulseSparkline *self)
   tick = netpulse_connection_store_get_tick (self->store);
   netpulse_history_get (history, tick, NETPULSE_ROW_HISTORY_LENGTH, rx, tx);
   return netpulse_history_robust_peak (rx, tx, NETPULSE_ROW_HISTORY_LENGTH,
-                                       first_sample (history, tick, NETPULSE_ROW_HISTORY_LENGTH));
+                                       netpulse_history_first_index (history, tick, NETPULSE_ROW_HISTORY_LENGTH));
 }
 
 void

@@ -10,6 +10,7 @@
 #include <glib-unix.h>
 #include <signal.h>
 
+#include "netpulse-app-group.h"
 #include "netpulse-columns.h"
 #include "netpulse-connection.h"
 #include "netpulse-overflow-banner.h"
@@ -99,6 +100,23 @@ dump_history (GString                 *out,
   for (guint i = 0; i < NETPULSE_ROW_HISTORY_LENGTH; i++)
     g_string_append_printf (out, "%s%s", i > 0 ? "," : "", g_ascii_formatd (value, sizeof value, "%.1f", tx[i]));
   g_string_append_c (out, '\n');
+}
+
+/* "# app <i> <connections> <kind> <URI-escaped app id> <URI-escaped name>
+ * <shared scale>": row @i is an application. */
+static void
+dump_app (GString             *out,
+          guint                index,
+          NetpulseAppGroup    *app,
+          NetpulseViewOptions *options)
+{
+  g_autofree char *id = g_uri_escape_string (netpulse_app_group_get_app_id (app), NULL, FALSE);
+  g_autofree char *name = g_uri_escape_string (netpulse_row_get_display_name (NETPULSE_ROW (app)), NULL, FALSE);
+  char scale[G_ASCII_DTOSTR_BUF_SIZE];
+
+  g_string_append_printf (out, "# app %u %u %s %s %s %s\n", index, netpulse_app_group_get_n_connections (app),
+                          netpulse_app_kind_name (netpulse_app_group_get_kind (app)), id, name,
+                          g_ascii_formatd (scale, sizeof scale, "%.1f", netpulse_view_options_get_shared_scale (options)));
 }
 
 static void
@@ -287,10 +305,11 @@ netpulse_test_hooks_dump_view (NetpulseWindow  *window,
                                                                  "group-by-process");
   GListModel *columns = gtk_column_view_get_columns (window->column_view);
 
-  g_string_append_printf (out, "# sort=%s %s grouped=%d rows=%u\n",
+  g_string_append_printf (out, "# sort=%s %s grouped=%d rows=%u view=%s\n",
                           sort != NULL ? sort : "none",
                           descending ? "descending" : "ascending",
-                          grouped != NULL && g_variant_get_boolean (grouped), n);
+                          grouped != NULL && g_variant_get_boolean (grouped), n,
+                          window->applications ? "applications" : "connections");
   dump_page (out, window);
   for (guint i = 0; i < g_list_model_get_n_items (columns); i++)
     {
@@ -310,6 +329,8 @@ netpulse_test_hooks_dump_view (NetpulseWindow  *window,
       if (row == NULL)
         continue;
       dump_history (out, i, row, window->store);
+      if (NETPULSE_IS_APP_GROUP (row))
+        dump_app (out, i, NETPULSE_APP_GROUP (row), window->options);
       dump_row (out, row);
     }
   return g_file_set_contents (path, out->str, out->len, error);
@@ -501,6 +522,8 @@ netpulse_test_hooks_install (NetpulseWindow *window)
   hooks->exit_after = g_strcmp0 (g_getenv ("NETPULSE_EXIT_AFTER_SCREENSHOT"), "1") == 0;
   g_object_set_data_full (G_OBJECT (window), "netpulse-test-hooks", hooks, hooks_free);
 
+  if (g_getenv ("NETPULSE_VIEW") != NULL)
+    g_settings_set_string (window->settings, "view", g_getenv ("NETPULSE_VIEW"));
   if (g_strcmp0 (g_getenv ("NETPULSE_GROUP_BY_PROCESS"), "1") == 0)
     g_action_group_change_action_state (G_ACTION_GROUP (window), "group-by-process",
                                         g_variant_new_boolean (TRUE));

@@ -10,7 +10,7 @@
  *   NETPULSE_DUMP_VIEW=path.txt
  *       At the same moment, the rows shown, in their current order: a
  *       header line "# sort=<column> <ascending|descending> grouped=<0|1>
- *       rows=<n>", then "# page=<status|monitor> list=<list|empty>
+ *       rows=<n> view=<applications|connections>", then "# page=<status|monitor> list=<list|empty>
  *       title=<URI-escaped status title> button=<URI-escaped label or ->
  *       reconnecting=<0|1> table-sensitive=<0|1> toast=<last toast>
  *       instance=<helper instance> [button-bounds=x,y,w,h]" (tells a status page such as Permission
@@ -28,6 +28,10 @@
  *       the Export menu does (_netpulse_window_export_to_file()).
  *   NETPULSE_SELECT_ROW=n
  *       Select row n (expanding it when it is a process) just before.
+ *   NETPULSE_VIEW=applications|connections
+ *       Start in that view.  In the Applications view each application's
+ *       row follows a line "# app <i> <connections> <kind> <app id> <name>
+ *       <shared scale>" (id and name URI-escaped).
  *   NETPULSE_GROUP_BY_PROCESS=1
  *       Start grouped by process.
  *   NETPULSE_TEST_SETTINGS=path

@@ -10,6 +10,7 @@
  */
 #pragma once
 
+#include "netpulse-app-model.h"
 #include "netpulse-connection-store.h"
 #include "netpulse-detail-pane.h"
 #include "netpulse-export.h"
@@ -57,14 +58,17 @@ struct _NetpulseWindow
   NetpulseConnectionStore *store;
   NetpulseFeed            *feed;         /* source → store, and pause */
   NetpulseProcessModel    *process_model;
+  NetpulseAppModel        *app_model;
   NetpulseViewOptions     *options;
   NetpulseRowFilter       *filter;
   GtkSorter               *sorter;        /* column view sorter + id tie-breaker */
   GtkFilterListModel      *flat_rows;
   GtkFilterListModel      *tree_rows;
+  GtkFilterListModel      *app_rows;
   GtkSingleSelection      *selection;
 
   gboolean                 grouped;
+  gboolean                 applications; /* the Applications view (else connections) */
   gboolean                 monitoring;   /* the table is shown, not a status page */
   gboolean                 settled;
   gboolean                 reconnecting; /* the last table shown, dimmed, while the source reconnects */

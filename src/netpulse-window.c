@@ -60,6 +60,10 @@ _netpulse_window_update_summary (NetpulseWindow *self)
     subtitle = NULL;
   else if (netpulse_feed_get_paused (self->feed))
     subtitle = g_strdup (_("Paused"));
+  else if (self->applications)
+    subtitle = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u connection of %u application",
+                                             "%u connections of %u applications", n), n,
+                                g_list_model_get_n_items (G_LIST_MODEL (self->app_model)));
   else if (self->grouped)
     subtitle = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u connection, grouped by process",
                                              "%u connections, grouped by process", n), n);
@@ -94,10 +98,22 @@ resort (NetpulseWindow *self)
   gtk_adjustment_set_value (vadj, MIN (value, gtk_adjustment_get_upper (vadj) - gtk_adjustment_get_page_size (vadj)));
 }
 
+/* The Applications view's graphs on one scale (the largest robust peak of
+ * the applications), so that rows compare by eye; or each on its own. */
+static void
+update_shared_scale (NetpulseWindow *self)
+{
+  gboolean shared = self->applications && g_settings_get_boolean (self->settings, "shared-scale");
+
+  netpulse_view_options_set_shared_scale (self->options,
+                                          shared ? MAX (netpulse_app_model_get_peak (self->app_model), 1024.0) : 0.0);
+}
+
 /* The feed put an update into the store. */
 static void
 on_feed_applied (NetpulseWindow *self)
 {
+  update_shared_scale (self);
   resort (self);
   _netpulse_window_update_summary (self);
   _netpulse_window_update_placeholder (self);
@@ -236,6 +252,8 @@ restore_sort (NetpulseWindow *self)
 GListModel *
 _netpulse_window_get_rows (NetpulseWindow *self)
 {
+  if (self->applications)
+    return G_LIST_MODEL (self->app_rows);
   return G_LIST_MODEL (self->grouped ? self->tree_rows : self->flat_rows);
 }
 
@@ -245,15 +263,50 @@ on_rows_changed (NetpulseWindow *self)
   _netpulse_window_update_placeholder (self);
 }
 
+/* The Applications view is an overview: the columns that only describe
+ * one connection are hidden there (the connection view has them). */
+static void
+show_connection_columns (NetpulseWindow *self,
+                         gboolean        show)
+{
+  const char *ids[] = { "protocol", "local", "state", "rtt" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
+    {
+      GtkColumnViewColumn *column = netpulse_columns_find (self->column_view, ids[i]);
+
+      if (column != NULL)
+        gtk_column_view_column_set_visible (column, show);
+    }
+}
+
 static void
 set_grouped (NetpulseWindow *self,
              gboolean        grouped)
 {
   self->grouped = grouped;
+  self->applications = g_str_equal (g_settings_get_string (self->settings, "view"), "applications");
+  /* Grouping by process is a way of looking at the connections. */
+  gtk_widget_set_sensitive (GTK_WIDGET (self->group_button), !self->applications && self->monitoring);
+  show_connection_columns (self, !self->applications);
   gtk_single_selection_set_model (self->selection, _netpulse_window_get_rows (self));
   gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
   _netpulse_window_update_summary (self);
   _netpulse_window_update_placeholder (self);
+}
+
+/* @roots → GtkTreeListModel → sorted → filtered: a tree of rows. */
+static GtkFilterListModel *
+make_tree (NetpulseWindow                     *self,
+           GListModel                         *roots,
+           GtkTreeListModelCreateModelFunc     create_func)
+{
+  GtkTreeListModel *tree = gtk_tree_list_model_new (g_object_ref (roots), FALSE, FALSE,
+                                                    create_func, NULL, NULL);
+  GtkSortListModel *sorted = gtk_sort_list_model_new (G_LIST_MODEL (tree),
+                                                      GTK_SORTER (gtk_tree_list_row_sorter_new (g_object_ref (self->sorter))));
+
+  return gtk_filter_list_model_new (G_LIST_MODEL (sorted), g_object_ref (GTK_FILTER (self->filter)));
 }
 
 static void
@@ -261,8 +314,7 @@ build_models (NetpulseWindow *self)
 {
   GtkSorter *view_sorter = gtk_column_view_get_sorter (self->column_view);
   GtkMultiSorter *multi = gtk_multi_sorter_new ();
-  GtkSortListModel *flat_sorted, *tree_sorted;
-  GtkTreeListModel *tree;
+  GtkSortListModel *flat_sorted;
 
   gtk_multi_sorter_append (multi, g_object_ref (view_sorter));
   gtk_multi_sorter_append (multi, netpulse_row_sorter_new (NETPULSE_SORT_ID));
@@ -276,13 +328,11 @@ build_models (NetpulseWindow *self)
                                                g_object_ref (GTK_FILTER (self->filter)));
 
   self->process_model = netpulse_process_model_new (self->store);
-  tree = gtk_tree_list_model_new (g_object_ref (G_LIST_MODEL (self->process_model)),
-                                  FALSE, FALSE,
-                                  netpulse_process_model_create_child_model, NULL, NULL);
-  tree_sorted = gtk_sort_list_model_new (G_LIST_MODEL (tree),
-                                         GTK_SORTER (gtk_tree_list_row_sorter_new (g_object_ref (self->sorter))));
-  self->tree_rows = gtk_filter_list_model_new (G_LIST_MODEL (tree_sorted),
-                                               g_object_ref (GTK_FILTER (self->filter)));
+  self->tree_rows = make_tree (self, G_LIST_MODEL (self->process_model), netpulse_process_model_create_child_model);
+
+  /* After the process model: it follows the store first. */
+  self->app_model = netpulse_app_model_new (self->store, self->process_model);
+  self->app_rows = make_tree (self, G_LIST_MODEL (self->app_model), netpulse_app_model_create_child_model);
 
   self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->flat_rows)));
   gtk_single_selection_set_autoselect (self->selection, FALSE);
@@ -324,6 +374,10 @@ bind_settings (NetpulseWindow *self)
   g_settings_bind (self->settings, "window-maximized", self, "maximized", G_SETTINGS_BIND_DEFAULT);
   g_signal_connect_object (self->settings, "changed::group-by-process",
                            G_CALLBACK (on_grouped_setting), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->settings, "changed::view",
+                           G_CALLBACK (on_grouped_setting), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->settings, "changed::shared-scale",
+                           G_CALLBACK (update_shared_scale), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->options, "notify::bits",
                            G_CALLBACK (on_options_changed), self, G_CONNECT_SWAPPED);
 }
@@ -362,6 +416,8 @@ netpulse_window_dispose (GObject *object)
   g_clear_object (&self->selection);
   g_clear_object (&self->flat_rows);
   g_clear_object (&self->tree_rows);
+  g_clear_object (&self->app_rows);
+  g_clear_object (&self->app_model);
   g_clear_object (&self->sorter);
   g_clear_object (&self->filter);
   g_clear_object (&self->process_model);

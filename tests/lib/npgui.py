@@ -30,7 +30,8 @@ def app_env(base, display, schemas, runtime_dir, **extra):
     with the cairo renderer (no GPU), the build's schemas with a memory
     backend, no accessibility bus, the C locale, and no session bus, so that
     GApplication runs as a plain instance and nothing tries to autolaunch
-    one.  @extra is added last."""
+    one; the connection view (NETPULSE_VIEW), which most tests look at,
+    unless @extra asks for the Applications view.  @extra is added last."""
     env = dict(base)
     env.pop("WAYLAND_DISPLAY", None)
     env.update({
@@ -45,6 +46,7 @@ def app_env(base, display, schemas, runtime_dir, **extra):
         "XDG_RUNTIME_DIR": runtime_dir,
         "LANGUAGE": "C",
         "LC_ALL": "C.UTF-8",
+        "NETPULSE_VIEW": "connections",
     })
     env.update(extra)
     return env
@@ -92,7 +94,7 @@ def read_dump(path):
             line = line.rstrip("\n")
             if line.startswith(tuple("# %s=" % k for k in TEXT_KEYS)):
                 continue
-            if line.startswith("# history "):
+            if line.startswith(("# history ", "# app ")):
                 continue
             if line.startswith("# column "):
                 _, _, cid, x, y, w, h = line.split(" ")
@@ -124,6 +126,19 @@ def read_dump_histories(path):
                 histories.append((int(rx_bytes), int(tx_bytes),
                                   [float(v) for v in rx.split(",")], [float(v) for v in tx.split(",")]))
     return histories
+
+
+def read_dump_apps(path):
+    """{row index: (connections, kind, app id, name, shared scale)} of the
+    application rows of the dump (the Applications view)."""
+    apps = {}
+    with open(path, errors="replace") as f:
+        for line in f:
+            if line.startswith("# app "):
+                _, _, index, n, kind, app_id, name, scale = line.rstrip("\n").split(" ")
+                apps[int(index)] = (int(n), kind, urllib.parse.unquote(app_id),
+                                    urllib.parse.unquote(name), float(scale))
+    return apps
 
 
 def read_dump_texts(path):
