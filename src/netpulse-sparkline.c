@@ -23,6 +23,7 @@ struct _NetpulseSparkline
   gboolean                 adaptive;
   gboolean                 bits;
   double                   shared_scale; /* > 0: the scale of every graph of its kind */
+  const NetpulseHistory   *history;      /* borrowed: drawn instead of the store's */
 };
 
 G_DEFINE_FINAL_TYPE (NetpulseSparkline, netpulse_sparkline, GTK_TYPE_WIDGET)
@@ -153,7 +154,8 @@ netpulse_sparkline_snapshot (GtkWidget   *widget,
     return;
 
   history = self->row != NULL ? netpulse_row_get_history (self->row)
-                              : netpulse_connection_store_get_history (self->store);
+            : self->history != NULL ? self->history
+            : netpulse_connection_store_get_history (self->store);
   tick = netpulse_connection_store_get_tick (self->store);
   /* An adaptive graph spans the time since the start until it is full. */
   n = self->adaptive ? (guint) CLAMP (tick, NETPULSE_ROW_HISTORY_LENGTH, self->samples) : self->samples;
@@ -341,22 +343,14 @@ netpulse_sparkline_set_samples (NetpulseSparkline *self,
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
-double
-netpulse_sparkline_get_peak (NetpulseSparkline *self)
+void
+netpulse_sparkline_set_history (NetpulseSparkline     *self,
+                                const NetpulseHistory *history)
 {
-  const NetpulseHistory *history;
-  double rx[NETPULSE_ROW_HISTORY_LENGTH], tx[NETPULSE_ROW_HISTORY_LENGTH];
-  guint64 tick;
+  g_return_if_fail (NETPULSE_IS_SPARKLINE (self));
 
-  g_return_val_if_fail (NETPULSE_IS_SPARKLINE (self), 0.0);
-
-  if (self->store == NULL || self->row == NULL)
-    return 0.0;
-  history = netpulse_row_get_history (self->row);
-  tick = netpulse_connection_store_get_tick (self->store);
-  netpulse_history_get (history, tick, NETPULSE_ROW_HISTORY_LENGTH, rx, tx);
-  return netpulse_history_robust_peak (rx, tx, NETPULSE_ROW_HISTORY_LENGTH,
-                                       netpulse_history_first_index (history, tick, NETPULSE_ROW_HISTORY_LENGTH));
+  self->history = history;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
 void

@@ -305,12 +305,23 @@ netpulse_test_hooks_dump_view (NetpulseWindow  *window,
                                                                  "group-by-process");
   GListModel *columns = gtk_column_view_get_columns (window->column_view);
 
-  g_string_append_printf (out, "# sort=%s %s grouped=%d rows=%u view=%s\n",
+  g_autofree char *saved_sort = g_settings_get_string (window->settings, "sort-column");
+  char header_rx[G_ASCII_DTOSTR_BUF_SIZE], header_tx[G_ASCII_DTOSTR_BUF_SIZE];
+  double shown_rx, shown_tx;
+  guint shown_n;
+
+  g_string_append_printf (out, "# sort=%s %s grouped=%d rows=%u view=%s saved-sort=%s:%s held=%d\n",
                           sort != NULL ? sort : "none",
                           descending ? "descending" : "ascending",
                           grouped != NULL && g_variant_get_boolean (grouped), n,
-                          window->applications ? "applications" : "connections");
+                          window->applications ? "applications" : "connections", saved_sort,
+                          g_settings_get_boolean (window->settings, "sort-descending") ? "descending" : "ascending",
+                          window->sort_held);
   dump_page (out, window);
+  _netpulse_window_sum_shown (window, &shown_rx, &shown_tx, &shown_n);
+  g_string_append_printf (out, "# header-rx=%s header-tx=%s header-connections=%u\n",
+                          g_ascii_formatd (header_rx, sizeof header_rx, "%.1f", shown_rx),
+                          g_ascii_formatd (header_tx, sizeof header_tx, "%.1f", shown_tx), shown_n);
   for (guint i = 0; i < g_list_model_get_n_items (columns); i++)
     {
       g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (columns, i);
@@ -464,42 +475,47 @@ on_sigusr1 (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
-/* SIGUSR2: the settings in NETPULSE_TEST_SETTINGS ("key value" lines, the
- * value in GVariant text format) are set, as a person changing them in the
- * menu would. */
+/* "key value" settings, one per line or ";"-separated, the value in
+ * GVariant text format, set as a person changing them in the menu would. */
+static void
+apply_settings (NetpulseWindow *window,
+                const char     *text)
+{
+  g_auto(GStrv) lines = g_strsplit_set (text, "\n;", -1);
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_auto(GStrv) words = g_strsplit (g_strstrip (lines[i]), " ", 2);
+      g_autoptr(GVariant) current = NULL;
+      g_autoptr(GVariant) value = NULL;
+      g_autoptr(GError) error = NULL;
+
+      if (words[0] == NULL || words[0][0] == '\0' || words[1] == NULL)
+        continue;
+      current = g_settings_get_value (window->settings, words[0]);
+      value = g_variant_parse (g_variant_get_type (current), words[1], NULL, NULL, &error);
+      if (value == NULL)
+        {
+          g_printerr ("netpulse: test setting %s: %s\n", words[0], error->message);
+          continue;
+        }
+      g_settings_set_value (window->settings, words[0], value);
+    }
+}
+
+/* SIGUSR2: the settings in the file NETPULSE_TEST_SETTINGS. */
 static gboolean
 on_sigusr2 (gpointer user_data)
 {
   Hooks *hooks = user_data;
   const char *path = g_getenv ("NETPULSE_TEST_SETTINGS");
   g_autofree char *contents = NULL;
-  g_auto(GStrv) lines = NULL;
   g_autoptr(GError) error = NULL;
 
   if (path == NULL || !g_file_get_contents (path, &contents, NULL, &error))
-    {
-      g_printerr ("netpulse: NETPULSE_TEST_SETTINGS: %s\n", error != NULL ? error->message : "not set");
-      return G_SOURCE_CONTINUE;
-    }
-  lines = g_strsplit (contents, "\n", -1);
-  for (guint i = 0; lines[i] != NULL; i++)
-    {
-      g_auto(GStrv) words = g_strsplit (g_strstrip (lines[i]), " ", 2);
-      g_autoptr(GVariant) current = NULL;
-      g_autoptr(GVariant) value = NULL;
-
-      if (words[0] == NULL || words[0][0] == '\0' || words[1] == NULL)
-        continue;
-      current = g_settings_get_value (hooks->window->settings, words[0]);
-      value = g_variant_parse (g_variant_get_type (current), words[1], NULL, NULL, &error);
-      if (value == NULL)
-        {
-          g_printerr ("netpulse: NETPULSE_TEST_SETTINGS: %s: %s\n", words[0], error->message);
-          g_clear_error (&error);
-          continue;
-        }
-      g_settings_set_value (hooks->window->settings, words[0], value);
-    }
+    g_printerr ("netpulse: NETPULSE_TEST_SETTINGS: %s\n", error != NULL ? error->message : "not set");
+  else
+    apply_settings (hooks->window, contents);
   return G_SOURCE_CONTINUE;
 }
 
@@ -522,6 +538,8 @@ netpulse_test_hooks_install (NetpulseWindow *window)
   hooks->exit_after = g_strcmp0 (g_getenv ("NETPULSE_EXIT_AFTER_SCREENSHOT"), "1") == 0;
   g_object_set_data_full (G_OBJECT (window), "netpulse-test-hooks", hooks, hooks_free);
 
+  if (g_getenv ("NETPULSE_SETTINGS") != NULL)
+    apply_settings (window, g_getenv ("NETPULSE_SETTINGS"));
   if (g_getenv ("NETPULSE_VIEW") != NULL)
     g_settings_set_string (window->settings, "view", g_getenv ("NETPULSE_VIEW"));
   if (g_strcmp0 (g_getenv ("NETPULSE_GROUP_BY_PROCESS"), "1") == 0)

@@ -10,10 +10,14 @@
  *   NETPULSE_DUMP_VIEW=path.txt
  *       At the same moment, the rows shown, in their current order: a
  *       header line "# sort=<column> <ascending|descending> grouped=<0|1>
- *       rows=<n> view=<applications|connections>", then "# page=<status|monitor> list=<list|empty>
+ *       rows=<n> view=<applications|connections>
+ *       saved-sort=<column>:<direction> (GSettings) held=<0|1> (the last
+ *       tick did not re-sort: the pointer is over the list)", then "# page=<status|monitor> list=<list|empty>
  *       title=<URI-escaped status title> button=<URI-escaped label or ->
  *       reconnecting=<0|1> table-sensitive=<0|1> toast=<last toast>
- *       instance=<helper instance> [button-bounds=x,y,w,h]" (tells a status page such as Permission
+ *       instance=<helper instance> [button-bounds=x,y,w,h]", then
+ *       "# header-rx=<B/s> header-tx=<B/s> header-connections=<n>" (what
+ *       the header sums: the connections every filter lets through) (tells a status page such as Permission
  *       Denied or Helper Stopped from an empty table), then one line per
  *       row, tab-separated, each after a line "# history <i> <rx_bytes>
  *       <tx_bytes> <rx,…> <tx,…>" with what its sparkline draws:
@@ -28,6 +32,8 @@
  *       the Export menu does (_netpulse_window_export_to_file()).
  *   NETPULSE_SELECT_ROW=n
  *       Select row n (expanding it when it is a process) just before.
+ *   NETPULSE_SETTINGS="key value;key value"
+ *       GSettings keys set at start (values in GVariant text).
  *   NETPULSE_VIEW=applications|connections
  *       Start in that view.  In the Applications view each application's
  *       row follows a line "# app <i> <connections> <kind> <app id> <name>

@@ -181,7 +181,7 @@ static const GActionEntry win_actions[] = {
 static void
 add_settings_actions (NetpulseWindow *self)
 {
-  const char *keys[] = { "view", "group-by-process", "shared-scale", "show-closed", "units-bits",
+  const char *keys[] = { "view", "group-by-process", "shared-scale", "show-closed", "include-local", "units-bits",
                          "resolve-names", "update-interval" };
 
   for (guint i = 0; i < G_N_ELEMENTS (keys); i++)

@@ -66,6 +66,7 @@ struct _NetpulseWindow
   GtkFilterListModel      *tree_rows;
   GtkFilterListModel      *app_rows;
   GtkSingleSelection      *selection;
+  NetpulseHistory         *shown_history; /* the header graph: what the filters let through */
 
   gboolean                 grouped;
   gboolean                 applications; /* the Applications view (else connections) */
@@ -73,6 +74,10 @@ struct _NetpulseWindow
   gboolean                 settled;
   gboolean                 reconnecting; /* the last table shown, dimmed, while the source reconnects */
   char                    *last_toast;   /* for the test hooks' dump */
+  gboolean                 pointer_in_list;
+  gint64                   last_click_us; /* monotonic, in the list */
+  gboolean                 sort_held;     /* the last tick did not re-sort */
+  guint                    save_sort_id;
 };
 
 /* netpulse-window.c */
@@ -85,6 +90,12 @@ GListModel *_netpulse_window_get_rows            (NetpulseWindow       *self);
 gboolean    _netpulse_window_is_settled          (NetpulseWindow       *self);
 void        _netpulse_window_set_settled         (NetpulseWindow       *self);
 void        _netpulse_window_update_summary      (NetpulseWindow       *self);
+/* The rates and number of the connections every filter lets through: what
+ * the header shows. */
+void        _netpulse_window_sum_shown           (NetpulseWindow       *self,
+                                                  double               *rx,
+                                                  double               *tx,
+                                                  guint                *n);
 
 /* netpulse-window-status.c */
 /* Shows the page for the source's state: a status page, or the table. */

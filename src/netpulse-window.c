@@ -41,16 +41,62 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
+/* How long the order holds still after a click in the list. */
+#define HOLD_AFTER_CLICK_US (G_USEC_PER_SEC)
+
 /* ---- summary ---------------------------------------------------------- */
+
+/* The connections that every filter in force lets through (search, closed,
+ * local), whatever the view: the header's totals, graph and count. */
+void
+_netpulse_window_sum_shown (NetpulseWindow *self,
+                            double         *rx,
+                            double         *tx,
+                            guint          *n)
+{
+  GListModel *shown = G_LIST_MODEL (self->flat_rows);
+
+  *rx = *tx = 0.0;
+  *n = g_list_model_get_n_items (shown);
+  for (guint i = 0; i < *n; i++)
+    {
+      g_autoptr(NetpulseRow) row = g_list_model_get_item (shown, i);
+
+      *rx += netpulse_row_get_rx_rate (row);
+      *tx += netpulse_row_get_tx_rate (row);
+    }
+}
+
+/* Each tick: the header graph's sample of what is shown. */
+static void
+push_shown (NetpulseWindow *self)
+{
+  guint64 tick = netpulse_connection_store_get_tick (self->store);
+  double rx, tx;
+  guint n;
+
+  if (tick == 0)
+    {
+      netpulse_history_clear (self->shown_history);
+      return;
+    }
+  _netpulse_window_sum_shown (self, &rx, &tx, &n);
+  netpulse_history_push (self->shown_history, tick, rx, tx);
+}
 
 void
 _netpulse_window_update_summary (NetpulseWindow *self)
 {
   gboolean bits = netpulse_view_options_get_bits (self->options);
-  g_autofree char *rx = netpulse_format_rate (netpulse_connection_store_get_rx_rate (self->store), bits);
-  g_autofree char *tx = netpulse_format_rate (netpulse_connection_store_get_tx_rate (self->store), bits);
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->store));
+  g_autofree char *rx = NULL;
+  g_autofree char *tx = NULL;
   g_autofree char *subtitle = NULL;
+  double rx_rate, tx_rate;
+  guint n;
+
+  _netpulse_window_sum_shown (self, &rx_rate, &tx_rate, &n);
+  rx = netpulse_format_rate (rx_rate, bits);
+  tx = netpulse_format_rate (tx_rate, bits);
 
   gtk_label_set_text (self->rx_total_label, rx);
   gtk_label_set_text (self->tx_total_label, tx);
@@ -84,6 +130,40 @@ _netpulse_window_set_settled (NetpulseWindow *self)
 /* The table's controls only make sense while it is shown. */
 /* ---- after an update -------------------------------------------------- */
 
+static void
+snapshot_model (GListModel *model)
+{
+  guint n = g_list_model_get_n_items (model);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(NetpulseRow) row = g_list_model_get_item (model, i);
+
+      netpulse_row_snapshot_sort_keys (row);
+    }
+}
+
+/* The sort keys of every row (connections, processes, applications) take
+ * this tick's values: only here, right before the whole list is sorted
+ * again. */
+static void
+snapshot_sort_keys (NetpulseWindow *self)
+{
+  snapshot_model (G_LIST_MODEL (self->store));
+  snapshot_model (G_LIST_MODEL (self->process_model));
+  snapshot_model (G_LIST_MODEL (self->app_model));
+}
+
+/* The list holds still where the person points: no re-sort while the
+ * pointer is over it, nor for a second after a click; the next tick after
+ * that sorts again. */
+static gboolean
+list_is_held (NetpulseWindow *self)
+{
+  return self->pointer_in_list ||
+         g_get_monotonic_time () - self->last_click_us < HOLD_AFTER_CLICK_US;
+}
+
 /* Re-sorts after values changed in place, keeping the scroll offset. */
 static void
 resort (NetpulseWindow *self)
@@ -91,8 +171,14 @@ resort (NetpulseWindow *self)
   GtkAdjustment *vadj = gtk_scrolled_window_get_vadjustment (self->scrolled_window);
   double value = gtk_adjustment_get_value (vadj);
 
-  gtk_sorter_changed (self->sorter, GTK_SORTER_CHANGE_DIFFERENT);
+  self->sort_held = list_is_held (self);
+  if (!self->sort_held)
+    {
+      snapshot_sort_keys (self);
+      gtk_sorter_changed (self->sorter, GTK_SORTER_CHANGE_DIFFERENT);
+    }
   if (!netpulse_row_filter_get_show_closed (self->filter) ||
+      !netpulse_row_filter_get_include_local (self->filter) ||
       netpulse_row_filter_get_search (self->filter) != NULL)
     gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
   gtk_adjustment_set_value (vadj, MIN (value, gtk_adjustment_get_upper (vadj) - gtk_adjustment_get_page_size (vadj)));
@@ -115,6 +201,7 @@ on_feed_applied (NetpulseWindow *self)
 {
   update_shared_scale (self);
   resort (self);
+  push_shown (self);
   _netpulse_window_update_summary (self);
   _netpulse_window_update_placeholder (self);
   if (netpulse_source_is_live (self->source) &&
@@ -223,19 +310,35 @@ netpulse_window_sort_by (NetpulseWindow *self,
   return TRUE;
 }
 
-static void
-on_sort_changed (NetpulseWindow *self)
+/* Saves the sort column and direction once the column titles show them
+ * (GTK 4.8 tells them only through the titles' sort indicators, which
+ * follow the sorter's "changed" after this handler: read at idle). */
+static gboolean
+save_sort (gpointer user_data)
 {
+  NetpulseWindow *self = user_data;
   gboolean descending = FALSE;
   const char *id;
 
+  self->save_sort_id = 0;
   if (self->column_view == NULL || gtk_widget_in_destruction (GTK_WIDGET (self)))
-    return;
+    return G_SOURCE_REMOVE;
   id = _netpulse_window_get_sort (self, &descending);
   if (id == NULL)
-    return;
+    return G_SOURCE_REMOVE;
   g_settings_set_string (self->settings, "sort-column", id);
   g_settings_set_boolean (self->settings, "sort-descending", descending);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_sort_changed (NetpulseWindow *self)
+{
+  if (gtk_widget_in_destruction (GTK_WIDGET (self)))
+    return;
+  /* The idle holds the window: it may come after the window closed. */
+  if (self->save_sort_id == 0)
+    self->save_sort_id = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, save_sort, g_object_ref (self), g_object_unref);
 }
 
 static void
@@ -310,6 +413,39 @@ make_tree (NetpulseWindow                     *self,
 }
 
 static void
+on_list_enter (NetpulseWindow *self)
+{
+  self->pointer_in_list = TRUE;
+}
+
+static void
+on_list_leave (NetpulseWindow *self)
+{
+  self->pointer_in_list = FALSE;
+}
+
+static void
+on_list_pressed (NetpulseWindow *self)
+{
+  self->last_click_us = g_get_monotonic_time ();
+}
+
+static void
+hold_list_under_pointer (NetpulseWindow *self)
+{
+  GtkEventController *motion = gtk_event_controller_motion_new ();
+  GtkGesture *click = gtk_gesture_click_new ();
+
+  g_signal_connect_swapped (motion, "enter", G_CALLBACK (on_list_enter), self);
+  g_signal_connect_swapped (motion, "leave", G_CALLBACK (on_list_leave), self);
+  gtk_widget_add_controller (GTK_WIDGET (self->scrolled_window), motion);
+  /* Sees every click without taking it from the rows. */
+  gtk_event_controller_set_propagation_phase (GTK_EVENT_CONTROLLER (click), GTK_PHASE_CAPTURE);
+  g_signal_connect_swapped (click, "pressed", G_CALLBACK (on_list_pressed), self);
+  gtk_widget_add_controller (GTK_WIDGET (self->scrolled_window), GTK_EVENT_CONTROLLER (click));
+}
+
+static void
 build_models (NetpulseWindow *self)
 {
   GtkSorter *view_sorter = gtk_column_view_get_sorter (self->column_view);
@@ -346,6 +482,7 @@ build_models (NetpulseWindow *self)
                            G_CALLBACK (on_rows_changed), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (view_sorter, "changed",
                            G_CALLBACK (on_sort_changed), self, G_CONNECT_SWAPPED);
+  hold_list_under_pointer (self);
 }
 
 /* ---- settings --------------------------------------------------------- */
@@ -368,6 +505,7 @@ bind_settings (NetpulseWindow *self)
   g_settings_bind (self->settings, "units-bits", self->options, "bits", G_SETTINGS_BIND_GET);
   g_settings_bind (self->settings, "resolve-names", self->options, "resolve-names", G_SETTINGS_BIND_GET);
   g_settings_bind (self->settings, "show-closed", self->filter, "show-closed", G_SETTINGS_BIND_GET);
+  g_settings_bind (self->settings, "include-local", self->filter, "include-local", G_SETTINGS_BIND_GET);
   g_settings_bind (self->settings, "update-interval", self->source, "interval-ms", G_SETTINGS_BIND_GET);
   g_settings_bind (self->settings, "window-width", self, "default-width", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "window-height", self, "default-height", G_SETTINGS_BIND_DEFAULT);
@@ -427,6 +565,9 @@ netpulse_window_dispose (GObject *object)
   g_clear_object (&self->source);
   g_clear_object (&self->settings);
   g_clear_pointer (&self->last_toast, g_free);
+  if (self->total_graph != NULL)
+    netpulse_sparkline_set_history (self->total_graph, NULL);
+  g_clear_pointer (&self->shown_history, netpulse_history_free);
 
   G_OBJECT_CLASS (netpulse_window_parent_class)->dispose (object);
 }
@@ -525,6 +666,9 @@ setup_store (NetpulseWindow *self)
   self->options = netpulse_view_options_new (self->store, resolver);
 
   netpulse_sparkline_set_store (self->total_graph, self->store);
+  /* The header graph draws what the filters let through. */
+  self->shown_history = netpulse_history_new (NETPULSE_STORE_HISTORY_LENGTH);
+  netpulse_sparkline_set_history (self->total_graph, self->shown_history);
   netpulse_detail_pane_set_options (self->detail_pane, self->options);
   netpulse_columns_add (self->column_view, self->options);
 }

@@ -135,6 +135,35 @@ def check_expanded(xvfb, tmp):
     check_not_blank(shot)
 
 
+def is_local(r):
+    return r["raddr"] == r["laddr"] or r["raddr"].startswith("127.") or r["raddr"] == "::1"
+
+
+def check_local(xvfb, tmp):
+    """Local traffic off (the default): loopback and same-host flows are
+    neither rows nor part of the header's totals and count; on: they are."""
+    last = {}
+    with open(RECORDING) as f:
+        for line in f:
+            r = json.loads(line)
+            last[r["id"]] = r
+    final_ts = max(r["ts_ns"] for r in last.values())
+    live = [r for r in last.values() if not r["closed"] and r["ts_ns"] == final_ts]
+    for include in (False, True):
+        name = "local-%s" % ("on" if include else "off")
+        _, dump = run_app(xvfb, tmp, name, NETPULSE_VIEW="connections",
+                          NETPULSE_SETTINGS="include-local %s;show-closed false" % str(include).lower())
+        header, _, rows = npgui.read_dump(dump)
+        wanted = [r for r in live if include or not is_local(r)]
+        nptest.check(sorted((r[0], r[1]) for r in rows) == sorted((r["comm"], r["pid"]) for r in wanted),
+                     "%s: the rows shown" % name, rows)
+        rx = sum(r["rx_rate"] for r in wanted)
+        tx = sum(r["tx_rate"] for r in wanted)
+        got = (float(header["header-rx"]), float(header["header-tx"]), int(header["header-connections"]))
+        nptest.check(got == (rx, tx, len(wanted)), "%s: the header totals" % name, got, (rx, tx, len(wanted)))
+        print("# %s: header %.1f/%.1f B/s, %d connections" % ((name,) + got))
+
+
 def check_screenshots(xvfb, tmp):
     shot, _ = run_app(xvfb, tmp, "applications-dark", ADW_DEBUG_COLOR_SCHEME="prefer-dark")
     check_not_blank(shot)
@@ -151,6 +180,7 @@ def main():
         try:
             check_applications(xvfb, tmp)
             check_expanded(xvfb, tmp)
+            check_local(xvfb, tmp)
             check_screenshots(xvfb, tmp)
         except npgui.GuiError as e:
             nptest.check(False, str(e))

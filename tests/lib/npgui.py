@@ -31,7 +31,9 @@ def app_env(base, display, schemas, runtime_dir, **extra):
     backend, no accessibility bus, the C locale, and no session bus, so that
     GApplication runs as a plain instance and nothing tries to autolaunch
     one; the connection view (NETPULSE_VIEW), which most tests look at,
-    unless @extra asks for the Applications view.  @extra is added last."""
+    unless @extra asks for the Applications view; local traffic and closed
+    connections shown (NETPULSE_SETTINGS), as tests make loopback traffic
+    and count closed rows.  @extra is added last."""
     env = dict(base)
     env.pop("WAYLAND_DISPLAY", None)
     env.update({
@@ -47,6 +49,8 @@ def app_env(base, display, schemas, runtime_dir, **extra):
         "LANGUAGE": "C",
         "LC_ALL": "C.UTF-8",
         "NETPULSE_VIEW": "connections",
+        # Test traffic is loopback traffic, and tests count closed rows.
+        "NETPULSE_SETTINGS": "include-local true;show-closed true",
     })
     env.update(extra)
     return env
