@@ -144,9 +144,21 @@ text_total (NetpulseRow *row, NetpulseViewOptions *options)
   return netpulse_format_bytes (netpulse_row_get_rx_bytes (row) + netpulse_row_get_tx_bytes (row));
 }
 
+/* The name, then what a person looks for first (Download, Upload): the
+ * columns that must stay in sight come first, so a narrow window or the
+ * detail pane only ever cuts off the details.  Rates are wide enough for
+ * "1023.9 Mbit/s". */
 static const ColumnInfo columns[] = {
   { "process",  N_("Process"),        NETPULSE_SORT_PROCESS,  CELL_PROCESS,   NULL,
     { "display-name", "icon", "comm", NULL }, TRUE, 168, FALSE },
+  { "rx-rate",  N_("Download"),       NETPULSE_SORT_RX_RATE,  CELL_NUMBER,    text_rx_rate,
+    { "rx-rate", NULL }, FALSE, 108, TRUE },
+  { "tx-rate",  N_("Upload"),         NETPULSE_SORT_TX_RATE,  CELL_NUMBER,    text_tx_rate,
+    { "tx-rate", NULL }, FALSE, 108, TRUE },
+  { "total",    N_("Total"),          NETPULSE_SORT_TOTAL,    CELL_NUMBER,    text_total,
+    { "rx-bytes", "tx-bytes", NULL }, FALSE, 76, TRUE },
+  { "activity", N_("Activity"),       NETPULSE_SORT_ACTIVITY, CELL_SPARKLINE, NULL,
+    { NULL }, FALSE, 100, TRUE },
   { "pid",      N_("PID"),            NETPULSE_SORT_PID,      CELL_NUMBER,    text_pid,
     { "pid", NULL }, FALSE, 60, FALSE },
   { "user",     N_("User"),           NETPULSE_SORT_USER,     CELL_TEXT,      text_user,
@@ -161,14 +173,6 @@ static const ColumnInfo columns[] = {
     { "state", "closed", NULL }, FALSE, 92, FALSE },
   { "rtt",      N_("RTT"),            NETPULSE_SORT_RTT,      CELL_NUMBER,    text_rtt,
     { "rtt-us", NULL }, FALSE, 68, TRUE },
-  { "rx-rate",  N_("Download"),       NETPULSE_SORT_RX_RATE,  CELL_NUMBER,    text_rx_rate,
-    { "rx-rate", NULL }, FALSE, 88, TRUE },
-  { "tx-rate",  N_("Upload"),         NETPULSE_SORT_TX_RATE,  CELL_NUMBER,    text_tx_rate,
-    { "tx-rate", NULL }, FALSE, 88, TRUE },
-  { "total",    N_("Total"),          NETPULSE_SORT_TOTAL,    CELL_NUMBER,    text_total,
-    { "rx-bytes", "tx-bytes", NULL }, FALSE, 76, TRUE },
-  { "activity", N_("Activity"),       NETPULSE_SORT_ACTIVITY, CELL_SPARKLINE, NULL,
-    { NULL }, FALSE, 100, TRUE },
 };
 
 NetpulseRow *
@@ -479,6 +483,15 @@ netpulse_columns_find (GtkColumnView *view,
   return NULL;
 }
 
+int
+netpulse_columns_get_default_width (const char *id)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (columns); i++)
+    if (g_strcmp0 (columns[i].id, id) == 0)
+      return columns[i].width;
+  return -1;
+}
+
 gboolean
 netpulse_columns_prefers_descending (const char *id)
 {
@@ -486,4 +499,52 @@ netpulse_columns_prefers_descending (const char *id)
     if (g_strcmp0 (columns[i].id, id) == 0)
       return columns[i].descending;
   return FALSE;
+}
+
+/* ---- the column titles' menu ------------------------------------------ */
+
+static void
+on_column_toggled (GSimpleAction *action,
+                   GVariant      *state,
+                   GSettings     *settings)
+{
+  const char *id = g_object_get_data (G_OBJECT (action), "netpulse-column-id");
+  g_auto(GStrv) hidden = g_settings_get_strv (settings, "hidden-columns");
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto(GStrv) result = NULL;
+
+  for (guint i = 0; hidden[i] != NULL; i++)
+    if (!g_str_equal (hidden[i], id))
+      g_strv_builder_add (builder, hidden[i]);
+  if (!g_variant_get_boolean (state))
+    g_strv_builder_add (builder, id);
+  result = g_strv_builder_end (builder);
+  g_settings_set_strv (settings, "hidden-columns", (const char * const *) result);
+  g_simple_action_set_state (action, state);
+}
+
+GMenuModel *
+netpulse_columns_add_menu (GtkColumnView *view,
+                           GActionMap    *actions,
+                           GSettings     *settings)
+{
+  GMenu *menu = g_menu_new ();
+  g_auto(GStrv) hidden = g_settings_get_strv (settings, "hidden-columns");
+
+  /* Every column but the name can be hidden. */
+  for (guint i = 1; i < G_N_ELEMENTS (columns); i++)
+    {
+      g_autofree char *name = g_strconcat ("column-", columns[i].id, NULL);
+      g_autofree char *detailed = g_strconcat ("win.", name, NULL);
+      gboolean shown = !g_strv_contains ((const char * const *) hidden, columns[i].id);
+      g_autoptr(GSimpleAction) action = g_simple_action_new_stateful (name, NULL, g_variant_new_boolean (shown));
+
+      g_object_set_data (G_OBJECT (action), "netpulse-column-id", (gpointer) columns[i].id);
+      g_signal_connect_object (action, "change-state", G_CALLBACK (on_column_toggled), settings, 0);
+      g_action_map_add_action (actions, G_ACTION (action));
+      g_menu_append (menu, _(columns[i].title), detailed);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (columns); i++)
+    gtk_column_view_column_set_header_menu (netpulse_columns_find (view, columns[i].id), G_MENU_MODEL (menu));
+  return G_MENU_MODEL (menu);
 }

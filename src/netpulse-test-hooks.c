@@ -193,7 +193,9 @@ get_column_title_bounds (NetpulseWindow  *window,
 
   for (guint i = 0; title != NULL && i < position; i++)
     title = gtk_widget_get_next_sibling (title);
-  return title != NULL && gtk_widget_compute_bounds (title, GTK_WIDGET (window), bounds);
+  /* A hidden column keeps its (hidden) title. */
+  return title != NULL && gtk_widget_get_visible (title) &&
+         gtk_widget_compute_bounds (title, GTK_WIDGET (window), bounds);
 }
 
 /* Selects (and, for a process, expands) row @position. */
@@ -282,7 +284,12 @@ dump_texts (GString   *out,
   const char *tooltip = gtk_widget_get_tooltip_text (widget);
 
   if (GTK_IS_LABEL (widget))
-    append_escaped_word (out, "label", gtk_label_get_text (GTK_LABEL (widget)));
+    {
+      append_escaped_word (out, "label", gtk_label_get_text (GTK_LABEL (widget)));
+      /* Cut short on screen (an ellipsis drawn instead of the end). */
+      if (gtk_widget_get_mapped (widget) && pango_layout_is_ellipsized (gtk_label_get_layout (GTK_LABEL (widget))))
+        append_escaped_word (out, "ellipsized", gtk_label_get_text (GTK_LABEL (widget)));
+    }
   if (tooltip != NULL)
     append_escaped_word (out, "tooltip", tooltip);
   for (GtkWidget *child = gtk_widget_get_first_child (widget);
@@ -309,6 +316,7 @@ netpulse_test_hooks_dump_view (NetpulseWindow  *window,
   char header_rx[G_ASCII_DTOSTR_BUF_SIZE], header_tx[G_ASCII_DTOSTR_BUF_SIZE];
   double shown_rx, shown_tx;
   guint shown_n;
+  graphene_rect_t list_bounds;
 
   g_string_append_printf (out, "# sort=%s %s grouped=%d rows=%u view=%s saved-sort=%s:%s held=%d\n",
                           sort != NULL ? sort : "none",
@@ -319,9 +327,14 @@ netpulse_test_hooks_dump_view (NetpulseWindow  *window,
                           window->sort_held);
   dump_page (out, window);
   _netpulse_window_sum_shown (window, &shown_rx, &shown_tx, &shown_n);
-  g_string_append_printf (out, "# header-rx=%s header-tx=%s header-connections=%u\n",
+  if (!gtk_widget_compute_bounds (GTK_WIDGET (window->scrolled_window), GTK_WIDGET (window), &list_bounds))
+    graphene_rect_init (&list_bounds, 0, 0, 0, 0);
+  g_string_append_printf (out, "# list-bounds=%d,%d,%d,%d\n", (int) list_bounds.origin.x, (int) list_bounds.origin.y,
+                          (int) list_bounds.size.width, (int) list_bounds.size.height);
+  g_string_append_printf (out, "# header-rx=%s header-tx=%s header-connections=%u window=%dx%d\n",
                           g_ascii_formatd (header_rx, sizeof header_rx, "%.1f", shown_rx),
-                          g_ascii_formatd (header_tx, sizeof header_tx, "%.1f", shown_tx), shown_n);
+                          g_ascii_formatd (header_tx, sizeof header_tx, "%.1f", shown_tx), shown_n,
+                          gtk_widget_get_width (GTK_WIDGET (window)), gtk_widget_get_height (GTK_WIDGET (window)));
   for (guint i = 0; i < g_list_model_get_n_items (columns); i++)
     {
       g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (columns, i);

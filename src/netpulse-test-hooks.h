@@ -16,8 +16,9 @@
  *       title=<URI-escaped status title> button=<URI-escaped label or ->
  *       reconnecting=<0|1> table-sensitive=<0|1> toast=<last toast>
  *       instance=<helper instance> [button-bounds=x,y,w,h]", then
- *       "# header-rx=<B/s> header-tx=<B/s> header-connections=<n>" (what
- *       the header sums: the connections every filter lets through) (tells a status page such as Permission
+ *       "# header-rx=<B/s> header-tx=<B/s> header-connections=<n>
+ *       window=<w>x<h>" and "# list-bounds=x,y,w,h" (what the header sums: the connections every filter
+ *       lets through; the window's size; where the list is seen) (tells a status page such as Permission
  *       Denied or Helper Stopped from an empty table), then one line per
  *       row, tab-separated, each after a line "# history <i> <rx_bytes>
  *       <tx_bytes> <rx,…> <tx,…>" with what its sparkline draws:
@@ -26,7 +27,8 @@
  *       give where each column title is, in window coordinates (for a
  *       simulated click).  Lines "# label=<URI-escaped text>" and
  *       "# tooltip=<URI-escaped text>" give the text of every label and
- *       every tooltip of the window, as drawn (cells, detail pane, titles).
+ *       every tooltip of the window, as drawn (cells, detail pane, titles);
+ *       "# ellipsized=<URI-escaped text>" for every label shown cut short.
  *   NETPULSE_EXPORT_CSV=path.csv, NETPULSE_EXPORT_JSON=path.json
  *       At the same moment, just before the dump, the rows exported as
  *       the Export menu does (_netpulse_window_export_to_file()).

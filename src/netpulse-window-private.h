@@ -2,6 +2,7 @@
  * files share (GNOME Text Editor's editor-window-private.h pattern):
  *
  *   netpulse-window.c          models, sorting, settings, the object
+ *   netpulse-window-list.c     each update: header totals, sorting, columns
  *   netpulse-window-status.c   status pages, the empty-table page
  *   netpulse-window-actions.c  win.* actions, keyboard, export
  *   netpulse-test-hooks.c      what only the GUI tests use
@@ -96,6 +97,15 @@ void        _netpulse_window_sum_shown           (NetpulseWindow       *self,
                                                   double               *rx,
                                                   double               *tx,
                                                   guint                *n);
+
+/* netpulse-window-list.c */
+/* After the feed applied an update: scale, order, header, placeholder. */
+void        _netpulse_window_list_applied        (NetpulseWindow       *self);
+void        _netpulse_window_update_shared_scale (NetpulseWindow       *self);
+/* Shows the columns not hidden by the titles' menu nor by the view. */
+void        _netpulse_window_update_columns      (NetpulseWindow       *self);
+/* No re-sort while the pointer is over the list, nor just after a click. */
+void        _netpulse_window_hold_list_under_pointer (NetpulseWindow   *self);
 
 /* netpulse-window-status.c */
 /* Shows the page for the source's state: a status page, or the table. */

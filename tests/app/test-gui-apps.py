@@ -164,6 +164,44 @@ def check_local(xvfb, tmp):
         print("# %s: header %.1f/%.1f B/s, %d connections" % ((name,) + got))
 
 
+def check_layout(xvfb, tmp):
+    """At 800x600 and 1280x800, the detail pane open, rates in bits: the
+    name, Download and Upload columns lie fully inside the window and none
+    of their texts is cut short; a column hidden through the titles' menu
+    setting stays hidden."""
+    for view in ("connections", "applications"):
+        for width, height in ((800, 600), (1280, 800)):
+            name = "layout-%s-%dx%d" % (view, width, height)
+            shot, dump = run_app(xvfb, tmp, name, NETPULSE_VIEW=view, NETPULSE_SELECT_ROW="0",
+                                 NETPULSE_SETTINGS="include-local true;show-closed true;units-bits true;"
+                                                   "window-width %d;window-height %d;hidden-columns ['pid']"
+                                                   % (width, height))
+            header, columns, rows = npgui.read_dump(dump)
+            # The surface asked for, less its client-side frame.
+            shown_w, shown_h = (int(v) for v in header.get("window", "0x0").split("x"))
+            nptest.check(width - 20 <= shown_w <= width and height - 20 <= shown_h <= height,
+                         "%s: window size" % name, header)
+            # Where the list is seen: the window less the detail pane.
+            lx, ly, lw, lh = (int(v) for v in header["list-bounds"].split(","))
+            nptest.check(lx >= 0 and lx + lw <= shown_w, "%s: the list is not inside the window" % name, header)
+            for cid in ("process", "rx-rate", "tx-rate"):
+                nptest.check(cid in columns, "%s: no %s column shown" % (name, cid), columns)
+                x, y, w, h = columns[cid]
+                nptest.check(x >= lx and x + w <= lx + lw, "%s: the %s column is not inside the list"
+                             % (name, cid), columns[cid], header["list-bounds"])
+            nptest.check("pid" not in columns, "%s: the hidden PID column is shown" % name, columns)
+            texts = npgui.read_dump_texts(dump)
+            names = {r[0] for r in rows}
+            cut = [t for t in texts["ellipsized"] if "bit/s" in t or t in names]
+            nptest.check(not cut, "%s: names or rates cut short" % name, cut)
+            nptest.check(any("bit/s" in t for t in texts["label"]), "%s: no rate in bits" % name)
+            print("# %s: name, Download, Upload inside, none cut short" % name)
+            if width == 800 and view == "applications":
+                keep = os.environ.get("NETPULSE_KEEP_SCREENSHOT_DIR")
+                if keep:
+                    shutil.copyfile(shot, os.path.join(keep, "narrow.png"))
+
+
 def check_screenshots(xvfb, tmp):
     shot, _ = run_app(xvfb, tmp, "applications-dark", ADW_DEBUG_COLOR_SCHEME="prefer-dark")
     check_not_blank(shot)
@@ -181,6 +219,7 @@ def main():
             check_applications(xvfb, tmp)
             check_expanded(xvfb, tmp)
             check_local(xvfb, tmp)
+            check_layout(xvfb, tmp)
             check_screenshots(xvfb, tmp)
         except npgui.GuiError as e:
             nptest.check(False, str(e))

@@ -84,7 +84,7 @@ class Xvfb:
 
 # ---- the view dump (NETPULSE_DUMP_VIEW) -----------------------------------
 
-TEXT_KEYS = ("label", "tooltip")
+TEXT_KEYS = ("label", "tooltip", "ellipsized")
 
 
 def read_dump(path):
