@@ -8,7 +8,9 @@
 #     reconnect   the helper is killed (SIGKILL) under the app: the last
 #                 table stays (dimmed) under the reconnecting banner, no
 #                 failure page; the app subscribes again by itself, says so,
-#                 and the rows come back with real traffic.
+#                 and the rows come back with real traffic.  Before the
+#                 kill: with the pointer on the list (XTest) the order holds
+#                 over ticks, and sorting resumes once it left.
 #     history     after a re-subscription (interval change: no prompt, the
 #                 totals keep growing) and after a helper restart (SIGKILL
 #                 and the automatic reconnect), every row's sparkline holds
@@ -176,6 +178,30 @@ def check_own_history(dump, traffic, what):
     return ours
 
 
+def check_held_under_pointer(app, header):
+    """The pointer over the list: ticks come and go, the list is not
+    re-sorted (held=1); away from it (over the header bar), it is again."""
+    x, y, w, h = (int(v) for v in header['list-bounds'].split(','))
+    if not npgui.xtest_click(app.xvfb.display, x + w // 2, y + h // 2, click=False):
+        check(os.environ.get('CI') != 'true', 'XTest (libXtst) is needed to move the pointer (CI=true)')
+        log('XTest is not available: the hold under the pointer is not tried')
+        return
+    ticks = set()
+
+    def held_for_ticks(header, rows):
+        if header.get('held') != '1':
+            ticks.clear()
+            return False
+        # Different ticks: the busy server's total moved on.
+        histories = npgui.read_dump_histories(app.dump)
+        ticks.add(tuple(hist[0] for r, hist in zip(rows, histories) if r[0] == 'np-busy-srv'))
+        return len(ticks) >= 2
+    capture_until(app, held_for_ticks, 'the order held over two ticks with the pointer on the list')
+    npgui.xtest_click(app.xvfb.display, x + w // 2, 5, click=False)
+    capture_until(app, lambda h, r: h.get('held') == '0', 'sorting again once the pointer left the list')
+    log('the list held still under the pointer and sorted again after it left')
+
+
 def kill_helper(fx):
     helper_pid = fx.helper_pid()
     log(f'killing the helper ({helper_pid})')
@@ -197,6 +223,8 @@ def test_reconnect(fx):
         header, rows = capture_until(app, all_shown(traffic), 'our rows, the busy one moving')
         instance = header.get('instance')
         check(instance not in (None, '-'), 'the app does not know the helper instance', header)
+
+        check_held_under_pointer(app, header)
 
         old_pid = kill_helper(fx)
 

@@ -228,9 +228,10 @@ def check_not_blank(path, min_colours):
 
 # ---- X11 input (XTest through ctypes) -------------------------------------
 
-def xtest_click(display, x, y):
-    """Moves the pointer to (x, y) on the root window and clicks button 1.
-    False when libX11/libXtst or the display are not there."""
+def xtest_click(display, x, y, click=True):
+    """Moves the pointer to (x, y) on the root window and clicks button 1
+    (with @click false, only moves it there).  False when libX11/libXtst
+    or the display are not there."""
     x11 = ctypes.util.find_library("X11")
     xtst = ctypes.util.find_library("Xtst")
     if not x11 or not xtst:
@@ -251,6 +252,8 @@ def xtest_click(display, x, y):
         libxtst.XTestFakeMotionEvent(dpy, -1, x, y, 0)
         libx11.XSync(dpy, 0)
         time.sleep(0.2)
+        if not click:
+            return True
         libxtst.XTestFakeButtonEvent(dpy, 1, 1, 0)
         libxtst.XTestFakeButtonEvent(dpy, 1, 0, 0)
         libx11.XSync(dpy, 0)
