@@ -208,8 +208,11 @@ _netpulse_window_update_columns (NetpulseWindow *self)
       /* Application names sit under an expander two levels deep: room
        * for them where the connection's columns are gone. */
       if (g_str_equal (id, "process"))
-        gtk_column_view_column_set_fixed_width (column, self->applications ? APP_NAME_WIDTH
-                                                                    : netpulse_columns_get_default_width (id));
+        {
+          gtk_column_view_column_set_fixed_width (column, self->applications ? APP_NAME_WIDTH
+                                                                      : netpulse_columns_get_default_width (id));
+          gtk_column_view_column_set_title (column, self->applications ? _("Application") : _("Process"));
+        }
     }
 }
 
