@@ -21,6 +21,7 @@ typedef enum {
   FIELD_PROCESS,
   FIELD_EXECUTABLE,
   FIELD_COMMAND_LINE,
+  FIELD_UNIT,
   FIELD_USER,
   FIELD_PROTOCOL,
   FIELD_LOCAL,
@@ -46,6 +47,7 @@ static const struct {
   [FIELD_PROCESS]     = { N_("Process"), FALSE },
   [FIELD_EXECUTABLE]  = { N_("Executable"), FALSE },
   [FIELD_COMMAND_LINE] = { N_("Command line"), FALSE },
+  [FIELD_UNIT]        = { N_("Service or scope"), FALSE },
   [FIELD_USER]        = { N_("User"), FALSE },
   [FIELD_PROTOCOL]    = { N_("Protocol"), TRUE },
   [FIELD_LOCAL]       = { N_("Local address"), TRUE },
@@ -143,10 +145,15 @@ refresh_process (NetpulseDetailPane *self,
 
   gtk_widget_set_visible (self->rows[FIELD_EXECUTABLE], r != NULL && r->exe[0] != '\0');
   gtk_widget_set_visible (self->rows[FIELD_COMMAND_LINE], r != NULL && r->cmdline[0] != '\0');
+  gtk_widget_set_visible (self->rows[FIELD_UNIT], r != NULL && r->unit[0] != '\0');
+  /* The systemd unit says where the process runs; the raw control group
+   * id is for when there is none. */
+  gtk_widget_set_visible (self->rows[FIELD_CGROUP], NETPULSE_IS_CONNECTION (row) && r->unit[0] == '\0');
   if (r != NULL)
     {
       set_value (self, FIELD_EXECUTABLE, r->exe);
       set_value (self, FIELD_COMMAND_LINE, r->cmdline);
+      set_value (self, FIELD_UNIT, r->unit);
     }
   if (NETPULSE_IS_APP_GROUP (row))
     {

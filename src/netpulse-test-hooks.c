@@ -286,6 +286,9 @@ dump_texts (GString   *out,
   if (GTK_IS_LABEL (widget))
     {
       append_escaped_word (out, "label", gtk_label_get_text (GTK_LABEL (widget)));
+      /* On screen now (the label and every parent shown and mapped). */
+      if (gtk_widget_is_drawable (widget))
+        append_escaped_word (out, "shown", gtk_label_get_text (GTK_LABEL (widget)));
       /* Cut short on screen (an ellipsis drawn instead of the end). */
       if (gtk_widget_get_mapped (widget) && pango_layout_is_ellipsized (gtk_label_get_layout (GTK_LABEL (widget))))
         append_escaped_word (out, "ellipsized", gtk_label_get_text (GTK_LABEL (widget)));

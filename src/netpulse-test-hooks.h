@@ -28,6 +28,7 @@
  *       simulated click).  Lines "# label=<URI-escaped text>" and
  *       "# tooltip=<URI-escaped text>" give the text of every label and
  *       every tooltip of the window, as drawn (cells, detail pane, titles);
+ *       "# shown=<URI-escaped text>" for every label on screen now,
  *       "# ellipsized=<URI-escaped text>" for every label shown cut short.
  *   NETPULSE_EXPORT_CSV=path.csv, NETPULSE_EXPORT_JSON=path.json
  *       At the same moment, just before the dump, the rows exported as

@@ -139,6 +139,23 @@ def is_local(r):
     return r["raddr"] == r["laddr"] or r["raddr"].startswith("127.") or r["raddr"] == "::1"
 
 
+def check_detail_unit(xvfb, tmp):
+    """The detail pane of a connection of a service says its systemd unit
+    instead of a raw control group id."""
+    _, dump = run_app(xvfb, tmp, "detail-unit", NETPULSE_VIEW="connections", NETPULSE_SETTINGS=(
+        "include-local true;show-closed true;sort-column 'process';sort-descending true"))
+    _, _, rows = npgui.read_dump(dump)
+    index = [r[0] for r in rows].index("systemd-resolve")
+    _, dump = run_app(xvfb, tmp, "detail-unit", NETPULSE_VIEW="connections", NETPULSE_SELECT_ROW=str(index),
+                      NETPULSE_SETTINGS="include-local true;show-closed true;sort-column 'process';"
+                                        "sort-descending true")
+    shown = npgui.read_dump_texts(dump)["shown"]
+    nptest.check("systemd-resolved.service" in shown and "Service or scope" in shown,
+                 "the detail pane does not name the service", shown)
+    nptest.check("Control group id" not in shown and "4083" not in shown,
+                 "the raw control group id is shown next to the unit", shown)
+
+
 def check_local(xvfb, tmp):
     """Local traffic off (the default): loopback and same-host flows are
     neither rows nor part of the header's totals and count; on: they are."""
@@ -218,6 +235,7 @@ def main():
         try:
             check_applications(xvfb, tmp)
             check_expanded(xvfb, tmp)
+            check_detail_unit(xvfb, tmp)
             check_local(xvfb, tmp)
             check_layout(xvfb, tmp)
             check_screenshots(xvfb, tmp)

@@ -84,7 +84,7 @@ class Xvfb:
 
 # ---- the view dump (NETPULSE_DUMP_VIEW) -----------------------------------
 
-TEXT_KEYS = ("label", "tooltip", "ellipsized")
+TEXT_KEYS = ("label", "tooltip", "shown", "ellipsized")
 
 
 def read_dump(path):
@@ -146,8 +146,10 @@ def read_dump_apps(path):
 
 
 def read_dump_texts(path):
-    """{'label': [...], 'tooltip': [...]}: the text of every label and
-    tooltip of the window, as GTK draws it (URI-unescaped)."""
+    """{'label': [...], 'tooltip': [...], 'shown': [...], 'ellipsized':
+    [...]}: the text of every label and tooltip of the window, of the
+    labels on screen now, and of those cut short, as GTK draws them
+    (URI-unescaped)."""
     texts = {k: [] for k in TEXT_KEYS}
     with open(path, encoding="utf-8", errors="replace") as f:
         for line in f:
