@@ -16,6 +16,7 @@
 #include "netpulse-connection.h"
 #include "netpulse-format.h"
 #include "netpulse-process-group.h"
+#include "netpulse-app-group.h"
 #include "netpulse-sparkline.h"
 #include "netpulse-text.h"
 
@@ -92,9 +93,11 @@ text_remote (NetpulseRow *row, NetpulseViewOptions *options)
 {
   const NetpulseRecord *r = CONN (row);
 
-  if (NETPULSE_IS_PROCESS_GROUP (row))
+  if (NETPULSE_IS_PROCESS_GROUP (row) || NETPULSE_IS_APP_GROUP (row))
     {
-      guint n = netpulse_process_group_get_n_connections (NETPULSE_PROCESS_GROUP (row));
+      guint n = NETPULSE_IS_APP_GROUP (row)
+                ? netpulse_app_group_get_n_connections (NETPULSE_APP_GROUP (row))
+                : netpulse_process_group_get_n_connections (NETPULSE_PROCESS_GROUP (row));
 
       return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u connection", "%u connections", n), n);
     }
@@ -141,9 +144,21 @@ text_total (NetpulseRow *row, NetpulseViewOptions *options)
   return netpulse_format_bytes (netpulse_row_get_rx_bytes (row) + netpulse_row_get_tx_bytes (row));
 }
 
+/* The name, then what a person looks for first (Download, Upload): the
+ * columns that must stay in sight come first, so a narrow window or the
+ * detail pane only ever cuts off the details.  Rates are wide enough for
+ * "1023.9 Mbit/s". */
 static const ColumnInfo columns[] = {
   { "process",  N_("Process"),        NETPULSE_SORT_PROCESS,  CELL_PROCESS,   NULL,
     { "display-name", "icon", "comm", NULL }, TRUE, 168, FALSE },
+  { "rx-rate",  N_("Download"),       NETPULSE_SORT_RX_RATE,  CELL_NUMBER,    text_rx_rate,
+    { "rx-rate", NULL }, FALSE, 108, TRUE },
+  { "tx-rate",  N_("Upload"),         NETPULSE_SORT_TX_RATE,  CELL_NUMBER,    text_tx_rate,
+    { "tx-rate", NULL }, FALSE, 108, TRUE },
+  { "total",    N_("Total"),          NETPULSE_SORT_TOTAL,    CELL_NUMBER,    text_total,
+    { "rx-bytes", "tx-bytes", NULL }, FALSE, 76, TRUE },
+  { "activity", N_("Activity"),       NETPULSE_SORT_ACTIVITY, CELL_SPARKLINE, NULL,
+    { NULL }, FALSE, 100, TRUE },
   { "pid",      N_("PID"),            NETPULSE_SORT_PID,      CELL_NUMBER,    text_pid,
     { "pid", NULL }, FALSE, 60, FALSE },
   { "user",     N_("User"),           NETPULSE_SORT_USER,     CELL_TEXT,      text_user,
@@ -158,14 +173,6 @@ static const ColumnInfo columns[] = {
     { "state", "closed", NULL }, FALSE, 92, FALSE },
   { "rtt",      N_("RTT"),            NETPULSE_SORT_RTT,      CELL_NUMBER,    text_rtt,
     { "rtt-us", NULL }, FALSE, 68, TRUE },
-  { "rx-rate",  N_("Download"),       NETPULSE_SORT_RX_RATE,  CELL_NUMBER,    text_rx_rate,
-    { "rx-rate", NULL }, FALSE, 88, TRUE },
-  { "tx-rate",  N_("Upload"),         NETPULSE_SORT_TX_RATE,  CELL_NUMBER,    text_tx_rate,
-    { "tx-rate", NULL }, FALSE, 88, TRUE },
-  { "total",    N_("Total"),          NETPULSE_SORT_TOTAL,    CELL_NUMBER,    text_total,
-    { "rx-bytes", "tx-bytes", NULL }, FALSE, 76, TRUE },
-  { "activity", N_("Activity"),       NETPULSE_SORT_ACTIVITY, CELL_SPARKLINE, NULL,
-    { NULL }, FALSE, 100, TRUE },
 };
 
 NetpulseRow *
@@ -238,6 +245,31 @@ setup_cb (GtkSignalListItemFactory *factory,
   gtk_list_item_set_child (item, child);
 }
 
+/* The process name, then its executable and command line when the helper
+ * sent them (one line each, every part escaped); for an application its
+ * id and kind. */
+static char *
+process_tooltip (NetpulseRow *row)
+{
+  const NetpulseRecord *r = netpulse_process_group_record_of (row);
+  GString *text = g_string_new (NULL);
+
+  netpulse_text_append_safe (text, netpulse_row_get_comm (row));
+  if (NETPULSE_IS_APP_GROUP (row))
+    g_string_append_printf (text, " (%s)", netpulse_app_kind_name (netpulse_app_group_get_kind (NETPULSE_APP_GROUP (row))));
+  if (r != NULL && r->exe[0] != '\0')
+    {
+      g_string_append_c (text, '\n');
+      netpulse_text_append_safe (text, r->exe);
+    }
+  if (r != NULL && r->cmdline[0] != '\0')
+    {
+      g_string_append_c (text, '\n');
+      netpulse_text_append_safe (text, r->cmdline);
+    }
+  return g_string_free (text, FALSE);
+}
+
 static void
 fill_process (GtkWidget   *expander,
               NetpulseRow *row,
@@ -248,7 +280,7 @@ fill_process (GtkWidget   *expander,
   GtkWidget *label = gtk_widget_get_next_sibling (image);
   GIcon *icon = netpulse_row_get_icon (row);
   g_autofree char *name = NULL;
-  g_autofree char *comm = NULL;
+  g_autofree char *tooltip = process_tooltip (row);
 
   if (icon != NULL)
     gtk_image_set_from_gicon (GTK_IMAGE (image), icon);
@@ -257,7 +289,7 @@ fill_process (GtkWidget   *expander,
   /* A process names itself: bidi overrides, zero-width characters and
    * line separators would disguise it or break the row. */
   gtk_label_set_text (GTK_LABEL (label), netpulse_text_safe (netpulse_row_get_display_name (row), &name));
-  gtk_widget_set_tooltip_text (expander, netpulse_text_safe (netpulse_row_get_comm (row), &comm));
+  gtk_widget_set_tooltip_text (expander, tooltip);
   /* Under its process, a connection's process name is a repeat. */
   if (nested)
     gtk_widget_add_css_class (label, "dim-label");
@@ -286,6 +318,11 @@ refresh (GtkListItem *item,
       break;
     case CELL_SPARKLINE:
       netpulse_sparkline_set_row (NETPULSE_SPARKLINE (child), binding->row);
+      /* Applications compare by eye on one scale; their processes and
+       * connections below keep their own. */
+      netpulse_sparkline_set_shared_scale (NETPULSE_SPARKLINE (child),
+                                           NETPULSE_IS_APP_GROUP (binding->row)
+                                           ? netpulse_view_options_get_shared_scale (data->options) : 0.0);
       break;
     case CELL_NUMBER:
     case CELL_TEXT:
@@ -446,6 +483,15 @@ netpulse_columns_find (GtkColumnView *view,
   return NULL;
 }
 
+int
+netpulse_columns_get_default_width (const char *id)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (columns); i++)
+    if (g_strcmp0 (columns[i].id, id) == 0)
+      return columns[i].width;
+  return -1;
+}
+
 gboolean
 netpulse_columns_prefers_descending (const char *id)
 {
@@ -453,4 +499,52 @@ netpulse_columns_prefers_descending (const char *id)
     if (g_strcmp0 (columns[i].id, id) == 0)
       return columns[i].descending;
   return FALSE;
+}
+
+/* ---- the column titles' menu ------------------------------------------ */
+
+static void
+on_column_toggled (GSimpleAction *action,
+                   GVariant      *state,
+                   GSettings     *settings)
+{
+  const char *id = g_object_get_data (G_OBJECT (action), "netpulse-column-id");
+  g_auto(GStrv) hidden = g_settings_get_strv (settings, "hidden-columns");
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto(GStrv) result = NULL;
+
+  for (guint i = 0; hidden[i] != NULL; i++)
+    if (!g_str_equal (hidden[i], id))
+      g_strv_builder_add (builder, hidden[i]);
+  if (!g_variant_get_boolean (state))
+    g_strv_builder_add (builder, id);
+  result = g_strv_builder_end (builder);
+  g_settings_set_strv (settings, "hidden-columns", (const char * const *) result);
+  g_simple_action_set_state (action, state);
+}
+
+GMenuModel *
+netpulse_columns_add_menu (GtkColumnView *view,
+                           GActionMap    *actions,
+                           GSettings     *settings)
+{
+  GMenu *menu = g_menu_new ();
+  g_auto(GStrv) hidden = g_settings_get_strv (settings, "hidden-columns");
+
+  /* Every column but the name can be hidden. */
+  for (guint i = 1; i < G_N_ELEMENTS (columns); i++)
+    {
+      g_autofree char *name = g_strconcat ("column-", columns[i].id, NULL);
+      g_autofree char *detailed = g_strconcat ("win.", name, NULL);
+      gboolean shown = !g_strv_contains ((const char * const *) hidden, columns[i].id);
+      g_autoptr(GSimpleAction) action = g_simple_action_new_stateful (name, NULL, g_variant_new_boolean (shown));
+
+      g_object_set_data (G_OBJECT (action), "netpulse-column-id", (gpointer) columns[i].id);
+      g_signal_connect_object (action, "change-state", G_CALLBACK (on_column_toggled), settings, 0);
+      g_action_map_add_action (actions, G_ACTION (action));
+      g_menu_append (menu, _(columns[i].title), detailed);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (columns); i++)
+    gtk_column_view_column_set_header_menu (netpulse_columns_find (view, columns[i].id), G_MENU_MODEL (menu));
+  return G_MENU_MODEL (menu);
 }

@@ -24,7 +24,16 @@ GtkColumnViewColumn *netpulse_columns_find     (GtkColumnView       *view,
 const char          *netpulse_columns_get_id   (GtkColumnViewColumn *column);
 /* Whether a column's natural first direction is descending (numbers). */
 gboolean             netpulse_columns_prefers_descending (const char *id);
+/* The width a column starts with, in pixels (-1 for an unknown id). */
+int                  netpulse_columns_get_default_width  (const char *id);
 /* The row of a list item (unwraps GtkTreeListRow); transfer full. */
 NetpulseRow         *netpulse_columns_row_from_item (gpointer          item);
+
+/* A menu on every column title to show or hide the columns (all but the
+ * name), as win.column-<id> actions added to @actions, kept in @settings'
+ * "hidden-columns".  Returns the menu (owned by the caller). */
+GMenuModel          *netpulse_columns_add_menu       (GtkColumnView       *view,
+                                                      GActionMap          *actions,
+                                                      GSettings           *settings);
 
 G_END_DECLS

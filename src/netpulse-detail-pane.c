@@ -12,12 +12,16 @@
 #include "netpulse-connection.h"
 #include "netpulse-detail-pane.h"
 #include "netpulse-format.h"
+#include "netpulse-app-group.h"
 #include "netpulse-process-group.h"
 #include "netpulse-sparkline.h"
 #include "netpulse-text.h"
 
 typedef enum {
   FIELD_PROCESS,
+  FIELD_EXECUTABLE,
+  FIELD_COMMAND_LINE,
+  FIELD_UNIT,
   FIELD_USER,
   FIELD_PROTOCOL,
   FIELD_LOCAL,
@@ -41,6 +45,9 @@ static const struct {
   gboolean    connection_only;
 } fields[N_FIELDS] = {
   [FIELD_PROCESS]     = { N_("Process"), FALSE },
+  [FIELD_EXECUTABLE]  = { N_("Executable"), FALSE },
+  [FIELD_COMMAND_LINE] = { N_("Command line"), FALSE },
+  [FIELD_UNIT]        = { N_("Service or scope"), FALSE },
   [FIELD_USER]        = { N_("User"), FALSE },
   [FIELD_PROTOCOL]    = { N_("Protocol"), TRUE },
   [FIELD_LOCAL]       = { N_("Local address"), TRUE },
@@ -127,6 +134,39 @@ refresh_connection (NetpulseDetailPane   *self,
   take_value (self, FIELD_NETNS, g_strdup_printf ("%u", r->netns));
 }
 
+/* The executable and command line of a process (or a connection's), when
+ * the helper sent them; an application shows its id and kind instead of a
+ * process. */
+static void
+refresh_process (NetpulseDetailPane *self,
+                 NetpulseRow        *row)
+{
+  const NetpulseRecord *r = netpulse_process_group_record_of (row);
+
+  gtk_widget_set_visible (self->rows[FIELD_EXECUTABLE], r != NULL && r->exe[0] != '\0');
+  gtk_widget_set_visible (self->rows[FIELD_COMMAND_LINE], r != NULL && r->cmdline[0] != '\0');
+  gtk_widget_set_visible (self->rows[FIELD_UNIT], r != NULL && r->unit[0] != '\0');
+  /* The systemd unit says where the process runs; the raw control group
+   * id is for when there is none. */
+  gtk_widget_set_visible (self->rows[FIELD_CGROUP], NETPULSE_IS_CONNECTION (row) && r->unit[0] == '\0');
+  if (r != NULL)
+    {
+      set_value (self, FIELD_EXECUTABLE, r->exe);
+      set_value (self, FIELD_COMMAND_LINE, r->cmdline);
+      set_value (self, FIELD_UNIT, r->unit);
+    }
+  if (NETPULSE_IS_APP_GROUP (row))
+    {
+      NetpulseAppGroup *app = NETPULSE_APP_GROUP (row);
+
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->rows[FIELD_PROCESS]), _("Application"));
+      take_value (self, FIELD_PROCESS, g_strdup_printf ("%s (%s)", netpulse_app_group_get_app_id (app),
+                                                        netpulse_app_kind_name (netpulse_app_group_get_kind (app))));
+    }
+  else
+    adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->rows[FIELD_PROCESS]), _(fields[FIELD_PROCESS].title));
+}
+
 static void
 refresh (NetpulseDetailPane *self)
 {
@@ -164,6 +204,7 @@ refresh (NetpulseDetailPane *self)
   for (guint i = 0; i < N_FIELDS; i++)
     gtk_widget_set_visible (self->rows[i], is_conn || !fields[i].connection_only);
   gtk_widget_set_visible (self->rows[FIELD_CONNECTIONS], !is_conn);
+  refresh_process (self, row);
 
   if (is_conn)
     {
@@ -175,7 +216,9 @@ refresh (NetpulseDetailPane *self)
     }
   else
     {
-      guint n = netpulse_process_group_get_n_connections (NETPULSE_PROCESS_GROUP (row));
+      guint n = NETPULSE_IS_APP_GROUP (row)
+                ? netpulse_app_group_get_n_connections (NETPULSE_APP_GROUP (row))
+                : netpulse_process_group_get_n_connections (NETPULSE_PROCESS_GROUP (row));
       g_autofree char *count = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u connection",
                                                              "%u connections", n), n);
 

@@ -172,3 +172,16 @@ netpulse_history_get (const NetpulseHistory *self,
       tx[i] = self->tx[(self->head + self->capacity - age) % self->capacity];
     }
 }
+
+guint
+netpulse_history_first_index (const NetpulseHistory *self,
+                              guint64                tick,
+                              guint                  n)
+{
+  guint64 oldest = tick + 1 >= n ? tick + 1 - n : 0;
+
+  if (self->first_tick == G_MAXUINT64 || self->first_tick < oldest || self->first_tick > tick)
+    return G_MAXUINT;
+  /* Before tick n - 1 the window begins before tick 0. */
+  return (guint) (self->first_tick - oldest) + (tick + 1 < n ? (guint) (n - tick - 1) : 0);
+}

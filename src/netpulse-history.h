@@ -34,6 +34,12 @@ void             netpulse_history_clear    (NetpulseHistory       *self);
 /* The tick of the first sample pushed since creation or the last clear
  * (G_MAXUINT64 when there is none). */
 guint64          netpulse_history_get_first_tick (const NetpulseHistory *self);
+/* Where the first sample (see above) is among the @n samples up to @tick
+ * that netpulse_history_get() fills, G_MAXUINT when it is not among
+ * them: its rate spans a start-up interval. */
+guint            netpulse_history_first_index (const NetpulseHistory *self,
+                                               guint64                tick,
+                                               guint                  n);
 
 /* The full scale of a graph of @n samples (@rx and @tx, as from
  * netpulse_history_get()) that no lone spike sets: the larger of the two

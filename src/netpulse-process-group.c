@@ -208,3 +208,17 @@ netpulse_process_group_set_position (NetpulseProcessGroup *self,
 {
   self->position = position;
 }
+
+const NetpulseRecord *
+netpulse_process_group_record_of (NetpulseRow *row)
+{
+  g_autoptr(NetpulseConnection) first = NULL;
+
+  if (NETPULSE_IS_CONNECTION (row))
+    return netpulse_connection_get_record (NETPULSE_CONNECTION (row));
+  if (!NETPULSE_IS_PROCESS_GROUP (row))
+    return NULL;
+  first = g_list_model_get_item (G_LIST_MODEL (NETPULSE_PROCESS_GROUP (row)->connections), 0);
+  /* The group holds the connection: the record outlives this reference. */
+  return first != NULL ? netpulse_connection_get_record (first) : NULL;
+}

@@ -31,6 +31,12 @@ void                  netpulse_process_group_remove          (NetpulseProcessGro
 void                  netpulse_process_group_recompute       (NetpulseProcessGroup *self,
                                                               guint64               tick);
 
+/* The record that tells about @row's process (executable, command line,
+ * application): a connection's own, a process group's first connection's;
+ * NULL for anything else or an empty group.  It lives as long as the
+ * connection is in the group. */
+const NetpulseRecord *netpulse_process_group_record_of       (NetpulseRow          *row);
+
 guint                 netpulse_process_group_get_position    (NetpulseProcessGroup *self);
 void                  netpulse_process_group_set_position    (NetpulseProcessGroup *self,
                                                               guint                 position);

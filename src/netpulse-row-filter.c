@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "netpulse-row.h"
+#include "netpulse-app-group.h"
 #include "netpulse-row-filter.h"
 
 struct _NetpulseRowFilter
@@ -17,6 +18,7 @@ struct _NetpulseRowFilter
 
   char      *search;
   gboolean   show_closed;
+  gboolean   include_local;
 };
 
 G_DEFINE_FINAL_TYPE (NetpulseRowFilter, netpulse_row_filter, GTK_TYPE_FILTER)
@@ -25,6 +27,7 @@ enum {
   PROP_0,
   PROP_SEARCH,
   PROP_SHOW_CLOSED,
+  PROP_INCLUDE_LOCAL,
   N_PROPS
 };
 
@@ -42,6 +45,52 @@ parent_matches (GtkTreeListRow *row,
   item = gtk_tree_list_row_get_item (parent);
   /* A process that matches by name shows all its connections. */
   return NETPULSE_IS_ROW (item) && netpulse_row_matches (NETPULSE_ROW (item), search);
+}
+
+/* Traffic that never leaves the machine: to a loopback address, or
+ * between two sockets of this host (the same address at both ends). */
+static gboolean
+record_is_local (const NetpulseRecord *r)
+{
+  g_autoptr(GInetAddress) remote = NULL;
+
+  if (r->raddr[0] == '\0')
+    return FALSE;
+  if (g_strcmp0 (r->raddr, r->laddr) == 0)
+    return TRUE;
+  remote = g_inet_address_new_from_string (r->raddr);
+  if (remote == NULL)
+    return FALSE;
+  if (g_inet_address_get_is_loopback (remote))
+    return TRUE;
+  /* ::ffff:127.0.0.1 */
+  return g_str_has_prefix (r->raddr, "::ffff:127.");
+}
+
+/* A connection by its addresses; a process or an application when all it
+ * has is local. */
+static gboolean
+row_is_local (NetpulseRow *row)
+{
+  GListModel *children = NULL;
+  guint n;
+
+  if (NETPULSE_IS_CONNECTION (row))
+    return record_is_local (netpulse_connection_get_record (NETPULSE_CONNECTION (row)));
+  if (NETPULSE_IS_PROCESS_GROUP (row))
+    children = netpulse_process_group_get_connections (NETPULSE_PROCESS_GROUP (row));
+  else if (NETPULSE_IS_APP_GROUP (row))
+    children = netpulse_app_group_get_processes (NETPULSE_APP_GROUP (row));
+  if (children == NULL || (n = g_list_model_get_n_items (children)) == 0)
+    return FALSE;
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(NetpulseRow) child = g_list_model_get_item (children, i);
+
+      if (!row_is_local (child))
+        return FALSE;
+    }
+  return TRUE;
 }
 
 static gboolean
@@ -63,6 +112,8 @@ netpulse_row_filter_match (GtkFilter *filter,
 
   if (!self->show_closed && netpulse_row_get_closed (row))
     return FALSE;
+  if (!self->include_local && row_is_local (row))
+    return FALSE;
   if (self->search == NULL)
     return TRUE;
   if (netpulse_row_matches (row, self->search))
@@ -75,7 +126,7 @@ netpulse_row_filter_get_strictness (GtkFilter *filter)
 {
   NetpulseRowFilter *self = NETPULSE_ROW_FILTER (filter);
 
-  if (self->search == NULL && self->show_closed)
+  if (self->search == NULL && self->show_closed && self->include_local)
     return GTK_FILTER_MATCH_ALL;
   return GTK_FILTER_MATCH_SOME;
 }
@@ -99,6 +150,7 @@ netpulse_row_filter_get_property (GObject    *object,
     {
     case PROP_SEARCH:      g_value_set_string (value, self->search); break;
     case PROP_SHOW_CLOSED: g_value_set_boolean (value, self->show_closed); break;
+    case PROP_INCLUDE_LOCAL: g_value_set_boolean (value, self->include_local); break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -116,6 +168,7 @@ netpulse_row_filter_set_property (GObject      *object,
     {
     case PROP_SEARCH:      netpulse_row_filter_set_search (self, g_value_get_string (value)); break;
     case PROP_SHOW_CLOSED: netpulse_row_filter_set_show_closed (self, g_value_get_boolean (value)); break;
+    case PROP_INCLUDE_LOCAL: netpulse_row_filter_set_include_local (self, g_value_get_boolean (value)); break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -139,6 +192,9 @@ netpulse_row_filter_class_init (NetpulseRowFilterClass *klass)
   properties[PROP_SHOW_CLOSED] =
     g_param_spec_boolean ("show-closed", NULL, NULL, TRUE,
                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_INCLUDE_LOCAL] =
+    g_param_spec_boolean ("include-local", NULL, NULL, TRUE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -146,6 +202,7 @@ static void
 netpulse_row_filter_init (NetpulseRowFilter *self)
 {
   self->show_closed = TRUE;
+  self->include_local = TRUE;
 }
 
 NetpulseRowFilter *
@@ -206,4 +263,25 @@ gboolean
 netpulse_row_filter_get_show_closed (NetpulseRowFilter *self)
 {
   return self->show_closed;
+}
+
+void
+netpulse_row_filter_set_include_local (NetpulseRowFilter *self,
+                                       gboolean           include_local)
+{
+  g_return_if_fail (NETPULSE_IS_ROW_FILTER (self));
+
+  include_local = !!include_local;
+  if (self->include_local == include_local)
+    return;
+  self->include_local = include_local;
+  gtk_filter_changed (GTK_FILTER (self), include_local ? GTK_FILTER_CHANGE_LESS_STRICT
+                                                       : GTK_FILTER_CHANGE_MORE_STRICT);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_INCLUDE_LOCAL]);
+}
+
+gboolean
+netpulse_row_filter_get_include_local (NetpulseRowFilter *self)
+{
+  return self->include_local;
 }

@@ -1,4 +1,5 @@
-/* netpulse-row-filter.h — the search bar and "show closed connections" as
+/* netpulse-row-filter.h — the search bar, "show closed connections" and
+ * "include local traffic" as
  * one GtkFilter over rows (NetpulseRow, or GtkTreeListRow wrapping one).
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
@@ -20,5 +21,10 @@ const char        *netpulse_row_filter_get_search      (NetpulseRowFilter *self)
 void               netpulse_row_filter_set_show_closed (NetpulseRowFilter *self,
                                                         gboolean           show_closed);
 gboolean           netpulse_row_filter_get_show_closed (NetpulseRowFilter *self);
+/* Off: connections to loopback or between two sockets of this host are
+ * hidden (and processes and applications that have nothing else). */
+void               netpulse_row_filter_set_include_local (NetpulseRowFilter *self,
+                                                          gboolean           include_local);
+gboolean           netpulse_row_filter_get_include_local (NetpulseRowFilter *self);
 
 G_END_DECLS

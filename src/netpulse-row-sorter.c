@@ -79,16 +79,16 @@ netpulse_row_compare (gpointer        item_a,
       return CMP (netpulse_row_get_pid (a), netpulse_row_get_pid (b));
     case NETPULSE_SORT_USER:
       return g_strcmp0 (netpulse_row_get_user (a), netpulse_row_get_user (b));
+    /* The values of the last snapshot (see NetpulseRowSortKeys). */
     case NETPULSE_SORT_RX_RATE:
-      return CMP (netpulse_row_get_rx_rate (a), netpulse_row_get_rx_rate (b));
+      return CMP (netpulse_row_get_sort_keys (a)->rx_rate, netpulse_row_get_sort_keys (b)->rx_rate);
     case NETPULSE_SORT_TX_RATE:
-      return CMP (netpulse_row_get_tx_rate (a), netpulse_row_get_tx_rate (b));
+      return CMP (netpulse_row_get_sort_keys (a)->tx_rate, netpulse_row_get_sort_keys (b)->tx_rate);
     case NETPULSE_SORT_TOTAL:
-      return CMP (netpulse_row_get_rx_bytes (a) + netpulse_row_get_tx_bytes (a),
-                  netpulse_row_get_rx_bytes (b) + netpulse_row_get_tx_bytes (b));
+      return CMP (netpulse_row_get_sort_keys (a)->bytes, netpulse_row_get_sort_keys (b)->bytes);
     case NETPULSE_SORT_ACTIVITY:
-      return CMP (netpulse_row_get_rx_rate (a) + netpulse_row_get_tx_rate (a),
-                  netpulse_row_get_rx_rate (b) + netpulse_row_get_tx_rate (b));
+      return CMP (netpulse_row_get_sort_keys (a)->rx_rate + netpulse_row_get_sort_keys (a)->tx_rate,
+                  netpulse_row_get_sort_keys (b)->rx_rate + netpulse_row_get_sort_keys (b)->tx_rate);
     case NETPULSE_SORT_PROTOCOL:
     case NETPULSE_SORT_LOCAL:
     case NETPULSE_SORT_REMOTE:

@@ -30,6 +30,8 @@ typedef struct
   double           opacity;
   guint64          history_tick;
   NetpulseHistory *history;
+  NetpulseRowSortKeys sort_keys;  /* as of the last snapshot */
+  gboolean         sort_keys_set;
 } NetpulseRowPrivate;
 
 G_DEFINE_TYPE_WITH_PRIVATE (NetpulseRow, netpulse_row, G_TYPE_OBJECT)
@@ -340,6 +342,9 @@ netpulse_row_set_traffic (NetpulseRow *self,
     }
   netpulse_history_push (priv->history, tick, rx_rate, tx_rate);
   priv->history_tick = tick;
+  /* A new row is sorted in by what it has now. */
+  if (!priv->sort_keys_set)
+    netpulse_row_snapshot_sort_keys (self);
   g_object_notify_by_pspec (object, properties[PROP_HISTORY_TICK]);
   g_object_thaw_notify (object);
 }
@@ -395,4 +400,21 @@ netpulse_row_matches (NetpulseRow *self,
     if (words[i][0] != '\0' && !netpulse_row_matches_word (self, words[i]))
       return FALSE;
   return TRUE;
+}
+
+void
+netpulse_row_snapshot_sort_keys (NetpulseRow *self)
+{
+  NetpulseRowPrivate *priv = PRIV (self);
+
+  priv->sort_keys.rx_rate = priv->rx_rate;
+  priv->sort_keys.tx_rate = priv->tx_rate;
+  priv->sort_keys.bytes = priv->rx_bytes + priv->tx_bytes;
+  priv->sort_keys_set = TRUE;
+}
+
+const NetpulseRowSortKeys *
+netpulse_row_get_sort_keys (NetpulseRow *self)
+{
+  return &PRIV (self)->sort_keys;
 }

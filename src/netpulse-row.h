@@ -65,6 +65,20 @@ void                   netpulse_row_set_closed       (NetpulseRow *self,
 void                   netpulse_row_set_opacity      (NetpulseRow *self,
                                                       double       opacity);
 
+/* What sorting compares of the values that change each tick, as they were
+ * at the last snapshot: a sort list model inserts new rows among rows
+ * sorted by these, so they may only change when the whole list is sorted
+ * again (else the sorter would contradict itself between two comparisons
+ * and GTK warns "Comparison method violates its general contract"). */
+typedef struct {
+  double  rx_rate;
+  double  tx_rate;
+  guint64 bytes;
+} NetpulseRowSortKeys;
+
+void                   netpulse_row_snapshot_sort_keys (NetpulseRow *self);
+const NetpulseRowSortKeys *netpulse_row_get_sort_keys  (NetpulseRow *self);
+
 /* Every word of @search (split at spaces, case-insensitive) matches. */
 gboolean               netpulse_row_matches          (NetpulseRow *self,
                                                       const char  *search);

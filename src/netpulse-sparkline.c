@@ -23,6 +23,7 @@ struct _NetpulseSparkline
   gboolean                 adaptive;
   gboolean                 bits;
   double                   shared_scale; /* > 0: the scale of every graph of its kind */
+  const NetpulseHistory   *history;      /* borrowed: drawn instead of the store's */
 };
 
 G_DEFINE_FINAL_TYPE (NetpulseSparkline, netpulse_sparkline, GTK_TYPE_WIDGET)
@@ -133,23 +134,6 @@ draw_grid (NetpulseSparkline *self,
   gtk_snapshot_restore (snapshot);
 }
 
-/* Where the row's (or the table's) first sample is among the @n shown up
- * to @tick, G_MAXUINT when it is not: its rate spans a start-up interval
- * and must not set the scale. */
-static guint
-first_sample (const NetpulseHistory *history,
-              guint64                tick,
-              guint                  n)
-{
-  guint64 first = netpulse_history_get_first_tick (history);
-  guint64 oldest = tick + 1 >= n ? tick + 1 - n : 0;
-
-  if (first == G_MAXUINT64 || first < oldest || first > tick)
-    return G_MAXUINT;
-  /* Before tick n, the window starts at tick 0 minus what is missing. */
-  return (guint) (first - oldest) + (tick + 1 < n ? (guint) (n - tick - 1) : 0);
-}
-
 static void
 netpulse_sparkline_snapshot (GtkWidget   *widget,
                              GtkSnapshot *snapshot)
@@ -170,7 +154,8 @@ netpulse_sparkline_snapshot (GtkWidget   *widget,
     return;
 
   history = self->row != NULL ? netpulse_row_get_history (self->row)
-                              : netpulse_connection_store_get_history (self->store);
+            : self->history != NULL ? self->history
+            : netpulse_connection_store_get_history (self->store);
   tick = netpulse_connection_store_get_tick (self->store);
   /* An adaptive graph spans the time since the start until it is full. */
   n = self->adaptive ? (guint) CLAMP (tick, NETPULSE_ROW_HISTORY_LENGTH, self->samples) : self->samples;
@@ -178,7 +163,7 @@ netpulse_sparkline_snapshot (GtkWidget   *widget,
   tx = g_new (double, n);
   netpulse_history_get (history, tick, n, rx, tx);
   peak = self->shared_scale > 0.0 ? self->shared_scale
-                                  : netpulse_history_robust_peak (rx, tx, n, first_sample (history, tick, n));
+                                  : netpulse_history_robust_peak (rx, tx, n, netpulse_history_first_index (history, tick, n));
   scale = self->detailed ? nice_scale (MAX (peak, MIN_SCALE)) : MAX (peak, MIN_SCALE);
 
   lookup_color (widget, "netpulse_rx_color", "#3584e4", &rx_color);
@@ -358,22 +343,14 @@ netpulse_sparkline_set_samples (NetpulseSparkline *self,
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
-double
-netpulse_sparkline_get_peak (NetpulseSparkline *self)
+void
+netpulse_sparkline_set_history (NetpulseSparkline     *self,
+                                const NetpulseHistory *history)
 {
-  const NetpulseHistory *history;
-  double rx[NETPULSE_ROW_HISTORY_LENGTH], tx[NETPULSE_ROW_HISTORY_LENGTH];
-  guint64 tick;
+  g_return_if_fail (NETPULSE_IS_SPARKLINE (self));
 
-  g_return_val_if_fail (NETPULSE_IS_SPARKLINE (self), 0.0);
-
-  if (self->store == NULL || self->row == NULL)
-    return 0.0;
-  history = netpulse_row_get_history (self->row);
-  tick = netpulse_connection_store_get_tick (self->store);
-  netpulse_history_get (history, tick, NETPULSE_ROW_HISTORY_LENGTH, rx, tx);
-  return netpulse_history_robust_peak (rx, tx, NETPULSE_ROW_HISTORY_LENGTH,
-                                       first_sample (history, tick, NETPULSE_ROW_HISTORY_LENGTH));
+  self->history = history;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
 void

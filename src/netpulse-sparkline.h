@@ -26,13 +26,14 @@ void       netpulse_sparkline_set_store   (NetpulseSparkline       *self,
                                            NetpulseConnectionStore *store);
 void       netpulse_sparkline_set_row     (NetpulseSparkline       *self,
                                            NetpulseRow             *row);
+/* Without a row: draws @history (borrowed, NULL for the store's totals),
+ * on the store's clock. */
+void       netpulse_sparkline_set_history (NetpulseSparkline       *self,
+                                           const NetpulseHistory   *history);
 void       netpulse_sparkline_set_samples (NetpulseSparkline       *self,
                                            guint                    samples);
 void       netpulse_sparkline_set_bits    (NetpulseSparkline       *self,
                                            gboolean                 bits);
-/* The robust peak of the row's graph (see netpulse_history_robust_peak()),
- * for a scale shared across rows. */
-double     netpulse_sparkline_get_peak    (NetpulseSparkline       *self);
 /* > 0: draw on this full scale (shared by the rows of a table) instead of
  * the graph's own robust peak; 0: its own. */
 void       netpulse_sparkline_set_shared_scale (NetpulseSparkline  *self,

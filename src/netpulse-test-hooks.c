@@ -10,6 +10,7 @@
 #include <glib-unix.h>
 #include <signal.h>
 
+#include "netpulse-app-group.h"
 #include "netpulse-columns.h"
 #include "netpulse-connection.h"
 #include "netpulse-overflow-banner.h"
@@ -101,6 +102,23 @@ dump_history (GString                 *out,
   g_string_append_c (out, '\n');
 }
 
+/* "# app <i> <connections> <kind> <URI-escaped app id> <URI-escaped name>
+ * <shared scale>": row @i is an application. */
+static void
+dump_app (GString             *out,
+          guint                index,
+          NetpulseAppGroup    *app,
+          NetpulseViewOptions *options)
+{
+  g_autofree char *id = g_uri_escape_string (netpulse_app_group_get_app_id (app), NULL, FALSE);
+  g_autofree char *name = g_uri_escape_string (netpulse_row_get_display_name (NETPULSE_ROW (app)), NULL, FALSE);
+  char scale[G_ASCII_DTOSTR_BUF_SIZE];
+
+  g_string_append_printf (out, "# app %u %u %s %s %s %s\n", index, netpulse_app_group_get_n_connections (app),
+                          netpulse_app_kind_name (netpulse_app_group_get_kind (app)), id, name,
+                          g_ascii_formatd (scale, sizeof scale, "%.1f", netpulse_view_options_get_shared_scale (options)));
+}
+
 static void
 dump_row (GString     *out,
           NetpulseRow *row)
@@ -175,7 +193,9 @@ get_column_title_bounds (NetpulseWindow  *window,
 
   for (guint i = 0; title != NULL && i < position; i++)
     title = gtk_widget_get_next_sibling (title);
-  return title != NULL && gtk_widget_compute_bounds (title, GTK_WIDGET (window), bounds);
+  /* A hidden column keeps its (hidden) title. */
+  return title != NULL && gtk_widget_get_visible (title) &&
+         gtk_widget_compute_bounds (title, GTK_WIDGET (window), bounds);
 }
 
 /* Selects (and, for a process, expands) row @position. */
@@ -264,7 +284,15 @@ dump_texts (GString   *out,
   const char *tooltip = gtk_widget_get_tooltip_text (widget);
 
   if (GTK_IS_LABEL (widget))
-    append_escaped_word (out, "label", gtk_label_get_text (GTK_LABEL (widget)));
+    {
+      append_escaped_word (out, "label", gtk_label_get_text (GTK_LABEL (widget)));
+      /* On screen now (the label and every parent shown and mapped). */
+      if (gtk_widget_is_drawable (widget))
+        append_escaped_word (out, "shown", gtk_label_get_text (GTK_LABEL (widget)));
+      /* Cut short on screen (an ellipsis drawn instead of the end). */
+      if (gtk_widget_get_mapped (widget) && pango_layout_is_ellipsized (gtk_label_get_layout (GTK_LABEL (widget))))
+        append_escaped_word (out, "ellipsized", gtk_label_get_text (GTK_LABEL (widget)));
+    }
   if (tooltip != NULL)
     append_escaped_word (out, "tooltip", tooltip);
   for (GtkWidget *child = gtk_widget_get_first_child (widget);
@@ -287,11 +315,29 @@ netpulse_test_hooks_dump_view (NetpulseWindow  *window,
                                                                  "group-by-process");
   GListModel *columns = gtk_column_view_get_columns (window->column_view);
 
-  g_string_append_printf (out, "# sort=%s %s grouped=%d rows=%u\n",
+  g_autofree char *saved_sort = g_settings_get_string (window->settings, "sort-column");
+  char header_rx[G_ASCII_DTOSTR_BUF_SIZE], header_tx[G_ASCII_DTOSTR_BUF_SIZE];
+  double shown_rx, shown_tx;
+  guint shown_n;
+  graphene_rect_t list_bounds;
+
+  g_string_append_printf (out, "# sort=%s %s grouped=%d rows=%u view=%s saved-sort=%s:%s held=%d\n",
                           sort != NULL ? sort : "none",
                           descending ? "descending" : "ascending",
-                          grouped != NULL && g_variant_get_boolean (grouped), n);
+                          grouped != NULL && g_variant_get_boolean (grouped), n,
+                          window->applications ? "applications" : "connections", saved_sort,
+                          g_settings_get_boolean (window->settings, "sort-descending") ? "descending" : "ascending",
+                          window->sort_held);
   dump_page (out, window);
+  _netpulse_window_sum_shown (window, &shown_rx, &shown_tx, &shown_n);
+  if (!gtk_widget_compute_bounds (GTK_WIDGET (window->scrolled_window), GTK_WIDGET (window), &list_bounds))
+    graphene_rect_init (&list_bounds, 0, 0, 0, 0);
+  g_string_append_printf (out, "# list-bounds=%d,%d,%d,%d\n", (int) list_bounds.origin.x, (int) list_bounds.origin.y,
+                          (int) list_bounds.size.width, (int) list_bounds.size.height);
+  g_string_append_printf (out, "# header-rx=%s header-tx=%s header-connections=%u window=%dx%d\n",
+                          g_ascii_formatd (header_rx, sizeof header_rx, "%.1f", shown_rx),
+                          g_ascii_formatd (header_tx, sizeof header_tx, "%.1f", shown_tx), shown_n,
+                          gtk_widget_get_width (GTK_WIDGET (window)), gtk_widget_get_height (GTK_WIDGET (window)));
   for (guint i = 0; i < g_list_model_get_n_items (columns); i++)
     {
       g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (columns, i);
@@ -310,6 +356,8 @@ netpulse_test_hooks_dump_view (NetpulseWindow  *window,
       if (row == NULL)
         continue;
       dump_history (out, i, row, window->store);
+      if (NETPULSE_IS_APP_GROUP (row))
+        dump_app (out, i, NETPULSE_APP_GROUP (row), window->options);
       dump_row (out, row);
     }
   return g_file_set_contents (path, out->str, out->len, error);
@@ -443,42 +491,47 @@ on_sigusr1 (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
-/* SIGUSR2: the settings in NETPULSE_TEST_SETTINGS ("key value" lines, the
- * value in GVariant text format) are set, as a person changing them in the
- * menu would. */
+/* "key value" settings, one per line or ";"-separated, the value in
+ * GVariant text format, set as a person changing them in the menu would. */
+static void
+apply_settings (NetpulseWindow *window,
+                const char     *text)
+{
+  g_auto(GStrv) lines = g_strsplit_set (text, "\n;", -1);
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_auto(GStrv) words = g_strsplit (g_strstrip (lines[i]), " ", 2);
+      g_autoptr(GVariant) current = NULL;
+      g_autoptr(GVariant) value = NULL;
+      g_autoptr(GError) error = NULL;
+
+      if (words[0] == NULL || words[0][0] == '\0' || words[1] == NULL)
+        continue;
+      current = g_settings_get_value (window->settings, words[0]);
+      value = g_variant_parse (g_variant_get_type (current), words[1], NULL, NULL, &error);
+      if (value == NULL)
+        {
+          g_printerr ("netpulse: test setting %s: %s\n", words[0], error->message);
+          continue;
+        }
+      g_settings_set_value (window->settings, words[0], value);
+    }
+}
+
+/* SIGUSR2: the settings in the file NETPULSE_TEST_SETTINGS. */
 static gboolean
 on_sigusr2 (gpointer user_data)
 {
   Hooks *hooks = user_data;
   const char *path = g_getenv ("NETPULSE_TEST_SETTINGS");
   g_autofree char *contents = NULL;
-  g_auto(GStrv) lines = NULL;
   g_autoptr(GError) error = NULL;
 
   if (path == NULL || !g_file_get_contents (path, &contents, NULL, &error))
-    {
-      g_printerr ("netpulse: NETPULSE_TEST_SETTINGS: %s\n", error != NULL ? error->message : "not set");
-      return G_SOURCE_CONTINUE;
-    }
-  lines = g_strsplit (contents, "\n", -1);
-  for (guint i = 0; lines[i] != NULL; i++)
-    {
-      g_auto(GStrv) words = g_strsplit (g_strstrip (lines[i]), " ", 2);
-      g_autoptr(GVariant) current = NULL;
-      g_autoptr(GVariant) value = NULL;
-
-      if (words[0] == NULL || words[0][0] == '\0' || words[1] == NULL)
-        continue;
-      current = g_settings_get_value (hooks->window->settings, words[0]);
-      value = g_variant_parse (g_variant_get_type (current), words[1], NULL, NULL, &error);
-      if (value == NULL)
-        {
-          g_printerr ("netpulse: NETPULSE_TEST_SETTINGS: %s: %s\n", words[0], error->message);
-          g_clear_error (&error);
-          continue;
-        }
-      g_settings_set_value (hooks->window->settings, words[0], value);
-    }
+    g_printerr ("netpulse: NETPULSE_TEST_SETTINGS: %s\n", error != NULL ? error->message : "not set");
+  else
+    apply_settings (hooks->window, contents);
   return G_SOURCE_CONTINUE;
 }
 
@@ -501,6 +554,10 @@ netpulse_test_hooks_install (NetpulseWindow *window)
   hooks->exit_after = g_strcmp0 (g_getenv ("NETPULSE_EXIT_AFTER_SCREENSHOT"), "1") == 0;
   g_object_set_data_full (G_OBJECT (window), "netpulse-test-hooks", hooks, hooks_free);
 
+  if (g_getenv ("NETPULSE_SETTINGS") != NULL)
+    apply_settings (window, g_getenv ("NETPULSE_SETTINGS"));
+  if (g_getenv ("NETPULSE_VIEW") != NULL)
+    g_settings_set_string (window->settings, "view", g_getenv ("NETPULSE_VIEW"));
   if (g_strcmp0 (g_getenv ("NETPULSE_GROUP_BY_PROCESS"), "1") == 0)
     g_action_group_change_action_state (G_ACTION_GROUP (window), "group-by-process",
                                         g_variant_new_boolean (TRUE));

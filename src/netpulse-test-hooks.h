@@ -10,10 +10,15 @@
  *   NETPULSE_DUMP_VIEW=path.txt
  *       At the same moment, the rows shown, in their current order: a
  *       header line "# sort=<column> <ascending|descending> grouped=<0|1>
- *       rows=<n>", then "# page=<status|monitor> list=<list|empty>
+ *       rows=<n> view=<applications|connections>
+ *       saved-sort=<column>:<direction> (GSettings) held=<0|1> (the last
+ *       tick did not re-sort: the pointer is over the list)", then "# page=<status|monitor> list=<list|empty>
  *       title=<URI-escaped status title> button=<URI-escaped label or ->
  *       reconnecting=<0|1> table-sensitive=<0|1> toast=<last toast>
- *       instance=<helper instance> [button-bounds=x,y,w,h]" (tells a status page such as Permission
+ *       instance=<helper instance> [button-bounds=x,y,w,h]", then
+ *       "# header-rx=<B/s> header-tx=<B/s> header-connections=<n>
+ *       window=<w>x<h>" and "# list-bounds=x,y,w,h" (what the header sums: the connections every filter
+ *       lets through; the window's size; where the list is seen) (tells a status page such as Permission
  *       Denied or Helper Stopped from an empty table), then one line per
  *       row, tab-separated, each after a line "# history <i> <rx_bytes>
  *       <tx_bytes> <rx,…> <tx,…>" with what its sparkline draws:
@@ -22,12 +27,20 @@
  *       give where each column title is, in window coordinates (for a
  *       simulated click).  Lines "# label=<URI-escaped text>" and
  *       "# tooltip=<URI-escaped text>" give the text of every label and
- *       every tooltip of the window, as drawn (cells, detail pane, titles).
+ *       every tooltip of the window, as drawn (cells, detail pane, titles);
+ *       "# shown=<URI-escaped text>" for every label on screen now,
+ *       "# ellipsized=<URI-escaped text>" for every label shown cut short.
  *   NETPULSE_EXPORT_CSV=path.csv, NETPULSE_EXPORT_JSON=path.json
  *       At the same moment, just before the dump, the rows exported as
  *       the Export menu does (_netpulse_window_export_to_file()).
  *   NETPULSE_SELECT_ROW=n
  *       Select row n (expanding it when it is a process) just before.
+ *   NETPULSE_SETTINGS="key value;key value"
+ *       GSettings keys set at start (values in GVariant text).
+ *   NETPULSE_VIEW=applications|connections
+ *       Start in that view.  In the Applications view each application's
+ *       row follows a line "# app <i> <connections> <kind> <app id> <name>
+ *       <shared scale>" (id and name URI-escaped).
  *   NETPULSE_GROUP_BY_PROCESS=1
  *       Start grouped by process.
  *   NETPULSE_TEST_SETTINGS=path

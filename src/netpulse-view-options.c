@@ -17,6 +17,7 @@ struct _NetpulseViewOptions
   NetpulseConnectionStore *store;
   NetpulseResolver        *resolver;
   gboolean                 bits;
+  double                   shared_scale;
   gboolean                 resolve_names;
 };
 
@@ -26,6 +27,7 @@ enum {
   PROP_0,
   PROP_BITS,
   PROP_RESOLVE_NAMES,
+  PROP_SHARED_SCALE,
   N_PROPS
 };
 
@@ -54,6 +56,7 @@ netpulse_view_options_get_property (GObject    *object,
     {
     case PROP_BITS:          g_value_set_boolean (value, self->bits); break;
     case PROP_RESOLVE_NAMES: g_value_set_boolean (value, self->resolve_names); break;
+    case PROP_SHARED_SCALE:  g_value_set_double (value, self->shared_scale); break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -91,6 +94,9 @@ netpulse_view_options_class_init (NetpulseViewOptionsClass *klass)
   properties[PROP_RESOLVE_NAMES] =
     g_param_spec_boolean ("resolve-names", NULL, NULL, FALSE,
                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SHARED_SCALE] =
+    g_param_spec_double ("shared-scale", NULL, NULL, 0, G_MAXDOUBLE, 0,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -184,4 +190,23 @@ netpulse_view_options_format_endpoint (NetpulseViewOptions *self,
   if (service != NULL)
     return g_strdup_printf ("%s:%s", host != NULL ? host : address, service);
   return g_strdup_printf ("%s:%u", host != NULL ? host : address, port);
+}
+
+double
+netpulse_view_options_get_shared_scale (NetpulseViewOptions *self)
+{
+  g_return_val_if_fail (NETPULSE_IS_VIEW_OPTIONS (self), 0.0);
+  return self->shared_scale;
+}
+
+void
+netpulse_view_options_set_shared_scale (NetpulseViewOptions *self,
+                                        double               scale)
+{
+  g_return_if_fail (NETPULSE_IS_VIEW_OPTIONS (self));
+
+  if (self->shared_scale == scale)
+    return;
+  self->shared_scale = scale;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SHARED_SCALE]);
 }

@@ -25,6 +25,11 @@ void                     netpulse_view_options_set_bits          (NetpulseViewOp
 gboolean                 netpulse_view_options_get_resolve_names (NetpulseViewOptions     *self);
 void                     netpulse_view_options_set_resolve_names (NetpulseViewOptions     *self,
                                                                   gboolean                 resolve);
+/* The full scale of the top-level graphs of the Applications view (0:
+ * each graph its own). */
+double                   netpulse_view_options_get_shared_scale  (NetpulseViewOptions     *self);
+void                     netpulse_view_options_set_shared_scale  (NetpulseViewOptions     *self,
+                                                                  double                   scale);
 
 /* "93.184.216.34:443", or with names "example.com:https". */
 char                    *netpulse_view_options_format_endpoint   (NetpulseViewOptions     *self,

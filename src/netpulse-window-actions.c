@@ -181,7 +181,8 @@ static const GActionEntry win_actions[] = {
 static void
 add_settings_actions (NetpulseWindow *self)
 {
-  const char *keys[] = { "group-by-process", "show-closed", "units-bits", "resolve-names", "update-interval" };
+  const char *keys[] = { "view", "group-by-process", "shared-scale", "show-closed", "include-local", "units-bits",
+                         "resolve-names", "update-interval" };
 
   for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
     {

@@ -2,6 +2,7 @@
  * files share (GNOME Text Editor's editor-window-private.h pattern):
  *
  *   netpulse-window.c          models, sorting, settings, the object
+ *   netpulse-window-list.c     each update: header totals, sorting, columns
  *   netpulse-window-status.c   status pages, the empty-table page
  *   netpulse-window-actions.c  win.* actions, keyboard, export
  *   netpulse-test-hooks.c      what only the GUI tests use
@@ -10,6 +11,7 @@
  */
 #pragma once
 
+#include "netpulse-app-model.h"
 #include "netpulse-connection-store.h"
 #include "netpulse-detail-pane.h"
 #include "netpulse-export.h"
@@ -57,18 +59,26 @@ struct _NetpulseWindow
   NetpulseConnectionStore *store;
   NetpulseFeed            *feed;         /* source → store, and pause */
   NetpulseProcessModel    *process_model;
+  NetpulseAppModel        *app_model;
   NetpulseViewOptions     *options;
   NetpulseRowFilter       *filter;
   GtkSorter               *sorter;        /* column view sorter + id tie-breaker */
   GtkFilterListModel      *flat_rows;
   GtkFilterListModel      *tree_rows;
+  GtkFilterListModel      *app_rows;
   GtkSingleSelection      *selection;
+  NetpulseHistory         *shown_history; /* the header graph: what the filters let through */
 
   gboolean                 grouped;
+  gboolean                 applications; /* the Applications view (else connections) */
   gboolean                 monitoring;   /* the table is shown, not a status page */
   gboolean                 settled;
   gboolean                 reconnecting; /* the last table shown, dimmed, while the source reconnects */
   char                    *last_toast;   /* for the test hooks' dump */
+  gboolean                 pointer_in_list;
+  gint64                   last_click_us; /* monotonic, in the list */
+  gboolean                 sort_held;     /* the last tick did not re-sort */
+  guint                    save_sort_id;
 };
 
 /* netpulse-window.c */
@@ -81,6 +91,21 @@ GListModel *_netpulse_window_get_rows            (NetpulseWindow       *self);
 gboolean    _netpulse_window_is_settled          (NetpulseWindow       *self);
 void        _netpulse_window_set_settled         (NetpulseWindow       *self);
 void        _netpulse_window_update_summary      (NetpulseWindow       *self);
+/* The rates and number of the connections every filter lets through: what
+ * the header shows. */
+void        _netpulse_window_sum_shown           (NetpulseWindow       *self,
+                                                  double               *rx,
+                                                  double               *tx,
+                                                  guint                *n);
+
+/* netpulse-window-list.c */
+/* After the feed applied an update: scale, order, header, placeholder. */
+void        _netpulse_window_list_applied        (NetpulseWindow       *self);
+void        _netpulse_window_update_shared_scale (NetpulseWindow       *self);
+/* Shows the columns not hidden by the titles' menu nor by the view. */
+void        _netpulse_window_update_columns      (NetpulseWindow       *self);
+/* No re-sort while the pointer is over the list, nor just after a click. */
+void        _netpulse_window_hold_list_under_pointer (NetpulseWindow   *self);
 
 /* netpulse-window-status.c */
 /* Shows the page for the source's state: a status page, or the table. */

@@ -111,7 +111,7 @@ set_monitoring (NetpulseWindow *self,
 {
   self->monitoring = monitoring;
   gtk_widget_set_sensitive (GTK_WIDGET (self->pause_button), monitoring);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->group_button), monitoring);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->group_button), monitoring && !self->applications);
   gtk_widget_set_sensitive (GTK_WIDGET (self->search_button), monitoring);
   if (!monitoring)
     gtk_search_bar_set_search_mode (self->search_bar, FALSE);

@@ -41,32 +41,6 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-/* ---- summary ---------------------------------------------------------- */
-
-void
-_netpulse_window_update_summary (NetpulseWindow *self)
-{
-  gboolean bits = netpulse_view_options_get_bits (self->options);
-  g_autofree char *rx = netpulse_format_rate (netpulse_connection_store_get_rx_rate (self->store), bits);
-  g_autofree char *tx = netpulse_format_rate (netpulse_connection_store_get_tx_rate (self->store), bits);
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->store));
-  g_autofree char *subtitle = NULL;
-
-  gtk_label_set_text (self->rx_total_label, rx);
-  gtk_label_set_text (self->tx_total_label, tx);
-  netpulse_sparkline_set_bits (self->total_graph, bits);
-
-  if (!self->monitoring)
-    subtitle = NULL;
-  else if (netpulse_feed_get_paused (self->feed))
-    subtitle = g_strdup (_("Paused"));
-  else if (self->grouped)
-    subtitle = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u connection, grouped by process",
-                                             "%u connections, grouped by process", n), n);
-  else
-    subtitle = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u connection", "%u connections", n), n);
-  adw_window_title_set_subtitle (self->window_title, subtitle);
-}
 
 void
 _netpulse_window_set_settled (NetpulseWindow *self)
@@ -75,35 +49,6 @@ _netpulse_window_set_settled (NetpulseWindow *self)
     return;
   self->settled = TRUE;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SETTLED]);
-}
-
-/* The table's controls only make sense while it is shown. */
-/* ---- after an update -------------------------------------------------- */
-
-/* Re-sorts after values changed in place, keeping the scroll offset. */
-static void
-resort (NetpulseWindow *self)
-{
-  GtkAdjustment *vadj = gtk_scrolled_window_get_vadjustment (self->scrolled_window);
-  double value = gtk_adjustment_get_value (vadj);
-
-  gtk_sorter_changed (self->sorter, GTK_SORTER_CHANGE_DIFFERENT);
-  if (!netpulse_row_filter_get_show_closed (self->filter) ||
-      netpulse_row_filter_get_search (self->filter) != NULL)
-    gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
-  gtk_adjustment_set_value (vadj, MIN (value, gtk_adjustment_get_upper (vadj) - gtk_adjustment_get_page_size (vadj)));
-}
-
-/* The feed put an update into the store. */
-static void
-on_feed_applied (NetpulseWindow *self)
-{
-  resort (self);
-  _netpulse_window_update_summary (self);
-  _netpulse_window_update_placeholder (self);
-  if (netpulse_source_is_live (self->source) &&
-      netpulse_connection_store_get_tick (self->store) > 0)
-    _netpulse_window_set_settled (self);
 }
 
 /* ---- selection and detail pane ---------------------------------------- */
@@ -207,19 +152,35 @@ netpulse_window_sort_by (NetpulseWindow *self,
   return TRUE;
 }
 
-static void
-on_sort_changed (NetpulseWindow *self)
+/* Saves the sort column and direction once the column titles show them
+ * (GTK 4.8 tells them only through the titles' sort indicators, which
+ * follow the sorter's "changed" after this handler: read at idle). */
+static gboolean
+save_sort (gpointer user_data)
 {
+  NetpulseWindow *self = user_data;
   gboolean descending = FALSE;
   const char *id;
 
+  self->save_sort_id = 0;
   if (self->column_view == NULL || gtk_widget_in_destruction (GTK_WIDGET (self)))
-    return;
+    return G_SOURCE_REMOVE;
   id = _netpulse_window_get_sort (self, &descending);
   if (id == NULL)
-    return;
+    return G_SOURCE_REMOVE;
   g_settings_set_string (self->settings, "sort-column", id);
   g_settings_set_boolean (self->settings, "sort-descending", descending);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_sort_changed (NetpulseWindow *self)
+{
+  if (gtk_widget_in_destruction (GTK_WIDGET (self)))
+    return;
+  /* The idle holds the window: it may come after the window closed. */
+  if (self->save_sort_id == 0)
+    self->save_sort_id = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, save_sort, g_object_ref (self), g_object_unref);
 }
 
 static void
@@ -236,6 +197,8 @@ restore_sort (NetpulseWindow *self)
 GListModel *
 _netpulse_window_get_rows (NetpulseWindow *self)
 {
+  if (self->applications)
+    return G_LIST_MODEL (self->app_rows);
   return G_LIST_MODEL (self->grouped ? self->tree_rows : self->flat_rows);
 }
 
@@ -245,15 +208,35 @@ on_rows_changed (NetpulseWindow *self)
   _netpulse_window_update_placeholder (self);
 }
 
+/* The Applications view is an overview: the columns that only describe
+ * one connection are hidden there (the connection view has them). */
 static void
 set_grouped (NetpulseWindow *self,
              gboolean        grouped)
 {
   self->grouped = grouped;
+  self->applications = g_str_equal (g_settings_get_string (self->settings, "view"), "applications");
+  /* Grouping by process is a way of looking at the connections. */
+  gtk_widget_set_sensitive (GTK_WIDGET (self->group_button), !self->applications && self->monitoring);
+  _netpulse_window_update_columns (self);
   gtk_single_selection_set_model (self->selection, _netpulse_window_get_rows (self));
   gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
   _netpulse_window_update_summary (self);
   _netpulse_window_update_placeholder (self);
+}
+
+/* @roots → GtkTreeListModel → sorted → filtered: a tree of rows. */
+static GtkFilterListModel *
+make_tree (NetpulseWindow                     *self,
+           GListModel                         *roots,
+           GtkTreeListModelCreateModelFunc     create_func)
+{
+  GtkTreeListModel *tree = gtk_tree_list_model_new (g_object_ref (roots), FALSE, FALSE,
+                                                    create_func, NULL, NULL);
+  GtkSortListModel *sorted = gtk_sort_list_model_new (G_LIST_MODEL (tree),
+                                                      GTK_SORTER (gtk_tree_list_row_sorter_new (g_object_ref (self->sorter))));
+
+  return gtk_filter_list_model_new (G_LIST_MODEL (sorted), g_object_ref (GTK_FILTER (self->filter)));
 }
 
 static void
@@ -261,8 +244,7 @@ build_models (NetpulseWindow *self)
 {
   GtkSorter *view_sorter = gtk_column_view_get_sorter (self->column_view);
   GtkMultiSorter *multi = gtk_multi_sorter_new ();
-  GtkSortListModel *flat_sorted, *tree_sorted;
-  GtkTreeListModel *tree;
+  GtkSortListModel *flat_sorted;
 
   gtk_multi_sorter_append (multi, g_object_ref (view_sorter));
   gtk_multi_sorter_append (multi, netpulse_row_sorter_new (NETPULSE_SORT_ID));
@@ -276,13 +258,11 @@ build_models (NetpulseWindow *self)
                                                g_object_ref (GTK_FILTER (self->filter)));
 
   self->process_model = netpulse_process_model_new (self->store);
-  tree = gtk_tree_list_model_new (g_object_ref (G_LIST_MODEL (self->process_model)),
-                                  FALSE, FALSE,
-                                  netpulse_process_model_create_child_model, NULL, NULL);
-  tree_sorted = gtk_sort_list_model_new (G_LIST_MODEL (tree),
-                                         GTK_SORTER (gtk_tree_list_row_sorter_new (g_object_ref (self->sorter))));
-  self->tree_rows = gtk_filter_list_model_new (G_LIST_MODEL (tree_sorted),
-                                               g_object_ref (GTK_FILTER (self->filter)));
+  self->tree_rows = make_tree (self, G_LIST_MODEL (self->process_model), netpulse_process_model_create_child_model);
+
+  /* After the process model: it follows the store first. */
+  self->app_model = netpulse_app_model_new (self->store, self->process_model);
+  self->app_rows = make_tree (self, G_LIST_MODEL (self->app_model), netpulse_app_model_create_child_model);
 
   self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->flat_rows)));
   gtk_single_selection_set_autoselect (self->selection, FALSE);
@@ -296,6 +276,7 @@ build_models (NetpulseWindow *self)
                            G_CALLBACK (on_rows_changed), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (view_sorter, "changed",
                            G_CALLBACK (on_sort_changed), self, G_CONNECT_SWAPPED);
+  _netpulse_window_hold_list_under_pointer (self);
 }
 
 /* ---- settings --------------------------------------------------------- */
@@ -318,12 +299,19 @@ bind_settings (NetpulseWindow *self)
   g_settings_bind (self->settings, "units-bits", self->options, "bits", G_SETTINGS_BIND_GET);
   g_settings_bind (self->settings, "resolve-names", self->options, "resolve-names", G_SETTINGS_BIND_GET);
   g_settings_bind (self->settings, "show-closed", self->filter, "show-closed", G_SETTINGS_BIND_GET);
+  g_settings_bind (self->settings, "include-local", self->filter, "include-local", G_SETTINGS_BIND_GET);
   g_settings_bind (self->settings, "update-interval", self->source, "interval-ms", G_SETTINGS_BIND_GET);
   g_settings_bind (self->settings, "window-width", self, "default-width", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "window-height", self, "default-height", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "window-maximized", self, "maximized", G_SETTINGS_BIND_DEFAULT);
   g_signal_connect_object (self->settings, "changed::group-by-process",
                            G_CALLBACK (on_grouped_setting), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->settings, "changed::view",
+                           G_CALLBACK (on_grouped_setting), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->settings, "changed::hidden-columns",
+                           G_CALLBACK (_netpulse_window_update_columns), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->settings, "changed::shared-scale",
+                           G_CALLBACK (_netpulse_window_update_shared_scale), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->options, "notify::bits",
                            G_CALLBACK (on_options_changed), self, G_CONNECT_SWAPPED);
 }
@@ -362,6 +350,8 @@ netpulse_window_dispose (GObject *object)
   g_clear_object (&self->selection);
   g_clear_object (&self->flat_rows);
   g_clear_object (&self->tree_rows);
+  g_clear_object (&self->app_rows);
+  g_clear_object (&self->app_model);
   g_clear_object (&self->sorter);
   g_clear_object (&self->filter);
   g_clear_object (&self->process_model);
@@ -371,6 +361,9 @@ netpulse_window_dispose (GObject *object)
   g_clear_object (&self->source);
   g_clear_object (&self->settings);
   g_clear_pointer (&self->last_toast, g_free);
+  if (self->total_graph != NULL)
+    netpulse_sparkline_set_history (self->total_graph, NULL);
+  g_clear_pointer (&self->shown_history, netpulse_history_free);
 
   G_OBJECT_CLASS (netpulse_window_parent_class)->dispose (object);
 }
@@ -469,8 +462,12 @@ setup_store (NetpulseWindow *self)
   self->options = netpulse_view_options_new (self->store, resolver);
 
   netpulse_sparkline_set_store (self->total_graph, self->store);
+  /* The header graph draws what the filters let through. */
+  self->shown_history = netpulse_history_new (NETPULSE_STORE_HISTORY_LENGTH);
+  netpulse_sparkline_set_history (self->total_graph, self->shown_history);
   netpulse_detail_pane_set_options (self->detail_pane, self->options);
   netpulse_columns_add (self->column_view, self->options);
+  g_object_unref (netpulse_columns_add_menu (self->column_view, G_ACTION_MAP (self), self->settings));
 }
 
 NetpulseWindow *
@@ -491,7 +488,7 @@ netpulse_window_new (GtkApplication *application,
   set_grouped (self, g_settings_get_boolean (self->settings, "group-by-process"));
 
   g_signal_connect_object (source, "notify::state", G_CALLBACK (_netpulse_window_show_source_state), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->feed, "applied", G_CALLBACK (on_feed_applied), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->feed, "applied", G_CALLBACK (_netpulse_window_list_applied), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->feed, "notify::paused", G_CALLBACK (_netpulse_window_update_summary), self, G_CONNECT_SWAPPED);
   netpulse_feed_set_source (self->feed, source);
   /* Flows not tracked or peers aggregated: say so above the table. */

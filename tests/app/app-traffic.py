@@ -3,6 +3,8 @@
 # run inside the test's network namespace:
 #
 #   app-traffic.py HOST CHUNK PERIOD_MS
+#   app-traffic.py --sink HOST
+#   app-traffic.py --send HOST PORT BYTES
 #
 # Two TCP connections on HOST: a busy one, whose client ("np-busy-cli")
 # sends CHUNK bytes every PERIOD_MS to its server ("np-busy-srv"), which
@@ -10,6 +12,11 @@
 # carries a byte.  Prints one JSON line (pids and ports) once both are
 # connected, then runs until stdin closes; then prints a second line with
 # the bytes the busy client sent.
+#
+# --sink: a server ("np-sink") that reads whatever any number of clients
+# send; prints its port, runs until stdin closes.  --send: a client that
+# sends exactly BYTES to the sink at PORT, prints "sent" and holds the
+# connection until stdin closes.
 #
 # SPDX-License-Identifier: GPL-2.0-or-later
 
@@ -84,7 +91,39 @@ def idle_loop(family, host, port, stop_r):
     sock.close()
 
 
+def sink(host):
+    set_comm(b'np-sink')
+    family = socket.AF_INET6 if ':' in host else socket.AF_INET
+    srv = socket.socket(family, socket.SOCK_STREAM)
+    srv.bind((host, 0))
+    srv.listen(16)
+    print(json.dumps({'port': srv.getsockname()[1]}), flush=True)
+    conns = []
+    while True:
+        ready, _, _ = select.select([srv, sys.stdin] + conns, [], [])
+        if sys.stdin in ready:
+            return
+        if srv in ready:
+            conns.append(srv.accept()[0])
+        for conn in [c for c in conns if c in ready]:
+            if not conn.recv(65536):
+                conns.remove(conn)
+
+
+def send(host, port, count):
+    set_comm(b'np-app-client')
+    sock = socket.create_connection((host, port))
+    sock.sendall(b'y' * count)
+    print(json.dumps({'sent': count, 'pid': os.getpid()}), flush=True)
+    sys.stdin.read()
+    sock.close()
+
+
 def main():
+    if sys.argv[1] == '--sink':
+        return sink(sys.argv[2])
+    if sys.argv[1] == '--send':
+        return send(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
     host, chunk, period_ms = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
     family = socket.AF_INET6 if ':' in host else socket.AF_INET
     stop_r, stop_w = os.pipe()

@@ -8,12 +8,21 @@
 #     reconnect   the helper is killed (SIGKILL) under the app: the last
 #                 table stays (dimmed) under the reconnecting banner, no
 #                 failure page; the app subscribes again by itself, says so,
-#                 and the rows come back with real traffic.
+#                 and the rows come back with real traffic.  Before the
+#                 kill: with the pointer on the list (XTest) the order holds
+#                 over ticks, and sorting resumes once it left.
 #     history     after a re-subscription (interval change: no prompt, the
 #                 totals keep growing) and after a helper restart (SIGKILL
 #                 and the automatic reconnect), every row's sparkline holds
 #                 only that row's own traffic: the idle connection's is all
 #                 zero, the busy one's only in its own direction.
+#     applications
+#                 processes in cgroup scopes the test makes
+#                 (app-gnome-<app id>-<pid>.scope under the cgroup v2 root)
+#                 are one row each in the Applications view, with exact
+#                 totals summed over their processes.  Needs the helper to
+#                 fill the records' app_id (the application-identity work):
+#                 until then it fails, saying so.
 #
 # Needs root; skips (77) without it, fails under CI=true.
 #
@@ -24,6 +33,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, '..', 'helper'))
@@ -121,12 +131,12 @@ def app_settings(app, fx, **settings):
     app.proc.send_signal(signal.SIGUSR2)
 
 
-def start_app(fx, xvfb, name):
+def start_app(fx, xvfb, name, **env):
     settings_path = os.path.join(fx.tmpdir, f'settings-{name}.txt')
     with open(settings_path, 'w'):
         pass
     os.chmod(settings_path, 0o644)
-    app = app_driver.App(fx, xvfb, fx.granted, name, env={'NETPULSE_TEST_SETTINGS': settings_path})
+    app = app_driver.App(fx, xvfb, fx.granted, name, env=dict(env, NETPULSE_TEST_SETTINGS=settings_path))
     app.settings_path = settings_path
     return app
 
@@ -168,6 +178,30 @@ def check_own_history(dump, traffic, what):
     return ours
 
 
+def check_held_under_pointer(app, header):
+    """The pointer over the list: ticks come and go, the list is not
+    re-sorted (held=1); away from it (over the header bar), it is again."""
+    x, y, w, h = (int(v) for v in header['list-bounds'].split(','))
+    if not npgui.xtest_click(app.xvfb.display, x + w // 2, y + h // 2, click=False):
+        check(os.environ.get('CI') != 'true', 'XTest (libXtst) is needed to move the pointer (CI=true)')
+        log('XTest is not available: the hold under the pointer is not tried')
+        return
+    ticks = set()
+
+    def held_for_ticks(header, rows):
+        if header.get('held') != '1':
+            ticks.clear()
+            return False
+        # Different ticks: the busy server's total moved on.
+        histories = npgui.read_dump_histories(app.dump)
+        ticks.add(tuple(hist[0] for r, hist in zip(rows, histories) if r[0] == 'np-busy-srv'))
+        return len(ticks) >= 2
+    capture_until(app, held_for_ticks, 'the order held over two ticks with the pointer on the list')
+    npgui.xtest_click(app.xvfb.display, x + w // 2, 5, click=False)
+    capture_until(app, lambda h, r: h.get('held') == '0', 'sorting again once the pointer left the list')
+    log('the list held still under the pointer and sorted again after it left')
+
+
 def kill_helper(fx):
     helper_pid = fx.helper_pid()
     log(f'killing the helper ({helper_pid})')
@@ -189,6 +223,8 @@ def test_reconnect(fx):
         header, rows = capture_until(app, all_shown(traffic), 'our rows, the busy one moving')
         instance = header.get('instance')
         check(instance not in (None, '-'), 'the app does not know the helper instance', header)
+
+        check_held_under_pointer(app, header)
 
         old_pid = kill_helper(fx)
 
@@ -269,9 +305,96 @@ def test_history(fx):
     fx.wait_subscriptions(0, timeout=20)
 
 
+def cgroup2_root():
+    with open('/proc/self/mounts') as f:
+        for line in f:
+            fields = line.split()
+            if fields[2] == 'cgroup2':
+                return fields[1]
+    return None
+
+
+# app id: bytes sent by each of its processes (odd sizes, no two alike).
+APP_SENDS = {
+    'org.example.NetpulseTestOne': (123457, 65537),
+    'org.example.NetpulseTestTwo': (98765,),
+}
+
+
+def spawn_in_cgroup(fx, cgroup, argv):
+    """@argv as a process of @cgroup (it moves itself in before exec)."""
+    script = f'echo $$ > {cgroup}/cgroup.procs && exec "$@"'
+    proc = subprocess.Popen(['sh', '-c', script, 'sh'] + argv, stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True)
+    fx.processes.append(proc)
+    return proc
+
+
+def test_applications(fx):
+    root = cgroup2_root()
+    check(root is not None, 'no cgroup v2 mount in /proc/self/mounts')
+    parent = os.path.join(root, f'netpulse-test-{fx.tag}')
+    os.mkdir(parent)
+    made, procs = [parent], []
+    try:
+        netns = fx.add_netns()
+        with app_driver.Xvfb() as xvfb, start_app(fx, xvfb, 'applications',
+                                                  NETPULSE_VIEW='applications') as app:
+            fx.wait_subscriptions(1, timeout=20)
+            app.first_capture()
+            sink = subprocess.Popen(['ip', 'netns', 'exec', netns, sys.executable, TRAFFIC,
+                                     '--sink', '127.0.0.1'],
+                                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+            fx.processes.append(sink)
+            procs.append(sink)
+            port = json.loads(sink.stdout.readline())['port']
+            for app_id, sends in APP_SENDS.items():
+                for count in sends:
+                    scope = os.path.join(parent, f'app-gnome-{app_id}-{len(made)}.scope')
+                    os.mkdir(scope)
+                    made.append(scope)
+                    proc = spawn_in_cgroup(fx, scope, ['ip', 'netns', 'exec', netns, sys.executable,
+                                                       TRAFFIC, '--send', '127.0.0.1', str(port),
+                                                       str(count)])
+                    procs.append(proc)
+                    log(f'{app_id}: {json.loads(proc.stdout.readline())} in {scope}')
+
+            def apps_shown(header, rows):
+                apps = npgui.read_dump_apps(app.dump)
+                histories = npgui.read_dump_histories(app.dump)
+                found = {a[2]: (histories[i][1], a[0]) for i, a in apps.items() if a[2] in APP_SENDS}
+                want = {k: (sum(v), len(v)) for k, v in APP_SENDS.items()}
+                app.last_apps = sorted(a[2] for a in apps.values())
+                return found == want and found
+            try:
+                found = capture_until(app, apps_shown, 'one row per test application, exact totals')
+            except TestFailure:
+                raise TestFailure('no application rows with exact totals for '
+                                  f'{sorted(APP_SENDS)}; the rows are {app.last_apps}.  The helper must '
+                                  'fill app_id/app_kind from the cgroup (app-gnome-<id>-<n>.scope): '
+                                  'this passes once the application-identity work is merged')
+            log(f'applications: {found}')
+            app.check_alive()
+            app.check_log_clean()
+    finally:
+        for proc in procs:
+            if proc.stdin:
+                proc.stdin.close()
+            proc.wait(timeout=30)
+        for path in reversed(made):
+            for attempt in range(50):
+                try:
+                    os.rmdir(path)
+                    break
+                except OSError:
+                    time.sleep(0.1)
+    fx.wait_subscriptions(0, timeout=20)
+
+
 CASES = {
     'reconnect': test_reconnect,
     'history': test_history,
+    'applications': test_applications,
 }
 
 

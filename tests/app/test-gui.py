@@ -167,7 +167,10 @@ def check_header_click(xvfb, tmp):
                      "two clicks on Download did not sort by it, descending", header)
         rates = [r[3] for r in rows]
         nptest.check(rates == sorted(rates, reverse=True), "rows not re-sorted after the click", rates)
-        print("click: sorted by %s %s after two clicks" % (header["sort"], header["direction"]))
+        # Column and direction are saved, for the next start.
+        nptest.check(header.get("saved-sort") == "rx-rate:descending",
+                     "the sort saved in GSettings is not the one shown", header)
+        print("click: sorted by %s %s after two clicks, saved" % (header["sort"], header["direction"]))
         return None
     finally:
         proc.terminate()

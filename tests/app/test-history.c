@@ -13,6 +13,7 @@
 #include "netpulse-feed.h"
 #include "netpulse-history.h"
 #include "netpulse-replay-source.h"
+#include "netpulse-row-sorter.h"
 
 #define SEC G_GUINT64_CONSTANT (1000000000)
 #define T0  (G_GUINT64_CONSTANT (1700000000) * SEC)
@@ -141,6 +142,29 @@ test_feed_instance (void)
   g_assert_cmpfloat (rx_sum (store, 2), ==, 0);
 }
 
+/* The sorter sees the values of the last snapshot only: an update in
+ * between (which GTK may meet while inserting a new row by binary search
+ * among rows sorted before it) cannot make it contradict itself. */
+static void
+test_sort_snapshot (void)
+{
+  NetpulseRecord a = record (1, 100, 100);
+  NetpulseRecord b = record (2, 200, 200);
+  g_autoptr(NetpulseConnection) ca = netpulse_connection_new (&a, 1);
+  g_autoptr(NetpulseConnection) cb = netpulse_connection_new (&b, 1);
+  NetpulseRecord faster = record (1, 900, 1000);
+
+  g_assert_cmpint (netpulse_row_compare (ca, cb, NETPULSE_SORT_RX_RATE), <, 0);
+  netpulse_connection_update (ca, &faster, 2);
+  /* Shown at once, sorted by only after the snapshot. */
+  g_assert_cmpfloat (netpulse_row_get_rx_rate (NETPULSE_ROW (ca)), ==, 900);
+  g_assert_cmpint (netpulse_row_compare (ca, cb, NETPULSE_SORT_RX_RATE), <, 0);
+  g_assert_cmpint (netpulse_row_compare (ca, cb, NETPULSE_SORT_TOTAL), <, 0);
+  netpulse_row_snapshot_sort_keys (NETPULSE_ROW (ca));
+  g_assert_cmpint (netpulse_row_compare (ca, cb, NETPULSE_SORT_RX_RATE), >, 0);
+  g_assert_cmpint (netpulse_row_compare (ca, cb, NETPULSE_SORT_TOTAL), >, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -150,6 +174,7 @@ main (int   argc,
   g_test_add_func ("/history/robust-peak", test_robust_peak);
   g_test_add_func ("/history/first-tick", test_first_tick);
   g_test_add_func ("/feed/instance", test_feed_instance);
+  g_test_add_func ("/sort/snapshot", test_sort_snapshot);
 
   return g_test_run ();
 }

@@ -30,7 +30,10 @@ def app_env(base, display, schemas, runtime_dir, **extra):
     with the cairo renderer (no GPU), the build's schemas with a memory
     backend, no accessibility bus, the C locale, and no session bus, so that
     GApplication runs as a plain instance and nothing tries to autolaunch
-    one.  @extra is added last."""
+    one; the connection view (NETPULSE_VIEW), which most tests look at,
+    unless @extra asks for the Applications view; local traffic and closed
+    connections shown (NETPULSE_SETTINGS), as tests make loopback traffic
+    and count closed rows.  @extra is added last."""
     env = dict(base)
     env.pop("WAYLAND_DISPLAY", None)
     env.update({
@@ -45,6 +48,9 @@ def app_env(base, display, schemas, runtime_dir, **extra):
         "XDG_RUNTIME_DIR": runtime_dir,
         "LANGUAGE": "C",
         "LC_ALL": "C.UTF-8",
+        "NETPULSE_VIEW": "connections",
+        # Test traffic is loopback traffic, and tests count closed rows.
+        "NETPULSE_SETTINGS": "include-local true;show-closed true",
     })
     env.update(extra)
     return env
@@ -78,7 +84,7 @@ class Xvfb:
 
 # ---- the view dump (NETPULSE_DUMP_VIEW) -----------------------------------
 
-TEXT_KEYS = ("label", "tooltip")
+TEXT_KEYS = ("label", "tooltip", "shown", "ellipsized")
 
 
 def read_dump(path):
@@ -92,7 +98,7 @@ def read_dump(path):
             line = line.rstrip("\n")
             if line.startswith(tuple("# %s=" % k for k in TEXT_KEYS)):
                 continue
-            if line.startswith("# history "):
+            if line.startswith(("# history ", "# app ")):
                 continue
             if line.startswith("# column "):
                 _, _, cid, x, y, w, h = line.split(" ")
@@ -126,9 +132,24 @@ def read_dump_histories(path):
     return histories
 
 
+def read_dump_apps(path):
+    """{row index: (connections, kind, app id, name, shared scale)} of the
+    application rows of the dump (the Applications view)."""
+    apps = {}
+    with open(path, errors="replace") as f:
+        for line in f:
+            if line.startswith("# app "):
+                _, _, index, n, kind, app_id, name, scale = line.rstrip("\n").split(" ")
+                apps[int(index)] = (int(n), kind, urllib.parse.unquote(app_id),
+                                    urllib.parse.unquote(name), float(scale))
+    return apps
+
+
 def read_dump_texts(path):
-    """{'label': [...], 'tooltip': [...]}: the text of every label and
-    tooltip of the window, as GTK draws it (URI-unescaped)."""
+    """{'label': [...], 'tooltip': [...], 'shown': [...], 'ellipsized':
+    [...]}: the text of every label and tooltip of the window, of the
+    labels on screen now, and of those cut short, as GTK draws them
+    (URI-unescaped)."""
     texts = {k: [] for k in TEXT_KEYS}
     with open(path, encoding="utf-8", errors="replace") as f:
         for line in f:
@@ -209,9 +230,10 @@ def check_not_blank(path, min_colours):
 
 # ---- X11 input (XTest through ctypes) -------------------------------------
 
-def xtest_click(display, x, y):
-    """Moves the pointer to (x, y) on the root window and clicks button 1.
-    False when libX11/libXtst or the display are not there."""
+def xtest_click(display, x, y, click=True):
+    """Moves the pointer to (x, y) on the root window and clicks button 1
+    (with @click false, only moves it there).  False when libX11/libXtst
+    or the display are not there."""
     x11 = ctypes.util.find_library("X11")
     xtst = ctypes.util.find_library("Xtst")
     if not x11 or not xtst:
@@ -232,6 +254,8 @@ def xtest_click(display, x, y):
         libxtst.XTestFakeMotionEvent(dpy, -1, x, y, 0)
         libx11.XSync(dpy, 0)
         time.sleep(0.2)
+        if not click:
+            return True
         libxtst.XTestFakeButtonEvent(dpy, 1, 1, 0)
         libxtst.XTestFakeButtonEvent(dpy, 1, 0, 0)
         libx11.XSync(dpy, 0)

@@ -1,0 +1,318 @@
+/* netpulse-app-group.c
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#define G_LOG_DOMAIN "netpulse-app-group"
+
+#include "config.h"
+
+#include <gio/gdesktopappinfo.h>
+#include <glib/gi18n.h>
+
+#include "netpulse-app-group.h"
+
+struct _NetpulseAppGroup
+{
+  NetpulseRow  parent_instance;
+
+  char        *key;
+  char        *app_id;
+  guint8       kind;
+  GListStore  *processes;
+  guint        n_connections;
+  guint64      gone_rx_bytes;   /* of connections no longer in the table */
+  guint64      gone_tx_bytes;
+};
+
+G_DEFINE_FINAL_TYPE (NetpulseAppGroup, netpulse_app_group, NETPULSE_TYPE_ROW)
+
+enum {
+  PROP_0,
+  PROP_N_CONNECTIONS,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static gboolean
+netpulse_app_group_matches (NetpulseRow *row,
+                            const char  *word)
+{
+  NetpulseAppGroup *self = NETPULSE_APP_GROUP (row);
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->processes));
+
+  if (NETPULSE_ROW_CLASS (netpulse_app_group_parent_class)->matches (row, word))
+    return TRUE;
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(NetpulseRow) process = g_list_model_get_item (G_LIST_MODEL (self->processes), i);
+
+      if (netpulse_row_matches_word (process, word))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+netpulse_app_group_finalize (GObject *object)
+{
+  NetpulseAppGroup *self = NETPULSE_APP_GROUP (object);
+
+  g_clear_pointer (&self->key, g_free);
+  g_clear_pointer (&self->app_id, g_free);
+  g_clear_object (&self->processes);
+
+  G_OBJECT_CLASS (netpulse_app_group_parent_class)->finalize (object);
+}
+
+static void
+netpulse_app_group_get_property (GObject    *object,
+                                 guint       prop_id,
+                                 GValue     *value,
+                                 GParamSpec *pspec)
+{
+  NetpulseAppGroup *self = NETPULSE_APP_GROUP (object);
+
+  switch (prop_id)
+    {
+    case PROP_N_CONNECTIONS:
+      g_value_set_uint (value, self->n_connections);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+netpulse_app_group_class_init (NetpulseAppGroupClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = netpulse_app_group_finalize;
+  object_class->get_property = netpulse_app_group_get_property;
+  NETPULSE_ROW_CLASS (klass)->matches = netpulse_app_group_matches;
+
+  properties[PROP_N_CONNECTIONS] =
+    g_param_spec_uint ("n-connections", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+netpulse_app_group_init (NetpulseAppGroup *self)
+{
+  self->processes = g_list_store_new (NETPULSE_TYPE_PROCESS_GROUP);
+}
+
+static void
+identity_of (const NetpulseRecord *record,
+             const char          **app_id,
+             guint8               *kind)
+{
+  if (record->app_id[0] != '\0')
+    {
+      *app_id = record->app_id;
+      *kind = record->app_kind;
+    }
+  else
+    {
+      *app_id = record->comm;
+      *kind = NETPULSE_APP_KIND_PROCESS;
+    }
+}
+
+char *
+netpulse_app_group_make_key (const NetpulseRecord *record)
+{
+  const char *app_id;
+  guint8 kind;
+
+  identity_of (record, &app_id, &kind);
+  return g_strdup_printf ("%s/%s", netpulse_app_kind_name (kind), app_id);
+}
+
+/* A symbol for applications without a desktop file of their own. */
+static const char *
+kind_icon (guint8 kind)
+{
+  switch (kind)
+    {
+    case NETPULSE_APP_KIND_SERVICE:   return "system-run-symbolic";
+    case NETPULSE_APP_KIND_CONTAINER: return "package-x-generic-symbolic";
+    case NETPULSE_APP_KIND_SNAP:      return "package-x-generic-symbolic";
+    case NETPULSE_APP_KIND_KERNEL:    return "computer-symbolic";
+    case NETPULSE_APP_KIND_DESKTOP:
+    case NETPULSE_APP_KIND_FLATPAK:
+    case NETPULSE_APP_KIND_PROCESS:
+    default:                          return "application-x-executable-symbolic";
+    }
+}
+
+/* Name and icon: the desktop file of a desktop or Flatpak application,
+ * else the symbol of its kind and its id as the name (a process's
+ * executable name, a service's unit, a container's id). */
+static void
+describe (NetpulseAppGroup *self)
+{
+  g_autoptr(GIcon) fallback = g_themed_icon_new (kind_icon (self->kind));
+
+  if (self->kind == NETPULSE_APP_KIND_DESKTOP || self->kind == NETPULSE_APP_KIND_FLATPAK)
+    {
+      g_autofree char *desktop_id = g_strconcat (self->app_id, ".desktop", NULL);
+      g_autoptr(GDesktopAppInfo) info = g_desktop_app_info_new (desktop_id);
+
+      if (info != NULL)
+        {
+          GIcon *icon = g_app_info_get_icon (G_APP_INFO (info));
+
+          netpulse_row_set_display (NETPULSE_ROW (self), g_app_info_get_display_name (G_APP_INFO (info)),
+                                    icon != NULL ? icon : fallback);
+          return;
+        }
+    }
+  /* Sockets the helper found no process for. */
+  netpulse_row_set_display (NETPULSE_ROW (self), self->app_id[0] != '\0' ? self->app_id : _("Unknown process"),
+                            fallback);
+}
+
+NetpulseAppGroup *
+netpulse_app_group_new (const NetpulseRecord *record)
+{
+  NetpulseAppGroup *self;
+  const char *app_id;
+  guint8 kind;
+  g_autofree char *key = netpulse_app_group_make_key (record);
+
+  identity_of (record, &app_id, &kind);
+  /* A stable id for tie-breaking in sorts. */
+  self = g_object_new (NETPULSE_TYPE_APP_GROUP, "id", (guint64) g_str_hash (key), NULL);
+  self->key = g_steal_pointer (&key);
+  self->app_id = g_strdup (app_id);
+  self->kind = kind;
+  netpulse_row_set_process (NETPULSE_ROW (self), 0, app_id);
+  netpulse_row_set_user (NETPULSE_ROW (self), record->uid, "");
+  describe (self);
+  return self;
+}
+
+const char *
+netpulse_app_group_get_key (NetpulseAppGroup *self)
+{
+  return self->key;
+}
+
+const char *
+netpulse_app_group_get_app_id (NetpulseAppGroup *self)
+{
+  return self->app_id;
+}
+
+guint8
+netpulse_app_group_get_kind (NetpulseAppGroup *self)
+{
+  return self->kind;
+}
+
+GListModel *
+netpulse_app_group_get_processes (NetpulseAppGroup *self)
+{
+  return G_LIST_MODEL (self->processes);
+}
+
+guint
+netpulse_app_group_get_n_connections (NetpulseAppGroup *self)
+{
+  return self->n_connections;
+}
+
+void
+netpulse_app_group_add_process (NetpulseAppGroup     *self,
+                                NetpulseProcessGroup *process)
+{
+  NetpulseRow *row = NETPULSE_ROW (process);
+
+  g_list_store_append (self->processes, process);
+  /* A plain process: its own name and icon as the app finder found them
+   * (a desktop file matched by executable), once there is one. */
+  if (self->kind == NETPULSE_APP_KIND_PROCESS && netpulse_row_get_icon (row) != NULL &&
+      g_strcmp0 (netpulse_row_get_display_name (row), netpulse_row_get_comm (row)) != 0)
+    netpulse_row_set_display (NETPULSE_ROW (self), netpulse_row_get_display_name (row),
+                              netpulse_row_get_icon (row));
+  netpulse_row_set_user (NETPULSE_ROW (self), netpulse_row_get_uid (row), netpulse_row_get_user (row));
+}
+
+void
+netpulse_app_group_remove_process (NetpulseAppGroup     *self,
+                                   NetpulseProcessGroup *process)
+{
+  guint position;
+
+  if (g_list_store_find (self->processes, process, &position))
+    g_list_store_remove (self->processes, position);
+}
+
+void
+netpulse_app_group_add_gone (NetpulseAppGroup *self,
+                             guint64           rx_bytes,
+                             guint64           tx_bytes)
+{
+  self->gone_rx_bytes += rx_bytes;
+  self->gone_tx_bytes += tx_bytes;
+}
+
+/* The helper's smoothed rate once it sends one, else the tick's rate; a
+ * closed connection moves nothing any more. */
+static void
+connection_rates (NetpulseRow *row,
+                  double      *rx,
+                  double      *tx)
+{
+  const NetpulseRecord *r = netpulse_connection_get_record (NETPULSE_CONNECTION (row));
+  gboolean closed = netpulse_row_get_closed (row);
+
+  *rx = !closed && r->rx_rate_avg > 0 ? r->rx_rate_avg : netpulse_row_get_rx_rate (row);
+  *tx = !closed && r->tx_rate_avg > 0 ? r->tx_rate_avg : netpulse_row_get_tx_rate (row);
+}
+
+void
+netpulse_app_group_recompute (NetpulseAppGroup *self,
+                              guint64           tick)
+{
+  GListModel *processes = G_LIST_MODEL (self->processes);
+  guint n_processes = g_list_model_get_n_items (processes);
+  double rx_rate = 0.0, tx_rate = 0.0;
+  guint64 rx_bytes = self->gone_rx_bytes, tx_bytes = self->gone_tx_bytes;
+  guint n_connections = 0;
+  gboolean closed = TRUE;
+
+  for (guint i = 0; i < n_processes; i++)
+    {
+      g_autoptr(NetpulseProcessGroup) process = g_list_model_get_item (processes, i);
+      GListModel *connections = netpulse_process_group_get_connections (process);
+      guint n = g_list_model_get_n_items (connections);
+
+      for (guint j = 0; j < n; j++)
+        {
+          g_autoptr(NetpulseRow) conn = g_list_model_get_item (connections, j);
+          double rx, tx;
+
+          connection_rates (conn, &rx, &tx);
+          rx_rate += rx;
+          tx_rate += tx;
+          rx_bytes += netpulse_row_get_rx_bytes (conn);
+          tx_bytes += netpulse_row_get_tx_bytes (conn);
+          closed = closed && netpulse_row_get_closed (conn);
+          n_connections++;
+        }
+    }
+
+  netpulse_row_set_traffic (NETPULSE_ROW (self), tick, rx_rate, tx_rate, rx_bytes, tx_bytes);
+  /* Without a connection left the application is history: shown like a
+   * closed connection (and hidden with them). */
+  netpulse_row_set_closed (NETPULSE_ROW (self), closed);
+  if (n_connections != self->n_connections)
+    {
+      self->n_connections = n_connections;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_CONNECTIONS]);
+    }
+}

@@ -1,0 +1,250 @@
+/* netpulse-window-list.c — what the list does with each update: the
+ * header's totals, graph and count over what the filters let through, the
+ * applications' shared scale, re-sorting on a snapshot of the sort keys
+ * (held while the pointer is over the list), and which columns show.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#define G_LOG_DOMAIN "netpulse-window"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "netpulse-columns.h"
+#include "netpulse-units.h"
+#include "netpulse-window-private.h"
+
+/* The name column of the Applications view, in pixels. */
+#define APP_NAME_WIDTH 204
+
+/* How long the order holds still after a click in the list. */
+#define HOLD_AFTER_CLICK_US (G_USEC_PER_SEC)
+
+/* ---- summary ---------------------------------------------------------- */
+
+/* The connections that every filter in force lets through (search, closed,
+ * local), whatever the view: the header's totals, graph and count. */
+void
+_netpulse_window_sum_shown (NetpulseWindow *self,
+                            double         *rx,
+                            double         *tx,
+                            guint          *n)
+{
+  GListModel *shown = G_LIST_MODEL (self->flat_rows);
+
+  *rx = *tx = 0.0;
+  *n = g_list_model_get_n_items (shown);
+  for (guint i = 0; i < *n; i++)
+    {
+      g_autoptr(NetpulseRow) row = g_list_model_get_item (shown, i);
+
+      *rx += netpulse_row_get_rx_rate (row);
+      *tx += netpulse_row_get_tx_rate (row);
+    }
+}
+
+/* Each tick: the header graph's sample of what is shown. */
+static void
+push_shown (NetpulseWindow *self)
+{
+  guint64 tick = netpulse_connection_store_get_tick (self->store);
+  double rx, tx;
+  guint n;
+
+  if (tick == 0)
+    {
+      netpulse_history_clear (self->shown_history);
+      return;
+    }
+  _netpulse_window_sum_shown (self, &rx, &tx, &n);
+  netpulse_history_push (self->shown_history, tick, rx, tx);
+}
+
+void
+_netpulse_window_update_summary (NetpulseWindow *self)
+{
+  gboolean bits = netpulse_view_options_get_bits (self->options);
+  g_autofree char *rx = NULL;
+  g_autofree char *tx = NULL;
+  g_autofree char *subtitle = NULL;
+  double rx_rate, tx_rate;
+  guint n;
+
+  _netpulse_window_sum_shown (self, &rx_rate, &tx_rate, &n);
+  rx = netpulse_format_rate (rx_rate, bits);
+  tx = netpulse_format_rate (tx_rate, bits);
+
+  gtk_label_set_text (self->rx_total_label, rx);
+  gtk_label_set_text (self->tx_total_label, tx);
+  netpulse_sparkline_set_bits (self->total_graph, bits);
+
+  if (!self->monitoring)
+    subtitle = NULL;
+  else if (netpulse_feed_get_paused (self->feed))
+    subtitle = g_strdup (_("Paused"));
+  else if (self->applications)
+    subtitle = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u connection of %u application",
+                                             "%u connections of %u applications", n), n,
+                                g_list_model_get_n_items (G_LIST_MODEL (self->app_model)));
+  else if (self->grouped)
+    subtitle = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u connection, grouped by process",
+                                             "%u connections, grouped by process", n), n);
+  else
+    subtitle = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u connection", "%u connections", n), n);
+  adw_window_title_set_subtitle (self->window_title, subtitle);
+}
+
+
+/* The table's controls only make sense while it is shown. */
+/* ---- after an update -------------------------------------------------- */
+
+static void
+snapshot_model (GListModel *model)
+{
+  guint n = g_list_model_get_n_items (model);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(NetpulseRow) row = g_list_model_get_item (model, i);
+
+      netpulse_row_snapshot_sort_keys (row);
+    }
+}
+
+/* The sort keys of every row (connections, processes, applications) take
+ * this tick's values: only here, right before the whole list is sorted
+ * again. */
+static void
+snapshot_sort_keys (NetpulseWindow *self)
+{
+  snapshot_model (G_LIST_MODEL (self->store));
+  snapshot_model (G_LIST_MODEL (self->process_model));
+  snapshot_model (G_LIST_MODEL (self->app_model));
+}
+
+/* The list holds still where the person points: no re-sort while the
+ * pointer is over it, nor for a second after a click; the next tick after
+ * that sorts again. */
+static gboolean
+list_is_held (NetpulseWindow *self)
+{
+  return self->pointer_in_list ||
+         g_get_monotonic_time () - self->last_click_us < HOLD_AFTER_CLICK_US;
+}
+
+/* Re-sorts after values changed in place, keeping the scroll offset. */
+static void
+resort (NetpulseWindow *self)
+{
+  GtkAdjustment *vadj = gtk_scrolled_window_get_vadjustment (self->scrolled_window);
+  double value = gtk_adjustment_get_value (vadj);
+
+  self->sort_held = list_is_held (self);
+  if (!self->sort_held)
+    {
+      snapshot_sort_keys (self);
+      gtk_sorter_changed (self->sorter, GTK_SORTER_CHANGE_DIFFERENT);
+    }
+  if (!netpulse_row_filter_get_show_closed (self->filter) ||
+      !netpulse_row_filter_get_include_local (self->filter) ||
+      netpulse_row_filter_get_search (self->filter) != NULL)
+    gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
+  gtk_adjustment_set_value (vadj, MIN (value, gtk_adjustment_get_upper (vadj) - gtk_adjustment_get_page_size (vadj)));
+}
+
+/* The Applications view's graphs on one scale (the largest robust peak of
+ * the applications), so that rows compare by eye; or each on its own. */
+void
+_netpulse_window_update_shared_scale (NetpulseWindow *self)
+{
+  gboolean shared = self->applications && g_settings_get_boolean (self->settings, "shared-scale");
+
+  netpulse_view_options_set_shared_scale (self->options,
+                                          shared ? MAX (netpulse_app_model_get_peak (self->app_model), 1024.0) : 0.0);
+}
+
+/* The feed put an update into the store. */
+void
+_netpulse_window_list_applied (NetpulseWindow *self)
+{
+  _netpulse_window_update_shared_scale (self);
+  resort (self);
+  push_shown (self);
+  _netpulse_window_update_summary (self);
+  _netpulse_window_update_placeholder (self);
+  if (netpulse_source_is_live (self->source) &&
+      netpulse_connection_store_get_tick (self->store) > 0)
+    _netpulse_window_set_settled (self);
+}
+
+static gboolean
+is_connection_column (const char *id)
+{
+  const char *ids[] = { "protocol", "local", "state", "rtt" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
+    if (g_str_equal (ids[i], id))
+      return TRUE;
+  return FALSE;
+}
+
+/* A column is shown unless hidden through the titles' menu, or one of a
+ * connection's own in the Applications view. */
+void
+_netpulse_window_update_columns (NetpulseWindow *self)
+{
+  GListModel *columns = gtk_column_view_get_columns (self->column_view);
+  g_auto(GStrv) hidden = g_settings_get_strv (self->settings, "hidden-columns");
+
+  for (guint i = 0; i < g_list_model_get_n_items (columns); i++)
+    {
+      g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (columns, i);
+      const char *id = netpulse_columns_get_id (column);
+
+      gtk_column_view_column_set_visible (column,
+                                          !g_strv_contains ((const char * const *) hidden, id) &&
+                                          !(self->applications && is_connection_column (id)));
+      /* Application names sit under an expander two levels deep: room
+       * for them where the connection's columns are gone. */
+      if (g_str_equal (id, "process"))
+        {
+          gtk_column_view_column_set_fixed_width (column, self->applications ? APP_NAME_WIDTH
+                                                                      : netpulse_columns_get_default_width (id));
+          gtk_column_view_column_set_title (column, self->applications ? _("Application") : _("Process"));
+        }
+    }
+}
+
+static void
+on_list_enter (NetpulseWindow *self)
+{
+  self->pointer_in_list = TRUE;
+}
+
+static void
+on_list_leave (NetpulseWindow *self)
+{
+  self->pointer_in_list = FALSE;
+}
+
+static void
+on_list_pressed (NetpulseWindow *self)
+{
+  self->last_click_us = g_get_monotonic_time ();
+}
+
+void
+_netpulse_window_hold_list_under_pointer (NetpulseWindow *self)
+{
+  GtkEventController *motion = gtk_event_controller_motion_new ();
+  GtkGesture *click = gtk_gesture_click_new ();
+
+  g_signal_connect_swapped (motion, "enter", G_CALLBACK (on_list_enter), self);
+  g_signal_connect_swapped (motion, "leave", G_CALLBACK (on_list_leave), self);
+  gtk_widget_add_controller (GTK_WIDGET (self->scrolled_window), motion);
+  /* Sees every click without taking it from the rows. */
+  gtk_event_controller_set_propagation_phase (GTK_EVENT_CONTROLLER (click), GTK_PHASE_CAPTURE);
+  g_signal_connect_swapped (click, "pressed", G_CALLBACK (on_list_pressed), self);
+  gtk_widget_add_controller (GTK_WIDGET (self->scrolled_window), GTK_EVENT_CONTROLLER (click));
+}
