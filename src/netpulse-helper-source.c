@@ -11,10 +11,9 @@
  * bus.  Only an answer that needs the person (refused, not installed)
  * ends that in FAILED.
  *
- * The instance: until the helper puts an instance id into its frames, the
- * helper's unique bus name stands for it — a new process has a new one, a
- * new subscription to the same process keeps it (and the helper keeps its
- * connection ids).
+ * The instance is the helper run's InstanceId from its frames: a new
+ * helper process has a new one, a new subscription to the same process
+ * keeps it (and the helper keeps its connection ids).
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -36,7 +35,6 @@ struct _NetpulseHelperSource
   GCancellable   *cancellable;
 
   guint           name_watch_id;
-  char           *owner;          /* the helper's unique name, NULL while it has none */
   guint           retry_id;
   guint           retry_delay_s;  /* the next wait; 0 while not reconnecting */
 };
@@ -206,8 +204,6 @@ subscribe_cb (GObject      *object,
       return;
     }
   self->retry_delay_s = 0;
-  /* TODO: the helper's own instance id from its frames, once it sends one. */
-  netpulse_source_set_instance (NETPULSE_SOURCE (self), self->owner);
   netpulse_source_set_state (NETPULSE_SOURCE (self), NETPULSE_SOURCE_STATE_RUNNING, NULL);
 }
 
@@ -258,6 +254,15 @@ disconnect_client (NetpulseHelperSource *self)
   g_clear_object (&self->client);
 }
 
+/* The run of the helper that sends the frames (its InstanceId, known from
+ * the first frame on, before that frame is emitted): the feed keeps rows,
+ * totals and history only within one run. */
+static void
+on_client_instance (NetpulseHelperSource *self)
+{
+  netpulse_source_set_instance (NETPULSE_SOURCE (self), netpulse_client_get_instance_id (self->client));
+}
+
 /* A fresh client each time: retry after denial, reconnect after a crash. */
 static void
 connect_client (NetpulseHelperSource *self)
@@ -269,11 +274,12 @@ connect_client (NetpulseHelperSource *self)
   g_signal_connect_object (self->client, "snapshot", G_CALLBACK (on_snapshot), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->client, "notify::state", G_CALLBACK (on_client_state), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->client, "notify::counters", G_CALLBACK (on_client_counters), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->client, "notify::instance-id", G_CALLBACK (on_client_instance), self, G_CONNECT_SWAPPED);
   netpulse_client_get_status_async (self->client, self->cancellable, status_cb, g_object_ref (self));
 }
 
-/* The helper's name on the bus: its unique name is the instance, and its
- * return ends the wait of a reconnection. */
+/* The helper's name on the bus: its return ends the wait of a
+ * reconnection. */
 static void
 on_name_appeared (GDBusConnection *connection,
                   const char      *name,
@@ -282,23 +288,11 @@ on_name_appeared (GDBusConnection *connection,
 {
   NetpulseHelperSource *self = user_data;
 
-  g_free (self->owner);
-  self->owner = g_strdup (name_owner);
   if (is_reconnecting (self) && self->retry_id != 0)
     {
       g_clear_handle_id (&self->retry_id, g_source_remove);
       connect_client (self);
     }
-}
-
-static void
-on_name_vanished (GDBusConnection *connection,
-                  const char      *name,
-                  gpointer         user_data)
-{
-  NetpulseHelperSource *self = user_data;
-
-  g_clear_pointer (&self->owner, g_free);
 }
 
 static void
@@ -308,7 +302,7 @@ watch_name (NetpulseHelperSource *self)
     return;
   self->name_watch_id = g_bus_watch_name (G_BUS_TYPE_SYSTEM, NETPULSE_HELPER_BUS_NAME,
                                           G_BUS_NAME_WATCHER_FLAGS_NONE,
-                                          on_name_appeared, on_name_vanished, self, NULL);
+                                          on_name_appeared, NULL, self, NULL);
 }
 
 static void
@@ -336,19 +330,32 @@ netpulse_helper_source_stop (NetpulseSource *source)
 }
 
 static void
+set_options_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(NetpulseHelperSource) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (netpulse_client_set_options_finish (NETPULSE_CLIENT (object), result, &error) ||
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  g_debug ("SetOptions failed (%s): subscribing anew", error->message);
+  connect_client (self);
+}
+
+static void
 netpulse_helper_source_set_interval (NetpulseSource *source,
                                      guint           interval_ms)
 {
   NetpulseHelperSource *self = NETPULSE_HELPER_SOURCE (source);
 
-  /* TODO(SetOptions): once the helper has SetOptions, change the live
-   * subscription with netpulse_client_set_options_async() here instead of
-   * subscribing anew.  Until then: a new subscription to the same helper,
-   * which keeps the connection ids, so the store keeps totals and history
-   * (the instance — the helper's unique name — stays the same), and no
-   * CONNECTING page in between. */
+  /* A display setting: the live subscription changes pace (SetOptions),
+   * without polkit, keeping ids, totals and history.  Only a helper
+   * without SetOptions gets a new subscription. */
   if (netpulse_source_get_state (source) == NETPULSE_SOURCE_STATE_RUNNING)
-    connect_client (self);
+    netpulse_client_set_options_async (self->client, interval_ms, 0, self->cancellable,
+                                       set_options_cb, g_object_ref (self));
 }
 
 static void
@@ -358,7 +365,6 @@ netpulse_helper_source_dispose (GObject *object)
 
   g_clear_handle_id (&self->retry_id, g_source_remove);
   g_clear_handle_id (&self->name_watch_id, g_bus_unwatch_name);
-  g_clear_pointer (&self->owner, g_free);
   disconnect_client (self);
   G_OBJECT_CLASS (netpulse_helper_source_parent_class)->dispose (object);
 }
