@@ -21,7 +21,8 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from helperfixture import HelperFixture, log, wait_for  # noqa: E402
+from helperfixture import HelperFixture, TestFailure, log, wait_for  # noqa: E402
+from nptest import wait_until  # noqa: E402
 from helpercases import (EXIT_HELPER_FAILED, check, netpulsectl_records,  # noqa: E402
                          read_json_lines, run_case, stop_client, wait_exited)
 
@@ -67,7 +68,9 @@ def test_overflow_header(fx):
     def header_shown():
         text = HelperFixture.read_log(table_out)
         return 'Warning:' in text and f'({beyond} other peers)' in text
-    wait_for(header_shown, 'the warning header line and the aggregate row in table mode', timeout=20)
+    if not wait_until(header_shown, 20, 0.1):
+        raise TestFailure('gave up waiting for the warning header line and the aggregate row in table mode; '
+                          'the table ends with:\n' + HelperFixture.read_log(table_out)[-3000:])
     text = HelperFixture.read_log(table_out)
     line = next(l for l in text.splitlines() if l.startswith('Warning:'))
     log(f'table header: {line}')

@@ -25,6 +25,7 @@ import os
 import pty
 import re
 import select
+import shutil
 import signal
 import struct
 import subprocess
@@ -378,11 +379,17 @@ def test_by_app(fx):
                                        '--interval', '200'], out)
     fx.wait_subscriptions(1)
     netns = fx.add_netns()
-    # Two processes of application A (one after the other), one of B.
+    # Two processes of application A (one after the other), one of B.  A
+    # plain process is named by its executable: a copy of Python under each
+    # application's name.
     names = {'A': f'npa-{fx.tag}', 'B': f'npb-{fx.tag}'}
+    programs = {}
+    for app, name in names.items():
+        programs[app] = os.path.join(fx.tmpdir, name)
+        shutil.copy2(os.path.realpath('/usr/bin/python3'), programs[app])
     runs = []
     for app in ('A', 'A', 'B'):
-        result = fx.run_root(['ip', 'netns', 'exec', netns, sys.executable, TRAFFIC, '127.0.0.1',
+        result = fx.run_root(['ip', 'netns', 'exec', netns, programs[app], TRAFFIC, '127.0.0.1',
                               str(SENT), str(RECEIVED), names[app].encode().hex()])
         runs.append((app, json.loads(result.stdout)))
     log(f'traffic: {runs}')
