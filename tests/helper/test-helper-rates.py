@@ -109,11 +109,14 @@ def test_rates_bursty(fx):
     window on the smoothed rates of both ends are within 10 % of 2 MB/s on
     every frame, while the per-tick rates stay exact."""
     netns = fx.add_netns()
-    traffic, conn = start_traffic(fx, netns, BURST, PERIOD_MS, 20)
+    # Long enough to outlast the frames however slowly the helper loads (an
+    # ASan build on a busy machine takes seconds): stopped once they are in.
+    traffic, conn = start_traffic(fx, netns, BURST, PERIOD_MS, 120)
     count = 13
     client, out = run_client(fx, 'watch', 1000, count, netns_inode(netns))
     wait_client(client, 'helper-rates-client watch')
-    finish_traffic(traffic)
+    traffic.terminate()
+    traffic.wait(timeout=30)
 
     frames = read_json_lines(out)
     check(len(frames) == count, f'{len(frames)} frames, not {count}')
