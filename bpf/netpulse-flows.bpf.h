@@ -16,6 +16,7 @@
 #define SOCK_STREAM  1
 #define SOCK_DGRAM   2
 #define MSG_PEEK     2
+#define MSG_ERRQUEUE 0x2000
 #define E2BIG        7
 #define EEXIST       17
 
@@ -434,7 +435,10 @@ account (struct sock *sk,
       && BPF_CORE_READ (sk, __sk_common.skc_dport) == 0 && bytes > 0)
     count_event (NP_COUNTER_UNKNOWN_PEER);
 
-  if (bytes <= 0 || (!tx && (flags & MSG_PEEK)))
+  /* A peek returns bytes that the next read returns again; an error-queue
+   * read returns the socket's own sent datagrams quoted in ICMP errors, or
+   * zero-copy completions: none of them is received payload. */
+  if (bytes <= 0 || (!tx && (flags & (MSG_PEEK | MSG_ERRQUEUE))))
     return;
 
   if (per_peer)

@@ -83,7 +83,7 @@ struct np_peer_charge {
 struct np_flow {
   /* counters, updated atomically on the hot path */
   __u64 tx_bytes;           /* payload bytes the application handed to send*() and the kernel accepted */
-  __u64 rx_bytes;           /* payload bytes returned by recv*() (MSG_PEEK excluded) */
+  __u64 rx_bytes;           /* payload bytes returned by recv*() (MSG_PEEK, MSG_ERRQUEUE excluded) */
   __u64 tx_calls;
   __u64 rx_calls;
 
