@@ -11,10 +11,13 @@
 
 #define AF_INET      2
 #define AF_INET6     10
+#define AF_PACKET    17
 #define IPPROTO_TCP  6
 #define IPPROTO_UDP  17
+#define IPPROTO_MPTCP 262
 #define SOCK_STREAM  1
 #define SOCK_DGRAM   2
+#define SOCK_RAW     3
 #define MSG_PEEK     2
 #define MSG_ERRQUEUE 0x2000
 #define E2BIG        7
@@ -130,27 +133,76 @@ count_event (__u32 counter)
     __sync_fetch_and_add (value, 1);
 }
 
-/* Only IPv4/IPv6 TCP and UDP sockets are accounted. */
+/* What a socket is, as the programs account it. */
+struct np_sock_class {
+  __u16 family;       /* AF_INET, AF_INET6 or AF_PACKET */
+  __u8  proto;        /* IP protocol number; IPPROTO_TCP for MPTCP; 0 for AF_PACKET */
+  __u8  kind;         /* enum np_sock_kind */
+};
+
+/* Every IPv4/IPv6 socket and every AF_PACKET socket is accounted: TCP,
+ * UDP, ICMP ping sockets, SCTP, raw IP sockets of any protocol number,
+ * MPTCP (whose protocol number, 262, does not fit a byte: its subflows
+ * are TCP). */
 static __always_inline bool
-classify_sock (struct sock *sk,
-               __u16       *family,
-               __u8        *proto)
+classify_sock (struct sock          *sk,
+               struct np_sock_class *class)
 {
   __u16 fam = BPF_CORE_READ (sk, __sk_common.skc_family);
   __u16 protocol = BPF_CORE_READ (sk, sk_protocol);
   __u16 type = BPF_CORE_READ (sk, sk_type);
 
+  class->family = fam;
+  class->kind = NP_SOCK_INET;
+  if (fam == AF_PACKET)
+    {
+      class->proto = 0;
+      class->kind = NP_SOCK_PACKET;
+      return true;
+    }
   if (fam != AF_INET && fam != AF_INET6)
     return false;
-  if (protocol == IPPROTO_TCP && type == SOCK_STREAM)
-    *proto = IPPROTO_TCP;
-  else if (protocol == IPPROTO_UDP && type == SOCK_DGRAM)
-    *proto = IPPROTO_UDP;
-  else
+  if (type == SOCK_RAW)
+    class->kind = NP_SOCK_RAW;
+  else if (protocol == IPPROTO_MPTCP)
+    {
+      class->proto = IPPROTO_TCP;
+      class->kind = NP_SOCK_MPTCP;
+      return true;
+    }
+  else if (protocol == IPPROTO_TCP && type != SOCK_STREAM)
     return false;
-
-  *family = fam;
+  if (protocol > 255)
+    return false;
+  class->proto = protocol;
   return true;
+}
+
+/* A TCP socket of its own, with TCP states and struct tcp_sock. */
+static __always_inline bool
+is_tcp (const struct np_sock_class *class)
+{
+  return class->proto == IPPROTO_TCP && class->kind == NP_SOCK_INET;
+}
+
+/* A TCP socket that is a subflow of an MPTCP socket: its bytes are the
+ * MPTCP socket's, which is counted (once) at its sendmsg/recvmsg.  Only
+ * for sockets that is_tcp(). */
+static __always_inline bool
+is_mptcp_subflow (struct sock *sk)
+{
+  struct tcp_sock *tp = (struct tcp_sock *) sk;
+
+  if (!bpf_core_field_exists (tp->is_mptcp))
+    return false;
+  return BPF_CORE_READ_BITFIELD_PROBED (tp, is_mptcp) != 0;
+}
+
+/* A UDP socket, whose unconnected datagrams are counted per peer. */
+static __always_inline bool
+is_udp (const struct np_sock_class *class)
+{
+  return class->proto == IPPROTO_UDP && class->kind == NP_SOCK_INET;
 }
 
 static __always_inline void
@@ -158,6 +210,8 @@ read_endpoints (struct np_flow *flow,
                 struct sock    *sk,
                 __u16           family)
 {
+  if (family == AF_PACKET)
+    return;       /* no IP endpoints; the flow is the socket */
   if (family == AF_INET)
     {
       __be32 saddr = BPF_CORE_READ (sk, __sk_common.skc_rcv_saddr);
@@ -215,18 +269,18 @@ set_process (struct np_flow *flow)
 
 /* The first state of a new entry of np_flows. */
 static __always_inline void
-init_flow (struct np_flow     *init,
-           struct np_flow_key *key,
-           struct sock        *sk,
-           __u16               family,
-           __u8                proto,
-           bool                partial,
-           bool                per_peer)
+init_flow (struct np_flow              *init,
+           struct np_flow_key          *key,
+           struct sock                 *sk,
+           const struct np_sock_class  *class,
+           bool                         partial,
+           bool                         per_peer)
 {
   init->first_ns = bpf_ktime_get_ns ();
   init->last_ns = init->first_ns;
-  init->family = family == AF_INET ? 4 : 6;
-  init->proto = proto;
+  init->family = class->family == AF_INET ? 4 : class->family == AF_INET6 ? 6 : 0;
+  init->proto = class->proto;
+  init->sock_kind = class->kind;
   init->partial = partial;
   init->netns = BPF_CORE_READ (sk, __sk_common.skc_net.net, ns.inum);
   init->ino = socket_inode (sk);
@@ -239,8 +293,8 @@ init_flow (struct np_flow     *init,
       __builtin_memcpy (init->raddr, key->peer_addr, NP_ADDR_LEN);
       init->rport = key->peer_port;
     }
-  read_endpoints (init, sk, family);
-  if (proto == IPPROTO_TCP)
+  read_endpoints (init, sk, class->family);
+  if (is_tcp (class))
     read_tcp_info (init, sk);
 }
 
@@ -248,12 +302,11 @@ init_flow (struct np_flow     *init,
  * NP_COUNTER_FLOW_OVERFLOW and the event is dropped from accounting rather
  * than being charged to some other flow. */
 static __always_inline struct np_flow *
-lookup_or_create_flow (struct np_flow_key *key,
-                       struct sock        *sk,
-                       __u16               family,
-                       __u8                proto,
-                       bool                partial,
-                       bool                per_peer)
+lookup_or_create_flow (struct np_flow_key         *key,
+                       struct sock                *sk,
+                       const struct np_sock_class *class,
+                       bool                        partial,
+                       bool                        per_peer)
 {
   struct np_flow *flow = bpf_map_lookup_elem (&np_flows, key);
   struct np_flow init = {};
@@ -262,7 +315,7 @@ lookup_or_create_flow (struct np_flow_key *key,
   if (flow)
     return flow;
 
-  init_flow (&init, key, sk, family, proto, partial, per_peer);
+  init_flow (&init, key, sk, class, partial, per_peer);
   err = bpf_map_update_elem (&np_flows, key, &init, BPF_NOEXIST);
   if (err == -E2BIG)
     {
@@ -276,13 +329,13 @@ lookup_or_create_flow (struct np_flow_key *key,
 /* Creates the entry of one UDP peer; 0, -EEXIST (another CPU was first)
  * or -E2BIG (the table is full). */
 static __always_inline long
-create_peer_flow (struct np_flow_key *key,
-                  struct sock        *sk,
-                  __u16               family)
+create_peer_flow (struct np_flow_key         *key,
+                  struct sock                *sk,
+                  const struct np_sock_class *class)
 {
   struct np_flow init = {};
 
-  init_flow (&init, key, sk, family, IPPROTO_UDP, false, true);
+  init_flow (&init, key, sk, class, false, true);
   return bpf_map_update_elem (&np_flows, key, &init, BPF_NOEXIST);
 }
 
@@ -329,13 +382,13 @@ uncharge (void *charges,
  * (NP_COUNTER_SOCKET_PEER_CAP, …).  A full table is counted in
  * NP_COUNTER_FLOW_OVERFLOW by lookup_or_create_flow(). */
 static __always_inline struct np_flow *
-other_peers_flow (struct np_flow_key *peer_key,
-                  struct sock        *sk,
-                  __u16               family,
-                  __u32               reason)
+other_peers_flow (struct np_flow_key         *peer_key,
+                  struct sock                *sk,
+                  const struct np_sock_class *class,
+                  __u32                       reason)
 {
   struct np_flow_key key = { .cookie = peer_key->cookie, .kind = NP_KEY_OTHER_PEERS };
-  struct np_flow *flow = lookup_or_create_flow (&key, sk, family, IPPROTO_UDP, false, true);
+  struct np_flow *flow = lookup_or_create_flow (&key, sk, class, false, true);
   __u8 one = 1;
 
   if (!flow)
@@ -351,9 +404,9 @@ other_peers_flow (struct np_flow_key *peer_key,
  * the socket and its user are within their caps and the table has room;
  * otherwise the socket's aggregate entry. */
 static __always_inline struct np_flow *
-lookup_or_create_peer_flow (struct np_flow_key *key,
-                            struct sock        *sk,
-                            __u16               family)
+lookup_or_create_peer_flow (struct np_flow_key         *key,
+                            struct sock                *sk,
+                            const struct np_sock_class *class)
 {
   struct np_flow *flow = bpf_map_lookup_elem (&np_flows, key);
   __u32 uid;
@@ -364,14 +417,14 @@ lookup_or_create_peer_flow (struct np_flow_key *key,
 
   uid = BPF_CORE_READ (sk, sk_uid.val);
   if (!charge (&np_socket_peers, &np_socket_peers_freed, &key->cookie, np_max_peers_per_socket))
-    return other_peers_flow (key, sk, family, NP_COUNTER_SOCKET_PEER_CAP);
+    return other_peers_flow (key, sk, class, NP_COUNTER_SOCKET_PEER_CAP);
   if (!charge (&np_uid_peers, &np_uid_peers_freed, &uid, np_max_peers_per_uid))
     {
       uncharge (&np_socket_peers, &key->cookie);
-      return other_peers_flow (key, sk, family, NP_COUNTER_UID_PEER_CAP);
+      return other_peers_flow (key, sk, class, NP_COUNTER_UID_PEER_CAP);
     }
 
-  err = create_peer_flow (key, sk, family);
+  err = create_peer_flow (key, sk, class);
   if (err == 0)
     return bpf_map_lookup_elem (&np_flows, key);
 
@@ -380,7 +433,7 @@ lookup_or_create_peer_flow (struct np_flow_key *key,
   uncharge (&np_uid_peers, &uid);
   if (err == -EEXIST)
     return bpf_map_lookup_elem (&np_flows, key);
-  return other_peers_flow (key, sk, family, NP_COUNTER_PEER_TABLE_FULL);
+  return other_peers_flow (key, sk, class, NP_COUNTER_PEER_TABLE_FULL);
 }
 
 /* For UDP, takes the peer that the cgroup sendmsg/recvmsg hook stashed for
@@ -417,11 +470,10 @@ account (struct sock *sk,
 {
   struct np_flow_key key = {};
   struct np_flow *flow;
+  struct np_sock_class class;
   bool per_peer;
-  __u16 family;
-  __u8 proto;
 
-  if (!sk || !classify_sock (sk, &family, &proto))
+  if (!sk || !classify_sock (sk, &class))
     return;
 
   key.cookie = cookie;
@@ -429,9 +481,9 @@ account (struct sock *sk,
    * socket's, also when the application names the peer anyway (sendto()
    * to it, recvfrom() asking for the address: glibc's resolver does), and
    * once an unconnected socket connect()s, its per-peer records stop. */
-  per_peer = proto == IPPROTO_UDP
+  per_peer = is_udp (&class)
           && take_pending_peer (&key, BPF_CORE_READ (sk, __sk_common.skc_state) != TCP_ESTABLISHED);
-  if (proto == IPPROTO_UDP && !per_peer
+  if (is_udp (&class) && !per_peer
       && BPF_CORE_READ (sk, __sk_common.skc_dport) == 0 && bytes > 0)
     count_event (NP_COUNTER_UNKNOWN_PEER);
 
@@ -442,9 +494,9 @@ account (struct sock *sk,
     return;
 
   if (per_peer)
-    flow = lookup_or_create_peer_flow (&key, sk, family);
+    flow = lookup_or_create_peer_flow (&key, sk, &class);
   else
-    flow = lookup_or_create_flow (&key, sk, family, proto, false, false);
+    flow = lookup_or_create_flow (&key, sk, &class, false, false);
   if (!flow)
     return;
 
@@ -462,7 +514,7 @@ account (struct sock *sk,
   flow->last_ns = bpf_ktime_get_ns ();
   set_process (flow);
   if (flow->lport == 0)
-    read_endpoints (flow, sk, family);
-  if (proto == IPPROTO_TCP)
+    read_endpoints (flow, sk, class.family);
+  if (is_tcp (&class))
     read_tcp_info (flow, sk);
 }

@@ -96,6 +96,7 @@ struct inet_sock {
 struct tcp_sock {
   __u32 srtt_us;
   __u32 total_retrans;
+  bool  is_mptcp;        /* CONFIG_MPTCP only: a subflow of an MPTCP socket */
 };
 
 struct udp_sock {

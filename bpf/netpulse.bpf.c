@@ -248,18 +248,17 @@ SEC ("tp_btf/inet_sock_set_state")
 int BPF_PROG (np_tcp_state, struct sock *sk, int oldstate, int newstate)
 {
   struct np_flow_key key = {};
+  struct np_sock_class class;
   struct np_flow *flow;
-  __u16 family;
-  __u8 proto;
 
-  if (!classify_sock (sk, &family, &proto) || proto != IPPROTO_TCP)
+  if (!classify_sock (sk, &class) || !is_tcp (&class) || is_mptcp_subflow (sk))
     return 0;
   if (newstate == TCP_LISTEN || oldstate == TCP_LISTEN)
     return 0;
 
   key.cookie = bpf_get_socket_cookie (sk);
   if (newstate == TCP_SYN_SENT || newstate == TCP_ESTABLISHED)
-    flow = lookup_or_create_flow (&key, sk, family, proto, false, false);
+    flow = lookup_or_create_flow (&key, sk, &class, false, false);
   else
     flow = bpf_map_lookup_elem (&np_flows, &key);
   if (!flow)
@@ -275,7 +274,7 @@ int BPF_PROG (np_tcp_state, struct sock *sk, int oldstate, int newstate)
    * the way to CLOSE the kernel releases the port: read the endpoints while
    * they are valid and keep them from then on. */
   if (newstate == TCP_ESTABLISHED)
-    read_endpoints (flow, sk, family);
+    read_endpoints (flow, sk, class.family);
   read_tcp_info (flow, sk);
   flow->state = newstate;
   flow->last_ns = bpf_ktime_get_ns ();
@@ -350,7 +349,8 @@ int np_recvmsg6 (struct bpf_sock_addr *ctx)
 
 /* ---- shared: socket release ---- */
 
-/* UDP has no close: the release of the socket is its end.  TCP sockets are
+/* UDP (and every other IP socket but TCP: ICMP, raw, SCTP, MPTCP) has
+ * no close: the release of the socket is its end.  TCP sockets are
  * recorded too: a socket that reached CLOSE while the application still
  * held it ends here (see still_readable()), and for the others it is a
  * safety net: their state change to CLOSE can be missed (a tracing program
@@ -361,12 +361,11 @@ int np_sock_release (struct bpf_sock *ctx)
 {
   __u64 cookie, now;
 
-  if ((ctx->protocol != IPPROTO_UDP && ctx->protocol != IPPROTO_TCP)
-      || (ctx->family != AF_INET && ctx->family != AF_INET6))
+  if (ctx->family != AF_INET && ctx->family != AF_INET6)
     return 1;
 
   cookie = bpf_get_socket_cookie (ctx);
-  if (ctx->protocol == IPPROTO_TCP)
+  if (ctx->protocol == IPPROTO_TCP && ctx->type == SOCK_STREAM)
     {
       /* Only a TCP flow still open needs the safety net; the ones already
        * handed over at CLOSE would only crowd the map under churn. */
@@ -390,14 +389,13 @@ adopt_existing (struct sock *sk,
                 __u32        uid)
 {
   struct np_flow_key key = { .cookie = cookie };
+  struct np_sock_class class;
   struct np_flow *flow;
-  __u16 family;
-  __u8 proto;
 
-  if (!classify_sock (sk, &family, &proto))
+  if (!classify_sock (sk, &class) || (is_tcp (&class) && is_mptcp_subflow (sk)))
     return;
 
-  flow = lookup_or_create_flow (&key, sk, family, proto, true, false);
+  flow = lookup_or_create_flow (&key, sk, &class, true, false);
   if (flow && !flow->has_process)
     flow->uid = uid;
 }

@@ -15,7 +15,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from nptest import Netns, StandaloneHelper, check, require_root  # noqa: E402
+from nptest import Netns, StandaloneHelper, check, require, require_root  # noqa: E402
 
 SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "traffic_families.py")
 
@@ -63,6 +63,72 @@ def case_errqueue():
                        "the peeking server")
         expect_fields(server, "peeking server", rx_bytes=zc_size, tx_bytes=1)
         print("errqueue", json.dumps(errq))
+
+
+PING_RANGE = {"net.ipv4.ping_group_range": "0 2147483647"}
+
+
+def ping_case(host, proto, family):
+    count, payload = 3, 56
+    with Netns(sysctls=PING_RANGE) as ns, StandaloneHelper() as helper:
+        t = run(ns, "ping", host, count, payload)
+        r = final(helper, t["netns_inode"], lambda r: r["pid"] == t["pid"], "the ping socket")
+        expect_fields(r, "ping socket", proto=proto, family=family, tx_bytes=t["bytes"],
+                      rx_bytes=t["bytes"], tx_packets=count, rx_packets=count, raddr=host,
+                      comm="np-ping", raw=False, packet=False, state="")
+        print("ping", json.dumps(r))
+
+
+def case_ping4():
+    ping_case("127.0.0.1", "icmp", 4)
+
+
+def case_ping6():
+    ping_case("::1", "icmp6", 6)
+
+
+def case_raw_ip():
+    with Netns() as ns, StandaloneHelper() as helper:
+        t = run(ns, "raw", "127.0.0.1", 3, 100)
+        netns = t["netns_inode"]
+        sender = final(helper, netns, lambda r: r["pid"] == t["sender_pid"], "the raw sender")
+        expect_fields(sender, "raw sender", proto="raw/253", raw=True, tx_bytes=t["tx"], rx_bytes=0,
+                      tx_packets=3, family=4, raddr="127.0.0.1")
+        receiver = final(helper, netns, lambda r: r["pid"] == t["receiver_pid"], "the raw receiver")
+        expect_fields(receiver, "raw receiver", proto="raw/253", raw=True, rx_bytes=t["rx"], tx_bytes=0,
+                      rx_packets=3)
+
+
+def case_packet():
+    # AF_PACKET sockets have no release hook (cgroup/sock_release is for
+    # inet sockets): their records close once idle, like UDP's.
+    with Netns() as ns, StandaloneHelper("--udp-idle", "500") as helper:
+        t = run(ns, "packet", 3, 60)
+        netns = t["netns_inode"]
+        sender = final(helper, netns, lambda r: r["pid"] == t["sender_pid"], "the AF_PACKET sender")
+        expect_fields(sender, "packet sender", proto="packet", packet=True, family=0, tx_bytes=t["bytes"],
+                      rx_bytes=0, tx_packets=3, laddr="", raddr="")
+        receiver = final(helper, netns, lambda r: r["pid"] == t["receiver_pid"], "the AF_PACKET receiver")
+        expect_fields(receiver, "packet receiver", proto="packet", packet=True, rx_bytes=t["bytes"],
+                      tx_bytes=0, rx_packets=3)
+
+
+def case_mptcp():
+    require(os.path.exists("/proc/sys/net/mptcp/enabled"), "needs a kernel with CONFIG_MPTCP")
+    sent, received = 300000, 54321
+    with Netns(sysctls={"net.mptcp.enabled": 1}) as ns, StandaloneHelper() as helper:
+        t = run(ns, "mptcp", "127.0.0.1", sent, received)
+        netns = t["netns_inode"]
+        client = final(helper, netns, lambda r: r["pid"] == t["client_pid"], "the MPTCP client")
+        expect_fields(client, "MPTCP client", proto="mptcp", mptcp=True, tx_bytes=sent, rx_bytes=received,
+                      rport=t["port"], raddr="127.0.0.1", state="", comm="np-mptcp-cli")
+        server = final(helper, netns, lambda r: r["pid"] == t["server_pid"], "the MPTCP server")
+        expect_fields(server, "MPTCP server", proto="mptcp", mptcp=True, tx_bytes=received, rx_bytes=sent,
+                      lport=t["port"], rport=client["lport"])
+        # The subflows are the MPTCP sockets' transport, not connections of their own.
+        helper.wait_ticks(2)
+        subflows = [r for r in helper.snapshot(netns) if r["proto"] == "tcp"]
+        check(not subflows, "MPTCP subflows reported as TCP connections", *subflows[:4])
 
 
 CASES = {name[len("case_"):].replace("_", "-"): fn for name, fn in globals().items()

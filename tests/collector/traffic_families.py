@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Exactly known traffic of the less common kinds, for
 tests/collector/test_sockets.py (issue 13): error-queue reads, zero-copy
-sends, peeks.
+sends, peeks; ping sockets, raw IP sockets, AF_PACKET.
 
 Runs inside the test's network namespace like traffic.py, whose helpers it
 shares, and prints one JSON object on stdout.
@@ -12,6 +12,7 @@ Usage: traffic_families.py SCENARIO [ARGS...]
 import os
 import select
 import socket
+import struct
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -100,8 +101,181 @@ def scenario_errqueue(host, size, count, zc_size):
     return result
 
 
+def ping(host, count, payload):
+    """Unprivileged ping sockets (SOCK_DGRAM, IPPROTO_ICMP/ICMPV6): @count
+    echo requests of an 8-byte header and @payload bytes, each answered by
+    the kernel with a reply of the same size."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    proto = socket.IPPROTO_ICMPV6 if family == socket.AF_INET6 else socket.IPPROTO_ICMP
+    echo_request = 128 if family == socket.AF_INET6 else 8
+    s = socket.socket(family, socket.SOCK_DGRAM, proto)
+    s.connect((host, 0))
+    for seq in range(count):
+        # type, code, checksum (the kernel fills it), id (the kernel's), sequence
+        packet = struct.pack("!BBHHH", echo_request, 0, 0, 0, seq) + b"p" * payload
+        assert s.send(packet) == len(packet)
+        reply = s.recv(65536)
+        assert len(reply) == len(packet), (len(reply), len(packet))
+    s.close()
+
+
+def scenario_ping(host, count, payload):
+    count, payload = int(count), int(payload)
+    pid = fork_child("np-ping", ping, host, count, payload)
+    wait_all([pid])
+    return {"pid": pid, "bytes": count * (8 + payload)}
+
+
+RAW_PROTO = 253    # RFC 3692: for experiments
+
+
+def scenario_raw(host, count, size):
+    """A raw IPv4 socket of protocol 253 sends @count datagrams of @size
+    bytes; another reads them, each with its 20-byte IP header."""
+    count, size = int(count), int(size)
+    receiver = socket.socket(socket.AF_INET, socket.SOCK_RAW, RAW_PROTO)
+    receiver.bind((host, 0))
+
+    def receive():
+        for _ in range(count):
+            assert len(receiver.recv(65536)) == 20 + size
+
+    def send():
+        s = socket.socket(socket.AF_INET, socket.SOCK_RAW, RAW_PROTO)
+        s.connect((host, 0))
+        for _ in range(count):
+            assert s.send(b"r" * size) == size
+        s.close()
+
+    receiver_pid = fork_child("np-raw-recv", receive)
+    receiver.close()
+    sender_pid = fork_child("np-raw-send", send)
+    wait_all([sender_pid, receiver_pid])
+    return {"sender_pid": sender_pid, "receiver_pid": receiver_pid, "tx": count * size,
+            "rx": count * (20 + size)}
+
+
+ETH_P_EXPERIMENTAL = 0x88B5   # IEEE 802 local experimental ethertype
+
+
+def scenario_packet(count, size):
+    """An AF_PACKET sender writes @count Ethernet frames of @size bytes on
+    lo; an AF_PACKET socket bound to their ethertype reads them."""
+    count, size = int(count), int(size)
+    receiver = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_EXPERIMENTAL))
+    receiver.bind(("lo", ETH_P_EXPERIMENTAL))
+
+    def receive():
+        for _ in range(count):
+            assert len(receiver.recv(65536)) == size
+
+    def send():
+        s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, 0)
+        s.bind(("lo", 0))
+        frame = b"\0" * 12 + struct.pack("!H", ETH_P_EXPERIMENTAL) + b"f" * (size - 14)
+        for _ in range(count):
+            assert s.send(frame) == size
+        s.close()
+
+    receiver_pid = fork_child("np-pkt-recv", receive)
+    receiver.close()
+    sender_pid = fork_child("np-pkt-send", send)
+    wait_all([sender_pid, receiver_pid])
+    return {"sender_pid": sender_pid, "receiver_pid": receiver_pid, "bytes": count * size}
+
+
+IPPROTO_MPTCP = 262
+
+
+def scenario_mptcp(host, sent, received):
+    """An MPTCP client sends @sent bytes and receives @received from an
+    MPTCP server: one connection whose subflow(s) are TCP."""
+    sent, received = int(sent), int(received)
+    srv = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM,
+                        IPPROTO_MPTCP)
+    srv.bind((host, 0))
+    srv.listen(8)
+    port = srv.getsockname()[1]
+
+    def server():
+        conn, _ = srv.accept()
+        recv_exactly(conn, sent)
+        conn.sendall(b"s" * received)
+        conn.shutdown(socket.SHUT_WR)
+        assert conn.recv(1) == b""
+        conn.close()
+
+    def client():
+        c = socket.socket(srv.family, socket.SOCK_STREAM, IPPROTO_MPTCP)
+        c.connect((host, port))
+        c.sendall(b"c" * sent)
+        recv_exactly(c, received)
+        c.close()
+
+    server_pid = fork_child("np-mptcp-srv", server)
+    client_pid = fork_child("np-mptcp-cli", client)
+    srv.close()
+    wait_all([client_pid, server_pid])
+    return {"server_pid": server_pid, "client_pid": client_pid, "port": port}
+
+
+def splice_all(src_fd, dst_fd, size):
+    """Moves @size bytes from @src_fd to @dst_fd through a pipe, with
+    splice() both ways: the data never passes read() or write()."""
+    pipe_r, pipe_w = os.pipe()
+    moved = 0
+    while moved < size:
+        n = os.splice(src_fd, pipe_w, min(65536, size - moved))
+        if n == 0:
+            raise RuntimeError("EOF after %d of %d bytes" % (moved, size))
+        left = n
+        while left:
+            left -= os.splice(pipe_r, dst_fd, left)
+        moved += n
+    os.close(pipe_r)
+    os.close(pipe_w)
+
+
+def scenario_splice(host, header, size, tmpdir):
+    """The server sends a @header of bytes with send(), then @size bytes
+    spliced from a file into the socket; the client reads the header with
+    recv() and splices the rest out of the socket into a file."""
+    header, size = int(header), int(size)
+    source = os.path.join(tmpdir, "source")
+    with open(source, "wb") as f:
+        f.truncate(size)
+    srv = listen(host)
+    port = srv.getsockname()[1]
+
+    def server():
+        conn, _ = srv.accept()
+        conn.sendall(b"h" * header)
+        with open(source, "rb") as f:
+            splice_all(f.fileno(), conn.fileno(), size)
+        assert conn.recv(1) == b""
+        conn.close()
+
+    def client():
+        c = socket.create_connection((host, port))
+        recv_exactly(c, header)
+        with open(os.path.join(tmpdir, "sink"), "wb") as f:
+            splice_all(c.fileno(), f.fileno(), size)
+        c.close()
+
+    server_pid = fork_child("np-splice-srv", server)
+    client_pid = fork_child("np-splice-cli", client)
+    srv.close()
+    wait_all([client_pid, server_pid])
+    return {"server_pid": server_pid, "client_pid": client_pid, "port": port}
+
+
 SCENARIOS = {
     "errqueue": scenario_errqueue,
+    "splice": scenario_splice,
+    "mptcp": scenario_mptcp,
+    "ping": scenario_ping,
+    "raw": scenario_raw,
+    "packet": scenario_packet,
 }
 
 
