@@ -20,6 +20,7 @@
 #define SOCK_RAW     3
 #define MSG_PEEK     2
 #define MSG_ERRQUEUE 0x2000
+#define SOCK_DONE_BIT 1         /* enum sock_flags: SOCK_DEAD, SOCK_DONE, … */
 #define E2BIG        7
 #define EEXIST       17
 
@@ -138,6 +139,7 @@ struct np_sock_class {
   __u16 family;       /* AF_INET, AF_INET6 or AF_PACKET */
   __u8  proto;        /* IP protocol number; IPPROTO_TCP for MPTCP; 0 for AF_PACKET */
   __u8  kind;         /* enum np_sock_kind */
+  __u32 just_read;    /* TCP: bytes the read being counted consumed (see init_flow()) */
 };
 
 /* Every IPv4/IPv6 socket and every AF_PACKET socket is accounted: TCP,
@@ -154,6 +156,7 @@ classify_sock (struct sock          *sk,
 
   class->family = fam;
   class->kind = NP_SOCK_INET;
+  class->just_read = 0;
   if (fam == AF_PACKET)
     {
       class->proto = 0;
@@ -295,7 +298,11 @@ init_flow (struct np_flow              *init,
     }
   read_endpoints (init, sk, class->family);
   if (is_tcp (class))
-    read_tcp_info (init, sk);
+    {
+      read_tcp_info (init, sk);
+      /* Counting starts here; a flow created by a read starts before it. */
+      init->rx_seq = BPF_CORE_READ ((struct tcp_sock *) sk, copied_seq) - class->just_read;
+    }
 }
 
 /* Finds the flow of @key or creates it.  A full table is counted in
@@ -460,6 +467,30 @@ take_pending_peer (struct np_flow_key *key,
   return found;
 }
 
+/* What the application consumed of a TCP socket's receive queue since
+ * the flow last counted: copied_seq's progress.  Every way of reading
+ * moves it — recvmsg(), splice() and the kernel's other tcp_read_sock()
+ * users, TCP_ZEROCOPY_RECEIVE — and peeks do not, so counting its
+ * progress counts each byte once, whichever hook sees it first. */
+static __always_inline __u32
+tcp_consumed (struct np_flow *flow,
+              struct sock    *sk)
+{
+  struct tcp_sock *tp = (struct tcp_sock *) sk;
+  __u32 seq = BPF_CORE_READ (tp, copied_seq);
+
+  /* The peer's FIN takes a sequence number, and reading up to it moves
+   * copied_seq past it: that is no byte.  SOCK_DONE is set when the FIN
+   * arrived (tcp_fin(); not by a reset or shutdown()), rcv_nxt is then one
+   * past it, and copied_seq reaches rcv_nxt only by reading the FIN. */
+  if ((BPF_CORE_READ (sk, __sk_common.skc_flags) & (1UL << SOCK_DONE_BIT)) && seq == BPF_CORE_READ (tp, rcv_nxt))
+    seq--;
+  __u32 before = (__u32) __atomic_exchange_n (&flow->rx_seq, (__u64) seq, __ATOMIC_RELAXED);
+  __s32 delta = (__s32) (seq - before);
+
+  return delta > 0 ? delta : 0;
+}
+
 /* The one place where bytes are counted, for every backend. */
 static __always_inline void
 account (struct sock *sk,
@@ -492,6 +523,8 @@ account (struct sock *sk,
    * zero-copy completions: none of them is received payload. */
   if (bytes <= 0 || (!tx && (flags & (MSG_PEEK | MSG_ERRQUEUE))))
     return;
+  if (!tx && is_tcp (&class))
+    class.just_read = bytes;
 
   if (per_peer)
     flow = lookup_or_create_peer_flow (&key, sk, &class);
@@ -507,6 +540,8 @@ account (struct sock *sk,
     }
   else
     {
+      if (is_tcp (&class))
+        bytes = tcp_consumed (flow, sk);
       __sync_fetch_and_add (&flow->rx_bytes, bytes);
       __sync_fetch_and_add (&flow->rx_calls, 1);
     }

@@ -12,8 +12,12 @@
  * All of them see the return value: what the kernel accepted or returned to
  * the application, never the requested size.
  *
+ * Every IPv4/IPv6 socket (TCP, UDP, ICMP ping, SCTP, raw, MPTCP) and, with
+ * the tracepoint backend, every AF_PACKET socket is counted (classify_sock()).
+ *
  * Shared by every backend:
  *   tp_btf sock/inet_sock_set_state      TCP state, close, connect() owner
+ *   tp_btf tcp/tcp_rcv_space_adjust      TCP reads without recvmsg (splice())
  *   cgroup/sendmsg4|6, cgroup/recvmsg4|6 peer of unconnected UDP datagrams
  *   cgroup/sock_release                  UDP close
  *   iter/tcp, iter/udp                   connections that existed before start
@@ -274,12 +278,42 @@ int BPF_PROG (np_tcp_state, struct sock *sk, int oldstate, int newstate)
    * the way to CLOSE the kernel releases the port: read the endpoints while
    * they are valid and keep them from then on. */
   if (newstate == TCP_ESTABLISHED)
-    read_endpoints (flow, sk, class.family);
+    {
+      read_endpoints (flow, sk, class.family);
+      /* The receive sequence starts now (at SYN_SENT it was not known yet);
+       * nothing can have been read before. */
+      flow->rx_seq = BPF_CORE_READ ((struct tcp_sock *) sk, copied_seq);
+    }
   read_tcp_info (flow, sk);
   flow->state = newstate;
   flow->last_ns = bpf_ktime_get_ns ();
   if (newstate == TCP_CLOSE && !still_readable (sk) && !hand_over_closed_flow (&key, flow))
     flow->closed = 1;
+  return 0;
+}
+
+/* ---- shared: TCP reads that bypass recvmsg ---- */
+
+/* tcp_read_sock() — splice() out of a TCP socket, and kernel readers —
+ * hands the data over without recvmsg(), so sock_recv_length never sees
+ * it.  It ends with tcp_rcv_space_adjust(), after copied_seq moved:
+ * count that progress here (recvmsg() calls it too; tcp_consumed() counts
+ * each byte once, whichever comes first).  Once per read call, never per
+ * packet.  The process is named by its other calls, or by iter/task_file. */
+SEC ("tp_btf/tcp_rcv_space_adjust")
+int BPF_PROG (np_tcp_read, struct sock *sk)
+{
+  struct np_flow_key key = { .cookie = bpf_get_socket_cookie (sk) };
+  struct np_flow *flow = bpf_map_lookup_elem (&np_flows, &key);
+  __u32 bytes;
+
+  if (!flow || flow->proto != IPPROTO_TCP || flow->sock_kind != NP_SOCK_INET)
+    return 0;
+  bytes = tcp_consumed (flow, sk);
+  if (bytes == 0)
+    return 0;
+  __sync_fetch_and_add (&flow->rx_bytes, bytes);
+  flow->last_ns = bpf_ktime_get_ns ();
   return 0;
 }
 

@@ -103,6 +103,8 @@ struct np_flow {
   __u64 last_ns;
   __u64 cgroup_id;
   __u64 ino;                /* socket inode, lets user space find the owner of pid-less flows */
+  __u64 rx_seq;             /* TCP: copied_seq up to which rx_bytes counts (see tcp_consumed());
+                             * 64 bits for the atomic exchange of BPF's base instruction set */
 
   __u32 pid;                /* tgid of the last process that sent or received */
   __u32 uid;

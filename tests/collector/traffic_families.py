@@ -269,8 +269,39 @@ def scenario_splice(host, header, size, tmpdir):
     return {"server_pid": server_pid, "client_pid": client_pid, "port": port}
 
 
+def scenario_sctp(host, sent, received):
+    """A one-to-one SCTP association (SOCK_STREAM, IPPROTO_SCTP): the client
+    sends @sent bytes, the server @received."""
+    sent, received = int(sent), int(received)
+    srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_SCTP)
+    srv.bind((host, 0))
+    srv.listen(8)
+    port = srv.getsockname()[1]
+
+    def server():
+        conn, _ = srv.accept()
+        recv_exactly(conn, sent)
+        conn.sendall(b"s" * received)
+        assert conn.recv(1) == b""
+        conn.close()
+
+    def client():
+        c = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_SCTP)
+        c.connect((host, port))
+        c.sendall(b"c" * sent)
+        recv_exactly(c, received)
+        c.close()
+
+    server_pid = fork_child("np-sctp-srv", server)
+    client_pid = fork_child("np-sctp-cli", client)
+    srv.close()
+    wait_all([client_pid, server_pid])
+    return {"server_pid": server_pid, "client_pid": client_pid, "port": port}
+
+
 SCENARIOS = {
     "errqueue": scenario_errqueue,
+    "sctp": scenario_sctp,
     "splice": scenario_splice,
     "mptcp": scenario_mptcp,
     "ping": scenario_ping,
