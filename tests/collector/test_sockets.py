@@ -17,7 +17,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from nptest import Netns, StandaloneHelper, check, require, require_root  # noqa: E402
+from nptest import Netns, StandaloneHelper, check, require, require_root, wait_until  # noqa: E402
 
 SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "traffic_families.py")
 
@@ -195,6 +195,38 @@ def case_sctp():
         expect_fields(client, "SCTP client", proto="sctp", tx_bytes=sent, rx_bytes=received, state="")
         server = final(helper, netns, lambda r: r["pid"] == t["server_pid"], "the SCTP server")
         expect_fields(server, "SCTP server", proto="sctp", tx_bytes=received, rx_bytes=sent)
+
+
+def case_other_netns_idle():
+    # Idle sockets of a second namespace in which no process is (their
+    # process created them there and went back, `ip netns` keeps the
+    # namespace), all from before the helper started: reported at start-up.
+    with Netns() as ns, tempfile.TemporaryDirectory() as tmp:
+        ready, go = os.path.join(tmp, "ready"), os.path.join(tmp, "go")
+        argv = [sys.executable, SCRIPT, "away", "127.0.0.1", "/proc/%d/ns/net" % os.getpid(), ready, go]
+        proc = subprocess.Popen(ns.command(*argv), stdout=subprocess.PIPE)
+        try:
+            check(wait_until(lambda: os.path.exists(ready), timeout=20), "the idle sockets were not set up")
+            info = json.loads(open(ready).read())
+            pids = subprocess.run(["ip", "netns", "pids", ns.name], stdout=subprocess.PIPE, text=True).stdout
+            check(pids.split() == [], "a process is still in the second namespace", pids)
+            with StandaloneHelper() as helper:
+                away = info["away_netns"]
+                mine = lambda r: r["pid"] == info["pid"]
+                found = wait_until(lambda: len(helper.latest(away, mine)) >= 3 and helper.latest(away, mine),
+                                   timeout=10)
+                check(found, "the idle sockets of the second namespace were not reported",
+                      *helper.snapshot(away))
+                client = one([r for r in found if r["lport"] == info["tcp_lport"]], "the idle TCP client")
+                server = one([r for r in found if r["lport"] == info["tcp_port"]], "the idle TCP server")
+                udp = one([r for r in found if r["lport"] == info["udp_lport"]], "the idle connected UDP socket")
+                for r, what in ((client, "client"), (server, "server")):
+                    expect_fields(r, "idle TCP " + what, proto="tcp", state="ESTABLISHED", partial=True,
+                                  tx_bytes=0, rx_bytes=0, comm="np-away")
+                expect_fields(udp, "idle UDP", proto="udp", partial=True, rport=9, comm="np-away")
+        finally:
+            open(go, "w").close()
+            proc.communicate(timeout=30)
 
 
 CASES = {name[len("case_"):].replace("_", "-"): fn for name, fn in globals().items()

@@ -9,6 +9,7 @@ shares, and prints one JSON object on stdout.
 Usage: traffic_families.py SCENARIO [ARGS...]
 """
 
+import json
 import os
 import select
 import socket
@@ -187,12 +188,11 @@ def scenario_packet(count, size):
 IPPROTO_MPTCP = 262
 
 
-def scenario_mptcp(host, sent, received):
-    """An MPTCP client sends @sent bytes and receives @received from an
-    MPTCP server: one connection whose subflow(s) are TCP."""
+def stream_exchange(host, proto, name, sent, received):
+    """A client of stream protocol @proto sends @sent bytes, the server
+    answers @received; both close.  Processes named np-@name-cli/-srv."""
     sent, received = int(sent), int(received)
-    srv = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM,
-                        IPPROTO_MPTCP)
+    srv = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM, proto)
     srv.bind((host, 0))
     srv.listen(8)
     port = srv.getsockname()[1]
@@ -206,17 +206,22 @@ def scenario_mptcp(host, sent, received):
         conn.close()
 
     def client():
-        c = socket.socket(srv.family, socket.SOCK_STREAM, IPPROTO_MPTCP)
+        c = socket.socket(srv.family, socket.SOCK_STREAM, proto)
         c.connect((host, port))
         c.sendall(b"c" * sent)
         recv_exactly(c, received)
         c.close()
 
-    server_pid = fork_child("np-mptcp-srv", server)
-    client_pid = fork_child("np-mptcp-cli", client)
+    server_pid = fork_child("np-%s-srv" % name, server)
+    client_pid = fork_child("np-%s-cli" % name, client)
     srv.close()
     wait_all([client_pid, server_pid])
     return {"server_pid": server_pid, "client_pid": client_pid, "port": port}
+
+
+def scenario_mptcp(host, sent, received):
+    """One MPTCP connection, whose subflow(s) are TCP."""
+    return stream_exchange(host, IPPROTO_MPTCP, "mptcp", sent, received)
 
 
 def splice_all(src_fd, dst_fd, size):
@@ -270,37 +275,46 @@ def scenario_splice(host, header, size, tmpdir):
 
 
 def scenario_sctp(host, sent, received):
-    """A one-to-one SCTP association (SOCK_STREAM, IPPROTO_SCTP): the client
-    sends @sent bytes, the server @received."""
-    sent, received = int(sent), int(received)
-    srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_SCTP)
-    srv.bind((host, 0))
-    srv.listen(8)
-    port = srv.getsockname()[1]
+    """A one-to-one SCTP association (SOCK_STREAM, IPPROTO_SCTP)."""
+    return stream_exchange(host, socket.IPPROTO_SCTP, "sctp", sent, received)
 
-    def server():
-        conn, _ = srv.accept()
-        recv_exactly(conn, sent)
-        conn.sendall(b"s" * received)
-        assert conn.recv(1) == b""
-        conn.close()
 
-    def client():
-        c = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_SCTP)
-        c.connect((host, port))
-        c.sendall(b"c" * sent)
-        recv_exactly(c, received)
-        c.close()
+def setns(path):
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    with open(path) as f:
+        if libc.setns(f.fileno(), 0x40000000) != 0:    # CLONE_NEWNET
+            raise OSError(ctypes.get_errno(), "setns(%s)" % path)
 
-    server_pid = fork_child("np-sctp-srv", server)
-    client_pid = fork_child("np-sctp-cli", client)
+
+def scenario_away(host, home_netns, ready_file, go_file):
+    """Opens an idle TCP connection (both ends) and an idle connected UDP
+    socket in this namespace, then moves to @home_netns holding them: no
+    process is left in this one, only its sockets.  Says so in
+    @ready_file, closes everything once @go_file exists."""
+    traffic.set_comm("np-away")
+    netns_inode = os.stat("/proc/self/ns/net").st_ino
+    srv = listen(host)
+    client = socket.create_connection(srv.getsockname()[:2])
+    conn, _ = srv.accept()
     srv.close()
-    wait_all([client_pid, server_pid])
-    return {"server_pid": server_pid, "client_pid": client_pid, "port": port}
+    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    udp.connect((host, 9))
+    setns(home_netns)
+    info = {"pid": os.getpid(), "tcp_lport": client.getsockname()[1], "tcp_port": conn.getsockname()[1],
+            "udp_lport": udp.getsockname()[1], "away_netns": netns_inode}
+    with open(ready_file + ".tmp", "w") as f:
+        json.dump(info, f)
+    os.rename(ready_file + ".tmp", ready_file)
+    traffic.wait_for_file(go_file)
+    for s in (client, conn, udp):
+        s.close()
+    return info
 
 
 SCENARIOS = {
     "errqueue": scenario_errqueue,
+    "away": scenario_away,
     "sctp": scenario_sctp,
     "splice": scenario_splice,
     "mptcp": scenario_mptcp,
