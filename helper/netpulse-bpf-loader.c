@@ -334,20 +334,13 @@ attach_hooks (NetpulseBpfLoader  *self,
 
       if (hook->kind == HOOK_REQUIRED && !attach_program (self, hook, error))
         return FALSE;
-      if (hook->kind == HOOK_TRACING)
-        {
-          if (attach_program (self, hook, &local_error))
-            add_feature (self, hook->feature);
-          else
-            g_warning ("%s; TCP data read with splice() will be missing", local_error->message);
-          continue;
-        }
-      if (hook->kind != HOOK_CGROUP || self->cgroup_fd < 0)
+      if (hook->kind != HOOK_TRACING && (hook->kind != HOOK_CGROUP || self->cgroup_fd < 0))
         continue;
       if (attach_program (self, hook, &local_error))
         add_feature (self, hook->feature);
       else
-        g_warning ("%s; unconnected UDP peers or UDP close will be missing", local_error->message);
+        g_warning ("%s; %s will be missing", local_error->message,
+                   hook->kind == HOOK_TRACING ? "TCP data read with splice()" : "unconnected UDP peers or UDP close");
     }
 
   for (guint i = 0; i < self->hooks->len; i++)
