@@ -11,11 +11,16 @@
 
 #define AF_INET      2
 #define AF_INET6     10
+#define AF_PACKET    17
 #define IPPROTO_TCP  6
 #define IPPROTO_UDP  17
+#define IPPROTO_MPTCP 262
 #define SOCK_STREAM  1
 #define SOCK_DGRAM   2
+#define SOCK_RAW     3
 #define MSG_PEEK     2
+#define MSG_ERRQUEUE 0x2000
+#define SOCK_DONE_BIT 1         /* enum sock_flags: SOCK_DEAD, SOCK_DONE, … */
 #define E2BIG        7
 #define EEXIST       17
 
@@ -129,27 +134,78 @@ count_event (__u32 counter)
     __sync_fetch_and_add (value, 1);
 }
 
-/* Only IPv4/IPv6 TCP and UDP sockets are accounted. */
+/* What a socket is, as the programs account it. */
+struct np_sock_class {
+  __u16 family;       /* AF_INET, AF_INET6 or AF_PACKET */
+  __u8  proto;        /* IP protocol number; IPPROTO_TCP for MPTCP; 0 for AF_PACKET */
+  __u8  kind;         /* enum np_sock_kind */
+  __u32 just_read;    /* TCP: bytes the read being counted consumed (see init_flow()) */
+};
+
+/* Every IPv4/IPv6 socket and every AF_PACKET socket is accounted: TCP,
+ * UDP, ICMP ping sockets, SCTP, raw IP sockets of any protocol number,
+ * MPTCP (whose protocol number, 262, does not fit a byte: its subflows
+ * are TCP). */
 static __always_inline bool
-classify_sock (struct sock *sk,
-               __u16       *family,
-               __u8        *proto)
+classify_sock (struct sock          *sk,
+               struct np_sock_class *class)
 {
   __u16 fam = BPF_CORE_READ (sk, __sk_common.skc_family);
   __u16 protocol = BPF_CORE_READ (sk, sk_protocol);
   __u16 type = BPF_CORE_READ (sk, sk_type);
 
+  class->family = fam;
+  class->kind = NP_SOCK_INET;
+  class->just_read = 0;
+  if (fam == AF_PACKET)
+    {
+      class->proto = 0;
+      class->kind = NP_SOCK_PACKET;
+      return true;
+    }
   if (fam != AF_INET && fam != AF_INET6)
     return false;
-  if (protocol == IPPROTO_TCP && type == SOCK_STREAM)
-    *proto = IPPROTO_TCP;
-  else if (protocol == IPPROTO_UDP && type == SOCK_DGRAM)
-    *proto = IPPROTO_UDP;
-  else
+  if (type == SOCK_RAW)
+    class->kind = NP_SOCK_RAW;
+  else if (protocol == IPPROTO_MPTCP)
+    {
+      class->proto = IPPROTO_TCP;
+      class->kind = NP_SOCK_MPTCP;
+      return true;
+    }
+  else if (protocol == IPPROTO_TCP && type != SOCK_STREAM)
     return false;
-
-  *family = fam;
+  if (protocol > 255)
+    return false;
+  class->proto = protocol;
   return true;
+}
+
+/* A TCP socket of its own, with TCP states and struct tcp_sock. */
+static __always_inline bool
+is_tcp (const struct np_sock_class *class)
+{
+  return class->proto == IPPROTO_TCP && class->kind == NP_SOCK_INET;
+}
+
+/* A TCP socket that is a subflow of an MPTCP socket: its bytes are the
+ * MPTCP socket's, which is counted (once) at its sendmsg/recvmsg.  Only
+ * for sockets that is_tcp(). */
+static __always_inline bool
+is_mptcp_subflow (struct sock *sk)
+{
+  struct tcp_sock *tp = (struct tcp_sock *) sk;
+
+  if (!bpf_core_field_exists (tp->is_mptcp))
+    return false;
+  return BPF_CORE_READ_BITFIELD_PROBED (tp, is_mptcp) != 0;
+}
+
+/* A UDP socket, whose unconnected datagrams are counted per peer. */
+static __always_inline bool
+is_udp (const struct np_sock_class *class)
+{
+  return class->proto == IPPROTO_UDP && class->kind == NP_SOCK_INET;
 }
 
 static __always_inline void
@@ -157,6 +213,8 @@ read_endpoints (struct np_flow *flow,
                 struct sock    *sk,
                 __u16           family)
 {
+  if (family == AF_PACKET)
+    return;       /* no IP endpoints; the flow is the socket */
   if (family == AF_INET)
     {
       __be32 saddr = BPF_CORE_READ (sk, __sk_common.skc_rcv_saddr);
@@ -214,18 +272,18 @@ set_process (struct np_flow *flow)
 
 /* The first state of a new entry of np_flows. */
 static __always_inline void
-init_flow (struct np_flow     *init,
-           struct np_flow_key *key,
-           struct sock        *sk,
-           __u16               family,
-           __u8                proto,
-           bool                partial,
-           bool                per_peer)
+init_flow (struct np_flow              *init,
+           struct np_flow_key          *key,
+           struct sock                 *sk,
+           const struct np_sock_class  *class,
+           bool                         partial,
+           bool                         per_peer)
 {
   init->first_ns = bpf_ktime_get_ns ();
   init->last_ns = init->first_ns;
-  init->family = family == AF_INET ? 4 : 6;
-  init->proto = proto;
+  init->family = class->family == AF_INET ? 4 : class->family == AF_INET6 ? 6 : 0;
+  init->proto = class->proto;
+  init->sock_kind = class->kind;
   init->partial = partial;
   init->netns = BPF_CORE_READ (sk, __sk_common.skc_net.net, ns.inum);
   init->ino = socket_inode (sk);
@@ -238,21 +296,24 @@ init_flow (struct np_flow     *init,
       __builtin_memcpy (init->raddr, key->peer_addr, NP_ADDR_LEN);
       init->rport = key->peer_port;
     }
-  read_endpoints (init, sk, family);
-  if (proto == IPPROTO_TCP)
-    read_tcp_info (init, sk);
+  read_endpoints (init, sk, class->family);
+  if (is_tcp (class))
+    {
+      read_tcp_info (init, sk);
+      /* Counting starts here; a flow created by a read starts before it. */
+      init->rx_seq = BPF_CORE_READ ((struct tcp_sock *) sk, copied_seq) - class->just_read;
+    }
 }
 
 /* Finds the flow of @key or creates it.  A full table is counted in
  * NP_COUNTER_FLOW_OVERFLOW and the event is dropped from accounting rather
  * than being charged to some other flow. */
 static __always_inline struct np_flow *
-lookup_or_create_flow (struct np_flow_key *key,
-                       struct sock        *sk,
-                       __u16               family,
-                       __u8                proto,
-                       bool                partial,
-                       bool                per_peer)
+lookup_or_create_flow (struct np_flow_key         *key,
+                       struct sock                *sk,
+                       const struct np_sock_class *class,
+                       bool                        partial,
+                       bool                        per_peer)
 {
   struct np_flow *flow = bpf_map_lookup_elem (&np_flows, key);
   struct np_flow init = {};
@@ -261,7 +322,7 @@ lookup_or_create_flow (struct np_flow_key *key,
   if (flow)
     return flow;
 
-  init_flow (&init, key, sk, family, proto, partial, per_peer);
+  init_flow (&init, key, sk, class, partial, per_peer);
   err = bpf_map_update_elem (&np_flows, key, &init, BPF_NOEXIST);
   if (err == -E2BIG)
     {
@@ -275,13 +336,13 @@ lookup_or_create_flow (struct np_flow_key *key,
 /* Creates the entry of one UDP peer; 0, -EEXIST (another CPU was first)
  * or -E2BIG (the table is full). */
 static __always_inline long
-create_peer_flow (struct np_flow_key *key,
-                  struct sock        *sk,
-                  __u16               family)
+create_peer_flow (struct np_flow_key         *key,
+                  struct sock                *sk,
+                  const struct np_sock_class *class)
 {
   struct np_flow init = {};
 
-  init_flow (&init, key, sk, family, IPPROTO_UDP, false, true);
+  init_flow (&init, key, sk, class, false, true);
   return bpf_map_update_elem (&np_flows, key, &init, BPF_NOEXIST);
 }
 
@@ -328,13 +389,13 @@ uncharge (void *charges,
  * (NP_COUNTER_SOCKET_PEER_CAP, …).  A full table is counted in
  * NP_COUNTER_FLOW_OVERFLOW by lookup_or_create_flow(). */
 static __always_inline struct np_flow *
-other_peers_flow (struct np_flow_key *peer_key,
-                  struct sock        *sk,
-                  __u16               family,
-                  __u32               reason)
+other_peers_flow (struct np_flow_key         *peer_key,
+                  struct sock                *sk,
+                  const struct np_sock_class *class,
+                  __u32                       reason)
 {
   struct np_flow_key key = { .cookie = peer_key->cookie, .kind = NP_KEY_OTHER_PEERS };
-  struct np_flow *flow = lookup_or_create_flow (&key, sk, family, IPPROTO_UDP, false, true);
+  struct np_flow *flow = lookup_or_create_flow (&key, sk, class, false, true);
   __u8 one = 1;
 
   if (!flow)
@@ -350,9 +411,9 @@ other_peers_flow (struct np_flow_key *peer_key,
  * the socket and its user are within their caps and the table has room;
  * otherwise the socket's aggregate entry. */
 static __always_inline struct np_flow *
-lookup_or_create_peer_flow (struct np_flow_key *key,
-                            struct sock        *sk,
-                            __u16               family)
+lookup_or_create_peer_flow (struct np_flow_key         *key,
+                            struct sock                *sk,
+                            const struct np_sock_class *class)
 {
   struct np_flow *flow = bpf_map_lookup_elem (&np_flows, key);
   __u32 uid;
@@ -363,14 +424,14 @@ lookup_or_create_peer_flow (struct np_flow_key *key,
 
   uid = BPF_CORE_READ (sk, sk_uid.val);
   if (!charge (&np_socket_peers, &np_socket_peers_freed, &key->cookie, np_max_peers_per_socket))
-    return other_peers_flow (key, sk, family, NP_COUNTER_SOCKET_PEER_CAP);
+    return other_peers_flow (key, sk, class, NP_COUNTER_SOCKET_PEER_CAP);
   if (!charge (&np_uid_peers, &np_uid_peers_freed, &uid, np_max_peers_per_uid))
     {
       uncharge (&np_socket_peers, &key->cookie);
-      return other_peers_flow (key, sk, family, NP_COUNTER_UID_PEER_CAP);
+      return other_peers_flow (key, sk, class, NP_COUNTER_UID_PEER_CAP);
     }
 
-  err = create_peer_flow (key, sk, family);
+  err = create_peer_flow (key, sk, class);
   if (err == 0)
     return bpf_map_lookup_elem (&np_flows, key);
 
@@ -379,7 +440,7 @@ lookup_or_create_peer_flow (struct np_flow_key *key,
   uncharge (&np_uid_peers, &uid);
   if (err == -EEXIST)
     return bpf_map_lookup_elem (&np_flows, key);
-  return other_peers_flow (key, sk, family, NP_COUNTER_PEER_TABLE_FULL);
+  return other_peers_flow (key, sk, class, NP_COUNTER_PEER_TABLE_FULL);
 }
 
 /* For UDP, takes the peer that the cgroup sendmsg/recvmsg hook stashed for
@@ -406,6 +467,30 @@ take_pending_peer (struct np_flow_key *key,
   return found;
 }
 
+/* What the application consumed of a TCP socket's receive queue since
+ * the flow last counted: copied_seq's progress.  Every way of reading
+ * moves it — recvmsg(), splice() and the kernel's other tcp_read_sock()
+ * users, TCP_ZEROCOPY_RECEIVE — and peeks do not, so counting its
+ * progress counts each byte once, whichever hook sees it first. */
+static __always_inline __u32
+tcp_consumed (struct np_flow *flow,
+              struct sock    *sk)
+{
+  struct tcp_sock *tp = (struct tcp_sock *) sk;
+  __u32 seq = BPF_CORE_READ (tp, copied_seq);
+
+  /* The peer's FIN takes a sequence number, and reading up to it moves
+   * copied_seq past it: that is no byte.  SOCK_DONE is set when the FIN
+   * arrived (tcp_fin(); not by a reset or shutdown()), rcv_nxt is then one
+   * past it, and copied_seq reaches rcv_nxt only by reading the FIN. */
+  if ((BPF_CORE_READ (sk, __sk_common.skc_flags) & (1UL << SOCK_DONE_BIT)) && seq == BPF_CORE_READ (tp, rcv_nxt))
+    seq--;
+  __u32 before = (__u32) __atomic_exchange_n (&flow->rx_seq, (__u64) seq, __ATOMIC_RELAXED);
+  __s32 delta = (__s32) (seq - before);
+
+  return delta > 0 ? delta : 0;
+}
+
 /* The one place where bytes are counted, for every backend. */
 static __always_inline void
 account (struct sock *sk,
@@ -416,11 +501,10 @@ account (struct sock *sk,
 {
   struct np_flow_key key = {};
   struct np_flow *flow;
+  struct np_sock_class class;
   bool per_peer;
-  __u16 family;
-  __u8 proto;
 
-  if (!sk || !classify_sock (sk, &family, &proto))
+  if (!sk || !classify_sock (sk, &class))
     return;
 
   key.cookie = cookie;
@@ -428,19 +512,24 @@ account (struct sock *sk,
    * socket's, also when the application names the peer anyway (sendto()
    * to it, recvfrom() asking for the address: glibc's resolver does), and
    * once an unconnected socket connect()s, its per-peer records stop. */
-  per_peer = proto == IPPROTO_UDP
+  per_peer = is_udp (&class)
           && take_pending_peer (&key, BPF_CORE_READ (sk, __sk_common.skc_state) != TCP_ESTABLISHED);
-  if (proto == IPPROTO_UDP && !per_peer
+  if (is_udp (&class) && !per_peer
       && BPF_CORE_READ (sk, __sk_common.skc_dport) == 0 && bytes > 0)
     count_event (NP_COUNTER_UNKNOWN_PEER);
 
-  if (bytes <= 0 || (!tx && (flags & MSG_PEEK)))
+  /* A peek returns bytes that the next read returns again; an error-queue
+   * read returns the socket's own sent datagrams quoted in ICMP errors, or
+   * zero-copy completions: none of them is received payload. */
+  if (bytes <= 0 || (!tx && (flags & (MSG_PEEK | MSG_ERRQUEUE))))
     return;
+  if (!tx && is_tcp (&class))
+    class.just_read = bytes;
 
   if (per_peer)
-    flow = lookup_or_create_peer_flow (&key, sk, family);
+    flow = lookup_or_create_peer_flow (&key, sk, &class);
   else
-    flow = lookup_or_create_flow (&key, sk, family, proto, false, false);
+    flow = lookup_or_create_flow (&key, sk, &class, false, false);
   if (!flow)
     return;
 
@@ -451,6 +540,8 @@ account (struct sock *sk,
     }
   else
     {
+      if (is_tcp (&class))
+        bytes = tcp_consumed (flow, sk);
       __sync_fetch_and_add (&flow->rx_bytes, bytes);
       __sync_fetch_and_add (&flow->rx_calls, 1);
     }
@@ -458,7 +549,7 @@ account (struct sock *sk,
   flow->last_ns = bpf_ktime_get_ns ();
   set_process (flow);
   if (flow->lport == 0)
-    read_endpoints (flow, sk, family);
-  if (proto == IPPROTO_TCP)
+    read_endpoints (flow, sk, class.family);
+  if (is_tcp (&class))
     read_tcp_info (flow, sk);
 }

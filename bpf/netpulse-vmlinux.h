@@ -64,6 +64,7 @@ struct sock_common {
   struct in6_addr skc_v6_daddr;
   struct in6_addr skc_v6_rcv_saddr;
   atomic64_t      skc_cookie;
+  unsigned long   skc_flags;       /* sk_flags: enum sock_flags bits */
 };
 
 struct inode {
@@ -96,6 +97,9 @@ struct inet_sock {
 struct tcp_sock {
   __u32 srtt_us;
   __u32 total_retrans;
+  bool  is_mptcp;        /* CONFIG_MPTCP only: a subflow of an MPTCP socket */
+  __u32 copied_seq;      /* head of yet unread data */
+  __u32 rcv_nxt;         /* what we want to receive next */
 };
 
 struct udp_sock {

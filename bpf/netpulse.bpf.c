@@ -12,8 +12,12 @@
  * All of them see the return value: what the kernel accepted or returned to
  * the application, never the requested size.
  *
+ * Every IPv4/IPv6 socket (TCP, UDP, ICMP ping, SCTP, raw, MPTCP) and, with
+ * the tracepoint backend, every AF_PACKET socket is counted (classify_sock()).
+ *
  * Shared by every backend:
  *   tp_btf sock/inet_sock_set_state      TCP state, close, connect() owner
+ *   tp_btf tcp/tcp_rcv_space_adjust      TCP reads without recvmsg (splice())
  *   cgroup/sendmsg4|6, cgroup/recvmsg4|6 peer of unconnected UDP datagrams
  *   cgroup/sock_release                  UDP close
  *   iter/tcp, iter/udp                   connections that existed before start
@@ -248,18 +252,17 @@ SEC ("tp_btf/inet_sock_set_state")
 int BPF_PROG (np_tcp_state, struct sock *sk, int oldstate, int newstate)
 {
   struct np_flow_key key = {};
+  struct np_sock_class class;
   struct np_flow *flow;
-  __u16 family;
-  __u8 proto;
 
-  if (!classify_sock (sk, &family, &proto) || proto != IPPROTO_TCP)
+  if (!classify_sock (sk, &class) || !is_tcp (&class) || is_mptcp_subflow (sk))
     return 0;
   if (newstate == TCP_LISTEN || oldstate == TCP_LISTEN)
     return 0;
 
   key.cookie = bpf_get_socket_cookie (sk);
   if (newstate == TCP_SYN_SENT || newstate == TCP_ESTABLISHED)
-    flow = lookup_or_create_flow (&key, sk, family, proto, false, false);
+    flow = lookup_or_create_flow (&key, sk, &class, false, false);
   else
     flow = bpf_map_lookup_elem (&np_flows, &key);
   if (!flow)
@@ -275,12 +278,42 @@ int BPF_PROG (np_tcp_state, struct sock *sk, int oldstate, int newstate)
    * the way to CLOSE the kernel releases the port: read the endpoints while
    * they are valid and keep them from then on. */
   if (newstate == TCP_ESTABLISHED)
-    read_endpoints (flow, sk, family);
+    {
+      read_endpoints (flow, sk, class.family);
+      /* The receive sequence starts now (at SYN_SENT it was not known yet);
+       * nothing can have been read before. */
+      flow->rx_seq = BPF_CORE_READ ((struct tcp_sock *) sk, copied_seq);
+    }
   read_tcp_info (flow, sk);
   flow->state = newstate;
   flow->last_ns = bpf_ktime_get_ns ();
   if (newstate == TCP_CLOSE && !still_readable (sk) && !hand_over_closed_flow (&key, flow))
     flow->closed = 1;
+  return 0;
+}
+
+/* ---- shared: TCP reads that bypass recvmsg ---- */
+
+/* tcp_read_sock() — splice() out of a TCP socket, and kernel readers —
+ * hands the data over without recvmsg(), so sock_recv_length never sees
+ * it.  It ends with tcp_rcv_space_adjust(), after copied_seq moved:
+ * count that progress here (recvmsg() calls it too; tcp_consumed() counts
+ * each byte once, whichever comes first).  Once per read call, never per
+ * packet.  The process is named by its other calls, or by iter/task_file. */
+SEC ("tp_btf/tcp_rcv_space_adjust")
+int BPF_PROG (np_tcp_read, struct sock *sk)
+{
+  struct np_flow_key key = { .cookie = bpf_get_socket_cookie (sk) };
+  struct np_flow *flow = bpf_map_lookup_elem (&np_flows, &key);
+  __u32 bytes;
+
+  if (!flow || flow->proto != IPPROTO_TCP || flow->sock_kind != NP_SOCK_INET)
+    return 0;
+  bytes = tcp_consumed (flow, sk);
+  if (bytes == 0)
+    return 0;
+  __sync_fetch_and_add (&flow->rx_bytes, bytes);
+  flow->last_ns = bpf_ktime_get_ns ();
   return 0;
 }
 
@@ -350,7 +383,8 @@ int np_recvmsg6 (struct bpf_sock_addr *ctx)
 
 /* ---- shared: socket release ---- */
 
-/* UDP has no close: the release of the socket is its end.  TCP sockets are
+/* UDP (and every other IP socket but TCP: ICMP, raw, SCTP, MPTCP) has
+ * no close: the release of the socket is its end.  TCP sockets are
  * recorded too: a socket that reached CLOSE while the application still
  * held it ends here (see still_readable()), and for the others it is a
  * safety net: their state change to CLOSE can be missed (a tracing program
@@ -361,12 +395,11 @@ int np_sock_release (struct bpf_sock *ctx)
 {
   __u64 cookie, now;
 
-  if ((ctx->protocol != IPPROTO_UDP && ctx->protocol != IPPROTO_TCP)
-      || (ctx->family != AF_INET && ctx->family != AF_INET6))
+  if (ctx->family != AF_INET && ctx->family != AF_INET6)
     return 1;
 
   cookie = bpf_get_socket_cookie (ctx);
-  if (ctx->protocol == IPPROTO_TCP)
+  if (ctx->protocol == IPPROTO_TCP && ctx->type == SOCK_STREAM)
     {
       /* Only a TCP flow still open needs the safety net; the ones already
        * handed over at CLOSE would only crowd the map under churn. */
@@ -390,14 +423,13 @@ adopt_existing (struct sock *sk,
                 __u32        uid)
 {
   struct np_flow_key key = { .cookie = cookie };
+  struct np_sock_class class;
   struct np_flow *flow;
-  __u16 family;
-  __u8 proto;
 
-  if (!classify_sock (sk, &family, &proto))
+  if (!classify_sock (sk, &class) || (is_tcp (&class) && is_mptcp_subflow (sk)))
     return;
 
-  flow = lookup_or_create_flow (&key, sk, family, proto, true, false);
+  flow = lookup_or_create_flow (&key, sk, &class, true, false);
   if (flow && !flow->has_process)
     flow->uid = uid;
 }

@@ -57,6 +57,18 @@ enum np_counter {
   NP_N_COUNTERS,
 };
 
+/* What kind of socket a flow is, beside its protocol number: an
+ * ordinary socket of its protocol (TCP, UDP, ICMP ping sockets, SCTP),
+ * a raw IP socket (SOCK_RAW, any protocol number), an AF_PACKET socket,
+ * or an MPTCP socket (its subflows are TCP; the socket is counted once).
+ * The same values as NETPULSE_SOCK_KIND_LIST (common/netpulse-record-fields.h). */
+enum np_sock_kind {
+  NP_SOCK_INET = 0,
+  NP_SOCK_RAW = 1,
+  NP_SOCK_PACKET = 2,
+  NP_SOCK_MPTCP = 3,
+};
+
 /* Key of np_flows.  For connected sockets (all TCP, connected UDP) the peer
  * fields are zero: one entry per socket.  For unconnected UDP the peer is
  * part of the key, so every remote peer gets its own entry. */
@@ -83,7 +95,7 @@ struct np_peer_charge {
 struct np_flow {
   /* counters, updated atomically on the hot path */
   __u64 tx_bytes;           /* payload bytes the application handed to send*() and the kernel accepted */
-  __u64 rx_bytes;           /* payload bytes returned by recv*() (MSG_PEEK excluded) */
+  __u64 rx_bytes;           /* payload bytes returned by recv*() (MSG_PEEK, MSG_ERRQUEUE excluded) */
   __u64 tx_calls;
   __u64 rx_calls;
 
@@ -91,6 +103,8 @@ struct np_flow {
   __u64 last_ns;
   __u64 cgroup_id;
   __u64 ino;                /* socket inode, lets user space find the owner of pid-less flows */
+  __u64 rx_seq;             /* TCP: copied_seq up to which rx_bytes counts (see tcp_consumed());
+                             * 64 bits for the atomic exchange of BPF's base instruction set */
 
   __u32 pid;                /* tgid of the last process that sent or received */
   __u32 uid;
@@ -102,8 +116,8 @@ struct np_flow {
   __u8  raddr[NP_ADDR_LEN];
   __u16 lport;              /* host byte order */
   __u16 rport;              /* host byte order */
-  __u8  family;             /* 4 or 6 (the socket's family: v4-mapped peers stay 6) */
-  __u8  proto;              /* IPPROTO_TCP or IPPROTO_UDP */
+  __u8  family;             /* 4 or 6 (the socket's family: v4-mapped peers stay 6), 0 for AF_PACKET */
+  __u8  proto;              /* IP protocol number (IPPROTO_TCP for MPTCP, 0 for AF_PACKET) */
   __u8  state;              /* TCP state as in include/net/tcp_states.h, 0 for UDP */
   /* One byte per flag rather than a bit field: different CPUs set them
    * (close in softirq, process info in syscall context) and plain stores
@@ -113,7 +127,8 @@ struct np_flow {
   __u8  per_peer;           /* unconnected UDP: one entry per remote peer */
   __u8  has_process;        /* pid/comm/uid came from a process context */
   __u8  other_peers;        /* aggregate of a socket's peers beyond its cap (NP_KEY_OTHER_PEERS) */
-  __u8  pad[2];
+  __u8  sock_kind;          /* enum np_sock_kind: how to read proto */
+  __u8  pad[1];
   __u32 charged_uid;        /* per-peer entry: the user it is charged to (sk_uid at creation) */
   __u32 peers;              /* aggregate: distinct peers counted in it (see NP_MAX_OTHER_PEERS) */
 

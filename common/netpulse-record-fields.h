@@ -21,7 +21,9 @@
  *   TEXT             "s", char[json_max] (json_max is the array's size,
  *                    the terminating NUL included), made valid UTF-8
  *   ADDR             "s", char[NETPULSE_ADDRSTRLEN], an address in text form
- *   PROTO            "y", JSON "tcp" / "udp" / "other"
+ *   PROTO            "y", JSON the protocol's name (netpulse_record_proto_name():
+ *                    "tcp", "udp", "icmp", "icmp6", "sctp", "mptcp", "raw/N",
+ *                    "packet", "ip/N" for any other protocol number)
  *   APPKIND          "y", JSON the kind's name (NETPULSE_APP_KIND_LIST)
  *   STATE            "y", JSON the TCP state's name ("" for 0)
  *   FLAGS            "u", JSON one boolean per NETPULSE_RECORD_FLAG_LIST bit
@@ -38,7 +40,7 @@
   F (U32,    pid,           G_MAXUINT32)  /* process (tgid) that last moved data; 0 if unknown */ \
   F (COMM,   comm,          0)            /* that process's command name */ \
   F (U32,    uid,           G_MAXUINT32) \
-  F (PROTO,  proto,         0)            /* 6 = TCP, 17 = UDP */ \
+  F (PROTO,  proto,         0)            /* IP protocol number; RAW, PACKET, MPTCP flags say more */ \
   F (U8,     family,        6)            /* 4 or 6 */ \
   F (ADDR,   laddr,         0) \
   F (U16,    lport,         G_MAXUINT16) \
@@ -72,7 +74,10 @@
   G (CLOSED,      closed,      0) \
   G (PARTIAL,     partial,     1) \
   G (PER_PEER,    per_peer,    2) \
-  G (OTHER_PEERS, other_peers, 3)
+  G (OTHER_PEERS, other_peers, 3) \
+  G (RAW,         raw,         4) \
+  G (PACKET,      packet,      5) \
+  G (MPTCP,       mptcp,       6)
 
 /* The kinds of application identity: G (NAME, json_name, value).
  * PROCESS: no better identity than the executable (app_id is its basename);

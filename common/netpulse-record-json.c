@@ -14,14 +14,16 @@
 #include "netpulse-record-private.h"
 #include "netpulse-text.h"
 
+/* The number of a protocol name; the flags it implies (RAW, PACKET,
+ * MPTCP) are members of their own too, read with the flags. */
 static guint8
 proto_from_name (const char *name)
 {
-  if (g_strcmp0 (name, "tcp") == 0)
-    return 6;
-  if (g_strcmp0 (name, "udp") == 0)
-    return 17;
-  return 0;
+  guint32 flags;
+  guint8 proto;
+
+  netpulse_proto_from_name (name, &proto, &flags);
+  return proto;
 }
 
 /* JSON: one member per field, named as the field, in the field order, after
@@ -40,7 +42,7 @@ proto_from_name (const char *name)
 #define JSON_WRITE_TEXT(name)    JSON_WRITE_COMM (name)
 #define JSON_WRITE_ADDR(name)    JSON_WRITE_COMM (name)
 #define JSON_WRITE_APPKIND(name) JSON_KEY (name); json_append_name (out, netpulse_app_kind_name (r->name));
-#define JSON_WRITE_PROTO(name)   JSON_KEY (name); json_append_name (out, netpulse_proto_name (r->name));
+#define JSON_WRITE_PROTO(name)   JSON_KEY (name); json_append_name (out, netpulse_record_proto_name (r));
 #define JSON_WRITE_STATE(name)   JSON_KEY (name); json_append_name (out, netpulse_tcp_state_name (r->name));
 #define JSON_WRITE_FLAG(NAME, json, bit) \
   JSON_KEY (json); g_string_append (out, (r->flags & NETPULSE_RECORD_##NAME) ? "true" : "false");

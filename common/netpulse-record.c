@@ -51,15 +51,95 @@ netpulse_tcp_state_from_name (const char *name)
   return 0;
 }
 
+/* Protocol numbers as /etc/protocols has them, names as ss(8) and
+ * picosnitch show them. */
+static const struct {
+  guint8      proto;
+  const char *name;
+} proto_names[] = {
+  { 6,   "tcp" },
+  { 17,  "udp" },
+  { 1,   "icmp" },
+  { 58,  "icmp6" },
+  { 132, "sctp" },
+  { 136, "udplite" },
+};
+
+/* "ip/N" and "raw/N" for every N: built once, never freed. */
+static const char *
+numbered_name (const char *prefix,
+               guint8      proto)
+{
+  g_autofree char *name = g_strdup_printf ("%s/%u", prefix, (guint) proto);
+
+  return g_intern_string (name);
+}
+
 const char *
 netpulse_proto_name (guint8 proto)
 {
-  switch (proto)
+  for (guint i = 0; i < G_N_ELEMENTS (proto_names); i++)
+    if (proto_names[i].proto == proto)
+      return proto_names[i].name;
+  return numbered_name ("ip", proto);
+}
+
+const char *
+netpulse_record_proto_name (const NetpulseRecord *record)
+{
+  if (record->flags & NETPULSE_RECORD_PACKET)
+    return "packet";
+  if (record->flags & NETPULSE_RECORD_MPTCP)
+    return "mptcp";
+  if (record->flags & NETPULSE_RECORD_RAW)
+    return numbered_name ("raw", record->proto);
+  return netpulse_proto_name (record->proto);
+}
+
+static gboolean
+parse_proto_number (const char *text,
+                    guint8     *proto)
+{
+  guint64 value;
+
+  if (!g_ascii_string_to_unsigned (text, 10, 0, G_MAXUINT8, &value, NULL))
+    return FALSE;
+  *proto = value;
+  return TRUE;
+}
+
+gboolean
+netpulse_proto_from_name (const char *name,
+                          guint8     *proto,
+                          guint32    *flags)
+{
+  *flags = 0;
+  *proto = 0;
+  if (name == NULL)
+    return FALSE;
+  for (guint i = 0; i < G_N_ELEMENTS (proto_names); i++)
+    if (g_str_equal (proto_names[i].name, name))
+      {
+        *proto = proto_names[i].proto;
+        return TRUE;
+      }
+  if (g_str_equal (name, "packet"))
     {
-    case 6:  return "tcp";
-    case 17: return "udp";
-    default: return "other";
+      *flags = NETPULSE_RECORD_PACKET;
+      return TRUE;
     }
+  if (g_str_equal (name, "mptcp"))
+    {
+      *proto = 6;
+      *flags = NETPULSE_RECORD_MPTCP;
+      return TRUE;
+    }
+  if (g_str_has_prefix (name, "raw/"))
+    {
+      *flags = NETPULSE_RECORD_RAW;
+      return parse_proto_number (name + 4, proto);
+    }
+  return g_str_has_prefix (name, "ip/") && parse_proto_number (name + 3, proto);
 }
 
 static const char * const app_kind_names[] = {

@@ -83,7 +83,16 @@ gboolean    netpulse_record_parse_json      (NetpulseRecord       *record,
                                              guint64              *ts_ns,
                                              GError              **error);
 
+/* The IP protocol number's name: "tcp", "udp", "icmp" (1), "icmp6" (58),
+ * "sctp" (132), "ip/N" for any other.  The record's protocol as shown:
+ * that name, or "mptcp", "raw/N", "packet" as its flags say. */
 const char *netpulse_proto_name             (guint8                proto);
+const char *netpulse_record_proto_name      (const NetpulseRecord *record);
+/* The protocol number (and the flags RAW, PACKET, MPTCP) of a name
+ * netpulse_record_proto_name() gives; FALSE for a name it cannot give. */
+gboolean    netpulse_proto_from_name        (const char           *name,
+                                             guint8               *proto,
+                                             guint32              *flags);
 /* "process", "desktop", … (NETPULSE_APP_KIND_LIST); "process" for an
  * unknown value.  netpulse_app_kind_from_name() gives PROCESS for a name
  * it does not know. */

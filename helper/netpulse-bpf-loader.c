@@ -41,6 +41,7 @@ static const char * const backend_names[N_BACKENDS] = {
 typedef enum {
   HOOK_REQUIRED,   /* must attach, or the backend fails */
   HOOK_CGROUP,     /* on the cgroup v2 root; optional */
+  HOOK_TRACING,    /* a tracing program that counts more; optional */
   HOOK_ITERATOR,   /* run once in every namespace after the rest attached */
   HOOK_OWNERS,     /* iter/task_file, kept attached: run while flows lack an owner */
 } HookKind;
@@ -197,6 +198,7 @@ collect_hooks (struct netpulse_bpf *skel,
   add_hook (hooks, p->np_recvmsg4, HOOK_CGROUP, "cgroup_sock_addr");
   add_hook (hooks, p->np_recvmsg6, HOOK_CGROUP, "cgroup_sock_addr");
   add_hook (hooks, p->np_sock_release, HOOK_CGROUP, "cgroup_sock_release");
+  add_hook (hooks, p->np_tcp_read, HOOK_TRACING, "tcp_read_sock");
   add_hook (hooks, p->np_iter_tcp, HOOK_ITERATOR, "iter_tcp");
   add_hook (hooks, p->np_iter_udp, HOOK_ITERATOR, "iter_udp");
   /* after the socket walks: it names what they found */
@@ -332,12 +334,13 @@ attach_hooks (NetpulseBpfLoader  *self,
 
       if (hook->kind == HOOK_REQUIRED && !attach_program (self, hook, error))
         return FALSE;
-      if (hook->kind != HOOK_CGROUP || self->cgroup_fd < 0)
+      if (hook->kind != HOOK_TRACING && (hook->kind != HOOK_CGROUP || self->cgroup_fd < 0))
         continue;
       if (attach_program (self, hook, &local_error))
         add_feature (self, hook->feature);
       else
-        g_warning ("%s; unconnected UDP peers or UDP close will be missing", local_error->message);
+        g_warning ("%s; %s will be missing", local_error->message,
+                   hook->kind == HOOK_TRACING ? "TCP data read with splice()" : "unconnected UDP peers or UDP close");
     }
 
   for (guint i = 0; i < self->hooks->len; i++)

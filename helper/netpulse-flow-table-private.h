@@ -23,6 +23,7 @@ G_BEGIN_DECLS
 
 #define IPPROTO_TCP_NUMBER 6
 #define IPPROTO_UDP_NUMBER 17
+#define IPPROTO_SCTP_NUMBER 132
 #define TCP_CLOSE_NUMBER   7
 
 /* The raw endpoints of a flow: formatting addresses is most of a sample's

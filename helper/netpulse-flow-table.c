@@ -137,6 +137,34 @@ netpulse_flow_table_cancel (NetpulseFlowTable *self)
 
 /* Whether the flow is over: closed by the kernel, or its socket released
  * (at once for UDP; for TCP after a grace period, see np_sock_release). */
+/* A TCP socket of its own, with TCP states (not MPTCP, not raw). */
+static gboolean
+flow_is_tcp (const struct np_flow *flow)
+{
+  return flow->proto == IPPROTO_TCP_NUMBER && flow->sock_kind == NP_SOCK_INET;
+}
+
+/* A connection (TCP, MPTCP, SCTP), which ends at its close or release,
+ * never by being idle like a datagram socket's flow. */
+static gboolean
+flow_is_connection (const struct np_flow *flow)
+{
+  return (flow->proto == IPPROTO_TCP_NUMBER && flow->sock_kind != NP_SOCK_RAW)
+      || (flow->proto == IPPROTO_SCTP_NUMBER && flow->sock_kind == NP_SOCK_INET);
+}
+
+static guint32
+sock_kind_flags (const struct np_flow *flow)
+{
+  switch (flow->sock_kind)
+    {
+    case NP_SOCK_RAW:    return NETPULSE_RECORD_RAW;
+    case NP_SOCK_PACKET: return NETPULSE_RECORD_PACKET;
+    case NP_SOCK_MPTCP:  return NETPULSE_RECORD_MPTCP;
+    default:             return 0;
+    }
+}
+
 static gboolean
 flow_has_ended (NetpulseFlowTable        *self,
                 const struct np_flow_key *key,
@@ -150,7 +178,7 @@ flow_has_ended (NetpulseFlowTable        *self,
     return FALSE;
   /* A TCP socket already in CLOSE that the application held on to (see
    * still_readable() in netpulse.bpf.c) ends with its release. */
-  if (flow->proto != IPPROTO_TCP_NUMBER || flow->state == TCP_CLOSE_NUMBER)
+  if (!flow_is_tcp (flow) || flow->state == TCP_CLOSE_NUMBER)
     return TRUE;
   if (self->now_mono_ns > *released_ns && self->now_mono_ns - *released_ns > TCP_RELEASE_GRACE_NS)
     return TRUE;
@@ -165,13 +193,19 @@ format_flow_addresses (NetpulseRecord       *record,
 {
   static const guint8 zero[NP_ADDR_LEN];
 
+  record->lport = flow->lport;
+  record->rport = flow->rport;
+  if (flow->family == 0)
+    {
+      /* AF_PACKET: no IP addresses */
+      record->laddr[0] = record->raddr[0] = '\0';
+      return;
+    }
   netpulse_format_address (flow->family, flow->laddr, record->laddr);
   if (memcmp (flow->raddr, zero, sizeof zero) == 0 && flow->rport == 0)
     record->raddr[0] = '\0';
   else
     netpulse_format_address (flow->family, flow->raddr, record->raddr);
-  record->lport = flow->lport;
-  record->rport = flow->rport;
 }
 
 static void
@@ -213,7 +247,7 @@ update_record (NetpulseFlowTable    *self,
 
   r->proto = flow->proto;
   r->family = flow->family;
-  r->state = flow->proto == IPPROTO_TCP_NUMBER ? flow->state : 0;
+  r->state = flow_is_tcp (flow) ? flow->state : 0;
   r->rtt_us = flow->srtt_us;
   r->retrans = flow->retrans;
   r->netns = flow->netns;
@@ -225,6 +259,7 @@ update_record (NetpulseFlowTable    *self,
   r->flags = (flow->partial ? NETPULSE_RECORD_PARTIAL : 0)
            | (flow->per_peer ? NETPULSE_RECORD_PER_PEER : 0)
            | (flow->other_peers ? NETPULSE_RECORD_OTHER_PEERS : 0)
+           | sock_kind_flags (flow)
            | (closed ? NETPULSE_RECORD_CLOSED : 0);
   r->peers = flow->peers;
 
@@ -277,7 +312,7 @@ netpulse_flow_table_take (NetpulseFlowTable        *self,
 {
   FlowEntry *entry = ensure_entry (self, key);
   gboolean closed = flow_has_ended (self, key, flow);
-  gboolean idle_udp = !closed && flow->proto == IPPROTO_UDP_NUMBER
+  gboolean idle_udp = !closed && !flow_is_connection (flow)
                     && idle_for (self, flow, (guint64) self->rules.udp_idle_ms * G_GUINT64_CONSTANT (1000000) + 1);
   gboolean is_new = entry->seen_generation == 0;
 

@@ -19,29 +19,39 @@
 
 #include "netpulse-netns.h"
 
-/* The inode numbers and one /proc path of every network namespace that
- * some process is in. */
+static void
+add_namespace (GHashTable *namespaces,
+               char       *path)
+{
+  struct stat st;
+  guint64 ino;
+
+  if (stat (path, &st) != 0 || g_hash_table_contains (namespaces, &(guint64) { st.st_ino }))
+    {
+      g_free (path);
+      return;
+    }
+  ino = st.st_ino;
+  g_hash_table_insert (namespaces, g_memdup2 (&ino, sizeof ino), path);
+}
+
+/* The inode numbers and one path of every network namespace that some
+ * process is in, or that `ip netns` keeps (/run/netns): a namespace no
+ * process is in can still have sockets, held by processes elsewhere
+ * (created there, then setns() back) — those exist before start-up too. */
 static GHashTable *
 find_network_namespaces (void)
 {
   GHashTable *namespaces = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
   g_autoptr(GDir) proc = g_dir_open ("/proc", 0, NULL);
+  g_autoptr(GDir) named = g_dir_open ("/run/netns", 0, NULL);
   const char *name;
 
   while (proc != NULL && (name = g_dir_read_name (proc)) != NULL)
-    {
-      g_autofree char *path = NULL;
-      struct stat st;
-
-      if (!g_ascii_isdigit (name[0]))
-        continue;
-      path = g_strdup_printf ("/proc/%s/ns/net", name);
-      if (stat (path, &st) == 0 && !g_hash_table_contains (namespaces, &st.st_ino))
-        {
-          guint64 ino = st.st_ino;
-          g_hash_table_insert (namespaces, g_memdup2 (&ino, sizeof ino), g_steal_pointer (&path));
-        }
-    }
+    if (g_ascii_isdigit (name[0]))
+      add_namespace (namespaces, g_strdup_printf ("/proc/%s/ns/net", name));
+  while (named != NULL && (name = g_dir_read_name (named)) != NULL)
+    add_namespace (namespaces, g_build_filename ("/run/netns", name, NULL));
   return namespaces;
 }
 

@@ -42,7 +42,7 @@ append_table_row (const NetpulseRecord *r,
   /* The name is the process's own choice, not yet made UTF-8 here: it
    * reaches a terminal escaped, like netpulsectl's table. */
   g_string_append_printf (out, "%-7u %-15s %-4s %-28s %-28s %-12s %8u %10.0f %10.0f %12" G_GUINT64_FORMAT " %12" G_GUINT64_FORMAT "%s\n",
-                          r->pid, netpulse_text_safe (r->comm, &comm), netpulse_proto_name (r->proto), local, remote,
+                          r->pid, netpulse_text_safe (r->comm, &comm), netpulse_record_proto_name (r), local, remote,
                           r->proto == 6 ? netpulse_tcp_state_name (r->state) : "-",
                           r->rtt_us, r->rx_rate, r->tx_rate, r->rx_bytes, r->tx_bytes,
                           (r->flags & NETPULSE_RECORD_CLOSED) ? " closed" : "");

@@ -75,7 +75,7 @@ text_protocol (NetpulseRow *row, NetpulseViewOptions *options)
 {
   const NetpulseRecord *r = CONN (row);
 
-  return g_strdup (r != NULL ? netpulse_format_protocol (r->proto, r->family) : "");
+  return g_strdup (r != NULL ? netpulse_format_protocol (r->proto, r->family, r->flags) : "");
 }
 
 static char *

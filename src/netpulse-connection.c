@@ -57,7 +57,7 @@ netpulse_connection_matches (NetpulseRow *row,
          netpulse_text_contains (r->raddr, word) ||
          strcmp (lport, word) == 0 ||
          (r->rport != 0 && strcmp (rport, word) == 0) ||
-         g_strcmp0 (netpulse_proto_name (r->proto), word) == 0 ||
+         g_strcmp0 (netpulse_record_proto_name (r), word) == 0 ||
          netpulse_text_contains (netpulse_tcp_state_name (r->state), word);
 }
 

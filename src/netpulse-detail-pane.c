@@ -119,7 +119,7 @@ static void
 refresh_connection (NetpulseDetailPane   *self,
                     const NetpulseRecord *r)
 {
-  set_value (self, FIELD_PROTOCOL, netpulse_format_protocol (r->proto, r->family));
+  set_value (self, FIELD_PROTOCOL, netpulse_format_protocol (r->proto, r->family, r->flags));
   take_value (self, FIELD_LOCAL, netpulse_format_endpoint (r->laddr, r->lport));
   take_value (self, FIELD_REMOTE, netpulse_format_remote (r));
   set_value (self, FIELD_STATE, (r->flags & NETPULSE_RECORD_CLOSED) ? _("Closed")

@@ -110,7 +110,7 @@ csv_row (GString     *out,
   csv_text (out, netpulse_row_get_comm (row));
   csv_number (out, "%u", netpulse_row_get_pid (row));
   csv_text (out, netpulse_row_get_user (row));
-  csv_text (out, r != NULL ? netpulse_proto_name (r->proto) : "");
+  csv_text (out, r != NULL ? netpulse_record_proto_name (r) : "");
   csv_text (out, r != NULL ? r->laddr : "");
   if (r != NULL) csv_number (out, "%u", r->lport); else csv_text (out, "");
   csv_text (out, r != NULL ? r->raddr : "");
@@ -160,7 +160,7 @@ json_connection_fields (JsonBuilder          *builder,
   json_builder_set_member_name (builder, "id");
   json_builder_add_int_value (builder, (gint64) r->id);
   json_builder_set_member_name (builder, "protocol");
-  json_builder_add_string_value (builder, netpulse_proto_name (r->proto));
+  json_builder_add_string_value (builder, netpulse_record_proto_name (r));
   json_builder_set_member_name (builder, "family");
   json_builder_add_int_value (builder, r->family);
   json_builder_set_member_name (builder, "local_address");

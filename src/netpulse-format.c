@@ -7,19 +7,25 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 #include "netpulse-format.h"
+#include "netpulse-record.h"
 
 const char *
-netpulse_format_protocol (guint8 proto,
-                          guint8 family)
+netpulse_format_protocol (guint8  proto,
+                          guint8  family,
+                          guint32 flags)
 {
-  switch (proto)
-    {
-    case 6:  return family == 6 ? "TCP6" : "TCP";
-    case 17: return family == 6 ? "UDP6" : "UDP";
-    default: return "?";
-    }
+  NetpulseRecord r = { .proto = proto, .flags = flags };
+  const char *name = netpulse_record_proto_name (&r);
+  g_autofree char *upper = g_ascii_strup (name, -1);
+  gboolean says_family = g_str_has_suffix (name, "6") || strchr (name, '/') != NULL
+                       || (flags & NETPULSE_RECORD_PACKET);
+  g_autofree char *shown = family == 6 && !says_family ? g_strconcat (upper, "6", NULL) : NULL;
+
+  /* A few dozen distinct names at most: kept for the process's lifetime. */
+  return g_intern_string (shown != NULL ? shown : upper);
 }
 
 const char *

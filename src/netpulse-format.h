@@ -12,9 +12,12 @@
 
 G_BEGIN_DECLS
 
-/* "TCP", "UDP", "TCP6", "UDP6". */
+/* The record's protocol (@flags: its NetpulseRecordFlags) as a column
+ * shows it: "TCP", "UDP6", "ICMP", "ICMP6", "SCTP", "MPTCP6", "RAW/253",
+ * "PACKET" — netpulse_record_proto_name() in capitals, with "6" for IPv6. */
 const char *netpulse_format_protocol (guint8  proto,
-                                      guint8  family);
+                                      guint8  family,
+                                      guint32 flags);
 /* Translated TCP state ("Established", "Time wait", …); "" for UDP. */
 const char *netpulse_format_state    (guint8  proto,
                                       guint8  state);

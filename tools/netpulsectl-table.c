@@ -124,7 +124,7 @@ compare_by_key (const NetpulseKeyedRecord *ka,
       return g_strcmp0 (netpulse_user_names_lookup (users, a->uid),
                         netpulse_user_names_lookup (users, b->uid));
     case NETPULSECTL_SORT_PROTO:
-      return g_strcmp0 (netpulse_proto_name (a->proto), netpulse_proto_name (b->proto));
+      return g_strcmp0 (netpulse_record_proto_name (a), netpulse_record_proto_name (b));
     case NETPULSECTL_SORT_LOCAL:
       return netpulse_record_compare_local (ka, kb);
     case NETPULSECTL_SORT_REMOTE:
@@ -172,7 +172,7 @@ netpulsectl_record_matches (const NetpulseRecord *record,
   remote = netpulse_format_remote (record);
 
   if (netpulse_text_contains_as_shown (record->comm, needle) ||
-      netpulse_text_contains (netpulse_proto_name (record->proto), needle) ||
+      netpulse_text_contains (netpulse_record_proto_name (record), needle) ||
       netpulse_text_contains (local, needle) ||
       netpulse_text_contains (remote, needle))
     return TRUE;
@@ -350,7 +350,7 @@ format_cells (gconstpointer item,
   cells[COL_PID] = r->pid != 0 ? g_strdup_printf ("%u", r->pid) : g_strdup ("-");
   cells[COL_COMM] = g_strdup (r->comm[0] != '\0' ? r->comm : "-");
   cells[COL_USER] = g_strdup (netpulse_user_names_lookup (users, r->uid));
-  cells[COL_PROTO] = g_strdup (netpulse_proto_name (r->proto));
+  cells[COL_PROTO] = g_strdup (netpulse_record_proto_name (r));
   cells[COL_LOCAL] = netpulse_format_endpoint (r->laddr, r->lport);
   cells[COL_REMOTE] = netpulse_format_remote (r);
   if (r->flags & NETPULSE_RECORD_CLOSED)

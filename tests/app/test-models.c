@@ -474,8 +474,13 @@ test_format (void)
     g_assert_cmpstr (c, ==, "18.4 ms");
     g_assert_cmpstr (d, ==, "1.20 s");
   }
-  g_assert_cmpstr (netpulse_format_protocol (6, 6), ==, "TCP6");
-  g_assert_cmpstr (netpulse_format_protocol (17, 4), ==, "UDP");
+  g_assert_cmpstr (netpulse_format_protocol (6, 6, 0), ==, "TCP6");
+  g_assert_cmpstr (netpulse_format_protocol (17, 4, 0), ==, "UDP");
+  g_assert_cmpstr (netpulse_format_protocol (1, 4, 0), ==, "ICMP");
+  g_assert_cmpstr (netpulse_format_protocol (58, 6, 0), ==, "ICMP6");
+  g_assert_cmpstr (netpulse_format_protocol (6, 6, NETPULSE_RECORD_MPTCP), ==, "MPTCP6");
+  g_assert_cmpstr (netpulse_format_protocol (253, 4, NETPULSE_RECORD_RAW), ==, "RAW/253");
+  g_assert_cmpstr (netpulse_format_protocol (0, 0, NETPULSE_RECORD_PACKET), ==, "PACKET");
   g_assert_cmpstr (netpulse_format_state (6, 1), ==, "Established");
   g_assert_cmpstr (netpulse_format_state (17, 0), ==, "");
 }

@@ -374,7 +374,8 @@ test_json_fields (void)
   g_assert_nonnull (strstr (line->str, "\"rx_bytes\":18446744073709551615"));
   g_assert_nonnull (strstr (line->str, "\"tx_rate\":1536.5"));
   g_assert_nonnull (strstr (line->str, "\"closed\":false,\"partial\":false,\"per_peer\":true,"
-                                       "\"other_peers\":false,\"peers\":0"));
+                                       "\"other_peers\":false,\"raw\":false,\"packet\":false,"
+                                       "\"mptcp\":false,\"peers\":0"));
   g_assert_true (g_str_has_suffix (line->str, "}"));
 }
 
@@ -396,7 +397,7 @@ test_json_other_peers (void)
   in.peers = 70000;
   netpulse_record_append_json (&in, 5, line);
   g_assert_nonnull (strstr (line->str, "\"retrans\":0,"));
-  g_assert_nonnull (strstr (line->str, "\"per_peer\":true,\"other_peers\":true,\"peers\":70000"));
+  g_assert_nonnull (strstr (line->str, "\"per_peer\":true,\"other_peers\":true,\"raw\":false,\"packet\":false,\"mptcp\":false,\"peers\":70000"));
   g_assert_true (netpulse_record_parse_json (&out, line->str, NULL, NULL));
   g_assert_cmpuint (out.flags, ==, NETPULSE_RECORD_PER_PEER | NETPULSE_RECORD_OTHER_PEERS);
   g_assert_cmpuint (out.retrans, ==, 0);
@@ -556,7 +557,45 @@ test_names (void)
 {
   g_assert_cmpstr (netpulse_proto_name (6), ==, "tcp");
   g_assert_cmpstr (netpulse_proto_name (17), ==, "udp");
-  g_assert_cmpstr (netpulse_proto_name (1), ==, "other");
+  g_assert_cmpstr (netpulse_proto_name (1), ==, "icmp");
+  g_assert_cmpstr (netpulse_proto_name (58), ==, "icmp6");
+  g_assert_cmpstr (netpulse_proto_name (132), ==, "sctp");
+  g_assert_cmpstr (netpulse_proto_name (47), ==, "ip/47");
+  {
+    static const struct {
+      guint8      proto;
+      guint32     flags;
+      const char *name;
+    } cases[] = {
+      { 6,   0,                      "tcp" },
+      { 6,   NETPULSE_RECORD_MPTCP,  "mptcp" },
+      { 253, NETPULSE_RECORD_RAW,    "raw/253" },
+      { 6,   NETPULSE_RECORD_RAW,    "raw/6" },
+      { 0,   NETPULSE_RECORD_PACKET, "packet" },
+      { 1,   0,                      "icmp" },
+      { 0,   0,                      "ip/0" },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+      {
+        NetpulseRecord r = { .proto = cases[i].proto, .flags = cases[i].flags | NETPULSE_RECORD_CLOSED };
+        guint32 flags;
+        guint8 proto;
+
+        g_assert_cmpstr (netpulse_record_proto_name (&r), ==, cases[i].name);
+        g_assert_true (netpulse_proto_from_name (cases[i].name, &proto, &flags));
+        g_assert_cmpuint (proto, ==, cases[i].proto);
+        g_assert_cmpuint (flags, ==, cases[i].flags);
+      }
+    for (guint i = 0; i < 3; i++)
+      {
+        static const char * const bad[] = { "raw/256", "other", "raw/" };
+        guint32 flags;
+        guint8 proto;
+
+        g_assert_false (netpulse_proto_from_name (bad[i], &proto, &flags));
+      }
+  }
 
   g_assert_cmpstr (netpulse_tcp_state_name (0), ==, "");
   g_assert_cmpstr (netpulse_tcp_state_name (1), ==, "ESTABLISHED");
