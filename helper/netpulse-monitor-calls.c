@@ -233,6 +233,72 @@ handle_check_authorization_details (NetpulseHelper1       *helper,
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
+/* Usage history: reading needs the monitor action, SetRecording the
+ * configure one (see gate_method_call()). */
+static gboolean
+handle_get_recording (NetpulseHelper1       *helper,
+                      GDBusMethodInvocation *invocation)
+{
+  NetpulseMonitor *self = NETPULSE_MONITOR (helper);
+
+  netpulse_helper1_complete_get_recording (helper, invocation,
+                                           netpulse_recorder_get_state (self->recorder));
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_set_recording (NetpulseHelper1       *helper,
+                      GDBusMethodInvocation *invocation,
+                      gboolean               enabled,
+                      GVariant              *options)
+{
+  NetpulseMonitor *self = NETPULSE_MONITOR (helper);
+  g_autoptr(GError) error = NULL;
+
+  if (!_netpulse_monitor_set_recording (self, enabled, options, &error))
+    {
+      if (error->domain == NETPULSE_HELPER_ERROR)
+        g_dbus_method_invocation_return_gerror (invocation, error);
+      else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT))
+        g_dbus_method_invocation_return_error (invocation, NETPULSE_HELPER_ERROR,
+                                               NETPULSE_HELPER_ERROR_INVALID_OPTION, "%s", error->message);
+      else
+        g_dbus_method_invocation_return_error (invocation, G_DBUS_ERROR, G_DBUS_ERROR_FAILED,
+                                               "%s", error->message);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+  g_message ("%s turned recording %s", g_dbus_method_invocation_get_sender (invocation),
+             enabled ? "on" : "off");
+  netpulse_helper1_complete_set_recording (helper, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_query_usage (NetpulseHelper1       *helper,
+                    GDBusMethodInvocation *invocation,
+                    guint64                since_ns,
+                    guint64                until_ns,
+                    const char            *granularity,
+                    const char            *group,
+                    GVariant              *filter)
+{
+  NetpulseMonitor *self = NETPULSE_MONITOR (helper);
+  g_autoptr(GError) error = NULL;
+  GVariant *reply;
+
+  reply = netpulse_recorder_query (self->recorder, since_ns, until_ns, granularity, group, filter, &error);
+  if (reply == NULL)
+    {
+      g_dbus_method_invocation_return_error (invocation, G_DBUS_ERROR,
+                                             g_error_matches (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT)
+                                               ? G_DBUS_ERROR_INVALID_ARGS : G_DBUS_ERROR_FAILED,
+                                             "%s", error->message);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+  g_dbus_method_invocation_return_value (invocation, reply);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
 /* ------------------------------------------------------------------------ */
 /* The gate                                                                  */
 
@@ -322,6 +388,20 @@ gate_method_call (GDBusConnection       *connection,
   if (g_str_equal (method_name, "CheckAuthorization") ||
       g_str_equal (method_name, "CheckAuthorizationDetails"))
     g_variant_get (parameters, "(b)", &interactive);
+
+  /* Changing what is kept on disk is its own action (auth_admin_keep):
+   * one gate per action, so that a pending configure prompt is never
+   * shared with a monitor check of the same caller. */
+  if (g_str_equal (method_name, "SetRecording"))
+    {
+      if (self->configure_gate == NULL)
+        {
+          self->configure_gate = netpulse_gate_new (self->configure_authority, connection);
+          g_signal_connect (self->configure_gate, "changed", G_CALLBACK (gate_changed_cb), self);
+        }
+      netpulse_gate_authorize (self->configure_gate, invocation, TRUE, authorized_cb, g_object_ref (self));
+      return;
+    }
 
   if (self->gate == NULL)
     {
@@ -501,6 +581,9 @@ _netpulse_monitor_calls_iface_init (NetpulseHelper1Iface *iface)
   iface->handle_set_options = handle_set_options;
   iface->handle_check_authorization = handle_check_authorization;
   iface->handle_check_authorization_details = handle_check_authorization_details;
+  iface->handle_get_recording = handle_get_recording;
+  iface->handle_set_recording = handle_set_recording;
+  iface->handle_query_usage = handle_query_usage;
 }
 
 void
@@ -520,7 +603,8 @@ _netpulse_monitor_calls_watch_authority (NetpulseMonitor *self)
 gboolean
 _netpulse_monitor_calls_pending (NetpulseMonitor *self)
 {
-  return self->gate != NULL && netpulse_gate_get_n_pending (self->gate) > 0;
+  return (self->gate != NULL && netpulse_gate_get_n_pending (self->gate) > 0) ||
+         (self->configure_gate != NULL && netpulse_gate_get_n_pending (self->configure_gate) > 0);
 }
 
 static void
@@ -544,6 +628,8 @@ _netpulse_monitor_calls_shutdown (NetpulseMonitor *self)
   cancel_rechecks (self);
   if (self->gate != NULL)
     netpulse_gate_cancel_all (self->gate);
+  if (self->configure_gate != NULL)
+    netpulse_gate_cancel_all (self->configure_gate);
 }
 
 void
@@ -555,5 +641,11 @@ _netpulse_monitor_calls_finalize (NetpulseMonitor *self)
       netpulse_gate_cancel_all (self->gate);
     }
   g_clear_object (&self->gate);
+  if (self->configure_gate != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->configure_gate, self);
+      netpulse_gate_cancel_all (self->configure_gate);
+    }
+  g_clear_object (&self->configure_gate);
   g_clear_pointer (&self->rechecks, g_hash_table_unref);
 }
