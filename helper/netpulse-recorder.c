@@ -34,7 +34,13 @@ typedef struct {
   guint64 tx_bytes;
   guint64 rx_bytes;
   guint64 mark;          /* the sweep that last found it open */
+  guint64 closed_ms;     /* when its CLOSED record came; 0 while open */
 } SeenFlow;
+
+/* A closed record stays visible in the collector for a while
+ * (closed_retain_ms, 11 s by default) and may be reported again in that
+ * time: it is remembered longer, so that it is never counted twice. */
+#define CLOSED_MEMORY_MS 60000
 
 typedef struct {
   guint64     start_ms;
@@ -54,6 +60,7 @@ struct _NetpulseRecorder
   GHashTable        *flows;          /* id → SeenFlow */
   guint64            generation;     /* of the collector, last seen */
   guint64            sweep;
+  guint64            now_ms;         /* of the sample being counted */
   Bucket            *current;
   GQueue             unwritten;      /* Bucket, oldest first */
   guint64            dropped_buckets;
@@ -201,7 +208,10 @@ visit_record (const NetpulseRecord *record,
       *key = record->id;
       seen = g_new0 (SeenFlow, 1);
       g_hash_table_insert (self->flows, key, seen);
-      connections = 1;
+      connections = visit->count ? 1 : 0;
+      g_debug ("history: new flow %" G_GUINT64_FORMAT " %s/%s pid %u port %u→%u tx %" G_GUINT64_FORMAT
+               " flags 0x%x", record->id, netpulse_app_kind_name (record->app_kind), record->app_id,
+               record->pid, record->lport, record->rport, record->tx_bytes, record->flags);
     }
   else
     {
@@ -215,8 +225,8 @@ visit_record (const NetpulseRecord *record,
 
   if (visit->count && (tx > 0 || rx > 0 || connections > 0))
     bucket_add (self->current, record, tx, rx, connections);
-  if (record->flags & NETPULSE_RECORD_CLOSED)
-    g_hash_table_remove (self->flows, &record->id);
+  if ((record->flags & NETPULSE_RECORD_CLOSED) && seen->closed_ms == 0)
+    seen->closed_ms = MAX (self->now_ms, 1);
 }
 
 static void
@@ -230,20 +240,30 @@ mark_open (const NetpulseRecord *record,
     seen->mark = self->sweep;
 }
 
-/* Forgets flows that left the table without a final record. */
+/* Forgets flows that left the table without a final record, and closed
+ * ones after CLOSED_MEMORY_MS. */
 static void
 sweep_flows (NetpulseRecorder  *self,
              NetpulseCollector *collector)
 {
   GHashTableIter iter;
-  gpointer value;
+  gpointer key, value;
 
   self->sweep++;
   netpulse_collector_foreach_open (collector, NETPULSE_WINDOW_DEFAULT_MS, mark_open, self);
   g_hash_table_iter_init (&iter, self->flows);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    if (((SeenFlow *) value)->mark != self->sweep)
-      g_hash_table_iter_remove (&iter);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      SeenFlow *seen = value;
+
+      if (seen->closed_ms != 0 ? self->now_ms - seen->closed_ms > CLOSED_MEMORY_MS
+                               : seen->mark != self->sweep)
+        {
+          g_debug ("history: forgetting flow %" G_GUINT64_FORMAT " (closed %" G_GUINT64_FORMAT ")",
+                   *(guint64 *) key, seen->closed_ms);
+          g_hash_table_iter_remove (&iter);
+        }
+    }
 }
 
 void
@@ -272,11 +292,14 @@ netpulse_recorder_tick (NetpulseRecorder  *self,
 
   if (!self->enabled || collector == NULL)
     return;
+  self->now_ms = now_ms;
+
+  gboolean closed = FALSE;
 
   if (self->current != NULL && self->current->start_ms != start_ms)
     {
       close_bucket (self);
-      sweep_flows (self, collector);
+      closed = TRUE;
     }
   if (self->current == NULL)
     self->current = bucket_new (start_ms);
@@ -284,6 +307,10 @@ netpulse_recorder_tick (NetpulseRecorder  *self,
   netpulse_collector_foreach_changed (collector, self->generation, NETPULSE_WINDOW_DEFAULT_MS,
                                       visit_record, &visit);
   self->generation = netpulse_collector_get_generation (collector);
+  /* After the changes: a flow that closed in this sample has left the
+   * open table but its CLOSED record was just counted. */
+  if (closed)
+    sweep_flows (self, collector);
 }
 
 void
