@@ -28,18 +28,7 @@
 #include <glib/gstdio.h>
 #include <sqlite3.h>
 
-#include "netpulse-history-db.h"
-#include "netpulse-record.h"
-
-struct _NetpulseHistoryDb
-{
-  GObject  parent_instance;
-
-  char    *path;
-  guint64  level_ms[NETPULSE_HISTORY_N_LEVELS];
-  sqlite3 *db;        /* the recorder's (writes) */
-  sqlite3 *reader;    /* queries */
-};
+#include "netpulse-history-db-private.h"
 
 G_DEFINE_FINAL_TYPE (NetpulseHistoryDb, netpulse_history_db, G_TYPE_OBJECT)
 
@@ -53,11 +42,11 @@ static const char schema_v1[] =
   "                    PRIMARY KEY (level, start_ms, app, proto)) WITHOUT ROWID;"
   "CREATE TABLE settings (key TEXT PRIMARY KEY, value INTEGER NOT NULL);";
 
-static void
-set_sqlite_error (GError     **error,
-                  sqlite3     *db,
-                  int          rc,
-                  const char  *what)
+void
+_netpulse_history_set_sqlite_error (GError     **error,
+                                    sqlite3     *db,
+                                    int          rc,
+                                    const char  *what)
 {
   int code = G_IO_ERROR_FAILED;
 
@@ -80,7 +69,7 @@ exec (sqlite3     *db,
 
   if (rc != SQLITE_OK)
     {
-      set_sqlite_error (error, db, rc, "History database");
+      _netpulse_history_set_sqlite_error (error, db, rc, "History database");
       return FALSE;
     }
   return TRUE;
@@ -157,7 +146,7 @@ try_open (NetpulseHistoryDb  *self,
 
   if (rc != SQLITE_OK)
     {
-      set_sqlite_error (error, self->db, rc, "Cannot open the history database");
+      _netpulse_history_set_sqlite_error (error, self->db, rc, "Cannot open the history database");
       return OPEN_FAILED;
     }
   sqlite3_busy_timeout (self->db, 2000);
@@ -171,7 +160,7 @@ try_open (NetpulseHistoryDb  *self,
     }
   if (rc != SQLITE_OK)
     {
-      set_sqlite_error (error, self->db, rc, "Cannot read the history database");
+      _netpulse_history_set_sqlite_error (error, self->db, rc, "Cannot read the history database");
       return OPEN_FAILED;
     }
   if (version > NETPULSE_HISTORY_SCHEMA_VERSION)
@@ -232,7 +221,7 @@ open_reader (NetpulseHistoryDb  *self,
 
   if (rc != SQLITE_OK)
     {
-      set_sqlite_error (error, self->reader, rc, "Cannot open the history database for reading");
+      _netpulse_history_set_sqlite_error (error, self->reader, rc, "Cannot open the history database for reading");
       return FALSE;
     }
   sqlite3_busy_timeout (self->reader, 2000);
@@ -323,7 +312,7 @@ step_done (sqlite3_stmt  *stmt,
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE && rc != SQLITE_ROW)
     {
-      set_sqlite_error (error, db, rc, "Cannot write the history");
+      _netpulse_history_set_sqlite_error (error, db, rc, "Cannot write the history");
       return FALSE;
     }
   return TRUE;
@@ -371,7 +360,7 @@ add_entries (NetpulseHistoryDb  *self,
                           "rx = rx + excluded.rx, tx = tx + excluded.tx, conns = conns + excluded.conns",
                           -1, &upsert, NULL) != SQLITE_OK)
     {
-      set_sqlite_error (error, self->db, sqlite3_errcode (self->db), "Cannot write the history");
+      _netpulse_history_set_sqlite_error (error, self->db, sqlite3_errcode (self->db), "Cannot write the history");
       goto out;
     }
 
@@ -460,7 +449,7 @@ netpulse_history_db_set_setting (NetpulseHistoryDb *self,
   if (sqlite3_prepare_v2 (self->db, "INSERT OR REPLACE INTO settings VALUES (?, ?)",
                           -1, &stmt, NULL) != SQLITE_OK)
     {
-      set_sqlite_error (error, self->db, sqlite3_errcode (self->db), "Cannot save a setting");
+      _netpulse_history_set_sqlite_error (error, self->db, sqlite3_errcode (self->db), "Cannot save a setting");
       return FALSE;
     }
   sqlite3_bind_text (stmt, 1, key, -1, SQLITE_STATIC);
@@ -486,91 +475,6 @@ netpulse_history_db_get_setting (NetpulseHistoryDb *self,
     }
   sqlite3_finalize (stmt);
   return value;
-}
-
-/* ------------------------------------------------------------------------ */
-/* Reading                                                                   */
-
-static const char *
-group_columns (NetpulseHistoryGroup group)
-{
-  switch (group)
-    {
-    case NETPULSE_HISTORY_GROUP_APP_PROTO:
-      return "a.kind, a.app_id, u.proto";
-    case NETPULSE_HISTORY_GROUP_TOTAL:
-      return "0, '', 0";
-    case NETPULSE_HISTORY_GROUP_APP:
-    default:
-      return "a.kind, a.app_id, 0";
-    }
-}
-
-GVariant *
-netpulse_history_db_query (NetpulseHistoryDb          *self,
-                           const NetpulseHistoryQuery *query,
-                           gboolean                   *truncated,
-                           GError                    **error)
-{
-  g_auto(GVariantBuilder) rows = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE ("a(ttssyttu)"));
-  const char *columns = group_columns (query->group);
-  guint64 length_ms = self->level_ms[query->level];
-  g_autofree char *sql = NULL;
-  sqlite3_stmt *stmt = NULL;
-  guint limit = MIN (query->limit ? query->limit : NETPULSE_HISTORY_MAX_ROWS, NETPULSE_HISTORY_MAX_ROWS);
-  guint n = 0;
-  int rc;
-
-  /* One more than the limit tells whether there is more. */
-  sql = g_strdup_printf ("SELECT u.start_ms, %s, SUM (u.rx), SUM (u.tx), SUM (u.conns) "
-                         "FROM usage u JOIN apps a ON a.id = u.app "
-                         "WHERE u.level = ?1 AND u.start_ms >= ?2 AND u.start_ms < ?3 "
-                         "AND (?4 IS NULL OR a.app_id = ?4) "
-                         "GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4 LIMIT ?5 OFFSET ?6",
-                         columns);
-  rc = sqlite3_prepare_v2 (self->reader, sql, -1, &stmt, NULL);
-  if (rc != SQLITE_OK)
-    {
-      set_sqlite_error (error, self->reader, rc, "Cannot query the history");
-      return NULL;
-    }
-  /* A bucket that began before @since but reaches into it counts. */
-  sqlite3_bind_int (stmt, 1, query->level);
-  sqlite3_bind_int64 (stmt, 2, (gint64) (query->since_ms - MIN (query->since_ms, query->since_ms % length_ms)));
-  sqlite3_bind_int64 (stmt, 3, (gint64) MIN (query->until_ms, (guint64) G_MAXINT64));
-  if (query->app_id != NULL)
-    sqlite3_bind_text (stmt, 4, query->app_id, -1, SQLITE_STATIC);
-  sqlite3_bind_int64 (stmt, 5, (gint64) limit + 1);
-  sqlite3_bind_int64 (stmt, 6, query->offset);
-
-  *truncated = FALSE;
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      guint64 start_ms = (guint64) sqlite3_column_int64 (stmt, 0);
-
-      if (n++ == limit)
-        {
-          *truncated = TRUE;
-          break;
-        }
-      g_variant_builder_add (&rows, "(ttssyttu)",
-                             start_ms * G_GUINT64_CONSTANT (1000000),
-                             (start_ms + length_ms) * G_GUINT64_CONSTANT (1000000),
-                             query->group == NETPULSE_HISTORY_GROUP_TOTAL
-                               ? "" : netpulse_app_kind_name ((guint8) sqlite3_column_int (stmt, 1)),
-                             (const char *) sqlite3_column_text (stmt, 2),
-                             (guint8) sqlite3_column_int (stmt, 3),
-                             (guint64) sqlite3_column_int64 (stmt, 4),
-                             (guint64) sqlite3_column_int64 (stmt, 5),
-                             (guint32) sqlite3_column_int64 (stmt, 6));
-    }
-  sqlite3_finalize (stmt);
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-    {
-      set_sqlite_error (error, self->reader, rc, "Cannot query the history");
-      return NULL;
-    }
-  return g_variant_builder_end (&rows);
 }
 
 void

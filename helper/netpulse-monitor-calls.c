@@ -233,72 +233,6 @@ handle_check_authorization_details (NetpulseHelper1       *helper,
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
-/* Usage history: reading needs the monitor action, SetRecording the
- * configure one (see gate_method_call()). */
-static gboolean
-handle_get_recording (NetpulseHelper1       *helper,
-                      GDBusMethodInvocation *invocation)
-{
-  NetpulseMonitor *self = NETPULSE_MONITOR (helper);
-
-  netpulse_helper1_complete_get_recording (helper, invocation,
-                                           netpulse_recorder_get_state (self->recorder));
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
-}
-
-static gboolean
-handle_set_recording (NetpulseHelper1       *helper,
-                      GDBusMethodInvocation *invocation,
-                      gboolean               enabled,
-                      GVariant              *options)
-{
-  NetpulseMonitor *self = NETPULSE_MONITOR (helper);
-  g_autoptr(GError) error = NULL;
-
-  if (!_netpulse_monitor_set_recording (self, enabled, options, &error))
-    {
-      if (error->domain == NETPULSE_HELPER_ERROR)
-        g_dbus_method_invocation_return_gerror (invocation, error);
-      else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT))
-        g_dbus_method_invocation_return_error (invocation, NETPULSE_HELPER_ERROR,
-                                               NETPULSE_HELPER_ERROR_INVALID_OPTION, "%s", error->message);
-      else
-        g_dbus_method_invocation_return_error (invocation, G_DBUS_ERROR, G_DBUS_ERROR_FAILED,
-                                               "%s", error->message);
-      return G_DBUS_METHOD_INVOCATION_HANDLED;
-    }
-  g_message ("%s turned recording %s", g_dbus_method_invocation_get_sender (invocation),
-             enabled ? "on" : "off");
-  netpulse_helper1_complete_set_recording (helper, invocation);
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
-}
-
-static gboolean
-handle_query_usage (NetpulseHelper1       *helper,
-                    GDBusMethodInvocation *invocation,
-                    guint64                since_ns,
-                    guint64                until_ns,
-                    const char            *granularity,
-                    const char            *group,
-                    GVariant              *filter)
-{
-  NetpulseMonitor *self = NETPULSE_MONITOR (helper);
-  g_autoptr(GError) error = NULL;
-  GVariant *reply;
-
-  reply = netpulse_recorder_query (self->recorder, since_ns, until_ns, granularity, group, filter, &error);
-  if (reply == NULL)
-    {
-      g_dbus_method_invocation_return_error (invocation, G_DBUS_ERROR,
-                                             g_error_matches (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT)
-                                               ? G_DBUS_ERROR_INVALID_ARGS : G_DBUS_ERROR_FAILED,
-                                             "%s", error->message);
-      return G_DBUS_METHOD_INVOCATION_HANDLED;
-    }
-  g_dbus_method_invocation_return_value (invocation, reply);
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
-}
-
 /* ------------------------------------------------------------------------ */
 /* The gate                                                                  */
 
@@ -581,9 +515,7 @@ _netpulse_monitor_calls_iface_init (NetpulseHelper1Iface *iface)
   iface->handle_set_options = handle_set_options;
   iface->handle_check_authorization = handle_check_authorization;
   iface->handle_check_authorization_details = handle_check_authorization_details;
-  iface->handle_get_recording = handle_get_recording;
-  iface->handle_set_recording = handle_set_recording;
-  iface->handle_query_usage = handle_query_usage;
+  _netpulse_monitor_history_iface_init (iface);
 }
 
 void

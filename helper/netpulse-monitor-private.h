@@ -85,6 +85,9 @@ gboolean _netpulse_monitor_set_recording      (NetpulseMonitor        *self,
 void     _netpulse_monitor_client_watch_free  (gpointer                data);
 void     _netpulse_monitor_publish_counters   (NetpulseMonitor        *self);
 
+/* netpulse-monitor-history.c */
+void     _netpulse_monitor_history_iface_init (NetpulseHelper1Iface   *iface);
+
 /* netpulse-monitor-calls.c */
 void     _netpulse_monitor_calls_class_init   (NetpulseMonitorClass   *klass);
 void     _netpulse_monitor_calls_iface_init   (NetpulseHelper1Iface   *iface);

@@ -448,47 +448,6 @@ netpulse_monitor_get_n_subscriptions (NetpulseMonitor *self)
   return g_hash_table_size (self->subscriptions);
 }
 
-/* Turns recording on or off (authorized already): on loads the collector
- * (if no subscriber did) and keeps it; off lets the helper idle out. */
-gboolean
-_netpulse_monitor_set_recording (NetpulseMonitor  *self,
-                                 gboolean          enabled,
-                                 GVariant         *options,
-                                 GError          **error)
-{
-  gboolean was_enabled = netpulse_recorder_is_enabled (self->recorder);
-
-  if (enabled && !_netpulse_monitor_start_monitoring (self, error))
-    return FALSE;
-  if (!netpulse_recorder_configure (self->recorder, enabled, options, error))
-    return FALSE;
-  if (enabled && !was_enabled)
-    netpulse_recorder_collector_started (self->recorder, self->collector);
-  _netpulse_monitor_update_tick (self);
-  _netpulse_monitor_rearm_idle_timeout (self);
-  return TRUE;
-}
-
-void
-netpulse_monitor_resume_recording (NetpulseMonitor *self)
-{
-  g_autoptr(GError) error = NULL;
-
-  g_return_if_fail (NETPULSE_IS_MONITOR (self));
-
-  if (!netpulse_recorder_is_enabled (self->recorder))
-    return;
-  g_message ("Recording was on: starting the collector");
-  g_clear_handle_id (&self->idle_source_id, g_source_remove);
-  if (!_netpulse_monitor_start_monitoring (self, &error))
-    {
-      g_warning ("Cannot record: %s", error->message);
-      _netpulse_monitor_rearm_idle_timeout (self);
-      return;
-    }
-  _netpulse_monitor_update_tick (self);
-}
-
 void
 netpulse_monitor_shutdown (NetpulseMonitor *self)
 {

@@ -209,9 +209,6 @@ visit_record (const NetpulseRecord *record,
       seen = g_new0 (SeenFlow, 1);
       g_hash_table_insert (self->flows, key, seen);
       connections = visit->count ? 1 : 0;
-      g_debug ("history: new flow %" G_GUINT64_FORMAT " %s/%s pid %u port %u→%u tx %" G_GUINT64_FORMAT
-               " flags 0x%x", record->id, netpulse_app_kind_name (record->app_kind), record->app_id,
-               record->pid, record->lport, record->rport, record->tx_bytes, record->flags);
     }
   else
     {
@@ -247,22 +244,18 @@ sweep_flows (NetpulseRecorder  *self,
              NetpulseCollector *collector)
 {
   GHashTableIter iter;
-  gpointer key, value;
+  gpointer value;
 
   self->sweep++;
   netpulse_collector_foreach_open (collector, NETPULSE_WINDOW_DEFAULT_MS, mark_open, self);
   g_hash_table_iter_init (&iter, self->flows);
-  while (g_hash_table_iter_next (&iter, &key, &value))
+  while (g_hash_table_iter_next (&iter, NULL, &value))
     {
       SeenFlow *seen = value;
 
       if (seen->closed_ms != 0 ? self->now_ms - seen->closed_ms > CLOSED_MEMORY_MS
                                : seen->mark != self->sweep)
-        {
-          g_debug ("history: forgetting flow %" G_GUINT64_FORMAT " (closed %" G_GUINT64_FORMAT ")",
-                   *(guint64 *) key, seen->closed_ms);
-          g_hash_table_iter_remove (&iter);
-        }
+        g_hash_table_iter_remove (&iter);
     }
 }
 

@@ -31,8 +31,8 @@ import uuid
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, '..', 'helper'))
-from helperfixture import (HELPER_BUS_NAME, HELPER_OBJECT_PATH, HELPER_INTERFACE,  # noqa: E402
-                           POLKIT_RULES_DIR, TestFailure, log, run_case, skip_or_fail, wait_for)
+from helperfixture import (HELPER_INTERFACE, POLKIT_RULES_DIR,  # noqa: E402
+                           TestFailure, log, run_case, skip_or_fail, wait_for)
 
 BUCKET_MS = 1000
 CONFIGURE_ACTION = 'io.github.netpulse.configure'
@@ -396,7 +396,7 @@ def case_disk_full(fx):
 
 
 class StateDirFixtureArgs:
-    pass
+    state_dir = None
 
 
 def fixture_args(build_root):
