@@ -50,21 +50,11 @@ usage_bus_cb (GObject      *object,
               gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
-  g_autoptr(GDBusConnection) connection = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr(GDBusConnection) connection = _netpulse_client_bus_get_finish (task, result);
   UsageCall *call = g_task_get_task_data (task);
 
-  connection = g_bus_get_finish (result, &error);
   if (connection == NULL)
-    {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        g_task_return_error (task, g_steal_pointer (&error));
-      else
-        g_task_return_error (task, _netpulse_client_bus_unavailable_error (error));
-      return;
-    }
-
-  _netpulse_client_setup_connection (g_task_get_source_object (task), connection);
+    return;
   /* No timeout: a SetRecording may wait for a password. */
   g_dbus_connection_call (connection, HELPER_BUS_NAME, HELPER_OBJECT_PATH, HELPER_INTERFACE,
                           call->method, call->parameters, call->reply_type,
