@@ -10,19 +10,22 @@
 #include "netpulse-history-db-private.h"
 #include "netpulse-record.h"
 
-static const char *
-group_columns (NetpulseHistoryGroup group)
+/* The expressions of the application and the protocol a row is grouped
+ * by: grouping by the application's row id in the primary key's order
+ * (level, start_ms, app, proto) needs no sort; the names are joined to the
+ * grouped rows only. */
+static void
+group_expressions (NetpulseHistoryGroup   group,
+                   const char           **app,
+                   const char           **proto,
+                   const char           **group_by)
 {
-  switch (group)
-    {
-    case NETPULSE_HISTORY_GROUP_APP_PROTO:
-      return "a.kind, a.app_id, u.proto";
-    case NETPULSE_HISTORY_GROUP_TOTAL:
-      return "0, '', 0";
-    case NETPULSE_HISTORY_GROUP_APP:
-    default:
-      return "a.kind, a.app_id, 0";
-    }
+  *app = group == NETPULSE_HISTORY_GROUP_TOTAL ? "0" : "u.app";
+  *proto = group == NETPULSE_HISTORY_GROUP_APP_PROTO ? "u.proto" : "0";
+  /* Real columns only: a constant in GROUP BY makes SQLite sort. */
+  *group_by = group == NETPULSE_HISTORY_GROUP_TOTAL ? "u.start_ms"
+              : group == NETPULSE_HISTORY_GROUP_APP ? "u.start_ms, u.app"
+              : "u.start_ms, u.app, u.proto";
 }
 
 GVariant *
@@ -32,7 +35,7 @@ netpulse_history_db_query (NetpulseHistoryDb          *self,
                            GError                    **error)
 {
   g_auto(GVariantBuilder) rows = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE ("a(ttssyttu)"));
-  const char *columns = group_columns (query->group);
+  const char *app, *proto, *group_by;
   guint64 length_ms = self->level_ms[query->level];
   g_autofree char *sql = NULL;
   sqlite3_stmt *stmt = NULL;
@@ -41,12 +44,17 @@ netpulse_history_db_query (NetpulseHistoryDb          *self,
   int rc;
 
   /* One more than the limit tells whether there is more. */
-  sql = g_strdup_printf ("SELECT u.start_ms, %s, SUM (u.rx), SUM (u.tx), SUM (u.conns) "
-                         "FROM usage u JOIN apps a ON a.id = u.app "
-                         "WHERE u.level = ?1 AND u.start_ms >= ?2 AND u.start_ms < ?3 "
-                         "AND (?4 IS NULL OR a.app_id = ?4) "
-                         "GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4 LIMIT ?5 OFFSET ?6",
-                         columns);
+  group_expressions (query->group, &app, &proto, &group_by);
+  sql = g_strdup_printf ("SELECT g.start_ms, COALESCE (a.kind, 0), COALESCE (a.app_id, ''), g.proto, "
+                         "g.rx, g.tx, g.conns FROM "
+                         "(SELECT u.start_ms AS start_ms, %s AS app, %s AS proto, SUM (u.rx) AS rx, "
+                         " SUM (u.tx) AS tx, SUM (u.conns) AS conns FROM usage u "
+                         " WHERE u.level = ?1 AND u.start_ms >= ?2 AND u.start_ms < ?3 "
+                         " AND (?4 IS NULL OR u.app IN (SELECT id FROM apps WHERE app_id = ?4)) "
+                         " GROUP BY %s ORDER BY %s LIMIT ?5 OFFSET ?6) g "
+                         "LEFT JOIN apps a ON a.id = g.app "
+                         "ORDER BY g.start_ms, g.app, g.proto",
+                         app, proto, group_by, group_by);
   rc = sqlite3_prepare_v2 (self->reader, sql, -1, &stmt, NULL);
   if (rc != SQLITE_OK)
     {

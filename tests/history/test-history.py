@@ -204,6 +204,7 @@ def case_totals(fx):
         # Unauthorized: neither enabling nor reading.
         r = h.ctl_as(fx.denied, 'recording', 'on', check_ok=False)
         check(r.returncode == 4, f'denied user enabled recording: {r.returncode} {r.stdout} {r.stderr}')
+        check('recording of network usage' in r.stderr, f'the refusal does not say what: {r.stderr}')
         r = h.ctl_as(fx.denied, 'usage', check_ok=False)
         check(r.returncode == 4, f'denied user read the history: {r.returncode} {r.stderr}')
         check(not os.path.exists(h.db_path), 'a refused SetRecording made a database')
