@@ -245,6 +245,20 @@ def case_totals(fx):
         before = expect('recorded')
         check_rollup(h.db_path)
 
+        # Per protocol: all of it TCP, kind "service" (from the .service cgroup).
+        data = h.usage_json(fx.granted, '--by', 'app,proto')
+        mine = [t for t in data['totals'] if t['app_id'] in names]
+        check(sorted((t['app_id'], t['app_kind'], t['proto'], t['tx_bytes'], t['rx_bytes']) for t in mine)
+              == sorted((n, 'service', 'tcp', e[0], e[1]) for n, e in expected.items()),
+              f'--by app,proto: {mine}')
+        # The table fits the width it is given, one line per application.
+        r = fx.run_as(fx.granted, ['env', 'COLUMNS=72', h.ctl, 'usage', '--since', '1h'], timeout=60)
+        check(r.returncode == 0, f'usage table: {r.returncode} {r.stderr}')
+        lines = r.stdout.splitlines()
+        check(all(len(line) <= 72 for line in lines), f'a line wider than 72:\n{r.stdout}')
+        for n in names:
+            check(sum(1 for line in lines if line.startswith(n)) == 1, f'{n} not once in:\n{r.stdout}')
+
         # A restart continues the series: the same history, and recording on.
         fx.stop_helper()
         wait_for(lambda: not fx.helper_running(), 'the helper gone')
