@@ -19,14 +19,8 @@ import time
 
 HOLD_S = 1.5
 
-
-def recv_exactly(sock, n):
-    got = 0
-    while got < n:
-        chunk = sock.recv(min(65536, n - got))
-        if not chunk:
-            raise RuntimeError('peer closed after %d of %d bytes' % (got, n))
-        got += len(chunk)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'collector'))
+from traffic import recv_exactly  # noqa: E402
 
 
 def client(port, procs, sent, received):
