@@ -85,6 +85,26 @@ _netpulse_client_teardown_connection (NetpulseClient *self)
     }
 }
 
+GDBusConnection *
+_netpulse_client_bus_get_finish (GTask        *task,
+                                 GAsyncResult *result)
+{
+  g_autoptr(GDBusConnection) connection = NULL;
+  g_autoptr(GError) error = NULL;
+
+  connection = g_bus_get_finish (result, &error);
+  if (connection == NULL)
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_task_return_error (task, g_steal_pointer (&error));
+      else
+        g_task_return_error (task, _netpulse_client_bus_unavailable_error (error));
+      return NULL;
+    }
+  _netpulse_client_setup_connection (g_task_get_source_object (task), connection);
+  return g_steal_pointer (&connection);
+}
+
 void
 _netpulse_client_setup_connection (NetpulseClient  *self,
                   GDBusConnection *connection)

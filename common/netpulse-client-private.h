@@ -114,6 +114,11 @@ void      _netpulse_client_unsubscribe_ignored_cb (GObject             *object,
 void      _netpulse_client_setup_connection       (NetpulseClient      *self,
                                                    GDBusConnection     *connection);
 void      _netpulse_client_teardown_connection    (NetpulseClient      *self);
+/* g_bus_get()'s answer for a one-call task of @task's source client: the
+ * connection, set up as the client's, or NULL once @task has been
+ * returned the error (bus unavailable, or cancelled). */
+GDBusConnection *_netpulse_client_bus_get_finish  (GTask               *task,
+                                                   GAsyncResult        *result);
 void      _netpulse_client_on_helper_vanished     (NetpulseNameWatch   *owner_watch,
                                                    gpointer             user_data);
 

@@ -251,21 +251,10 @@ status_bus_cb (GObject      *object,
                gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
-  g_autoptr(GDBusConnection) connection = NULL;
-  g_autoptr(GError) error = NULL;
-  NetpulseClient *self = g_task_get_source_object (task);
+  g_autoptr(GDBusConnection) connection = _netpulse_client_bus_get_finish (task, result);
 
-  connection = g_bus_get_finish (result, &error);
   if (connection == NULL)
-    {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        g_task_return_error (task, g_steal_pointer (&error));
-      else
-        g_task_return_error (task, _netpulse_client_bus_unavailable_error (error));
-      return;
-    }
-
-  _netpulse_client_setup_connection (self, connection);
+    return;
 
   /* Reading properties needs no authorization; this also starts the helper
    * if it is not running. */

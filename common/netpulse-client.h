@@ -102,6 +102,40 @@ GVariant            *netpulse_client_get_status_finish (NetpulseClient     *self
                                                         GAsyncResult       *result,
                                                         GError            **error);
 
+/* The usage history (netpulse-client-usage.c; the methods of the same
+ * names in the XML).  GetRecording gives the a{sv} state; SetRecording may
+ * bring up the configure prompt; QueryUsage gives the a(ttssyttu) rows
+ * and whether more follow (@truncated: ask again with "offset"). */
+void                 netpulse_client_get_recording_async  (NetpulseClient     *self,
+                                                           GCancellable       *cancellable,
+                                                           GAsyncReadyCallback callback,
+                                                           gpointer            user_data);
+GVariant            *netpulse_client_get_recording_finish (NetpulseClient     *self,
+                                                           GAsyncResult       *result,
+                                                           GError            **error);
+void                 netpulse_client_set_recording_async  (NetpulseClient     *self,
+                                                           gboolean            enabled,
+                                                           GVariant           *options,
+                                                           GCancellable       *cancellable,
+                                                           GAsyncReadyCallback callback,
+                                                           gpointer            user_data);
+gboolean             netpulse_client_set_recording_finish (NetpulseClient     *self,
+                                                           GAsyncResult       *result,
+                                                           GError            **error);
+void                 netpulse_client_query_usage_async    (NetpulseClient     *self,
+                                                           guint64             since_ns,
+                                                           guint64             until_ns,
+                                                           const char         *granularity,
+                                                           const char         *group,
+                                                           GVariant           *filter,
+                                                           GCancellable       *cancellable,
+                                                           GAsyncReadyCallback callback,
+                                                           gpointer            user_data);
+GVariant            *netpulse_client_query_usage_finish   (NetpulseClient     *self,
+                                                           GAsyncResult       *result,
+                                                           gboolean           *truncated,
+                                                           GError            **error);
+
 NetpulseClientState  netpulse_client_get_state       (NetpulseClient       *self);
 /* The error that put the client into NETPULSE_CLIENT_STATE_FAILED, or NULL. */
 const GError        *netpulse_client_get_error       (NetpulseClient       *self);

@@ -14,6 +14,7 @@
 
 #include "netpulse-all-threads.h"
 #include "netpulse-protocol.h"
+#include "netpulse-recorder.h"
 #include "netpulse-sandbox.h"
 #include "netpulse-service.h"
 #include "netpulse-standalone.h"
@@ -37,6 +38,8 @@ typedef struct {
   int      idle_timeout_ms;
   char    *backend;
   char    *verifier_log;
+  char    *state_dir;
+  gint64   history_bucket_ms;
 } Options;
 
 static void
@@ -44,6 +47,7 @@ options_clear (Options *options)
 {
   g_clear_pointer (&options->backend, g_free);
   g_clear_pointer (&options->verifier_log, g_free);
+  g_clear_pointer (&options->state_dir, g_free);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Options, options_clear)
@@ -96,6 +100,11 @@ parse_options (Options   *options,
       "Where to write the log of programs the kernel rejected", "PATH" },
     { "idle-timeout", 0, 0, G_OPTION_ARG_INT, &options->idle_timeout_ms,
       "D-Bus service: exit after this many milliseconds without subscribers (default 30000)", "MS" },
+    { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &options->state_dir,
+      "D-Bus service: where the usage history is kept (default $STATE_DIRECTORY, "
+      "else " NETPULSE_RECORDER_DEFAULT_STATE_DIR ")", "DIR" },
+    { "history-bucket-ms", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT64, &options->history_bucket_ms,
+      "For tests: length of the finest history bucket (default 60000)", "MS" },
     { "replace", 0, 0, G_OPTION_ARG_NONE, &options->replace,
       "D-Bus service: replace a running helper", NULL },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &options->verbose,
@@ -126,6 +135,9 @@ parse_options (Options   *options,
   if (options->max_peers_per_socket < 0 || options->max_peers_per_uid < 0)
     return g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                         "--max-peers-per-socket and --max-peers-per-uid cannot be negative"), FALSE;
+  if (options->history_bucket_ms < 0 || (options->history_bucket_ms > 0 && options->history_bucket_ms < 200))
+    return g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                        "--history-bucket-ms must be at least 200"), FALSE;
   if (options->max_flows != 0 && options->max_flows < 16)
     return g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                         "--max-flows must be at least 16"), FALSE;
@@ -224,6 +236,9 @@ main (int   argc,
       config.collector = collector_config (&options);
       config.idle_timeout_ms = options.idle_timeout_ms;
       config.replace = options.replace;
+      /* systemd's StateDirectory= tells where it made the directory. */
+      config.state_dir = options.state_dir != NULL ? options.state_dir : g_getenv ("STATE_DIRECTORY");
+      config.history_bucket_ms = (guint64) options.history_bucket_ms;
       config.sandbox_capabilities = netpulse_sandbox_capabilities_to_keep ();
       config.quit_fd = quit_fd;
       return netpulse_service_main (&config);

@@ -165,6 +165,16 @@ not_authorized (const char *message)
   return g_error_new_literal (NETPULSE_HELPER_ERROR, NETPULSE_HELPER_ERROR_NOT_AUTHORIZED, message);
 }
 
+/* What the action lets a caller do, for the messages below: the configure
+ * action (SetRecording) is not about seeing connections. */
+static const char *
+action_purpose (NetpulseAuthority *self)
+{
+  return g_str_has_suffix (self->action_id, ".configure")
+           ? "to change the recording of network usage"
+           : "to monitor network connections";
+}
+
 static void
 checked_cb (GObject      *source,
             GAsyncResult *result,
@@ -208,11 +218,17 @@ checked_cb (GObject      *source,
     return_outcome (task, NETPULSE_AUTHORITY_DENIED,
                     not_authorized ("The authentication request was dismissed"));
   else if (polkit_authorization_result_get_is_challenge (answer))
-    return_outcome (task, NETPULSE_AUTHORITY_CHALLENGE,
-                    not_authorized (check->interactive
-                                    ? "Authentication is required to monitor network connections, "
-                                      "and no authentication agent could ask for it"
-                                    : "Authentication is required to monitor network connections"));
+    {
+      g_autofree char *message =
+        g_strdup_printf ("Authentication is required %s%s", action_purpose (self),
+                         check->interactive ? ", and no authentication agent could ask for it" : "");
+
+      return_outcome (task, NETPULSE_AUTHORITY_CHALLENGE, not_authorized (message));
+    }
+  else if (g_str_has_suffix (self->action_id, ".configure"))
+    return_outcome (task, NETPULSE_AUTHORITY_DENIED,
+                    not_authorized ("You are not allowed to change the recording of network usage "
+                                    "on this computer"));
   else
     return_outcome (task, NETPULSE_AUTHORITY_DENIED,
                     not_authorized ("You are not allowed to monitor the network connections "

@@ -323,6 +323,20 @@ gate_method_call (GDBusConnection       *connection,
       g_str_equal (method_name, "CheckAuthorizationDetails"))
     g_variant_get (parameters, "(b)", &interactive);
 
+  /* Changing what is kept on disk is its own action (auth_admin_keep):
+   * one gate per action, so that a pending configure prompt is never
+   * shared with a monitor check of the same caller. */
+  if (g_str_equal (method_name, "SetRecording"))
+    {
+      if (self->configure_gate == NULL)
+        {
+          self->configure_gate = netpulse_gate_new (self->configure_authority, connection);
+          g_signal_connect (self->configure_gate, "changed", G_CALLBACK (gate_changed_cb), self);
+        }
+      netpulse_gate_authorize (self->configure_gate, invocation, TRUE, authorized_cb, g_object_ref (self));
+      return;
+    }
+
   if (self->gate == NULL)
     {
       self->gate = netpulse_gate_new (self->authority, connection);
@@ -501,6 +515,7 @@ _netpulse_monitor_calls_iface_init (NetpulseHelper1Iface *iface)
   iface->handle_set_options = handle_set_options;
   iface->handle_check_authorization = handle_check_authorization;
   iface->handle_check_authorization_details = handle_check_authorization_details;
+  _netpulse_monitor_history_iface_init (iface);
 }
 
 void
@@ -520,7 +535,8 @@ _netpulse_monitor_calls_watch_authority (NetpulseMonitor *self)
 gboolean
 _netpulse_monitor_calls_pending (NetpulseMonitor *self)
 {
-  return self->gate != NULL && netpulse_gate_get_n_pending (self->gate) > 0;
+  return (self->gate != NULL && netpulse_gate_get_n_pending (self->gate) > 0) ||
+         (self->configure_gate != NULL && netpulse_gate_get_n_pending (self->configure_gate) > 0);
 }
 
 static void
@@ -544,6 +560,8 @@ _netpulse_monitor_calls_shutdown (NetpulseMonitor *self)
   cancel_rechecks (self);
   if (self->gate != NULL)
     netpulse_gate_cancel_all (self->gate);
+  if (self->configure_gate != NULL)
+    netpulse_gate_cancel_all (self->configure_gate);
 }
 
 void
@@ -555,5 +573,11 @@ _netpulse_monitor_calls_finalize (NetpulseMonitor *self)
       netpulse_gate_cancel_all (self->gate);
     }
   g_clear_object (&self->gate);
+  if (self->configure_gate != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->configure_gate, self);
+      netpulse_gate_cancel_all (self->configure_gate);
+    }
+  g_clear_object (&self->configure_gate);
   g_clear_pointer (&self->rechecks, g_hash_table_unref);
 }

@@ -51,6 +51,12 @@ struct _NetpulseMonitor
    * streams without blocking (netpulse-sender.c). */
   NetpulseSender          *sender;
 
+  /* The usage history (netpulse-recorder.c): while it records, the
+   * collector stays loaded and the helper does not idle out. */
+  NetpulseRecorder        *recorder;
+  NetpulseAuthority       *configure_authority;
+  NetpulseGate            *configure_gate;  /* SetRecording: io.github.netpulse.configure */
+
   /* Method calls (netpulse-monitor-calls.c). */
   GDBusInterfaceVTable     vtable;          /* the skeleton's, with our gate in front */
   GDBusInterfaceMethodCallFunc dispatch;    /* the skeleton's own method_call */
@@ -70,10 +76,17 @@ void     _netpulse_monitor_send_first_frame   (NetpulseMonitor        *self,
                                                NetpulseSubscription   *subscription);
 void     _netpulse_monitor_rearm_idle_timeout (NetpulseMonitor        *self);
 void     _netpulse_monitor_update_tick        (NetpulseMonitor        *self);
+gboolean _netpulse_monitor_set_recording      (NetpulseMonitor        *self,
+                                               gboolean                enabled,
+                                               GVariant               *options,
+                                               GError                **error);
 
 /* netpulse-monitor-subscriptions.c */
 void     _netpulse_monitor_client_watch_free  (gpointer                data);
 void     _netpulse_monitor_publish_counters   (NetpulseMonitor        *self);
+
+/* netpulse-monitor-history.c */
+void     _netpulse_monitor_history_iface_init (NetpulseHelper1Iface   *iface);
 
 /* netpulse-monitor-calls.c */
 void     _netpulse_monitor_calls_class_init   (NetpulseMonitorClass   *klass);

@@ -54,6 +54,11 @@ idle_timeout_cb (gpointer user_data)
   if (g_hash_table_size (self->subscriptions) > 0)
     return G_SOURCE_REMOVE;
 
+  /* A recording helper stays: the history is counted in this process.
+   * SetRecording (off) re-arms the countdown. */
+  if (netpulse_recorder_is_enabled (self->recorder))
+    return G_SOURCE_REMOVE;
+
   if (_netpulse_monitor_calls_pending (self))
     {
       /* Someone is being asked for a password: try again later.  Every
@@ -76,7 +81,8 @@ _netpulse_monitor_rearm_idle_timeout (NetpulseMonitor *self)
 {
   g_clear_handle_id (&self->idle_source_id, g_source_remove);
 
-  if (self->idle_timeout_ms == 0 || g_hash_table_size (self->subscriptions) > 0)
+  if (self->idle_timeout_ms == 0 || g_hash_table_size (self->subscriptions) > 0 ||
+      netpulse_recorder_is_enabled (self->recorder))
     return;
 
   self->idle_source_id = g_timeout_add (self->idle_timeout_ms, idle_timeout_cb, self);
@@ -172,6 +178,7 @@ _netpulse_monitor_start_monitoring (NetpulseMonitor  *self,
     }
 
   self->collector = g_steal_pointer (&collector);
+  netpulse_recorder_collector_started (self->recorder, self->collector);
   g_message ("Monitoring started, backend in use: %s",
              netpulse_collector_get_backend (self->collector));
   publish_collector_state (self);
@@ -183,6 +190,8 @@ stop_monitoring (NetpulseMonitor *self)
 {
   if (self->collector == NULL)
     return;
+
+  netpulse_recorder_flush (self->recorder);
 
   /* Keep the last counters readable after the session. */
   _netpulse_monitor_publish_counters (self);
@@ -239,6 +248,8 @@ send_due_frames (NetpulseMonitor *self)
       return;
     }
   g_clear_pointer (&self->last_sample_error, g_free);
+
+  netpulse_recorder_tick (self->recorder, self->collector, (guint64) (g_get_real_time () / 1000));
 
   subscriptions = subscriptions_array (self);
   too_slow = netpulse_sender_send_due (self->sender, self->collector, subscriptions, now_us);
@@ -307,6 +318,10 @@ _netpulse_monitor_update_tick (NetpulseMonitor *self)
     }
   if (interval_ms == 0 && self->collector != NULL)
     interval_ms = IDLE_SAMPLE_INTERVAL_MS;
+  /* At least two samples per history bucket (a test's may be short). */
+  if (interval_ms > 0 && netpulse_recorder_is_enabled (self->recorder))
+    interval_ms = MIN (interval_ms, MAX (netpulse_recorder_get_bucket_ms (self->recorder) / 2,
+                                         NETPULSE_INTERVAL_MIN_MS));
   if (self->collector != NULL)
     netpulse_collector_set_rate_rules (self->collector, interval_ms, max_window_ms);
 
@@ -340,6 +355,8 @@ netpulse_monitor_finalize (GObject *object)
   g_clear_pointer (&self->collector_counters, g_variant_unref);
   _netpulse_monitor_calls_finalize (self);
   g_clear_object (&self->authority);
+  g_clear_object (&self->configure_authority);
+  g_clear_object (&self->recorder);
   g_clear_pointer (&self->main_context, g_main_context_unref);
   g_clear_pointer (&self->collector_backend, g_free);
   g_clear_pointer (&self->collector_verifier_log, g_free);
@@ -397,6 +414,11 @@ netpulse_monitor_new (const NetpulseMonitorConfig *config,
 
   self = g_object_new (NETPULSE_TYPE_MONITOR, NULL);
   self->authority = g_object_ref (authority);
+  self->recorder = config->recorder != NULL ? g_object_ref (config->recorder)
+                                            : netpulse_recorder_new (NULL, 0);
+  self->configure_authority = config->configure_authority != NULL
+                                ? g_object_ref (config->configure_authority)
+                                : g_object_ref (authority);
   _netpulse_monitor_calls_watch_authority (self);
   self->idle_timeout_ms = config->idle_timeout_ms;
   self->sandbox_capabilities = config->sandbox_capabilities;

@@ -8,6 +8,7 @@
 #include "netpulse-authority.h"
 #include "netpulse-collector.h"
 #include "netpulse-helper1-generated.h"
+#include "netpulse-recorder.h"
 #include "netpulse-subscription.h"
 
 G_BEGIN_DECLS
@@ -21,6 +22,8 @@ typedef struct {
   guint idle_timeout_ms;                      /* 0 = never idle out */
   guint max_per_client;                       /* 0 = NETPULSE_MONITOR_DEFAULT_MAX_PER_CLIENT */
   guint max_total;                            /* 0 = NETPULSE_MONITOR_DEFAULT_MAX_TOTAL */
+  NetpulseRecorder *recorder;                 /* the usage history (referenced) */
+  NetpulseAuthority *configure_authority;     /* polkit for SetRecording (referenced) */
 } NetpulseMonitorConfig;
 
 #define NETPULSE_TYPE_MONITOR (netpulse_monitor_get_type ())
@@ -46,6 +49,10 @@ guint            netpulse_monitor_get_n_subscriptions (NetpulseMonitor        *s
 void             netpulse_monitor_end_subscription (NetpulseMonitor      *self,
                                                     NetpulseSubscription *subscription,
                                                     const GError         *reason);
+
+/* Starts the collector at once when the recorder was left on (a restart
+ * continues the series). */
+void             netpulse_monitor_resume_recording (NetpulseMonitor          *self);
 
 /* Ends every subscription and unloads the kernel programs (on exit). */
 void             netpulse_monitor_shutdown       (NetpulseMonitor             *self);

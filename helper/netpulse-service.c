@@ -158,6 +158,8 @@ netpulse_service_main (const NetpulseServiceConfig *config)
   g_autoptr(GDBusConnection) bus = NULL;
   g_autoptr(NetpulseAuthority) authority = NULL;
   g_autoptr(NetpulseMonitor) monitor = NULL;
+  g_autoptr(NetpulseAuthority) configure_authority = NULL;
+  g_autoptr(NetpulseRecorder) recorder = NULL;
   g_autoptr(GError) error = NULL;
   NetpulseMonitorConfig monitor_config = { 0 };
   GBusNameOwnerFlags flags;
@@ -194,6 +196,14 @@ netpulse_service_main (const NetpulseServiceConfig *config)
   monitor_config.max_total = config->max_subscriptions;
 
   authority = netpulse_authority_new (POLKIT_ACTION_ID);
+  configure_authority = netpulse_authority_new (POLKIT_CONFIGURE_ACTION_ID);
+  /* Opened as root before the sandbox; the directory stays writable for
+   * root afterwards (the sandbox keeps uid 0, and seccomp refuses no file
+   * call SQLite makes). */
+  recorder = netpulse_recorder_new (config->state_dir, config->history_bucket_ms);
+  netpulse_recorder_load (recorder);
+  monitor_config.recorder = recorder;
+  monitor_config.configure_authority = configure_authority;
   monitor = netpulse_monitor_new (&monitor_config, authority);
   g_signal_connect (monitor, "idle", G_CALLBACK (monitor_idle_cb), &state);
 
@@ -216,6 +226,8 @@ netpulse_service_main (const NetpulseServiceConfig *config)
 
   /* Not g_unix_signal_add(): see netpulse-all-threads.h. */
   quit_id = g_unix_fd_add (config->quit_fd, G_IO_IN, signal_cb, &state);
+
+  netpulse_monitor_resume_recording (monitor);
 
   g_message ("netpulse-helper %s starting (idle timeout %u ms)", PACKAGE_VERSION, config->idle_timeout_ms);
   g_main_loop_run (loop);

@@ -15,6 +15,8 @@ typedef struct {
   guint                   max_subscriptions_per_client;  /* 0 = default (4) */
   guint                   max_subscriptions;             /* 0 = default (64) */
   guint64                 sandbox_capabilities;  /* kept after attach (netpulse-sandbox.h) */
+  const char             *state_dir;        /* the usage history's directory; NULL = default */
+  guint64                 history_bucket_ms; /* 0 = one minute */
   int                     quit_fd;          /* signalfd of SIGTERM/SIGINT (netpulse_all_threads_block_quit_signals()) */
 } NetpulseServiceConfig;
 

@@ -16,6 +16,7 @@ packages="
   libglib2.0-dev libglib2.0-bin libjson-glib-dev
   libgtk-4-dev libadwaita-1-dev adwaita-icon-theme hicolor-icon-theme fonts-cantarell
   libpolkit-gobject-1-dev polkitd pkexec libseccomp-dev
+  libsqlite3-dev sqlite3
   dbus dbus-daemon
   xvfb xauth
   iproute2 procps passwd util-linux python3 jq netbase libxtst6 systemd

@@ -4,6 +4,8 @@
  *   netpulsectl-monitor.c   the monitor command (with netpulsectl-monitor-print.c,
  *                           netpulsectl-terminal.c, netpulsectl-apps.c)
  *   netpulsectl-status.c    the status command
+ *   netpulsectl-usage.c     the usage command (the usage history)
+ *   netpulsectl-recording.c the recording command (on, off, status)
  *   netpulsectl-table.c     the connection table (a library of its own, for tests)
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
@@ -41,6 +43,10 @@ GSubprocess *netpulsectl_start_tty_agent       (void);
 void         netpulsectl_stop_tty_agent        (GSubprocess         *agent);
 
 int          netpulsectl_cmd_monitor           (int                  argc,
+                                                char               **argv);
+int          netpulsectl_cmd_usage             (int                  argc,
+                                                char               **argv);
+int          netpulsectl_cmd_recording         (int                  argc,
                                                 char               **argv);
 int          netpulsectl_cmd_status            (int                  argc,
                                                 char               **argv);

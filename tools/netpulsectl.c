@@ -213,7 +213,9 @@ print_usage (FILE *out)
              "  netpulsectl COMMAND --help"),
            _("Commands:\n"
              "  monitor   Show the network connections of all processes, live\n"
-             "  status    Show the state of the Netpulse helper"),
+             "  status    Show the state of the Netpulse helper\n"
+             "  usage     Show how much each application used (the usage history)\n"
+             "  recording Turn the usage history on or off, or show its state"),
            exit_status_help ());
 }
 
@@ -254,6 +256,10 @@ main (int    argc,
     return netpulsectl_cmd_monitor (argc, argv);
   if (g_str_equal (command, "status"))
     return netpulsectl_cmd_status (argc, argv);
+  if (g_str_equal (command, "usage"))
+    return netpulsectl_cmd_usage (argc, argv);
+  if (g_str_equal (command, "recording"))
+    return netpulsectl_cmd_recording (argc, argv);
 
   {
     g_autofree char *message = g_strdup_printf (_("unknown command “%s”"), command);

@@ -1,0 +1,32 @@
+/* netpulse-history-db-private.h — what netpulse-history-db.c (opening,
+ * schema, writing) and netpulse-history-db-query.c (reading) share.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+#include <sqlite3.h>
+
+#include "netpulse-history-db.h"
+
+G_BEGIN_DECLS
+
+struct _NetpulseHistoryDb
+{
+  GObject  parent_instance;
+
+  char    *path;
+  guint64  level_ms[NETPULSE_HISTORY_N_LEVELS];
+  sqlite3 *db;        /* the recorder's (writes) */
+  sqlite3 *reader;    /* queries */
+};
+
+/* Sets @error from SQLite's @rc (SQLITE_FULL → G_IO_ERROR_NO_SPACE,
+ * corruption → G_IO_ERROR_INVALID_DATA, …), with @what and SQLite's words. */
+void _netpulse_history_set_sqlite_error (GError     **error,
+                                         sqlite3     *db,
+                                         int          rc,
+                                         const char  *what);
+
+G_END_DECLS

@@ -1,0 +1,94 @@
+/* netpulse-history-db.h — the usage history on disk: per-application
+ * totals in time buckets, in SQLite (WAL).
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#pragma once
+
+#include <glib-object.h>
+
+G_BEGIN_DECLS
+
+/* Three levels; each coarser bucket is the exact sum of the finer ones
+ * (they are written in the same transaction, see netpulse-history-db.c). */
+typedef enum {
+  NETPULSE_HISTORY_FINE,     /* one bucket (a minute, or --history-bucket-ms) */
+  NETPULSE_HISTORY_HOUR,     /* 60 buckets */
+  NETPULSE_HISTORY_DAY,      /* 24 × 60 buckets */
+  NETPULSE_HISTORY_N_LEVELS,
+} NetpulseHistoryLevel;
+
+#define NETPULSE_HISTORY_SCHEMA_VERSION 1
+#define NETPULSE_HISTORY_MAX_ROWS       10000
+
+/* One application × protocol in one bucket. */
+typedef struct {
+  guint8  app_kind;
+  char   *app_id;
+  guint8  proto;
+  guint64 rx_bytes;
+  guint64 tx_bytes;
+  guint32 connections;
+} NetpulseHistoryEntry;
+
+#define NETPULSE_TYPE_HISTORY_DB (netpulse_history_db_get_type ())
+
+G_DECLARE_FINAL_TYPE (NetpulseHistoryDb, netpulse_history_db, NETPULSE, HISTORY_DB, GObject)
+
+/* Opens (creating) @path.  A database that is corrupt, or of a newer
+ * schema, is renamed to PATH.corrupt-<UTC time> (never overwritten) and a
+ * new one made; @warning then says so. */
+NetpulseHistoryDb *netpulse_history_db_open        (const char        *path,
+                                                    guint64            bucket_ms,
+                                                    char             **warning,
+                                                    GError           **error);
+guint64            netpulse_history_db_level_ms    (NetpulseHistoryDb *self,
+                                                    NetpulseHistoryLevel level);
+
+/* Adds one closed fine bucket (and its share of the hour and day) in one
+ * transaction; purges what is older than the retention.  Nothing is
+ * written on failure (disk full: G_IO_ERROR_NO_SPACE). */
+gboolean           netpulse_history_db_add_bucket  (NetpulseHistoryDb *self,
+                                                    guint64            start_ms,
+                                                    GPtrArray         *entries,
+                                                    const guint64      retention_s[NETPULSE_HISTORY_N_LEVELS],
+                                                    GError           **error);
+
+/* Settings kept in the database (recording on/off, retention). */
+gboolean           netpulse_history_db_set_setting (NetpulseHistoryDb *self,
+                                                    const char        *key,
+                                                    gint64             value,
+                                                    GError           **error);
+gint64             netpulse_history_db_get_setting (NetpulseHistoryDb *self,
+                                                    const char        *key,
+                                                    gint64             default_value);
+
+/* Rows (ttssyttu): start ns, end ns, app kind name, app id, proto, rx, tx,
+ * connections; on a read connection of its own, so that it never waits
+ * for the recorder nor makes it wait (WAL). */
+typedef enum {
+  NETPULSE_HISTORY_GROUP_APP,
+  NETPULSE_HISTORY_GROUP_APP_PROTO,
+  NETPULSE_HISTORY_GROUP_TOTAL,
+} NetpulseHistoryGroup;
+
+typedef struct {
+  guint64               since_ms;
+  guint64               until_ms;
+  NetpulseHistoryLevel  level;
+  NetpulseHistoryGroup  group;
+  const char           *app_id;      /* NULL: every application */
+  guint                 offset;      /* rows to skip (paging) */
+  guint                 limit;       /* ≤ NETPULSE_HISTORY_MAX_ROWS */
+} NetpulseHistoryQuery;
+
+GVariant          *netpulse_history_db_query       (NetpulseHistoryDb          *self,
+                                                    const NetpulseHistoryQuery *query,
+                                                    gboolean                   *truncated,
+                                                    GError                    **error);
+guint64            netpulse_history_db_get_size    (NetpulseHistoryDb *self);
+const char        *netpulse_history_db_get_path    (NetpulseHistoryDb *self);
+
+void               netpulse_history_entry_free     (gpointer           data);
+
+G_END_DECLS

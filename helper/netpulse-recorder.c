@@ -1,0 +1,568 @@
+/* netpulse-recorder.c — the usage history's counting side.
+ *
+ * Every sample, the records changed since the last one give each flow's
+ * delta (cumulative bytes now minus what we saw before); a flow new to us
+ * adds its whole count and one connection, a CLOSED record (the final one,
+ * sent once) adds its last delta and forgets the flow.  Flows that were
+ * there before recording began start from their count at that moment, so
+ * nothing from before is counted.  Deltas go to the bucket of the sample's
+ * wall-clock time, summed per (application kind, application id, protocol).
+ * When a sample falls into a new bucket the previous one is written in one
+ * transaction (netpulse-history-db.c); a SIGKILL loses at most that open
+ * bucket.
+ *
+ * Disk full or any write error: the bucket stays in memory (up to
+ * NETPULSE_RECORDER_MAX_UNWRITTEN of them), the error shows in
+ * GetRecording's "last-error" with "paused" true, and every bucket close
+ * tries again; live monitoring never waits for any of this.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#define G_LOG_DOMAIN "netpulse-history"
+
+#include "config.h"
+
+#include <errno.h>
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "netpulse-protocol.h"
+#include "netpulse-recorder.h"
+
+typedef struct {
+  guint64 tx_bytes;
+  guint64 rx_bytes;
+  guint64 mark;          /* the sweep that last found it open */
+  guint64 closed_ms;     /* when its CLOSED record came; 0 while open */
+} SeenFlow;
+
+/* A closed record stays visible in the collector for a while
+ * (closed_retain_ms, 11 s by default) and may be reported again in that
+ * time: it is remembered longer, so that it is never counted twice. */
+#define CLOSED_MEMORY_MS 60000
+
+typedef struct {
+  guint64     start_ms;
+  GHashTable *entries;   /* "kind/proto/app_id" → NetpulseHistoryEntry */
+} Bucket;
+
+struct _NetpulseRecorder
+{
+  GObject            parent_instance;
+
+  char              *state_dir;
+  guint64            bucket_ms;
+  NetpulseHistoryDb *db;
+  gboolean           enabled;
+  guint64            retention_s[NETPULSE_HISTORY_N_LEVELS];
+
+  GHashTable        *flows;          /* id → SeenFlow */
+  guint64            generation;     /* of the collector, last seen */
+  guint64            sweep;
+  guint64            now_ms;         /* of the sample being counted */
+  Bucket            *current;
+  GQueue             unwritten;      /* Bucket, oldest first */
+  guint64            dropped_buckets;
+  char              *last_error;
+  char              *warning;
+};
+
+G_DEFINE_FINAL_TYPE (NetpulseRecorder, netpulse_recorder, G_TYPE_OBJECT)
+
+static const char * const retention_keys[NETPULSE_HISTORY_N_LEVELS] = {
+  "retention-fine-s", "retention-hour-s", "retention-day-s",
+};
+/* 48 hours of minutes, 90 days of hours, two years of days. */
+static const guint64 default_retention_s[NETPULSE_HISTORY_N_LEVELS] = {
+  48 * 3600, 90 * 86400, 730 * 86400,
+};
+
+static Bucket *
+bucket_new (guint64 start_ms)
+{
+  Bucket *bucket = g_new0 (Bucket, 1);
+
+  bucket->start_ms = start_ms;
+  bucket->entries = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, netpulse_history_entry_free);
+  return bucket;
+}
+
+static void
+bucket_free (gpointer data)
+{
+  Bucket *bucket = data;
+
+  g_hash_table_unref (bucket->entries);
+  g_free (bucket);
+}
+
+static void
+bucket_add (Bucket               *bucket,
+            const NetpulseRecord *record,
+            guint64               tx,
+            guint64               rx,
+            guint                 connections)
+{
+  g_autofree char *key = g_strdup_printf ("%u/%u/%s", record->app_kind, record->proto, record->app_id);
+  NetpulseHistoryEntry *entry = g_hash_table_lookup (bucket->entries, key);
+
+  if (entry == NULL)
+    {
+      entry = g_new0 (NetpulseHistoryEntry, 1);
+      entry->app_kind = record->app_kind;
+      entry->proto = record->proto;
+      /* A flow whose owner is not known yet still counts, under "". */
+      entry->app_id = g_strdup (record->app_id);
+      g_hash_table_insert (bucket->entries, g_steal_pointer (&key), entry);
+    }
+  entry->tx_bytes += tx;
+  entry->rx_bytes += rx;
+  entry->connections += connections;
+}
+
+static void
+set_error (NetpulseRecorder *self,
+           const char       *message)
+{
+  if (g_strcmp0 (message, self->last_error) == 0)
+    return;
+  if (message != NULL)
+    g_warning ("Recording paused: %s", message);
+  else if (self->last_error != NULL)
+    g_message ("Recording resumed: the history is written again");
+  g_free (self->last_error);
+  self->last_error = g_strdup (message);
+}
+
+static void
+write_unwritten (NetpulseRecorder *self)
+{
+  Bucket *bucket;
+
+  while ((bucket = g_queue_peek_head (&self->unwritten)) != NULL)
+    {
+      g_autoptr(GPtrArray) entries = g_ptr_array_new ();
+      g_autoptr(GError) error = NULL;
+      GHashTableIter iter;
+      gpointer value;
+
+      g_hash_table_iter_init (&iter, bucket->entries);
+      while (g_hash_table_iter_next (&iter, NULL, &value))
+        g_ptr_array_add (entries, value);
+
+      if (self->db == NULL ||
+          !netpulse_history_db_add_bucket (self->db, bucket->start_ms, entries, self->retention_s, &error))
+        {
+          set_error (self, error != NULL ? error->message : "no history database");
+          break;
+        }
+      bucket_free (g_queue_pop_head (&self->unwritten));
+      set_error (self, NULL);
+    }
+
+  while (g_queue_get_length (&self->unwritten) > NETPULSE_RECORDER_MAX_UNWRITTEN)
+    {
+      bucket_free (g_queue_pop_head (&self->unwritten));
+      self->dropped_buckets++;
+    }
+}
+
+/* The bucket in progress goes to the queue of those to write (even when
+ * empty: nothing to write then, but nothing is lost either). */
+static void
+close_bucket (NetpulseRecorder *self)
+{
+  if (self->current == NULL)
+    return;
+  if (g_hash_table_size (self->current->entries) > 0)
+    g_queue_push_tail (&self->unwritten, self->current);
+  else
+    bucket_free (self->current);
+  self->current = NULL;
+  write_unwritten (self);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Counting                                                                  */
+
+typedef struct {
+  NetpulseRecorder *self;
+  gboolean          count;   /* FALSE: only learn the baseline */
+} Visit;
+
+static void
+visit_record (const NetpulseRecord *record,
+              gpointer              user_data)
+{
+  Visit *visit = user_data;
+  NetpulseRecorder *self = visit->self;
+  SeenFlow *seen = g_hash_table_lookup (self->flows, &record->id);
+  guint64 tx = record->tx_bytes, rx = record->rx_bytes;
+  guint connections = 0;
+
+  if (seen == NULL)
+    {
+      guint64 *key = g_new (guint64, 1);
+
+      *key = record->id;
+      seen = g_new0 (SeenFlow, 1);
+      g_hash_table_insert (self->flows, key, seen);
+      connections = visit->count ? 1 : 0;
+    }
+  else
+    {
+      /* Counts only grow; a smaller one would be a new flow under an old id. */
+      tx = tx >= seen->tx_bytes ? tx - seen->tx_bytes : tx;
+      rx = rx >= seen->rx_bytes ? rx - seen->rx_bytes : rx;
+    }
+  seen->tx_bytes = record->tx_bytes;
+  seen->rx_bytes = record->rx_bytes;
+  seen->mark = self->sweep;
+
+  if (visit->count && (tx > 0 || rx > 0 || connections > 0))
+    bucket_add (self->current, record, tx, rx, connections);
+  if ((record->flags & NETPULSE_RECORD_CLOSED) && seen->closed_ms == 0)
+    seen->closed_ms = MAX (self->now_ms, 1);
+}
+
+static void
+mark_open (const NetpulseRecord *record,
+           gpointer              user_data)
+{
+  NetpulseRecorder *self = user_data;
+  SeenFlow *seen = g_hash_table_lookup (self->flows, &record->id);
+
+  if (seen != NULL)
+    seen->mark = self->sweep;
+}
+
+/* Forgets flows that left the table without a final record, and closed
+ * ones after CLOSED_MEMORY_MS. */
+static void
+sweep_flows (NetpulseRecorder  *self,
+             NetpulseCollector *collector)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  self->sweep++;
+  netpulse_collector_foreach_open (collector, NETPULSE_WINDOW_DEFAULT_MS, mark_open, self);
+  g_hash_table_iter_init (&iter, self->flows);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      SeenFlow *seen = value;
+
+      if (seen->closed_ms != 0 ? self->now_ms - seen->closed_ms > CLOSED_MEMORY_MS
+                               : seen->mark != self->sweep)
+        g_hash_table_iter_remove (&iter);
+    }
+}
+
+void
+netpulse_recorder_collector_started (NetpulseRecorder  *self,
+                                     NetpulseCollector *collector)
+{
+  Visit visit = { self, FALSE };
+
+  g_return_if_fail (NETPULSE_IS_RECORDER (self));
+
+  g_hash_table_remove_all (self->flows);
+  self->generation = netpulse_collector_get_generation (collector);
+  /* Whatever the collector has counted so far is from before recording. */
+  netpulse_collector_foreach_open (collector, NETPULSE_WINDOW_DEFAULT_MS, visit_record, &visit);
+}
+
+void
+netpulse_recorder_tick (NetpulseRecorder  *self,
+                        NetpulseCollector *collector,
+                        guint64            now_ms)
+{
+  guint64 start_ms = now_ms - now_ms % self->bucket_ms;
+  Visit visit = { self, TRUE };
+
+  g_return_if_fail (NETPULSE_IS_RECORDER (self));
+
+  if (!self->enabled || collector == NULL)
+    return;
+  self->now_ms = now_ms;
+
+  gboolean closed = FALSE;
+
+  if (self->current != NULL && self->current->start_ms != start_ms)
+    {
+      close_bucket (self);
+      closed = TRUE;
+    }
+  if (self->current == NULL)
+    self->current = bucket_new (start_ms);
+
+  netpulse_collector_foreach_changed (collector, self->generation, NETPULSE_WINDOW_DEFAULT_MS,
+                                      visit_record, &visit);
+  self->generation = netpulse_collector_get_generation (collector);
+  /* After the changes: a flow that closed in this sample has left the
+   * open table but its CLOSED record was just counted. */
+  if (closed)
+    sweep_flows (self, collector);
+}
+
+void
+netpulse_recorder_flush (NetpulseRecorder *self)
+{
+  g_return_if_fail (NETPULSE_IS_RECORDER (self));
+
+  close_bucket (self);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Configuration                                                             */
+
+static gboolean
+open_database (NetpulseRecorder  *self,
+               GError           **error)
+{
+  g_autofree char *path = g_build_filename (self->state_dir, NETPULSE_RECORDER_DB_NAME, NULL);
+  g_autofree char *warning = NULL;
+
+  if (self->db != NULL)
+    return TRUE;
+  if (g_mkdir_with_parents (self->state_dir, 0700) != 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   "Cannot create %s: %s", self->state_dir, g_strerror (saved));
+      return FALSE;
+    }
+  self->db = netpulse_history_db_open (path, self->bucket_ms, &warning, error);
+  if (warning != NULL)
+    {
+      g_warning ("%s", warning);
+      g_free (self->warning);
+      self->warning = g_steal_pointer (&warning);
+    }
+  if (self->db == NULL)
+    return FALSE;
+
+  self->enabled = netpulse_history_db_get_setting (self->db, "enabled", 0) != 0;
+  for (int level = 0; level < NETPULSE_HISTORY_N_LEVELS; level++)
+    self->retention_s[level] = (guint64) netpulse_history_db_get_setting (self->db, retention_keys[level],
+                                                                           (gint64) default_retention_s[level]);
+  return TRUE;
+}
+
+void
+netpulse_recorder_load (NetpulseRecorder *self)
+{
+  g_autofree char *path = g_build_filename (self->state_dir, NETPULSE_RECORDER_DB_NAME, NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_return_if_fail (NETPULSE_IS_RECORDER (self));
+
+  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+    return;
+  if (!open_database (self, &error))
+    {
+      g_warning ("Cannot open the usage history: %s", error->message);
+      set_error (self, error->message);
+    }
+}
+
+gboolean
+netpulse_recorder_configure (NetpulseRecorder  *self,
+                             gboolean           enabled,
+                             GVariant          *options,
+                             GError           **error)
+{
+  guint64 retention[NETPULSE_HISTORY_N_LEVELS];
+
+  g_return_val_if_fail (NETPULSE_IS_RECORDER (self), FALSE);
+
+  if (!open_database (self, error))
+    return FALSE;
+
+  for (int level = 0; level < NETPULSE_HISTORY_N_LEVELS; level++)
+    {
+      retention[level] = self->retention_s[level];
+      if (g_variant_lookup (options, retention_keys[level], "t", &retention[level]) &&
+          retention[level] < 60)
+        return g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                            "%s must be at least 60 seconds", retention_keys[level]), FALSE;
+    }
+
+  for (int level = 0; level < NETPULSE_HISTORY_N_LEVELS; level++)
+    if (!netpulse_history_db_set_setting (self->db, retention_keys[level], (gint64) retention[level], error))
+      return FALSE;
+  if (!netpulse_history_db_set_setting (self->db, "enabled", enabled, error))
+    return FALSE;
+
+  memcpy (self->retention_s, retention, sizeof retention);
+  if (self->enabled && !enabled)
+    close_bucket (self);
+  self->enabled = enabled;
+  g_message ("Recording %s (buckets of %" G_GUINT64_FORMAT " ms)", enabled ? "on" : "off", self->bucket_ms);
+  return TRUE;
+}
+
+gboolean
+netpulse_recorder_is_enabled (NetpulseRecorder *self)
+{
+  g_return_val_if_fail (NETPULSE_IS_RECORDER (self), FALSE);
+  return self->enabled;
+}
+
+guint64
+netpulse_recorder_get_bucket_ms (NetpulseRecorder *self)
+{
+  return self->bucket_ms;
+}
+
+GVariant *
+netpulse_recorder_get_state (NetpulseRecorder *self)
+{
+  g_auto(GVariantBuilder) builder = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE_VARDICT);
+  g_autofree char *path = g_build_filename (self->state_dir, NETPULSE_RECORDER_DB_NAME, NULL);
+
+  g_variant_builder_add (&builder, "{sv}", "enabled", g_variant_new_boolean (self->enabled));
+  g_variant_builder_add (&builder, "{sv}", "paused", g_variant_new_boolean (self->last_error != NULL));
+  g_variant_builder_add (&builder, "{sv}", "bucket-ms", g_variant_new_uint64 (self->bucket_ms));
+  for (int level = 0; level < NETPULSE_HISTORY_N_LEVELS; level++)
+    g_variant_builder_add (&builder, "{sv}", retention_keys[level],
+                           g_variant_new_uint64 (self->db != NULL ? self->retention_s[level]
+                                                                  : default_retention_s[level]));
+  g_variant_builder_add (&builder, "{sv}", "last-error", g_variant_new_string (self->last_error ? self->last_error : ""));
+  g_variant_builder_add (&builder, "{sv}", "warning", g_variant_new_string (self->warning ? self->warning : ""));
+  g_variant_builder_add (&builder, "{sv}", "database-path", g_variant_new_string (path));
+  g_variant_builder_add (&builder, "{sv}", "database-size",
+                         g_variant_new_uint64 (self->db != NULL ? netpulse_history_db_get_size (self->db) : 0));
+  g_variant_builder_add (&builder, "{sv}", "unwritten-buckets",
+                         g_variant_new_uint32 (g_queue_get_length (&self->unwritten)));
+  g_variant_builder_add (&builder, "{sv}", "dropped-buckets", g_variant_new_uint64 (self->dropped_buckets));
+  g_variant_builder_add (&builder, "{sv}", "schema-version", g_variant_new_uint32 (NETPULSE_HISTORY_SCHEMA_VERSION));
+  return g_variant_builder_end (&builder);
+}
+
+static void
+netpulse_recorder_finalize (GObject *object)
+{
+  NetpulseRecorder *self = NETPULSE_RECORDER (object);
+
+  g_clear_pointer (&self->current, bucket_free);
+  g_queue_clear_full (&self->unwritten, bucket_free);
+  g_clear_pointer (&self->flows, g_hash_table_unref);
+  g_clear_object (&self->db);
+  g_free (self->state_dir);
+  g_free (self->last_error);
+  g_free (self->warning);
+  G_OBJECT_CLASS (netpulse_recorder_parent_class)->finalize (object);
+}
+
+static void
+netpulse_recorder_class_init (NetpulseRecorderClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = netpulse_recorder_finalize;
+}
+
+static void
+netpulse_recorder_init (NetpulseRecorder *self)
+{
+  self->flows = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
+  g_queue_init (&self->unwritten);
+  memcpy (self->retention_s, default_retention_s, sizeof self->retention_s);
+}
+
+NetpulseRecorder *
+netpulse_recorder_new (const char *state_dir,
+                       guint64     bucket_ms)
+{
+  NetpulseRecorder *self = g_object_new (NETPULSE_TYPE_RECORDER, NULL);
+
+  self->state_dir = g_strdup (state_dir ? state_dir : NETPULSE_RECORDER_DEFAULT_STATE_DIR);
+  self->bucket_ms = bucket_ms ? bucket_ms : NETPULSE_RECORDER_DEFAULT_BUCKET_MS;
+  return self;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Queries                                                                   */
+
+static gboolean
+parse_granularity (NetpulseRecorder      *self,
+                   const char            *name,
+                   guint64                span_ms,
+                   NetpulseHistoryLevel  *level,
+                   GError               **error)
+{
+  if (g_str_equal (name, "minute"))
+    *level = NETPULSE_HISTORY_FINE;
+  else if (g_str_equal (name, "hour"))
+    *level = NETPULSE_HISTORY_HOUR;
+  else if (g_str_equal (name, "day"))
+    *level = NETPULSE_HISTORY_DAY;
+  else if (g_str_equal (name, "auto"))
+    {
+      /* At most 12 hours of minutes and 31 days of hours: a few hundred
+       * buckets, and the finer level is still kept for that range. */
+      if (span_ms <= 720 * self->bucket_ms)
+        *level = NETPULSE_HISTORY_FINE;
+      else if (span_ms <= 31 * 24 * 60 * self->bucket_ms)
+        *level = NETPULSE_HISTORY_HOUR;
+      else
+        *level = NETPULSE_HISTORY_DAY;
+    }
+  else
+    return g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                        "Unknown granularity (minute, hour, day or auto)"), FALSE;
+  return TRUE;
+}
+
+static gboolean
+parse_group (const char            *name,
+             NetpulseHistoryGroup  *group,
+             GError               **error)
+{
+  if (g_str_equal (name, "app"))
+    *group = NETPULSE_HISTORY_GROUP_APP;
+  else if (g_str_equal (name, "app,proto"))
+    *group = NETPULSE_HISTORY_GROUP_APP_PROTO;
+  else if (g_str_equal (name, "total"))
+    *group = NETPULSE_HISTORY_GROUP_TOTAL;
+  else
+    return g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                        "Unknown grouping (app, app,proto or total)"), FALSE;
+  return TRUE;
+}
+
+GVariant *
+netpulse_recorder_query (NetpulseRecorder  *self,
+                         guint64            since_ns,
+                         guint64            until_ns,
+                         const char        *granularity,
+                         const char        *group,
+                         GVariant          *filter,
+                         GError           **error)
+{
+  NetpulseHistoryQuery query = { 0 };
+  const char *app_id = NULL;
+  gboolean truncated = FALSE;
+  GVariant *rows;
+
+  if (until_ns <= since_ns)
+    return g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                        "until must be after since"), NULL;
+  query.since_ms = since_ns / 1000000;
+  query.until_ms = until_ns / 1000000 + (until_ns % 1000000 != 0);
+  if (!parse_granularity (self, granularity, query.until_ms - query.since_ms, &query.level, error) ||
+      !parse_group (group, &query.group, error))
+    return NULL;
+  g_variant_lookup (filter, "app-id", "&s", &app_id);
+  g_variant_lookup (filter, "offset", "u", &query.offset);
+  g_variant_lookup (filter, "limit", "u", &query.limit);
+  query.app_id = app_id;
+
+  if (self->db == NULL)
+    return g_variant_new ("(@a(ttssyttu)b)", g_variant_new_array (G_VARIANT_TYPE ("(ttssyttu)"), NULL, 0), FALSE);
+  rows = netpulse_history_db_query (self->db, &query, &truncated, error);
+  if (rows == NULL)
+    return NULL;
+  return g_variant_new ("(@a(ttssyttu)b)", rows, truncated);
+}
