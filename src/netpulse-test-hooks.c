@@ -224,7 +224,8 @@ visible_page (GtkWidget  *window,
 
 /* "# page=… list=… title=… button=… banner=… button-bounds=x,y,w,h": which
  * page is shown (a status page: its title and button, URI-escaped), the
- * overflow banner's text ("-" when hidden), so that a
+ * overflow banner's text ("-" when hidden), the status page's technical
+ * details ("-" when none) and whether Retry can be used, so that a
  * test can tell "Permission Denied" from an empty list, and click the
  * button.  Only key=value words: older readers merge them into the header. */
 static void
@@ -249,14 +250,19 @@ dump_page (GString        *out,
   g_autofree char *toast_escaped = g_uri_escape_string (window->last_toast != NULL ? window->last_toast : "-",
                                                        NULL, FALSE);
 
+  gboolean has_details = gtk_widget_get_visible (GTK_WIDGET (window->status_details));
+  g_autofree char *details_escaped = g_uri_escape_string (has_details ? gtk_label_get_text (window->status_details_label) : "-",
+                                                         NULL, FALSE);
+  gboolean retry_enabled = g_action_group_get_action_enabled (G_ACTION_GROUP (window), "retry");
+
   g_string_append_printf (out, "# page=%s list=%s title=%s button=%s banner=%s reconnecting=%d "
-                          "table-sensitive=%d toast=%s instance=%s",
+                          "table-sensitive=%d toast=%s instance=%s details=%s retry-enabled=%d",
                           visible_page (GTK_WIDGET (window), "main_stack"),
                           visible_page (GTK_WIDGET (window), "list_stack"),
                           title_escaped, label_escaped, banner_escaped,
                           gtk_revealer_get_reveal_child (window->reconnect_banner),
                           gtk_widget_is_sensitive (GTK_WIDGET (window->paned)),
-                          toast_escaped, instance_escaped);
+                          toast_escaped, instance_escaped, details_escaped, retry_enabled);
   if (has_button && gtk_widget_get_mapped (button) &&
       gtk_widget_compute_bounds (button, GTK_WIDGET (window), &b))
     g_string_append_printf (out, " button-bounds=%d,%d,%d,%d", (int) b.origin.x, (int) b.origin.y,

@@ -44,6 +44,8 @@ struct _NetpulseWindow
   AdwStatusPage           *status_page;
   GtkSpinner              *status_spinner;
   GtkButton               *status_button;
+  GtkExpander             *status_details;       /* the source's own words, folded away */
+  GtkLabel                *status_details_label;
   GtkLabel                *rx_total_label;
   GtkLabel                *tx_total_label;
   NetpulseSparkline       *total_graph;

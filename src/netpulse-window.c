@@ -417,6 +417,8 @@ netpulse_window_class_init (NetpulseWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, NetpulseWindow, status_page);
   gtk_widget_class_bind_template_child (widget_class, NetpulseWindow, status_spinner);
   gtk_widget_class_bind_template_child (widget_class, NetpulseWindow, status_button);
+  gtk_widget_class_bind_template_child (widget_class, NetpulseWindow, status_details);
+  gtk_widget_class_bind_template_child (widget_class, NetpulseWindow, status_details_label);
   gtk_widget_class_bind_template_child (widget_class, NetpulseWindow, rx_total_label);
   gtk_widget_class_bind_template_child (widget_class, NetpulseWindow, tx_total_label);
   gtk_widget_class_bind_template_child (widget_class, NetpulseWindow, total_graph);

@@ -10,6 +10,9 @@ Checks, through the app's test hooks (see src/netpulse-test-hooks.h):
   3. grouped by process, a process selected: the tree shows one row per
      process plus the expanded one's connections, and the detail pane.
   4. a broken recording: the app shows its error page, does not crash.
+     No helper on the system bus (a private bus without its service): the
+     "Helper Not Available" page, the bus's words under its technical
+     details only.
   5. hostile process names (terminal escapes, forged lines, DEL, C1, bidi
      and invisible characters; tests/data/replay-hostile.jsonl): no label
      or tooltip of the window, no line of the view dump and nothing in a
@@ -255,6 +258,61 @@ def check_bad_input(xvfb, tmp):
     print("bad input: error page %r shown" % header["title"])
 
 
+BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>system</type>
+  <listen>unix:path=%s</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow user="*"/>
+    <allow own="*"/>
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+  </policy>
+</busconfig>
+"""
+
+
+def check_helper_missing(xvfb, tmp):
+    """A system bus that has never heard of the helper (no service file):
+    the page says so in a whole sentence of its own, with what to do; the
+    bus's message only under its technical details."""
+    if shutil.which("dbus-daemon") is None:
+        nptest.require(False, "needs dbus-daemon (package dbus)")
+    socket_path = os.path.join(tmp, "empty-system-bus")
+    config = os.path.join(tmp, "empty-system-bus.conf")
+    with open(config, "w") as f:
+        f.write(BUS_CONFIG % socket_path)
+    bus = subprocess.Popen(["dbus-daemon", "--config-file=" + config, "--nofork", "--print-address"],
+                           stdout=subprocess.PIPE, text=True)
+    try:
+        address = bus.stdout.readline().strip()
+        nptest.check(address.startswith("unix:"), "the private bus did not start", address)
+        shot, dump = run_app(xvfb, tmp, "missing", [], DBUS_SYSTEM_BUS_ADDRESS=address)
+    finally:
+        bus.terminate()
+        bus.wait(timeout=30)
+    header, _, rows = read_dump(dump)
+    nptest.check(header.get("page") == "status" and header.get("title") == "Helper Not Available",
+                 "no helper: not the \u201cHelper Not Available\u201d page", header)
+    nptest.check(header.get("button") == "Retry" and header.get("retry-enabled") == "1",
+                 "the helper page has no usable Retry button", header)
+    nptest.check("io.github.netpulse.Helper1" in header.get("details", ""),
+                 "the technical details do not name the missing service", header)
+    texts = npgui.read_dump_texts(dump)
+    described = [t for t in texts["label"] if t.startswith("The Netpulse helper service is not installed")]
+    nptest.check(described == ["The Netpulse helper service is not installed or could not be started. "
+                               "Install Netpulse system-wide, including netpulse-helper and its D-Bus "
+                               "and polkit files, then retry."],
+                 "the page does not say what happened and what to do, in words of its own", described)
+    check_not_blank(shot, min_colours=10)
+    keep = os.environ.get("NETPULSE_KEEP_SCREENSHOT")
+    if keep:
+        shutil.copyfile(shot, os.path.splitext(keep)[0] + "-helper-missing.png")
+    print("helper missing: %r, details %r" % (header["title"], header["details"]))
+
+
 # ---- hostile names (common/netpulse-text.h) -------------------------------
 
 def read_strict(path):
@@ -332,6 +390,7 @@ def main():
         check_grouped(xvfb, tmp)
         check_overflow_banner(xvfb, tmp)
         check_bad_input(xvfb, tmp)
+        check_helper_missing(xvfb, tmp)
         check_hostile_names(xvfb, tmp)
     # A part that could not run makes the whole test a skip (77), and a
     # failure under CI=true: never a pass.
