@@ -46,6 +46,7 @@ struct _NetpulseHelperSource
   guint           retry_delay_s;  /* the next wait; 0 while not reconnecting */
   gboolean        asked;          /* polkit was to ask for a password (status: challenge) */
   GError         *refusal;        /* Subscribe's NotAuthorized, while polkit is asked again */
+  gboolean        refusal_rechecked;
 };
 
 /* The backoff of automatic reconnection, in seconds. */
@@ -228,6 +229,16 @@ refusal_status_cb (GObject      *object,
   status = netpulse_client_get_status_finish (NETPULSE_CLIENT (object), result, &error);
   if (refusal == NULL || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
+  /* An idle helper may exit right after the refused Subscribe, under our
+   * question: once more, which starts it again. */
+  if (status == NULL && !self->refusal_rechecked)
+    {
+      g_debug ("asking polkit again after a refusal failed (%s): once more", error->message);
+      self->refusal_rechecked = TRUE;
+      self->refusal = g_steal_pointer (&refusal);
+      netpulse_client_get_status_async (self->client, self->cancellable, refusal_status_cb, g_object_ref (self));
+      return;
+    }
   if (status != NULL)
     g_variant_lookup (status, "authorization", "&s", &authorization);
 
@@ -258,6 +269,7 @@ classify_refusal (NetpulseHelperSource *self,
   /* Asked without a prompt, what polkit says now. */
   g_clear_error (&self->refusal);
   self->refusal = g_error_copy (error);
+  self->refusal_rechecked = FALSE;
   netpulse_client_get_status_async (self->client, self->cancellable, refusal_status_cb, g_object_ref (self));
 }
 

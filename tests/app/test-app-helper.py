@@ -466,19 +466,24 @@ def test_auth_prompt(fx):
             wait_for(lambda: 'Registered Authentication Agent' in fx.read_log(fx.polkitd_log_path)
                      or agent.proc.poll() is not None, 'pkttyagent registered', timeout=30)
             check(agent.proc.poll() is None, 'pkttyagent exited', agent.text())
-            for typed, then in ((password + 'x', 'Password Not Accepted'), (password, None)):
+            # (pkttyagent's Ctrl-C is a failed authentication for polkitd,
+            # not a dismissal: "Authentication Cancelled" needs a dialog's
+            # Cancel, which no agent here has.)
+            steps = ((password + 'x\n', 'Password Not Accepted', WRONG_PASSWORD),
+                     (password + '\n', None, None))
+            for prompts, (typed, then, description) in enumerate(steps, start=1):
                 check(app.click_status_button(header), 'XTest is needed to click Try Again')
-                agent.wait_text(lambda t: t.count('Password:') > (0 if then else 1),
+                agent.wait_text(lambda t: t.count('Password:') >= prompts,
                                 'the password prompt of pkttyagent')
                 # Pending: the authorizing page, and nothing that would ask again.
                 header = status_page(app, 'Authorization Required', 'the prompt is open')
                 check(header.get('button') == '-' and header.get('retry-enabled') == '0',
                       'Retry can be used while the prompt is pending', header)
-                agent.type(typed.encode() + b'\n')
+                agent.type(typed.encode())
                 if then is None:
                     break
-                header = status_page(app, then, 'a wrong password')
-                check_words_of_our_own(app, header, WRONG_PASSWORD, 'wrong password')
+                header = status_page(app, then, repr(typed))
+                check_words_of_our_own(app, header, description, then)
             header, rows = capture_until(app, lambda h, r: h.get('page') == 'monitor',
                                          'the table after the right password')
             log(f'after the right password: {summary(header, rows)[0]}')
