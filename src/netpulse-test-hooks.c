@@ -15,6 +15,7 @@
 #include "netpulse-connection.h"
 #include "netpulse-overflow-banner.h"
 #include "netpulse-test-hooks.h"
+#include "netpulse-test-hooks-private.h"
 #include "netpulse-text.h"
 #include "netpulse-window-private.h"
 
@@ -335,6 +336,7 @@ netpulse_test_hooks_dump_view (NetpulseWindow  *window,
                           g_settings_get_boolean (window->settings, "sort-descending") ? "descending" : "ascending",
                           window->sort_held);
   dump_page (out, window);
+  _netpulse_test_hooks_dump_input (out, window);
   _netpulse_window_sum_shown (window, &shown_rx, &shown_tx, &shown_n);
   if (!gtk_widget_compute_bounds (GTK_WIDGET (window->scrolled_window), GTK_WIDGET (window), &list_bounds))
     graphene_rect_init (&list_bounds, 0, 0, 0, 0);

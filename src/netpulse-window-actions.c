@@ -194,7 +194,10 @@ add_settings_actions (NetpulseWindow *self)
 
 /* ---- keyboard --------------------------------------------------------- */
 
-/* Space pauses, except where it types or activates something. */
+/* Space pauses and resumes, whichever header button has the focus (it
+ * is the window's key, before the focused widget sees it), except where
+ * it types (the search entry) or picks an item (a menu), and except on a
+ * status page, where there is nothing to pause and Space presses Retry. */
 static gboolean
 on_key_pressed (GtkEventControllerKey *controller,
                 guint                  keyval,
@@ -206,8 +209,10 @@ on_key_pressed (GtkEventControllerKey *controller,
 
   if (keyval != GDK_KEY_space || (state & gtk_accelerator_get_default_mod_mask ()) != 0)
     return FALSE;
+  if (!self->monitoring)
+    return FALSE;
   if (focus != NULL && (GTK_IS_EDITABLE (focus) || GTK_IS_TEXT (focus) ||
-                        GTK_IS_BUTTON (focus) || gtk_widget_get_ancestor (focus, GTK_TYPE_POPOVER) != NULL))
+                        gtk_widget_get_ancestor (focus, GTK_TYPE_POPOVER) != NULL))
     return FALSE;
   gtk_widget_activate_action (GTK_WIDGET (self), "win.pause", NULL);
   return TRUE;

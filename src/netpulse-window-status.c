@@ -26,12 +26,20 @@ _netpulse_window_update_placeholder (NetpulseWindow *self)
       gtk_stack_set_visible_child_name (self->list_stack, "list");
       return;
     }
-  if (g_list_model_get_n_items (G_LIST_MODEL (self->store)) > 0)
+  if (g_list_model_get_n_items (G_LIST_MODEL (self->store)) > 0 &&
+      *gtk_editable_get_text (GTK_EDITABLE (self->search_entry)) != '\0')
     {
       adw_status_page_set_icon_name (self->empty_page, "edit-find-symbolic");
-      adw_status_page_set_title (self->empty_page, _("No Matching Connections"));
+      adw_status_page_set_title (self->empty_page, _("No Results Found"));
       adw_status_page_set_description (self->empty_page,
-                                       _("Try another process name, address, port or protocol."));
+                                       _("Nothing matches the search. Try another application, process name, address, port or protocol."));
+    }
+  else if (g_list_model_get_n_items (G_LIST_MODEL (self->store)) > 0)
+    {
+      adw_status_page_set_icon_name (self->empty_page, "view-conceal-symbolic");
+      adw_status_page_set_title (self->empty_page, _("All Connections Hidden"));
+      adw_status_page_set_description (self->empty_page,
+                                       _("Every connection is local or closed, and the view hides those. Turn on Include Local Traffic or Show Closed Connections in the main menu."));
     }
   else
     {

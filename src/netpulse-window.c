@@ -323,6 +323,16 @@ on_search_changed (NetpulseWindow *self,
   netpulse_row_filter_set_search (self->filter, gtk_editable_get_text (GTK_EDITABLE (entry)));
 }
 
+/* The search button (or Ctrl+F, or type-to-search) opened the bar: the
+ * entry has the keyboard, so that typing goes on into it. */
+static void
+on_search_mode (NetpulseWindow *self)
+{
+  if (gtk_search_bar_get_search_mode (self->search_bar) &&
+      !gtk_widget_has_focus (GTK_WIDGET (self->search_entry)))
+    gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
+}
+
 static void
 on_stop_search (NetpulseWindow *self,
                 GtkSearchEntry *entry)
@@ -441,7 +451,11 @@ netpulse_window_init (NetpulseWindow *self)
 
   self->settings = g_settings_new ("io.github.netpulse.Netpulse");
 
+  /* Type-to-search: keys typed anywhere in the window go to the entry. */
+  gtk_search_bar_connect_entry (self->search_bar, GTK_EDITABLE (self->search_entry));
   gtk_search_bar_set_key_capture_widget (self->search_bar, GTK_WIDGET (self));
+  g_signal_connect_object (self->search_bar, "notify::search-mode-enabled",
+                           G_CALLBACK (on_search_mode), self, G_CONNECT_SWAPPED);
   _netpulse_window_actions_init (self);
 
   if (DEVELOPMENT_BUILD)

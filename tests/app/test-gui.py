@@ -20,6 +20,13 @@ Checks, through the app's test hooks (see src/netpulse-test-hooks.h):
      raw control codepoint; the names are shown escaped, the JSON export
      keeps them exactly, the CSV defuses a formula.
 
+  6. the keyboard, with real key events (XTest): typing in the window
+     opens the search with what was typed, a search that leaves nothing
+     shows "No Results Found", Escape closes it; the search button puts
+     the keyboard into the entry; Space pauses and resumes even when a
+     header button has the focus; Escape closes the detail pane when the
+     focus is inside it.
+
 Python 3 stdlib only.  Skips (77) without Xvfb or XTest (for the click),
 fails instead under CI=true.
 """
@@ -37,7 +44,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import nptest  # noqa: E402
 import npgui  # noqa: E402
 from npescape import first_unsafe, shown  # noqa: E402
-from npgui import read_dump, xtest_click  # noqa: E402
+from npgui import read_dump, xtest_click, xtest_keys  # noqa: E402
 
 APP = os.environ.get("NETPULSE_APP")
 SCHEMAS = os.environ.get("NETPULSE_SCHEMA_DIR")
@@ -183,6 +190,107 @@ def check_header_click(xvfb, tmp):
             proc.kill()
             out, _ = proc.communicate()
     nptest.check("CRITICAL" not in (out or ""), "click: netpulse logged criticals", out or "")
+
+
+def capture_until(proc, dump, predicate, what, timeout=30):
+    """Asks the running app for view dumps (SIGUSR1) until
+    predicate(header) holds; returns that header."""
+    last = {}
+
+    def attempt():
+        if os.path.exists(dump):
+            os.unlink(dump)
+        proc.send_signal(signal.SIGUSR1)
+        if not nptest.wait_until(lambda: os.path.exists(dump), timeout=15):
+            return False
+        last["header"] = read_dump(dump)[0]
+        return predicate(last["header"])
+    nptest.check(nptest.wait_until(attempt, timeout=timeout, step=0.2), what, last.get("header"))
+    return last["header"]
+
+
+def centre(bounds):
+    x, y, w, h = (int(v) for v in bounds.split(","))
+    return x + w // 2, y + h // 2
+
+
+def check_keyboard(xvfb, tmp):
+    """Returns why the part could not run (no XTest), None when it did."""
+    dump = os.path.join(tmp, "keys.txt")
+    env = app_env(xvfb, tmp, NETPULSE_DUMP_VIEW=dump)
+    proc = subprocess.Popen([APP, "--replay", RECORDING, "--replay-interval", "40", "--sort", "rx-rate"],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        nptest.check(nptest.wait_until(lambda: os.path.exists(dump), timeout=60),
+                     "the app wrote no view dump")
+        header = read_dump(dump)[0]
+        # The pointer over the list (no window manager: the window under
+        # it has the keyboard), nothing clicked.
+        x, y = centre(header["list-bounds"])
+        if not xtest_click(xvfb.display, x, y, click=False):
+            return "XTest (libXtst) is not available for real key events"
+
+        # Type-to-search: the letters open the bar and land in the entry.
+        xtest_keys(xvfb.display, "z", "q", "x")
+        header = capture_until(proc, dump, lambda h: h.get("search") == "zqx",
+                               "typing in the window did not search for it")
+        nptest.check(header.get("search-mode") == "1" and header.get("focus") == "entry",
+                     "the search bar is not open with the keyboard in its entry", header)
+        nptest.check(header.get("list") == "empty" and header.get("empty-title") == "No Results Found",
+                     "a search that matches nothing does not say \u201cNo Results Found\u201d", header)
+        xtest_keys(xvfb.display, "Escape")
+        header = capture_until(proc, dump, lambda h: h.get("search-mode") == "0",
+                               "Escape did not close the search")
+        nptest.check(header.get("search") == "" and header.get("list") == "list",
+                     "closing the search did not bring the rows back", header)
+
+        # The search button: the keyboard goes into the entry.
+        bx, by = centre(header["search-button-bounds"])
+        xtest_click(xvfb.display, bx, by)
+        header = capture_until(proc, dump, lambda h: h.get("search-mode") == "1",
+                               "the search button did not open the search")
+        nptest.check(header.get("focus") == "entry", "the search button left the keyboard elsewhere", header)
+        xtest_keys(xvfb.display, "space")
+        header = capture_until(proc, dump, lambda h: h.get("search") == " ",
+                               "Space typed in the search entry did not go into it")
+        nptest.check(header.get("paused") == "0", "Space typed in the search entry paused", header)
+        # Closed by its button: the keyboard is on the button now.
+        xtest_click(xvfb.display, bx, by)
+        header = capture_until(proc, dump, lambda h: h.get("search-mode") == "0",
+                               "the search button did not close the search")
+        nptest.check(header.get("focus") == "header", "the search button does not have the focus", header)
+
+        # Space pauses, and does not press the focused button.
+        for paused in ("1", "0"):
+            xtest_keys(xvfb.display, "space")
+            header = capture_until(proc, dump, lambda h: h.get("paused") == paused,
+                                   "Space did not %s" % ("pause" if paused == "1" else "resume"))
+            nptest.check(header.get("search-mode") == "0", "Space pressed the focused search button", header)
+
+        # A row selected, the keyboard inside the detail pane: Escape closes it.
+        lx, ly, lw, lh = (int(v) for v in header["list-bounds"].split(","))
+        xtest_click(xvfb.display, lx + lw // 2, ly + 48)
+        header = capture_until(proc, dump, lambda h: h.get("detail-pane") == "1" and "detail-subtitle-bounds" in h,
+                               "a click on a row did not open the detail pane")
+        sx, sy = centre(header["detail-subtitle-bounds"])
+        xtest_click(xvfb.display, sx, sy)
+        header = capture_until(proc, dump, lambda h: h.get("focus") == "details",
+                               "a click on the detail pane's text did not put the keyboard there")
+        xtest_keys(xvfb.display, "Escape")
+        header = capture_until(proc, dump, lambda h: h.get("detail-pane") == "0",
+                               "Escape with the focus in the detail pane did not close it")
+        print("keyboard: type-to-search, No Results Found, search button focus, Space pause, Escape")
+        return None
+    finally:
+        proc.terminate()
+        try:
+            out, _ = proc.communicate(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out, _ = proc.communicate()
+        nptest.check("CRITICAL" not in (out or ""), "keyboard: netpulse logged criticals", out or "")
+        nptest.check("does not have an entry connected" not in (out or ""),
+                     "keyboard: the search bar has no entry connected", out or "")
 
 
 def check_grouped(xvfb, tmp):
@@ -388,6 +496,7 @@ def main():
         check_replay_sorted(xvfb, tmp)
         skipped = check_header_click(xvfb, tmp)
         check_grouped(xvfb, tmp)
+        skipped = check_keyboard(xvfb, tmp) or skipped
         check_overflow_banner(xvfb, tmp)
         check_bad_input(xvfb, tmp)
         check_helper_missing(xvfb, tmp)
