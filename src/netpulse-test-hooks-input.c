@@ -3,6 +3,7 @@
  *
  *   # search-mode=0|1 search=TEXT paused=0|1 detail-pane=0|1 focus=WHERE
  *     empty-title=TITLE
+ *   # detail-scroll=PIXELS (how far the detail pane is scrolled down)
  *   # search-button-bounds=x,y,w,h detail-subtitle-bounds=x,y,w,h
  *
  * WHERE is "entry" (the search entry), "details" (inside the detail
@@ -68,6 +69,7 @@ _netpulse_test_hooks_dump_input (GString        *out,
                           paused != NULL && g_variant_get_boolean (paused),
                           gtk_widget_get_visible (GTK_WIDGET (window->detail_pane)),
                           focus_place (window), empty_escaped);
+  g_string_append_printf (out, "# detail-scroll=%d\n", (int) netpulse_detail_pane_get_scroll (window->detail_pane));
   g_string_append (out, "#");
   append_bounds (out, "search-button-bounds", GTK_WIDGET (window->search_button), GTK_WIDGET (window));
   append_bounds (out, "detail-subtitle-bounds", GTK_IS_WIDGET (subtitle) ? GTK_WIDGET (subtitle) : NULL,

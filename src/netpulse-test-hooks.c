@@ -564,6 +564,9 @@ netpulse_test_hooks_install (NetpulseWindow *window)
 
   if (g_getenv ("NETPULSE_SETTINGS") != NULL)
     apply_settings (window, g_getenv ("NETPULSE_SETTINGS"));
+  if (g_getenv ("NETPULSE_TEST_LOCAL_NETNS") != NULL)
+    netpulse_detail_pane_set_local_netns (window->detail_pane,
+                                          g_ascii_strtoull (g_getenv ("NETPULSE_TEST_LOCAL_NETNS"), NULL, 10));
   if (g_getenv ("NETPULSE_VIEW") != NULL)
     g_settings_set_string (window->settings, "view", g_getenv ("NETPULSE_VIEW"));
   if (g_strcmp0 (g_getenv ("NETPULSE_GROUP_BY_PROCESS"), "1") == 0)

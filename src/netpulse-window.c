@@ -23,6 +23,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <sys/stat.h>
 
 #include "netpulse-app-finder.h"
 #include "netpulse-columns.h"
@@ -462,6 +463,18 @@ netpulse_window_init (NetpulseWindow *self)
     gtk_widget_add_css_class (GTK_WIDGET (self), "devel");
 }
 
+/* The inode of our network namespace: the helper's records name theirs
+ * the same way (0 when /proc does not tell). */
+static guint64
+own_netns (void)
+{
+  struct stat st;
+
+  if (stat ("/proc/self/ns/net", &st) != 0)
+    return 0;
+  return st.st_ino;
+}
+
 static void
 setup_store (NetpulseWindow *self)
 {
@@ -482,6 +495,9 @@ setup_store (NetpulseWindow *self)
   self->shown_history = netpulse_history_new (NETPULSE_STORE_HISTORY_LENGTH);
   netpulse_sparkline_set_history (self->total_graph, self->shown_history);
   netpulse_detail_pane_set_options (self->detail_pane, self->options);
+  /* A recording's namespaces are another machine's. */
+  if (netpulse_source_is_live (self->source))
+    netpulse_detail_pane_set_local_netns (self->detail_pane, own_netns ());
   netpulse_columns_add (self->column_view, self->options);
   g_object_unref (netpulse_columns_add_menu (self->column_view, G_ACTION_MAP (self), self->settings));
 }

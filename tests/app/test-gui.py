@@ -25,7 +25,9 @@ Checks, through the app's test hooks (see src/netpulse-test-hooks.h):
      shows "No Results Found", Escape closes it; the search button puts
      the keyboard into the entry; Space pauses and resumes even when a
      header button has the focus; Escape closes the detail pane when the
-     focus is inside it.
+     focus is inside it; the detail pane scrolled down, another row
+     shows from its top.
+  7. the detail pane names the network namespace in words.
 
 Python 3 stdlib only.  Skips (77) without Xvfb or XTest (for the click),
 fails instead under CI=true.
@@ -217,7 +219,9 @@ def centre(bounds):
 def check_keyboard(xvfb, tmp):
     """Returns why the part could not run (no XTest), None when it did."""
     dump = os.path.join(tmp, "keys.txt")
-    env = app_env(xvfb, tmp, NETPULSE_DUMP_VIEW=dump)
+    # Low enough that the detail pane scrolls.
+    env = app_env(xvfb, tmp, NETPULSE_DUMP_VIEW=dump,
+                  NETPULSE_SETTINGS="include-local true;show-closed true;window-height 480")
     proc = subprocess.Popen([APP, "--replay", RECORDING, "--replay-interval", "40", "--sort", "rx-rate"],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
@@ -272,6 +276,16 @@ def check_keyboard(xvfb, tmp):
         xtest_click(xvfb.display, lx + lw // 2, ly + 48)
         header = capture_until(proc, dump, lambda h: h.get("detail-pane") == "1" and "detail-subtitle-bounds" in h,
                                "a click on a row did not open the detail pane")
+        # Scrolled down (the wheel over the pane), then another row: from its top.
+        sx, sy = centre(header["detail-subtitle-bounds"])
+        xtest_click(xvfb.display, sx, sy + 150, button=5, times=15)
+        header = capture_until(proc, dump, lambda h: int(h.get("detail-scroll", "0")) > 0,
+                               "the wheel did not scroll the detail pane")
+        scrolled = header["detail-scroll"]
+        xtest_click(xvfb.display, lx + lw // 3, ly + 90)
+        header = capture_until(proc, dump, lambda h: h.get("detail-scroll") == "0",
+                               "another row kept the detail pane scrolled down (%s px)" % scrolled)
+        nptest.check(header.get("detail-pane") == "1", "the detail pane closed with another row", header)
         sx, sy = centre(header["detail-subtitle-bounds"])
         xtest_click(xvfb.display, sx, sy)
         header = capture_until(proc, dump, lambda h: h.get("focus") == "details",
@@ -291,6 +305,28 @@ def check_keyboard(xvfb, tmp):
         nptest.check("CRITICAL" not in (out or ""), "keyboard: netpulse logged criticals", out or "")
         nptest.check("does not have an entry connected" not in (out or ""),
                      "keyboard: the search bar has no entry connected", out or "")
+
+
+def check_detail_netns(xvfb, tmp):
+    """The network namespace in words: this machine's, another one (with
+    its inode), or a recording's (not known whether it is ours)."""
+    shown_as = {}
+    for name, local in (("ours", "4026531840"), ("other", "1"), ("recorded", None)):
+        extra = {"NETPULSE_SELECT_ROW": "0"}
+        if local is not None:
+            extra["NETPULSE_TEST_LOCAL_NETNS"] = local
+        shot, dump = run_app(xvfb, tmp, "netns-" + name, ["--replay", RECORDING, "--replay-interval", "40"],
+                             **extra)
+        labels = npgui.read_dump_texts(dump)["label"]
+        nptest.check("Network namespace" in labels, "%s: no namespace in the detail pane" % name, labels)
+        shown_as[name] = labels[labels.index("Network namespace") + 1:]
+    nptest.check("This machine" in shown_as["ours"][:3], "our namespace is not \u201cThis machine\u201d",
+                 shown_as["ours"][:3])
+    nptest.check("Other namespace (inode 4026531840)" in shown_as["other"][:3],
+                 "another namespace is not said to be one", shown_as["other"][:3])
+    nptest.check("Namespace (inode 4026531840)" in shown_as["recorded"][:3],
+                 "a recording's namespace", shown_as["recorded"][:3])
+    print("detail pane: namespaces in words")
 
 
 def check_grouped(xvfb, tmp):
@@ -497,6 +533,7 @@ def main():
         skipped = check_header_click(xvfb, tmp)
         check_grouped(xvfb, tmp)
         skipped = check_keyboard(xvfb, tmp) or skipped
+        check_detail_netns(xvfb, tmp)
         check_overflow_banner(xvfb, tmp)
         check_bad_input(xvfb, tmp)
         check_helper_missing(xvfb, tmp)

@@ -254,10 +254,10 @@ def _xtest_libraries():
     return libx11, libxtst
 
 
-def xtest_click(display, x, y, click=True):
-    """Moves the pointer to (x, y) on the root window and clicks button 1
-    (with @click false, only moves it there).  False when libX11/libXtst
-    or the display are not there."""
+def xtest_click(display, x, y, click=True, button=1, times=1):
+    """Moves the pointer to (x, y) on the root window and clicks @button
+    (1, or 4/5 for the wheel up/down) @times (with @click false, only moves
+    it there).  False when libX11/libXtst or the display are not there."""
     libs = _xtest_libraries()
     if libs is None:
         return False
@@ -271,9 +271,10 @@ def xtest_click(display, x, y, click=True):
         time.sleep(0.2)
         if not click:
             return True
-        libxtst.XTestFakeButtonEvent(dpy, 1, 1, 0)
-        libxtst.XTestFakeButtonEvent(dpy, 1, 0, 0)
-        libx11.XSync(dpy, 0)
+        for _ in range(times):
+            libxtst.XTestFakeButtonEvent(dpy, button, 1, 0)
+            libxtst.XTestFakeButtonEvent(dpy, button, 0, 0)
+            libx11.XSync(dpy, 0)
     finally:
         libx11.XCloseDisplay(dpy)
     return True
