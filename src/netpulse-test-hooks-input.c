@@ -4,6 +4,7 @@
  *   # search-mode=0|1 search=TEXT paused=0|1 detail-pane=0|1 focus=WHERE
  *     empty-title=TITLE
  *   # detail-scroll=PIXELS (how far the detail pane is scrolled down)
+ *     toast-button=LABEL ("-": none) export-name=NAME (what Export suggests)
  *   # search-button-bounds=x,y,w,h detail-subtitle-bounds=x,y,w,h
  *
  * WHERE is "entry" (the search entry), "details" (inside the detail
@@ -61,6 +62,10 @@ _netpulse_test_hooks_dump_input (GString        *out,
                                                  NULL, FALSE);
   const char *empty = adw_status_page_get_title (window->empty_page);
   g_autofree char *empty_escaped = g_uri_escape_string (empty != NULL ? empty : "-", NULL, FALSE);
+  g_autofree char *toast_button = g_uri_escape_string (window->last_toast_button != NULL
+                                                      ? window->last_toast_button : "-", NULL, FALSE);
+  g_autofree char *name = _netpulse_window_export_name (window, NETPULSE_EXPORT_CSV);
+  g_autofree char *export_name = g_uri_escape_string (name, NULL, FALSE);
   GObject *subtitle = gtk_widget_get_template_child (GTK_WIDGET (window->detail_pane),
                                                      NETPULSE_TYPE_DETAIL_PANE, "subtitle");
 
@@ -69,7 +74,9 @@ _netpulse_test_hooks_dump_input (GString        *out,
                           paused != NULL && g_variant_get_boolean (paused),
                           gtk_widget_get_visible (GTK_WIDGET (window->detail_pane)),
                           focus_place (window), empty_escaped);
-  g_string_append_printf (out, "# detail-scroll=%d\n", (int) netpulse_detail_pane_get_scroll (window->detail_pane));
+  g_string_append_printf (out, "# detail-scroll=%d toast-button=%s export-name=%s\n",
+                          (int) netpulse_detail_pane_get_scroll (window->detail_pane),
+                          toast_button, export_name);
   g_string_append (out, "#");
   append_bounds (out, "search-button-bounds", GTK_WIDGET (window->search_button), GTK_WIDGET (window));
   append_bounds (out, "detail-subtitle-bounds", GTK_IS_WIDGET (subtitle) ? GTK_WIDGET (subtitle) : NULL,

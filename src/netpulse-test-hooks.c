@@ -415,14 +415,14 @@ capture (Hooks *hooks)
   g_autoptr(GError) error = NULL;
   NetpulseWindow *window = hooks->window;
 
-  /* Before the dump: once the dump is there, everything is. */
-  export_to (window, NETPULSE_EXPORT_CSV, "NETPULSE_EXPORT_CSV");
-  export_to (window, NETPULSE_EXPORT_JSON, "NETPULSE_EXPORT_JSON");
-
   if (hooks->screenshot != NULL &&
       !netpulse_test_hooks_save_screenshot (GTK_WIDGET (window), hooks->screenshot, &error))
     g_printerr ("netpulse: screenshot failed: %s\n", error->message);
   g_clear_error (&error);
+  /* Before the dump: once the dump is there, everything is.  After the
+   * screenshot: the toast it adds would be half drawn in it. */
+  export_to (window, NETPULSE_EXPORT_CSV, "NETPULSE_EXPORT_CSV");
+  export_to (window, NETPULSE_EXPORT_JSON, "NETPULSE_EXPORT_JSON");
   if (hooks->dump != NULL && !netpulse_test_hooks_dump_view (window, hooks->dump, &error))
     g_printerr ("netpulse: view dump failed: %s\n", error->message);
 

@@ -372,6 +372,7 @@ netpulse_window_dispose (GObject *object)
   g_clear_object (&self->source);
   g_clear_object (&self->settings);
   g_clear_pointer (&self->last_toast, g_free);
+  g_clear_pointer (&self->last_toast_button, g_free);
   if (self->total_graph != NULL)
     netpulse_sparkline_set_history (self->total_graph, NULL);
   g_clear_pointer (&self->shown_history, netpulse_history_free);
@@ -535,9 +536,14 @@ void
 _netpulse_window_toast (NetpulseWindow *self,
                         const char     *text)
 {
+  g_autofree char *markup = NULL;
+
   g_free (self->last_toast);
   self->last_toast = g_strdup (text);
-  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (text));
+  g_clear_pointer (&self->last_toast_button, g_free);
+  /* A toast's title is markup; @text may quote an error message. */
+  markup = g_markup_escape_text (text, -1);
+  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (markup));
 }
 
 gboolean

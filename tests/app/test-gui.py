@@ -28,6 +28,9 @@ Checks, through the app's test hooks (see src/netpulse-test-hooks.h):
      focus is inside it; the detail pane scrolled down, another row
      shows from its top.
   7. the detail pane names the network namespace in words.
+  8. export from the grouped view: every process with its count, every
+     connection (also those collapsed), a timestamp column, a timestamped
+     file name, a toast with Open.
 
 Python 3 stdlib only.  Skips (77) without Xvfb or XTest (for the click),
 fails instead under CI=true.
@@ -329,6 +332,55 @@ def check_detail_netns(xvfb, tmp):
     print("detail pane: namespaces in words")
 
 
+EXPORT_HEADER = ("kind,process,comm,pid,user,protocol,local_address,local_port,remote_address,remote_port,"
+                 "state,rtt_us,rx_rate,tx_rate,rx_bytes,tx_bytes,closed,connections,timestamp")
+
+
+def check_export(xvfb, tmp):
+    """Export from the grouped view, its processes collapsed: every process
+    with its number of connections, then every connection the filters let
+    through (not only those on screen), each row with the time of the
+    data (the recording's last sample); the suggested file name carries
+    that time; the toast offers to open the file."""
+    csv_path = os.path.join(tmp, "export.csv")
+    shot, dump = run_app(xvfb, tmp, "export", ["--replay", RECORDING, "--replay-interval", "40", "--sort", "rx-rate"],
+                         NETPULSE_GROUP_BY_PROCESS="1", NETPULSE_EXPORT_CSV=csv_path, TZ="UTC")
+    header, _, shown_rows = read_dump(dump)
+    expected = expected_rows(RECORDING)
+    last_ts = max(json.loads(line)["ts_ns"] for line in open(RECORDING))
+    nptest.check(last_ts == 1732370007000000000, "the recording changed: adjust the times below", last_ts)
+    with open(csv_path, newline="") as f:
+        text = f.read()
+    lines = text.split("\r\n")
+    nptest.check(lines[0] == EXPORT_HEADER, "the CSV header", lines[0])
+    exported = list(csv.DictReader(text.splitlines()))
+    processes = [r for r in exported if r["kind"] == "process"]
+    connections = [r for r in exported if r["kind"] == "connection"]
+    nptest.check(len(processes) + len(connections) == len(exported), "rows of another kind", exported)
+    nptest.check(exported[:len(processes)] == processes, "the processes do not come first", exported)
+    counts = {}
+    for e in expected.values():
+        counts[(e[0], e[1])] = counts.get((e[0], e[1]), 0) + 1
+    nptest.check(sorted((r["comm"], int(r["pid"]), int(r["connections"])) for r in processes)
+                 == sorted((c, p, n) for (c, p), n in counts.items()),
+                 "the processes and their numbers of connections", processes, counts)
+    got = sorted((r["comm"], int(r["pid"]), "%s:%s" % (r["remote_address"], r["remote_port"])
+                  if r["remote_address"] else "*") for r in connections)
+    want = sorted((e[0], e[1], e[2].replace("[", "").replace("]", "")) for e in expected.values())
+    nptest.check(got == want, "not every connection is exported", got, want)
+    shown_connections = [r for r in shown_rows if r[5] != "process"]
+    nptest.check(len(shown_connections) < len(connections),
+                 "the test needs connections off screen (collapsed)", shown_connections)
+    nptest.check({r["timestamp"] for r in exported} == {"2024-11-23T13:53:27+00:00"},
+                 "the timestamp column is not the time of the data", {r["timestamp"] for r in exported})
+    nptest.check(header.get("export-name") == "netpulse-connections-20241123-135327.csv",
+                 "the suggested file name", header.get("export-name"))
+    nptest.check(header.get("toast") == "Exported to export.csv" and header.get("toast-button") == "Open",
+                 "the toast after the export", header.get("toast"), header.get("toast-button"))
+    print("export: %d processes, %d connections (%d on screen), %s"
+          % (len(processes), len(connections), len(shown_connections), header["export-name"]))
+
+
 def check_grouped(xvfb, tmp):
     shot, dump = run_app(xvfb, tmp, "grouped", ["--replay", RECORDING, "--replay-interval", "40", "--sort", "rx-rate"],
                          NETPULSE_GROUP_BY_PROCESS="1", NETPULSE_SELECT_ROW="0")
@@ -534,6 +586,7 @@ def main():
         check_grouped(xvfb, tmp)
         skipped = check_keyboard(xvfb, tmp) or skipped
         check_detail_netns(xvfb, tmp)
+        check_export(xvfb, tmp)
         check_overflow_banner(xvfb, tmp)
         check_bad_input(xvfb, tmp)
         check_helper_missing(xvfb, tmp)

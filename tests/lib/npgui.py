@@ -113,7 +113,8 @@ def read_dump(path):
             elif line:
                 comm, pid, remote, rx, tx, state = line.split("\t")
                 rows.append((comm, int(pid), remote, float(rx), float(tx), state))
-    for key in ("title", "button", "banner", "toast", "instance", "details", "search", "empty-title"):
+    for key in ("title", "button", "banner", "toast", "instance", "details", "search", "empty-title",
+                "toast-button", "export-name"):
         if key in header:
             header[key] = urllib.parse.unquote(header[key])
     return header, columns, rows
