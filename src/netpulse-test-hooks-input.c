@@ -4,8 +4,9 @@
  *   # search-mode=0|1 search=TEXT paused=0|1 detail-pane=0|1 focus=WHERE
  *     empty-title=TITLE
  *   # detail-scroll=PIXELS (how far the detail pane is scrolled down)
+ *     detail-folded=0|1 (the pane over the list, not beside it)
  *     toast-button=LABEL ("-": none) export-name=NAME (what Export suggests)
- *   # search-button-bounds=x,y,w,h detail-subtitle-bounds=x,y,w,h
+ *   # search-button-bounds=x,y,w,h detail-bounds=… detail-subtitle-bounds=…
  *
  * WHERE is "entry" (the search entry), "details" (inside the detail
  * pane), "list", "header" (the header bar), "none" or "other".  Texts are
@@ -72,13 +73,15 @@ _netpulse_test_hooks_dump_input (GString        *out,
   g_string_append_printf (out, "# search-mode=%d search=%s paused=%d detail-pane=%d focus=%s empty-title=%s\n",
                           gtk_search_bar_get_search_mode (window->search_bar), search,
                           paused != NULL && g_variant_get_boolean (paused),
-                          gtk_widget_get_visible (GTK_WIDGET (window->detail_pane)),
+                          adw_flap_get_reveal_flap (window->flap),
                           focus_place (window), empty_escaped);
-  g_string_append_printf (out, "# detail-scroll=%d toast-button=%s export-name=%s\n",
+  g_string_append_printf (out, "# detail-scroll=%d detail-folded=%d toast-button=%s export-name=%s\n",
                           (int) netpulse_detail_pane_get_scroll (window->detail_pane),
+                          adw_flap_get_folded (window->flap),
                           toast_button, export_name);
   g_string_append (out, "#");
   append_bounds (out, "search-button-bounds", GTK_WIDGET (window->search_button), GTK_WIDGET (window));
+  append_bounds (out, "detail-bounds", GTK_WIDGET (window->detail_pane), GTK_WIDGET (window));
   append_bounds (out, "detail-subtitle-bounds", GTK_IS_WIDGET (subtitle) ? GTK_WIDGET (subtitle) : NULL,
                  GTK_WIDGET (window));
   g_string_append_c (out, '\n');

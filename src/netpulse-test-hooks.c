@@ -262,7 +262,7 @@ dump_page (GString        *out,
                           visible_page (GTK_WIDGET (window), "list_stack"),
                           title_escaped, label_escaped, banner_escaped,
                           gtk_revealer_get_reveal_child (window->reconnect_banner),
-                          gtk_widget_is_sensitive (GTK_WIDGET (window->paned)),
+                          gtk_widget_is_sensitive (GTK_WIDGET (window->flap)),
                           toast_escaped, instance_escaped, details_escaped, retry_enabled);
   if (has_button && gtk_widget_get_mapped (button) &&
       gtk_widget_compute_bounds (button, GTK_WIDGET (window), &b))

@@ -49,7 +49,7 @@ struct _NetpulseWindow
   GtkLabel                *rx_total_label;
   GtkLabel                *tx_total_label;
   NetpulseSparkline       *total_graph;
-  GtkPaned                *paned;
+  AdwFlap                 *flap;         /* the list, and the detail pane beside or over it */
   GtkStack                *list_stack;
   GtkScrolledWindow       *scrolled_window;
   GtkColumnView           *column_view;

@@ -164,7 +164,7 @@ set_reconnecting (NetpulseWindow *self,
   self->reconnecting = reconnecting;
   gtk_revealer_set_reveal_child (self->reconnect_banner, reconnecting);
   gtk_spinner_set_spinning (self->reconnect_spinner, reconnecting);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->paned), !reconnecting);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->flap), !reconnecting);
   if (was && !reconnecting &&
       netpulse_source_get_state (self->source) == NETPULSE_SOURCE_STATE_RUNNING)
     _netpulse_window_toast (self, _("Reconnected to the Netpulse helper"));

@@ -61,7 +61,7 @@ on_selection_changed (NetpulseWindow *self)
   g_autoptr(NetpulseRow) row = item != NULL ? netpulse_columns_row_from_item (item) : NULL;
 
   netpulse_detail_pane_set_row (self->detail_pane, row);
-  gtk_widget_set_visible (GTK_WIDGET (self->detail_pane), row != NULL);
+  adw_flap_set_reveal_flap (self->flap, row != NULL);
 }
 
 /* ---- sorting ---------------------------------------------------------- */
@@ -434,7 +434,7 @@ netpulse_window_class_init (NetpulseWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, NetpulseWindow, rx_total_label);
   gtk_widget_class_bind_template_child (widget_class, NetpulseWindow, tx_total_label);
   gtk_widget_class_bind_template_child (widget_class, NetpulseWindow, total_graph);
-  gtk_widget_class_bind_template_child (widget_class, NetpulseWindow, paned);
+  gtk_widget_class_bind_template_child (widget_class, NetpulseWindow, flap);
   gtk_widget_class_bind_template_child (widget_class, NetpulseWindow, list_stack);
   gtk_widget_class_bind_template_child (widget_class, NetpulseWindow, scrolled_window);
   gtk_widget_class_bind_template_child (widget_class, NetpulseWindow, column_view);
