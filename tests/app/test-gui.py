@@ -142,6 +142,17 @@ def check_replay_sorted(xvfb, tmp):
     return columns
 
 
+def stop_app(proc):
+    """Ends the running app; what it wrote."""
+    proc.terminate()
+    try:
+        out, _ = proc.communicate(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, _ = proc.communicate()
+    return out or ""
+
+
 def dump_shows_sort(proc, dump, sort, direction):
     """Asks the running app for a new view dump (SIGUSR1) and tells whether
     it shows the table sorted by `sort` in `direction`."""
@@ -188,13 +199,8 @@ def check_header_click(xvfb, tmp):
         print("click: sorted by %s %s after two clicks, saved" % (header["sort"], header["direction"]))
         return None
     finally:
-        proc.terminate()
-        try:
-            out, _ = proc.communicate(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            out, _ = proc.communicate()
-    nptest.check("CRITICAL" not in (out or ""), "click: netpulse logged criticals", out or "")
+        out = stop_app(proc)
+    nptest.check("CRITICAL" not in out, "click: netpulse logged criticals", out)
 
 
 def capture_until(proc, dump, predicate, what, timeout=30):
@@ -299,15 +305,10 @@ def check_keyboard(xvfb, tmp):
         print("keyboard: type-to-search, No Results Found, search button focus, Space pause, Escape")
         return None
     finally:
-        proc.terminate()
-        try:
-            out, _ = proc.communicate(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            out, _ = proc.communicate()
-        nptest.check("CRITICAL" not in (out or ""), "keyboard: netpulse logged criticals", out or "")
-        nptest.check("does not have an entry connected" not in (out or ""),
-                     "keyboard: the search bar has no entry connected", out or "")
+        out = stop_app(proc)
+        nptest.check("CRITICAL" not in out, "keyboard: netpulse logged criticals", out)
+        nptest.check("does not have an entry connected" not in out,
+                     "keyboard: the search bar has no entry connected", out)
 
 
 def check_detail_netns(xvfb, tmp):

@@ -255,17 +255,24 @@ def _xtest_libraries():
     return libx11, libxtst
 
 
+def _xtest_open(display):
+    """((libX11, libXtst), the display) or (None, None); close the display
+    with libX11.XCloseDisplay."""
+    libs = _xtest_libraries()
+    if libs is None:
+        return None, None
+    dpy = libs[0].XOpenDisplay(display.encode())
+    return (libs, dpy) if dpy else (None, None)
+
+
 def xtest_click(display, x, y, click=True, button=1, times=1):
     """Moves the pointer to (x, y) on the root window and clicks @button
     (1, or 4/5 for the wheel up/down) @times (with @click false, only moves
     it there).  False when libX11/libXtst or the display are not there."""
-    libs = _xtest_libraries()
-    if libs is None:
+    libs, dpy = _xtest_open(display)
+    if dpy is None:
         return False
     libx11, libxtst = libs
-    dpy = libx11.XOpenDisplay(display.encode())
-    if not dpy:
-        return False
     try:
         libxtst.XTestFakeMotionEvent(dpy, -1, x, y, 0)
         libx11.XSync(dpy, 0)
@@ -286,13 +293,10 @@ def xtest_keys(display, *keysyms):
     "Escape"), one after the other, as a keyboard would; the window under
     the pointer has the keyboard (no window manager).  False when
     libX11/libXtst or the display are not there."""
-    libs = _xtest_libraries()
-    if libs is None:
+    libs, dpy = _xtest_open(display)
+    if dpy is None:
         return False
     libx11, libxtst = libs
-    dpy = libx11.XOpenDisplay(display.encode())
-    if not dpy:
-        return False
     try:
         for name in keysyms:
             keycode = libx11.XKeysymToKeycode(dpy, libx11.XStringToKeysym(name.encode()))
