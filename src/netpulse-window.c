@@ -283,6 +283,14 @@ build_models (NetpulseWindow *self)
 /* ---- settings --------------------------------------------------------- */
 
 static void
+on_default_width (NetpulseWindow *self)
+{
+  /* Also notified while the window goes away, its settings gone. */
+  if (self->settings != NULL && self->column_view != NULL)
+    _netpulse_window_update_columns (self);
+}
+
+static void
 on_grouped_setting (NetpulseWindow *self)
 {
   set_grouped (self, g_settings_get_boolean (self->settings, "group-by-process"));
@@ -311,6 +319,8 @@ bind_settings (NetpulseWindow *self)
                            G_CALLBACK (on_grouped_setting), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->settings, "changed::hidden-columns",
                            G_CALLBACK (_netpulse_window_update_columns), self, G_CONNECT_SWAPPED);
+  /* The window's size as the person resized it: the name column's width. */
+  g_signal_connect (self, "notify::default-width", G_CALLBACK (on_default_width), NULL);
   g_signal_connect_object (self->settings, "changed::shared-scale",
                            G_CALLBACK (_netpulse_window_update_shared_scale), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->options, "notify::bits",

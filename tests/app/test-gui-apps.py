@@ -223,8 +223,9 @@ def check_narrow(xvfb, tmp):
     """At 360 and 600 px wide, a row selected: the window is that narrow
     (the header and the summary fit), the detail pane lies over the list
     (folded) instead of squeezing it, inside the window; the list keeps
-    the whole width, and at 600 px its name, Download and Upload columns
-    are inside it.  At 800 px the pane is beside the list again."""
+    the whole width, and its name, Download and Upload columns are inside
+    it (at 360 px the name column narrower).  At 800 px the pane is beside
+    the list again."""
     # GNOME's title bar buttons (only Close; GTK's own default without a
     # desktop adds Minimize and Maximize).
     config = os.path.join(tmp, "gnome-config")
@@ -249,14 +250,13 @@ def check_narrow(xvfb, tmp):
             nptest.check(lx >= 0 and lx + lw <= shown_w, "%s: the list leaves the window" % name, header)
             if folded == "1":
                 nptest.check(lw >= shown_w - 2, "%s: the folded pane squeezes the list" % name, header)
-            # At 360 px the three columns do not fit yet (issue 12 open).
-            for cid in ("process", "rx-rate", "tx-rate") if width >= 600 else ():
+            for cid in ("process", "rx-rate", "tx-rate"):
                 nptest.check(cid in columns, "%s: no %s column shown" % (name, cid), columns)
                 x, y, w, h = columns[cid]
                 nptest.check(x >= lx and x + w <= lx + lw, "%s: the %s column is not inside the list"
                              % (name, cid), columns[cid], header["list-bounds"])
-            print("# %s: pane %s%s" % (name, "over the list" if folded == "1" else "beside the list",
-                                       ", name, Download, Upload inside" if width >= 600 else ""))
+            print("# %s: pane %s, name, Download, Upload inside" % (name, "over the list" if folded == "1"
+                                                                    else "beside the list"))
             keep = os.environ.get("NETPULSE_KEEP_SCREENSHOT_DIR")
             if keep and width == 360 and view == "applications":
                 shutil.copyfile(shot, os.path.join(keep, "narrow-360.png"))
