@@ -17,6 +17,7 @@ struct _NetpulseConnectionStore
   NetpulseRecordTable *table;  /* by id; entry->data: its NetpulseConnection (borrowed from items) */
   GQueue             closed;    /* connections closed and still shown, oldest first */
   guint64            tick;
+  guint64            sample_ns;  /* wall clock of the last update's sample */
   guint64            linger_ns;
   double             rx_rate;
   double             tx_rate;
@@ -408,6 +409,7 @@ apply_changes (NetpulseConnectionStore     *self,
   if (timestamp_ns == 0)
     timestamp_ns = (guint64) g_get_real_time () * 1000;
 
+  self->sample_ns = timestamp_ns;
   self->tick++;
   batch_init (&batch);
 
@@ -504,6 +506,12 @@ guint64
 netpulse_connection_store_get_tick (NetpulseConnectionStore *self)
 {
   return self->tick;
+}
+
+guint64
+netpulse_connection_store_get_sample_time (NetpulseConnectionStore *self)
+{
+  return self->sample_ns;
 }
 
 double

@@ -55,6 +55,9 @@ void                     netpulse_connection_store_clear          (NetpulseConne
 NetpulseConnection      *netpulse_connection_store_lookup         (NetpulseConnectionStore *self,
                                                                    guint64                  id);
 guint64                  netpulse_connection_store_get_tick       (NetpulseConnectionStore *self);
+/* When the last update was sampled (ns since the epoch, the source's
+ * clock: a recording's own time); 0 before the first. */
+guint64                  netpulse_connection_store_get_sample_time (NetpulseConnectionStore *self);
 double                   netpulse_connection_store_get_rx_rate    (NetpulseConnectionStore *self);
 double                   netpulse_connection_store_get_tx_rate    (NetpulseConnectionStore *self);
 const NetpulseHistory   *netpulse_connection_store_get_history    (NetpulseConnectionStore *self);

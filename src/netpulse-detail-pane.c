@@ -69,6 +69,7 @@ struct _NetpulseDetailPane
 {
   GtkWidget            parent_instance;
 
+  GtkWidget           *scroller;
   GtkWidget           *icon;
   GtkWidget           *title;
   GtkWidget           *subtitle;
@@ -84,6 +85,7 @@ struct _NetpulseDetailPane
   NetpulseRow         *row;
   gulong               notify_id;
   gulong               options_id;
+  guint64              local_netns;  /* this machine's network namespace; 0: not known */
 };
 
 G_DEFINE_FINAL_TYPE (NetpulseDetailPane, netpulse_detail_pane, GTK_TYPE_WIDGET)
@@ -115,6 +117,25 @@ take_value (NetpulseDetailPane *self,
   g_free (value);
 }
 
+/* A namespace inode says nothing to a person: whether it is this
+ * machine's own network, or another one (a container's, a test's). */
+static char *
+format_netns (NetpulseDetailPane *self,
+              guint64             netns)
+{
+  g_autofree char *inode = g_strdup_printf ("%" G_GUINT64_FORMAT, netns);
+
+  if (netns == 0)
+    return g_strdup (_("Not known"));
+  if (self->local_netns != 0 && netns == self->local_netns)
+    return g_strdup (_("This machine"));
+  if (self->local_netns != 0)
+    /* Translators: %s is the namespace's inode number. */
+    return g_strdup_printf (_("Other namespace (inode %s)"), inode);
+  /* Translators: %s is the namespace's inode number (of a recording's machine). */
+  return g_strdup_printf (_("Namespace (inode %s)"), inode);
+}
+
 static void
 refresh_connection (NetpulseDetailPane   *self,
                     const NetpulseRecord *r)
@@ -131,7 +152,7 @@ refresh_connection (NetpulseDetailPane   *self,
   take_value (self, FIELD_FIRST_SEEN, netpulse_format_time (r->first_seen_ns));
   take_value (self, FIELD_LAST_SEEN, netpulse_format_time (r->last_seen_ns));
   take_value (self, FIELD_CGROUP, g_strdup_printf ("%" G_GUINT64_FORMAT, r->cgroup_id));
-  take_value (self, FIELD_NETNS, g_strdup_printf ("%u", r->netns));
+  take_value (self, FIELD_NETNS, format_netns (self, r->netns));
 }
 
 /* The executable and command line of a process (or a connection's), when
@@ -288,6 +309,7 @@ netpulse_detail_pane_class_init (NetpulseDetailPaneClass *klass)
   g_type_ensure (NETPULSE_TYPE_SPARKLINE);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/netpulse/Netpulse/netpulse-detail-pane.ui");
+  gtk_widget_class_bind_template_child (widget_class, NetpulseDetailPane, scroller);
   gtk_widget_class_bind_template_child (widget_class, NetpulseDetailPane, icon);
   gtk_widget_class_bind_template_child (widget_class, NetpulseDetailPane, title);
   gtk_widget_class_bind_template_child (widget_class, NetpulseDetailPane, subtitle);
@@ -336,6 +358,9 @@ netpulse_detail_pane_set_row (NetpulseDetailPane *self,
   netpulse_sparkline_set_row (self->graph, row);
   if (row != NULL)
     {
+      /* Another row, from its top: its name and graph, not where the last
+       * one was scrolled to. */
+      gtk_adjustment_set_value (gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (self->scroller)), 0);
       /* One selected row: refreshing all fields on any change is cheap. */
       self->notify_id = g_signal_connect_swapped (row, "notify", G_CALLBACK (refresh), self);
       refresh (self);
@@ -359,4 +384,22 @@ netpulse_detail_pane_dup_remote (NetpulseDetailPane *self)
   if (r->raddr[0] == '\0')
     return NULL;
   return netpulse_format_endpoint (r->raddr, r->rport);
+}
+
+void
+netpulse_detail_pane_set_local_netns (NetpulseDetailPane *self,
+                                      guint64             netns)
+{
+  g_return_if_fail (NETPULSE_IS_DETAIL_PANE (self));
+
+  self->local_netns = netns;
+  refresh (self);
+}
+
+double
+netpulse_detail_pane_get_scroll (NetpulseDetailPane *self)
+{
+  g_return_val_if_fail (NETPULSE_IS_DETAIL_PANE (self), 0);
+
+  return gtk_adjustment_get_value (gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (self->scroller)));
 }

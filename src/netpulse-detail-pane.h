@@ -21,6 +21,12 @@ void         netpulse_detail_pane_set_options (NetpulseDetailPane  *self,
 void         netpulse_detail_pane_set_row     (NetpulseDetailPane  *self,
                                                NetpulseRow         *row);
 NetpulseRow *netpulse_detail_pane_get_row     (NetpulseDetailPane  *self);
+/* The network namespace (inode) of this machine, which the pane calls
+ * "This machine"; 0 when not known (a recording from elsewhere). */
+void         netpulse_detail_pane_set_local_netns (NetpulseDetailPane *self,
+                                                   guint64             netns);
+/* How far the pane is scrolled down, in pixels. */
+double       netpulse_detail_pane_get_scroll  (NetpulseDetailPane  *self);
 /* The remote endpoint as text ("93.184.216.34:443"), or NULL. */
 char        *netpulse_detail_pane_dup_remote  (NetpulseDetailPane  *self);
 

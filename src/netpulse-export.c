@@ -10,6 +10,7 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
+#include "netpulse-app-group.h"
 #include "netpulse-connection.h"
 #include "netpulse-export.h"
 #include "netpulse-process-group.h"
@@ -18,7 +19,7 @@
 static const char * const csv_columns[] = {
   "kind", "process", "comm", "pid", "user", "protocol", "local_address", "local_port",
   "remote_address", "remote_port", "state", "rtt_us", "rx_rate", "tx_rate",
-  "rx_bytes", "tx_bytes", "closed",
+  "rx_bytes", "tx_bytes", "closed", "connections", "timestamp",
 };
 
 static NetpulseRow *
@@ -97,15 +98,37 @@ csv_text (GString    *out,
   netpulse_export_csv_field (out, value);
 }
 
+/* What a row is: one connection, or a group of them with its count. */
+static const char *
+row_kind (NetpulseRow *row,
+          guint       *n_connections)
+{
+  *n_connections = 0;
+  if (NETPULSE_IS_APP_GROUP (row))
+    {
+      *n_connections = netpulse_app_group_get_n_connections (NETPULSE_APP_GROUP (row));
+      return "application";
+    }
+  if (NETPULSE_IS_PROCESS_GROUP (row))
+    {
+      *n_connections = netpulse_process_group_get_n_connections (NETPULSE_PROCESS_GROUP (row));
+      return "process";
+    }
+  return "connection";
+}
+
 static void
 csv_row (GString     *out,
-         NetpulseRow *row)
+         NetpulseRow *row,
+         const char  *taken)
 {
+  guint n_connections;
+  const char *kind = row_kind (row, &n_connections);
   const NetpulseRecord *r = NETPULSE_IS_CONNECTION (row)
                             ? netpulse_connection_get_record (NETPULSE_CONNECTION (row)) : NULL;
   char rate[G_ASCII_DTOSTR_BUF_SIZE];
 
-  g_string_append (out, r != NULL ? "connection" : "process");
+  g_string_append (out, kind);
   csv_text (out, netpulse_row_get_display_name (row));
   csv_text (out, netpulse_row_get_comm (row));
   csv_number (out, "%u", netpulse_row_get_pid (row));
@@ -123,13 +146,25 @@ csv_row (GString     *out,
   csv_number (out, "%" G_GUINT64_FORMAT, netpulse_row_get_rx_bytes (row));
   csv_number (out, "%" G_GUINT64_FORMAT, netpulse_row_get_tx_bytes (row));
   csv_text (out, netpulse_row_get_closed (row) ? "true" : "false");
+  if (r == NULL) csv_number (out, "%u", n_connections); else csv_text (out, "");
+  csv_text (out, taken);
   g_string_append (out, "\r\n");
 }
 
+/* ISO 8601 in local time with its offset ("2024-11-23T14:53:20+01:00"),
+ * or "" when not known. */
+static char *
+format_taken (GDateTime *taken)
+{
+  return taken != NULL ? g_date_time_format (taken, "%Y-%m-%dT%H:%M:%S%:z") : g_strdup ("");
+}
+
 char *
-netpulse_export_csv (GListModel *rows)
+netpulse_export_csv (GListModel *rows,
+                     GDateTime  *taken)
 {
   GString *out = g_string_new (NULL);
+  g_autofree char *when = format_taken (taken);
   guint n;
 
   g_return_val_if_fail (G_IS_LIST_MODEL (rows), NULL);
@@ -148,7 +183,7 @@ netpulse_export_csv (GListModel *rows)
       g_autoptr(NetpulseRow) row = row_at (rows, i);
 
       if (row != NULL)
-        csv_row (out, row);
+        csv_row (out, row, when);
     }
   return g_string_free (out, FALSE);
 }
@@ -181,11 +216,15 @@ json_connection_fields (JsonBuilder          *builder,
 
 static void
 json_row (JsonBuilder *builder,
-          NetpulseRow *row)
+          NetpulseRow *row,
+          const char  *taken)
 {
+  guint n_connections;
+  const char *kind = row_kind (row, &n_connections);
+
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "kind");
-  json_builder_add_string_value (builder, NETPULSE_IS_CONNECTION (row) ? "connection" : "process");
+  json_builder_add_string_value (builder, kind);
   json_builder_set_member_name (builder, "process");
   json_builder_add_string_value (builder, netpulse_row_get_display_name (row));
   json_builder_set_member_name (builder, "comm");
@@ -196,11 +235,10 @@ json_row (JsonBuilder *builder,
   json_builder_add_string_value (builder, netpulse_row_get_user (row));
   if (NETPULSE_IS_CONNECTION (row))
     json_connection_fields (builder, netpulse_connection_get_record (NETPULSE_CONNECTION (row)));
-  else if (NETPULSE_IS_PROCESS_GROUP (row))
+  else
     {
       json_builder_set_member_name (builder, "connections");
-      json_builder_add_int_value (builder,
-                                  netpulse_process_group_get_n_connections (NETPULSE_PROCESS_GROUP (row)));
+      json_builder_add_int_value (builder, n_connections);
     }
   json_builder_set_member_name (builder, "rx_rate");
   json_builder_add_double_value (builder, netpulse_row_get_rx_rate (row));
@@ -212,12 +250,19 @@ json_row (JsonBuilder *builder,
   json_builder_add_int_value (builder, (gint64) netpulse_row_get_tx_bytes (row));
   json_builder_set_member_name (builder, "closed");
   json_builder_add_boolean_value (builder, netpulse_row_get_closed (row));
+  if (taken[0] != '\0')
+    {
+      json_builder_set_member_name (builder, "timestamp");
+      json_builder_add_string_value (builder, taken);
+    }
   json_builder_end_object (builder);
 }
 
 char *
-netpulse_export_json (GListModel *rows)
+netpulse_export_json (GListModel *rows,
+                      GDateTime  *taken)
 {
+  g_autofree char *when = format_taken (taken);
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(JsonGenerator) generator = json_generator_new ();
   g_autoptr(JsonNode) root = NULL;
@@ -233,7 +278,7 @@ netpulse_export_json (GListModel *rows)
       g_autoptr(NetpulseRow) row = row_at (rows, i);
 
       if (row != NULL)
-        json_row (builder, row);
+        json_row (builder, row, when);
     }
   json_builder_end_array (builder);
 
@@ -251,7 +296,17 @@ netpulse_export_json (GListModel *rows)
 
 char *
 netpulse_export (GListModel           *rows,
-                 NetpulseExportFormat  format)
+                 NetpulseExportFormat  format,
+                 GDateTime            *taken)
 {
-  return format == NETPULSE_EXPORT_CSV ? netpulse_export_csv (rows) : netpulse_export_json (rows);
+  return format == NETPULSE_EXPORT_CSV ? netpulse_export_csv (rows, taken) : netpulse_export_json (rows, taken);
+}
+
+char *
+netpulse_export_file_name (NetpulseExportFormat  format,
+                           GDateTime            *taken)
+{
+  g_autofree char *stamp = g_date_time_format (taken, "%Y%m%d-%H%M%S");
+
+  return g_strdup_printf ("netpulse-connections-%s.%s", stamp, format == NETPULSE_EXPORT_CSV ? "csv" : "json");
 }

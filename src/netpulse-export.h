@@ -16,10 +16,19 @@ typedef enum {
   NETPULSE_EXPORT_JSON,
 } NetpulseExportFormat;
 
-char     *netpulse_export_csv      (GListModel           *rows);
-char     *netpulse_export_json     (GListModel           *rows);
+/* Groups (applications, processes) are rows of their own, with the
+ * number of their connections; every row has @taken (when its figures
+ * were sampled, ISO 8601 local time) as its timestamp, empty when NULL. */
+char     *netpulse_export_csv      (GListModel           *rows,
+                                    GDateTime            *taken);
+char     *netpulse_export_json     (GListModel           *rows,
+                                    GDateTime            *taken);
 char     *netpulse_export          (GListModel           *rows,
-                                    NetpulseExportFormat  format);
+                                    NetpulseExportFormat  format,
+                                    GDateTime            *taken);
+/* "netpulse-connections-YYYYMMDD-HHMMSS.csv" (or .json), @taken's local time. */
+char     *netpulse_export_file_name (NetpulseExportFormat format,
+                                     GDateTime           *taken);
 /* Quotes a CSV field when it needs it (RFC 4180); unsafe characters are
  * escaped as netpulse_text_safe() does, and a field that a spreadsheet
  * would take for a formula (= + - @ TAB CR first) gets a leading "'". */

@@ -11,6 +11,11 @@
  * bus.  Only an answer that needs the person (refused, not installed)
  * ends that in FAILED.
  *
+ * A refusal after a prompt is told apart (the helper's NotAuthorized is
+ * one D-Bus error for all of them): dismissed, nothing that could ask, a
+ * password not accepted (polkit would still ask, as netpulsectl finds
+ * out), or an explicit no.
+ *
  * The instance is the helper run's InstanceId from its frames: a new
  * helper process has a new one, a new subscription to the same process
  * keeps it (and the helper keeps its connection ids).
@@ -20,6 +25,8 @@
 #define G_LOG_DOMAIN "netpulse-helper-source"
 
 #include "config.h"
+
+#include <string.h>
 
 #include <glib/gi18n.h>
 
@@ -37,6 +44,9 @@ struct _NetpulseHelperSource
   guint           name_watch_id;
   guint           retry_id;
   guint           retry_delay_s;  /* the next wait; 0 while not reconnecting */
+  gboolean        asked;          /* polkit was to ask for a password (status: challenge) */
+  GError         *refusal;        /* Subscribe's NotAuthorized, while polkit is asked again */
+  gboolean        refusal_rechecked;
 };
 
 /* The backoff of automatic reconnection, in seconds. */
@@ -189,6 +199,80 @@ on_client_state (NetpulseHelperSource *self,
   schedule_retry (self, translated);
 }
 
+/* The helper's own wording of a refusal (helper/netpulse-authority.c):
+ * its error name is the same for all of them. */
+#define HELPER_SAYS_DISMISSED "request was dismissed"
+#define HELPER_SAYS_NO_AGENT  "no authentication agent"
+
+static void
+fail_with (NetpulseHelperSource *self,
+           NetpulseSourceError   code,
+           const GError         *error)
+{
+  g_autoptr(GError) refusal = g_error_new_literal (NETPULSE_SOURCE_ERROR, code, error->message);
+
+  self->retry_delay_s = 0;
+  netpulse_source_set_state (NETPULSE_SOURCE (self), NETPULSE_SOURCE_STATE_FAILED, refusal);
+}
+
+static void
+refusal_status_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(NetpulseHelperSource) self = user_data;
+  g_autoptr(GError) refusal = g_steal_pointer (&self->refusal);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) status = NULL;
+  const char *authorization = NULL;
+
+  status = netpulse_client_get_status_finish (NETPULSE_CLIENT (object), result, &error);
+  if (refusal == NULL || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  /* An idle helper may exit right after the refused Subscribe, under our
+   * question: once more, which starts it again. */
+  if (status == NULL && !self->refusal_rechecked)
+    {
+      g_debug ("asking polkit again after a refusal failed (%s): once more", error->message);
+      self->refusal_rechecked = TRUE;
+      self->refusal = g_steal_pointer (&refusal);
+      netpulse_client_get_status_async (self->client, self->cancellable, refusal_status_cb, g_object_ref (self));
+      return;
+    }
+  if (status != NULL)
+    g_variant_lookup (status, "authorization", "&s", &authorization);
+
+  /* polkit would still ask: what it asked for was not given. */
+  if (g_strcmp0 (authorization, "challenge") != 0)
+    fail_with (self, NETPULSE_SOURCE_ERROR_NOT_AUTHORIZED, refusal);
+  else if (strstr (refusal->message, HELPER_SAYS_NO_AGENT) != NULL)
+    fail_with (self, NETPULSE_SOURCE_ERROR_AUTH_NO_AGENT, refusal);
+  else
+    fail_with (self, NETPULSE_SOURCE_ERROR_AUTH_FAILED, refusal);
+}
+
+/* Subscribe said NotAuthorized: which refusal it was. */
+static void
+classify_refusal (NetpulseHelperSource *self,
+                  const GError         *error)
+{
+  if (strstr (error->message, HELPER_SAYS_DISMISSED) != NULL)
+    {
+      fail_with (self, NETPULSE_SOURCE_ERROR_AUTH_CANCELLED, error);
+      return;
+    }
+  if (!self->asked)
+    {
+      fail_with (self, NETPULSE_SOURCE_ERROR_NOT_AUTHORIZED, error);
+      return;
+    }
+  /* Asked without a prompt, what polkit says now. */
+  g_clear_error (&self->refusal);
+  self->refusal = g_error_copy (error);
+  self->refusal_rechecked = FALSE;
+  netpulse_client_get_status_async (self->client, self->cancellable, refusal_status_cb, g_object_ref (self));
+}
+
 static void
 subscribe_cb (GObject      *object,
               GAsyncResult *result,
@@ -199,7 +283,9 @@ subscribe_cb (GObject      *object,
 
   if (!netpulse_client_subscribe_finish (NETPULSE_CLIENT (object), result, &error))
     {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+      if (g_error_matches (error, NETPULSE_CLIENT_ERROR, NETPULSE_CLIENT_ERROR_NOT_AUTHORIZED))
+        classify_refusal (self, error);
+      else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         fail (self, error);
       return;
     }
@@ -224,6 +310,7 @@ status_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) status = NULL;
   gboolean authorized = FALSE;
+  const char *authorization = NULL;
 
   status = netpulse_client_get_status_finish (NETPULSE_CLIENT (object), result, &error);
   if (status == NULL)
@@ -234,6 +321,8 @@ status_cb (GObject      *object,
     }
 
   /* A prompt is coming: that page, even while reconnecting (it needs the person). */
+  g_variant_lookup (status, "authorization", "&s", &authorization);
+  self->asked = g_strcmp0 (authorization, "challenge") == 0;
   if (!g_variant_lookup (status, "authorized", "b", &authorized) || !authorized)
     netpulse_source_set_state (NETPULSE_SOURCE (self), NETPULSE_SOURCE_STATE_AUTHORIZING, NULL);
   subscribe (self);
@@ -366,6 +455,7 @@ netpulse_helper_source_dispose (GObject *object)
   g_clear_handle_id (&self->retry_id, g_source_remove);
   g_clear_handle_id (&self->name_watch_id, g_bus_unwatch_name);
   disconnect_client (self);
+  g_clear_error (&self->refusal);
   G_OBJECT_CLASS (netpulse_helper_source_parent_class)->dispose (object);
 }
 

@@ -28,10 +28,13 @@ typedef enum {
 typedef enum {
   NETPULSE_SOURCE_ERROR_BUS_UNAVAILABLE,
   NETPULSE_SOURCE_ERROR_HELPER_MISSING,
-  NETPULSE_SOURCE_ERROR_NOT_AUTHORIZED,
+  NETPULSE_SOURCE_ERROR_NOT_AUTHORIZED,    /* polkit said no: the rules refuse us */
   NETPULSE_SOURCE_ERROR_HELPER_FAILED,
   NETPULSE_SOURCE_ERROR_HELPER_LOST,
   NETPULSE_SOURCE_ERROR_BAD_INPUT,
+  NETPULSE_SOURCE_ERROR_AUTH_CANCELLED,    /* the person dismissed the password prompt */
+  NETPULSE_SOURCE_ERROR_AUTH_NO_AGENT,     /* polkit would ask, but nothing can ask */
+  NETPULSE_SOURCE_ERROR_AUTH_FAILED,       /* asked, and the password was not accepted */
 } NetpulseSourceError;
 
 #define NETPULSE_TYPE_SOURCE (netpulse_source_get_type ())

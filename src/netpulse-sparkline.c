@@ -193,7 +193,8 @@ netpulse_sparkline_measure (GtkWidget      *widget,
 
   if (orientation == GTK_ORIENTATION_HORIZONTAL)
     {
-      *minimum = self->detailed ? 120 : 48;
+      /* Narrow windows (360 px) still draw the header graph. */
+      *minimum = 48;
       *natural = self->detailed ? 360 : 96;
     }
   else

@@ -15,6 +15,7 @@
 #include "netpulse-connection.h"
 #include "netpulse-overflow-banner.h"
 #include "netpulse-test-hooks.h"
+#include "netpulse-test-hooks-private.h"
 #include "netpulse-text.h"
 #include "netpulse-window-private.h"
 
@@ -224,7 +225,8 @@ visible_page (GtkWidget  *window,
 
 /* "# page=… list=… title=… button=… banner=… button-bounds=x,y,w,h": which
  * page is shown (a status page: its title and button, URI-escaped), the
- * overflow banner's text ("-" when hidden), so that a
+ * overflow banner's text ("-" when hidden), the status page's technical
+ * details ("-" when none) and whether Retry can be used, so that a
  * test can tell "Permission Denied" from an empty list, and click the
  * button.  Only key=value words: older readers merge them into the header. */
 static void
@@ -249,14 +251,19 @@ dump_page (GString        *out,
   g_autofree char *toast_escaped = g_uri_escape_string (window->last_toast != NULL ? window->last_toast : "-",
                                                        NULL, FALSE);
 
+  gboolean has_details = gtk_widget_get_visible (GTK_WIDGET (window->status_details));
+  g_autofree char *details_escaped = g_uri_escape_string (has_details ? gtk_label_get_text (window->status_details_label) : "-",
+                                                         NULL, FALSE);
+  gboolean retry_enabled = g_action_group_get_action_enabled (G_ACTION_GROUP (window), "retry");
+
   g_string_append_printf (out, "# page=%s list=%s title=%s button=%s banner=%s reconnecting=%d "
-                          "table-sensitive=%d toast=%s instance=%s",
+                          "table-sensitive=%d toast=%s instance=%s details=%s retry-enabled=%d",
                           visible_page (GTK_WIDGET (window), "main_stack"),
                           visible_page (GTK_WIDGET (window), "list_stack"),
                           title_escaped, label_escaped, banner_escaped,
                           gtk_revealer_get_reveal_child (window->reconnect_banner),
-                          gtk_widget_is_sensitive (GTK_WIDGET (window->paned)),
-                          toast_escaped, instance_escaped);
+                          gtk_widget_is_sensitive (GTK_WIDGET (window->flap)),
+                          toast_escaped, instance_escaped, details_escaped, retry_enabled);
   if (has_button && gtk_widget_get_mapped (button) &&
       gtk_widget_compute_bounds (button, GTK_WIDGET (window), &b))
     g_string_append_printf (out, " button-bounds=%d,%d,%d,%d", (int) b.origin.x, (int) b.origin.y,
@@ -329,6 +336,7 @@ netpulse_test_hooks_dump_view (NetpulseWindow  *window,
                           g_settings_get_boolean (window->settings, "sort-descending") ? "descending" : "ascending",
                           window->sort_held);
   dump_page (out, window);
+  _netpulse_test_hooks_dump_input (out, window);
   _netpulse_window_sum_shown (window, &shown_rx, &shown_tx, &shown_n);
   if (!gtk_widget_compute_bounds (GTK_WIDGET (window->scrolled_window), GTK_WIDGET (window), &list_bounds))
     graphene_rect_init (&list_bounds, 0, 0, 0, 0);
@@ -407,14 +415,14 @@ capture (Hooks *hooks)
   g_autoptr(GError) error = NULL;
   NetpulseWindow *window = hooks->window;
 
-  /* Before the dump: once the dump is there, everything is. */
-  export_to (window, NETPULSE_EXPORT_CSV, "NETPULSE_EXPORT_CSV");
-  export_to (window, NETPULSE_EXPORT_JSON, "NETPULSE_EXPORT_JSON");
-
   if (hooks->screenshot != NULL &&
       !netpulse_test_hooks_save_screenshot (GTK_WIDGET (window), hooks->screenshot, &error))
     g_printerr ("netpulse: screenshot failed: %s\n", error->message);
   g_clear_error (&error);
+  /* Before the dump: once the dump is there, everything is.  After the
+   * screenshot: the toast it adds would be half drawn in it. */
+  export_to (window, NETPULSE_EXPORT_CSV, "NETPULSE_EXPORT_CSV");
+  export_to (window, NETPULSE_EXPORT_JSON, "NETPULSE_EXPORT_JSON");
   if (hooks->dump != NULL && !netpulse_test_hooks_dump_view (window, hooks->dump, &error))
     g_printerr ("netpulse: view dump failed: %s\n", error->message);
 
@@ -556,6 +564,9 @@ netpulse_test_hooks_install (NetpulseWindow *window)
 
   if (g_getenv ("NETPULSE_SETTINGS") != NULL)
     apply_settings (window, g_getenv ("NETPULSE_SETTINGS"));
+  if (g_getenv ("NETPULSE_TEST_LOCAL_NETNS") != NULL)
+    netpulse_detail_pane_set_local_netns (window->detail_pane,
+                                          g_ascii_strtoull (g_getenv ("NETPULSE_TEST_LOCAL_NETNS"), NULL, 10));
   if (g_getenv ("NETPULSE_VIEW") != NULL)
     g_settings_set_string (window->settings, "view", g_getenv ("NETPULSE_VIEW"));
   if (g_strcmp0 (g_getenv ("NETPULSE_GROUP_BY_PROCESS"), "1") == 0)

@@ -11,6 +11,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "netpulse-text.h"
 #include "netpulse-window-private.h"
 
 static void
@@ -79,20 +80,113 @@ copy_address_activate (GSimpleAction *action,
   adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (_("Address copied")));
 }
 
+/* When the figures were sampled: the last update's time (a recording's
+ * own), as local time. */
+static GDateTime *
+sample_time (NetpulseWindow *self)
+{
+  guint64 ns = netpulse_connection_store_get_sample_time (self->store);
+  g_autoptr(GDateTime) utc = ns != 0 ? g_date_time_new_from_unix_utc ((gint64) (ns / G_GUINT64_CONSTANT (1000000000)))
+                                     : g_date_time_new_now_utc ();
+
+  return g_date_time_to_local (utc);
+}
+
+char *
+_netpulse_window_export_name (NetpulseWindow       *self,
+                              NetpulseExportFormat  format)
+{
+  g_autoptr(GDateTime) taken = sample_time (self);
+
+  return netpulse_export_file_name (format, taken);
+}
+
+/* Every row the filters let through, not only those on screen: in the
+ * grouped views every group (with its count, collapsed or not), then
+ * every connection, in the order shown. */
+static GListModel *
+rows_to_export (NetpulseWindow *self)
+{
+  GListStore *out = g_list_store_new (NETPULSE_TYPE_ROW);
+  GListModel *connections = G_LIST_MODEL (self->flat_rows);
+
+  if (self->applications || self->grouped)
+    {
+      GListModel *tree = _netpulse_window_get_rows (self);
+
+      for (guint i = 0; i < g_list_model_get_n_items (tree); i++)
+        {
+          g_autoptr(GtkTreeListRow) row = g_list_model_get_item (tree, i);
+          g_autoptr(GObject) group = NULL;
+
+          if (gtk_tree_list_row_get_depth (row) != 0)
+            continue;
+          group = gtk_tree_list_row_get_item (row);
+          g_list_store_append (out, group);
+        }
+    }
+  for (guint i = 0; i < g_list_model_get_n_items (connections); i++)
+    {
+      g_autoptr(GObject) connection = g_list_model_get_item (connections, i);
+
+      g_list_store_append (out, connection);
+    }
+  return G_LIST_MODEL (out);
+}
+
+/* "Exported to NAME", and Open to look at it. */
+static void
+toast_exported (NetpulseWindow *self,
+                GFile          *file)
+{
+  g_autofree char *name = g_file_get_basename (file);
+  g_autofree char *safe = NULL;
+  g_autofree char *text = g_strdup_printf (_("Exported to %s"), netpulse_text_safe (name, &safe));
+  g_autofree char *uri = g_file_get_uri (file);
+  /* A toast's title is markup (libadwaita 1.2 has no plain-text switch). */
+  g_autofree char *markup = g_markup_escape_text (text, -1);
+  AdwToast *toast = adw_toast_new (markup);
+
+  g_free (self->last_toast);
+  self->last_toast = g_strdup (text);
+  g_free (self->last_toast_button);
+  self->last_toast_button = g_strdup (_("Open"));
+  adw_toast_set_button_label (toast, _("Open"));
+  adw_toast_set_action_name (toast, "win.open-export");
+  adw_toast_set_action_target_value (toast, g_variant_new_string (uri));
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
 gboolean
 _netpulse_window_export_to_file (NetpulseWindow        *self,
                                  NetpulseExportFormat   format,
                                  GFile                 *file,
                                  GError               **error)
 {
+  g_autoptr(GListModel) rows = NULL;
+  g_autoptr(GDateTime) taken = NULL;
   g_autofree char *text = NULL;
 
   g_return_val_if_fail (NETPULSE_IS_WINDOW (self), FALSE);
   g_return_val_if_fail (G_IS_FILE (file), FALSE);
 
-  text = netpulse_export (_netpulse_window_get_rows (self), format);
-  return g_file_replace_contents (file, text, strlen (text), NULL, FALSE,
-                                  G_FILE_CREATE_REPLACE_DESTINATION, NULL, NULL, error);
+  rows = rows_to_export (self);
+  taken = sample_time (self);
+  text = netpulse_export (rows, format, taken);
+  if (!g_file_replace_contents (file, text, strlen (text), NULL, FALSE,
+                                G_FILE_CREATE_REPLACE_DESTINATION, NULL, NULL, error))
+    return FALSE;
+  toast_exported (self, file);
+  return TRUE;
+}
+
+static void
+open_export_activate (GSimpleAction *action,
+                      GVariant      *parameter,
+                      gpointer       user_data)
+{
+  /* GtkFileLauncher is GTK 4.10; gtk_show_uri goes through the portal. */
+  gtk_show_uri (GTK_WINDOW (user_data), g_variant_get_string (parameter, NULL), GDK_CURRENT_TIME);
 }
 
 typedef struct {
@@ -116,12 +210,12 @@ export_response (GtkNativeDialog *dialog,
     {
       if (!_netpulse_window_export_to_file (self, request->format, file, &error))
         {
-          g_autofree char *message = g_strdup_printf (_("Could not export: %s"), error->message);
+          g_autofree char *safe = NULL;
+          g_autofree char *message = g_strdup_printf (_("Could not export: %s"),
+                                                      netpulse_text_safe (error->message, &safe));
 
-          adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (message));
+          _netpulse_window_toast (self, message);
         }
-      else
-        adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (_("Exported")));
     }
   g_object_unref (self);
   g_free (request);
@@ -142,9 +236,9 @@ export_view (NetpulseWindow       *self,
 
   request->self = g_object_ref (self);
   request->format = format;
-  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog),
-                                     format == NETPULSE_EXPORT_CSV ? "netpulse-connections.csv"
-                                                                   : "netpulse-connections.json");
+  g_autofree char *name = _netpulse_window_export_name (self, format);
+
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), name);
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
   g_signal_connect (dialog, "response", G_CALLBACK (export_response), request);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
@@ -174,6 +268,7 @@ static const GActionEntry win_actions[] = {
   { "copy-address", copy_address_activate },
   { "export-csv", export_csv_activate },
   { "export-json", export_json_activate },
+  { "open-export", open_export_activate, "s" },
 };
 
 /* The view settings, as stateful actions (menu check items, the radio
@@ -194,7 +289,10 @@ add_settings_actions (NetpulseWindow *self)
 
 /* ---- keyboard --------------------------------------------------------- */
 
-/* Space pauses, except where it types or activates something. */
+/* Space pauses and resumes, whichever header button has the focus (it
+ * is the window's key, before the focused widget sees it), except where
+ * it types (the search entry) or picks an item (a menu), and except on a
+ * status page, where there is nothing to pause and Space presses Retry. */
 static gboolean
 on_key_pressed (GtkEventControllerKey *controller,
                 guint                  keyval,
@@ -206,8 +304,10 @@ on_key_pressed (GtkEventControllerKey *controller,
 
   if (keyval != GDK_KEY_space || (state & gtk_accelerator_get_default_mod_mask ()) != 0)
     return FALSE;
+  if (!self->monitoring)
+    return FALSE;
   if (focus != NULL && (GTK_IS_EDITABLE (focus) || GTK_IS_TEXT (focus) ||
-                        GTK_IS_BUTTON (focus) || gtk_widget_get_ancestor (focus, GTK_TYPE_POPOVER) != NULL))
+                        gtk_widget_get_ancestor (focus, GTK_TYPE_POPOVER) != NULL))
     return FALSE;
   gtk_widget_activate_action (GTK_WIDGET (self), "win.pause", NULL);
   return TRUE;

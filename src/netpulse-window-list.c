@@ -17,6 +17,10 @@
 
 /* The name column of the Applications view, in pixels. */
 #define APP_NAME_WIDTH 204
+/* Below this window width the name column gives up room, so that the
+ * Download and Upload columns stay on screen (360 px: 120 + 2 × 108). */
+#define NARROW_WINDOW_WIDTH 480
+#define NARROW_NAME_WIDTH 120
 
 /* How long the order holds still after a click in the list. */
 #define HOLD_AFTER_CLICK_US (G_USEC_PER_SEC)
@@ -209,8 +213,14 @@ _netpulse_window_update_columns (NetpulseWindow *self)
        * for them where the connection's columns are gone. */
       if (g_str_equal (id, "process"))
         {
-          gtk_column_view_column_set_fixed_width (column, self->applications ? APP_NAME_WIDTH
-                                                                      : netpulse_columns_get_default_width (id));
+          int width, height;
+
+          gtk_window_get_default_size (GTK_WINDOW (self), &width, &height);
+          if (width > 0 && width < NARROW_WINDOW_WIDTH)
+            gtk_column_view_column_set_fixed_width (column, NARROW_NAME_WIDTH);
+          else
+            gtk_column_view_column_set_fixed_width (column, self->applications ? APP_NAME_WIDTH
+                                                                        : netpulse_columns_get_default_width (id));
           gtk_column_view_column_set_title (column, self->applications ? _("Application") : _("Process"));
         }
     }

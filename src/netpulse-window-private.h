@@ -44,10 +44,12 @@ struct _NetpulseWindow
   AdwStatusPage           *status_page;
   GtkSpinner              *status_spinner;
   GtkButton               *status_button;
+  GtkExpander             *status_details;       /* the source's own words, folded away */
+  GtkLabel                *status_details_label;
   GtkLabel                *rx_total_label;
   GtkLabel                *tx_total_label;
   NetpulseSparkline       *total_graph;
-  GtkPaned                *paned;
+  AdwFlap                 *flap;         /* the list, and the detail pane beside or over it */
   GtkStack                *list_stack;
   GtkScrolledWindow       *scrolled_window;
   GtkColumnView           *column_view;
@@ -75,6 +77,7 @@ struct _NetpulseWindow
   gboolean                 settled;
   gboolean                 reconnecting; /* the last table shown, dimmed, while the source reconnects */
   char                    *last_toast;   /* for the test hooks' dump */
+  char                    *last_toast_button;
   gboolean                 pointer_in_list;
   gint64                   last_click_us; /* monotonic, in the list */
   gboolean                 sort_held;     /* the last tick did not re-sort */
@@ -120,10 +123,14 @@ void        _netpulse_window_toast               (NetpulseWindow       *self,
 /* netpulse-window-actions.c */
 void        _netpulse_window_class_actions_init  (NetpulseWindowClass  *klass);
 void        _netpulse_window_actions_init        (NetpulseWindow       *self);
-/* Writes the rows shown to @file, as the Export menu items do. */
+/* Writes every row the filters let through to @file, as the Export menu
+ * items do, and says so in a toast with an Open button. */
 gboolean    _netpulse_window_export_to_file      (NetpulseWindow       *self,
                                                   NetpulseExportFormat  format,
                                                   GFile                *file,
                                                   GError              **error);
+/* The name the Export dialog suggests, with the time of the data. */
+char       *_netpulse_window_export_name         (NetpulseWindow       *self,
+                                                  NetpulseExportFormat  format);
 
 G_END_DECLS

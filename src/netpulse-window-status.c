@@ -26,12 +26,20 @@ _netpulse_window_update_placeholder (NetpulseWindow *self)
       gtk_stack_set_visible_child_name (self->list_stack, "list");
       return;
     }
-  if (g_list_model_get_n_items (G_LIST_MODEL (self->store)) > 0)
+  if (g_list_model_get_n_items (G_LIST_MODEL (self->store)) > 0 &&
+      *gtk_editable_get_text (GTK_EDITABLE (self->search_entry)) != '\0')
     {
       adw_status_page_set_icon_name (self->empty_page, "edit-find-symbolic");
-      adw_status_page_set_title (self->empty_page, _("No Matching Connections"));
+      adw_status_page_set_title (self->empty_page, _("No Results Found"));
       adw_status_page_set_description (self->empty_page,
-                                       _("Try another process name, address, port or protocol."));
+                                       _("Nothing matches the search. Try another application, process name, address, port or protocol."));
+    }
+  else if (g_list_model_get_n_items (G_LIST_MODEL (self->store)) > 0)
+    {
+      adw_status_page_set_icon_name (self->empty_page, "view-conceal-symbolic");
+      adw_status_page_set_title (self->empty_page, _("All Connections Hidden"));
+      adw_status_page_set_description (self->empty_page,
+                                       _("Every connection is local or closed, and the view hides those. Turn on Include Local Traffic or Show Closed Connections in the main menu."));
     }
   else
     {
@@ -52,57 +60,84 @@ show_status (NetpulseWindow *self,
              const char     *title,
              const char     *description,
              const char     *button,
+             const char     *detail,
              gboolean        busy)
 {
+  GAction *retry;
+
   adw_status_page_set_icon_name (self->status_page, icon);
   adw_status_page_set_title (self->status_page, title);
   adw_status_page_set_description (self->status_page, description);
   gtk_widget_set_visible (GTK_WIDGET (self->status_button), button != NULL);
   if (button != NULL)
     gtk_button_set_label (self->status_button, button);
+  /* Retry is the button's only action: while a prompt is open it would
+   * withdraw the request the person is answering. */
+  retry = g_action_map_lookup_action (G_ACTION_MAP (self), "retry");
+  if (G_IS_SIMPLE_ACTION (retry))
+    g_simple_action_set_enabled (G_SIMPLE_ACTION (retry), button != NULL);
+  /* Plain text, not markup: a label cannot be fooled by what it quotes. */
+  gtk_widget_set_visible (GTK_WIDGET (self->status_details), detail != NULL && *detail != '\0');
+  gtk_expander_set_expanded (self->status_details, FALSE);
+  gtk_label_set_text (self->status_details_label, detail != NULL ? detail : "");
   gtk_widget_set_visible (GTK_WIDGET (self->status_spinner), busy);
   gtk_spinner_set_spinning (self->status_spinner, busy);
   gtk_stack_set_visible_child_name (self->main_stack, "status");
 }
 
+/* A failure page: what happened and what to do next, in whole sentences
+ * of ours; the source's message only under "Technical Details". */
+typedef struct {
+  NetpulseSourceError  code;
+  const char          *icon;
+  const char          *title;
+  const char          *description;
+  const char          *button;
+} FailurePage;
+
+static const FailurePage failure_pages[] = {
+  { NETPULSE_SOURCE_ERROR_NOT_AUTHORIZED, "action-unavailable-symbolic", N_("Permission Denied"),
+    N_("Your account is not allowed to monitor the network connections of this computer. "
+       "Ask an administrator to allow it, then try again."), N_("Try Again") },
+  { NETPULSE_SOURCE_ERROR_AUTH_CANCELLED, "dialog-password-symbolic", N_("Authentication Cancelled"),
+    N_("The password dialog was closed, so monitoring has not started. "
+       "Try again and enter the password when asked."), N_("Try Again") },
+  { NETPULSE_SOURCE_ERROR_AUTH_FAILED, "dialog-password-symbolic", N_("Password Not Accepted"),
+    N_("The password was not accepted, so monitoring has not started. "
+       "Try again, and check the keyboard layout and Caps Lock."), N_("Try Again") },
+  { NETPULSE_SOURCE_ERROR_AUTH_NO_AGENT, "dialog-password-symbolic", N_("No Authentication Agent"),
+    N_("Monitoring needs an administrator’s password, but nothing in this session can ask for it. "
+       "Log in to a desktop session with a polkit authentication agent, or start one, then try again."),
+    N_("Try Again") },
+  { NETPULSE_SOURCE_ERROR_HELPER_MISSING, "dialog-warning-symbolic", N_("Helper Not Available"),
+    N_("The Netpulse helper service is not installed or could not be started. "
+       "Install Netpulse system-wide, including netpulse-helper and its D-Bus and polkit files, then retry."),
+    N_("Retry") },
+  { NETPULSE_SOURCE_ERROR_BUS_UNAVAILABLE, "dialog-warning-symbolic", N_("System Bus Not Available"),
+    N_("Netpulse could not reach the system message bus, which it needs to talk to its helper. "
+       "Check that the D-Bus system service is running, then retry."), N_("Retry") },
+  { NETPULSE_SOURCE_ERROR_HELPER_LOST, "dialog-error-symbolic", N_("Helper Stopped"),
+    N_("The Netpulse helper stopped while monitoring. Reconnect to start it again."), N_("Reconnect") },
+  { NETPULSE_SOURCE_ERROR_BAD_INPUT, "dialog-error-symbolic", N_("Cannot Read Recording"),
+    N_("The recording is damaged or not a Netpulse recording. Open another file, or retry."), N_("Retry") },
+  { NETPULSE_SOURCE_ERROR_HELPER_FAILED, "dialog-error-symbolic", N_("Monitoring Failed"),
+    N_("The Netpulse helper could not monitor network connections. Retry, and if it fails again "
+       "look at the technical details below."), N_("Retry") },
+};
+
 static void
 show_failure (NetpulseWindow *self,
               const GError   *error)
 {
-  /* The description is Pango markup, and a message may quote a file
-   * name or a line of a recording: escaped for both. */
   g_autofree char *safe = NULL;
-  g_autofree char *message = g_markup_escape_text (netpulse_text_safe (error != NULL ? error->message : "",
-                                                                       &safe), -1);
-  g_autofree char *description = NULL;
+  const char *detail = netpulse_text_safe (error != NULL ? error->message : "", &safe);
   int code = error != NULL && error->domain == NETPULSE_SOURCE_ERROR ? error->code : -1;
+  const FailurePage *page = &failure_pages[G_N_ELEMENTS (failure_pages) - 1];
 
-  switch (code)
-    {
-    case NETPULSE_SOURCE_ERROR_NOT_AUTHORIZED:
-      description = g_strdup_printf (_("You are not allowed to monitor network connections, or the request was dismissed.\n%s"), message);
-      show_status (self, "dialog-password-symbolic", _("Permission Denied"), description, _("Try Again"), FALSE);
-      break;
-    case NETPULSE_SOURCE_ERROR_HELPER_MISSING:
-      description = g_strdup_printf (_("The Netpulse helper service could not be started. Install Netpulse system-wide, including netpulse-helper and its D-Bus and polkit files.\n%s"), message);
-      show_status (self, "dialog-warning-symbolic", _("Helper Not Installed"), description, _("Retry"), FALSE);
-      break;
-    case NETPULSE_SOURCE_ERROR_BUS_UNAVAILABLE:
-      description = g_strdup_printf (_("Netpulse could not reach the system message bus.\n%s"), message);
-      show_status (self, "dialog-warning-symbolic", _("System Bus Not Available"), description, _("Retry"), FALSE);
-      break;
-    case NETPULSE_SOURCE_ERROR_HELPER_LOST:
-      description = g_strdup_printf (_("The Netpulse helper stopped unexpectedly.\n%s"), message);
-      show_status (self, "dialog-error-symbolic", _("Helper Stopped"), description, _("Reconnect"), FALSE);
-      break;
-    case NETPULSE_SOURCE_ERROR_BAD_INPUT:
-      show_status (self, "dialog-error-symbolic", _("Cannot Read Recording"), message, _("Retry"), FALSE);
-      break;
-    default:
-      description = g_strdup_printf (_("The Netpulse helper reported an error.\n%s"), message);
-      show_status (self, "dialog-error-symbolic", _("Monitoring Failed"), description, _("Retry"), FALSE);
-      break;
-    }
+  for (guint i = 0; i < G_N_ELEMENTS (failure_pages); i++)
+    if ((int) failure_pages[i].code == code)
+      page = &failure_pages[i];
+  show_status (self, page->icon, _(page->title), _(page->description), _(page->button), detail, FALSE);
 }
 
 static void
@@ -129,7 +164,7 @@ set_reconnecting (NetpulseWindow *self,
   self->reconnecting = reconnecting;
   gtk_revealer_set_reveal_child (self->reconnect_banner, reconnecting);
   gtk_spinner_set_spinning (self->reconnect_spinner, reconnecting);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->paned), !reconnecting);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->flap), !reconnecting);
   if (was && !reconnecting &&
       netpulse_source_get_state (self->source) == NETPULSE_SOURCE_STATE_RUNNING)
     _netpulse_window_toast (self, _("Reconnected to the Netpulse helper"));
@@ -150,12 +185,14 @@ _netpulse_window_show_source_state (NetpulseWindow *self)
     case NETPULSE_SOURCE_STATE_IDLE:
     case NETPULSE_SOURCE_STATE_CONNECTING:
       show_status (self, "network-transmit-receive-symbolic", _("Connecting"),
-                   _("Starting the Netpulse helper…"), NULL, TRUE);
+                   _("Starting the Netpulse helper…"), NULL, NULL, TRUE);
       break;
     case NETPULSE_SOURCE_STATE_AUTHORIZING:
+      /* No Retry: a second request would withdraw the one being answered. */
       show_status (self, "dialog-password-symbolic", _("Authorization Required"),
-                   _("Monitoring network connections needs administrator permission. Authenticate in the dialog that opened, or retry to ask again."),
-                   _("Retry"), TRUE);
+                   _("Monitoring network connections needs an administrator’s permission. "
+                     "Enter the password in the dialog that opened."),
+                   NULL, NULL, TRUE);
       break;
     case NETPULSE_SOURCE_STATE_RUNNING:
       gtk_spinner_set_spinning (self->status_spinner, FALSE);

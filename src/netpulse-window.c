@@ -23,6 +23,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <sys/stat.h>
 
 #include "netpulse-app-finder.h"
 #include "netpulse-columns.h"
@@ -60,7 +61,7 @@ on_selection_changed (NetpulseWindow *self)
   g_autoptr(NetpulseRow) row = item != NULL ? netpulse_columns_row_from_item (item) : NULL;
 
   netpulse_detail_pane_set_row (self->detail_pane, row);
-  gtk_widget_set_visible (GTK_WIDGET (self->detail_pane), row != NULL);
+  adw_flap_set_reveal_flap (self->flap, row != NULL);
 }
 
 /* ---- sorting ---------------------------------------------------------- */
@@ -282,6 +283,14 @@ build_models (NetpulseWindow *self)
 /* ---- settings --------------------------------------------------------- */
 
 static void
+on_default_width (NetpulseWindow *self)
+{
+  /* Also notified while the window goes away, its settings gone. */
+  if (self->settings != NULL && self->column_view != NULL)
+    _netpulse_window_update_columns (self);
+}
+
+static void
 on_grouped_setting (NetpulseWindow *self)
 {
   set_grouped (self, g_settings_get_boolean (self->settings, "group-by-process"));
@@ -310,6 +319,8 @@ bind_settings (NetpulseWindow *self)
                            G_CALLBACK (on_grouped_setting), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->settings, "changed::hidden-columns",
                            G_CALLBACK (_netpulse_window_update_columns), self, G_CONNECT_SWAPPED);
+  /* The window's size as the person resized it: the name column's width. */
+  g_signal_connect (self, "notify::default-width", G_CALLBACK (on_default_width), NULL);
   g_signal_connect_object (self->settings, "changed::shared-scale",
                            G_CALLBACK (_netpulse_window_update_shared_scale), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->options, "notify::bits",
@@ -321,6 +332,16 @@ on_search_changed (NetpulseWindow *self,
                    GtkSearchEntry *entry)
 {
   netpulse_row_filter_set_search (self->filter, gtk_editable_get_text (GTK_EDITABLE (entry)));
+}
+
+/* The search button (or Ctrl+F, or type-to-search) opened the bar: the
+ * entry has the keyboard, so that typing goes on into it. */
+static void
+on_search_mode (NetpulseWindow *self)
+{
+  if (gtk_search_bar_get_search_mode (self->search_bar) &&
+      !gtk_widget_has_focus (GTK_WIDGET (self->search_entry)))
+    gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
 }
 
 static void
@@ -361,6 +382,7 @@ netpulse_window_dispose (GObject *object)
   g_clear_object (&self->source);
   g_clear_object (&self->settings);
   g_clear_pointer (&self->last_toast, g_free);
+  g_clear_pointer (&self->last_toast_button, g_free);
   if (self->total_graph != NULL)
     netpulse_sparkline_set_history (self->total_graph, NULL);
   g_clear_pointer (&self->shown_history, netpulse_history_free);
@@ -417,10 +439,12 @@ netpulse_window_class_init (NetpulseWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, NetpulseWindow, status_page);
   gtk_widget_class_bind_template_child (widget_class, NetpulseWindow, status_spinner);
   gtk_widget_class_bind_template_child (widget_class, NetpulseWindow, status_button);
+  gtk_widget_class_bind_template_child (widget_class, NetpulseWindow, status_details);
+  gtk_widget_class_bind_template_child (widget_class, NetpulseWindow, status_details_label);
   gtk_widget_class_bind_template_child (widget_class, NetpulseWindow, rx_total_label);
   gtk_widget_class_bind_template_child (widget_class, NetpulseWindow, tx_total_label);
   gtk_widget_class_bind_template_child (widget_class, NetpulseWindow, total_graph);
-  gtk_widget_class_bind_template_child (widget_class, NetpulseWindow, paned);
+  gtk_widget_class_bind_template_child (widget_class, NetpulseWindow, flap);
   gtk_widget_class_bind_template_child (widget_class, NetpulseWindow, list_stack);
   gtk_widget_class_bind_template_child (widget_class, NetpulseWindow, scrolled_window);
   gtk_widget_class_bind_template_child (widget_class, NetpulseWindow, column_view);
@@ -439,11 +463,27 @@ netpulse_window_init (NetpulseWindow *self)
 
   self->settings = g_settings_new ("io.github.netpulse.Netpulse");
 
+  /* Type-to-search: keys typed anywhere in the window go to the entry. */
+  gtk_search_bar_connect_entry (self->search_bar, GTK_EDITABLE (self->search_entry));
   gtk_search_bar_set_key_capture_widget (self->search_bar, GTK_WIDGET (self));
+  g_signal_connect_object (self->search_bar, "notify::search-mode-enabled",
+                           G_CALLBACK (on_search_mode), self, G_CONNECT_SWAPPED);
   _netpulse_window_actions_init (self);
 
   if (DEVELOPMENT_BUILD)
     gtk_widget_add_css_class (GTK_WIDGET (self), "devel");
+}
+
+/* The inode of our network namespace: the helper's records name theirs
+ * the same way (0 when /proc does not tell). */
+static guint64
+own_netns (void)
+{
+  struct stat st;
+
+  if (stat ("/proc/self/ns/net", &st) != 0)
+    return 0;
+  return st.st_ino;
 }
 
 static void
@@ -466,6 +506,9 @@ setup_store (NetpulseWindow *self)
   self->shown_history = netpulse_history_new (NETPULSE_STORE_HISTORY_LENGTH);
   netpulse_sparkline_set_history (self->total_graph, self->shown_history);
   netpulse_detail_pane_set_options (self->detail_pane, self->options);
+  /* A recording's namespaces are another machine's. */
+  if (netpulse_source_is_live (self->source))
+    netpulse_detail_pane_set_local_netns (self->detail_pane, own_netns ());
   netpulse_columns_add (self->column_view, self->options);
   g_object_unref (netpulse_columns_add_menu (self->column_view, G_ACTION_MAP (self), self->settings));
 }
@@ -503,9 +546,14 @@ void
 _netpulse_window_toast (NetpulseWindow *self,
                         const char     *text)
 {
+  g_autofree char *markup = NULL;
+
   g_free (self->last_toast);
   self->last_toast = g_strdup (text);
-  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (text));
+  g_clear_pointer (&self->last_toast_button, g_free);
+  /* A toast's title is markup; @text may quote an error message. */
+  markup = g_markup_escape_text (text, -1);
+  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (markup));
 }
 
 gboolean

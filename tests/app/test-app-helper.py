@@ -23,11 +23,21 @@
 #                 totals summed over their processes.  Needs the helper to
 #                 fill the records' app_id (the application-identity work):
 #                 until then it fails, saying so.
+#     auth-refused
+#                 a user polkit says no to: the "Permission Denied" page, in
+#                 words of the app's own (the helper's under Technical
+#                 Details only), with Try Again.
+#     auth-prompt a user polkit answers AUTH_ADMIN for: with no agent, "No
+#                 Authentication Agent"; with pkttyagent registered for the
+#                 app's process (in a pty), Try Again brings the prompt: no
+#                 Retry while it is pending; a wrong password gives
+#                 "Password Not Accepted"; the right one the table.
 #
 # Needs root; skips (77) without it, fails under CI=true.
 #
 # SPDX-License-Identifier: GPL-2.0-or-later
 
+import importlib.util
 import json
 import os
 import signal
@@ -131,12 +141,13 @@ def app_settings(app, fx, **settings):
     app.proc.send_signal(signal.SIGUSR2)
 
 
-def start_app(fx, xvfb, name, **env):
+def start_app(fx, xvfb, name, user=None, **env):
     settings_path = os.path.join(fx.tmpdir, f'settings-{name}.txt')
     with open(settings_path, 'w'):
         pass
     os.chmod(settings_path, 0o644)
-    app = app_driver.App(fx, xvfb, fx.granted, name, env=dict(env, NETPULSE_TEST_SETTINGS=settings_path))
+    app = app_driver.App(fx, xvfb, user or fx.granted, name,
+                         env=dict(env, NETPULSE_TEST_SETTINGS=settings_path))
     app.settings_path = settings_path
     return app
 
@@ -391,7 +402,100 @@ def test_applications(fx):
     fx.wait_subscriptions(0, timeout=20)
 
 
+def pty_process_class():
+    """PtyProcess of test-netpulsectl.py: a program in a pty of its own that
+    sees the test's bus as the system bus (pkttyagent's helper needs that)."""
+    path = os.path.join(HERE, '..', 'helper', 'test-netpulsectl.py')
+    spec = importlib.util.spec_from_file_location('netpulsectl_cases', path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.PtyProcess
+
+
+def status_page(app, title, what):
+    header, rows = capture_until(app, lambda h, r: h.get('page') == 'status' and h.get('title') == title,
+                                 f'the \u201c{title}\u201d page ({what})')
+    check(header.get('rows') == '0' and not rows, f'{what}: rows shown', header)
+    return header
+
+
+def check_words_of_our_own(app, header, description, what):
+    """The page's description is exactly @description; the helper's message
+    is under Technical Details, not glued to it."""
+    texts = npgui.read_dump_texts(app.dump)['label']
+    check(description in texts, f'{what}: the page does not say {description!r}', texts)
+    detail = header.get('details', '-')
+    check(detail != '-' and not any(detail in t and t != detail for t in texts),
+          f'{what}: the helper\'s words are not apart under Technical Details', detail, texts)
+
+
+DENIED = ('Your account is not allowed to monitor the network connections of this computer. '
+          'Ask an administrator to allow it, then try again.')
+NO_AGENT = ('Monitoring needs an administrator\u2019s password, but nothing in this session can ask '
+            'for it. Log in to a desktop session with a polkit authentication agent, or start one, '
+            'then try again.')
+WRONG_PASSWORD = ('The password was not accepted, so monitoring has not started. '
+                  'Try again, and check the keyboard layout and Caps Lock.')
+
+
+def test_auth_refused(fx):
+    with app_driver.Xvfb() as xvfb, start_app(fx, xvfb, 'refused', user=fx.denied) as app:
+        app.first_capture()
+        header = status_page(app, 'Permission Denied', 'polkit says no')
+        check(header.get('button') == 'Try Again' and header.get('retry-enabled') == '1',
+              'the refusal offers no Try Again', header)
+        check_words_of_our_own(app, header, DENIED, 'refused')
+        app.check_screenshot(min_colours=10)
+        app.check_alive()
+        app.check_log_clean()
+
+
+def test_auth_prompt(fx):
+    PtyProcess = pty_process_class()
+    password = fx.set_root_password()
+    with app_driver.Xvfb() as xvfb, start_app(fx, xvfb, 'prompt', user=fx.prompt) as app:
+        app.first_capture()
+        header = status_page(app, 'No Authentication Agent', 'AUTH_ADMIN, no agent')
+        check(header.get('button') == 'Try Again', 'no Try Again without an agent', header)
+        check_words_of_our_own(app, header, NO_AGENT, 'no agent')
+        app.check_screenshot(min_colours=10)
+
+        agent = PtyProcess(fx, fx.prompt, ['pkttyagent', '--process', str(app.proc.pid)], 100, 30)
+        try:
+            # pkttyagent says nothing once registered: wait for polkitd to know it.
+            wait_for(lambda: 'Registered Authentication Agent' in fx.read_log(fx.polkitd_log_path)
+                     or agent.proc.poll() is not None, 'pkttyagent registered', timeout=30)
+            check(agent.proc.poll() is None, 'pkttyagent exited', agent.text())
+            # (pkttyagent's Ctrl-C is a failed authentication for polkitd,
+            # not a dismissal: "Authentication Cancelled" needs a dialog's
+            # Cancel, which no agent here has.)
+            steps = ((password + 'x\n', 'Password Not Accepted', WRONG_PASSWORD),
+                     (password + '\n', None, None))
+            for prompts, (typed, then, description) in enumerate(steps, start=1):
+                check(app.click_status_button(header), 'XTest is needed to click Try Again')
+                agent.wait_text(lambda t: t.count('Password:') >= prompts,
+                                'the password prompt of pkttyagent')
+                # Pending: the authorizing page, and nothing that would ask again.
+                header = status_page(app, 'Authorization Required', 'the prompt is open')
+                check(header.get('button') == '-' and header.get('retry-enabled') == '0',
+                      'Retry can be used while the prompt is pending', header)
+                agent.type(typed.encode())
+                if then is None:
+                    break
+                header = status_page(app, then, repr(typed))
+                check_words_of_our_own(app, header, description, then)
+            header, rows = capture_until(app, lambda h, r: h.get('page') == 'monitor',
+                                         'the table after the right password')
+            log(f'after the right password: {summary(header, rows)[0]}')
+        finally:
+            agent.close()
+        app.check_alive()
+        app.check_log_clean()
+
+
 CASES = {
+    'auth-refused': test_auth_refused,
+    'auth-prompt': test_auth_prompt,
     'reconnect': test_reconnect,
     'history': test_history,
     'applications': test_applications,
@@ -410,7 +514,7 @@ def main():
     HelperFixture.check_requirements()
     app_driver.require_gui(build_root)
     try:
-        with HelperFixture(build_root, source_root) as fx:
+        with HelperFixture(build_root, source_root, prompt_user=sys.argv[1].startswith('auth-')) as fx:
             CASES[sys.argv[1]](fx)
             fx.check_helper_log_clean()
     except TestFailure as e:

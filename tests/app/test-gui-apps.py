@@ -219,6 +219,49 @@ def check_layout(xvfb, tmp):
                     shutil.copyfile(shot, os.path.join(keep, "narrow.png"))
 
 
+def check_narrow(xvfb, tmp):
+    """At 360 and 600 px wide, a row selected: the window is that narrow
+    (the header and the summary fit), the detail pane lies over the list
+    (folded) instead of squeezing it, inside the window; the list keeps
+    the whole width, and its name, Download and Upload columns are inside
+    it (at 360 px the name column narrower).  At 800 px the pane is beside
+    the list again."""
+    # GNOME's title bar buttons (only Close; GTK's own default without a
+    # desktop adds Minimize and Maximize).
+    config = os.path.join(tmp, "gnome-config")
+    os.makedirs(os.path.join(config, "gtk-4.0"), exist_ok=True)
+    with open(os.path.join(config, "gtk-4.0", "settings.ini"), "w") as f:
+        f.write("[Settings]\ngtk-decoration-layout=appmenu:close\n")
+    for view in ("connections", "applications"):
+        for width, folded in ((360, "1"), (600, "1"), (800, "0")):
+            name = "narrow-%s-%d" % (view, width)
+            shot, dump = run_app(xvfb, tmp, name, NETPULSE_VIEW=view, NETPULSE_SELECT_ROW="0",
+                                 XDG_CONFIG_HOME=config,
+                                 NETPULSE_SETTINGS="include-local true;show-closed true;"
+                                                   "window-width %d;window-height 640" % width)
+            header, columns, rows = npgui.read_dump(dump)
+            shown_w, shown_h = (int(v) for v in header.get("window", "0x0").split("x"))
+            nptest.check(width - 20 <= shown_w <= width, "%s: the window is %d wide" % (name, shown_w), header)
+            nptest.check(header.get("detail-pane") == "1", "%s: the detail pane is not open" % name, header)
+            nptest.check(header.get("detail-folded") == folded, "%s: folded should be %s" % (name, folded), header)
+            dx, dy, dw, dh = (int(v) for v in header["detail-bounds"].split(","))
+            nptest.check(dx >= 0 and dx + dw <= shown_w, "%s: the detail pane leaves the window" % name, header)
+            lx, ly, lw, lh = (int(v) for v in header["list-bounds"].split(","))
+            nptest.check(lx >= 0 and lx + lw <= shown_w, "%s: the list leaves the window" % name, header)
+            if folded == "1":
+                nptest.check(lw >= shown_w - 2, "%s: the folded pane squeezes the list" % name, header)
+            for cid in ("process", "rx-rate", "tx-rate"):
+                nptest.check(cid in columns, "%s: no %s column shown" % (name, cid), columns)
+                x, y, w, h = columns[cid]
+                nptest.check(x >= lx and x + w <= lx + lw, "%s: the %s column is not inside the list"
+                             % (name, cid), columns[cid], header["list-bounds"])
+            print("# %s: pane %s, name, Download, Upload inside" % (name, "over the list" if folded == "1"
+                                                                    else "beside the list"))
+            keep = os.environ.get("NETPULSE_KEEP_SCREENSHOT_DIR")
+            if keep and width == 360 and view == "applications":
+                shutil.copyfile(shot, os.path.join(keep, "narrow-360.png"))
+
+
 def check_screenshots(xvfb, tmp):
     shot, _ = run_app(xvfb, tmp, "applications-dark", ADW_DEBUG_COLOR_SCHEME="prefer-dark")
     check_not_blank(shot)
@@ -238,6 +281,7 @@ def main():
             check_detail_unit(xvfb, tmp)
             check_local(xvfb, tmp)
             check_layout(xvfb, tmp)
+            check_narrow(xvfb, tmp)
             check_screenshots(xvfb, tmp)
         except npgui.GuiError as e:
             nptest.check(False, str(e))

@@ -10,12 +10,27 @@ Checks, through the app's test hooks (see src/netpulse-test-hooks.h):
   3. grouped by process, a process selected: the tree shows one row per
      process plus the expanded one's connections, and the detail pane.
   4. a broken recording: the app shows its error page, does not crash.
+     No helper on the system bus (a private bus without its service): the
+     "Helper Not Available" page, the bus's words under its technical
+     details only.
   5. hostile process names (terminal escapes, forged lines, DEL, C1, bidi
      and invisible characters; tests/data/replay-hostile.jsonl): no label
      or tooltip of the window, no line of the view dump and nothing in a
      CSV or JSON export (written through the app's export path) holds a
      raw control codepoint; the names are shown escaped, the JSON export
      keeps them exactly, the CSV defuses a formula.
+
+  6. the keyboard, with real key events (XTest): typing in the window
+     opens the search with what was typed, a search that leaves nothing
+     shows "No Results Found", Escape closes it; the search button puts
+     the keyboard into the entry; Space pauses and resumes even when a
+     header button has the focus; Escape closes the detail pane when the
+     focus is inside it; the detail pane scrolled down, another row
+     shows from its top.
+  7. the detail pane names the network namespace in words.
+  8. export from the grouped view: every process with its count, every
+     connection (also those collapsed), a timestamp column, a timestamped
+     file name, a toast with Open.
 
 Python 3 stdlib only.  Skips (77) without Xvfb or XTest (for the click),
 fails instead under CI=true.
@@ -34,7 +49,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import nptest  # noqa: E402
 import npgui  # noqa: E402
 from npescape import first_unsafe, shown  # noqa: E402
-from npgui import read_dump, xtest_click  # noqa: E402
+from npgui import read_dump, xtest_click, xtest_keys  # noqa: E402
 
 APP = os.environ.get("NETPULSE_APP")
 SCHEMAS = os.environ.get("NETPULSE_SCHEMA_DIR")
@@ -127,6 +142,17 @@ def check_replay_sorted(xvfb, tmp):
     return columns
 
 
+def stop_app(proc):
+    """Ends the running app; what it wrote."""
+    proc.terminate()
+    try:
+        out, _ = proc.communicate(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, _ = proc.communicate()
+    return out or ""
+
+
 def dump_shows_sort(proc, dump, sort, direction):
     """Asks the running app for a new view dump (SIGUSR1) and tells whether
     it shows the table sorted by `sort` in `direction`."""
@@ -173,13 +199,187 @@ def check_header_click(xvfb, tmp):
         print("click: sorted by %s %s after two clicks, saved" % (header["sort"], header["direction"]))
         return None
     finally:
-        proc.terminate()
-        try:
-            out, _ = proc.communicate(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            out, _ = proc.communicate()
-    nptest.check("CRITICAL" not in (out or ""), "click: netpulse logged criticals", out or "")
+        out = stop_app(proc)
+    nptest.check("CRITICAL" not in out, "click: netpulse logged criticals", out)
+
+
+def capture_until(proc, dump, predicate, what, timeout=30):
+    """Asks the running app for view dumps (SIGUSR1) until
+    predicate(header) holds; returns that header."""
+    last = {}
+
+    def attempt():
+        if os.path.exists(dump):
+            os.unlink(dump)
+        proc.send_signal(signal.SIGUSR1)
+        if not nptest.wait_until(lambda: os.path.exists(dump), timeout=15):
+            return False
+        last["header"] = read_dump(dump)[0]
+        return predicate(last["header"])
+    nptest.check(nptest.wait_until(attempt, timeout=timeout, step=0.2), what, last.get("header"))
+    return last["header"]
+
+
+def centre(bounds):
+    x, y, w, h = (int(v) for v in bounds.split(","))
+    return x + w // 2, y + h // 2
+
+
+def check_keyboard(xvfb, tmp):
+    """Returns why the part could not run (no XTest), None when it did."""
+    dump = os.path.join(tmp, "keys.txt")
+    # Low enough that the detail pane scrolls.
+    env = app_env(xvfb, tmp, NETPULSE_DUMP_VIEW=dump,
+                  NETPULSE_SETTINGS="include-local true;show-closed true;window-height 480")
+    proc = subprocess.Popen([APP, "--replay", RECORDING, "--replay-interval", "40", "--sort", "rx-rate"],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        nptest.check(nptest.wait_until(lambda: os.path.exists(dump), timeout=60),
+                     "the app wrote no view dump")
+        header = read_dump(dump)[0]
+        # The pointer over the list (no window manager: the window under
+        # it has the keyboard), nothing clicked.
+        x, y = centre(header["list-bounds"])
+        if not xtest_click(xvfb.display, x, y, click=False):
+            return "XTest (libXtst) is not available for real key events"
+
+        # Type-to-search: the letters open the bar and land in the entry.
+        xtest_keys(xvfb.display, "z", "q", "x")
+        header = capture_until(proc, dump, lambda h: h.get("search") == "zqx",
+                               "typing in the window did not search for it")
+        nptest.check(header.get("search-mode") == "1" and header.get("focus") == "entry",
+                     "the search bar is not open with the keyboard in its entry", header)
+        nptest.check(header.get("list") == "empty" and header.get("empty-title") == "No Results Found",
+                     "a search that matches nothing does not say \u201cNo Results Found\u201d", header)
+        xtest_keys(xvfb.display, "Escape")
+        header = capture_until(proc, dump, lambda h: h.get("search-mode") == "0",
+                               "Escape did not close the search")
+        nptest.check(header.get("search") == "" and header.get("list") == "list",
+                     "closing the search did not bring the rows back", header)
+
+        # The search button: the keyboard goes into the entry.
+        bx, by = centre(header["search-button-bounds"])
+        xtest_click(xvfb.display, bx, by)
+        header = capture_until(proc, dump, lambda h: h.get("search-mode") == "1",
+                               "the search button did not open the search")
+        nptest.check(header.get("focus") == "entry", "the search button left the keyboard elsewhere", header)
+        xtest_keys(xvfb.display, "space")
+        header = capture_until(proc, dump, lambda h: h.get("search") == " ",
+                               "Space typed in the search entry did not go into it")
+        nptest.check(header.get("paused") == "0", "Space typed in the search entry paused", header)
+        # Closed by its button: the keyboard is on the button now.
+        xtest_click(xvfb.display, bx, by)
+        header = capture_until(proc, dump, lambda h: h.get("search-mode") == "0",
+                               "the search button did not close the search")
+        nptest.check(header.get("focus") == "header", "the search button does not have the focus", header)
+
+        # Space pauses, and does not press the focused button.
+        for paused in ("1", "0"):
+            xtest_keys(xvfb.display, "space")
+            header = capture_until(proc, dump, lambda h: h.get("paused") == paused,
+                                   "Space did not %s" % ("pause" if paused == "1" else "resume"))
+            nptest.check(header.get("search-mode") == "0", "Space pressed the focused search button", header)
+
+        # A row selected, the keyboard inside the detail pane: Escape closes it.
+        lx, ly, lw, lh = (int(v) for v in header["list-bounds"].split(","))
+        xtest_click(xvfb.display, lx + lw // 2, ly + 48)
+        header = capture_until(proc, dump, lambda h: h.get("detail-pane") == "1" and "detail-subtitle-bounds" in h,
+                               "a click on a row did not open the detail pane")
+        # Scrolled down (the wheel over the pane), then another row: from its top.
+        sx, sy = centre(header["detail-subtitle-bounds"])
+        xtest_click(xvfb.display, sx, sy + 150, button=5, times=15)
+        header = capture_until(proc, dump, lambda h: int(h.get("detail-scroll", "0")) > 0,
+                               "the wheel did not scroll the detail pane")
+        scrolled = header["detail-scroll"]
+        xtest_click(xvfb.display, lx + lw // 3, ly + 90)
+        header = capture_until(proc, dump, lambda h: h.get("detail-scroll") == "0",
+                               "another row kept the detail pane scrolled down (%s px)" % scrolled)
+        nptest.check(header.get("detail-pane") == "1", "the detail pane closed with another row", header)
+        sx, sy = centre(header["detail-subtitle-bounds"])
+        xtest_click(xvfb.display, sx, sy)
+        header = capture_until(proc, dump, lambda h: h.get("focus") == "details",
+                               "a click on the detail pane's text did not put the keyboard there")
+        xtest_keys(xvfb.display, "Escape")
+        header = capture_until(proc, dump, lambda h: h.get("detail-pane") == "0",
+                               "Escape with the focus in the detail pane did not close it")
+        print("keyboard: type-to-search, No Results Found, search button focus, Space pause, Escape")
+        return None
+    finally:
+        out = stop_app(proc)
+        nptest.check("CRITICAL" not in out, "keyboard: netpulse logged criticals", out)
+        nptest.check("does not have an entry connected" not in out,
+                     "keyboard: the search bar has no entry connected", out)
+
+
+def check_detail_netns(xvfb, tmp):
+    """The network namespace in words: this machine's, another one (with
+    its inode), or a recording's (not known whether it is ours)."""
+    shown_as = {}
+    for name, local in (("ours", "4026531840"), ("other", "1"), ("recorded", None)):
+        extra = {"NETPULSE_SELECT_ROW": "0"}
+        if local is not None:
+            extra["NETPULSE_TEST_LOCAL_NETNS"] = local
+        shot, dump = run_app(xvfb, tmp, "netns-" + name, ["--replay", RECORDING, "--replay-interval", "40"],
+                             **extra)
+        labels = npgui.read_dump_texts(dump)["label"]
+        nptest.check("Network namespace" in labels, "%s: no namespace in the detail pane" % name, labels)
+        shown_as[name] = labels[labels.index("Network namespace") + 1:]
+    nptest.check("This machine" in shown_as["ours"][:3], "our namespace is not \u201cThis machine\u201d",
+                 shown_as["ours"][:3])
+    nptest.check("Other namespace (inode 4026531840)" in shown_as["other"][:3],
+                 "another namespace is not said to be one", shown_as["other"][:3])
+    nptest.check("Namespace (inode 4026531840)" in shown_as["recorded"][:3],
+                 "a recording's namespace", shown_as["recorded"][:3])
+    print("detail pane: namespaces in words")
+
+
+EXPORT_HEADER = ("kind,process,comm,pid,user,protocol,local_address,local_port,remote_address,remote_port,"
+                 "state,rtt_us,rx_rate,tx_rate,rx_bytes,tx_bytes,closed,connections,timestamp")
+
+
+def check_export(xvfb, tmp):
+    """Export from the grouped view, its processes collapsed: every process
+    with its number of connections, then every connection the filters let
+    through (not only those on screen), each row with the time of the
+    data (the recording's last sample); the suggested file name carries
+    that time; the toast offers to open the file."""
+    csv_path = os.path.join(tmp, "export.csv")
+    shot, dump = run_app(xvfb, tmp, "export", ["--replay", RECORDING, "--replay-interval", "40", "--sort", "rx-rate"],
+                         NETPULSE_GROUP_BY_PROCESS="1", NETPULSE_EXPORT_CSV=csv_path, TZ="UTC")
+    header, _, shown_rows = read_dump(dump)
+    expected = expected_rows(RECORDING)
+    last_ts = max(json.loads(line)["ts_ns"] for line in open(RECORDING))
+    nptest.check(last_ts == 1732370007000000000, "the recording changed: adjust the times below", last_ts)
+    with open(csv_path, newline="") as f:
+        text = f.read()
+    lines = text.split("\r\n")
+    nptest.check(lines[0] == EXPORT_HEADER, "the CSV header", lines[0])
+    exported = list(csv.DictReader(text.splitlines()))
+    processes = [r for r in exported if r["kind"] == "process"]
+    connections = [r for r in exported if r["kind"] == "connection"]
+    nptest.check(len(processes) + len(connections) == len(exported), "rows of another kind", exported)
+    nptest.check(exported[:len(processes)] == processes, "the processes do not come first", exported)
+    counts = {}
+    for e in expected.values():
+        counts[(e[0], e[1])] = counts.get((e[0], e[1]), 0) + 1
+    nptest.check(sorted((r["comm"], int(r["pid"]), int(r["connections"])) for r in processes)
+                 == sorted((c, p, n) for (c, p), n in counts.items()),
+                 "the processes and their numbers of connections", processes, counts)
+    got = sorted((r["comm"], int(r["pid"]), "%s:%s" % (r["remote_address"], r["remote_port"])
+                  if r["remote_address"] else "*") for r in connections)
+    want = sorted((e[0], e[1], e[2].replace("[", "").replace("]", "")) for e in expected.values())
+    nptest.check(got == want, "not every connection is exported", got, want)
+    shown_connections = [r for r in shown_rows if r[5] != "process"]
+    nptest.check(len(shown_connections) < len(connections),
+                 "the test needs connections off screen (collapsed)", shown_connections)
+    nptest.check({r["timestamp"] for r in exported} == {"2024-11-23T13:53:27+00:00"},
+                 "the timestamp column is not the time of the data", {r["timestamp"] for r in exported})
+    nptest.check(header.get("export-name") == "netpulse-connections-20241123-135327.csv",
+                 "the suggested file name", header.get("export-name"))
+    nptest.check(header.get("toast") == "Exported to export.csv" and header.get("toast-button") == "Open",
+                 "the toast after the export", header.get("toast"), header.get("toast-button"))
+    print("export: %d processes, %d connections (%d on screen), %s"
+          % (len(processes), len(connections), len(shown_connections), header["export-name"]))
 
 
 def check_grouped(xvfb, tmp):
@@ -253,6 +453,61 @@ def check_bad_input(xvfb, tmp):
     nptest.check(header.get("rows") == "0" and not rows, "a broken recording still showed rows", header)
     check_not_blank(shot, min_colours=10)
     print("bad input: error page %r shown" % header["title"])
+
+
+BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>system</type>
+  <listen>unix:path=%s</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow user="*"/>
+    <allow own="*"/>
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+  </policy>
+</busconfig>
+"""
+
+
+def check_helper_missing(xvfb, tmp):
+    """A system bus that has never heard of the helper (no service file):
+    the page says so in a whole sentence of its own, with what to do; the
+    bus's message only under its technical details."""
+    if shutil.which("dbus-daemon") is None:
+        nptest.require(False, "needs dbus-daemon (package dbus)")
+    socket_path = os.path.join(tmp, "empty-system-bus")
+    config = os.path.join(tmp, "empty-system-bus.conf")
+    with open(config, "w") as f:
+        f.write(BUS_CONFIG % socket_path)
+    bus = subprocess.Popen(["dbus-daemon", "--config-file=" + config, "--nofork", "--print-address"],
+                           stdout=subprocess.PIPE, text=True)
+    try:
+        address = bus.stdout.readline().strip()
+        nptest.check(address.startswith("unix:"), "the private bus did not start", address)
+        shot, dump = run_app(xvfb, tmp, "missing", [], DBUS_SYSTEM_BUS_ADDRESS=address)
+    finally:
+        bus.terminate()
+        bus.wait(timeout=30)
+    header, _, rows = read_dump(dump)
+    nptest.check(header.get("page") == "status" and header.get("title") == "Helper Not Available",
+                 "no helper: not the \u201cHelper Not Available\u201d page", header)
+    nptest.check(header.get("button") == "Retry" and header.get("retry-enabled") == "1",
+                 "the helper page has no usable Retry button", header)
+    nptest.check("io.github.netpulse.Helper1" in header.get("details", ""),
+                 "the technical details do not name the missing service", header)
+    texts = npgui.read_dump_texts(dump)
+    described = [t for t in texts["label"] if t.startswith("The Netpulse helper service is not installed")]
+    nptest.check(described == ["The Netpulse helper service is not installed or could not be started. "
+                               "Install Netpulse system-wide, including netpulse-helper and its D-Bus "
+                               "and polkit files, then retry."],
+                 "the page does not say what happened and what to do, in words of its own", described)
+    check_not_blank(shot, min_colours=10)
+    keep = os.environ.get("NETPULSE_KEEP_SCREENSHOT")
+    if keep:
+        shutil.copyfile(shot, os.path.splitext(keep)[0] + "-helper-missing.png")
+    print("helper missing: %r, details %r" % (header["title"], header["details"]))
 
 
 # ---- hostile names (common/netpulse-text.h) -------------------------------
@@ -330,8 +585,12 @@ def main():
         check_replay_sorted(xvfb, tmp)
         skipped = check_header_click(xvfb, tmp)
         check_grouped(xvfb, tmp)
+        skipped = check_keyboard(xvfb, tmp) or skipped
+        check_detail_netns(xvfb, tmp)
+        check_export(xvfb, tmp)
         check_overflow_banner(xvfb, tmp)
         check_bad_input(xvfb, tmp)
+        check_helper_missing(xvfb, tmp)
         check_hostile_names(xvfb, tmp)
     # A part that could not run makes the whole test a skip (77), and a
     # failure under CI=true: never a pass.

@@ -506,7 +506,7 @@ test_export (void)
   g_list_store_append (rows, cb);
   g_list_store_append (rows, ca);
 
-  csv = netpulse_export_csv (G_LIST_MODEL (rows));
+  csv = netpulse_export_csv (G_LIST_MODEL (rows), NULL);
   lines = g_strsplit (csv, "\r\n", -1);
   g_assert_cmpuint (g_strv_length (lines), ==, 4);   /* header, 2 rows, "" */
   g_assert_true (g_str_has_prefix (lines[0], "kind,process,comm,pid,user,protocol"));
@@ -516,7 +516,7 @@ test_export (void)
   g_assert_nonnull (strstr (lines[2], ",1536.5,2.0,"));
   g_assert_cmpstr (lines[3], ==, "");
 
-  json = netpulse_export_json (G_LIST_MODEL (rows));
+  json = netpulse_export_json (G_LIST_MODEL (rows), NULL);
   g_assert_true (json_parser_load_from_data (parser, json, -1, &error));
   g_assert_no_error (error);
   array = json_node_get_array (json_parser_get_root (parser));
@@ -583,7 +583,7 @@ test_export_hostile (void)
       g_list_store_append (rows, conn);
     }
 
-  csv = netpulse_export_csv (G_LIST_MODEL (rows));
+  csv = netpulse_export_csv (G_LIST_MODEL (rows), NULL);
   g_assert_false (has_raw_control (csv));
   lines = g_strsplit (csv, "\r\n", -1);
   g_assert_cmpuint (g_strv_length (lines), ==, G_N_ELEMENTS (names) + 2);
@@ -596,7 +596,7 @@ test_export_hostile (void)
         g_error ("CSV line %u is %s, expected it to start with %s", i, lines[i + 1], start);
     }
 
-  json = netpulse_export_json (G_LIST_MODEL (rows));
+  json = netpulse_export_json (G_LIST_MODEL (rows), NULL);
   g_assert_false (has_raw_control (json));
   g_assert_true (json_parser_load_from_data (parser, json, -1, &error));
   g_assert_no_error (error);

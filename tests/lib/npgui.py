@@ -113,7 +113,8 @@ def read_dump(path):
             elif line:
                 comm, pid, remote, rx, tx, state = line.split("\t")
                 rows.append((comm, int(pid), remote, float(rx), float(tx), state))
-    for key in ("title", "button", "banner", "toast", "instance"):
+    for key in ("title", "button", "banner", "toast", "instance", "details", "search", "empty-title",
+                "toast-button", "export-name"):
         if key in header:
             header[key] = urllib.parse.unquote(header[key])
     return header, columns, rows
@@ -230,35 +231,80 @@ def check_not_blank(path, min_colours):
 
 # ---- X11 input (XTest through ctypes) -------------------------------------
 
-def xtest_click(display, x, y, click=True):
-    """Moves the pointer to (x, y) on the root window and clicks button 1
-    (with @click false, only moves it there).  False when libX11/libXtst
-    or the display are not there."""
+def _xtest_libraries():
+    """(libX11, libXtst) through ctypes, their argument types set; None
+    when they are not installed."""
     x11 = ctypes.util.find_library("X11")
     xtst = ctypes.util.find_library("Xtst")
     if not x11 or not xtst:
-        return False
+        return None
     libx11 = ctypes.CDLL(x11)
     libxtst = ctypes.CDLL(xtst)
     libx11.XOpenDisplay.restype = ctypes.c_void_p
     libx11.XOpenDisplay.argtypes = [ctypes.c_char_p]
     libx11.XSync.argtypes = [ctypes.c_void_p, ctypes.c_int]
     libx11.XCloseDisplay.argtypes = [ctypes.c_void_p]
+    libx11.XStringToKeysym.restype = ctypes.c_ulong
+    libx11.XStringToKeysym.argtypes = [ctypes.c_char_p]
+    libx11.XKeysymToKeycode.restype = ctypes.c_ubyte
+    libx11.XKeysymToKeycode.argtypes = [ctypes.c_void_p, ctypes.c_ulong]
     libxtst.XTestFakeMotionEvent.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int, ctypes.c_int,
                                              ctypes.c_ulong]
     libxtst.XTestFakeButtonEvent.argtypes = [ctypes.c_void_p, ctypes.c_uint, ctypes.c_int, ctypes.c_ulong]
-    dpy = libx11.XOpenDisplay(display.encode())
-    if not dpy:
+    libxtst.XTestFakeKeyEvent.argtypes = [ctypes.c_void_p, ctypes.c_uint, ctypes.c_int, ctypes.c_ulong]
+    return libx11, libxtst
+
+
+def _xtest_open(display):
+    """((libX11, libXtst), the display) or (None, None); close the display
+    with libX11.XCloseDisplay."""
+    libs = _xtest_libraries()
+    if libs is None:
+        return None, None
+    dpy = libs[0].XOpenDisplay(display.encode())
+    return (libs, dpy) if dpy else (None, None)
+
+
+def xtest_click(display, x, y, click=True, button=1, times=1):
+    """Moves the pointer to (x, y) on the root window and clicks @button
+    (1, or 4/5 for the wheel up/down) @times (with @click false, only moves
+    it there).  False when libX11/libXtst or the display are not there."""
+    libs, dpy = _xtest_open(display)
+    if dpy is None:
         return False
+    libx11, libxtst = libs
     try:
         libxtst.XTestFakeMotionEvent(dpy, -1, x, y, 0)
         libx11.XSync(dpy, 0)
         time.sleep(0.2)
         if not click:
             return True
-        libxtst.XTestFakeButtonEvent(dpy, 1, 1, 0)
-        libxtst.XTestFakeButtonEvent(dpy, 1, 0, 0)
-        libx11.XSync(dpy, 0)
+        for _ in range(times):
+            libxtst.XTestFakeButtonEvent(dpy, button, 1, 0)
+            libxtst.XTestFakeButtonEvent(dpy, button, 0, 0)
+            libx11.XSync(dpy, 0)
+    finally:
+        libx11.XCloseDisplay(dpy)
+    return True
+
+
+def xtest_keys(display, *keysyms):
+    """Presses and releases each key (X keysym names: "a", "space",
+    "Escape"), one after the other, as a keyboard would; the window under
+    the pointer has the keyboard (no window manager).  False when
+    libX11/libXtst or the display are not there."""
+    libs, dpy = _xtest_open(display)
+    if dpy is None:
+        return False
+    libx11, libxtst = libs
+    try:
+        for name in keysyms:
+            keycode = libx11.XKeysymToKeycode(dpy, libx11.XStringToKeysym(name.encode()))
+            if keycode == 0:
+                raise GuiError("no key for the keysym %r" % name)
+            libxtst.XTestFakeKeyEvent(dpy, keycode, 1, 0)
+            libxtst.XTestFakeKeyEvent(dpy, keycode, 0, 0)
+            libx11.XSync(dpy, 0)
     finally:
         libx11.XCloseDisplay(dpy)
     return True
