@@ -261,6 +261,15 @@ set_process (struct np_flow *flow)
 {
   __u32 tgid = bpf_get_current_pid_tgid () >> 32;
 
+  if (flow->kernel_sock)
+    {
+      /* No process owns a kernel socket: the thread that runs it names
+       * its subsystem (nfsd, rpciod, …), whoever's call drove it. */
+      if (!flow->has_process)
+        bpf_get_current_comm (&flow->comm, sizeof flow->comm);
+      flow->has_process = 1;
+      return;
+    }
   if (flow->pid == tgid && flow->has_process)
     return;
   flow->pid = tgid;
@@ -288,6 +297,7 @@ init_flow (struct np_flow              *init,
   init->netns = BPF_CORE_READ (sk, __sk_common.skc_net.net, ns.inum);
   init->ino = socket_inode (sk);
   init->uid = BPF_CORE_READ (sk, sk_uid.val);
+  init->kernel_sock = BPF_CORE_READ_BITFIELD_PROBED (sk, sk_kern_sock);
   if (per_peer)
     {
       init->per_peer = 1;

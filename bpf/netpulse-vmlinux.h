@@ -88,6 +88,7 @@ struct sock {
   __u16              sk_protocol;
   __u16              sk_type;
   struct socket     *sk_socket;
+  __u8               sk_kern_sock:1;  /* created by the kernel (sock_create_kern()) */
 };
 
 struct inet_sock {

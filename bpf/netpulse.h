@@ -128,7 +128,7 @@ struct np_flow {
   __u8  has_process;        /* pid/comm/uid came from a process context */
   __u8  other_peers;        /* aggregate of a socket's peers beyond its cap (NP_KEY_OTHER_PEERS) */
   __u8  sock_kind;          /* enum np_sock_kind: how to read proto */
-  __u8  pad[1];
+  __u8  kernel_sock;        /* a kernel socket (NFS, SMB, …): no process owns it; comm names the thread */
   __u32 charged_uid;        /* per-peer entry: the user it is charged to (sk_uid at creation) */
   __u32 peers;              /* aggregate: distinct peers counted in it (see NP_MAX_OTHER_PEERS) */
 

@@ -20,6 +20,25 @@ learn_identity (NetpulseFlowTable *self,
     self->rules.identity (r->pid, r->comm, r, self->rules.identity_data);
 }
 
+/* A kernel socket's application: the subsystem, named by the kernel
+ * thread that ran it ("nfsd", "rpciod", "cifsd"; "kworker/u8:2" → the
+ * generic "kernel"). */
+void
+netpulse_flow_table_kernel_identity (NetpulseRecord *r,
+                                     const char     *thread)
+{
+  g_autofree char *subsystem = g_strndup (thread, strcspn (thread, "/:"));
+
+  r->pid = 0;
+  r->app_kind = NETPULSE_APP_KIND_KERNEL;
+  if (subsystem[0] == '\0' || g_str_has_prefix (subsystem, "kworker") || g_str_has_prefix (subsystem, "ksoftirq"))
+    g_strlcpy (r->app_id, "kernel", sizeof r->app_id);
+  else
+    g_strlcpy (r->app_id, subsystem, sizeof r->app_id);
+  g_strlcpy (r->comm, thread, sizeof r->comm);
+  r->exe[0] = r->cmdline[0] = r->unit[0] = '\0';
+}
+
 void
 netpulse_flow_table_update_owner (NetpulseFlowTable    *self,
                                   FlowEntry            *entry,
@@ -30,6 +49,12 @@ netpulse_flow_table_update_owner (NetpulseFlowTable    *self,
 
   entry->ino = flow->ino;
   entry->has_process = flow->has_process;
+  if (flow->kernel_sock)
+    {
+      netpulse_flow_table_kernel_identity (r, flow->comm);
+      r->uid = flow->uid;
+      return;
+    }
   if (flow->has_process)
     {
       r->pid = flow->pid;

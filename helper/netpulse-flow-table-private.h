@@ -76,6 +76,8 @@ struct _NetpulseFlowTable
 };
 
 /* netpulse-flow-table-owners.c */
+void netpulse_flow_table_kernel_identity  (NetpulseRecord            *record,
+                                           const char                *thread);
 void netpulse_flow_table_update_owner     (NetpulseFlowTable         *self,
                                            FlowEntry                 *entry,
                                            const struct np_flow      *flow);
