@@ -99,7 +99,9 @@ netpulse_client_error_from_dbus (const GError *remote)
   if (g_error_matches (error, NETPULSE_HELPER_ERROR, NETPULSE_HELPER_ERROR_NOT_AUTHORIZED) ||
       g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_ACCESS_DENIED))
     return g_error_new (NETPULSE_CLIENT_ERROR, NETPULSE_CLIENT_ERROR_NOT_AUTHORIZED,
-                        _("Not authorized to monitor network connections: %s"),
+                        /* The helper says what was refused (monitoring, or the usage
+                         * history's settings). */
+                        _("Not authorized: %s"),
                         stripped->message);
 
   if (is_bus_closed_error (error))

@@ -76,7 +76,10 @@ polkit.addRule(function(action, subject) {{
     polkit.log("netpulse-test-configure action=" + action.id + " user=" + subject.user);
     if (subject.user == "{self.fx.granted.name}")
         return polkit.Result.YES;
-    return polkit.Result.NO;
+    if (subject.user == "{self.fx.denied.name}")
+        return polkit.Result.NO;
+    // Other tests' users: theirs to answer (tests run side by side).
+    return polkit.Result.NOT_HANDLED;
 }});
 """)
         os.chmod(path, 0o644)
