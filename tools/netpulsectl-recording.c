@@ -100,10 +100,12 @@ print_state (GVariant *state,
     }
 
   g_print (_("Recording: %s\n"), !enabled ? _("off") : paused ? _("on, paused") : _("on"));
-  g_print (_("Buckets:   %" G_GUINT64_FORMAT " ms, kept %" G_GUINT64_FORMAT " h; hourly %" G_GUINT64_FORMAT
-             " d; daily %" G_GUINT64_FORMAT " d\n"),
-           lookup_u64 (state, "bucket-ms"), lookup_u64 (state, "retention-fine-s") / 3600,
-           lookup_u64 (state, "retention-hour-s") / 86400, lookup_u64 (state, "retention-day-s") / 86400);
+  /* gettext cannot read G_GUINT64_FORMAT in a msgid: plain C widths. */
+  g_print (_("Buckets:   %llu ms, kept %llu h; hourly %llu d; daily %llu d\n"),
+           (unsigned long long) lookup_u64 (state, "bucket-ms"),
+           (unsigned long long) (lookup_u64 (state, "retention-fine-s") / 3600),
+           (unsigned long long) (lookup_u64 (state, "retention-hour-s") / 86400),
+           (unsigned long long) (lookup_u64 (state, "retention-day-s") / 86400));
   g_print (_("Database:  %s (%s)\n"), lookup_string (state, "database-path"), size);
   if (*last_error != '\0')
     g_print (_("Error:     %s\n"), last_error);
