@@ -17,7 +17,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from nptest import (Netns, StandaloneHelper, check, require, require_root,  # noqa: E402
+from nptest import (Netns, StandaloneHelper, check, require, run_cases,  # noqa: E402
                     wait_until)
 
 KNOWN_BACKENDS = ("fentry", "kprobe", "tracepoint")
@@ -671,17 +671,5 @@ def case_idle_evict():
 
 
 
-CASES = {name[len("case_"):].replace("_", "-"): fn for name, fn in globals().items()
-         if name.startswith("case_")}
-
-
-def main():
-    if len(sys.argv) != 2 or sys.argv[1] not in CASES:
-        sys.exit("usage: test_collector.py {%s}" % ",".join(sorted(CASES)))
-    require_root()
-    CASES[sys.argv[1]]()
-    print("PASS:", sys.argv[1])
-
-
 if __name__ == "__main__":
-    main()
+    run_cases(globals())

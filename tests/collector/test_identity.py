@@ -18,7 +18,7 @@ import tempfile
 import uuid
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from nptest import Netns, StandaloneHelper, check, require, require_root, wait_until  # noqa: E402
+from nptest import Netns, StandaloneHelper, check, require, run_cases, wait_until  # noqa: E402
 
 SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "traffic_sockets.py")
 CMDLINE_MAX = 256
@@ -239,17 +239,5 @@ def case_udp_connect_after():
                       tx_packets=4, rx_packets=4)
 
 
-CASES = {name[len("case_"):].replace("_", "-"): fn for name, fn in globals().items()
-         if name.startswith("case_")}
-
-
-def main():
-    if len(sys.argv) != 2 or sys.argv[1] not in CASES:
-        sys.exit("usage: test_identity.py {%s}" % ",".join(sorted(CASES)))
-    require_root()
-    CASES[sys.argv[1]]()
-    print("PASS:", sys.argv[1])
-
-
 if __name__ == "__main__":
-    main()
+    run_cases(globals())

@@ -47,6 +47,19 @@ def require_root():
     require(shutil.which("ip") is not None, "needs iproute2 (ip)")
 
 
+def run_cases(namespace):
+    """main() of a collector test script: runs the case_NAME function of
+    @namespace (the script's globals()) named on the command line, as
+    NAME with dashes, as root."""
+    cases = {name[len("case_"):].replace("_", "-"): fn for name, fn in namespace.items()
+             if name.startswith("case_")}
+    if len(sys.argv) != 2 or sys.argv[1] not in cases:
+        sys.exit("usage: %s {%s}" % (os.path.basename(sys.argv[0]), ",".join(sorted(cases))))
+    require_root()
+    cases[sys.argv[1]]()
+    print("PASS:", sys.argv[1])
+
+
 def check(condition, message, *details):
     if not condition:
         print("FAIL: " + message, file=sys.stderr)
