@@ -49,7 +49,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, '..', 'helper'))
 sys.path.insert(0, os.path.join(HERE, '..', 'lib'))
 
-from helperfixture import HelperFixture, TestFailure, Terminated, log, wait_for  # noqa: E402
+from helperfixture import HelperFixture, TestFailure, log, run_case, wait_for  # noqa: E402
 import app_driver  # noqa: E402
 import npgui  # noqa: E402
 
@@ -493,39 +493,24 @@ def test_auth_prompt(fx):
         app.check_log_clean()
 
 
+def app_fixture(prompt_user):
+    """HelperFixture's arguments for a case of the real app: skips (or fails
+    under CI=true) without root or without what the app needs to run."""
+    def args(build_root):
+        HelperFixture.check_requirements()
+        app_driver.require_gui(build_root)
+        return {'prompt_user': prompt_user}
+    return args
+
+
 CASES = {
-    'auth-refused': test_auth_refused,
-    'auth-prompt': test_auth_prompt,
-    'reconnect': test_reconnect,
-    'history': test_history,
-    'applications': test_applications,
+    'auth-refused': (test_auth_refused, app_fixture(True)),
+    'auth-prompt': (test_auth_prompt, app_fixture(True)),
+    'reconnect': (test_reconnect, app_fixture(False)),
+    'history': (test_history, app_fixture(False)),
+    'applications': (test_applications, app_fixture(False)),
 }
 
 
-def main():
-    if len(sys.argv) != 2 or sys.argv[1] not in CASES:
-        print(f'usage: {sys.argv[0]} {"|".join(CASES)}', file=sys.stderr)
-        return 1
-    build_root = os.environ.get('NETPULSE_BUILD_ROOT')
-    source_root = os.environ.get('NETPULSE_SOURCE_ROOT', os.path.dirname(os.path.dirname(HERE)))
-    if not build_root:
-        print('NETPULSE_BUILD_ROOT is not set (run through meson test)', file=sys.stderr)
-        return 1
-    HelperFixture.check_requirements()
-    app_driver.require_gui(build_root)
-    try:
-        with HelperFixture(build_root, source_root, prompt_user=sys.argv[1].startswith('auth-')) as fx:
-            CASES[sys.argv[1]](fx)
-            fx.check_helper_log_clean()
-    except TestFailure as e:
-        print(f'FAIL: {e}', flush=True)
-        return 1
-    except Terminated as e:
-        print(f'FAIL: terminated ({e})', flush=True)
-        return 1
-    print('PASS', flush=True)
-    return 0
-
-
 if __name__ == '__main__':
-    sys.exit(main())
+    sys.exit(run_case(CASES))

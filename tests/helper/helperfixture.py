@@ -618,19 +618,21 @@ polkit.addRule(function(action, subject) {{
         return False
 
 
-def run_fixture(func, source_root=None, **fixture_args):
+def run_fixture(func, fixture_args=None, **extra_args):
     """Runs @func(fx) in a fresh fixture and prints PASS or FAIL; returns
-    the exit status."""
+    the exit status.  @fixture_args: HelperFixture's keyword arguments, or a
+    function of the build root that gives them (and may skip first);
+    @extra_args are added to them."""
     build_root = os.environ.get('NETPULSE_BUILD_ROOT')
     source_root = os.environ.get('NETPULSE_SOURCE_ROOT',
-                                 source_root or os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..'))
+                                 os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..'))
     if not build_root:
         print('NETPULSE_BUILD_ROOT is not set (run through meson test)', file=sys.stderr)
         return 1
-    if callable(fixture_args.get('from_build_root')):
-        fixture_args = fixture_args.pop('from_build_root')(build_root)
+    args = dict(fixture_args(build_root) if callable(fixture_args) else fixture_args or {})
+    args.update(extra_args)
     try:
-        with HelperFixture(build_root, source_root, **fixture_args) as fx:
+        with HelperFixture(build_root, source_root, **args) as fx:
             func(fx)
             fx.check_helper_log_clean()
     except TestFailure as e:
@@ -643,19 +645,16 @@ def run_fixture(func, source_root=None, **fixture_args):
     return 0
 
 
-def run_case(cases, here=None):
+def run_case(cases):
     """main() of a test script: runs the case named by sys.argv[1] of
-    @cases (name → function, or (function, fixture arguments or a function
-    of the build root that gives them)); PASS/FAIL on stdout, the exit
-    status."""
+    @cases (name → function, or (function, fixture arguments as
+    run_fixture() takes them)); PASS/FAIL on stdout, the exit status."""
     if len(sys.argv) != 2 or sys.argv[1] not in cases:
         print(f'usage: {sys.argv[0]} {"|".join(cases)}', file=sys.stderr)
         return 1
     case = cases[sys.argv[1]]
     func, fixture_args = case if isinstance(case, tuple) else (case, {})
-    if callable(fixture_args):
-        fixture_args = {'from_build_root': fixture_args}
-    return run_fixture(func, os.path.dirname(os.path.dirname(here)) if here else None, **fixture_args)
+    return run_fixture(func, fixture_args)
 
 
 def run_retrying(argv, attempts=20):

@@ -290,4 +290,4 @@ CASES = {
 
 
 if __name__ == '__main__':
-    sys.exit(run_case(CASES, HERE))
+    sys.exit(run_case(CASES))

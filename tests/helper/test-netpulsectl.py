@@ -443,7 +443,7 @@ def main():
     if len(sys.argv) != 2 or sys.argv[1] not in CASES:
         print(f'usage: {sys.argv[0]} {"|".join(CASES)}', file=sys.stderr)
         return 1
-    return run_fixture(CASES[sys.argv[1]], os.path.dirname(os.path.dirname(HERE)), prompt_user=True)
+    return run_fixture(CASES[sys.argv[1]], prompt_user=True)
 
 
 if __name__ == '__main__':

@@ -443,4 +443,4 @@ CASES = {
 }
 
 if __name__ == '__main__':
-    sys.exit(run_case(CASES, HERE))
+    sys.exit(run_case(CASES))
