@@ -316,13 +316,20 @@ def test_prompt(fx):
     ctl = fx.user_binary('tools', 'netpulsectl')
     # Put back when the fixture ends (also by its janitor).
     password = fx.set_root_password()
-    term = prompt_session(fx, ctl, password)
+    # A connection of the test's own, so that the table has rows on a
+    # machine where nothing else talks.
+    holder = hold_connection(fx, fx.add_netns())
     try:
-        check_screen(term, 100, 30, NARROW_TITLES)
-        check(password not in term.text(), 'the password was echoed')
-        quit_with_q(term, 'netpulsectl monitor after the password')
+        term = prompt_session(fx, ctl, password)
+        try:
+            check_screen(term, 100, 30, NARROW_TITLES)
+            check(password not in term.text(), 'the password was echoed')
+            quit_with_q(term, 'netpulsectl monitor after the password')
+        finally:
+            term.close()
     finally:
-        term.close()
+        holder.stdin.close()
+        holder.wait(timeout=30)
 
     term = prompt_session(fx, ctl, password + 'x')
     try:
