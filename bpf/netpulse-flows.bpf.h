@@ -253,6 +253,18 @@ socket_inode (struct sock *sk)
   return BPF_CORE_READ (sk, sk_socket, file, f_inode, i_ino);
 }
 
+/* The basename of @task's executable, read while the process lives so that
+ * it can be named after it has exited (the helper reads /proc later). */
+static __always_inline void
+read_exe_name (char               *dst,
+               struct task_struct *task)
+{
+  const unsigned char *name = BPF_CORE_READ (task, mm, exe_file, f_path.dentry, d_name.name);
+
+  if (!name || bpf_probe_read_kernel_str (dst, NP_EXE_NAME_LEN, name) < 0)
+    dst[0] = '\0';
+}
+
 /* The process that is running now: only called from syscall context
  * (send, receive, connect), never from softirq, where "current" is
  * whatever task happened to be interrupted. */
@@ -276,6 +288,7 @@ set_process (struct np_flow *flow)
   flow->uid = (__u32) bpf_get_current_uid_gid ();
   flow->cgroup_id = bpf_get_current_cgroup_id ();
   bpf_get_current_comm (&flow->comm, sizeof flow->comm);
+  read_exe_name (flow->exe_name, (struct task_struct *) bpf_get_current_task ());
   flow->has_process = 1;
 }
 

@@ -71,8 +71,25 @@ struct inode {
   unsigned long i_ino;
 };
 
+struct qstr {
+  const unsigned char *name;
+};
+
+struct dentry {
+  struct qstr d_name;
+};
+
+struct path {
+  struct dentry *dentry;
+};
+
 struct file {
   struct inode *f_inode;
+  struct path   f_path;
+};
+
+struct mm_struct {
+  struct file *exe_file;
 };
 
 struct sock;
@@ -138,6 +155,7 @@ struct task_struct {
   int             tgid;
   char            comm[16];
   struct css_set *cgroups;
+  struct mm_struct *mm;
 };
 
 struct bpf_iter__task_file {

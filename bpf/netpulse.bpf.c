@@ -509,6 +509,7 @@ int np_iter_task_file (struct bpf_iter__task_file *ctx)
   flow->pid = BPF_CORE_READ (task, tgid);
   flow->cgroup_id = BPF_CORE_READ (task, cgroups, dfl_cgrp, kn, id);
   BPF_CORE_READ_INTO (&flow->comm, task, comm);
+  read_exe_name (flow->exe_name, task);
   if (!flow->ino)
     flow->ino = BPF_CORE_READ (file, f_inode, i_ino);
   flow->has_process = 1;

@@ -8,6 +8,10 @@
 #pragma once
 
 #define NP_COMM_LEN 16
+/* The basename of the executable, as the kernel's dentry names it: what a
+ * plain process is named by (app_id) once it has exited and /proc no longer
+ * tells.  Longer names are cut; the live path from /proc is not. */
+#define NP_EXE_NAME_LEN 32
 #define NP_ADDR_LEN 16
 
 /* Default size of the flow table; the collector may change it before load
@@ -133,6 +137,7 @@ struct np_flow {
   __u32 peers;              /* aggregate: distinct peers counted in it (see NP_MAX_OTHER_PEERS) */
 
   char  comm[NP_COMM_LEN];
+  char  exe_name[NP_EXE_NAME_LEN]; /* basename of the executable of pid, "" for kernel threads */
 };
 
 /* One record of np_closed_flows: the flow's key and its final state. */

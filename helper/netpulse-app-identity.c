@@ -222,6 +222,7 @@ gboolean
 netpulse_app_identity_fill (NetpulseAppIdentity *self,
                             guint32              pid,
                             const char          *comm,
+                            const char          *exe_name,
                             NetpulseRecord      *record)
 {
   gint64 now = g_get_monotonic_time ();
@@ -244,7 +245,9 @@ netpulse_app_identity_fill (NetpulseAppIdentity *self,
       return TRUE;
     }
 
-  netpulse_app_id_parse (&from_comm, NULL, NULL, comm);
+  /* Gone before we looked: named as it would have been while it ran (by
+   * its executable), not by a comm that may differ from it. */
+  netpulse_app_id_parse (&from_comm, NULL, exe_name, comm);
   record->exe[0] = '\0';
   record->cmdline[0] = '\0';
   g_strlcpy (record->unit, from_comm.unit, sizeof record->unit);

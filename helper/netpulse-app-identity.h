@@ -24,11 +24,14 @@ void                 netpulse_app_identity_free  (NetpulseAppIdentity *self);
 
 /* Fills the identity fields of @record (exe, cmdline, unit, app_id,
  * app_kind) for process @pid.  A process that has gone gives what the
- * cache still knows of it, or an identity from @comm alone; returns
- * whether it came from the live process or the cache. */
+ * cache still knows of it, or an identity from @exe_name (the basename of
+ * its executable as the kernel saw it while it ran; NULL or "" if not
+ * known) and @comm alone; returns whether it came from the live process or
+ * the cache. */
 gboolean             netpulse_app_identity_fill  (NetpulseAppIdentity *self,
                                                   guint32              pid,
                                                   const char          *comm,
+                                                  const char          *exe_name,
                                                   NetpulseRecord      *record);
 
 guint                netpulse_app_identity_get_size (NetpulseAppIdentity *self);

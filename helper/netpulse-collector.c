@@ -118,12 +118,13 @@ netpulse_collector_init (NetpulseCollector *self)
 static void
 fill_identity (guint32         pid,
                const char     *comm,
+               const char     *exe_name,
                NetpulseRecord *record,
                gpointer        user_data)
 {
   NetpulseCollector *self = user_data;
 
-  netpulse_app_identity_fill (self->identity, pid, comm, record);
+  netpulse_app_identity_fill (self->identity, pid, comm, exe_name, record);
 }
 
 /* Closes come from the ring between samples too: the table keeps them for

@@ -11,13 +11,15 @@
 
 #include "netpulse-flow-table-private.h"
 
-/* Named when (re)learnt: the flow keeps the identity its last process had. */
+/* Named when (re)learnt: the flow keeps the identity its last process had.
+ * @exe_name: the executable's basename as the kernel saw it, or NULL. */
 static void
 learn_identity (NetpulseFlowTable *self,
-                NetpulseRecord    *r)
+                NetpulseRecord    *r,
+                const char        *exe_name)
 {
   if (self->rules.identity != NULL && r->pid != 0)
-    self->rules.identity (r->pid, r->comm, r, self->rules.identity_data);
+    self->rules.identity (r->pid, r->comm, exe_name, r, self->rules.identity_data);
 }
 
 /* A kernel socket's application: the subsystem, named by the kernel
@@ -65,7 +67,13 @@ netpulse_flow_table_update_owner (NetpulseFlowTable    *self,
   else if (r->pid == 0)
     r->uid = flow->uid;
   if (relearnt)
-    learn_identity (self, r);
+    {
+      char exe_name[NP_EXE_NAME_LEN + 1] = "";
+
+      /* the kernel's string may fill the array without its NUL */
+      memcpy (exe_name, flow->exe_name, NP_EXE_NAME_LEN);
+      learn_identity (self, r, exe_name);
+    }
 }
 
 /* Sockets that no process has used since we started have no pid: their
@@ -97,7 +105,7 @@ netpulse_flow_table_resolve_owners (NetpulseFlowTable         *self,
         continue;
       entry->record.pid = pid;
       g_strlcpy (entry->record.comm, comm, sizeof entry->record.comm);
-      learn_identity (self, &entry->record);
+      learn_identity (self, &entry->record, NULL);
       entry->changed_generation = self->generation;
     }
   owners->done (owners->user_data);

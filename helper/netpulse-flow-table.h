@@ -37,9 +37,11 @@ typedef struct {
 } NetpulseOwnerLookup;
 
 /* Fills the identity fields of @record (exe, cmdline, unit, app_id,
- * app_kind) for process @pid, named @comm (see netpulse-app-identity.h). */
+ * app_kind) for process @pid, named @comm, running the executable named
+ * @exe_name (NULL: not known; see netpulse-app-identity.h). */
 typedef void (*NetpulseIdentityFunc) (guint32         pid,
                                       const char     *comm,
+                                      const char     *exe_name,
                                       NetpulseRecord *record,
                                       gpointer        user_data);
 

@@ -386,9 +386,11 @@ def test_by_app(fx):
                                        '--interval', '200'], out)
     fx.wait_subscriptions(1)
     netns = fx.add_netns()
-    # Two processes of application A (one after the other), one of B.  A
-    # plain process is named by its executable: a copy of Python under each
-    # application's name.
+    # Two runs of application A (one after the other), one of B; each run
+    # is a client and a server process.  A plain process is named by its
+    # executable (a copy of Python under each application's name), not by
+    # the comm each sets, whether it still runs when the helper looks or has
+    # exited already (the kernel names the executable while it runs).
     names = {'A': f'npa-{fx.tag}', 'B': f'npb-{fx.tag}'}
     programs = {}
     for app, name in names.items():
@@ -400,7 +402,8 @@ def test_by_app(fx):
                               str(SENT), str(RECEIVED), names[app].encode().hex()])
         runs.append((app, json.loads(result.stdout)))
     log(f'traffic: {runs}')
-    expected = {names[a]: (n * SENT, n * RECEIVED) for a, n in (('A', 2), ('B', 1))}
+    both_ways = SENT + RECEIVED
+    expected = {names[a]: (n * both_ways, n * both_ways) for a, n in (('A', 2), ('B', 1))}
 
     def final():
         latest = {}

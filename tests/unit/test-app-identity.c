@@ -93,7 +93,7 @@ test_read_and_cache (FakeProc      *proc,
   NetpulseRecord record = { 0 };
 
   write_process (proc, 7, 1000, "/usr/bin/epiphany", EPIPHANY_CMDLINE, sizeof EPIPHANY_CMDLINE - 1, EPIPHANY_SCOPE);
-  g_assert_true (netpulse_app_identity_fill (identity, 7, "epiphany", &record));
+  g_assert_true (netpulse_app_identity_fill (identity, 7, "epiphany", NULL, &record));
   g_assert_cmpstr (record.exe, ==, "/usr/bin/epiphany");
   g_assert_cmpstr (record.cmdline, ==, "epiphany --new-window https://example.org");
   g_assert_cmpstr (record.unit, ==, "app-gnome-org.gnome.Epiphany-4321.scope");
@@ -103,12 +103,12 @@ test_read_and_cache (FakeProc      *proc,
   /* Same start time: the cache answers, whatever the files say now. */
   write_process (proc, 7, 1000, "/usr/bin/other", "other", 5, "/system.slice/other.service");
   memset (&record, 0, sizeof record);
-  g_assert_true (netpulse_app_identity_fill (identity, 7, "epiphany", &record));
+  g_assert_true (netpulse_app_identity_fill (identity, 7, "epiphany", NULL, &record));
   g_assert_cmpstr (record.app_id, ==, "org.gnome.Epiphany");
 
   /* The pid was reused (another start time): read again. */
   write_process (proc, 7, 2000, "/usr/sbin/sshd", "sshd: user\0", 11, "/system.slice/sshd.service");
-  g_assert_true (netpulse_app_identity_fill (identity, 7, "sshd", &record));
+  g_assert_true (netpulse_app_identity_fill (identity, 7, "sshd", NULL, &record));
   g_assert_cmpstr (record.exe, ==, "/usr/sbin/sshd");
   g_assert_cmpstr (record.cmdline, ==, "sshd: user");
   g_assert_cmpstr (record.unit, ==, "sshd.service");
@@ -119,7 +119,7 @@ test_read_and_cache (FakeProc      *proc,
   /* Exited: what the cache knew of it. */
   remove_process (proc, 7);
   memset (&record, 0, sizeof record);
-  g_assert_true (netpulse_app_identity_fill (identity, 7, "sshd", &record));
+  g_assert_true (netpulse_app_identity_fill (identity, 7, "sshd", NULL, &record));
   g_assert_cmpstr (record.app_id, ==, "sshd");
   g_assert_cmpstr (record.exe, ==, "/usr/sbin/sshd");
 }
@@ -133,16 +133,25 @@ test_unknown_process (FakeProc      *proc,
 
   /* Never seen and gone: the name the kernel gave, nothing more. */
   g_strlcpy (record.exe, "stale", sizeof record.exe);
-  g_assert_false (netpulse_app_identity_fill (identity, 8, "curl", &record));
+  g_assert_false (netpulse_app_identity_fill (identity, 8, "curl", NULL, &record));
   g_assert_cmpstr (record.exe, ==, "");
   g_assert_cmpstr (record.cmdline, ==, "");
   g_assert_cmpstr (record.unit, ==, "");
   g_assert_cmpstr (record.app_id, ==, "curl");
   g_assert_cmpuint (record.app_kind, ==, NETPULSE_APP_KIND_PROCESS);
 
+  /* Gone, but the kernel named its executable while it ran: named as it
+   * was while alive (python3.11, not the comm a script set). */
+  g_assert_false (netpulse_app_identity_fill (identity, 11, "np-server", "python3.11", &record));
+  g_assert_cmpstr (record.exe, ==, "");
+  g_assert_cmpstr (record.app_id, ==, "python3.11");
+  g_assert_cmpuint (record.app_kind, ==, NETPULSE_APP_KIND_PROCESS);
+  g_assert_false (netpulse_app_identity_fill (identity, 12, "curl", "", &record));
+  g_assert_cmpstr (record.app_id, ==, "curl");
+
   /* A kernel thread: no exe, an empty command line. */
   write_process (proc, 9, 5, NULL, "", 0, "/");
-  g_assert_true (netpulse_app_identity_fill (identity, 9, "kworker/0:1", &record));
+  g_assert_true (netpulse_app_identity_fill (identity, 9, "kworker/0:1", NULL, &record));
   g_assert_cmpstr (record.exe, ==, "");
   g_assert_cmpstr (record.app_id, ==, "kworker/0:1");
 }
@@ -158,7 +167,7 @@ test_hostile_process (FakeProc      *proc,
   for (guint i = 0; i < 100000; i++)
     g_string_append_len (cmdline, "\0\x1b[2J\xff", 6);
   write_process (proc, 10, 1, "/tmp/\x1b]0;owned\x07", cmdline->str, cmdline->len, "/evil\x1b.service");
-  g_assert_true (netpulse_app_identity_fill (identity, 10, "evil", &record));
+  g_assert_true (netpulse_app_identity_fill (identity, 10, "evil", NULL, &record));
   g_assert_cmpstr (record.exe, ==, "/tmp/\\x1b]0;owned\\x07");
   g_assert_cmpuint (strlen (record.cmdline), <=, 256);
   g_assert_true (g_str_has_prefix (record.cmdline, "evil \\x1b[2J\\xff \\x1b[2J"));
@@ -176,7 +185,7 @@ test_bounded (FakeProc      *proc,
   for (guint32 pid = 11; pid < 40; pid++)
     {
       write_process (proc, pid, pid, "/usr/bin/python3", "python3\0", 8, "/");
-      g_assert_true (netpulse_app_identity_fill (identity, pid, "python3", &record));
+      g_assert_true (netpulse_app_identity_fill (identity, pid, "python3", NULL, &record));
       g_assert_cmpuint (netpulse_app_identity_get_size (identity), <=, 8);
     }
 }
@@ -190,6 +199,7 @@ typedef struct {
 static void
 name_process (guint32         pid,
               const char     *comm,
+              const char     *exe_name,
               NetpulseRecord *record,
               gpointer        user_data)
 {
