@@ -12,6 +12,7 @@ Usage: test_identity.py CASE
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -153,6 +154,32 @@ def case_identity_other_user():
         finally:
             open(go, "w").close()
             proc.communicate(timeout=30)
+
+
+GONE_PROGRAM = """
+import socket, sys
+with open("/proc/self/comm", "w") as f:
+    f.write(sys.argv[1])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.connect(("127.0.0.1", 9))
+s.send(b"g" * int(sys.argv[2]))
+"""
+
+
+def case_identity_gone():
+    """A process that has exited before the helper reads /proc is named by
+    its executable, as it would have been while it ran, not by its comm:
+    the kernel read the executable's name when it sent."""
+    with Netns() as ns, StandaloneHelper(interval=2000) as helper, tempfile.TemporaryDirectory() as tmp:
+        program = os.path.join(tmp, "np-gone-" + uuid.uuid4().hex[:8])
+        shutil.copy2(os.path.realpath(sys.executable), program)
+        os.chmod(tmp, 0o755)
+        subprocess.run(ns.command(program, "-c", GONE_PROGRAM, "np-other-comm", 1234), check=True, timeout=60)
+        mine = lambda r: r["comm"] == "np-other-comm" and r["tx_bytes"] == 1234
+        found = wait_until(lambda: helper.latest(ns.inode, mine), timeout=20)
+        check(found, "no record of the exited sender", *helper.snapshot(ns.inode)[-3:])
+        expect_fields(found[0], "exited sender", app_id=os.path.basename(program), app_kind="process",
+                      proto="udp")
 
 
 # ---- item 5: owners of idle accepted sockets ----
