@@ -23,6 +23,7 @@
 
 #include "netpulse-app-id.h"
 #include "netpulse-app-identity.h"
+#include "netpulse-cgroup-paths.h"
 
 /* An entry nobody asked for in this long is dropped (its process has
  * most likely exited; if not, it is read again). */
@@ -43,6 +44,7 @@ struct _NetpulseAppIdentity
   guint       max_entries;
   GHashTable *entries;           /* pid → Entry */
   gint64      last_sweep_us;
+  NetpulseCgroupPaths *cgroups;  /* names the cgroup of processes gone; NULL: none */
 };
 
 static void
@@ -77,8 +79,20 @@ netpulse_app_identity_free (NetpulseAppIdentity *self)
   if (self == NULL)
     return;
   g_hash_table_unref (self->entries);
+  netpulse_cgroup_paths_free (self->cgroups);
   g_free (self->proc_root);
   g_free (self);
+}
+
+void
+netpulse_app_identity_set_cgroup_mount (NetpulseAppIdentity *self,
+                                        const char          *mount)
+{
+  g_assert (self != NULL);
+
+  g_clear_pointer (&self->cgroups, netpulse_cgroup_paths_free);
+  if (mount != NULL)
+    self->cgroups = netpulse_cgroup_paths_new (mount);
 }
 
 guint
@@ -228,6 +242,7 @@ netpulse_app_identity_fill (NetpulseAppIdentity *self,
   gint64 now = g_get_monotonic_time ();
   Entry *entry;
   NetpulseAppId from_comm;
+  const char *cgroup = NULL;
 
   g_assert (self != NULL);
   g_assert (record != NULL);
@@ -245,9 +260,12 @@ netpulse_app_identity_fill (NetpulseAppIdentity *self,
       return TRUE;
     }
 
-  /* Gone before we looked: named as it would have been while it ran (by
-   * its executable), not by a comm that may differ from it. */
-  netpulse_app_id_parse (&from_comm, NULL, exe_name, comm);
+  /* Gone before we looked: named as it would have been while it ran (its
+   * cgroup if that is still there, else its executable), not by a comm
+   * that may differ from both. */
+  if (self->cgroups != NULL)
+    cgroup = netpulse_cgroup_paths_lookup (self->cgroups, record->cgroup_id);
+  netpulse_app_id_parse (&from_comm, cgroup, exe_name, comm);
   record->exe[0] = '\0';
   record->cmdline[0] = '\0';
   g_strlcpy (record->unit, from_comm.unit, sizeof record->unit);

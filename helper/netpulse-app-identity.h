@@ -34,6 +34,12 @@ gboolean             netpulse_app_identity_fill  (NetpulseAppIdentity *self,
                                                   const char          *exe_name,
                                                   NetpulseRecord      *record);
 
+/* Where the cgroup v2 hierarchy is mounted: a process that has gone is
+ * then named by the cgroup its record's cgroup_id names, if it still
+ * exists.  NULL: not known. */
+void                 netpulse_app_identity_set_cgroup_mount (NetpulseAppIdentity *self,
+                                                             const char          *mount);
+
 guint                netpulse_app_identity_get_size (NetpulseAppIdentity *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (NetpulseAppIdentity, netpulse_app_identity_free)

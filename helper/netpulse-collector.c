@@ -250,6 +250,7 @@ open_cgroup_root (NetpulseCollector *self)
     g_warning ("Opening %s: %s", mount, g_strerror (errno));
   else
     g_debug ("cgroup v2 root: %s", mount);
+  netpulse_app_identity_set_cgroup_mount (self->identity, mount);
 }
 
 static void

@@ -160,6 +160,9 @@ GONE_PROGRAM = """
 import socket, sys
 with open("/proc/self/comm", "w") as f:
     f.write(sys.argv[1])
+if len(sys.argv) > 3:
+    import os
+    os.write(int(sys.argv[3]), b"0")    # cgroup.procs, opened by the test
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.connect(("127.0.0.1", 9))
 s.send(b"g" * int(sys.argv[2]))
@@ -180,6 +183,28 @@ def case_identity_gone():
         check(found, "no record of the exited sender", *helper.snapshot(ns.inode)[-3:])
         expect_fields(found[0], "exited sender", app_id=os.path.basename(program), app_kind="process",
                       proto="udp")
+
+        # In a service's cgroup, which stays after the process: the service.
+        root = cgroup2_root()
+        require(root is not None, "needs a cgroup v2 mount")
+        service = "npgone%s" % uuid.uuid4().hex[:12]
+        cgroup = os.path.join(root, service + ".service")
+        os.mkdir(cgroup)
+        try:
+            # `ip netns exec` mounts a /sys of its own: the test opens cgroup.procs.
+            procs = os.open(os.path.join(cgroup, "cgroup.procs"), os.O_WRONLY)
+            try:
+                subprocess.run(ns.command(program, "-c", GONE_PROGRAM, "np-other-comm", 4321, procs),
+                               check=True, timeout=60, pass_fds=(procs,))
+            finally:
+                os.close(procs)
+            mine = lambda r: r["comm"] == "np-other-comm" and r["tx_bytes"] == 4321
+            found = wait_until(lambda: helper.latest(ns.inode, mine), timeout=20)
+            check(found, "no record of the exited sender in " + service, *helper.snapshot(ns.inode)[-3:])
+            expect_fields(found[0], "exited sender in " + service, app_id=service, app_kind="service",
+                          unit=service + ".service")
+        finally:
+            wait_until(lambda: os.rmdir(cgroup) is None if os.path.isdir(cgroup) else True, timeout=10)
 
 
 # ---- item 5: owners of idle accepted sockets ----

@@ -274,6 +274,45 @@ test_flow_rule (void)
   g_assert_cmpstr (record.exe, ==, "/bin/x");
 }
 
+/* A process gone before it was read: its cgroup id (the directory's inode)
+ * still names its application while the cgroup exists; a tree the test
+ * makes stands in for the cgroup v2 mount. */
+static void
+test_gone_in_cgroup (FakeProc      *proc,
+                     gconstpointer  data)
+{
+  g_autoptr(NetpulseAppIdentity) identity = netpulse_app_identity_new (proc->root, 16);
+  g_autofree char *mount = g_dir_make_tmp ("netpulse-cgroup-XXXXXX", NULL);
+  g_autofree char *slice = g_build_filename (mount, "system.slice", NULL);
+  g_autofree char *service = g_build_filename (slice, "npt-backup.service", NULL);
+  NetpulseRecord record = { 0 };
+  GStatBuf st;
+
+  g_assert_no_errno (g_mkdir_with_parents (service, 0755));
+  g_assert_no_errno (g_stat (service, &st));
+
+  /* Without the mount, the executable names it. */
+  record.cgroup_id = st.st_ino;
+  g_assert_false (netpulse_app_identity_fill (identity, 20, "np-comm", "rsync", &record));
+  g_assert_cmpstr (record.app_id, ==, "rsync");
+
+  netpulse_app_identity_set_cgroup_mount (identity, mount);
+  g_assert_false (netpulse_app_identity_fill (identity, 20, "np-comm", "rsync", &record));
+  g_assert_cmpstr (record.app_id, ==, "npt-backup");
+  g_assert_cmpstr (record.unit, ==, "npt-backup.service");
+  g_assert_cmpuint (record.app_kind, ==, NETPULSE_APP_KIND_SERVICE);
+
+  /* An id no cgroup has (removed, or never there): the executable. */
+  record.cgroup_id = st.st_ino + 1000003;
+  g_assert_false (netpulse_app_identity_fill (identity, 21, "np-comm", "rsync", &record));
+  g_assert_cmpstr (record.app_id, ==, "rsync");
+  g_assert_cmpstr (record.unit, ==, "");
+
+  g_assert_no_errno (g_rmdir (service));
+  g_assert_no_errno (g_rmdir (slice));
+  g_assert_no_errno (g_rmdir (mount));
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -282,6 +321,7 @@ main (int argc, char *argv[])
   g_test_add ("/app-identity/unknown-process", FakeProc, NULL, fake_proc_set_up, test_unknown_process, fake_proc_tear_down);
   g_test_add ("/app-identity/hostile-process", FakeProc, NULL, fake_proc_set_up, test_hostile_process, fake_proc_tear_down);
   g_test_add ("/app-identity/bounded", FakeProc, NULL, fake_proc_set_up, test_bounded, fake_proc_tear_down);
+  g_test_add ("/app-identity/gone-in-cgroup", FakeProc, NULL, fake_proc_set_up, test_gone_in_cgroup, fake_proc_tear_down);
   g_test_add_func ("/app-identity/flow-rule", test_flow_rule);
   return g_test_run ();
 }
