@@ -30,7 +30,7 @@ import uuid
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, '..', 'helper'))
-from helperfixture import TestFailure, log, run_case, wait_for  # noqa: E402
+from helperfixture import log, run_case, wait_for  # noqa: E402
 from promstack import (NodeExporter, Prometheus, app_samples, parse_exposition,  # noqa: E402
                        promtool_check, require_binaries, wait_value)
 
