@@ -21,6 +21,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <gio/gunixoutputstream.h>
 #include <glib/gstdio.h>
 #include <stdio.h>
 #include <string.h>
@@ -64,27 +65,21 @@ netpulse_metrics_textfile_check_dir (const char  *dir,
   return TRUE;
 }
 
+/* All of @text, then on disk; @fd is closed. */
 static gboolean
-write_all (int          fd,
-           const char  *text,
-           gsize        len)
+write_synced (int          fd,
+              const char  *text,
+              const char  *dir,
+              GError     **error)
 {
-  while (len > 0)
-    {
-      gssize n = write (fd, text, len);
+  g_autoptr(GOutputStream) out = g_unix_output_stream_new (fd, TRUE);
 
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
-        {
-          if (n == 0)
-            errno = EIO;
-          return FALSE;
-        }
-      text += n;
-      len -= (gsize) n;
-    }
-  return TRUE;
+  /* Readable by node_exporter, whatever the helper's umask. */
+  if (fchmod (fd, 0644) != 0 || !g_output_stream_write_all (out, text, strlen (text), NULL, NULL, error))
+    return error != NULL && *error != NULL ? FALSE : set_errno_error (error, errno, "Cannot write " TEMPORARY_NAME, dir);
+  if (fsync (fd) != 0)
+    return set_errno_error (error, errno, "Cannot sync " TEMPORARY_NAME, dir);
+  return g_output_stream_close (out, NULL, error);
 }
 
 gboolean
@@ -93,7 +88,6 @@ netpulse_metrics_textfile_write (const char  *dir,
                                  GError     **error)
 {
   int dir_fd, fd;
-  gboolean ok;
 
   dir_fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dir_fd < 0)
@@ -115,26 +109,13 @@ netpulse_metrics_textfile_write (const char  *dir,
       close (dir_fd);
       return set_errno_error (error, saved, "Cannot create " TEMPORARY_NAME, dir);
     }
-
-  /* Readable by node_exporter, whatever the helper's umask. */
-  ok = fchmod (fd, 0644) == 0 && write_all (fd, text, strlen (text)) && fsync (fd) == 0;
-  if (ok)
-    ok = close (fd) == 0;
-  else
+  if (!write_synced (fd, text, dir, error) ||
+      (renameat (dir_fd, TEMPORARY_NAME, dir_fd, NETPULSE_METRICS_TEXTFILE_NAME) != 0 &&
+       !set_errno_error (error, errno, "Cannot rename " TEMPORARY_NAME " to " NETPULSE_METRICS_TEXTFILE_NAME, dir)))
     {
-      int saved = errno;
-
-      close (fd);
-      errno = saved;
-    }
-  ok = ok && renameat (dir_fd, TEMPORARY_NAME, dir_fd, NETPULSE_METRICS_TEXTFILE_NAME) == 0;
-  if (!ok)
-    {
-      int saved = errno;
-
       unlinkat (dir_fd, TEMPORARY_NAME, 0);
       close (dir_fd);
-      return set_errno_error (error, saved, "Cannot write " NETPULSE_METRICS_TEXTFILE_NAME, dir);
+      return FALSE;
     }
   /* The rename itself, on disk. */
   fsync (dir_fd);

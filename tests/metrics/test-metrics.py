@@ -23,6 +23,7 @@ Cases:
 import importlib.util
 import json
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -55,6 +56,13 @@ class Export(History):
 
     def turn_on(self, *extra):
         self.metrics_as(self.fx.granted, 'on', '--textfile-dir', self.textfile_dir, '--interval', '1', *extra)
+
+    def cleanup(self, *servers):
+        for server in servers:
+            if server is not None:
+                server.stop()
+        super().cleanup()
+        shutil.rmtree(self.textfile_dir, ignore_errors=True)
 
     def textfile(self):
         with open(self.prom_file) as f:
@@ -93,6 +101,8 @@ def case_export(fx):
         r = x.metrics_as(fx.denied, 'on', '--textfile-dir', x.textfile_dir, check_ok=False)
         check(r.returncode == 4, f'denied user enabled export: {r.returncode} {r.stdout} {r.stderr}')
         check(not os.path.exists(x.prom_file), 'a refused SetMetricsExport wrote the file')
+        r = x.metrics_as(fx.denied, check_ok=False)
+        check(r.returncode == 4 and 'netpulse_' not in r.stdout, f'denied user read the metrics: {r.returncode}')
         # The counters are the history's: export needs recording on.
         deadline = time.time() + 20
         while True:
@@ -172,11 +182,7 @@ def case_export(fx):
         x.metrics_as(fx.granted, 'off')
         check(not os.path.exists(x.prom_file), 'off left netpulse.prom')
     finally:
-        for p in (prometheus, exporter):
-            if p is not None:
-                p.stop()
-        x.cleanup()
-        os.system(f'rm -rf {x.textfile_dir}')
+        x.cleanup(prometheus, exporter)
 
 
 def case_cap(fx):
@@ -231,11 +237,7 @@ def case_cap(fx):
         line = [ln for ln in x.textfile().splitlines() if f'npx{tag}' in ln][0]
         log(f'hostile name {json.dumps(exact[0])} written as: {line}')
     finally:
-        for p in (prometheus, exporter):
-            if p is not None:
-                p.stop()
-        x.cleanup()
-        os.system(f'rm -rf {x.textfile_dir}')
+        x.cleanup(prometheus, exporter)
 
 
 CASES = {
