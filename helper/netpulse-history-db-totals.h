@@ -19,9 +19,12 @@ typedef void (*NetpulseHistoryTotalFunc) (guint8      app_kind,
                                           gpointer    user_data);
 
 /* Calls @func once per (application kind, application id, protocol) with
- * everything recorded for it, on the read connection (one read
- * transaction: a bucket is either all in or not at all). */
+ * everything recorded for it in the daily buckets that begin in
+ * [@since_ms, @until_ms), on the read connection (one read transaction: a
+ * bucket is either all in or not at all).  0 and G_MAXUINT64: all of it. */
 gboolean netpulse_history_db_foreach_total (NetpulseHistoryDb         *self,
+                                            guint64                    since_ms,
+                                            guint64                    until_ms,
                                             NetpulseHistoryTotalFunc   func,
                                             gpointer                   user_data,
                                             GError                   **error);

@@ -17,6 +17,7 @@
 #include "netpulse-history-db-totals.h"
 #include "netpulse-metrics-text.h"
 #include "netpulse-metrics-textfile.h"
+#include "netpulse-metrics.h"
 #include "netpulse-record.h"
 
 #define TCP 6
@@ -28,6 +29,8 @@ static const NetpulseMetricsHealth health = {
   .last_tick_us = 1500,
   .recording = TRUE,
 };
+
+static const guint64 keep_all[NETPULSE_HISTORY_N_LEVELS] = { 0, 0, 0 };
 
 static guint
 count_lines (const char *text,
@@ -179,11 +182,24 @@ add_total (guint8      app_kind,
                           netpulse_app_kind_name (app_kind), app_id, proto, rx_bytes, tx_bytes, connections);
 }
 
+static void
+remove_state (const char *dir)
+{
+  static const char * const names[] = { "history.db", "history.db-wal", "history.db-shm", "metrics.conf" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *file = g_build_filename (dir, names[i], NULL);
+
+      g_unlink (file);
+    }
+  g_rmdir (dir);
+}
+
 /* Grand totals across buckets of different days. */
 static void
 test_history_totals (void)
 {
-  static const guint64 keep_all[NETPULSE_HISTORY_N_LEVELS] = { 0, 0, 0 };
   g_autofree char *dir = g_dir_make_tmp ("netpulse-metrics-XXXXXX", NULL);
   g_autofree char *path = g_build_filename (dir, "history.db", NULL);
   g_autoptr(NetpulseHistoryDb) db = NULL;
@@ -201,19 +217,63 @@ test_history_totals (void)
   for (guint64 start = 0; start < 3; start++)
     g_assert_true (netpulse_history_db_add_bucket (db, 1000000 + start * 86400 * 1000, entries, keep_all, &error));
   g_assert_no_error (error);
-  g_assert_true (netpulse_history_db_foreach_total (db, add_total, seen, &error));
+  g_assert_true (netpulse_history_db_foreach_total (db, 0, G_MAXUINT64, add_total, seen, &error));
   g_assert_no_error (error);
   g_assert_cmpstr (seen->str, ==, "service/a/6 30 60 3;service/b/17 3 6 9;");
+  /* The days from the second one on. */
+  g_string_truncate (seen, 0);
+  g_assert_true (netpulse_history_db_foreach_total (db, 86400 * 1000, G_MAXUINT64, add_total, seen, &error));
+  g_assert_cmpstr (seen->str, ==, "service/a/6 20 40 2;service/b/17 2 4 6;");
+  g_string_truncate (seen, 0);
+  g_assert_true (netpulse_history_db_foreach_total (db, 0, 86400 * 1000, add_total, seen, &error));
+  g_assert_cmpstr (seen->str, ==, "service/a/6 10 20 1;service/b/17 1 2 3;");
 
   g_clear_object (&db);
-  for (guint i = 0; i < 3; i++)
-    {
-      static const char * const suffixes[] = { "", "-wal", "-shm" };
-      g_autofree char *file = g_strconcat (path, suffixes[i], NULL);
+  remove_state (dir);
+}
 
-      g_unlink (file);
+/* The export's counters are the history's exact totals: the settled days
+ * (summed once) plus the recent ones (summed every time), and they grow by
+ * exactly what is added, in a recent day or in the settled ones' range
+ * after the next day's new sum. */
+static void
+test_export_totals (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("netpulse-metrics-XXXXXX", NULL);
+  g_autoptr(NetpulseRecorder) recorder = netpulse_recorder_new (dir, 1000);
+  g_autoptr(NetpulseMetrics) metrics = netpulse_metrics_new (dir);
+  g_autoptr(GVariant) no_options = g_variant_ref_sink (g_variant_new ("a{sv}", NULL));
+  g_autoptr(GPtrArray) entries = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  NetpulseHistoryEntry a = { NETPULSE_APP_KIND_SERVICE, (char *) "a", TCP, 10, 20, 1 };
+  NetpulseMetricsSources sources = { 0 };
+  guint64 now_ms = (guint64) (g_get_real_time () / 1000);
+  guint64 day_ms = 1000 * 60 * 24;
+  NetpulseHistoryDb *db;
+  const char *rx_line = "netpulse_app_bytes_total{app_id=\"a\",app_kind=\"service\",direction=\"receive\",proto=\"tcp\"} ";
+
+  g_assert_true (netpulse_recorder_configure (recorder, TRUE, no_options, &error));
+  g_assert_no_error (error);
+  db = netpulse_recorder_get_db (recorder);
+  g_ptr_array_add (entries, &a);
+  /* Ten days ago (settled), and now. */
+  for (guint i = 0; i < 2; i++)
+    g_assert_true (netpulse_history_db_add_bucket (db, now_ms - (i ? 0 : 10 * day_ms), entries, keep_all, &error));
+  sources.recorder = recorder;
+
+  for (guint round = 0; round < 2; round++)
+    {
+      g_autofree char *page = netpulse_metrics_build (metrics, &sources, &error);
+      g_autofree char *expected = g_strdup_printf ("%s%u\n", rx_line, 20 + 10 * round);
+
+      g_assert_no_error (error);
+      g_assert_nonnull (strstr (page, expected));
+      /* The second round: one more bucket today. */
+      g_assert_true (netpulse_history_db_add_bucket (db, now_ms, entries, keep_all, &error));
     }
-  g_rmdir (dir);
+  g_clear_object (&metrics);
+  g_clear_object (&recorder);
+  remove_state (dir);
 }
 
 static void
@@ -264,6 +324,7 @@ main (int    argc,
   g_test_add_func ("/metrics/cap", test_cap);
   g_test_add_func ("/metrics/hostile", test_hostile);
   g_test_add_func ("/metrics/history-totals", test_history_totals);
+  g_test_add_func ("/metrics/export-totals", test_export_totals);
   g_test_add_func ("/metrics/textfile", test_textfile);
   return g_test_run ();
 }
