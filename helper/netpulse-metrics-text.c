@@ -153,7 +153,9 @@ compare_apps (gconstpointer a,
     return x->bytes > y->bytes ? -1 : 1;
   if (x->open != y->open)
     return x->open > y->open ? -1 : 1;
-  return g_strcmp0 (x->app_id, y->app_id) ?: g_strcmp0 (x->kind_name, y->kind_name);
+  if (g_strcmp0 (x->app_id, y->app_id) != 0)
+    return g_strcmp0 (x->app_id, y->app_id);
+  return g_strcmp0 (x->kind_name, y->kind_name);
 }
 
 static int
