@@ -30,18 +30,6 @@
 
 static const guint64 keep[NETPULSE_HISTORY_N_LEVELS] = { 0, 0, 0 };
 
-static void
-add_total (guint8      app_kind,
-           const char *app_id,
-           guint8      proto,
-           guint64     rx_bytes,
-           guint64     tx_bytes,
-           guint64     connections,
-           gpointer    user_data)
-{
-  netpulse_metrics_text_add_usage (user_data, app_kind, app_id, proto, rx_bytes, tx_bytes, connections);
-}
-
 static int
 compare_doubles (gconstpointer a,
                  gconstpointer b)
@@ -66,7 +54,7 @@ sum_all_once (NetpulseHistoryDb *db)
   g_autoptr(NetpulseMetricsText) text = netpulse_metrics_text_new (NETPULSE_METRICS_DEFAULT_MAX_APPS);
   gint64 start = g_get_monotonic_time ();
 
-  if (!netpulse_history_db_foreach_total (db, 0, G_MAXUINT64, add_total, text, NULL))
+  if (!netpulse_history_db_foreach_total (db, 0, G_MAXUINT64, netpulse_metrics_text_add_total, text, NULL))
     g_error ("totals failed");
   return (g_get_monotonic_time () - start) / 1000.0;
 }

@@ -135,6 +135,18 @@ netpulse_metrics_text_add_usage (NetpulseMetricsText *self,
 }
 
 void
+netpulse_metrics_text_add_total (guint8      app_kind,
+                                 const char *app_id,
+                                 guint8      proto,
+                                 guint64     rx_bytes,
+                                 guint64     tx_bytes,
+                                 guint64     connections,
+                                 gpointer    self)
+{
+  netpulse_metrics_text_add_usage (self, app_kind, app_id, proto, rx_bytes, tx_bytes, connections);
+}
+
+void
 netpulse_metrics_text_add_open (NetpulseMetricsText *self,
                                 guint8               app_kind,
                                 const char          *app_id)

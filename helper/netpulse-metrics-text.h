@@ -37,6 +37,15 @@ void                 netpulse_metrics_text_add_usage  (NetpulseMetricsText      
                                                        guint64                      rx_bytes,
                                                        guint64                      tx_bytes,
                                                        guint64                      connections);
+/* The same with @self last: a NetpulseHistoryTotalFunc
+ * (netpulse_history_db_foreach_total()). */
+void                 netpulse_metrics_text_add_total  (guint8                       app_kind,
+                                                       const char                  *app_id,
+                                                       guint8                       proto,
+                                                       guint64                      rx_bytes,
+                                                       guint64                      tx_bytes,
+                                                       guint64                      connections,
+                                                       gpointer                     self);
 /* One connection of the application open now. */
 void                 netpulse_metrics_text_add_open   (NetpulseMetricsText         *self,
                                                        guint8                       app_kind,

@@ -216,18 +216,6 @@ netpulse_metrics_is_enabled (NetpulseMetrics *self)
 }
 
 static void
-add_total (guint8      app_kind,
-           const char *app_id,
-           guint8      proto,
-           guint64     rx_bytes,
-           guint64     tx_bytes,
-           guint64     connections,
-           gpointer    user_data)
-{
-  netpulse_metrics_text_add_usage (user_data, app_kind, app_id, proto, rx_bytes, tx_bytes, connections);
-}
-
-static void
 keep_settled (guint8      app_kind,
               const char *app_id,
               guint8      proto,
@@ -296,9 +284,11 @@ add_history (NetpulseMetrics      *self,
     {
       Settled *s = value;
 
-      netpulse_metrics_text_add_usage (text, s->app_kind, s->app_id, s->proto, s->rx_bytes, s->tx_bytes, s->connections);
+      netpulse_metrics_text_add_usage (text, s->app_kind, s->app_id, s->proto,
+                                       s->rx_bytes, s->tx_bytes, s->connections);
     }
-  return netpulse_history_db_foreach_total (db, horizon_ms, G_MAXUINT64, add_total, text, error);
+  return netpulse_history_db_foreach_total (db, horizon_ms, G_MAXUINT64, netpulse_metrics_text_add_total,
+                                            text, error);
 }
 
 static void
