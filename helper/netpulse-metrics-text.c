@@ -277,7 +277,8 @@ append_apps (GString   *out,
           }
     }
   append_header (out, "netpulse_app_connections_total", "counter",
-                 "Connections an application opened (or was the first seen on), by protocol, since the usage history began.");
+                 "Connections an application opened (or was the first seen on), by protocol, "
+                 "since the usage history began.");
   for (guint i = 0; i < apps->len; i++)
     {
       App *app = g_ptr_array_index (apps, i);
@@ -318,7 +319,8 @@ static const struct {
   { "flow-overflow", "netpulse_flow_overflows_total", "counter",
     "New connections that did not fit the flow table (their traffic is not counted)." },
   { "peer-overflow", "netpulse_peer_overflows_total", "counter", "Peers that did not fit the peer table." },
-  { "release-overflow", "netpulse_release_overflows_total", "counter", "Socket releases that did not fit their table." },
+  { "release-overflow", "netpulse_release_overflows_total", "counter",
+    "Socket releases that did not fit their table." },
   { "unknown-peer", "netpulse_unknown_peers_total", "counter", "Datagrams whose peer could not be told." },
   { "closed-ring-full", "netpulse_closed_ring_full_total", "counter",
     "Closes that waited in the table because the close ring was full." },

@@ -76,7 +76,8 @@ write_synced (int          fd,
 
   /* Readable by node_exporter, whatever the helper's umask. */
   if (fchmod (fd, 0644) != 0 || !g_output_stream_write_all (out, text, strlen (text), NULL, NULL, error))
-    return error != NULL && *error != NULL ? FALSE : set_errno_error (error, errno, "Cannot write " TEMPORARY_NAME, dir);
+    return error != NULL && *error != NULL ? FALSE
+                                           : set_errno_error (error, errno, "Cannot write " TEMPORARY_NAME, dir);
   if (fsync (fd) != 0)
     return set_errno_error (error, errno, "Cannot sync " TEMPORARY_NAME, dir);
   return g_output_stream_close (out, NULL, error);

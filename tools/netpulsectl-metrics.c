@@ -87,7 +87,8 @@ set_export (gboolean     enabled,
   if (interval_s < 0 || max_apps < 0)
     return netpulsectl_usage_error ("metrics", _("--interval and --max-apps cannot be negative"));
   if (enabled && dir == NULL)
-    return netpulsectl_usage_error ("metrics", _("on needs --textfile-dir DIR (node_exporter’s --collector.textfile.directory)"));
+    return netpulsectl_usage_error ("metrics",
+                                    _("on needs --textfile-dir DIR (node_exporter’s --collector.textfile.directory)"));
   /* The helper runs elsewhere: a relative path means nothing there. */
   if (dir != NULL)
     absolute = g_canonicalize_filename (dir, NULL);

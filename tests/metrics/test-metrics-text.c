@@ -250,7 +250,8 @@ test_export_totals (void)
   guint64 now_ms = (guint64) (g_get_real_time () / 1000);
   guint64 day_ms = 1000 * 60 * 24;
   NetpulseHistoryDb *db;
-  const char *rx_line = "netpulse_app_bytes_total{app_id=\"a\",app_kind=\"service\",direction=\"receive\",proto=\"tcp\"} ";
+  const char *rx_line =
+    "netpulse_app_bytes_total{app_id=\"a\",app_kind=\"service\",direction=\"receive\",proto=\"tcp\"} ";
 
   g_assert_true (netpulse_recorder_configure (recorder, TRUE, no_options, &error));
   g_assert_no_error (error);
