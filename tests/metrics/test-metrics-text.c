@@ -294,6 +294,68 @@ test_export_totals (void)
   remove_state (dir);
 }
 
+static guint
+state_u32 (NetpulseMetrics *metrics,
+           const char      *key)
+{
+  g_autoptr(GVariant) state = netpulse_metrics_get_state (metrics);
+  guint32 value = 0;
+
+  g_assert_true (g_variant_lookup (state, key, "u", &value));
+  return value;
+}
+
+/* The setting survives a new helper; a bad one is refused and loses
+ * nothing; a broken file leaves export off. */
+static void
+test_setting (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("netpulse-metrics-XXXXXX", NULL);
+  g_autofree char *textfile_dir = g_dir_make_tmp ("netpulse-textfile-XXXXXX", NULL);
+  g_autofree char *conf = g_build_filename (dir, NETPULSE_METRICS_SETTINGS_NAME, NULL);
+  g_autofree char *page = g_build_filename (textfile_dir, NETPULSE_METRICS_TEXTFILE_NAME, NULL);
+  g_autoptr(NetpulseMetrics) metrics = netpulse_metrics_new (dir);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (netpulse_metrics_configure (metrics, TRUE, NULL, 0, 0, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  g_assert_true (netpulse_metrics_configure (metrics, TRUE, textfile_dir, 7, 3, &error));
+  g_assert_no_error (error);
+  g_assert_false (netpulse_metrics_configure (metrics, TRUE, NULL, NETPULSE_METRICS_MAX_INTERVAL_S + 1, 0, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  g_assert_false (netpulse_metrics_configure (metrics, TRUE, "/nonexistent/netpulse", 0, 0, &error));
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+
+  /* As a new helper finds it. */
+  g_clear_object (&metrics);
+  metrics = netpulse_metrics_new (dir);
+  netpulse_metrics_load (metrics);
+  g_assert_true (netpulse_metrics_is_enabled (metrics));
+  g_assert_cmpuint (state_u32 (metrics, "interval-s"), ==, 7);
+  g_assert_cmpuint (state_u32 (metrics, "max-apps"), ==, 3);
+
+  /* Off removes the page. */
+  g_assert_true (g_file_set_contents (page, "old", -1, NULL));
+  g_assert_true (netpulse_metrics_configure (metrics, FALSE, NULL, 0, 0, &error));
+  g_assert_false (g_file_test (page, G_FILE_TEST_EXISTS));
+
+  g_assert_true (g_file_set_contents (conf, "[export]\nenabled=true\ninterval-s=banana\n", -1, NULL));
+  g_clear_object (&metrics);
+  metrics = netpulse_metrics_new (dir);
+  g_test_expect_message ("netpulse-metrics", G_LOG_LEVEL_WARNING, "*is not a metrics setting*");
+  netpulse_metrics_load (metrics);
+  g_test_assert_expected_messages ();
+  g_assert_false (netpulse_metrics_is_enabled (metrics));
+
+  g_clear_object (&metrics);
+  g_unlink (conf);
+  g_rmdir (dir);
+  g_rmdir (textfile_dir);
+}
+
 static void
 test_textfile (void)
 {
@@ -343,6 +405,7 @@ main (int    argc,
   g_test_add_func ("/metrics/hostile", test_hostile);
   g_test_add_func ("/metrics/history-totals", test_history_totals);
   g_test_add_func ("/metrics/export-totals", test_export_totals);
+  g_test_add_func ("/metrics/setting", test_setting);
   g_test_add_func ("/metrics/textfile", test_textfile);
   return g_test_run ();
 }
