@@ -326,7 +326,7 @@ gate_method_call (GDBusConnection       *connection,
   /* Changing what is kept on disk is its own action (auth_admin_keep):
    * one gate per action, so that a pending configure prompt is never
    * shared with a monitor check of the same caller. */
-  if (g_str_equal (method_name, "SetRecording"))
+  if (g_str_equal (method_name, "SetRecording") || g_str_equal (method_name, "SetMetricsExport"))
     {
       if (self->configure_gate == NULL)
         {
@@ -516,6 +516,7 @@ _netpulse_monitor_calls_iface_init (NetpulseHelper1Iface *iface)
   iface->handle_check_authorization = handle_check_authorization;
   iface->handle_check_authorization_details = handle_check_authorization_details;
   _netpulse_monitor_history_iface_init (iface);
+  _netpulse_monitor_metrics_iface_init (iface);
 }
 
 void

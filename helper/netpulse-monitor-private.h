@@ -57,6 +57,11 @@ struct _NetpulseMonitor
   NetpulseAuthority       *configure_authority;
   NetpulseGate            *configure_gate;  /* SetRecording: io.github.netpulse.configure */
 
+  /* Prometheus export (netpulse-monitor-metrics.c), written after the
+   * recorder's tick; how long the last sample took, for its health. */
+  NetpulseMetrics         *metrics;
+  guint64                  last_sample_us;
+
   /* Method calls (netpulse-monitor-calls.c). */
   GDBusInterfaceVTable     vtable;          /* the skeleton's, with our gate in front */
   GDBusInterfaceMethodCallFunc dispatch;    /* the skeleton's own method_call */
@@ -87,6 +92,10 @@ void     _netpulse_monitor_publish_counters   (NetpulseMonitor        *self);
 
 /* netpulse-monitor-history.c */
 void     _netpulse_monitor_history_iface_init (NetpulseHelper1Iface   *iface);
+
+/* netpulse-monitor-metrics.c */
+void     _netpulse_monitor_metrics_iface_init (NetpulseHelper1Iface   *iface);
+void     _netpulse_monitor_metrics_tick       (NetpulseMonitor        *self);
 
 /* netpulse-monitor-calls.c */
 void     _netpulse_monitor_calls_class_init   (NetpulseMonitorClass   *klass);

@@ -248,8 +248,10 @@ send_due_frames (NetpulseMonitor *self)
       return;
     }
   g_clear_pointer (&self->last_sample_error, g_free);
+  self->last_sample_us = (guint64) (g_get_monotonic_time () - now_us);
 
   netpulse_recorder_tick (self->recorder, self->collector, (guint64) (g_get_real_time () / 1000));
+  _netpulse_monitor_metrics_tick (self);
 
   subscriptions = subscriptions_array (self);
   too_slow = netpulse_sender_send_due (self->sender, self->collector, subscriptions, now_us);
@@ -357,6 +359,7 @@ netpulse_monitor_finalize (GObject *object)
   g_clear_object (&self->authority);
   g_clear_object (&self->configure_authority);
   g_clear_object (&self->recorder);
+  g_clear_object (&self->metrics);
   g_clear_pointer (&self->main_context, g_main_context_unref);
   g_clear_pointer (&self->collector_backend, g_free);
   g_clear_pointer (&self->collector_verifier_log, g_free);
@@ -416,6 +419,7 @@ netpulse_monitor_new (const NetpulseMonitorConfig *config,
   self->authority = g_object_ref (authority);
   self->recorder = config->recorder != NULL ? g_object_ref (config->recorder)
                                             : netpulse_recorder_new (NULL, 0);
+  self->metrics = config->metrics != NULL ? g_object_ref (config->metrics) : netpulse_metrics_new (NULL);
   self->configure_authority = config->configure_authority != NULL
                                 ? g_object_ref (config->configure_authority)
                                 : g_object_ref (authority);

@@ -8,6 +8,7 @@
 #include "netpulse-authority.h"
 #include "netpulse-collector.h"
 #include "netpulse-helper1-generated.h"
+#include "netpulse-metrics.h"
 #include "netpulse-recorder.h"
 #include "netpulse-subscription.h"
 
@@ -23,6 +24,7 @@ typedef struct {
   guint max_per_client;                       /* 0 = NETPULSE_MONITOR_DEFAULT_MAX_PER_CLIENT */
   guint max_total;                            /* 0 = NETPULSE_MONITOR_DEFAULT_MAX_TOTAL */
   NetpulseRecorder *recorder;                 /* the usage history (referenced) */
+  NetpulseMetrics *metrics;                   /* Prometheus export (referenced) */
   NetpulseAuthority *configure_authority;     /* polkit for SetRecording (referenced) */
 } NetpulseMonitorConfig;
 

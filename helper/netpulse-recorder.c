@@ -566,3 +566,20 @@ netpulse_recorder_query (NetpulseRecorder  *self,
     return NULL;
   return g_variant_new ("(@a(ttssyttu)b)", rows, truncated);
 }
+
+NetpulseHistoryDb *
+netpulse_recorder_get_db (NetpulseRecorder *self)
+{
+  return self->db;
+}
+
+void
+netpulse_recorder_foreach_unwritten (NetpulseRecorder *self,
+                                     GHFunc            func,
+                                     gpointer          user_data)
+{
+  GList current = { self->current, self->unwritten.head, NULL };
+
+  for (GList *l = self->current != NULL ? &current : self->unwritten.head; l != NULL; l = l->next)
+    g_hash_table_foreach (((Bucket *) l->data)->entries, func, user_data);
+}

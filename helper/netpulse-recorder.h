@@ -54,4 +54,14 @@ GVariant         *netpulse_recorder_query        (NetpulseRecorder  *self,
                                                   GVariant          *filter,
                                                   GError           **error);
 
+/* For counters that never go back (netpulse-metrics.c): the database
+ * (NULL while recording was never on), and each NetpulseHistoryEntry
+ * (@func's value; the key is the recorder's) counted but not in it yet (the bucket in progress, those waiting for
+ * the disk).  Both in the main context, between two ticks: a bucket is in
+ * exactly one of the two. */
+NetpulseHistoryDb *netpulse_recorder_get_db      (NetpulseRecorder  *self);
+void              netpulse_recorder_foreach_unwritten (NetpulseRecorder *self,
+                                                       GHFunc            func,
+                                                       gpointer          user_data);
+
 G_END_DECLS

@@ -160,6 +160,7 @@ netpulse_service_main (const NetpulseServiceConfig *config)
   g_autoptr(NetpulseMonitor) monitor = NULL;
   g_autoptr(NetpulseAuthority) configure_authority = NULL;
   g_autoptr(NetpulseRecorder) recorder = NULL;
+  g_autoptr(NetpulseMetrics) metrics = NULL;
   g_autoptr(GError) error = NULL;
   NetpulseMonitorConfig monitor_config = { 0 };
   GBusNameOwnerFlags flags;
@@ -203,6 +204,10 @@ netpulse_service_main (const NetpulseServiceConfig *config)
   recorder = netpulse_recorder_new (config->state_dir, config->history_bucket_ms);
   netpulse_recorder_load (recorder);
   monitor_config.recorder = recorder;
+  /* Prometheus export: its setting lives next to the history. */
+  metrics = netpulse_metrics_new (config->state_dir);
+  netpulse_metrics_load (metrics);
+  monitor_config.metrics = metrics;
   monitor_config.configure_authority = configure_authority;
   monitor = netpulse_monitor_new (&monitor_config, authority);
   g_signal_connect (monitor, "idle", G_CALLBACK (monitor_idle_cb), &state);

@@ -17,6 +17,7 @@ packages="
   libgtk-4-dev libadwaita-1-dev adwaita-icon-theme hicolor-icon-theme fonts-cantarell
   libpolkit-gobject-1-dev polkitd pkexec libseccomp-dev
   libsqlite3-dev sqlite3
+  prometheus prometheus-node-exporter
   dbus dbus-daemon
   xvfb xauth
   iproute2 procps passwd util-linux python3 jq netbase libxtst6 systemd

@@ -6,6 +6,7 @@
  *   netpulsectl-status.c    the status command
  *   netpulsectl-usage.c     the usage command (the usage history)
  *   netpulsectl-recording.c the recording command (on, off, status)
+ *   netpulsectl-metrics.c   the metrics command (Prometheus exposition, export)
  *   netpulsectl-table.c     the connection table (a library of its own, for tests)
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
@@ -47,6 +48,8 @@ int          netpulsectl_cmd_monitor           (int                  argc,
 int          netpulsectl_cmd_usage             (int                  argc,
                                                 char               **argv);
 int          netpulsectl_cmd_recording         (int                  argc,
+                                                char               **argv);
+int          netpulsectl_cmd_metrics           (int                  argc,
                                                 char               **argv);
 int          netpulsectl_cmd_status            (int                  argc,
                                                 char               **argv);

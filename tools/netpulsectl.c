@@ -215,7 +215,8 @@ print_usage (FILE *out)
              "  monitor   Show the network connections of all processes, live\n"
              "  status    Show the state of the Netpulse helper\n"
              "  usage     Show how much each application used (the usage history)\n"
-             "  recording Turn the usage history on or off, or show its state"),
+             "  recording Turn the usage history on or off, or show its state\n"
+             "  metrics   Print the counters for Prometheus, or export them to node_exporter"),
            exit_status_help ());
 }
 
@@ -260,6 +261,8 @@ main (int    argc,
     return netpulsectl_cmd_usage (argc, argv);
   if (g_str_equal (command, "recording"))
     return netpulsectl_cmd_recording (argc, argv);
+  if (g_str_equal (command, "metrics"))
+    return netpulsectl_cmd_metrics (argc, argv);
 
   {
     g_autofree char *message = g_strdup_printf (_("unknown command “%s”"), command);
