@@ -125,8 +125,10 @@ netpulse_usage_range_init (NetpulseUsageRange  *range,
                                   (guint64) NETPULSE_USAGE_MAX_BUCKETS);
   if ((range->until_ns - range->first_ns) > range->n_buckets * range->bucket_ns)
     {
-      range->first_ns = range->until_ns - range->until_ns % range->bucket_ns -
-                        (range->n_buckets - 1) * range->bucket_ns;
+      /* The last bucket is the one that holds the end's last instant. */
+      guint64 last = range->until_ns - 1;
+
+      range->first_ns = last - last % range->bucket_ns - (range->n_buckets - 1) * range->bucket_ns;
       range->since_ns = range->first_ns;
     }
   return TRUE;

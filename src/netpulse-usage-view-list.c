@@ -134,7 +134,7 @@ add_column (NetpulseUsageView *self,
   if (column == COLUMN_NAME)
     gtk_column_view_column_set_expand (view_column, TRUE);
   else
-    gtk_column_view_column_set_fixed_width (view_column, 84);
+    gtk_column_view_column_set_fixed_width (view_column, 76);
   gtk_column_view_append_column (self->apps_view, view_column);
   return view_column;
 }

@@ -1,6 +1,7 @@
 /* netpulse-usage-view-private.h — what the Usage view's files share:
  *
  *   netpulse-usage-view.c        state, the helper's calls, refresh, pages
+ *   netpulse-usage-view-pages.c  the status pages: error, off, paused
  *   netpulse-usage-view-list.c   the list of applications, the chart's
  *                                series, export
  *   netpulse-test-hooks-usage.c  what only the GUI tests use
@@ -65,6 +66,22 @@ struct _NetpulseUsageView
   gboolean             updating_list;
   char                *last_error;     /* for the test hooks */
 };
+
+/* netpulse-usage-view-pages.c */
+/* "loading", "off", "error", "empty" or "data". */
+void     _netpulse_usage_view_show_page   (NetpulseUsageView *self,
+                                           const char        *name);
+void     _netpulse_usage_view_set_last_error (NetpulseUsageView *self,
+                                           const char        *message);
+/* Reading failed: why, in words of ours, the helper's below. */
+void     _netpulse_usage_view_show_error  (NetpulseUsageView *self,
+                                           const GError      *error);
+/* GetRecording's @state: paused or not, the retention. */
+void     _netpulse_usage_view_show_state  (NetpulseUsageView *self,
+                                           GVariant          *state);
+/* SetRecording failed: why, on the off page. */
+void     _netpulse_usage_view_show_turn_on_error (NetpulseUsageView *self,
+                                           const GError      *error);
 
 /* netpulse-usage-view-list.c */
 void     _netpulse_usage_view_setup_list  (NetpulseUsageView *self);

@@ -16,7 +16,6 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
-#include "netpulse-text.h"
 #include "netpulse-usage-view-private.h"
 
 /* The helper pages its answer by 10 000 rows: two years of days for 100
@@ -28,80 +27,6 @@ G_DEFINE_FINAL_TYPE (NetpulseUsageView, netpulse_usage_view, ADW_TYPE_BIN)
 
 static void refresh       (NetpulseUsageView *self);
 static void restart_timer (NetpulseUsageView *self);
-
-static void
-show_page (NetpulseUsageView *self,
-           const char        *name)
-{
-  gboolean data = g_str_equal (name, "data");
-
-  gtk_spinner_set_spinning (self->loading_spinner, g_str_equal (name, "loading"));
-  gtk_stack_set_visible_child_name (self->stack, name);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->export_button), data);
-  /* Kept (empty) otherwise: it holds Export at the end of the bar. */
-  if (!data)
-    gtk_label_set_text (self->summary_label, "");
-  gtk_widget_set_visible (GTK_WIDGET (self->back_button), data && self->selected != NULL);
-}
-
-static void
-set_last_error (NetpulseUsageView *self,
-                const char        *message)
-{
-  g_free (self->last_error);
-  self->last_error = g_strdup (message);
-}
-
-/* Reading failed: why, in words of ours, the helper's below. */
-static void
-show_error (NetpulseUsageView *self,
-            const GError      *error)
-{
-  g_autofree char *safe = NULL;
-
-  if (g_error_matches (error, NETPULSE_CLIENT_ERROR, NETPULSE_CLIENT_ERROR_NOT_AUTHORIZED))
-    {
-      adw_status_page_set_title (self->error_page, _("Permission Denied"));
-      adw_status_page_set_description (self->error_page,
-                                       _("Your account is not allowed to read the usage history of this computer."));
-    }
-  else if (g_error_matches (error, NETPULSE_CLIENT_ERROR, NETPULSE_CLIENT_ERROR_HELPER_MISSING) ||
-           g_error_matches (error, NETPULSE_CLIENT_ERROR, NETPULSE_CLIENT_ERROR_BUS_UNAVAILABLE))
-    {
-      adw_status_page_set_title (self->error_page, _("Helper Not Available"));
-      adw_status_page_set_description (self->error_page,
-                                       _("The usage history is kept by the Netpulse helper service, which "
-                                         "could not be reached."));
-    }
-  else
-    {
-      adw_status_page_set_title (self->error_page, _("Cannot Read Usage History"));
-      adw_status_page_set_description (self->error_page,
-                                       _("The Netpulse helper could not read the usage history."));
-    }
-  gtk_label_set_text (self->error_details, netpulse_text_safe (error->message, &safe));
-  set_last_error (self, error->message);
-  show_page (self, "error");
-}
-
-static void
-show_paused (NetpulseUsageView *self,
-             GVariant          *state)
-{
-  const char *last_error = "";
-  g_autofree char *safe = NULL;
-  g_autofree char *text = NULL;
-
-  self->paused = FALSE;
-  g_variant_lookup (state, "paused", "b", &self->paused);
-  g_variant_lookup (state, "last-error", "&s", &last_error);
-  if (self->paused)
-    text = g_strdup_printf (_("Recording is paused: the history cannot be written (%s). "
-                              "Netpulse keeps counting and writes it once this is solved."),
-                            netpulse_text_safe (last_error, &safe));
-  gtk_label_set_text (self->paused_banner, text != NULL ? text : "");
-  gtk_widget_set_visible (GTK_WIDGET (self->paused_banner), self->paused);
-}
 
 static void
 query_page (NetpulseUsageView *self);
@@ -125,7 +50,7 @@ query_cb (GObject      *object,
     {
       g_clear_pointer (&self->pages, g_variant_builder_unref);
       g_clear_object (&self->cancellable);
-      show_error (self, error);
+      _netpulse_usage_view_show_error (self, error);
       return;
     }
   g_variant_iter_init (&iter, rows);
@@ -145,13 +70,13 @@ query_cb (GObject      *object,
   g_clear_pointer (&self->data, netpulse_usage_data_free);
   self->data = netpulse_usage_data_new (&self->range, g_variant_builder_end (self->pages));
   g_clear_pointer (&self->pages, g_variant_builder_unref);
-  set_last_error (self, NULL);
+  _netpulse_usage_view_set_last_error (self, NULL);
   if (self->data->apps->len == 0)
-    show_page (self, "empty");
+    _netpulse_usage_view_show_page (self, "empty");
   else
     {
       _netpulse_usage_view_show_data (self);
-      show_page (self, "data");
+      _netpulse_usage_view_show_page (self, "data");
     }
 }
 
@@ -180,7 +105,7 @@ start_query (NetpulseUsageView *self)
                                   self->custom_until_ns, self->fine_ms, &error))
     {
       g_clear_object (&self->cancellable);
-      show_error (self, error);
+      _netpulse_usage_view_show_error (self, error);
       return;
     }
   g_clear_pointer (&self->pages, g_variant_builder_unref);
@@ -205,7 +130,7 @@ recording_cb (GObject      *object,
   if (state == NULL)
     {
       g_clear_object (&self->cancellable);
-      show_error (self, error);
+      _netpulse_usage_view_show_error (self, error);
       return;
     }
   self->recording = FALSE;
@@ -215,14 +140,14 @@ recording_cb (GObject      *object,
       self->fine_ms = bucket_ms;
       restart_timer (self);
     }
-  show_paused (self, state);
+  _netpulse_usage_view_show_state (self, state);
   if (!self->recording)
     {
       /* What was recorded before it was turned off is still there, but
        * the page says how to get more: the history is what it is for. */
       g_clear_object (&self->cancellable);
       if (self->set_cancellable == NULL)
-        show_page (self, "off");
+        _netpulse_usage_view_show_page (self, "off");
       return;
     }
   start_query (self);
@@ -235,7 +160,7 @@ refresh (NetpulseUsageView *self)
     return;
   self->cancellable = g_cancellable_new ();
   if (self->data == NULL && !g_str_equal (gtk_stack_get_visible_child_name (self->stack), "off"))
-    show_page (self, "loading");
+    _netpulse_usage_view_show_page (self, "loading");
   netpulse_client_get_recording_async (self->client, self->cancellable, recording_cb, g_object_ref (self));
 }
 
@@ -317,7 +242,7 @@ netpulse_usage_view_select_app (NetpulseUsageView *self,
   if (self->data != NULL && self->data->apps->len > 0)
     {
       _netpulse_usage_view_show_data (self);
-      show_page (self, "data");
+      _netpulse_usage_view_show_page (self, "data");
     }
 }
 
@@ -391,27 +316,6 @@ on_custom_apply (NetpulseUsageView *self)
 /* ---- SetRecording ----------------------------------------------------- */
 
 static void
-show_turn_on_error (NetpulseUsageView *self,
-                    const GError      *error)
-{
-  g_autofree char *safe = NULL;
-  const char *text;
-
-  if (g_error_matches (error, NETPULSE_CLIENT_ERROR, NETPULSE_CLIENT_ERROR_NOT_AUTHORIZED) &&
-      strstr (error->message, "dismissed") != NULL)
-    text = _("Authentication was cancelled, so recording is still off.");
-  else if (g_error_matches (error, NETPULSE_CLIENT_ERROR, NETPULSE_CLIENT_ERROR_NOT_AUTHORIZED))
-    text = _("Your account is not allowed to turn on recording. Ask an administrator to turn it on.");
-  else
-    text = _("Recording could not be turned on.");
-  gtk_label_set_text (self->off_error, text);
-  gtk_widget_set_visible (GTK_WIDGET (self->off_error), TRUE);
-  gtk_label_set_text (self->off_details_label, netpulse_text_safe (error->message, &safe));
-  gtk_widget_set_visible (GTK_WIDGET (self->off_details), TRUE);
-  set_last_error (self, error->message);
-}
-
-static void
 set_recording_cb (GObject      *object,
                   GAsyncResult *result,
                   gpointer      user_data)
@@ -427,12 +331,12 @@ set_recording_cb (GObject      *object,
   gtk_button_set_label (self->record_button, _("_Turn On Recording…"));
   if (error != NULL)
     {
-      show_turn_on_error (self, error);
+      _netpulse_usage_view_show_turn_on_error (self, error);
       return;
     }
   gtk_widget_set_visible (GTK_WIDGET (self->off_error), FALSE);
   gtk_widget_set_visible (GTK_WIDGET (self->off_details), FALSE);
-  set_last_error (self, NULL);
+  _netpulse_usage_view_set_last_error (self, NULL);
   reload (self);
 }
 
@@ -567,5 +471,5 @@ netpulse_usage_view_init (NetpulseUsageView *self)
   _netpulse_usage_view_setup_list (self);
   g_signal_connect_object (self->range_dropdown, "notify::selected",
                            G_CALLBACK (on_range_changed), self, G_CONNECT_SWAPPED);
-  show_page (self, "loading");
+  _netpulse_usage_view_show_page (self, "loading");
 }

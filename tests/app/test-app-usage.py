@@ -258,6 +258,28 @@ def case_usage(fx):
                            'all applications again')
             ui.app.check_alive()
             ui.app.check_log_clean()
+
+            # 360 px wide: the chart above the list, nothing wider than the
+            # window.  (Dark, for the screenshot of the narrow layout.)
+            narrow = 'include-local true;show-closed true;window-width 360;window-height 640'
+            with UsageApp(fx, xvfb, 'usage-narrow', NETPULSE_SETTINGS=narrow,
+                          ADW_DEBUG_COLOR_SCHEME='prefer-dark') as small:
+                small.settings(usage_range=f'{since_ns},{until_ns}')
+                header, state, apps, series = small.usage_until(all_shown, 'the narrow Usage view with our totals')
+                shown_w = int(header['window'].split('x')[0])
+                check(340 <= shown_w <= 360, 'the window is not 360 px wide', shown_w)
+                x, y, w, hh = (int(v) for v in state['chart-bounds'].split(','))
+                check(x >= 0 and x + w <= 360, 'the chart is wider than the window', state['chart-bounds'])
+                texts = npgui.read_dump_texts(small.app.dump)
+                for n in names:
+                    check(n in texts['shown'], f'{n} is not shown in the narrow list', texts['shown'])
+                width, height, _, _ = npgui.png_pixels(small.app.shot)
+                check((width, height) == (shown_w, int(header['window'].split('x')[1])),
+                      'the screenshot is not of the whole window', width, height)
+                if keep:
+                    shutil.copyfile(small.app.shot, os.path.join(keep, 'usage-narrow-dark.png'))
+                small.app.check_alive()
+                small.app.check_log_clean()
     finally:
         h.cleanup()
 
@@ -300,6 +322,9 @@ def case_off(fx):
         texts = npgui.read_dump_texts(ui.app.dump)
         check(any('kept on this computer' in t for t in texts['shown']), 'the page does not say what recording is',
               texts['shown'])
+        # The retention as the helper has it (GetRecording's defaults).
+        check(any('by the minute for 48 hours, by the hour for 90 days and by the day for 2 years' in t
+                  for t in texts['shown']), 'the page does not give the helper\'s retention', texts['shown'])
         ui.app.check_screenshot(min_colours=10)
         keep = os.environ.get('NETPULSE_KEEP_SCREENSHOT_DIR')
         if keep:
