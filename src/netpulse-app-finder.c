@@ -7,9 +7,11 @@
 #include "config.h"
 
 #include <gio/gdesktopappinfo.h>
+#include <glib/gi18n.h>
 #include <string.h>
 
 #include "netpulse-app-finder.h"
+#include "netpulse-record.h"
 
 /* Past this many cached processes the cache starts over, so that a
  * long-running session with many short-lived processes stays small. */
@@ -240,4 +242,48 @@ netpulse_app_finder_lookup (NetpulseAppFinder *self,
     g_hash_table_remove_all (self->cache);
   g_hash_table_insert (self->cache, g_steal_pointer (&key), info);
   return info;
+}
+
+/* A symbol for applications without a desktop file of their own. */
+static const char *
+kind_icon (guint8 kind)
+{
+  switch (kind)
+    {
+    case NETPULSE_APP_KIND_SERVICE:   return "system-run-symbolic";
+    case NETPULSE_APP_KIND_CONTAINER: return "package-x-generic-symbolic";
+    case NETPULSE_APP_KIND_SNAP:      return "package-x-generic-symbolic";
+    case NETPULSE_APP_KIND_KERNEL:    return "computer-symbolic";
+    case NETPULSE_APP_KIND_DESKTOP:
+    case NETPULSE_APP_KIND_FLATPAK:
+    case NETPULSE_APP_KIND_PROCESS:
+    default:                          return "application-x-executable-symbolic";
+    }
+}
+
+void
+netpulse_app_finder_describe (guint8       kind,
+                              const char  *app_id,
+                              char       **name,
+                              GIcon      **icon)
+{
+  g_return_if_fail (app_id != NULL && name != NULL && icon != NULL);
+
+  if (kind == NETPULSE_APP_KIND_DESKTOP || kind == NETPULSE_APP_KIND_FLATPAK)
+    {
+      g_autofree char *desktop_id = g_strconcat (app_id, ".desktop", NULL);
+      g_autoptr(GDesktopAppInfo) info = g_desktop_app_info_new (desktop_id);
+
+      if (info != NULL)
+        {
+          GIcon *own = g_app_info_get_icon (G_APP_INFO (info));
+
+          *name = g_strdup (g_app_info_get_display_name (G_APP_INFO (info)));
+          *icon = own != NULL ? g_object_ref (own) : g_themed_icon_new (kind_icon (kind));
+          return;
+        }
+    }
+  /* Sockets the helper found no process for. */
+  *name = g_strdup (app_id[0] != '\0' ? app_id : _("Unknown process"));
+  *icon = g_themed_icon_new (kind_icon (kind));
 }

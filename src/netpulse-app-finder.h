@@ -28,4 +28,13 @@ GAppInfo           *netpulse_app_finder_lookup       (NetpulseAppFinder *self,
 /* The app ids that a /proc/PID/cgroup text names, most specific first. */
 char              **netpulse_app_finder_parse_cgroup (const char        *cgroup);
 
+/* The name and icon of application (@kind, @app_id) (NETPULSE_APP_KIND_*):
+ * the desktop file of a desktop or Flatpak application, else the symbol
+ * of its kind and its id as the name (a process's executable name, a
+ * service's unit, a container's id). */
+void                netpulse_app_finder_describe     (guint8             kind,
+                                                      const char        *app_id,
+                                                      char             **name,
+                                                      GIcon            **icon);
+
 G_END_DECLS

@@ -9,6 +9,7 @@
 #include <gio/gdesktopappinfo.h>
 #include <glib/gi18n.h>
 
+#include "netpulse-app-finder.h"
 #include "netpulse-app-group.h"
 
 struct _NetpulseAppGroup
@@ -131,48 +132,15 @@ netpulse_app_group_make_key (const NetpulseRecord *record)
   return g_strdup_printf ("%s/%s", netpulse_app_kind_name (kind), app_id);
 }
 
-/* A symbol for applications without a desktop file of their own. */
-static const char *
-kind_icon (guint8 kind)
-{
-  switch (kind)
-    {
-    case NETPULSE_APP_KIND_SERVICE:   return "system-run-symbolic";
-    case NETPULSE_APP_KIND_CONTAINER: return "package-x-generic-symbolic";
-    case NETPULSE_APP_KIND_SNAP:      return "package-x-generic-symbolic";
-    case NETPULSE_APP_KIND_KERNEL:    return "computer-symbolic";
-    case NETPULSE_APP_KIND_DESKTOP:
-    case NETPULSE_APP_KIND_FLATPAK:
-    case NETPULSE_APP_KIND_PROCESS:
-    default:                          return "application-x-executable-symbolic";
-    }
-}
-
-/* Name and icon: the desktop file of a desktop or Flatpak application,
- * else the symbol of its kind and its id as the name (a process's
- * executable name, a service's unit, a container's id). */
+/* Name and icon as netpulse_app_finder_describe() gives them. */
 static void
 describe (NetpulseAppGroup *self)
 {
-  g_autoptr(GIcon) fallback = g_themed_icon_new (kind_icon (self->kind));
+  g_autofree char *name = NULL;
+  g_autoptr(GIcon) icon = NULL;
 
-  if (self->kind == NETPULSE_APP_KIND_DESKTOP || self->kind == NETPULSE_APP_KIND_FLATPAK)
-    {
-      g_autofree char *desktop_id = g_strconcat (self->app_id, ".desktop", NULL);
-      g_autoptr(GDesktopAppInfo) info = g_desktop_app_info_new (desktop_id);
-
-      if (info != NULL)
-        {
-          GIcon *icon = g_app_info_get_icon (G_APP_INFO (info));
-
-          netpulse_row_set_display (NETPULSE_ROW (self), g_app_info_get_display_name (G_APP_INFO (info)),
-                                    icon != NULL ? icon : fallback);
-          return;
-        }
-    }
-  /* Sockets the helper found no process for. */
-  netpulse_row_set_display (NETPULSE_ROW (self), self->app_id[0] != '\0' ? self->app_id : _("Unknown process"),
-                            fallback);
+  netpulse_app_finder_describe (self->kind, self->app_id, &name, &icon);
+  netpulse_row_set_display (NETPULSE_ROW (self), name, icon);
 }
 
 NetpulseAppGroup *

@@ -264,9 +264,6 @@ netpulse_export_json (GListModel *rows,
 {
   g_autofree char *when = format_taken (taken);
   g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
-  g_autoptr(JsonNode) root = NULL;
-  GString *out;
   guint n;
 
   g_return_val_if_fail (G_IS_LIST_MODEL (rows), NULL);
@@ -281,8 +278,16 @@ netpulse_export_json (GListModel *rows,
         json_row (builder, row, when);
     }
   json_builder_end_array (builder);
+  return netpulse_export_json_text (builder);
+}
 
-  root = json_builder_get_root (builder);
+char *
+netpulse_export_json_text (JsonBuilder *builder)
+{
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(JsonNode) root = json_builder_get_root (builder);
+  GString *out;
+
   json_generator_set_root (generator, root);
   json_generator_set_pretty (generator, TRUE);
   out = g_string_new (NULL);

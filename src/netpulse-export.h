@@ -8,6 +8,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <json-glib/json-glib.h>
 
 G_BEGIN_DECLS
 
@@ -34,5 +35,9 @@ char     *netpulse_export_file_name (NetpulseExportFormat format,
  * would take for a formula (= + - @ TAB CR first) gets a leading "'". */
 void      netpulse_export_csv_field (GString             *out,
                                      const char          *value);
+
+/* @builder's document as text, pretty-printed and hardened as
+ * netpulse_export_json() writes it, with a final newline. */
+char     *netpulse_export_json_text (JsonBuilder         *builder);
 
 G_END_DECLS

@@ -12,4 +12,13 @@ G_BEGIN_DECLS
 void _netpulse_test_hooks_dump_input (GString        *out,
                                       NetpulseWindow *window);
 
+/* netpulse-test-hooks-usage.c: the Usage view's lines ("# usage …"), and
+ * the test settings "usage-range <since_ns>,<until_ns>", "usage-preset
+ * <n>", "usage-select <kind>/<id>|-" (TRUE: @key was one of them). */
+void     _netpulse_test_hooks_dump_usage    (GString        *out,
+                                             NetpulseWindow *window);
+gboolean _netpulse_test_hooks_usage_setting (NetpulseWindow *window,
+                                             const char     *key,
+                                             const char     *value);
+
 G_END_DECLS

@@ -332,10 +332,11 @@ netpulse_test_hooks_dump_view (NetpulseWindow  *window,
                           sort != NULL ? sort : "none",
                           descending ? "descending" : "ascending",
                           grouped != NULL && g_variant_get_boolean (grouped), n,
-                          window->applications ? "applications" : "connections", saved_sort,
+                          window->usage ? "usage" : window->applications ? "applications" : "connections", saved_sort,
                           g_settings_get_boolean (window->settings, "sort-descending") ? "descending" : "ascending",
                           window->sort_held);
   dump_page (out, window);
+  _netpulse_test_hooks_dump_usage (out, window);
   _netpulse_test_hooks_dump_input (out, window);
   _netpulse_window_sum_shown (window, &shown_rx, &shown_tx, &shown_n);
   if (!gtk_widget_compute_bounds (GTK_WIDGET (window->scrolled_window), GTK_WIDGET (window), &list_bounds))
@@ -515,6 +516,8 @@ apply_settings (NetpulseWindow *window,
       g_autoptr(GError) error = NULL;
 
       if (words[0] == NULL || words[0][0] == '\0' || words[1] == NULL)
+        continue;
+      if (_netpulse_test_hooks_usage_setting (window, words[0], words[1]))
         continue;
       current = g_settings_get_value (window->settings, words[0]);
       value = g_variant_parse (g_variant_get_type (current), words[1], NULL, NULL, &error);

@@ -33,11 +33,25 @@
  *   NETPULSE_EXPORT_CSV=path.csv, NETPULSE_EXPORT_JSON=path.json
  *       At the same moment, just before the dump, the rows exported as
  *       the Export menu does (_netpulse_window_export_to_file()).
+ *   NETPULSE_EXPORT_USAGE_CSV=path.csv, NETPULSE_EXPORT_USAGE_JSON=path.json
+ *       At the same moment, the Usage view's range exported as its Export
+ *       menu does (once it shows data).
+ *   In the Usage view (NETPULSE_VIEW=usage) the dump has "# usage
+ *       page=<loading|off|error|empty|data> recording=… paused=… preset=…
+ *       since=… until=… granularity=… bucket-ns=… first=… buckets=…
+ *       series=… hovered=<bucket or -1> selected=<kind/id or -> error=…
+ *       record-button=… record-sensitive=… [record-button-bounds=x,y,w,h]
+ *       [chart-bounds=x,y,w,h]", "# usage-readout=<the hovered bar's
+ *       read-out>", "# usage-app <i> <kind> <id> <name> <rx> <tx> <colour>"
+ *       in the list's order and "# usage-series <s> <name> <rx,…> <tx,…>"
+ *       (one value per bucket) for each stack of the chart; the test
+ *       settings (NETPULSE_TEST_SETTINGS) "usage-range <since_ns>,<until_ns>",
+ *       "usage-preset <n>" and "usage-select <kind>/<id>|-" drive it.
  *   NETPULSE_SELECT_ROW=n
  *       Select row n (expanding it when it is a process) just before.
  *   NETPULSE_SETTINGS="key value;key value"
  *       GSettings keys set at start (values in GVariant text).
- *   NETPULSE_VIEW=applications|connections
+ *   NETPULSE_VIEW=applications|connections|usage
  *       Start in that view.  In the Applications view each application's
  *       row follows a line "# app <i> <connections> <kind> <app id> <name>
  *       <shared scale>" (id and name URI-escaped).

@@ -304,7 +304,7 @@ on_key_pressed (GtkEventControllerKey *controller,
 
   if (keyval != GDK_KEY_space || (state & gtk_accelerator_get_default_mod_mask ()) != 0)
     return FALSE;
-  if (!self->monitoring)
+  if (!self->monitoring || self->usage)
     return FALSE;
   if (focus != NULL && (GTK_IS_EDITABLE (focus) || GTK_IS_TEXT (focus) ||
                         gtk_widget_get_ancestor (focus, GTK_TYPE_POPOVER) != NULL))

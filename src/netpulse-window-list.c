@@ -83,7 +83,8 @@ _netpulse_window_update_summary (NetpulseWindow *self)
   gtk_label_set_text (self->tx_total_label, tx);
   netpulse_sparkline_set_bits (self->total_graph, bits);
 
-  if (!self->monitoring)
+  /* The Usage view says what its figures are itself. */
+  if (!self->monitoring || self->usage)
     subtitle = NULL;
   else if (netpulse_feed_get_paused (self->feed))
     subtitle = g_strdup (_("Paused"));

@@ -20,6 +20,7 @@
 #include "netpulse-process-model.h"
 #include "netpulse-row-filter.h"
 #include "netpulse-sparkline.h"
+#include "netpulse-usage-view.h"
 #include "netpulse-view-options.h"
 #include "netpulse-window.h"
 
@@ -55,6 +56,8 @@ struct _NetpulseWindow
   GtkColumnView           *column_view;
   AdwStatusPage           *empty_page;
   NetpulseDetailPane      *detail_pane;
+  GtkStack                *view_stack;   /* the live views, or the usage history */
+  NetpulseUsageView       *usage_view;
 
   GSettings               *settings;
   NetpulseSource          *source;
@@ -73,6 +76,7 @@ struct _NetpulseWindow
 
   gboolean                 grouped;
   gboolean                 applications; /* the Applications view (else connections) */
+  gboolean                 usage;        /* the Usage view (neither of the live ones) */
   gboolean                 monitoring;   /* the table is shown, not a status page */
   gboolean                 settled;
   gboolean                 reconnecting; /* the last table shown, dimmed, while the source reconnects */

@@ -216,7 +216,18 @@ set_grouped (NetpulseWindow *self,
              gboolean        grouped)
 {
   self->grouped = grouped;
-  self->applications = g_str_equal (g_settings_get_string (self->settings, "view"), "applications");
+  g_autofree char *view = g_settings_get_string (self->settings, "view");
+
+  self->applications = g_str_equal (view, "applications");
+  self->usage = g_str_equal (view, "usage");
+  /* The usage history has no pause nor search of the live table. */
+  gtk_stack_set_visible_child_name (self->view_stack, self->usage ? "usage" : "live");
+  netpulse_usage_view_set_active (self->usage_view, self->usage);
+  gtk_widget_set_visible (GTK_WIDGET (self->pause_button), !self->usage);
+  gtk_widget_set_visible (GTK_WIDGET (self->search_button), !self->usage);
+  gtk_widget_set_visible (GTK_WIDGET (self->group_button), !self->usage);
+  if (self->usage)
+    gtk_search_bar_set_search_mode (self->search_bar, FALSE);
   /* Grouping by process is a way of looking at the connections. */
   gtk_widget_set_sensitive (GTK_WIDGET (self->group_button), !self->applications && self->monitoring);
   _netpulse_window_update_columns (self);
@@ -423,6 +434,7 @@ netpulse_window_class_init (NetpulseWindowClass *klass)
   g_type_ensure (NETPULSE_TYPE_SPARKLINE);
   g_type_ensure (NETPULSE_TYPE_DETAIL_PANE);
   g_type_ensure (NETPULSE_TYPE_OVERFLOW_BANNER);
+  g_type_ensure (NETPULSE_TYPE_USAGE_VIEW);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/netpulse/Netpulse/netpulse-window.ui");
   gtk_widget_class_bind_template_child (widget_class, NetpulseWindow, toast_overlay);
@@ -448,6 +460,8 @@ netpulse_window_class_init (NetpulseWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, NetpulseWindow, list_stack);
   gtk_widget_class_bind_template_child (widget_class, NetpulseWindow, scrolled_window);
   gtk_widget_class_bind_template_child (widget_class, NetpulseWindow, column_view);
+  gtk_widget_class_bind_template_child (widget_class, NetpulseWindow, view_stack);
+  gtk_widget_class_bind_template_child (widget_class, NetpulseWindow, usage_view);
   gtk_widget_class_bind_template_child (widget_class, NetpulseWindow, empty_page);
   gtk_widget_class_bind_template_child (widget_class, NetpulseWindow, detail_pane);
   gtk_widget_class_bind_template_callback (widget_class, on_search_changed);

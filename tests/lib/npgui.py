@@ -98,13 +98,17 @@ def read_dump(path):
             line = line.rstrip("\n")
             if line.startswith(tuple("# %s=" % k for k in TEXT_KEYS)):
                 continue
-            if line.startswith(("# history ", "# app ")):
+            # The Usage view's lines: read by their own readers.
+            if line.startswith(("# history ", "# app ", "# usage")):
                 continue
             if line.startswith("# column "):
                 _, _, cid, x, y, w, h = line.split(" ")
                 columns[cid] = (int(x), int(y), int(w), int(h))
-            elif line.startswith("# "):
+            elif line.startswith("# ") or line == "#":
+                # ("#" alone: a line of bounds none of which is shown.)
                 for word in line[2:].split(" "):
+                    if not word:
+                        continue
                     if "=" in word:
                         key, value = word.split("=", 1)
                         header[key] = value
