@@ -20,7 +20,13 @@ struct _NetpulseHistoryDb
   guint64  level_ms[NETPULSE_HISTORY_N_LEVELS];
   sqlite3 *db;        /* the recorder's (writes) */
   sqlite3 *reader;    /* queries */
+  GArray  *app_names; /* NetpulseHistoryAppName by apps.id (the reader's cache) */
 };
+
+typedef struct {
+  const char *kind;     /* netpulse_app_kind_name() */
+  char       *app_id;   /* NULL: no such row (yet) */
+} NetpulseHistoryAppName;
 
 /* Sets @error from SQLite's @rc (SQLITE_FULL → G_IO_ERROR_NO_SPACE,
  * corruption → G_IO_ERROR_INVALID_DATA, …), with @what and SQLite's words. */
@@ -28,5 +34,16 @@ void _netpulse_history_set_sqlite_error (GError     **error,
                                          sqlite3     *db,
                                          int          rc,
                                          const char  *what);
+
+/* The names of application row @id (id 0 or an unknown one: ""), from the
+ * cache; NULL only when the database cannot be read. */
+const NetpulseHistoryAppName *_netpulse_history_app_name (NetpulseHistoryDb  *self,
+                                                          gint64              id,
+                                                          GError            **error);
+/* The row id of an application, or -1 with G_IO_ERROR_INVALID_ARGUMENT. */
+gint64                        _netpulse_history_find_app (NetpulseHistoryDb  *self,
+                                                          const char         *kind,
+                                                          const char         *app_id,
+                                                          GError            **error);
 
 G_END_DECLS

@@ -78,8 +78,14 @@ typedef struct {
   NetpulseHistoryLevel  level;
   NetpulseHistoryGroup  group;
   const char           *app_id;      /* NULL: every application */
-  guint                 offset;      /* rows to skip (paging) */
+  guint                 offset;      /* rows to skip (old paging: rescans them) */
   guint                 limit;       /* ≤ NETPULSE_HISTORY_MAX_ROWS */
+  /* Keyset paging: the last row received (after_app_id NULL: from the
+   * start); the answer begins after it. */
+  guint64               after_start_ms;
+  const char           *after_app_kind;
+  const char           *after_app_id;
+  guint8                after_proto;
 } NetpulseHistoryQuery;
 
 GVariant          *netpulse_history_db_query       (NetpulseHistoryDb          *self,

@@ -543,6 +543,7 @@ netpulse_recorder_query (NetpulseRecorder  *self,
 {
   NetpulseHistoryQuery query = { 0 };
   const char *app_id = NULL;
+  guint64 after_ns = 0;
   gboolean truncated = FALSE;
   GVariant *rows;
 
@@ -558,6 +559,9 @@ netpulse_recorder_query (NetpulseRecorder  *self,
   g_variant_lookup (filter, "offset", "u", &query.offset);
   g_variant_lookup (filter, "limit", "u", &query.limit);
   query.app_id = app_id;
+  if (g_variant_lookup (filter, "after", "(t&s&sy)", &after_ns, &query.after_app_kind,
+                        &query.after_app_id, &query.after_proto))
+    query.after_start_ms = after_ns / 1000000;
 
   if (self->db == NULL)
     return g_variant_new ("(@a(ttssyttu)b)", g_variant_new_array (G_VARIANT_TYPE ("(ttssyttu)"), NULL, 0), FALSE);

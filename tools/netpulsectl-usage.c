@@ -4,7 +4,8 @@
  * The text form sums the range per application (or per application and
  * protocol, or in all), largest first, fitted to the terminal's width; the
  * JSON form gives every bucket's row as the helper sent it, plus the same
- * totals.  Large ranges are fetched page by page ("offset").
+ * totals.  Large ranges are fetched page by page, each continuing after
+ * the last row of the one before ("after").
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -45,6 +46,20 @@ query_cb (GObject      *object,
   call->reply = netpulse_client_query_usage_finish (NETPULSE_CLIENT (object), result,
                                                     &call->truncated, &call->error);
   g_main_loop_quit (call->loop);
+}
+
+/* QueryUsage's "after" for the page that follows @rows: its last row's
+ * start, application and protocol. */
+static GVariant *
+continuation (GVariant *rows)
+{
+  g_autoptr(GVariant) last = g_variant_get_child_value (rows, g_variant_n_children (rows) - 1);
+  const char *kind, *app_id;
+  guint64 start_ns;
+  guint8 proto;
+
+  g_variant_get (last, "(tt&s&syttu)", &start_ns, NULL, &kind, &app_id, &proto, NULL, NULL, NULL);
+  return g_variant_new ("(tssy)", start_ns, kind, app_id, proto);
 }
 
 /* "24h", "7d", "30m", "90s", "2w" before @now, or an ISO 8601 time. */
@@ -283,7 +298,7 @@ netpulsectl_cmd_usage (int    argc,
   g_autoptr(GError) error = NULL;
   gint64 now_ns = g_get_real_time () * 1000;
   guint64 since_ns, until_ns;
-  guint offset = 0;
+  g_autoptr(GVariant) after = NULL;
   int status;
 
   if (!netpulsectl_parse_options ("usage",
@@ -312,7 +327,8 @@ netpulsectl_cmd_usage (int    argc,
 
       if (app != NULL)
         g_variant_dict_insert (&filter, "app-id", "s", app);
-      g_variant_dict_insert (&filter, "offset", "u", offset);
+      if (after != NULL)
+        g_variant_dict_insert_value (&filter, "after", after);
       netpulse_client_query_usage_async (client, since_ns, until_ns, granularity, by,
                                          g_variant_dict_end (&filter), NULL, query_cb, &call);
       g_main_loop_run (loop);
@@ -322,10 +338,11 @@ netpulsectl_cmd_usage (int    argc,
           g_clear_error (&call.error);
           return status;
         }
-      offset += (guint) g_variant_n_children (call.reply);
       g_ptr_array_add (pages, call.reply);
-      if (!call.truncated)
+      if (!call.truncated || g_variant_n_children (call.reply) == 0)
         break;
+      g_clear_pointer (&after, g_variant_unref);
+      after = g_variant_ref_sink (continuation (call.reply));
     }
 
   totals = sum_rows (pages);
