@@ -86,9 +86,15 @@ lookup_app (NetpulseMetricsText *self,
             const char          *app_id)
 {
   const char *kind_name = netpulse_app_kind_name (app_kind);
-  g_autofree char *key = g_strdup_printf ("%s\n%s", kind_name, app_id != NULL ? app_id : "");
-  App *app = g_hash_table_lookup (self->apps, key);
+  g_autofree char *key = NULL;
+  App *app;
 
+  /* No owner known (a socket nobody has used since the start): an empty
+   * label value is the label's absence to Prometheus, so it gets a name. */
+  if (app_id == NULL || *app_id == '\0')
+    app_id = "unknown";
+  key = g_strdup_printf ("%s\n%s", kind_name, app_id);
+  app = g_hash_table_lookup (self->apps, key);
   if (app == NULL)
     {
       app = app_new (kind_name, app_id);

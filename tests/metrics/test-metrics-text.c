@@ -162,8 +162,12 @@ test_hostile (void)
 
   netpulse_metrics_text_add_usage (text, NETPULSE_APP_KIND_PROCESS, "evil\"} 1\nfake_metric 2", TCP, 1, 2, 1);
   netpulse_metrics_text_add_usage (text, NETPULSE_APP_KIND_PROCESS, "x\033]0;PWNED\a\u202E\xfe", TCP, 1, 2, 1);
+  /* No owner known: named, since an empty label value is no label. */
+  netpulse_metrics_text_add_usage (text, NETPULSE_APP_KIND_PROCESS, "", TCP, 7, 8, 1);
   page = netpulse_metrics_text_build (text, &health);
   g_assert_cmpuint (count_lines (page, "fake_metric"), ==, 0);
+  g_assert_null (strstr (page, "app_id=\"\""));
+  g_assert_nonnull (strstr (page, "{app_id=\"unknown\",app_kind=\"process\""));
   g_assert_true (g_utf8_validate (page, -1, NULL));
   g_assert_null (strchr (page, '\033'));
   check_promtool (page);
