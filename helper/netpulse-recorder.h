@@ -54,4 +54,11 @@ GVariant         *netpulse_recorder_query        (NetpulseRecorder  *self,
                                                   GVariant          *filter,
                                                   GError           **error);
 
+/* QueryHosts (the interface XML): the remote hosts per application and hour. */
+GVariant         *netpulse_recorder_query_hosts  (NetpulseRecorder  *self,
+                                                  guint64            since_ns,
+                                                  guint64            until_ns,
+                                                  GVariant          *filter,
+                                                  GError           **error);
+
 G_END_DECLS
