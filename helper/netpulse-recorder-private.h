@@ -17,6 +17,7 @@ struct _NetpulseRecorder
   GObject            parent_instance;
 
   char              *state_dir;
+  char              *system_root;
   guint64            bucket_ms;
   NetpulseHistoryDb *db;
   gboolean           enabled;
@@ -31,6 +32,7 @@ struct _NetpulseRecorder
   guint64            dropped_buckets;
   char              *last_error;
   char              *warning;
+  char              *boot_error;
 };
 
 G_END_DECLS

@@ -27,6 +27,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "netpulse-boot-unit.h"
 #include "netpulse-protocol.h"
 #include "netpulse-recorder-private.h"
 
@@ -447,6 +448,33 @@ netpulse_recorder_load (NetpulseRecorder *self)
     }
 }
 
+/* Recording goes on after a reboot where systemd starts things; a failure
+ * here is a warning (recording itself is on), shown in GetRecording. */
+static void
+set_boot_unit (NetpulseRecorder *self,
+               gboolean          enabled)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean done = FALSE;
+
+  g_clear_pointer (&self->boot_error, g_free);
+  if (!netpulse_boot_unit_set_enabled (self->system_root, enabled, &done, &error))
+    {
+      g_warning ("Recording will not start at boot by itself: %s", error->message);
+      self->boot_error = g_strdup (error->message);
+    }
+  else if (done)
+    g_message ("%s %s at boot", NETPULSE_BOOT_UNIT_NAME, enabled ? "enabled" : "disabled");
+}
+
+void
+netpulse_recorder_set_system_root (NetpulseRecorder *self,
+                                   const char       *root)
+{
+  g_free (self->system_root);
+  self->system_root = g_strdup (root != NULL ? root : "/");
+}
+
 gboolean
 netpulse_recorder_configure (NetpulseRecorder  *self,
                              gboolean           enabled,
@@ -479,6 +507,7 @@ netpulse_recorder_configure (NetpulseRecorder  *self,
   if (self->enabled && !enabled)
     close_bucket (self);
   self->enabled = enabled;
+  set_boot_unit (self, enabled);
   g_message ("Recording %s (buckets of %" G_GUINT64_FORMAT " ms)", enabled ? "on" : "off", self->bucket_ms);
   return TRUE;
 }
@@ -518,6 +547,9 @@ netpulse_recorder_get_state (NetpulseRecorder *self)
                          g_variant_new_uint32 (g_queue_get_length (&self->unwritten)));
   g_variant_builder_add (&builder, "{sv}", "dropped-buckets", g_variant_new_uint64 (self->dropped_buckets));
   g_variant_builder_add (&builder, "{sv}", "schema-version", g_variant_new_uint32 (NETPULSE_HISTORY_SCHEMA_VERSION));
+  g_variant_builder_add (&builder, "{sv}", "starts-at-boot",
+                         g_variant_new_boolean (netpulse_boot_unit_is_enabled (self->system_root)));
+  g_variant_builder_add (&builder, "{sv}", "boot-error", g_variant_new_string (self->boot_error ? self->boot_error : ""));
   return g_variant_builder_end (&builder);
 }
 
@@ -531,6 +563,8 @@ netpulse_recorder_finalize (GObject *object)
   g_clear_pointer (&self->flows, g_hash_table_unref);
   g_clear_object (&self->db);
   g_free (self->state_dir);
+  g_free (self->system_root);
+  g_free (self->boot_error);
   g_free (self->last_error);
   g_free (self->warning);
   G_OBJECT_CLASS (netpulse_recorder_parent_class)->finalize (object);
@@ -557,6 +591,7 @@ netpulse_recorder_new (const char *state_dir,
   NetpulseRecorder *self = g_object_new (NETPULSE_TYPE_RECORDER, NULL);
 
   self->state_dir = g_strdup (state_dir ? state_dir : NETPULSE_RECORDER_DEFAULT_STATE_DIR);
+  self->system_root = g_strdup ("/");
   self->bucket_ms = bucket_ms ? bucket_ms : NETPULSE_RECORDER_DEFAULT_BUCKET_MS;
   return self;
 }

@@ -17,6 +17,8 @@ Cases:
             never overwritten, with a warning in GetRecording
   disk-full a tiny tmpfs as state directory: recording pauses with the
             error in GetRecording, live monitoring goes on
+  boot      recording on/off links/unlinks netpulse-recorder.target under a
+            test root that has (or has not) /run/systemd/system
   hosts     one application talks to two known peers (127.0.0.2:8002 and
             127.0.0.3:8003 of the test namespace): QueryHosts and
             netpulsectl usage --hosts --json give exactly each peer's bytes
@@ -469,25 +471,68 @@ def case_hosts(fx):
         h.cleanup()
 
 
+def case_boot(fx):
+    """Recording on links netpulse-recorder.target into the test root's
+    multi-user.target.wants when systemd runs there, off removes it;
+    without /run/systemd/system nothing is made."""
+    h = History(fx, fx.state_dir)
+    h.install_configure_rules()
+    wants = os.path.join(fx.system_root, 'etc', 'systemd', 'system', 'multi-user.target.wants')
+    link = os.path.join(wants, 'netpulse-recorder.target')
+    os.makedirs(wants)
+    # No systemd: a no-op.
+    h.enable()
+    check(not os.path.lexists(link), 'a link was made without systemd')
+    check(not h.recording_state()['starts_at_boot'], 'starts at boot without systemd?')
+    h.ctl_as(fx.granted, 'recording', 'off')
+    # systemd.
+    os.makedirs(os.path.join(fx.system_root, 'run', 'systemd', 'system'))
+    h.enable()
+    check(os.path.islink(link), f'no link after recording on: {os.listdir(wants)}')
+    target = os.readlink(link)
+    check(target.endswith('/systemd/system/netpulse-recorder.target') and os.path.isabs(target),
+          f'the link points to {target}')
+    state = h.recording_state()
+    check(state['starts_at_boot'] and state['boot_error'] == '', f'state: {state}')
+    h.ctl_as(fx.granted, 'recording', 'off')
+    check(not os.path.lexists(link), 'the link is still there after recording off')
+    check(not h.recording_state()['starts_at_boot'], 'still starts at boot')
+    # A file that is not a link is an administrator's: kept, and said so.
+    with open(link, 'w') as f:
+        f.write('mine')
+    h.enable()
+    with open(link) as f:
+        check(f.read() == 'mine', 'an administrator\'s file was replaced')
+    state = h.recording_state()
+    check('not a link' in state['boot_error'], f'no boot error: {state}')
+    log(f'boot: link made and removed; {state["boot_error"]}')
+    h.ctl_as(fx.granted, 'recording', 'off')
+
+
 class StateDirFixtureArgs:
     state_dir = None
 
 
 def fixture_args(build_root):
+    """A state directory, and a root for the boot link (never the real
+    /etc/systemd: netpulse-boot-unit.c)."""
     import tempfile
     state_dir = tempfile.mkdtemp(prefix='netpulse-history-state-')
     os.rmdir(state_dir)
     StateDirFixtureArgs.state_dir = state_dir
-    return dict(helper_args=[f'--history-bucket-ms={BUCKET_MS}', f'--state-dir={state_dir}'])
+    StateDirFixtureArgs.system_root = tempfile.mkdtemp(prefix='netpulse-history-root-')
+    return dict(helper_args=[f'--history-bucket-ms={BUCKET_MS}', f'--state-dir={state_dir}',
+                             f'--system-root={StateDirFixtureArgs.system_root}'])
 
 
 def with_state(func):
     def run(fx):
         fx.state_dir = StateDirFixtureArgs.state_dir
+        fx.system_root = StateDirFixtureArgs.system_root
         try:
             func(fx)
         finally:
-            subprocess.run(['rm', '-rf', fx.state_dir])
+            subprocess.run(['rm', '-rf', fx.state_dir, fx.system_root])
     return run
 
 
@@ -497,6 +542,7 @@ CASES = {
     'corrupt': (with_state(case_corrupt), fixture_args),
     'disk-full': (with_state(case_disk_full), fixture_args),
     'hosts': (with_state(case_hosts), fixture_args),
+    'boot': (with_state(case_boot), fixture_args),
 }
 
 if __name__ == '__main__':
