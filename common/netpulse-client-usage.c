@@ -183,3 +183,39 @@ netpulse_client_query_usage_finish (NetpulseClient  *self,
     *truncated = more;
   return rows;
 }
+
+void
+netpulse_client_query_hosts_async (NetpulseClient      *self,
+                                   guint64              since_ns,
+                                   guint64              until_ns,
+                                   GVariant            *filter,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  g_autoptr(GVariant) no_filter = g_variant_ref_sink (g_variant_new_array (G_VARIANT_TYPE ("{sv}"), NULL, 0));
+
+  g_return_if_fail (NETPULSE_IS_CLIENT (self));
+  usage_call_async (self, "QueryHosts",
+                    g_variant_new ("(tt@a{sv})", since_ns, until_ns, filter != NULL ? filter : no_filter),
+                    "(a(ttssysqttu)b)", TRUE, netpulse_client_query_hosts_async,
+                    cancellable, callback, user_data);
+}
+
+GVariant *
+netpulse_client_query_hosts_finish (NetpulseClient  *self,
+                                    GAsyncResult    *result,
+                                    gboolean        *truncated,
+                                    GError         **error)
+{
+  g_autoptr(GVariant) reply = usage_call_finish (self, result, netpulse_client_query_hosts_async, error);
+  GVariant *rows;
+  gboolean more;
+
+  if (reply == NULL)
+    return NULL;
+  g_variant_get (reply, "(@a(ttssysqttu)b)", &rows, &more);
+  if (truncated != NULL)
+    *truncated = more;
+  return rows;
+}

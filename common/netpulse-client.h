@@ -135,6 +135,18 @@ GVariant            *netpulse_client_query_usage_finish   (NetpulseClient     *s
                                                            GAsyncResult       *result,
                                                            gboolean           *truncated,
                                                            GError            **error);
+/* QueryHosts: rows a(ttssysqttu), see the interface XML. */
+void                 netpulse_client_query_hosts_async    (NetpulseClient     *self,
+                                                           guint64             since_ns,
+                                                           guint64             until_ns,
+                                                           GVariant           *filter,
+                                                           GCancellable       *cancellable,
+                                                           GAsyncReadyCallback callback,
+                                                           gpointer            user_data);
+GVariant            *netpulse_client_query_hosts_finish   (NetpulseClient     *self,
+                                                           GAsyncResult       *result,
+                                                           gboolean           *truncated,
+                                                           GError            **error);
 
 NetpulseClientState  netpulse_client_get_state       (NetpulseClient       *self);
 /* The error that put the client into NETPULSE_CLIENT_STATE_FAILED, or NULL. */

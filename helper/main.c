@@ -39,6 +39,7 @@ typedef struct {
   char    *backend;
   char    *verifier_log;
   char    *state_dir;
+  char    *system_root;
   gint64   history_bucket_ms;
 } Options;
 
@@ -48,6 +49,7 @@ options_clear (Options *options)
   g_clear_pointer (&options->backend, g_free);
   g_clear_pointer (&options->verifier_log, g_free);
   g_clear_pointer (&options->state_dir, g_free);
+  g_clear_pointer (&options->system_root, g_free);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Options, options_clear)
@@ -105,6 +107,9 @@ parse_options (Options   *options,
       "else " NETPULSE_RECORDER_DEFAULT_STATE_DIR ")", "DIR" },
     { "history-bucket-ms", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT64, &options->history_bucket_ms,
       "For tests: length of the finest history bucket (default 60000)", "MS" },
+    { "system-root", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &options->system_root,
+      "For tests: the root under which /run/systemd/system and /etc/systemd/system are "
+      "(recording at boot; default /)", "DIR" },
     { "replace", 0, 0, G_OPTION_ARG_NONE, &options->replace,
       "D-Bus service: replace a running helper", NULL },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &options->verbose,
@@ -239,6 +244,7 @@ main (int   argc,
       /* systemd's StateDirectory= tells where it made the directory. */
       config.state_dir = options.state_dir != NULL ? options.state_dir : g_getenv ("STATE_DIRECTORY");
       config.history_bucket_ms = (guint64) options.history_bucket_ms;
+      config.system_root = options.system_root;
       config.sandbox_capabilities = netpulse_sandbox_capabilities_to_keep ();
       config.quit_fd = quit_fd;
       return netpulse_service_main (&config);

@@ -20,6 +20,7 @@ struct _NetpulseHistoryDb
   guint64  level_ms[NETPULSE_HISTORY_N_LEVELS];
   sqlite3 *db;        /* the recorder's (writes) */
   sqlite3 *reader;    /* queries */
+  sqlite3_stmt *insert_app, *select_app;   /* the writer's, kept */
   GArray  *app_names; /* NetpulseHistoryAppName by apps.id (the reader's cache) */
 };
 
@@ -45,5 +46,21 @@ gint64                        _netpulse_history_find_app (NetpulseHistoryDb  *se
                                                           const char         *kind,
                                                           const char         *app_id,
                                                           GError            **error);
+
+/* The row id of application (@kind, @app_id), made if new (writer). */
+gint64   _netpulse_history_app_row   (NetpulseHistoryDb  *self,
+                                      guint8              kind,
+                                      const char         *app_id,
+                                      GError            **error);
+gboolean _netpulse_history_exec      (sqlite3            *db,
+                                      const char         *sql,
+                                      GError            **error);
+/* netpulse-history-db-hosts.c, inside add_bucket's transaction. */
+gboolean _netpulse_history_add_hosts (NetpulseHistoryDb  *self,
+                                      guint64             start_ms,
+                                      GPtrArray          *hosts,
+                                      GError            **error);
+/* The hosts schema (version 2), for migrate(). */
+extern const char _netpulse_history_schema_v2[];
 
 G_END_DECLS

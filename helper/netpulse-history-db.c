@@ -32,7 +32,9 @@
 
 G_DEFINE_FINAL_TYPE (NetpulseHistoryDb, netpulse_history_db, G_TYPE_OBJECT)
 
-/* Version 1; each later version adds one step to migrate(). */
+/* Version 1; each later version adds one step to migrate() (version 2:
+ * netpulse-history-db-hosts.c).  Never edit a released step: databases
+ * made by it exist. */
 static const char schema_v1[] =
   "CREATE TABLE apps (id INTEGER PRIMARY KEY, kind INTEGER NOT NULL, app_id TEXT NOT NULL,"
   "                   UNIQUE (kind, app_id));"
@@ -60,10 +62,10 @@ _netpulse_history_set_sqlite_error (GError     **error,
                db != NULL ? sqlite3_errmsg (db) : sqlite3_errstr (rc));
 }
 
-static gboolean
-exec (sqlite3     *db,
-      const char  *sql,
-      GError     **error)
+gboolean
+_netpulse_history_exec (sqlite3     *db,
+                        const char  *sql,
+                        GError     **error)
 {
   int rc = sqlite3_exec (db, sql, NULL, NULL, NULL);
 
@@ -74,6 +76,8 @@ exec (sqlite3     *db,
     }
   return TRUE;
 }
+
+#define exec _netpulse_history_exec
 
 static gint64
 pragma_int (sqlite3    *db,
@@ -118,7 +122,9 @@ migrate (sqlite3  *db,
     return FALSE;
   if (version < 1 && !exec (db, schema_v1, error))
     goto failed;
-  /* Version 2 and later: `if (version < 2) …` here, in order. */
+  if (version < 2 && !exec (db, _netpulse_history_schema_v2, error))
+    goto failed;
+  /* Version 3 and later: `if (version < 3) …` here, in order. */
   if (!exec (db, "PRAGMA user_version = " G_STRINGIFY (NETPULSE_HISTORY_SCHEMA_VERSION), error) ||
       !exec (db, "COMMIT", error))
     goto failed;
@@ -321,24 +327,33 @@ step_done (sqlite3_stmt  *stmt,
   return TRUE;
 }
 
-static gint64
-app_row (NetpulseHistoryDb          *self,
-         sqlite3_stmt               *insert,
-         sqlite3_stmt               *select,
-         const NetpulseHistoryEntry *entry,
-         GError                    **error)
+gint64
+_netpulse_history_app_row (NetpulseHistoryDb  *self,
+                           guint8              kind,
+                           const char         *app_id,
+                           GError            **error)
 {
   gint64 id = -1;
 
-  sqlite3_bind_int (insert, 1, entry->app_kind);
-  sqlite3_bind_text (insert, 2, entry->app_id, -1, SQLITE_STATIC);
-  if (!step_done (insert, self->db, error))
+  if ((self->insert_app == NULL &&
+       sqlite3_prepare_v2 (self->db, "INSERT OR IGNORE INTO apps (kind, app_id) VALUES (?, ?)",
+                           -1, &self->insert_app, NULL) != SQLITE_OK) ||
+      (self->select_app == NULL &&
+       sqlite3_prepare_v2 (self->db, "SELECT id FROM apps WHERE kind = ? AND app_id = ?",
+                           -1, &self->select_app, NULL) != SQLITE_OK))
+    {
+      _netpulse_history_set_sqlite_error (error, self->db, sqlite3_errcode (self->db), "Cannot write the history");
+      return -1;
+    }
+  sqlite3_bind_int (self->insert_app, 1, kind);
+  sqlite3_bind_text (self->insert_app, 2, app_id, -1, SQLITE_STATIC);
+  if (!step_done (self->insert_app, self->db, error))
     return -1;
-  sqlite3_bind_int (select, 1, entry->app_kind);
-  sqlite3_bind_text (select, 2, entry->app_id, -1, SQLITE_STATIC);
-  if (sqlite3_step (select) == SQLITE_ROW)
-    id = sqlite3_column_int64 (select, 0);
-  sqlite3_reset (select);
+  sqlite3_bind_int (self->select_app, 1, kind);
+  sqlite3_bind_text (self->select_app, 2, app_id, -1, SQLITE_STATIC);
+  if (sqlite3_step (self->select_app) == SQLITE_ROW)
+    id = sqlite3_column_int64 (self->select_app, 0);
+  sqlite3_reset (self->select_app);
   if (id < 0)
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "Cannot find the application row");
   return id;
@@ -350,14 +365,10 @@ add_entries (NetpulseHistoryDb  *self,
              GPtrArray          *entries,
              GError            **error)
 {
-  sqlite3_stmt *insert_app = NULL, *select_app = NULL, *upsert = NULL;
+  sqlite3_stmt *upsert = NULL;
   gboolean ok = FALSE;
 
-  if (sqlite3_prepare_v2 (self->db, "INSERT OR IGNORE INTO apps (kind, app_id) VALUES (?, ?)",
-                          -1, &insert_app, NULL) != SQLITE_OK ||
-      sqlite3_prepare_v2 (self->db, "SELECT id FROM apps WHERE kind = ? AND app_id = ?",
-                          -1, &select_app, NULL) != SQLITE_OK ||
-      sqlite3_prepare_v2 (self->db,
+  if (sqlite3_prepare_v2 (self->db,
                           "INSERT INTO usage VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
                           "ON CONFLICT (level, start_ms, app, proto) DO UPDATE SET "
                           "rx = rx + excluded.rx, tx = tx + excluded.tx, conns = conns + excluded.conns",
@@ -370,7 +381,7 @@ add_entries (NetpulseHistoryDb  *self,
   for (guint i = 0; i < entries->len; i++)
     {
       const NetpulseHistoryEntry *entry = g_ptr_array_index (entries, i);
-      gint64 app = app_row (self, insert_app, select_app, entry, error);
+      gint64 app = _netpulse_history_app_row (self, entry->app_kind, entry->app_id, error);
 
       if (app < 0)
         goto out;
@@ -392,8 +403,6 @@ add_entries (NetpulseHistoryDb  *self,
   ok = TRUE;
 
 out:
-  sqlite3_finalize (insert_app);
-  sqlite3_finalize (select_app);
   sqlite3_finalize (upsert);
   return ok;
 }
@@ -415,6 +424,13 @@ purge (NetpulseHistoryDb *self,
                              level, now_ms - keep_ms);
       if (!exec (self->db, sql, error))
         return FALSE;
+      /* The remote hosts are kept as long as the hours. */
+      if (level != NETPULSE_HISTORY_HOUR)
+        continue;
+      g_free (sql);
+      sql = g_strdup_printf ("DELETE FROM hosts WHERE start_ms < %" G_GUINT64_FORMAT, now_ms - keep_ms);
+      if (!exec (self->db, sql, error))
+        return FALSE;
     }
   return TRUE;
 }
@@ -426,11 +442,23 @@ netpulse_history_db_add_bucket (NetpulseHistoryDb *self,
                                 const guint64      retention_s[NETPULSE_HISTORY_N_LEVELS],
                                 GError           **error)
 {
+  return netpulse_history_db_add_bucket_with_hosts (self, start_ms, entries, NULL, retention_s, error);
+}
+
+gboolean
+netpulse_history_db_add_bucket_with_hosts (NetpulseHistoryDb *self,
+                                           guint64            start_ms,
+                                           GPtrArray         *entries,
+                                           GPtrArray         *hosts,
+                                           const guint64      retention_s[NETPULSE_HISTORY_N_LEVELS],
+                                           GError           **error)
+{
   g_return_val_if_fail (NETPULSE_IS_HISTORY_DB (self), FALSE);
 
   if (!exec (self->db, "BEGIN IMMEDIATE", error))
     return FALSE;
   if (!add_entries (self, start_ms, entries, error) ||
+      (hosts != NULL && !_netpulse_history_add_hosts (self, start_ms, hosts, error)) ||
       !purge (self, start_ms, retention_s, error) ||
       !exec (self->db, "COMMIT", error))
     {
@@ -489,11 +517,23 @@ netpulse_history_entry_free (gpointer data)
   g_free (entry);
 }
 
+void
+netpulse_history_host_free (gpointer data)
+{
+  NetpulseHistoryHost *host = data;
+
+  g_free (host->app_id);
+  g_free (host->raddr);
+  g_free (host);
+}
+
 static void
 netpulse_history_db_finalize (GObject *object)
 {
   NetpulseHistoryDb *self = NETPULSE_HISTORY_DB (object);
 
+  g_clear_pointer (&self->insert_app, sqlite3_finalize);
+  g_clear_pointer (&self->select_app, sqlite3_finalize);
   g_clear_pointer (&self->reader, sqlite3_close);
   g_clear_pointer (&self->db, sqlite3_close);
   g_clear_pointer (&self->app_names, g_array_unref);

@@ -18,8 +18,12 @@ typedef enum {
   NETPULSE_HISTORY_N_LEVELS,
 } NetpulseHistoryLevel;
 
-#define NETPULSE_HISTORY_SCHEMA_VERSION 1
+/* 1: usage, apps, settings; 2: hosts. */
+#define NETPULSE_HISTORY_SCHEMA_VERSION 2
 #define NETPULSE_HISTORY_MAX_ROWS       10000
+/* Remote hosts kept per application and hour (by bytes); the rest are
+ * folded into one row (proto 0, remote "" port 0). */
+#define NETPULSE_HISTORY_TOP_HOSTS      10
 
 /* One application × protocol in one bucket. */
 typedef struct {
@@ -30,6 +34,18 @@ typedef struct {
   guint64 tx_bytes;
   guint32 connections;
 } NetpulseHistoryEntry;
+
+/* One application's traffic with one remote host and port in one bucket. */
+typedef struct {
+  guint8  app_kind;
+  char   *app_id;
+  guint8  proto;
+  char   *raddr;      /* "" for none (or, with proto 0 and port 0, the folded rest) */
+  guint16 rport;
+  guint64 rx_bytes;
+  guint64 tx_bytes;
+  guint32 connections;
+} NetpulseHistoryHost;
 
 #define NETPULSE_TYPE_HISTORY_DB (netpulse_history_db_get_type ())
 
@@ -53,6 +69,17 @@ gboolean           netpulse_history_db_add_bucket  (NetpulseHistoryDb *self,
                                                     GPtrArray         *entries,
                                                     const guint64      retention_s[NETPULSE_HISTORY_N_LEVELS],
                                                     GError           **error);
+
+/* The same, with the bucket's remote hosts (NetpulseHistoryHost, @hosts
+ * NULL for none): added to the hour they lie in, which then keeps its
+ * NETPULSE_HISTORY_TOP_HOSTS largest per application and folds the rest;
+ * kept for the hourly retention. */
+gboolean           netpulse_history_db_add_bucket_with_hosts (NetpulseHistoryDb *self,
+                                                              guint64            start_ms,
+                                                              GPtrArray         *entries,
+                                                              GPtrArray         *hosts,
+                                                              const guint64      retention_s[NETPULSE_HISTORY_N_LEVELS],
+                                                              GError           **error);
 
 /* Settings kept in the database (recording on/off, retention). */
 gboolean           netpulse_history_db_set_setting (NetpulseHistoryDb *self,
@@ -86,9 +113,19 @@ typedef struct {
   const char           *after_app_kind;
   const char           *after_app_id;
   guint8                after_proto;
+  const char           *after_raddr;  /* hosts only */
+  guint16               after_rport;
 } NetpulseHistoryQuery;
 
 GVariant          *netpulse_history_db_query       (NetpulseHistoryDb          *self,
+                                                    const NetpulseHistoryQuery *query,
+                                                    gboolean                   *truncated,
+                                                    GError                    **error);
+/* Hosts rows (ttssysqttu): hour start ns, end ns, app kind name, app id,
+ * proto, remote address, remote port, rx, tx, connections; ordered by
+ * hour, application row, proto, address, port (keyset paging as above;
+ * @query's level and group are not used). */
+GVariant          *netpulse_history_db_query_hosts (NetpulseHistoryDb          *self,
                                                     const NetpulseHistoryQuery *query,
                                                     gboolean                   *truncated,
                                                     GError                    **error);
@@ -96,5 +133,6 @@ guint64            netpulse_history_db_get_size    (NetpulseHistoryDb *self);
 const char        *netpulse_history_db_get_path    (NetpulseHistoryDb *self);
 
 void               netpulse_history_entry_free     (gpointer           data);
+void               netpulse_history_host_free      (gpointer           data);
 
 G_END_DECLS

@@ -1,5 +1,6 @@
 /* netpulse-monitor-history.c — the usage history's method calls of
- * io.github.netpulse.Helper1 (GetRecording, SetRecording, QueryUsage; the
+ * io.github.netpulse.Helper1 (GetRecording, SetRecording, QueryUsage,
+ * QueryHosts; the
  * recorder itself is netpulse-recorder.c), another friend of
  * netpulse-monitor.c sharing netpulse-monitor-private.h.
  *
@@ -99,6 +100,20 @@ handle_set_recording (NetpulseHelper1       *helper,
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
+static void
+return_query (GDBusMethodInvocation *invocation,
+              GVariant              *reply,
+              GError                *error)
+{
+  if (reply == NULL)
+    g_dbus_method_invocation_return_error (invocation, G_DBUS_ERROR,
+                                           g_error_matches (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT)
+                                             ? G_DBUS_ERROR_INVALID_ARGS : G_DBUS_ERROR_FAILED,
+                                           "%s", error->message);
+  else
+    g_dbus_method_invocation_return_value (invocation, reply);
+}
+
 static gboolean
 handle_query_usage (NetpulseHelper1       *helper,
                     GDBusMethodInvocation *invocation,
@@ -113,15 +128,23 @@ handle_query_usage (NetpulseHelper1       *helper,
   GVariant *reply;
 
   reply = netpulse_recorder_query (self->recorder, since_ns, until_ns, granularity, group, filter, &error);
-  if (reply == NULL)
-    {
-      g_dbus_method_invocation_return_error (invocation, G_DBUS_ERROR,
-                                             g_error_matches (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT)
-                                               ? G_DBUS_ERROR_INVALID_ARGS : G_DBUS_ERROR_FAILED,
-                                             "%s", error->message);
-      return G_DBUS_METHOD_INVOCATION_HANDLED;
-    }
-  g_dbus_method_invocation_return_value (invocation, reply);
+  return_query (invocation, reply, error);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_query_hosts (NetpulseHelper1       *helper,
+                    GDBusMethodInvocation *invocation,
+                    guint64                since_ns,
+                    guint64                until_ns,
+                    GVariant              *filter)
+{
+  NetpulseMonitor *self = NETPULSE_MONITOR (helper);
+  g_autoptr(GError) error = NULL;
+  GVariant *reply;
+
+  reply = netpulse_recorder_query_hosts (self->recorder, since_ns, until_ns, filter, &error);
+  return_query (invocation, reply, error);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -131,4 +154,5 @@ _netpulse_monitor_history_iface_init (NetpulseHelper1Iface *iface)
   iface->handle_get_recording = handle_get_recording;
   iface->handle_set_recording = handle_set_recording;
   iface->handle_query_usage = handle_query_usage;
+  iface->handle_query_hosts = handle_query_hosts;
 }

@@ -27,8 +27,9 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "netpulse-boot-unit.h"
 #include "netpulse-protocol.h"
-#include "netpulse-recorder.h"
+#include "netpulse-recorder-private.h"
 
 typedef struct {
   guint64 tx_bytes;
@@ -42,31 +43,12 @@ typedef struct {
  * time: it is remembered longer, so that it is never counted twice. */
 #define CLOSED_MEMORY_MS 60000
 
-typedef struct {
+struct _Bucket {
   guint64     start_ms;
   GHashTable *entries;   /* "kind/proto/app_id" → NetpulseHistoryEntry */
-} Bucket;
-
-struct _NetpulseRecorder
-{
-  GObject            parent_instance;
-
-  char              *state_dir;
-  guint64            bucket_ms;
-  NetpulseHistoryDb *db;
-  gboolean           enabled;
-  guint64            retention_s[NETPULSE_HISTORY_N_LEVELS];
-
-  GHashTable        *flows;          /* id → SeenFlow */
-  guint64            generation;     /* of the collector, last seen */
-  guint64            sweep;
-  guint64            now_ms;         /* of the sample being counted */
-  Bucket            *current;
-  GQueue             unwritten;      /* Bucket, oldest first */
-  guint64            dropped_buckets;
-  char              *last_error;
-  char              *warning;
+  GHashTable *hosts;     /* "kind/proto/app_id/raddr/rport" → NetpulseHistoryHost */
 };
+
 
 G_DEFINE_FINAL_TYPE (NetpulseRecorder, netpulse_recorder, G_TYPE_OBJECT)
 
@@ -85,6 +67,7 @@ bucket_new (guint64 start_ms)
 
   bucket->start_ms = start_ms;
   bucket->entries = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, netpulse_history_entry_free);
+  bucket->hosts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, netpulse_history_host_free);
   return bucket;
 }
 
@@ -94,6 +77,7 @@ bucket_free (gpointer data)
   Bucket *bucket = data;
 
   g_hash_table_unref (bucket->entries);
+  g_hash_table_unref (bucket->hosts);
   g_free (bucket);
 }
 
@@ -121,6 +105,33 @@ bucket_add (Bucket               *bucket,
   entry->connections += connections;
 }
 
+/* The same per remote host and port (the database keeps the largest). */
+static void
+bucket_add_host (Bucket               *bucket,
+                 const NetpulseRecord *record,
+                 guint64               tx,
+                 guint64               rx,
+                 guint                 connections)
+{
+  g_autofree char *key = g_strdup_printf ("%u/%u/%s/%s/%u", record->app_kind, record->proto,
+                                          record->app_id, record->raddr, record->rport);
+  NetpulseHistoryHost *host = g_hash_table_lookup (bucket->hosts, key);
+
+  if (host == NULL)
+    {
+      host = g_new0 (NetpulseHistoryHost, 1);
+      host->app_kind = record->app_kind;
+      host->app_id = g_strdup (record->app_id);
+      host->proto = record->proto;
+      host->raddr = g_strdup (record->raddr);
+      host->rport = record->rport;
+      g_hash_table_insert (bucket->hosts, g_steal_pointer (&key), host);
+    }
+  host->tx_bytes += tx;
+  host->rx_bytes += rx;
+  host->connections += connections;
+}
+
 static void
 set_error (NetpulseRecorder *self,
            const char       *message)
@@ -135,6 +146,73 @@ set_error (NetpulseRecorder *self,
   self->last_error = g_strdup (message);
 }
 
+static GPtrArray *
+values_of (GHashTable *table)
+{
+  GPtrArray *values = g_ptr_array_sized_new (g_hash_table_size (table));
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, table);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    g_ptr_array_add (values, value);
+  return values;
+}
+
+static int
+compare_host_bytes (gconstpointer a,
+                    gconstpointer b)
+{
+  const NetpulseHistoryHost *x = *(NetpulseHistoryHost **) a, *y = *(NetpulseHistoryHost **) b;
+  int by_app = g_strcmp0 (x->app_id, y->app_id);
+
+  if (by_app != 0 || x->app_kind != y->app_kind)
+    return by_app != 0 ? by_app : (int) x->app_kind - (int) y->app_kind;
+  if (x->rx_bytes + x->tx_bytes != y->rx_bytes + y->tx_bytes)
+    return x->rx_bytes + x->tx_bytes > y->rx_bytes + y->tx_bytes ? -1 : 1;
+  return 0;
+}
+
+/* A bucket that waits in memory (the disk refuses it) keeps only the
+ * largest hosts per application, as the database would, so that up to
+ * NETPULSE_RECORDER_MAX_UNWRITTEN of them stay small. */
+static void
+fold_hosts (Bucket *bucket)
+{
+  g_autoptr(GPtrArray) hosts = values_of (bucket->hosts);
+  GHashTable *folded = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, netpulse_history_host_free);
+  guint rank = 0;
+
+  g_ptr_array_sort (hosts, compare_host_bytes);
+  for (guint i = 0; i < hosts->len; i++)
+    {
+      NetpulseHistoryHost *host = g_ptr_array_index (hosts, i), *copy = g_new0 (NetpulseHistoryHost, 1);
+      NetpulseHistoryHost *before = i > 0 ? g_ptr_array_index (hosts, i - 1) : NULL;
+      g_autofree char *key = NULL;
+      NetpulseHistoryHost *rest;
+
+      rank = before != NULL && before->app_kind == host->app_kind &&
+             g_str_equal (before->app_id, host->app_id) ? rank + 1 : 0;
+      *copy = *host;
+      copy->app_id = g_strdup (host->app_id);
+      copy->raddr = g_strdup (rank < NETPULSE_HISTORY_TOP_HOSTS ? host->raddr : "");
+      if (rank >= NETPULSE_HISTORY_TOP_HOSTS)
+        copy->proto = copy->rport = 0;
+      key = g_strdup_printf ("%u/%u/%s/%s/%u", copy->app_kind, copy->proto, copy->app_id, copy->raddr, copy->rport);
+      if ((rest = g_hash_table_lookup (folded, key)) != NULL)
+        {
+          rest->rx_bytes += copy->rx_bytes;
+          rest->tx_bytes += copy->tx_bytes;
+          rest->connections += copy->connections;
+          netpulse_history_host_free (copy);
+        }
+      else
+        g_hash_table_insert (folded, g_steal_pointer (&key), copy);
+    }
+  g_hash_table_unref (bucket->hosts);
+  bucket->hosts = folded;
+}
+
 static void
 write_unwritten (NetpulseRecorder *self)
 {
@@ -142,19 +220,18 @@ write_unwritten (NetpulseRecorder *self)
 
   while ((bucket = g_queue_peek_head (&self->unwritten)) != NULL)
     {
-      g_autoptr(GPtrArray) entries = g_ptr_array_new ();
+      g_autoptr(GPtrArray) entries = values_of (bucket->entries);
+      g_autoptr(GPtrArray) hosts = values_of (bucket->hosts);
       g_autoptr(GError) error = NULL;
-      GHashTableIter iter;
-      gpointer value;
-
-      g_hash_table_iter_init (&iter, bucket->entries);
-      while (g_hash_table_iter_next (&iter, NULL, &value))
-        g_ptr_array_add (entries, value);
 
       if (self->db == NULL ||
-          !netpulse_history_db_add_bucket (self->db, bucket->start_ms, entries, self->retention_s, &error))
+          !netpulse_history_db_add_bucket_with_hosts (self->db, bucket->start_ms, entries, hosts,
+                                                      self->retention_s, &error))
         {
           set_error (self, error != NULL ? error->message : "no history database");
+          for (GList *l = self->unwritten.head; l != NULL; l = l->next)
+            if (g_hash_table_size (((Bucket *) l->data)->hosts) > NETPULSE_HISTORY_TOP_HOSTS)
+              fold_hosts (l->data);
           break;
         }
       bucket_free (g_queue_pop_head (&self->unwritten));
@@ -221,7 +298,10 @@ visit_record (const NetpulseRecord *record,
   seen->mark = self->sweep;
 
   if (visit->count && (tx > 0 || rx > 0 || connections > 0))
-    bucket_add (self->current, record, tx, rx, connections);
+    {
+      bucket_add (self->current, record, tx, rx, connections);
+      bucket_add_host (self->current, record, tx, rx, connections);
+    }
   if ((record->flags & NETPULSE_RECORD_CLOSED) && seen->closed_ms == 0)
     seen->closed_ms = MAX (self->now_ms, 1);
 }
@@ -368,6 +448,33 @@ netpulse_recorder_load (NetpulseRecorder *self)
     }
 }
 
+/* Recording goes on after a reboot where systemd starts things; a failure
+ * here is a warning (recording itself is on), shown in GetRecording. */
+static void
+set_boot_unit (NetpulseRecorder *self,
+               gboolean          enabled)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean done = FALSE;
+
+  g_clear_pointer (&self->boot_error, g_free);
+  if (!netpulse_boot_unit_set_enabled (self->system_root, enabled, &done, &error))
+    {
+      g_warning ("Recording will not start at boot by itself: %s", error->message);
+      self->boot_error = g_strdup (error->message);
+    }
+  else if (done)
+    g_message ("%s %s at boot", NETPULSE_BOOT_UNIT_NAME, enabled ? "enabled" : "disabled");
+}
+
+void
+netpulse_recorder_set_system_root (NetpulseRecorder *self,
+                                   const char       *root)
+{
+  g_free (self->system_root);
+  self->system_root = g_strdup (root != NULL ? root : "/");
+}
+
 gboolean
 netpulse_recorder_configure (NetpulseRecorder  *self,
                              gboolean           enabled,
@@ -400,6 +507,7 @@ netpulse_recorder_configure (NetpulseRecorder  *self,
   if (self->enabled && !enabled)
     close_bucket (self);
   self->enabled = enabled;
+  set_boot_unit (self, enabled);
   g_message ("Recording %s (buckets of %" G_GUINT64_FORMAT " ms)", enabled ? "on" : "off", self->bucket_ms);
   return TRUE;
 }
@@ -439,6 +547,9 @@ netpulse_recorder_get_state (NetpulseRecorder *self)
                          g_variant_new_uint32 (g_queue_get_length (&self->unwritten)));
   g_variant_builder_add (&builder, "{sv}", "dropped-buckets", g_variant_new_uint64 (self->dropped_buckets));
   g_variant_builder_add (&builder, "{sv}", "schema-version", g_variant_new_uint32 (NETPULSE_HISTORY_SCHEMA_VERSION));
+  g_variant_builder_add (&builder, "{sv}", "starts-at-boot",
+                         g_variant_new_boolean (netpulse_boot_unit_is_enabled (self->system_root)));
+  g_variant_builder_add (&builder, "{sv}", "boot-error", g_variant_new_string (self->boot_error ? self->boot_error : ""));
   return g_variant_builder_end (&builder);
 }
 
@@ -452,6 +563,8 @@ netpulse_recorder_finalize (GObject *object)
   g_clear_pointer (&self->flows, g_hash_table_unref);
   g_clear_object (&self->db);
   g_free (self->state_dir);
+  g_free (self->system_root);
+  g_free (self->boot_error);
   g_free (self->last_error);
   g_free (self->warning);
   G_OBJECT_CLASS (netpulse_recorder_parent_class)->finalize (object);
@@ -478,103 +591,9 @@ netpulse_recorder_new (const char *state_dir,
   NetpulseRecorder *self = g_object_new (NETPULSE_TYPE_RECORDER, NULL);
 
   self->state_dir = g_strdup (state_dir ? state_dir : NETPULSE_RECORDER_DEFAULT_STATE_DIR);
+  self->system_root = g_strdup ("/");
   self->bucket_ms = bucket_ms ? bucket_ms : NETPULSE_RECORDER_DEFAULT_BUCKET_MS;
   return self;
-}
-
-/* ------------------------------------------------------------------------ */
-/* Queries                                                                   */
-
-static gboolean
-parse_granularity (NetpulseRecorder      *self,
-                   const char            *name,
-                   guint64                span_ms,
-                   NetpulseHistoryLevel  *level,
-                   GError               **error)
-{
-  if (g_str_equal (name, "minute"))
-    *level = NETPULSE_HISTORY_FINE;
-  else if (g_str_equal (name, "hour"))
-    *level = NETPULSE_HISTORY_HOUR;
-  else if (g_str_equal (name, "day"))
-    *level = NETPULSE_HISTORY_DAY;
-  else if (g_str_equal (name, "auto"))
-    {
-      /* At most 12 hours of minutes and 31 days of hours: a few hundred
-       * buckets, and the finer level is still kept for that range. */
-      if (span_ms <= 720 * self->bucket_ms)
-        *level = NETPULSE_HISTORY_FINE;
-      else if (span_ms <= 31 * 24 * 60 * self->bucket_ms)
-        *level = NETPULSE_HISTORY_HOUR;
-      else
-        *level = NETPULSE_HISTORY_DAY;
-    }
-  else
-    return g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                        "Unknown granularity (minute, hour, day or auto)"), FALSE;
-  return TRUE;
-}
-
-static gboolean
-parse_group (const char            *name,
-             NetpulseHistoryGroup  *group,
-             GError               **error)
-{
-  if (g_str_equal (name, "app"))
-    *group = NETPULSE_HISTORY_GROUP_APP;
-  else if (g_str_equal (name, "app,proto"))
-    *group = NETPULSE_HISTORY_GROUP_APP_PROTO;
-  else if (g_str_equal (name, "total"))
-    *group = NETPULSE_HISTORY_GROUP_TOTAL;
-  else
-    return g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                        "Unknown grouping (app, app,proto or total)"), FALSE;
-  return TRUE;
-}
-
-GVariant *
-netpulse_recorder_query (NetpulseRecorder  *self,
-                         guint64            since_ns,
-                         guint64            until_ns,
-                         const char        *granularity,
-                         const char        *group,
-                         GVariant          *filter,
-                         GError           **error)
-{
-  NetpulseHistoryQuery query = { 0 };
-  const char *app_id = NULL;
-  guint64 after_ns = 0;
-  gboolean truncated = FALSE;
-  GVariant *rows;
-
-  if (until_ns <= since_ns)
-    return g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                        "until must be after since"), NULL;
-  query.since_ms = since_ns / 1000000;
-  query.until_ms = until_ns / 1000000 + (until_ns % 1000000 != 0);
-  if (!parse_granularity (self, granularity, query.until_ms - query.since_ms, &query.level, error) ||
-      !parse_group (group, &query.group, error))
-    return NULL;
-  g_variant_lookup (filter, "app-id", "&s", &app_id);
-  g_variant_lookup (filter, "offset", "u", &query.offset);
-  g_variant_lookup (filter, "limit", "u", &query.limit);
-  query.app_id = app_id;
-  if (g_variant_lookup (filter, "after", "(t&s&sy)", &after_ns, &query.after_app_kind,
-                        &query.after_app_id, &query.after_proto))
-    query.after_start_ms = after_ns / 1000000;
-
-  if (self->db == NULL)
-    return g_variant_new ("(@a(ttssyttu)b)", g_variant_new_array (G_VARIANT_TYPE ("(ttssyttu)"), NULL, 0), FALSE);
-  rows = netpulse_history_db_query (self->db, &query, &truncated, error);
-  if (rows == NULL)
-    return NULL;
-  return g_variant_new ("(@a(ttssyttu)b)", rows, truncated);
-}
-
-NetpulseHistoryDb *
-netpulse_recorder_get_db (NetpulseRecorder *self)
-{
-  return self->db;
 }
 
 void

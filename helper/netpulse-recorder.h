@@ -23,6 +23,9 @@ G_DECLARE_FINAL_TYPE (NetpulseRecorder, netpulse_recorder, NETPULSE, RECORDER, G
 
 NetpulseRecorder *netpulse_recorder_new          (const char        *state_dir,
                                                   guint64            bucket_ms);
+/* Where netpulse-boot-unit.c looks for systemd ("/" for NULL). */
+void              netpulse_recorder_set_system_root (NetpulseRecorder *self,
+                                                     const char       *root);
 /* Opens the database if one exists (recording was on at some time), and
  * reads whether recording is on. */
 void              netpulse_recorder_load         (NetpulseRecorder  *self);
@@ -63,5 +66,11 @@ NetpulseHistoryDb *netpulse_recorder_get_db      (NetpulseRecorder  *self);
 void              netpulse_recorder_foreach_unwritten (NetpulseRecorder *self,
                                                        GHFunc            func,
                                                        gpointer          user_data);
+/* QueryHosts (the interface XML): the remote hosts per application and hour. */
+GVariant         *netpulse_recorder_query_hosts  (NetpulseRecorder  *self,
+                                                  guint64            since_ns,
+                                                  guint64            until_ns,
+                                                  GVariant          *filter,
+                                                  GError           **error);
 
 G_END_DECLS

@@ -202,6 +202,7 @@ netpulse_service_main (const NetpulseServiceConfig *config)
    * root afterwards (the sandbox keeps uid 0, and seccomp refuses no file
    * call SQLite makes). */
   recorder = netpulse_recorder_new (config->state_dir, config->history_bucket_ms);
+  netpulse_recorder_set_system_root (recorder, config->system_root);
   netpulse_recorder_load (recorder);
   monitor_config.recorder = recorder;
   /* Prometheus export: its setting lives next to the history. */

@@ -17,6 +17,7 @@ typedef struct {
   guint64                 sandbox_capabilities;  /* kept after attach (netpulse-sandbox.h) */
   const char             *state_dir;        /* the usage history's directory; NULL = default */
   guint64                 history_bucket_ms; /* 0 = one minute */
+  const char             *system_root;      /* "/" (NULL) but for tests: netpulse-boot-unit.h */
   int                     quit_fd;          /* signalfd of SIGTERM/SIGINT (netpulse_all_threads_block_quit_signals()) */
 } NetpulseServiceConfig;
 

@@ -5,6 +5,7 @@
  *                           netpulsectl-terminal.c, netpulsectl-apps.c)
  *   netpulsectl-status.c    the status command
  *   netpulsectl-usage.c     the usage command (the usage history)
+ *   netpulsectl-usage-hosts.c  usage --hosts (the remote hosts per application)
  *   netpulsectl-recording.c the recording command (on, off, status)
  *   netpulsectl-metrics.c   the metrics command (Prometheus exposition, export)
  *   netpulsectl-table.c     the connection table (a library of its own, for tests)
@@ -15,6 +16,7 @@
 
 #include <gio/gio.h>
 
+#include "netpulse-client.h"
 #include "netpulse-protocol.h"
 
 G_BEGIN_DECLS
@@ -45,6 +47,12 @@ void         netpulsectl_stop_tty_agent        (GSubprocess         *agent);
 
 int          netpulsectl_cmd_monitor           (int                  argc,
                                                 char               **argv);
+/* `usage --hosts` with the range already parsed. */
+int          netpulsectl_usage_hosts           (NetpulseClient      *client,
+                                                guint64              since_ns,
+                                                guint64              until_ns,
+                                                const char          *app,
+                                                gboolean             json);
 int          netpulsectl_cmd_usage             (int                  argc,
                                                 char               **argv);
 int          netpulsectl_cmd_recording         (int                  argc,

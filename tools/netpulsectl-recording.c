@@ -70,13 +70,15 @@ static void
 print_state (GVariant *state,
              gboolean  json)
 {
-  gboolean enabled = FALSE, paused = FALSE;
+  gboolean enabled = FALSE, paused = FALSE, at_boot = FALSE;
   g_autofree char *size = netpulse_format_bytes (lookup_u64 (state, "database-size"));
   const char *last_error = lookup_string (state, "last-error");
   const char *warning = lookup_string (state, "warning");
 
   g_variant_lookup (state, "enabled", "b", &enabled);
   g_variant_lookup (state, "paused", "b", &paused);
+  /* Helpers before the boot link do not say: false, "". */
+  g_variant_lookup (state, "starts-at-boot", "b", &at_boot);
   if (json)
     {
       g_autoptr(GString) out = g_string_new (NULL);
@@ -94,6 +96,8 @@ print_state (GVariant *state,
       netpulse_text_append_json_string (out, last_error);
       g_string_append (out, ",\"warning\":");
       netpulse_text_append_json_string (out, warning);
+      g_string_append_printf (out, ",\"starts_at_boot\":%s,\"boot_error\":", at_boot ? "true" : "false");
+      netpulse_text_append_json_string (out, lookup_string (state, "boot-error"));
       g_string_append (out, "}\n");
       fputs (out->str, stdout);
       return;
@@ -111,6 +115,10 @@ print_state (GVariant *state,
     g_print (_("Error:     %s\n"), last_error);
   if (*warning != '\0')
     g_print (_("Warning:   %s\n"), warning);
+  if (at_boot)
+    g_print ("%s\n", _("At boot:   starts by itself (netpulse-recorder.target)"));
+  if (*lookup_string (state, "boot-error") != '\0')
+    g_print (_("At boot:   %s\n"), lookup_string (state, "boot-error"));
 }
 
 static gboolean

@@ -281,7 +281,7 @@ netpulsectl_cmd_usage (int    argc,
                        char **argv)
 {
   g_autofree char *since = NULL, *until = NULL, *by = NULL, *granularity = NULL, *app = NULL;
-  gboolean json = FALSE;
+  gboolean json = FALSE, hosts = FALSE;
   const GOptionEntry entries[] = {
     { "since", 's', 0, G_OPTION_ARG_STRING, &since, N_("Start of the range: 90m, 24h, 7d, 2w or an ISO 8601 time (default 24h)"), N_("WHEN") },
     { "until", 'u', 0, G_OPTION_ARG_STRING, &until, N_("End of the range (default now)"), N_("WHEN") },
@@ -289,6 +289,7 @@ netpulsectl_cmd_usage (int    argc,
     { "granularity", 'g', 0, G_OPTION_ARG_STRING, &granularity, N_("minute, hour, day or auto (default auto)"), N_("LEVEL") },
     { "app", 'a', 0, G_OPTION_ARG_STRING, &app, N_("Only this application id"), N_("ID") },
     { "json", 'j', 0, G_OPTION_ARG_NONE, &json, N_("Print one JSON object with every bucket"), NULL },
+    { "hosts", 'H', 0, G_OPTION_ARG_NONE, &hosts, N_("Each application’s remote hosts and ports instead (kept per hour: the 10 largest, the rest as “other hosts”)"), NULL },
     { NULL }
   };
   g_autoptr(GMainLoop) loop = NULL;
@@ -320,6 +321,8 @@ netpulsectl_cmd_usage (int    argc,
 
   loop = g_main_loop_new (NULL, FALSE);
   client = netpulse_client_new ();
+  if (hosts)
+    return netpulsectl_usage_hosts (client, since_ns, until_ns, app, json);
   for (guint page = 0; page < MAX_PAGES; page++)
     {
       g_auto(GVariantDict) filter = G_VARIANT_DICT_INIT (NULL);

@@ -116,6 +116,13 @@ for file in "${files[@]}"; do
     removed=$((removed + 1))
   fi
 done
+# The helper's boot link (made while recording was on, netpulse-boot-unit.c).
+boot_link=$destdir/etc/systemd/system/multi-user.target.wants/netpulse-recorder.target
+if [ -L "$boot_link" ]; then
+  rm -f -- "$boot_link"
+  echo "removed $boot_link"
+  removed=$((removed + 1))
+fi
 say "removed $removed file(s)"
 
 if [ -n "$destdir" ]; then

@@ -17,6 +17,11 @@ Cases:
             never overwritten, with a warning in GetRecording
   disk-full a tiny tmpfs as state directory: recording pauses with the
             error in GetRecording, live monitoring goes on
+  boot      recording on/off links/unlinks netpulse-recorder.target under a
+            test root that has (or has not) /run/systemd/system
+  hosts     one application talks to two known peers (127.0.0.2:8002 and
+            127.0.0.3:8003 of the test namespace): QueryHosts and
+            netpulsectl usage --hosts --json give exactly each peer's bytes
 """
 
 import json
@@ -107,11 +112,11 @@ polkit.addRule(function(action, subject) {{
             wait_for(lambda: not os.path.isdir(path) or os.rmdir(path) is None, f'rmdir {path}', timeout=10)
 
     def traffic(self, specs):
-        """specs: [(cgroup, sent, received)]"""
+        """specs: [(cgroup, sent, received)] or [(cgroup, sent, received, address, port)]"""
         argv = ['ip', 'netns', 'exec', self.ns, sys.executable, os.path.join(HERE, 'usage_traffic.py')]
-        fds = [os.open(os.path.join(cg, 'cgroup.procs'), os.O_WRONLY) for cg, _, _ in specs]
+        fds = [os.open(os.path.join(spec[0], 'cgroup.procs'), os.O_WRONLY) for spec in specs]
         try:
-            argv += [f'{fd}:{s}:{r}' for fd, (_, s, r) in zip(fds, specs)]
+            argv += [':'.join(map(str, (fd, *spec[1:]))) for fd, spec in zip(fds, specs)]
             result = subprocess.run(argv, capture_output=True, text=True, timeout=120, pass_fds=fds)
         finally:
             for fd in fds:
@@ -413,25 +418,121 @@ def case_disk_full(fx):
         subprocess.run(['umount', fx.state_dir])
 
 
+def case_hosts(fx):
+    h = History(fx, fx.state_dir)
+    h.install_configure_rules()
+    try:
+        name = f'nph{uuid.uuid4().hex[:10]}'
+        app = h.app(name)
+        h.enable()
+        h.wait_recording()
+        peers = {('127.0.0.2', 8002): [0, 0, 0], ('127.0.0.3', 8003): [0, 0, 0]}
+        for rnd in range(2):
+            specs = []
+            for i, (addr, port) in enumerate(peers):
+                sent, received = 40000 * (i + 1) + 313 * rnd, 9000 * (i + 1) + 17 * rnd
+                specs.append((app, sent, received, addr, port))
+                peers[(addr, port)][0] += sent
+                peers[(addr, port)][1] += received
+                peers[(addr, port)][2] += 1
+            h.traffic(specs)
+        time.sleep(3 * BUCKET_MS / 1000)   # the last bucket closes
+
+        expected = sorted((addr, port, 'tcp', tx, rx, c) for (addr, port), (tx, rx, c) in peers.items())
+        r = h.ctl_as(fx.granted, 'usage', '--hosts', '--json', '--since', '1h', '--app', name)
+        data = json.loads(r.stdout)
+        got = sorted((x['remote'], x['remote_port'], x['proto'], x['tx_bytes'], x['rx_bytes'], x['connections'])
+                     for x in data['hosts'] if x['app_id'] == name)
+        check(got == expected, f'usage --hosts: {got} != {expected}')
+
+        now = time.time_ns()
+        code, out, err = fx.gdbus_call_as(fx.granted, f'{HELPER_INTERFACE}.QueryHosts',
+                                          str(now - 3600 * 10**9), str(now + 10**9), '{}')
+        check(code == 0, f'QueryHosts: {err}')
+        rows = re.findall(r"'([^']*)', (?:byte )?(0x[0-9a-f]+|\d+), '([^']*)', (?:uint16 )?(\d+), "
+                          r"(?:uint64 )?(\d+), (?:uint64 )?(\d+), (?:uint32 )?(\d+)\)", out)
+        sums = {}
+        for app_id, proto, addr, port, rx, tx, conns in rows:
+            if app_id == name:
+                t = sums.setdefault((addr, int(port), int(proto, 0)), [0, 0, 0])
+                t[0] += int(tx)
+                t[1] += int(rx)
+                t[2] += int(conns)
+        dbus = sorted((a, p, 'tcp' if pr == 6 else pr, *t) for (a, p, pr), t in sums.items())
+        check(dbus == expected, f'QueryHosts: {dbus} != {expected}')
+        # The hosts of an hour add up to the application's usage in it.
+        usage = totals_of(h.query_dbus(fx.granted, granularity='hour'), [name])[name]
+        check([sum(e[3] for e in expected), sum(e[4] for e in expected), sum(e[5] for e in expected)] == usage,
+              f'hosts do not add up to the usage: {expected} vs {usage}')
+        r = h.ctl_as(fx.granted, 'usage', '--hosts', '--since', '1h', '--app', name)
+        check('127.0.0.2:8002' in r.stdout and '127.0.0.3:8003' in r.stdout, f'table: {r.stdout}')
+        log(f'hosts: exact per peer: {expected}')
+    finally:
+        h.cleanup()
+
+
+def case_boot(fx):
+    """Recording on links netpulse-recorder.target into the test root's
+    multi-user.target.wants when systemd runs there, off removes it;
+    without /run/systemd/system nothing is made."""
+    h = History(fx, fx.state_dir)
+    h.install_configure_rules()
+    wants = os.path.join(fx.system_root, 'etc', 'systemd', 'system', 'multi-user.target.wants')
+    link = os.path.join(wants, 'netpulse-recorder.target')
+    os.makedirs(wants)
+    # No systemd: a no-op.
+    h.enable()
+    check(not os.path.lexists(link), 'a link was made without systemd')
+    check(not h.recording_state()['starts_at_boot'], 'starts at boot without systemd?')
+    h.ctl_as(fx.granted, 'recording', 'off')
+    # systemd.
+    os.makedirs(os.path.join(fx.system_root, 'run', 'systemd', 'system'))
+    h.enable()
+    check(os.path.islink(link), f'no link after recording on: {os.listdir(wants)}')
+    target = os.readlink(link)
+    check(target.endswith('/systemd/system/netpulse-recorder.target') and os.path.isabs(target),
+          f'the link points to {target}')
+    state = h.recording_state()
+    check(state['starts_at_boot'] and state['boot_error'] == '', f'state: {state}')
+    h.ctl_as(fx.granted, 'recording', 'off')
+    check(not os.path.lexists(link), 'the link is still there after recording off')
+    check(not h.recording_state()['starts_at_boot'], 'still starts at boot')
+    # A file that is not a link is an administrator's: kept, and said so.
+    with open(link, 'w') as f:
+        f.write('mine')
+    h.enable()
+    with open(link) as f:
+        check(f.read() == 'mine', 'an administrator\'s file was replaced')
+    state = h.recording_state()
+    check('not a link' in state['boot_error'], f'no boot error: {state}')
+    log(f'boot: link made and removed; {state["boot_error"]}')
+    h.ctl_as(fx.granted, 'recording', 'off')
+
+
 class StateDirFixtureArgs:
     state_dir = None
 
 
 def fixture_args(build_root):
+    """A state directory, and a root for the boot link (never the real
+    /etc/systemd: netpulse-boot-unit.c)."""
     import tempfile
     state_dir = tempfile.mkdtemp(prefix='netpulse-history-state-')
     os.rmdir(state_dir)
     StateDirFixtureArgs.state_dir = state_dir
-    return dict(helper_args=[f'--history-bucket-ms={BUCKET_MS}', f'--state-dir={state_dir}'])
+    StateDirFixtureArgs.system_root = tempfile.mkdtemp(prefix='netpulse-history-root-')
+    return dict(helper_args=[f'--history-bucket-ms={BUCKET_MS}', f'--state-dir={state_dir}',
+                             f'--system-root={StateDirFixtureArgs.system_root}'])
 
 
 def with_state(func):
     def run(fx):
         fx.state_dir = StateDirFixtureArgs.state_dir
+        fx.system_root = StateDirFixtureArgs.system_root
         try:
             func(fx)
         finally:
-            subprocess.run(['rm', '-rf', fx.state_dir])
+            subprocess.run(['rm', '-rf', fx.state_dir, fx.system_root])
     return run
 
 
@@ -440,6 +541,8 @@ CASES = {
     'sigkill': (with_state(case_sigkill), fixture_args),
     'corrupt': (with_state(case_corrupt), fixture_args),
     'disk-full': (with_state(case_disk_full), fixture_args),
+    'hosts': (with_state(case_hosts), fixture_args),
+    'boot': (with_state(case_boot), fixture_args),
 }
 
 if __name__ == '__main__':

@@ -136,6 +136,7 @@ class Layout:
                 os.path.join(self.datadir, 'dbus-1', 'system.d', HELPER_BUS_NAME + '.conf'): 'busconf',
                 os.path.join(self.servicesdir, HELPER_BUS_NAME + '.service'): 'activation',
                 os.path.join(self.unitdir, HELPER_UNIT): 'unit',
+                os.path.join(self.unitdir, 'netpulse-recorder.target'): 'target',
             })
         for lang in self.linguas():
             files[os.path.join(self.localedir, lang, 'LC_MESSAGES', 'netpulse.mo')] = 'mo'
@@ -443,6 +444,14 @@ class TreeChecker:
             self.problem(f'{path}: BusName={service.get("BusName")}, not {HELPER_BUS_NAME}')
         if service.get('Type') != ['dbus']:
             self.problem(f'{path}: Type={service.get("Type")}, not dbus')
+
+    def check_target(self, path):
+        # Started at boot while recording (helper/netpulse-boot-unit.c links it).
+        with open(self.staged(path), encoding='utf-8') as f:
+            lines = {line.strip() for line in f}
+        for needed in (f'Wants={HELPER_UNIT}', 'WantedBy=multi-user.target'):
+            if needed not in lines:
+                self.problem(f'{path}: no {needed}')
 
     def check_no_placeholders(self, expected):
         for path, kind in expected.items():

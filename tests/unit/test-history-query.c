@@ -13,6 +13,8 @@
 #include "netpulse-history-db.h"
 #include "netpulse-history-rows.h"
 
+#include <sqlite3.h>
+
 static const guint64 keep_all[NETPULSE_HISTORY_N_LEVELS] = { 0, 0, 0 };
 
 /* Rows as GLib would build them and as we write them: the same bytes. */
@@ -262,6 +264,157 @@ test_grouping (Fixture       *fx,
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
 }
 
+/* 12 peers of one application in one bucket, the peer k moving 1000 k
+ * bytes: the 10 largest stay, the two smallest are folded, nothing lost. */
+static void
+test_hosts_folded (Fixture       *fx,
+                   gconstpointer  data)
+{
+  g_autoptr(GPtrArray) hosts = g_ptr_array_new_with_free_func (netpulse_history_host_free);
+  g_autoptr(GPtrArray) none = g_ptr_array_new ();
+  NetpulseHistoryQuery query = { 0, G_MAXINT64, 0, 0, "org.example.Peers", 0, 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) rows = NULL;
+  g_autofree char *text = NULL;
+  gboolean truncated = TRUE;
+  GVariantIter iter;
+  const char *remote;
+  guint64 rx, tx;
+  guint16 port;
+  guint8 proto;
+  guint n = 0;
+  g_autoptr(GVariant) previous = NULL;
+
+  for (guint k = 1; k <= 12; k++)
+    {
+      NetpulseHistoryHost *host = g_new0 (NetpulseHistoryHost, 1);
+
+      host->app_kind = 4;
+      host->app_id = g_strdup ("org.example.Peers");
+      host->proto = 6;
+      host->raddr = g_strdup_printf ("192.0.2.%u", k);
+      host->rport = (guint16) (8000 + k);
+      host->rx_bytes = 1000 * k;
+      host->tx_bytes = k;
+      host->connections = 1;
+      g_ptr_array_add (hosts, host);
+    }
+  g_assert_true (netpulse_history_db_add_bucket_with_hosts (fx->db, 200000, none, hosts, keep_all, &error));
+  g_assert_no_error (error);
+  rows = g_variant_ref_sink (netpulse_history_db_query_hosts (fx->db, &query, &truncated, &error));
+  g_assert_no_error (error);
+  g_assert_false (truncated);
+  g_variant_iter_init (&iter, rows);
+  while (g_variant_iter_next (&iter, "(tt&s&sy&sqttu)", NULL, NULL, NULL, NULL, &proto, &remote, &port,
+                              &rx, &tx, NULL))
+    {
+      if (proto == 0)
+        {
+          g_assert_cmpstr (remote, ==, "");
+          g_assert_cmpuint (rx, ==, 1000 + 2000);
+          g_assert_cmpuint (tx, ==, 1 + 2);
+        }
+      else
+        {
+          guint k = port - 8000;
+          g_autofree char *address = g_strdup_printf ("192.0.2.%u", k);
+
+          g_assert_cmpuint (k, >=, 3);
+          g_assert_cmpstr (remote, ==, address);
+          g_assert_cmpuint (rx, ==, 1000 * k);
+        }
+      n++;
+    }
+  g_assert_cmpuint (n, ==, NETPULSE_HISTORY_TOP_HOSTS + 1);
+
+  /* Keyset paging of the hosts: one row a page, the same rows.  The
+   * continuation's strings point into the row before: kept until used. */
+  query.limit = 1;
+  for (guint page = 0; page < n; page++)
+    {
+      g_autoptr(GVariant) one = g_variant_ref_sink (netpulse_history_db_query_hosts (fx->db, &query, &truncated, &error));
+      g_autoptr(GVariant) expected = g_variant_get_child_value (rows, page);
+      GVariant *got = g_variant_get_child_value (one, 0);
+      guint64 start_ns;
+
+      g_clear_pointer (&previous, g_variant_unref);
+      previous = got;
+
+      g_assert_no_error (error);
+      g_assert_true (g_variant_equal (got, expected));
+      g_assert_true (truncated == (page + 1 < n));
+      g_variant_get (got, "(tt&s&sy&sqttu)", &start_ns, NULL, &query.after_app_kind, &query.after_app_id,
+                     &query.after_proto, &query.after_raddr, &query.after_rport, NULL, NULL, NULL);
+      query.after_start_ms = start_ns / 1000000;
+    }
+}
+
+/* A database made by schema version 1 (these very statements, as the
+ * helper of 0.3's first release wrote them) is migrated in place: its
+ * rows and settings stay, the hosts table is added. */
+static void
+test_migrate_v1 (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("netpulse-history-v1-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "history.db", NULL);
+  g_autoptr(NetpulseHistoryDb) db = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) rows = NULL;
+  g_autofree char *text = NULL;
+  NetpulseHistoryQuery query = { 0, G_MAXINT64, NETPULSE_HISTORY_FINE, NETPULSE_HISTORY_GROUP_APP, NULL, 0, 0 };
+  gboolean truncated;
+  sqlite3 *raw = NULL;
+  char *warning = NULL;
+
+  g_assert_cmpint (sqlite3_open (path, &raw), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (raw,
+    "PRAGMA journal_mode = WAL;"
+    "BEGIN;"
+    "CREATE TABLE apps (id INTEGER PRIMARY KEY, kind INTEGER NOT NULL, app_id TEXT NOT NULL,"
+    "                   UNIQUE (kind, app_id));"
+    "CREATE TABLE usage (level INTEGER NOT NULL, start_ms INTEGER NOT NULL, app INTEGER NOT NULL,"
+    "                    proto INTEGER NOT NULL, rx INTEGER NOT NULL, tx INTEGER NOT NULL,"
+    "                    conns INTEGER NOT NULL,"
+    "                    PRIMARY KEY (level, start_ms, app, proto)) WITHOUT ROWID;"
+    "CREATE TABLE settings (key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
+    "INSERT INTO apps VALUES (1, 4, 'org.example.Old');"
+    "INSERT INTO usage VALUES (0, 60000, 1, 6, 1234, 56, 2), (1, 0, 1, 6, 1234, 56, 2), (2, 0, 1, 6, 1234, 56, 2);"
+    "INSERT INTO settings VALUES ('enabled', 1);"
+    "PRAGMA user_version = 1;"
+    "COMMIT;", NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (raw);
+
+  db = netpulse_history_db_open (path, 60000, &warning, &error);
+  g_assert_no_error (error);
+  g_assert_null (warning);
+  g_assert_cmpint (netpulse_history_db_get_setting (db, "enabled", 0), ==, 1);
+  rows = g_variant_ref_sink (netpulse_history_db_query (db, &query, &truncated, &error));
+  g_assert_no_error (error);
+  text = g_variant_print (rows, FALSE);
+  g_assert_cmpstr (text, ==, "[(60000000000, 120000000000, 'container', 'org.example.Old', 0x00, 1234, 56, 2)]");
+  g_clear_object (&db);
+
+  g_assert_cmpint (sqlite3_open (path, &raw), ==, SQLITE_OK);
+  {
+    sqlite3_stmt *stmt = NULL;
+
+    g_assert_cmpint (sqlite3_prepare_v2 (raw, "SELECT (SELECT user_version FROM pragma_user_version), "
+                                         "(SELECT COUNT(*) FROM sqlite_master WHERE name = 'hosts')",
+                                         -1, &stmt, NULL), ==, SQLITE_OK);
+    g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+    g_assert_cmpint (sqlite3_column_int (stmt, 0), ==, 2);
+    g_assert_cmpint (sqlite3_column_int (stmt, 1), ==, 1);
+    sqlite3_finalize (stmt);
+  }
+  sqlite3_close (raw);
+  for (const char *suffix = ""; suffix != NULL; suffix = *suffix == '\0' ? "-wal" : g_str_equal (suffix, "-wal") ? "-shm" : NULL)
+    {
+      g_autofree char *name = g_strconcat (path, suffix, NULL);
+      g_unlink (name);
+    }
+  g_rmdir (dir);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -271,5 +424,7 @@ main (int    argc,
   g_test_add_func ("/history-query/rows-hosts", test_rows_hosts);
   g_test_add ("/history-query/paging", Fixture, NULL, fixture_setup, test_paging, fixture_teardown);
   g_test_add ("/history-query/grouping", Fixture, NULL, fixture_setup, test_grouping, fixture_teardown);
+  g_test_add ("/history-query/hosts-folded", Fixture, NULL, fixture_setup, test_hosts_folded, fixture_teardown);
+  g_test_add_func ("/history-query/migrate-v1", test_migrate_v1);
   return g_test_run ();
 }
