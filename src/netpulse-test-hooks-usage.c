@@ -12,19 +12,6 @@
 #include "netpulse-usage-view-private.h"
 
 static void
-append_bounds (GString    *out,
-               const char *key,
-               GtkWidget  *widget,
-               GtkWidget  *window)
-{
-  graphene_rect_t b;
-
-  if (gtk_widget_get_mapped (widget) && gtk_widget_compute_bounds (widget, window, &b))
-    g_string_append_printf (out, " %s=%d,%d,%d,%d", key, (int) b.origin.x, (int) b.origin.y,
-                            (int) b.size.width, (int) b.size.height);
-}
-
-static void
 append_word (GString    *out,
              const char *key,
              const char *text)
@@ -57,8 +44,8 @@ dump_state (GString           *out,
   append_word (out, "error", view->last_error);
   append_word (out, "record-button", gtk_button_get_label (view->record_button));
   g_string_append_printf (out, " record-sensitive=%d", gtk_widget_get_sensitive (GTK_WIDGET (view->record_button)));
-  append_bounds (out, "record-button-bounds", GTK_WIDGET (view->record_button), window);
-  append_bounds (out, "chart-bounds", GTK_WIDGET (chart), window);
+  _netpulse_test_hooks_append_bounds (out, "record-button-bounds", GTK_WIDGET (view->record_button), window);
+  _netpulse_test_hooks_append_bounds (out, "chart-bounds", GTK_WIDGET (chart), window);
   g_string_append_c (out, '\n');
   if (hovered >= 0)
     {

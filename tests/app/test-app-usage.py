@@ -34,7 +34,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.parse
 import uuid
@@ -370,27 +369,16 @@ def case_off(fx):
 
 
 def fixture_args(build_root):
+    """The history tests' fixture (1-s buckets, a state directory of its
+    own), once the app can run."""
     HelperFixture.check_requirements()
     app_driver.require_gui(build_root)
-    state_dir = tempfile.mkdtemp(prefix='netpulse-app-usage-state-')
-    os.rmdir(state_dir)
-    fixture_args.state_dir = state_dir
-    return dict(helper_args=[f'--history-bucket-ms={BUCKET_MS}', f'--state-dir={state_dir}'])
-
-
-def with_state(func):
-    def run(fx):
-        fx.state_dir = fixture_args.state_dir
-        try:
-            func(fx)
-        finally:
-            subprocess.run(['rm', '-rf', fx.state_dir])
-    return run
+    return history.fixture_args(build_root)
 
 
 CASES = {
-    'usage': (with_state(case_usage), fixture_args),
-    'off': (with_state(case_off), fixture_args),
+    'usage': (history.with_state(case_usage), fixture_args),
+    'off': (history.with_state(case_off), fixture_args),
 }
 
 
