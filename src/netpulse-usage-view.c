@@ -249,7 +249,7 @@ netpulse_usage_view_select_app (NetpulseUsageView *self,
   self->selected = g_strdup (key);
   if (self->data != NULL && self->data->apps->len > 0)
     {
-      _netpulse_usage_view_show_data (self);
+      _netpulse_usage_view_show_selection (self);
       _netpulse_usage_view_show_page (self, "data");
     }
 }

@@ -88,9 +88,9 @@ def read_usage(path):
                 state['readout'] = unquote(line.split('=', 1)[1].strip())
             elif line.startswith('# usage-app '):
                 # (split on single spaces: the id of unknown owners is "")
-                _, _, pos, kind, app_id, name, rx, tx, color = line.rstrip('\n').split(' ')
+                _, _, pos, kind, app_id, name, rx, tx, color, *more = line.rstrip('\n').split(' ')
                 apps.append(dict(kind=kind, id=unquote(app_id), name=unquote(name), rx=int(rx), tx=int(tx),
-                                 color=int(color)))
+                                 color=int(color), bounds=more[0].split('=')[1] if more else None))
             elif line.startswith('# usage-series '):
                 _, _, s, name, rx, tx = line.rstrip('\n').split(' ')
                 series.append(dict(name=unquote(name), rx=[] if rx == '-' else [int(v) for v in rx.split(',')],
@@ -252,9 +252,23 @@ def case_usage(fx):
                 check(os.environ.get('CI') != 'true', 'XTest (libXtst) is needed to move the pointer (CI=true)')
                 log('XTest is not available: the read-out under the pointer is not tried')
 
+            # A real click on an application in the list: its own chart;
+            # the back button: all again.
             ui.settings(usage_select='-')
-            ui.usage_until(lambda st, a, se: st.get('selected') == '-' and st.get('page') == 'data',
-                           'all applications again')
+            header, state, apps, series = ui.usage_until(
+                lambda st, a, se: st.get('selected') == '-' and st.get('page') == 'data', 'all applications again')
+            row = next(a for a in apps if a['id'] == names[0])
+            if row['bounds'] and click_bounds(xvfb, row['bounds']):
+                header, state, apps, series = ui.usage_until(
+                    lambda st, a, se: st.get('selected') == f'service/{names[0]}' and len(se) == 1,
+                    f'the chart of {names[0]} after a click on it')
+                check(series[0]['rx'] == want_buckets[names[0]][0], 'the clicked application\'s bars are not its own')
+                check(click_bounds(xvfb, state['back-button-bounds']), 'XTest is needed for the back button')
+                ui.usage_until(lambda st, a, se: st.get('selected') == '-' and len(se) > 1,
+                               'all applications after the back button')
+                log('a click on a row showed its chart, the back button all again')
+            else:
+                check(os.environ.get('CI') != 'true', 'XTest (libXtst) is needed to click a row (CI=true)', row)
             ui.app.check_alive()
             ui.app.check_log_clean()
 
@@ -302,6 +316,12 @@ polkit.addRule(function(action, subject) {{
 """)
     os.chmod(tmp, 0o644)
     os.replace(tmp, path)
+
+
+def click_bounds(xvfb, bounds):
+    """A real click in the middle of "x,y,w,h"; False without XTest."""
+    x, y, w, h = (int(v) for v in bounds.split(','))
+    return npgui.xtest_click(xvfb.display, x + w // 2, y + h // 2)
 
 
 def click_record(ui, state, xvfb):
