@@ -14,7 +14,6 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
-#include <string.h>
 
 #include "netpulse-usage-view-private.h"
 
@@ -254,7 +253,7 @@ netpulse_usage_view_select_app (NetpulseUsageView *self,
     }
 }
 
-/* The form parse_entry() reads, in local time. */
+/* The form netpulse_usage_parse_time() reads, in local time. */
 static void
 set_entry (GtkEntry *entry,
            guint64   ns)
@@ -286,31 +285,13 @@ on_range_changed (NetpulseUsageView *self)
   reload (self);
 }
 
-/* "2026-12-02 07:15", "2026-12-02T07:15:30" or with a zone: local time
- * unless it says otherwise. */
 static gboolean
 parse_entry (GtkEntry *entry,
              guint64  *ns)
 {
-  g_autofree char *text = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (entry))));
   g_autoptr(GTimeZone) local = g_time_zone_new_local ();
-  g_autoptr(GDateTime) time = NULL;
-  char *space = strchr (text, ' ');
 
-  if (space != NULL)
-    *space = 'T';
-  if (strchr (text, 'T') == NULL)
-    {
-      g_autofree char *midnight = g_strconcat (text, "T00:00", NULL);
-
-      time = g_date_time_new_from_iso8601 (midnight, local);
-    }
-  else
-    time = g_date_time_new_from_iso8601 (text, local);
-  if (time == NULL || g_date_time_to_unix (time) < 0)
-    return FALSE;
-  *ns = (guint64) g_date_time_to_unix (time) * G_GUINT64_CONSTANT (1000000000);
-  return TRUE;
+  return netpulse_usage_parse_time (gtk_editable_get_text (GTK_EDITABLE (entry)), local, ns);
 }
 
 static void
