@@ -176,9 +176,13 @@ def case_usage(fx):
         wait_for(lambda: time.time_ns() > until_ns + 3 * BUCKET_NS, 'the range to be over', timeout=30)
         first_ns = since_ns - since_ns % BUCKET_NS
         n_buckets = -(-(until_ns - first_ns) // BUCKET_NS)
-        rows = [r for r in h.query_dbus(fx.granted) if first_ns <= r['start_ns'] < until_ns]
-        check(history.totals_of(rows, names) == {n: [e[1], e[0], 3] for n, e in expected.items()},
-              'QueryUsage itself does not have the traffic', history.totals_of(rows, names), expected)
+        want = {n: [e[1], e[0], 3] for n, e in expected.items()}
+
+        def recorded():
+            rows = [r for r in h.query_dbus(fx.granted) if first_ns <= r['start_ns'] < until_ns]
+            return rows if history.totals_of(rows, names) == want else None
+        # The last buckets are written once they close.
+        rows = wait_for(recorded, 'QueryUsage to hold exactly the traffic', timeout=30)
         want_buckets = expected_buckets(rows, first_ns, n_buckets, names)
         log(f'expected: {expected}, {n_buckets} buckets from {first_ns}')
 
@@ -256,12 +260,12 @@ def case_usage(fx):
             ui.settings(usage_select='-')
             header, state, apps, series = ui.usage_until(
                 lambda st, a, se: st.get('selected') == '-' and st.get('page') == 'data', 'all applications again')
-            row = next(a for a in apps if a['id'] == names[0])
+            row = next(a for a in apps if a['id'] == names[-1])
             if row['bounds'] and click_bounds(xvfb, row['bounds']):
                 header, state, apps, series = ui.usage_until(
-                    lambda st, a, se: st.get('selected') == f'service/{names[0]}' and len(se) == 1,
-                    f'the chart of {names[0]} after a click on it')
-                check(series[0]['rx'] == want_buckets[names[0]][0], 'the clicked application\'s bars are not its own')
+                    lambda st, a, se: st.get('selected') == f'service/{names[-1]}' and len(se) == 1,
+                    f'the chart of {names[-1]} after a click on it')
+                check(series[0]['rx'] == want_buckets[names[-1]][0], 'the clicked application\'s bars are not its own')
                 check(click_bounds(xvfb, state['back-button-bounds']), 'XTest is needed for the back button')
                 ui.usage_until(lambda st, a, se: st.get('selected') == '-' and len(se) > 1,
                                'all applications after the back button')
