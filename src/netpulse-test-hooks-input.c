@@ -39,11 +39,11 @@ focus_place (NetpulseWindow *window)
   return "other";
 }
 
-static void
-append_bounds (GString    *out,
-               const char *key,
-               GtkWidget  *widget,
-               GtkWidget  *window)
+void
+_netpulse_test_hooks_append_bounds (GString    *out,
+                                    const char *key,
+                                    GtkWidget  *widget,
+                                    GtkWidget  *window)
 {
   graphene_rect_t b;
 
@@ -80,9 +80,11 @@ _netpulse_test_hooks_dump_input (GString        *out,
                           adw_flap_get_folded (window->flap),
                           toast_button, export_name);
   g_string_append (out, "#");
-  append_bounds (out, "search-button-bounds", GTK_WIDGET (window->search_button), GTK_WIDGET (window));
-  append_bounds (out, "detail-bounds", GTK_WIDGET (window->detail_pane), GTK_WIDGET (window));
-  append_bounds (out, "detail-subtitle-bounds", GTK_IS_WIDGET (subtitle) ? GTK_WIDGET (subtitle) : NULL,
-                 GTK_WIDGET (window));
+  _netpulse_test_hooks_append_bounds (out, "search-button-bounds", GTK_WIDGET (window->search_button),
+                                      GTK_WIDGET (window));
+  _netpulse_test_hooks_append_bounds (out, "detail-bounds", GTK_WIDGET (window->detail_pane),
+                                      GTK_WIDGET (window));
+  _netpulse_test_hooks_append_bounds (out, "detail-subtitle-bounds",
+                                      GTK_IS_WIDGET (subtitle) ? GTK_WIDGET (subtitle) : NULL, GTK_WIDGET (window));
   g_string_append_c (out, '\n');
 }

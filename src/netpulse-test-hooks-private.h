@@ -11,6 +11,11 @@ G_BEGIN_DECLS
 /* netpulse-test-hooks-input.c: what the keyboard and the search changed. */
 void _netpulse_test_hooks_dump_input (GString        *out,
                                       NetpulseWindow *window);
+/* " KEY=x,y,w,h": where @widget is in @window, when it is shown. */
+void _netpulse_test_hooks_append_bounds (GString    *out,
+                                         const char *key,
+                                         GtkWidget  *widget,
+                                         GtkWidget  *window);
 
 /* netpulse-test-hooks-usage.c: the Usage view's lines ("# usage …"), and
  * the test settings "usage-range <since_ns>,<until_ns>", "usage-preset

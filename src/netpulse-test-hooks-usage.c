@@ -12,19 +12,6 @@
 #include "netpulse-usage-view-private.h"
 
 static void
-append_bounds (GString    *out,
-               const char *key,
-               GtkWidget  *widget,
-               GtkWidget  *window)
-{
-  graphene_rect_t b;
-
-  if (gtk_widget_get_mapped (widget) && gtk_widget_compute_bounds (widget, window, &b))
-    g_string_append_printf (out, " %s=%d,%d,%d,%d", key, (int) b.origin.x, (int) b.origin.y,
-                            (int) b.size.width, (int) b.size.height);
-}
-
-static void
 append_word (GString    *out,
              const char *key,
              const char *text)
@@ -57,8 +44,9 @@ dump_state (GString           *out,
   append_word (out, "error", view->last_error);
   append_word (out, "record-button", gtk_button_get_label (view->record_button));
   g_string_append_printf (out, " record-sensitive=%d", gtk_widget_get_sensitive (GTK_WIDGET (view->record_button)));
-  append_bounds (out, "record-button-bounds", GTK_WIDGET (view->record_button), window);
-  append_bounds (out, "chart-bounds", GTK_WIDGET (chart), window);
+  _netpulse_test_hooks_append_bounds (out, "record-button-bounds", GTK_WIDGET (view->record_button), window);
+  _netpulse_test_hooks_append_bounds (out, "chart-bounds", GTK_WIDGET (chart), window);
+  _netpulse_test_hooks_append_bounds (out, "back-button-bounds", GTK_WIDGET (view->back_button), window);
   g_string_append_c (out, '\n');
   if (hovered >= 0)
     {
@@ -70,11 +58,32 @@ dump_state (GString           *out,
     }
 }
 
-/* "# usage-app <position> <kind> <id> <name> <rx> <tx> <color>" in the
- * list's order (id and name URI-escaped). */
+/* The label of @widget's descendants that shows @text, or NULL. */
+static GtkWidget *
+find_label (GtkWidget  *widget,
+            const char *text)
+{
+  if (GTK_IS_LABEL (widget) && g_str_equal (gtk_label_get_text (GTK_LABEL (widget)), text))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_label (child, text);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* "# usage-app <position> <kind> <id> <name> <rx> <tx> <color>
+ * [bounds=x,y,w,h]" in the list's order (id and name URI-escaped; where
+ * its name is on screen, for a click). */
 static void
 dump_apps (GString           *out,
-           NetpulseUsageView *view)
+           NetpulseUsageView *view,
+           GtkWidget         *window)
 {
   GListModel *shown = G_LIST_MODEL (view->selection);
 
@@ -84,10 +93,15 @@ dump_apps (GString           *out,
       g_autofree char *id = g_uri_escape_string (netpulse_usage_item_get_app_id (item), NULL, FALSE);
       g_autofree char *name = g_uri_escape_string (netpulse_usage_item_get_name (item), NULL, FALSE);
 
-      g_string_append_printf (out, "# usage-app %u %s %s %s %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " %d\n", i,
+      GtkWidget *label = find_label (GTK_WIDGET (view->apps_view), netpulse_usage_item_get_name (item));
+
+      g_string_append_printf (out, "# usage-app %u %s %s %s %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " %d", i,
                               netpulse_usage_item_get_app_kind (item), id, name,
                               netpulse_usage_item_get_rx_bytes (item), netpulse_usage_item_get_tx_bytes (item),
                               netpulse_usage_item_get_color (item));
+      if (label != NULL)
+        _netpulse_test_hooks_append_bounds (out, "bounds", label, window);
+      g_string_append_c (out, '\n');
     }
 }
 
@@ -148,7 +162,7 @@ _netpulse_test_hooks_dump_usage (GString        *out,
   export_usage (view, FALSE, "NETPULSE_EXPORT_USAGE_CSV");
   export_usage (view, TRUE, "NETPULSE_EXPORT_USAGE_JSON");
   dump_state (out, view, GTK_WIDGET (window));
-  dump_apps (out, view);
+  dump_apps (out, view, GTK_WIDGET (window));
   dump_series (out, view);
 }
 

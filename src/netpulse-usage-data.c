@@ -8,6 +8,7 @@
 
 #include <gio/gio.h>
 #include <glib/gi18n.h>
+#include <string.h>
 
 #include "netpulse-usage-data.h"
 
@@ -330,4 +331,47 @@ netpulse_usage_data_fold (NetpulseUsageData *data,
   if (other != NULL)
     g_ptr_array_add (out, other);
   return out;
+}
+
+/* GLib's ISO 8601 wants seconds: "…T07:15" (before any zone) gets ":00". */
+static const char *
+with_seconds (char **text)
+{
+  char *t = strchr (*text, 'T');
+  size_t end = t != NULL ? strspn (t + 1, "0123456789:.") : 0;
+  guint colons = 0;
+  char *with = NULL;
+
+  for (size_t i = 0; t != NULL && i < end; i++)
+    colons += t[1 + i] == ':';
+  if (colons == 1)
+    {
+      with = g_strdup_printf ("%.*s:00%s", (int) (t + 1 + end - *text), *text, t + 1 + end);
+      g_free (*text);
+      *text = with;
+    }
+  return *text;
+}
+
+gboolean
+netpulse_usage_parse_time (const char *text,
+                           GTimeZone  *zone,
+                           guint64    *ns)
+{
+  g_autofree char *copy = g_strstrip (g_strdup (text != NULL ? text : ""));
+  g_autofree char *full = NULL;
+  g_autoptr(GDateTime) time = NULL;
+  char *space = strchr (copy, ' ');
+
+  g_return_val_if_fail (zone != NULL && ns != NULL, FALSE);
+
+  if (space != NULL)
+    *space = 'T';
+  /* A date alone is its midnight. */
+  full = strchr (copy, 'T') == NULL ? g_strconcat (copy, "T00:00", NULL) : g_strdup (copy);
+  time = g_date_time_new_from_iso8601 (with_seconds (&full), zone);
+  if (time == NULL || g_date_time_to_unix (time) < 0)
+    return FALSE;
+  *ns = (guint64) g_date_time_to_unix (time) * NS_PER_S;
+  return TRUE;
 }

@@ -72,6 +72,14 @@ const char *netpulse_usage_granularity_name   (NetpulseUsageGranularity  granula
 int         netpulse_usage_range_bucket_index (const NetpulseUsageRange *range,
                                                guint64                   start_ns);
 
+/* What the custom range's entries take: "2026-12-02 07:15",
+ * "2026-12-02T07:15:30", a date alone (its midnight), in @zone unless the
+ * text gives its own ("…Z", "…+01:00").  FALSE for anything else or a
+ * time before 1970; whole seconds. */
+gboolean    netpulse_usage_parse_time         (const char               *text,
+                                               GTimeZone                *zone,
+                                               guint64                  *ns);
+
 /* One application over the range. */
 typedef struct {
   char    *app_kind;      /* "desktop", "service", … as the helper names it */

@@ -198,7 +198,6 @@ static void
 fill_list (NetpulseUsageView *self)
 {
   g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
-  GListModel *shown = gtk_single_selection_get_model (self->selection);
 
   for (guint i = 0; i < self->data->apps->len; i++)
     {
@@ -213,15 +212,29 @@ fill_list (NetpulseUsageView *self)
   self->updating_list = TRUE;
   g_list_store_splice (self->items, 0, g_list_model_get_n_items (G_LIST_MODEL (self->items)),
                        items->pdata, items->len);
-  gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
+  self->updating_list = FALSE;
+}
+
+/* The list's selection is self->selected (after a refresh, or when it
+ * was chosen elsewhere than in the list). */
+static void
+sync_selection (NetpulseUsageView *self)
+{
+  GListModel *shown = gtk_single_selection_get_model (self->selection);
+  guint position = GTK_INVALID_LIST_POSITION;
+
   for (guint i = 0; self->selected != NULL && i < g_list_model_get_n_items (shown); i++)
     {
       g_autoptr(NetpulseUsageItem) item = g_list_model_get_item (shown, i);
       g_autofree char *key = item_key (item);
 
       if (g_str_equal (key, self->selected))
-        gtk_single_selection_set_selected (self->selection, i);
+        position = i;
     }
+  if (gtk_single_selection_get_selected (self->selection) == position)
+    return;
+  self->updating_list = TRUE;
+  gtk_single_selection_set_selected (self->selection, position);
   self->updating_list = FALSE;
 }
 
@@ -262,6 +275,13 @@ fill_chart (NetpulseUsageView *self,
 void
 _netpulse_usage_view_show_data (NetpulseUsageView *self)
 {
+  fill_list (self);
+  _netpulse_usage_view_show_selection (self);
+}
+
+void
+_netpulse_usage_view_show_selection (NetpulseUsageView *self)
+{
   int only = _netpulse_usage_view_selected (self);
   g_autoptr(GPtrArray) series = netpulse_usage_data_fold (self->data, NETPULSE_USAGE_TOP_N, only);
   g_autofree char *rx = NULL;
@@ -272,7 +292,7 @@ _netpulse_usage_view_show_data (NetpulseUsageView *self)
   /* An application that is not in this range: all of them again. */
   if (only < 0)
     g_clear_pointer (&self->selected, g_free);
-  fill_list (self);
+  sync_selection (self);
   fill_chart (self, series);
   if (only >= 0)
     {

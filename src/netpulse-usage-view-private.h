@@ -87,6 +87,8 @@ void     _netpulse_usage_view_show_turn_on_error (NetpulseUsageView *self,
 void     _netpulse_usage_view_setup_list  (NetpulseUsageView *self);
 /* The list and the chart from self->data and self->selected. */
 void     _netpulse_usage_view_show_data   (NetpulseUsageView *self);
+/* Only the chart and the list's selection: self->selected changed. */
+void     _netpulse_usage_view_show_selection (NetpulseUsageView *self);
 /* The selected application's index in self->data, or -1. */
 int      _netpulse_usage_view_selected    (NetpulseUsageView *self);
 void     _netpulse_usage_view_export      (NetpulseUsageView *self,

@@ -14,7 +14,6 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
-#include <string.h>
 
 #include "netpulse-usage-view-private.h"
 
@@ -39,6 +38,7 @@ query_cb (GObject      *object,
   g_autoptr(NetpulseUsageView) self = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) rows = NULL;
+  g_autoptr(GVariant) all = NULL;
   gboolean truncated = FALSE;
   GVariantIter iter;
   GVariant *row;
@@ -67,10 +67,17 @@ query_cb (GObject      *object,
     }
 
   g_clear_object (&self->cancellable);
-  g_clear_pointer (&self->data, netpulse_usage_data_free);
-  self->data = netpulse_usage_data_new (&self->range, g_variant_builder_end (self->pages));
+  all = g_variant_ref_sink (g_variant_builder_end (self->pages));
   g_clear_pointer (&self->pages, g_variant_builder_unref);
   _netpulse_usage_view_set_last_error (self, NULL);
+  /* Nothing new (no bucket closed since): the list keeps its scroll
+   * position and the pointer its read-out. */
+  if (self->data != NULL && self->data->range.first_ns == self->range.first_ns &&
+      self->data->range.n_buckets == self->range.n_buckets && g_variant_equal (self->data->rows, all) &&
+      g_str_equal (gtk_stack_get_visible_child_name (self->stack), self->data->apps->len > 0 ? "data" : "empty"))
+    return;
+  g_clear_pointer (&self->data, netpulse_usage_data_free);
+  self->data = netpulse_usage_data_new (&self->range, all);
   if (self->data->apps->len == 0)
     _netpulse_usage_view_show_page (self, "empty");
   else
@@ -241,9 +248,20 @@ netpulse_usage_view_select_app (NetpulseUsageView *self,
   self->selected = g_strdup (key);
   if (self->data != NULL && self->data->apps->len > 0)
     {
-      _netpulse_usage_view_show_data (self);
+      _netpulse_usage_view_show_selection (self);
       _netpulse_usage_view_show_page (self, "data");
     }
+}
+
+/* The form netpulse_usage_parse_time() reads, in local time. */
+static void
+set_entry (GtkEntry *entry,
+           guint64   ns)
+{
+  g_autoptr(GDateTime) time = g_date_time_new_from_unix_local ((gint64) (ns / G_GUINT64_CONSTANT (1000000000)));
+  g_autofree char *text = time != NULL ? g_date_time_format (time, "%Y-%m-%d %H:%M") : NULL;
+
+  gtk_editable_set_text (GTK_EDITABLE (entry), text != NULL ? text : "");
 }
 
 static void
@@ -260,36 +278,20 @@ on_range_changed (NetpulseUsageView *self)
 
       self->custom_until_ns = (guint64) g_date_time_to_unix (now) * G_GUINT64_CONSTANT (1000000000);
       self->custom_since_ns = self->custom_until_ns - 86400 * G_GUINT64_CONSTANT (1000000000);
+      set_entry (self->since_entry, self->custom_since_ns);
+      set_entry (self->until_entry, self->custom_until_ns);
       gtk_popover_popup (self->custom_popover);
     }
   reload (self);
 }
 
-/* "2026-12-02 07:15", "2026-12-02T07:15:30" or with a zone: local time
- * unless it says otherwise. */
 static gboolean
 parse_entry (GtkEntry *entry,
              guint64  *ns)
 {
-  g_autofree char *text = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (entry))));
   g_autoptr(GTimeZone) local = g_time_zone_new_local ();
-  g_autoptr(GDateTime) time = NULL;
-  char *space = strchr (text, ' ');
 
-  if (space != NULL)
-    *space = 'T';
-  if (strchr (text, 'T') == NULL)
-    {
-      g_autofree char *midnight = g_strconcat (text, "T00:00", NULL);
-
-      time = g_date_time_new_from_iso8601 (midnight, local);
-    }
-  else
-    time = g_date_time_new_from_iso8601 (text, local);
-  if (time == NULL || g_date_time_to_unix (time) < 0)
-    return FALSE;
-  *ns = (guint64) g_date_time_to_unix (time) * G_GUINT64_CONSTANT (1000000000);
-  return TRUE;
+  return netpulse_usage_parse_time (gtk_editable_get_text (GTK_EDITABLE (entry)), local, ns);
 }
 
 static void

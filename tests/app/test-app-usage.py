@@ -32,9 +32,7 @@ import json
 import os
 import shutil
 import signal
-import subprocess
 import sys
-import tempfile
 import time
 import urllib.parse
 import uuid
@@ -89,9 +87,9 @@ def read_usage(path):
                 state['readout'] = unquote(line.split('=', 1)[1].strip())
             elif line.startswith('# usage-app '):
                 # (split on single spaces: the id of unknown owners is "")
-                _, _, pos, kind, app_id, name, rx, tx, color = line.rstrip('\n').split(' ')
+                _, _, pos, kind, app_id, name, rx, tx, color, *more = line.rstrip('\n').split(' ')
                 apps.append(dict(kind=kind, id=unquote(app_id), name=unquote(name), rx=int(rx), tx=int(tx),
-                                 color=int(color)))
+                                 color=int(color), bounds=more[0].split('=')[1] if more else None))
             elif line.startswith('# usage-series '):
                 _, _, s, name, rx, tx = line.rstrip('\n').split(' ')
                 series.append(dict(name=unquote(name), rx=[] if rx == '-' else [int(v) for v in rx.split(',')],
@@ -178,9 +176,13 @@ def case_usage(fx):
         wait_for(lambda: time.time_ns() > until_ns + 3 * BUCKET_NS, 'the range to be over', timeout=30)
         first_ns = since_ns - since_ns % BUCKET_NS
         n_buckets = -(-(until_ns - first_ns) // BUCKET_NS)
-        rows = [r for r in h.query_dbus(fx.granted) if first_ns <= r['start_ns'] < until_ns]
-        check(history.totals_of(rows, names) == {n: [e[1], e[0], 3] for n, e in expected.items()},
-              'QueryUsage itself does not have the traffic', history.totals_of(rows, names), expected)
+        want = {n: [e[1], e[0], 3] for n, e in expected.items()}
+
+        def recorded():
+            rows = [r for r in h.query_dbus(fx.granted) if first_ns <= r['start_ns'] < until_ns]
+            return rows if history.totals_of(rows, names) == want else None
+        # The last buckets are written once they close.
+        rows = wait_for(recorded, 'QueryUsage to hold exactly the traffic', timeout=30)
         want_buckets = expected_buckets(rows, first_ns, n_buckets, names)
         log(f'expected: {expected}, {n_buckets} buckets from {first_ns}')
 
@@ -253,9 +255,23 @@ def case_usage(fx):
                 check(os.environ.get('CI') != 'true', 'XTest (libXtst) is needed to move the pointer (CI=true)')
                 log('XTest is not available: the read-out under the pointer is not tried')
 
+            # A real click on an application in the list: its own chart;
+            # the back button: all again.
             ui.settings(usage_select='-')
-            ui.usage_until(lambda st, a, se: st.get('selected') == '-' and st.get('page') == 'data',
-                           'all applications again')
+            header, state, apps, series = ui.usage_until(
+                lambda st, a, se: st.get('selected') == '-' and st.get('page') == 'data', 'all applications again')
+            row = next(a for a in apps if a['id'] == names[-1])
+            if row['bounds'] and click_bounds(xvfb, row['bounds']):
+                header, state, apps, series = ui.usage_until(
+                    lambda st, a, se: st.get('selected') == f'service/{names[-1]}' and len(se) == 1,
+                    f'the chart of {names[-1]} after a click on it')
+                check(series[0]['rx'] == want_buckets[names[-1]][0], 'the clicked application\'s bars are not its own')
+                check(click_bounds(xvfb, state['back-button-bounds']), 'XTest is needed for the back button')
+                ui.usage_until(lambda st, a, se: st.get('selected') == '-' and len(se) > 1,
+                               'all applications after the back button')
+                log('a click on a row showed its chart, the back button all again')
+            else:
+                check(os.environ.get('CI') != 'true', 'XTest (libXtst) is needed to click a row (CI=true)', row)
             ui.app.check_alive()
             ui.app.check_log_clean()
 
@@ -303,6 +319,12 @@ polkit.addRule(function(action, subject) {{
 """)
     os.chmod(tmp, 0o644)
     os.replace(tmp, path)
+
+
+def click_bounds(xvfb, bounds):
+    """A real click in the middle of "x,y,w,h"; False without XTest."""
+    x, y, w, h = (int(v) for v in bounds.split(','))
+    return npgui.xtest_click(xvfb.display, x + w // 2, y + h // 2)
 
 
 def click_record(ui, state, xvfb):
@@ -370,27 +392,16 @@ def case_off(fx):
 
 
 def fixture_args(build_root):
+    """The history tests' fixture (1-s buckets, a state directory of its
+    own), once the app can run."""
     HelperFixture.check_requirements()
     app_driver.require_gui(build_root)
-    state_dir = tempfile.mkdtemp(prefix='netpulse-app-usage-state-')
-    os.rmdir(state_dir)
-    fixture_args.state_dir = state_dir
-    return dict(helper_args=[f'--history-bucket-ms={BUCKET_MS}', f'--state-dir={state_dir}'])
-
-
-def with_state(func):
-    def run(fx):
-        fx.state_dir = fixture_args.state_dir
-        try:
-            func(fx)
-        finally:
-            subprocess.run(['rm', '-rf', fx.state_dir])
-    return run
+    return history.fixture_args(build_root)
 
 
 CASES = {
-    'usage': (with_state(case_usage), fixture_args),
-    'off': (with_state(case_off), fixture_args),
+    'usage': (history.with_state(case_usage), fixture_args),
+    'off': (history.with_state(case_off), fixture_args),
 }
 
 

@@ -119,6 +119,29 @@ test_custom (void)
 }
 
 static void
+test_parse_time (void)
+{
+  g_autoptr(GTimeZone) zone = g_time_zone_new_identifier ("+01:00");
+  guint64 ns = 0;
+
+  g_assert_true (netpulse_usage_parse_time ("2026-12-02 07:15", zone, &ns));
+  g_assert_cmpuint (ns, ==, utc_ns (2026, 12, 2, 6, 15, 0));
+  g_assert_true (netpulse_usage_parse_time ("  2026-12-02T07:15:30 ", zone, &ns));
+  g_assert_cmpuint (ns, ==, utc_ns (2026, 12, 2, 6, 15, 30));
+  g_assert_true (netpulse_usage_parse_time ("2026-12-02", zone, &ns));
+  g_assert_cmpuint (ns, ==, utc_ns (2026, 12, 1, 23, 0, 0));
+  g_assert_true (netpulse_usage_parse_time ("2026-12-02 07:15Z", zone, &ns));
+  g_assert_cmpuint (ns, ==, utc_ns (2026, 12, 2, 7, 15, 0));
+  /* Bad input: FALSE, the value untouched. */
+  ns = 42;
+  g_assert_false (netpulse_usage_parse_time ("yesterday", zone, &ns));
+  g_assert_false (netpulse_usage_parse_time ("", zone, &ns));
+  g_assert_false (netpulse_usage_parse_time ("2026-13-02 07:15", zone, &ns));
+  g_assert_false (netpulse_usage_parse_time ("1969-12-31 23:00", zone, &ns));
+  g_assert_cmpuint (ns, ==, 42);
+}
+
+static void
 test_bucket_boundaries (void)
 {
   NetpulseUsageRange range = { 0 };
@@ -324,6 +347,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/usage/presets", test_presets);
   g_test_add_func ("/usage/custom", test_custom);
+  g_test_add_func ("/usage/parse-time", test_parse_time);
   g_test_add_func ("/usage/bucket-boundaries", test_bucket_boundaries);
   g_test_add_func ("/usage/sums", test_sums);
   g_test_add_func ("/usage/fold", test_fold);
