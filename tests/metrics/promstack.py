@@ -147,9 +147,13 @@ class Prometheus:
         except OSError:
             return False
 
-    def query(self, promql):
-        """[(labels dict, value)] of an instant query."""
-        data = json.loads(http_get(f'{self.api}/query?' + urllib.parse.urlencode({'query': promql})))
+    def query(self, promql, at=None):
+        """[(labels dict, value)] of an instant query, now or at time @at
+        (seconds since the epoch)."""
+        params = {'query': promql}
+        if at is not None:
+            params['time'] = f'{at:.3f}'
+        data = json.loads(http_get(f'{self.api}/query?' + urllib.parse.urlencode(params)))
         if data.get('status') != 'success':
             raise TestFailure(f'PromQL {promql}: {data}')
         return [(r['metric'], float(r['value'][1])) for r in data['data']['result']]
