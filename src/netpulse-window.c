@@ -226,6 +226,8 @@ set_grouped (NetpulseWindow *self,
   gtk_widget_set_visible (GTK_WIDGET (self->pause_button), !self->usage);
   gtk_widget_set_visible (GTK_WIDGET (self->search_button), !self->usage);
   gtk_widget_set_visible (GTK_WIDGET (self->group_button), !self->usage);
+  /* About the live table's rows: not the history's. */
+  gtk_widget_set_visible (GTK_WIDGET (self->overflow_banner), !self->usage);
   if (self->usage)
     gtk_search_bar_set_search_mode (self->search_bar, FALSE);
   /* Grouping by process is a way of looking at the connections. */

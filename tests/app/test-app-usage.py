@@ -266,6 +266,8 @@ def case_usage(fx):
                     lambda st, a, se: st.get('selected') == f'service/{names[-1]}' and len(se) == 1,
                     f'the chart of {names[-1]} after a click on it')
                 check(series[0]['rx'] == want_buckets[names[-1]][0], 'the clicked application\'s bars are not its own')
+                if keep:
+                    shutil.copyfile(ui.app.shot, os.path.join(keep, 'usage-application.png'))
                 check(click_bounds(xvfb, state['back-button-bounds']), 'XTest is needed for the back button')
                 ui.usage_until(lambda st, a, se: st.get('selected') == '-' and len(se) > 1,
                                'all applications after the back button')
