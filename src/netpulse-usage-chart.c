@@ -31,7 +31,7 @@ struct _NetpulseUsageChart
 G_DEFINE_FINAL_TYPE (NetpulseUsageChart, netpulse_usage_chart, GTK_TYPE_WIDGET)
 
 static const char * const fallback_colors[NETPULSE_USAGE_N_COLORS] = {
-  "#3584e4", "#2ec27e", "#e66100", "#9141ac", "#e5a50a", "#77767b",
+  "#3584e4", "#2ec27e", "#e66100", "#9141ac", "#c88800", "#9a9996",
 };
 
 void
@@ -223,8 +223,10 @@ netpulse_usage_chart_snapshot (GtkWidget   *widget,
           GdkRGBA color, light;
 
           netpulse_usage_chart_lookup_color (widget, self->colors[s], &color);
-          light = color;
-          light.alpha *= 0.5;
+          /* Upload: the colour mixed with white, opaque, so that it reads
+           * as a lighter shade on a light and on a dark background. */
+          light = (GdkRGBA) { color.red + (1 - color.red) * 0.5, color.green + (1 - color.green) * 0.5,
+                              color.blue + (1 - color.blue) * 0.5, color.alpha };
           y -= rx_h;
           gtk_snapshot_append_color (snapshot, &color, &GRAPHENE_RECT_INIT (x, y, bar_w - gap, rx_h));
           y -= tx_h;

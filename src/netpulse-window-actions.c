@@ -52,6 +52,9 @@ search_activate (GSimpleAction *action,
 {
   NetpulseWindow *self = user_data;
 
+  /* The usage history has no search. */
+  if (self->usage)
+    return;
   gtk_search_bar_set_search_mode (self->search_bar, TRUE);
   gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
 }
@@ -249,7 +252,13 @@ export_csv_activate (GSimpleAction *action,
                      GVariant      *parameter,
                      gpointer       user_data)
 {
-  export_view (user_data, NETPULSE_EXPORT_CSV);
+  NetpulseWindow *self = user_data;
+
+  /* In the Usage view the menu exports what it shows: the range. */
+  if (self->usage)
+    gtk_widget_activate_action (GTK_WIDGET (self->usage_view), "usage.export-csv", NULL);
+  else
+    export_view (self, NETPULSE_EXPORT_CSV);
 }
 
 static void
@@ -257,7 +266,12 @@ export_json_activate (GSimpleAction *action,
                       GVariant      *parameter,
                       gpointer       user_data)
 {
-  export_view (user_data, NETPULSE_EXPORT_JSON);
+  NetpulseWindow *self = user_data;
+
+  if (self->usage)
+    gtk_widget_activate_action (GTK_WIDGET (self->usage_view), "usage.export-json", NULL);
+  else
+    export_view (self, NETPULSE_EXPORT_JSON);
 }
 
 static const GActionEntry win_actions[] = {

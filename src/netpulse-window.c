@@ -226,8 +226,12 @@ set_grouped (NetpulseWindow *self,
   gtk_widget_set_visible (GTK_WIDGET (self->pause_button), !self->usage);
   gtk_widget_set_visible (GTK_WIDGET (self->search_button), !self->usage);
   gtk_widget_set_visible (GTK_WIDGET (self->group_button), !self->usage);
+  /* About the live table's rows: not the history's. */
+  gtk_widget_set_visible (GTK_WIDGET (self->overflow_banner), !self->usage);
   if (self->usage)
     gtk_search_bar_set_search_mode (self->search_bar, FALSE);
+  /* Typing in the Usage view (a custom range) is not a search. */
+  gtk_search_bar_set_key_capture_widget (self->search_bar, self->usage ? NULL : GTK_WIDGET (self));
   /* Grouping by process is a way of looking at the connections. */
   gtk_widget_set_sensitive (GTK_WIDGET (self->group_button), !self->applications && self->monitoring);
   _netpulse_window_update_columns (self);

@@ -22,6 +22,8 @@
 #             io.github.netpulse.configure); with a rule that says yes,
 #             the same button turns recording on (GetRecording says so)
 #             and the page goes.
+#     paused  the state directory a tiny tmpfs: once recording pauses (a
+#             full disk), the view says so with the helper's error.
 #
 # Needs root; skips (77) without it, fails under CI=true.
 #
@@ -32,6 +34,7 @@ import json
 import os
 import shutil
 import signal
+import subprocess
 import sys
 import time
 import urllib.parse
@@ -266,6 +269,8 @@ def case_usage(fx):
                     lambda st, a, se: st.get('selected') == f'service/{names[-1]}' and len(se) == 1,
                     f'the chart of {names[-1]} after a click on it')
                 check(series[0]['rx'] == want_buckets[names[-1]][0], 'the clicked application\'s bars are not its own')
+                if keep:
+                    shutil.copyfile(ui.app.shot, os.path.join(keep, 'usage-application.png'))
                 check(click_bounds(xvfb, state['back-button-bounds']), 'XTest is needed for the back button')
                 ui.usage_until(lambda st, a, se: st.get('selected') == '-' and len(se) > 1,
                                'all applications after the back button')
@@ -391,6 +396,42 @@ def case_off(fx):
         ui.app.check_log_clean()
 
 
+def case_paused(fx):
+    """A tiny tmpfs as the state directory (as the history tests' disk-full
+    case): once recording pauses, the view says so, with the helper's
+    error, and still shows what was written."""
+    h = history.History(fx, fx.state_dir)
+    h.install_configure_rules()
+    os.makedirs(fx.state_dir, exist_ok=True)
+    subprocess.run(['mount', '-t', 'tmpfs', '-o', 'size=96k,mode=0700', 'nptest', fx.state_dir], check=True)
+    try:
+        cgroups = [h.app(f'npu{uuid.uuid4().hex[:10]}') for _ in range(40)]
+        h.enable()
+        h.wait_recording()
+        deadline = time.time() + 90
+        state = h.recording_state()
+        while not state['paused'] and time.time() < deadline:
+            h.traffic([(cg, 1000, 10) for cg in cgroups])
+            state = h.recording_state()   # (each round of traffic takes over a second)
+        check(state['paused'], 'recording did not pause on a full disk', state)
+        log(f'paused: {state["last_error"]}')
+        with app_driver.Xvfb() as xvfb, UsageApp(fx, xvfb, 'usage-paused') as ui:
+            header, ustate, apps, series = ui.usage_until(
+                lambda st, a, se: st.get('paused') == '1' and st.get('page') in ('data', 'empty'),
+                'the paused state in the Usage view')
+            texts = npgui.read_dump_texts(ui.app.dump)['shown']
+            banner = [t for t in texts if t.startswith('Recording is paused')]
+            check(banner and state['last_error'] in banner[0], 'the view does not say recording is paused, and why',
+                  texts)
+            log(f'the view says: {banner[0]!r}')
+            ui.app.check_alive()
+            ui.app.check_log_clean()
+    finally:
+        fx.stop_helper()
+        h.cleanup()
+        subprocess.run(['umount', fx.state_dir])
+
+
 def fixture_args(build_root):
     """The history tests' fixture (1-s buckets, a state directory of its
     own), once the app can run."""
@@ -402,6 +443,7 @@ def fixture_args(build_root):
 CASES = {
     'usage': (history.with_state(case_usage), fixture_args),
     'off': (history.with_state(case_off), fixture_args),
+    'paused': (history.with_state(case_paused), fixture_args),
 }
 
 
