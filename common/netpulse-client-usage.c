@@ -1,5 +1,5 @@
 /* netpulse-client-usage.c — the usage history: GetRecording, SetRecording
- * and QueryUsage (documented in data/io.github.netpulse.Helper1.xml), for
+ * QueryUsage and QueryHosts (documented in data/io.github.netpulse.Helper1.xml), for
  * netpulsectl and the app's Usage view.  Needs no subscription.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
@@ -166,22 +166,33 @@ netpulse_client_query_usage_async (NetpulseClient      *self,
                     cancellable, callback, user_data);
 }
 
+/* The rows and the truncated flag of a QueryUsage or QueryHosts reply
+ * (its type was checked by usage_call_finish()). */
+static GVariant *
+rows_finish (NetpulseClient  *self,
+             GAsyncResult    *result,
+             gpointer         source_tag,
+             gboolean        *truncated,
+             GError         **error)
+{
+  g_autoptr(GVariant) reply = usage_call_finish (self, result, source_tag, error);
+  gboolean more;
+
+  if (reply == NULL)
+    return NULL;
+  g_variant_get_child (reply, 1, "b", &more);
+  if (truncated != NULL)
+    *truncated = more;
+  return g_variant_get_child_value (reply, 0);
+}
+
 GVariant *
 netpulse_client_query_usage_finish (NetpulseClient  *self,
                                     GAsyncResult    *result,
                                     gboolean        *truncated,
                                     GError         **error)
 {
-  g_autoptr(GVariant) reply = usage_call_finish (self, result, netpulse_client_query_usage_async, error);
-  GVariant *rows;
-  gboolean more;
-
-  if (reply == NULL)
-    return NULL;
-  g_variant_get (reply, "(@a(ttssyttu)b)", &rows, &more);
-  if (truncated != NULL)
-    *truncated = more;
-  return rows;
+  return rows_finish (self, result, netpulse_client_query_usage_async, truncated, error);
 }
 
 void
@@ -208,14 +219,5 @@ netpulse_client_query_hosts_finish (NetpulseClient  *self,
                                     gboolean        *truncated,
                                     GError         **error)
 {
-  g_autoptr(GVariant) reply = usage_call_finish (self, result, netpulse_client_query_hosts_async, error);
-  GVariant *rows;
-  gboolean more;
-
-  if (reply == NULL)
-    return NULL;
-  g_variant_get (reply, "(@a(ttssysqttu)b)", &rows, &more);
-  if (truncated != NULL)
-    *truncated = more;
-  return rows;
+  return rows_finish (self, result, netpulse_client_query_hosts_async, truncated, error);
 }
