@@ -14,7 +14,9 @@ second of the run is one minute of history.  In one run, side by side:
   alone recording on, no subscriber (no window open)
 and the database's growth per minute bucket at that load, extrapolated to
 a day of minute buckets and to the default retention (48 h of minutes,
-90 days of hours, 2 years of days).
+90 days of hours, 2 years of days); then bench/overhead.py's two tcp loads
+(64-byte and 16 KiB writes) with recording on against off, alternately,
+with the 10,000 connections still open and the subscriber back.
 
 Usage: sudo NETPULSE_BUILD_ROOT=BUILD bench/recorder.py [--apps 100] [--conns 100] [--seconds 20]
                                                        [--bucket-ms 1000|60000]
@@ -73,6 +75,35 @@ def db_figures(path):
             'bytes': pages}
 
 
+def throughput(h, size, port, seconds=3):
+    """bench/overhead.py's tcp load (one connection, sender on CPU 0,
+    receiver on CPU 1) in the namespace: bytes/s."""
+    p = subprocess.run(['ip', 'netns', 'exec', h.ns, B.tool('np-load'), 'tcp', '--size', str(size),
+                        '--seconds', str(seconds), '--port', str(port), '--cpu-tx', '0', '--cpu-rx', '1'],
+                       capture_output=True, text=True, timeout=60)
+    if p.returncode != 0:
+        B.die('np-load tcp failed: ' + p.stderr[-500:])
+    return json.loads(p.stdout.strip().splitlines()[-1])['bytes_per_s']
+
+
+def throughput_rounds(fx, h, rounds):
+    """overhead.py's ratios with recording on against off, side by side:
+    each round measures off, on, off again, and its ratio is on / mean of
+    the two offs; the medians over the rounds."""
+    ratios = {64: [], 16384: []}
+    for _ in range(rounds):
+        for size, port in ((64, 5101), (16384, 5102)):
+            h.ctl_as(fx.granted, 'recording', 'off')
+            before = throughput(h, size, port)
+            h.enable()
+            on = throughput(h, size, port)
+            h.ctl_as(fx.granted, 'recording', 'off')
+            after = throughput(h, size, port)
+            ratios[size].append(on / ((before + after) / 2))
+    return {f'tcp-{"64" if size == 64 else "16k"}': {'median': B.median(r), 'all': r}
+            for size, r in ratios.items()}
+
+
 def start_load(fx, h, apps, conns):
     procs = []
     for i, cg in enumerate(apps):
@@ -114,6 +145,12 @@ def run(fx, args, result):
         result['alone'] = cpu_and_rss(pid, args.seconds)
         time.sleep(2)
         result['db'] = db_figures(h.db_path)
+        if args.throughput_rounds > 0:
+            monitor = fx.spawn_as(fx.granted, [h.ctl, 'monitor', '--json', '--interval', '1000',
+                                               '--filter', 'no-such-connection-' + fx.tag],
+                                  os.path.join(fx.tmpdir, 'bench-monitor-2.out'))
+            time.sleep(2)
+            result['throughput_on_vs_off'] = throughput_rounds(fx, h, args.throughput_rounds)
         h.ctl_as(fx.granted, 'recording', 'off')
     finally:
         if monitor.poll() is None:
@@ -145,6 +182,8 @@ def main():
     parser.add_argument('--apps', type=int, default=100)
     parser.add_argument('--conns', type=int, default=100)
     parser.add_argument('--seconds', type=float, default=20)
+    parser.add_argument('--throughput-rounds', type=int, default=3,
+                        help='rounds of the overhead benchmark\'s tcp loads, recording on against off')
     parser.add_argument('--bucket-ms', type=int, default=1000,
                         help='1000 (default): time compressed, for the database growth; 60000: the '
                              'real bucket, for the recorder CPU without 60 times its writes')
@@ -168,7 +207,10 @@ def main():
     for name in ('off', 'on', 'alone'):
         r = result[name]
         print(f'  {name:6} helper CPU {r["cpu_pct"]:6.2f} % of a core   RSS {r["rss_kib"] / 1024:7.1f} MiB')
-    if result['db']['fine_buckets'] > 0:
+    for name, r in result.get('throughput_on_vs_off', {}).items():
+        print(f'  {name:7} throughput with recording on / off: {r["median"]:.3f} '
+              f'(rounds: {", ".join(f"{x:.3f}" for x in r["all"])})')
+    if result['db']['fine_buckets'] > 1:
         day_mb, retention_mb = extrapolate(result['db'])
         result['db_mb_per_day_minutes'] = day_mb
         result['db_mb_default_retention'] = retention_mb
