@@ -119,6 +119,14 @@ netpulse_client_get_recording_finish (NetpulseClient  *self,
   return reply != NULL ? g_variant_get_child_value (reply, 0) : NULL;
 }
 
+/* @dict, or an empty a{sv} for NULL (floating, as @dict may be: the
+ * message takes either). */
+static GVariant *
+or_empty (GVariant *dict)
+{
+  return dict != NULL ? dict : g_variant_new_array (G_VARIANT_TYPE ("{sv}"), NULL, 0);
+}
+
 void
 netpulse_client_set_recording_async (NetpulseClient      *self,
                                      gboolean             enabled,
@@ -127,11 +135,9 @@ netpulse_client_set_recording_async (NetpulseClient      *self,
                                      GAsyncReadyCallback  callback,
                                      gpointer             user_data)
 {
-  g_autoptr(GVariant) no_options = g_variant_ref_sink (g_variant_new_array (G_VARIANT_TYPE ("{sv}"), NULL, 0));
-
   g_return_if_fail (NETPULSE_IS_CLIENT (self));
   usage_call_async (self, "SetRecording",
-                    g_variant_new ("(b@a{sv})", enabled, options != NULL ? options : no_options),
+                    g_variant_new ("(b@a{sv})", enabled, or_empty (options)),
                     "()", TRUE, netpulse_client_set_recording_async, cancellable, callback, user_data);
 }
 
@@ -156,12 +162,10 @@ netpulse_client_query_usage_async (NetpulseClient      *self,
                                    GAsyncReadyCallback  callback,
                                    gpointer             user_data)
 {
-  g_autoptr(GVariant) no_filter = g_variant_ref_sink (g_variant_new_array (G_VARIANT_TYPE ("{sv}"), NULL, 0));
-
   g_return_if_fail (NETPULSE_IS_CLIENT (self));
   usage_call_async (self, "QueryUsage",
                     g_variant_new ("(ttss@a{sv})", since_ns, until_ns, granularity, group,
-                                   filter != NULL ? filter : no_filter),
+                                   or_empty (filter)),
                     "(a(ttssyttu)b)", TRUE, netpulse_client_query_usage_async,
                     cancellable, callback, user_data);
 }
@@ -204,11 +208,9 @@ netpulse_client_query_hosts_async (NetpulseClient      *self,
                                    GAsyncReadyCallback  callback,
                                    gpointer             user_data)
 {
-  g_autoptr(GVariant) no_filter = g_variant_ref_sink (g_variant_new_array (G_VARIANT_TYPE ("{sv}"), NULL, 0));
-
   g_return_if_fail (NETPULSE_IS_CLIENT (self));
   usage_call_async (self, "QueryHosts",
-                    g_variant_new ("(tt@a{sv})", since_ns, until_ns, filter != NULL ? filter : no_filter),
+                    g_variant_new ("(tt@a{sv})", since_ns, until_ns, or_empty (filter)),
                     "(a(ttssysqttu)b)", TRUE, netpulse_client_query_hosts_async,
                     cancellable, callback, user_data);
 }
