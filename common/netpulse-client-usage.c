@@ -1,5 +1,5 @@
 /* netpulse-client-usage.c — the usage history: GetRecording, SetRecording
- * and QueryUsage (documented in data/io.github.netpulse.Helper1.xml), for
+ * QueryUsage and QueryHosts (documented in data/io.github.netpulse.Helper1.xml), for
  * netpulsectl and the app's Usage view.  Needs no subscription.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
@@ -119,6 +119,14 @@ netpulse_client_get_recording_finish (NetpulseClient  *self,
   return reply != NULL ? g_variant_get_child_value (reply, 0) : NULL;
 }
 
+/* @dict, or an empty a{sv} for NULL (floating, as @dict may be: the
+ * message takes either). */
+static GVariant *
+or_empty (GVariant *dict)
+{
+  return dict != NULL ? dict : g_variant_new_array (G_VARIANT_TYPE ("{sv}"), NULL, 0);
+}
+
 void
 netpulse_client_set_recording_async (NetpulseClient      *self,
                                      gboolean             enabled,
@@ -127,11 +135,9 @@ netpulse_client_set_recording_async (NetpulseClient      *self,
                                      GAsyncReadyCallback  callback,
                                      gpointer             user_data)
 {
-  g_autoptr(GVariant) no_options = g_variant_ref_sink (g_variant_new_array (G_VARIANT_TYPE ("{sv}"), NULL, 0));
-
   g_return_if_fail (NETPULSE_IS_CLIENT (self));
   usage_call_async (self, "SetRecording",
-                    g_variant_new ("(b@a{sv})", enabled, options != NULL ? options : no_options),
+                    g_variant_new ("(b@a{sv})", enabled, or_empty (options)),
                     "()", TRUE, netpulse_client_set_recording_async, cancellable, callback, user_data);
 }
 
@@ -156,14 +162,32 @@ netpulse_client_query_usage_async (NetpulseClient      *self,
                                    GAsyncReadyCallback  callback,
                                    gpointer             user_data)
 {
-  g_autoptr(GVariant) no_filter = g_variant_ref_sink (g_variant_new_array (G_VARIANT_TYPE ("{sv}"), NULL, 0));
-
   g_return_if_fail (NETPULSE_IS_CLIENT (self));
   usage_call_async (self, "QueryUsage",
                     g_variant_new ("(ttss@a{sv})", since_ns, until_ns, granularity, group,
-                                   filter != NULL ? filter : no_filter),
+                                   or_empty (filter)),
                     "(a(ttssyttu)b)", TRUE, netpulse_client_query_usage_async,
                     cancellable, callback, user_data);
+}
+
+/* The rows and the truncated flag of a QueryUsage or QueryHosts reply
+ * (its type was checked by usage_call_finish()). */
+static GVariant *
+rows_finish (NetpulseClient  *self,
+             GAsyncResult    *result,
+             gpointer         source_tag,
+             gboolean        *truncated,
+             GError         **error)
+{
+  g_autoptr(GVariant) reply = usage_call_finish (self, result, source_tag, error);
+  gboolean more;
+
+  if (reply == NULL)
+    return NULL;
+  g_variant_get_child (reply, 1, "b", &more);
+  if (truncated != NULL)
+    *truncated = more;
+  return g_variant_get_child_value (reply, 0);
 }
 
 GVariant *
@@ -172,16 +196,7 @@ netpulse_client_query_usage_finish (NetpulseClient  *self,
                                     gboolean        *truncated,
                                     GError         **error)
 {
-  g_autoptr(GVariant) reply = usage_call_finish (self, result, netpulse_client_query_usage_async, error);
-  GVariant *rows;
-  gboolean more;
-
-  if (reply == NULL)
-    return NULL;
-  g_variant_get (reply, "(@a(ttssyttu)b)", &rows, &more);
-  if (truncated != NULL)
-    *truncated = more;
-  return rows;
+  return rows_finish (self, result, netpulse_client_query_usage_async, truncated, error);
 }
 
 void
@@ -193,11 +208,9 @@ netpulse_client_query_hosts_async (NetpulseClient      *self,
                                    GAsyncReadyCallback  callback,
                                    gpointer             user_data)
 {
-  g_autoptr(GVariant) no_filter = g_variant_ref_sink (g_variant_new_array (G_VARIANT_TYPE ("{sv}"), NULL, 0));
-
   g_return_if_fail (NETPULSE_IS_CLIENT (self));
   usage_call_async (self, "QueryHosts",
-                    g_variant_new ("(tt@a{sv})", since_ns, until_ns, filter != NULL ? filter : no_filter),
+                    g_variant_new ("(tt@a{sv})", since_ns, until_ns, or_empty (filter)),
                     "(a(ttssysqttu)b)", TRUE, netpulse_client_query_hosts_async,
                     cancellable, callback, user_data);
 }
@@ -208,14 +221,5 @@ netpulse_client_query_hosts_finish (NetpulseClient  *self,
                                     gboolean        *truncated,
                                     GError         **error)
 {
-  g_autoptr(GVariant) reply = usage_call_finish (self, result, netpulse_client_query_hosts_async, error);
-  GVariant *rows;
-  gboolean more;
-
-  if (reply == NULL)
-    return NULL;
-  g_variant_get (reply, "(@a(ttssysqttu)b)", &rows, &more);
-  if (truncated != NULL)
-    *truncated = more;
-  return rows;
+  return rows_finish (self, result, netpulse_client_query_hosts_async, truncated, error);
 }

@@ -47,6 +47,27 @@ void         netpulsectl_stop_tty_agent        (GSubprocess         *agent);
 
 int          netpulsectl_cmd_monitor           (int                  argc,
                                                 char               **argv);
+/* A QueryUsage or QueryHosts page, waited for in a main loop
+ * (netpulsectl-usage.c): @finish is the client's _finish function. */
+typedef GVariant *(*NetpulsectlRowsFinish) (NetpulseClient  *client,
+                                            GAsyncResult    *result,
+                                            gboolean        *truncated,
+                                            GError         **error);
+typedef struct {
+  GMainLoop             *loop;
+  NetpulsectlRowsFinish  finish;
+  GVariant              *reply;
+  gboolean               truncated;
+  GError                *error;
+} NetpulsectlRowsCall;
+
+/* Pages of 10 000 rows at most: two years of days for 100 applications is
+ * 73 000 rows. */
+#define NETPULSECTL_MAX_PAGES 100
+
+void         netpulsectl_rows_cb               (GObject             *object,
+                                                GAsyncResult        *result,
+                                                gpointer             user_data);
 /* `usage --hosts` with the range already parsed. */
 int          netpulsectl_usage_hosts           (NetpulseClient      *client,
                                                 guint64              since_ns,

@@ -18,33 +18,12 @@
 #include "netpulse-units.h"
 #include "netpulsectl-private.h"
 
-#define MAX_PAGES 100
-
 typedef struct {
   const char *kind, *app_id, *remote;   /* in the pages */
   guint8      proto;
   guint16     port;
   guint64     rx, tx, connections;
 } Host;
-
-typedef struct {
-  GMainLoop *loop;
-  GVariant  *reply;
-  gboolean   truncated;
-  GError    *error;
-} Call;
-
-static void
-hosts_cb (GObject      *object,
-          GAsyncResult *result,
-          gpointer      user_data)
-{
-  Call *call = user_data;
-
-  call->reply = netpulse_client_query_hosts_finish (NETPULSE_CLIENT (object), result,
-                                                    &call->truncated, &call->error);
-  g_main_loop_quit (call->loop);
-}
 
 static int
 compare_hosts (gconstpointer a,
@@ -180,10 +159,10 @@ netpulsectl_usage_hosts (NetpulseClient *client,
   g_autoptr(GPtrArray) hosts = NULL;
   g_autoptr(GVariant) after = NULL;
 
-  for (guint page = 0; page < MAX_PAGES; page++)
+  for (guint page = 0; page < NETPULSECTL_MAX_PAGES; page++)
     {
       g_auto(GVariantDict) filter = G_VARIANT_DICT_INIT (NULL);
-      Call call = { loop, NULL, FALSE, NULL };
+      NetpulsectlRowsCall call = { loop, netpulse_client_query_hosts_finish, NULL, FALSE, NULL };
       g_autoptr(GVariant) last = NULL;
       const char *kind, *app_id, *remote;
       guint64 start_ns;
@@ -196,7 +175,7 @@ netpulsectl_usage_hosts (NetpulseClient *client,
       if (after != NULL)
         g_variant_dict_insert_value (&filter, "after", after);
       netpulse_client_query_hosts_async (client, since_ns, until_ns, g_variant_dict_end (&filter),
-                                         NULL, hosts_cb, &call);
+                                         NULL, netpulsectl_rows_cb, &call);
       g_main_loop_run (loop);
       if (call.reply == NULL)
         {

@@ -25,26 +25,14 @@
 #include "netpulsectl-layout.h"
 #include "netpulsectl-private.h"
 
-/* A range of 10 000-row pages at most: two years of days for 100
- * applications is 73 000 rows. */
-#define MAX_PAGES 100
-
-typedef struct {
-  GMainLoop *loop;
-  GVariant  *reply;
-  gboolean   truncated;
-  GError    *error;
-} Call;
-
-static void
-query_cb (GObject      *object,
-          GAsyncResult *result,
-          gpointer      user_data)
+void
+netpulsectl_rows_cb (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
 {
-  Call *call = user_data;
+  NetpulsectlRowsCall *call = user_data;
 
-  call->reply = netpulse_client_query_usage_finish (NETPULSE_CLIENT (object), result,
-                                                    &call->truncated, &call->error);
+  call->reply = call->finish (NETPULSE_CLIENT (object), result, &call->truncated, &call->error);
   g_main_loop_quit (call->loop);
 }
 
@@ -323,17 +311,17 @@ netpulsectl_cmd_usage (int    argc,
   client = netpulse_client_new ();
   if (hosts)
     return netpulsectl_usage_hosts (client, since_ns, until_ns, app, json);
-  for (guint page = 0; page < MAX_PAGES; page++)
+  for (guint page = 0; page < NETPULSECTL_MAX_PAGES; page++)
     {
       g_auto(GVariantDict) filter = G_VARIANT_DICT_INIT (NULL);
-      Call call = { loop, NULL, FALSE, NULL };
+      NetpulsectlRowsCall call = { loop, netpulse_client_query_usage_finish, NULL, FALSE, NULL };
 
       if (app != NULL)
         g_variant_dict_insert (&filter, "app-id", "s", app);
       if (after != NULL)
         g_variant_dict_insert_value (&filter, "after", after);
       netpulse_client_query_usage_async (client, since_ns, until_ns, granularity, by,
-                                         g_variant_dict_end (&filter), NULL, query_cb, &call);
+                                         g_variant_dict_end (&filter), NULL, netpulsectl_rows_cb, &call);
       g_main_loop_run (loop);
       if (call.reply == NULL)
         {

@@ -391,13 +391,15 @@ def case_disk_full(fx):
     h = History(fx, fx.state_dir)
     h.install_configure_rules()
     os.makedirs(fx.state_dir, exist_ok=True)
-    subprocess.run(['mount', '-t', 'tmpfs', '-o', 'size=96k,mode=0700', 'nptest', fx.state_dir], check=True)
+    subprocess.run(['mount', '-t', 'tmpfs', '-o', 'size=160k,mode=0700', 'nptest', fx.state_dir], check=True)
     try:
         names = [f'nph{uuid.uuid4().hex[:10]}' for _ in range(40)]
         apps = [h.app(n) for n in names]
         h.enable()
         h.wait_recording()
-        # Many applications fill the 96 KiB quickly.
+        # Room for the new database (schema 2: four tables, its WAL and the
+        # 32 KiB shared-memory file) and a few buckets; many applications
+        # with their hosts rows fill the rest quickly.
         deadline = time.time() + 90
         state = h.recording_state()
         while not state['paused'] and time.time() < deadline:
