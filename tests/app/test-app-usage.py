@@ -402,8 +402,7 @@ def case_paused(fx):
     error, and still shows what was written."""
     h = history.History(fx, fx.state_dir)
     h.install_configure_rules()
-    os.makedirs(fx.state_dir, exist_ok=True)
-    subprocess.run(['mount', '-t', 'tmpfs', '-o', 'size=96k,mode=0700', 'nptest', fx.state_dir], check=True)
+    history.mount_small_tmpfs(fx.state_dir)
     try:
         cgroups = [h.app(f'npu{uuid.uuid4().hex[:10]}') for _ in range(40)]
         h.enable()

@@ -387,11 +387,21 @@ def case_corrupt(fx):
     check(recorded_bytes(h.db_path, 'x')[0] == 'ok', 'the new database is not sound')
 
 
+# A state directory with room for a new database (schema 2: four tables,
+# its WAL and the shared memory file) and little more: the disk-full cases
+# here and in tests/app/test-app-usage.py.
+SMALL_TMPFS = 'size=160k,mode=0700'
+
+
+def mount_small_tmpfs(path):
+    os.makedirs(path, exist_ok=True)
+    subprocess.run(['mount', '-t', 'tmpfs', '-o', SMALL_TMPFS, 'nptest', path], check=True)
+
+
 def case_disk_full(fx):
     h = History(fx, fx.state_dir)
     h.install_configure_rules()
-    os.makedirs(fx.state_dir, exist_ok=True)
-    subprocess.run(['mount', '-t', 'tmpfs', '-o', 'size=160k,mode=0700', 'nptest', fx.state_dir], check=True)
+    mount_small_tmpfs(fx.state_dir)
     try:
         names = [f'nph{uuid.uuid4().hex[:10]}' for _ in range(40)]
         apps = [h.app(n) for n in names]
