@@ -313,6 +313,7 @@ netpulse_app_group_recompute (NetpulseAppGroup *self,
   if (n_connections != self->n_connections)
     {
       self->n_connections = n_connections;
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_CONNECTIONS]);
+      netpulse_row_mark_changed (NETPULSE_ROW (self));
     }
+  netpulse_row_emit_changed (NETPULSE_ROW (self));
 }

@@ -153,7 +153,7 @@ netpulse_process_group_add (NetpulseProcessGroup *self,
                              netpulse_row_get_uid (row),
                              netpulse_row_get_user (row));
     }
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_CONNECTIONS]);
+  netpulse_row_mark_changed (NETPULSE_ROW (self));
 }
 
 void
@@ -165,7 +165,7 @@ netpulse_process_group_remove (NetpulseProcessGroup *self,
   if (g_list_store_find (self->connections, conn, &position))
     {
       g_list_store_remove (self->connections, position);
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_CONNECTIONS]);
+      netpulse_row_mark_changed (NETPULSE_ROW (self));
     }
 }
 
@@ -194,6 +194,7 @@ netpulse_process_group_recompute (NetpulseProcessGroup *self,
   netpulse_row_set_traffic (NETPULSE_ROW (self), tick, rx_rate, tx_rate, rx_bytes, tx_bytes);
   netpulse_row_set_closed (NETPULSE_ROW (self), closed);
   netpulse_row_set_opacity (NETPULSE_ROW (self), n > 0 ? opacity : 1.0);
+  netpulse_row_emit_changed (NETPULSE_ROW (self));
 }
 
 guint

@@ -47,26 +47,6 @@ parent_matches (GtkTreeListRow *row,
   return NETPULSE_IS_ROW (item) && netpulse_row_matches (NETPULSE_ROW (item), search);
 }
 
-/* Traffic that never leaves the machine: to a loopback address, or
- * between two sockets of this host (the same address at both ends). */
-static gboolean
-record_is_local (const NetpulseRecord *r)
-{
-  g_autoptr(GInetAddress) remote = NULL;
-
-  if (r->raddr[0] == '\0')
-    return FALSE;
-  if (g_strcmp0 (r->raddr, r->laddr) == 0)
-    return TRUE;
-  remote = g_inet_address_new_from_string (r->raddr);
-  if (remote == NULL)
-    return FALSE;
-  if (g_inet_address_get_is_loopback (remote))
-    return TRUE;
-  /* ::ffff:127.0.0.1 */
-  return g_str_has_prefix (r->raddr, "::ffff:127.");
-}
-
 /* A connection by its addresses; a process or an application when all it
  * has is local. */
 static gboolean
@@ -76,7 +56,7 @@ row_is_local (NetpulseRow *row)
   guint n;
 
   if (NETPULSE_IS_CONNECTION (row))
-    return record_is_local (netpulse_connection_get_record (NETPULSE_CONNECTION (row)));
+    return netpulse_connection_is_local (NETPULSE_CONNECTION (row));
   if (NETPULSE_IS_PROCESS_GROUP (row))
     children = netpulse_process_group_get_connections (NETPULSE_PROCESS_GROUP (row));
   else if (NETPULSE_IS_APP_GROUP (row))

@@ -35,16 +35,24 @@ _netpulse_window_sum_shown (NetpulseWindow *self,
                             double         *tx,
                             guint          *n)
 {
-  GListModel *shown = G_LIST_MODEL (self->flat_rows);
+  GListModel *store = G_LIST_MODEL (self->store);
+  GtkFilter *filter = GTK_FILTER (self->filter);
+  gboolean all = gtk_filter_get_strictness (filter) == GTK_FILTER_MATCH_ALL;
+  guint n_items = g_list_model_get_n_items (store);
 
+  /* Straight from the store, as the flat list's filter sees it: the
+   * sorted and filtered models in between add nothing to a sum. */
   *rx = *tx = 0.0;
-  *n = g_list_model_get_n_items (shown);
-  for (guint i = 0; i < *n; i++)
+  *n = 0;
+  for (guint i = 0; i < n_items; i++)
     {
-      g_autoptr(NetpulseRow) row = g_list_model_get_item (shown, i);
+      NetpulseRow *row = NETPULSE_ROW (netpulse_connection_store_peek (self->store, i));
 
+      if (!all && !gtk_filter_match (filter, row))
+        continue;
       *rx += netpulse_row_get_rx_rate (row);
       *tx += netpulse_row_get_tx_rate (row);
+      (*n)++;
     }
 }
 
@@ -116,13 +124,22 @@ snapshot_model (GListModel *model)
     }
 }
 
+static void
+snapshot_store (NetpulseConnectionStore *store)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (store));
+
+  for (guint i = 0; i < n; i++)
+    netpulse_row_snapshot_sort_keys (NETPULSE_ROW (netpulse_connection_store_peek (store, i)));
+}
+
 /* The sort keys of every row (connections, processes, applications) take
  * this tick's values: only here, right before the whole list is sorted
  * again. */
 static void
 snapshot_sort_keys (NetpulseWindow *self)
 {
-  snapshot_model (G_LIST_MODEL (self->store));
+  snapshot_store (self->store);
   snapshot_model (G_LIST_MODEL (self->process_model));
   snapshot_model (G_LIST_MODEL (self->app_model));
 }
