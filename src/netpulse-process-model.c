@@ -147,10 +147,13 @@ follow_change (NetpulseProcessModel *self,
                GHashTable           *dirty)
 {
   NetpulseProcessGroup *group = g_hash_table_lookup (self->group_of, conn);
-  g_autofree char *key = netpulse_process_group_make_key (netpulse_row_get_pid (NETPULSE_ROW (conn)),
-                                                          netpulse_row_get_comm (NETPULSE_ROW (conn)));
+  NetpulseRow *row = NETPULSE_ROW (conn);
 
-  if (group != NULL && g_str_equal (key, netpulse_process_group_get_key (group)))
+  /* The group's pid and name are its key's: compared without building
+   * the key, for each connection on each update. */
+  if (group != NULL &&
+      netpulse_row_get_pid (NETPULSE_ROW (group)) == netpulse_row_get_pid (row) &&
+      g_strcmp0 (netpulse_row_get_comm (NETPULSE_ROW (group)), netpulse_row_get_comm (row)) == 0)
     {
       g_hash_table_add (dirty, group);
       return;

@@ -81,14 +81,19 @@ netpulse_row_filter_match (GtkFilter *filter,
   g_autoptr(GObject) inner = NULL;
   NetpulseRow *row;
 
-  if (GTK_IS_TREE_LIST_ROW (item))
-    inner = gtk_tree_list_row_get_item (item);
+  /* The flat list's items are rows: borrowed, as the list holds them
+   * (this runs for every row on every update). */
+  if (G_TYPE_FROM_INSTANCE (item) == GTK_TYPE_TREE_LIST_ROW)
+    {
+      inner = gtk_tree_list_row_get_item (item);
+      if (!NETPULSE_IS_ROW (inner))
+        return FALSE;
+      row = NETPULSE_ROW (inner);
+    }
+  else if (NETPULSE_IS_ROW (item))
+    row = item;
   else
-    inner = g_object_ref (item);
-
-  if (!NETPULSE_IS_ROW (inner))
     return FALSE;
-  row = NETPULSE_ROW (inner);
 
   if (!self->show_closed && netpulse_row_get_closed (row))
     return FALSE;
