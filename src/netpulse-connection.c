@@ -21,6 +21,7 @@ struct _NetpulseConnection
   NetpulseKeyedRecord *keyed;
   NetpulseKeyedRecord *own;
   gboolean        local;       /* of the record's addresses, for the filter */
+  guint64         process_tick; /* the tick its pid or comm last changed */
   guint64         closed_at;
   guint           position;
 };
@@ -181,6 +182,7 @@ connection_new (NetpulseKeyedRecord *keyed,
   self = g_object_new (NETPULSE_TYPE_CONNECTION, "id", record->id, NULL);
   self->keyed = keyed;
   self->local = addresses_are_local (self);
+  self->process_tick = tick;
   netpulse_row_set_process (NETPULSE_ROW (self), record->pid, record->comm);
   netpulse_row_set_traffic (NETPULSE_ROW (self), tick,
                             record->rx_rate, record->tx_rate,
@@ -236,7 +238,11 @@ netpulse_connection_refresh (NetpulseConnection *self,
 
   process_changed = netpulse_row_get_pid (row) != record->pid ||
                     strcmp (netpulse_row_get_comm (row), record->comm) != 0;
-  netpulse_row_set_process (row, record->pid, record->comm);
+  if (process_changed)
+    {
+      netpulse_row_set_process (row, record->pid, record->comm);
+      self->process_tick = tick;
+    }
   netpulse_row_set_traffic (row, tick, record->rx_rate, record->tx_rate,
                             record->rx_bytes, record->tx_bytes);
   self->local = addresses_are_local (self);
@@ -314,4 +320,10 @@ gboolean
 netpulse_connection_is_local (NetpulseConnection *self)
 {
   return self->local;
+}
+
+guint64
+netpulse_connection_get_process_tick (NetpulseConnection *self)
+{
+  return self->process_tick;
 }

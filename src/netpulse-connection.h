@@ -49,6 +49,8 @@ guint16               netpulse_connection_get_rport      (NetpulseConnection   *
 guint8                netpulse_connection_get_state      (NetpulseConnection   *self);
 guint32               netpulse_connection_get_rtt_us     (NetpulseConnection   *self);
 
+/* The tick at which its process (pid or comm) was last set. */
+guint64               netpulse_connection_get_process_tick (NetpulseConnection *self);
 /* Whether its traffic stays on this machine (loopback, or to itself). */
 gboolean              netpulse_connection_is_local       (NetpulseConnection   *self);
 

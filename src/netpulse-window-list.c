@@ -154,13 +154,31 @@ list_is_held (NetpulseWindow *self)
          g_get_monotonic_time () - self->last_click_us < HOLD_AFTER_CLICK_US;
 }
 
+/* The sorter's primary key, for the connection list to compare by first
+ * (NETPULSE_SORT_NONE: it compares by the whole sorter). */
+static NetpulseSortKey
+primary_sort_key (NetpulseWindow *self,
+                  gboolean       *descending)
+{
+  const char *id = _netpulse_window_get_sort (self, descending);
+  GtkColumnViewColumn *column = id != NULL ? netpulse_columns_find (self->column_view, id) : NULL;
+  GtkSorter *sorter = column != NULL ? gtk_column_view_column_get_sorter (column) : NULL;
+
+  return NETPULSE_IS_ROW_SORTER (sorter) ? netpulse_row_sorter_get_key (NETPULSE_ROW_SORTER (sorter))
+                                         : NETPULSE_SORT_NONE;
+}
+
 /* Re-sorts after values changed in place, keeping the scroll offset. */
 static void
 resort (NetpulseWindow *self)
 {
   GtkAdjustment *vadj = gtk_scrolled_window_get_vadjustment (self->scrolled_window);
   double value = gtk_adjustment_get_value (vadj);
+  gboolean descending = FALSE;
+  NetpulseSortKey primary = primary_sort_key (self, &descending);
 
+  /* The connection list sorts and filters once, at the thaw. */
+  netpulse_sorted_rows_freeze (self->flat_rows);
   self->sort_held = list_is_held (self);
   if (!self->sort_held)
     {
@@ -171,6 +189,7 @@ resort (NetpulseWindow *self)
       !netpulse_row_filter_get_include_local (self->filter) ||
       netpulse_row_filter_get_search (self->filter) != NULL)
     gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
+  netpulse_sorted_rows_thaw (self->flat_rows, primary, descending);
   gtk_adjustment_set_value (vadj, MIN (value, gtk_adjustment_get_upper (vadj) - gtk_adjustment_get_page_size (vadj)));
 }
 
