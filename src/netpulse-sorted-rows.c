@@ -29,7 +29,7 @@ struct _NetpulseSortedRows
   GPtrArray               *shown;
   GArray                  *entries;  /* Entry: scratch of each sort */
   guint                    frozen;
-  gboolean                 dirty;    /* a change came while frozen */
+  gboolean                 dirty;    /* to be sorted and filtered at the thaw */
 };
 
 static void list_model_iface_init (GListModelInterface *iface);
@@ -219,7 +219,39 @@ rebuild (NetpulseSortedRows *self,
   publish (self);
 }
 
-/* The sorter, the filter or the store changed: by the whole sorter. */
+/* Rows came or went.  Rows that went may be freed once the store's
+ * update is over: this list lets go of them at once.  Rows that only came
+ * wait for the window's re-sort that follows each update (freeze, thaw),
+ * which sorts them in by the primary key. */
+static void
+on_store_changed (NetpulseSortedRows *self,
+                  guint               position,
+                  guint               removed,
+                  guint               added)
+{
+  GPtrArray *shown = self->shown;
+  guint old_n = shown->len, first = old_n, out = 0;
+
+  self->dirty = TRUE;
+  if (removed == 0)
+    return;
+  for (guint i = 0; i < old_n; i++)
+    {
+      NetpulseRow *row = g_ptr_array_index (shown, i);
+
+      if (netpulse_connection_store_lookup (self->store, netpulse_row_get_id (row)) != NETPULSE_CONNECTION (row))
+        {
+          first = MIN (first, i);
+          continue;
+        }
+      shown->pdata[out++] = row;
+    }
+  g_ptr_array_set_size (shown, out);
+  if (out != old_n)
+    g_list_model_items_changed (G_LIST_MODEL (self), first, old_n - first, out - first);
+}
+
+/* The sorter or the filter changed: by the whole sorter. */
 static void
 on_changed (NetpulseSortedRows *self)
 {
@@ -293,7 +325,7 @@ netpulse_sorted_rows_new (NetpulseConnectionStore *store,
   self->store = g_object_ref (store);
   g_set_object (&self->sorter, sorter);
   g_set_object (&self->filter, filter);
-  g_signal_connect_object (store, "items-changed", G_CALLBACK (on_changed), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (store, "items-changed", G_CALLBACK (on_store_changed), self, G_CONNECT_SWAPPED);
   if (sorter != NULL)
     g_signal_connect_object (sorter, "changed", G_CALLBACK (on_changed), self, G_CONNECT_SWAPPED);
   if (filter != NULL)

@@ -11,8 +11,10 @@
  * (netpulse_sorted_rows_thaw()), rows are compared by that key first and
  * by the whole sorter on a tie, and the result is checked with the sorter
  * (neighbours only; sorted again by the sorter if the key was not its
- * primary one); otherwise, and whenever the sorter, the filter or the
- * store says it changed, by the whole sorter.
+ * primary one); otherwise, and whenever the sorter or the filter says it
+ * changed, by the whole sorter.  Rows that leave the store leave the list
+ * at once; new rows join it at the next thaw (the window's re-sort after
+ * each update).
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
