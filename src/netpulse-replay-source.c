@@ -293,35 +293,28 @@ netpulse_replay_source_load_data (NetpulseReplaySource *self,
                                   GError              **error)
 {
   g_autoptr(GPtrArray) ticks = g_ptr_array_new_with_free_func (tick_free);
-  g_autoptr(GString) line = g_string_new (NULL);
+  g_auto(GStrv) lines = g_strsplit (contents, "\n", -1);
   g_autoptr(GVariant) pending_counters = NULL;
   Tick *tick = NULL;
-  const char *start = contents;
 
-  /* Line by line through one buffer: a copy of all the lines at once
-   * (the recording's size again) would stay in the heap afterwards. */
-  for (guint i = 0; start != NULL; i++)
+  for (guint i = 0; lines[i] != NULL; i++)
     {
       g_autoptr(GError) local_error = NULL;
-      const char *end = strchr (start, '\n');
       NetpulseRecord record;
       GVariant *counters;
       guint64 ts = 0;
 
-      g_string_truncate (line, 0);
-      g_string_append_len (line, start, end != NULL ? end - start : (gssize) strlen (start));
-      start = end != NULL ? end + 1 : NULL;
-      g_strstrip (line->str);
-      if (line->str[0] == '\0')
+      g_strstrip (lines[i]);
+      if (lines[i][0] == '\0')
         continue;
       /* Applies from the records that follow it. */
-      if ((counters = parse_warning_line (line->str)) != NULL)
+      if ((counters = parse_warning_line (lines[i])) != NULL)
         {
           g_clear_pointer (&pending_counters, g_variant_unref);
           pending_counters = g_variant_ref_sink (counters);
           continue;
         }
-      if (!netpulse_record_parse_json (&record, line->str, &ts, &local_error))
+      if (!netpulse_record_parse_json (&record, lines[i], &ts, &local_error))
         {
           g_set_error (error, NETPULSE_SOURCE_ERROR, NETPULSE_SOURCE_ERROR_BAD_INPUT,
                        _("%s, line %u: not a connection record: %s"),
