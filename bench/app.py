@@ -8,8 +8,10 @@ changing in every tick).  bench/np-frame-stats.so is preloaded
 the app's NetpulseSource "update" signal from outside the app and writes
 one line per frame and per update.
 
-Measured per scenario (default order; sorted by download rate, which
-re-sorts the whole table on every update):
+Measured per scenario (default order, which is by download rate
+descending; sorted by download rate asked for explicitly, --sort rx-rate;
+the Applications view, the same connections grouped in APPS applications;
+all re-sort the whole table on every update):
   cpu per update    process CPU time between two consecutive updates
                     (applying one update + every frame it causes)
   first update      the same for the update that creates the rows
@@ -20,7 +22,11 @@ re-sorts the whole table on every update):
   RSS               VmRSS at the end (and of the same app with the small
                     test recording, for comparison)
 
-Usage: NETPULSE_BUILD_ROOT=BUILD bench/app.py [--conns N] [--ticks T]
+Usage: NETPULSE_BUILD_ROOT=BUILD bench/app.py [--conns N] [--ticks T] [--apps A]
+                                             [--baseline OTHER_BUILD] [--pairs P]
+With --baseline, every scenario runs with OTHER_BUILD (e.g. main's build)
+and with BUILD one after the other, P times, and the table gives both and
+their ratio (baseline / this build: > 1 is faster or smaller).
 (needs Xvfb; root is not needed.)
 """
 
@@ -41,9 +47,10 @@ import npgui  # noqa: E402
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def app_env(display, tmp, stats_path):
-    return npgui.app_env(os.environ, display, B.built("data"), tmp,
-                         LD_PRELOAD=B.tool("np-frame-stats.so"), NP_FRAME_STATS=stats_path)
+def app_env(build, display, tmp, stats_path, extra_env):
+    return npgui.app_env(os.environ, display, os.path.join(build, "data"), tmp,
+                         LD_PRELOAD=os.path.join(build, "bench", "np-frame-stats.so"),
+                         NP_FRAME_STATS=stats_path, **extra_env)
 
 
 def parse_stats(path):
@@ -68,11 +75,14 @@ def percentile(values, p):
     return values[min(len(values) - 1, int(round(p / 100.0 * (len(values) - 1))))]
 
 
-def run_app(display, tmp, name, replay, ticks, extra_args=()):
+def run_app(build, display, tmp, name, replay, ticks, extra_args=(), extra_env=None):
     stats_path = os.path.join(tmp, name + ".stats")
-    argv = [B.built("src", "netpulse"), "--replay", replay, "--replay-interval", "1000"] + list(extra_args)
+    if os.path.exists(stats_path):
+        os.unlink(stats_path)
+    argv = [os.path.join(build, "src", "netpulse"), "--replay", replay, "--replay-interval", "1000"] + list(extra_args)
     log = open(os.path.join(tmp, name + ".log"), "w")
-    proc = subprocess.Popen(argv, env=app_env(display, tmp, stats_path), stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(argv, env=app_env(build, display, tmp, stats_path, extra_env or {}),
+                            stdout=log, stderr=subprocess.STDOUT)
     log.close()
     start = time.monotonic()
     timeout = 30 + 3 * ticks
@@ -137,47 +147,91 @@ def summarize(name, frames, updates, rss, hwm, rss_peak, cpu_total, app_log):
     return res
 
 
+COLUMNS = (("cpu/upd", "cpu_per_update_ms", 1), ("1st upd", "first_update_cpu_ms", 1),
+           ("wall/upd", "wall_per_update_ms", 1), ("frame", "frame_ms_median", 2),
+           ("frame95", "frame_ms_p95", 2), ("frameMax", "frame_ms_max", 1),
+           ("upd-frm", "frame_after_update_ms_median", 1), ("RSS MiB", "rss_mib", 1))
+
+
+def median_of(runs, key):
+    values = [r.get(key) for r in runs if r.get(key) is not None]
+    return B.median(values) if values else None
+
+
+def combine(runs):
+    """The median of each figure over runs of one scenario and build."""
+    for r in runs:
+        r["rss_mib"] = (r["rss_kib"] or 0) / 1024.0
+    out = {k: median_of(runs, k) for _, k, _ in COLUMNS}
+    out["frames"] = runs[0]["frames"]
+    out["runs"] = runs
+    return out
+
+
+def print_table(title, results):
+    print("\n== %s" % title)
+    print("%-22s" % "scenario" + "".join("%10s" % c for c, _, _ in COLUMNS))
+    for name, r in results.items():
+        print("%-22s" % name + "".join("%10s" % B.fmt(r.get(k), d) for _, k, d in COLUMNS))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--conns", type=int, default=10000)
     parser.add_argument("--ticks", type=int, default=12)
+    parser.add_argument("--apps", type=int, default=300)
+    parser.add_argument("--baseline", help="another build root, run side by side")
+    parser.add_argument("--pairs", type=int, default=1)
     args = parser.parse_args()
     if shutil.which("Xvfb") is None:
         B.die("needs Xvfb (package xvfb)")
-    B.built("src", "netpulse")
+    builds = [("this", B.build_root())]
+    if args.baseline:
+        builds.insert(0, ("baseline", os.path.abspath(args.baseline)))
+    for _, build in builds:
+        if not os.path.exists(os.path.join(build, "src", "netpulse")):
+            B.die("%s/src/netpulse is not built" % build)
 
-    results = {}
+    runs = {label: {} for label, _ in builds}
     with tempfile.TemporaryDirectory(prefix="netpulse-bench-app-") as tmp, npgui.Xvfb() as x:
         os.chmod(tmp, 0o700)
         replay = os.path.join(tmp, "replay.jsonl")
-        B.log("generating %d connections x %d ticks" % (args.conns, args.ticks))
+        B.log("generating %d connections in %d applications x %d ticks" % (args.conns, args.apps, args.ticks))
         subprocess.run([sys.executable, os.path.join(HERE, "gen-replay.py"), replay,
-                        str(args.conns), str(args.ticks)], check=True)
+                        str(args.conns), str(args.ticks), str(args.apps)], check=True)
         small = os.path.join(B.SOURCE_ROOT, "tests", "data", "replay-basic.jsonl")
-        for name, replay_path, ticks, extra in (
-                ("unsorted", replay, args.ticks, []),
-                ("sorted-by-rx-rate", replay, args.ticks, ["--sort", "rx-rate"]),
-                ("small-recording", small, 3, [])):
-            B.log("app: %s" % name)
-            results[name] = run_app(x.display, tmp, name, replay_path, ticks, extra)
-            B.log("  %s" % {k: v for k, v in results[name].items() if not isinstance(v, (list, tuple))})
+        scenarios = (("default-order", replay, args.ticks, [], {}),
+                     ("sorted-by-rx-rate", replay, args.ticks, ["--sort", "rx-rate"], {}),
+                     ("applications-%d" % args.apps, replay, args.ticks, [], {"NETPULSE_VIEW": "applications"}),
+                     ("small-recording", small, 3, [], {}))
+        for pair in range(args.pairs):
+            for name, replay_path, ticks, extra, env in scenarios:
+                for label, build in builds:
+                    B.log("app: %s, %s build, pair %d" % (name, label, pair + 1))
+                    r = run_app(build, x.display, tmp, name, replay_path, ticks, extra, env)
+                    runs[label].setdefault(name, []).append(r)
+                    B.log("  %s" % {k: v for k, v in r.items() if not isinstance(v, (list, tuple))})
 
+    results = {label: {name: combine(rs) for name, rs in by_name.items()} for label, by_name in runs.items()}
     result = {"benchmark": "app", "machine": B.machine_info(), "conns": args.conns, "ticks": args.ticks,
-              "scenarios": results}
+              "apps": args.apps, "pairs": args.pairs, "scenarios": results["this"]}
+    if args.baseline:
+        result["baseline"] = {"build": os.path.abspath(args.baseline), "scenarios": results["baseline"]}
     B.write_result("app", result)
 
-    print("\n== App: %d rows, all changing every second (replay, Xvfb, cairo renderer)" % args.conns)
-    print("%-18s %9s %9s %9s %9s %9s %9s %9s %9s %8s" % (
-        "scenario", "cpu/upd", "1st upd", "wall/upd", "frame", "frame95", "frameMax", "upd-frm", "RSS MiB", "frames"))
-    for name, r in results.items():
-        print("%-18s %9s %9s %9s %9s %9s %9s %9s %9s %8s" % (
-            name, B.fmt(r.get("cpu_per_update_ms"), 1), B.fmt(r.get("first_update_cpu_ms"), 1),
-            B.fmt(r.get("wall_per_update_ms"), 1), B.fmt(r.get("frame_ms_median"), 2),
-            B.fmt(r.get("frame_ms_p95"), 2), B.fmt(r.get("frame_ms_max"), 1),
-            B.fmt(r.get("frame_after_update_ms_median"), 1),
-            B.fmt((r["rss_kib"] or 0) / 1024.0, 1), r["frames"]))
-    print("(ms; cpu/upd = process CPU between two updates; frame = before-paint..after-paint; "
-          "upd-frm = first frame after an update)")
+    what = "%d rows in %d applications, all changing every second (replay, Xvfb, cairo renderer)" % (
+        args.conns, args.apps)
+    for label, _ in builds:
+        print_table("App, %s build: %s" % (label, what), results[label])
+    if args.baseline:
+        print("\n== Ratio baseline / this build (> 1: this build is faster or smaller)")
+        print("%-22s" % "scenario" + "".join("%10s" % c for c, _, _ in COLUMNS))
+        for name in results["this"]:
+            a, b = results["baseline"][name], results["this"][name]
+            print("%-22s" % name + "".join(
+                "%10s" % (B.fmt(a[k] / b[k], 2) if a.get(k) and b.get(k) else "-") for _, k, _ in COLUMNS))
+    print("(ms; medians over %d run(s); cpu/upd = process CPU between two updates; frame = "
+          "before-paint..after-paint; upd-frm = first frame after an update)" % args.pairs)
     return 0
 
 

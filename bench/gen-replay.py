@@ -3,12 +3,15 @@
 one of them changing in every one of TICKS ticks one second apart (JSON
 lines in the format of netpulse_record_append_json(), tick by tick).
 
-Usage: gen-replay.py OUT CONNS TICKS
+Usage: gen-replay.py OUT CONNS TICKS [APPS]
 
 Deterministic (fixed seed), so that runs compare.  Connections belong to
-CONNS/50 processes with a handful of command names, mix TCP/UDP and
-IPv4/IPv6, and their rates change every tick so that a sort by rate
-reorders the table every second.
+CONNS/50 processes (at least APPS) with a handful of command names, mix
+TCP/UDP and IPv4/IPv6, and their rates change every tick so that a sort by
+rate reorders the table every second.  With APPS, process P belongs to the
+desktop application "io.github.netpulse.Bench<P % APPS>" (the Applications
+view then has APPS rows); without, records carry no application id and
+the view groups by command name.
 """
 
 import json
@@ -21,11 +24,12 @@ START_NS = 1_700_000_000_000_000_000
 
 
 def main():
-    if len(sys.argv) != 4:
+    if len(sys.argv) not in (4, 5):
         sys.exit(__doc__)
     out_path, conns, ticks = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    apps = int(sys.argv[4]) if len(sys.argv) == 5 else 0
     rng = random.Random(20241123)
-    procs = max(1, conns // 50)
+    procs = max(1, conns // 50, apps)
     conn = []
     for i in range(conns):
         p = i % procs
@@ -46,6 +50,8 @@ def main():
             "tx": 0, "rx": 0, "txp": 0, "rxp": 0,
             "cgroup_id": 4000 + p,
             "rtt": 0 if udp else rng.randint(200, 90000),
+            "app_id": "io.github.netpulse.Bench%03d" % (p % apps) if apps else "",
+            "app_kind": "desktop" if apps else "process",
         })
     with open(out_path, "w") as f:
         for t in range(ticks):
@@ -67,6 +73,9 @@ def main():
                     "first_seen_ns": START_NS - 10_000_000_000, "last_seen_ns": ts,
                     "closed": False, "partial": False, "per_peer": False,
                 }
+                if c["app_id"]:
+                    record["app_id"] = c["app_id"]
+                    record["app_kind"] = c["app_kind"]
                 f.write(json.dumps(record, separators=(",", ":")) + "\n")
 
 

@@ -228,20 +228,8 @@ netpulse_app_group_add_gone (NetpulseAppGroup *self,
   self->gone_tx_bytes += tx_bytes;
 }
 
-/* The helper's smoothed rate once it sends one, else the tick's rate; a
- * closed connection moves nothing any more. */
-static void
-connection_rates (NetpulseRow *row,
-                  double      *rx,
-                  double      *tx)
-{
-  const NetpulseRecord *r = netpulse_connection_get_record (NETPULSE_CONNECTION (row));
-  gboolean closed = netpulse_row_get_closed (row);
-
-  *rx = !closed && r->rx_rate_avg > 0 ? r->rx_rate_avg : netpulse_row_get_rx_rate (row);
-  *tx = !closed && r->tx_rate_avg > 0 ? r->tx_rate_avg : netpulse_row_get_tx_rate (row);
-}
-
+/* From its processes' sums (netpulse_process_group_recompute() went over
+ * the connections), plus what left the table. */
 void
 netpulse_app_group_recompute (NetpulseAppGroup *self,
                               guint64           tick)
@@ -256,22 +244,19 @@ netpulse_app_group_recompute (NetpulseAppGroup *self,
   for (guint i = 0; i < n_processes; i++)
     {
       g_autoptr(NetpulseProcessGroup) process = g_list_model_get_item (processes, i);
-      GListModel *connections = netpulse_process_group_get_connections (process);
-      guint n = g_list_model_get_n_items (connections);
+      NetpulseRow *row = NETPULSE_ROW (process);
+      guint n = netpulse_process_group_get_n_connections (process);
+      double rx, tx;
 
-      for (guint j = 0; j < n; j++)
-        {
-          g_autoptr(NetpulseRow) conn = g_list_model_get_item (connections, j);
-          double rx, tx;
-
-          connection_rates (conn, &rx, &tx);
-          rx_rate += rx;
-          tx_rate += tx;
-          rx_bytes += netpulse_row_get_rx_bytes (conn);
-          tx_bytes += netpulse_row_get_tx_bytes (conn);
-          closed = closed && netpulse_row_get_closed (conn);
-          n_connections++;
-        }
+      if (n == 0)
+        continue;
+      netpulse_process_group_get_app_rates (process, &rx, &tx);
+      rx_rate += rx;
+      tx_rate += tx;
+      rx_bytes += netpulse_row_get_rx_bytes (row);
+      tx_bytes += netpulse_row_get_tx_bytes (row);
+      closed = closed && netpulse_row_get_closed (row);
+      n_connections += n;
     }
 
   netpulse_row_set_traffic (NETPULSE_ROW (self), tick, rx_rate, tx_rate, rx_bytes, tx_bytes);
@@ -281,6 +266,7 @@ netpulse_app_group_recompute (NetpulseAppGroup *self,
   if (n_connections != self->n_connections)
     {
       self->n_connections = n_connections;
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_CONNECTIONS]);
+      netpulse_row_mark_changed (NETPULSE_ROW (self));
     }
+  netpulse_row_emit_changed (NETPULSE_ROW (self));
 }

@@ -36,7 +36,6 @@ typedef struct {
   NetpulseSortKey  key;
   CellKind         kind;
   CellText         text;
-  const char      *watch[4];
   gboolean         expand;
   int              width;
   gboolean         descending;
@@ -49,7 +48,7 @@ typedef struct {
 
 typedef struct {
   NetpulseRow *row;
-  GArray      *handlers;        /* gulong, on row */
+  gulong       row_handler;     /* netpulse_row_watch() */
   gulong       options_handler;
   gulong       resolver_handler;
 } CellBinding;
@@ -150,29 +149,29 @@ text_total (NetpulseRow *row, NetpulseViewOptions *options)
  * "1023.9 Mbit/s". */
 static const ColumnInfo columns[] = {
   { "process",  N_("Process"),        NETPULSE_SORT_PROCESS,  CELL_PROCESS,   NULL,
-    { "display-name", "icon", "comm", NULL }, TRUE, 168, FALSE },
+    TRUE, 168, FALSE },
   { "rx-rate",  N_("Download"),       NETPULSE_SORT_RX_RATE,  CELL_NUMBER,    text_rx_rate,
-    { "rx-rate", NULL }, FALSE, 108, TRUE },
+    FALSE, 108, TRUE },
   { "tx-rate",  N_("Upload"),         NETPULSE_SORT_TX_RATE,  CELL_NUMBER,    text_tx_rate,
-    { "tx-rate", NULL }, FALSE, 108, TRUE },
+    FALSE, 108, TRUE },
   { "total",    N_("Total"),          NETPULSE_SORT_TOTAL,    CELL_NUMBER,    text_total,
-    { "rx-bytes", "tx-bytes", NULL }, FALSE, 76, TRUE },
+    FALSE, 76, TRUE },
   { "activity", N_("Activity"),       NETPULSE_SORT_ACTIVITY, CELL_SPARKLINE, NULL,
-    { NULL }, FALSE, 100, TRUE },
+    FALSE, 100, TRUE },
   { "pid",      N_("PID"),            NETPULSE_SORT_PID,      CELL_NUMBER,    text_pid,
-    { "pid", NULL }, FALSE, 60, FALSE },
+    FALSE, 60, FALSE },
   { "user",     N_("User"),           NETPULSE_SORT_USER,     CELL_TEXT,      text_user,
-    { "user", NULL }, FALSE, 76, FALSE },
+    FALSE, 76, FALSE },
   { "protocol", N_("Protocol"),       NETPULSE_SORT_PROTOCOL, CELL_TEXT,      text_protocol,
-    { "proto", "family", NULL }, FALSE, 64, FALSE },
+    FALSE, 64, FALSE },
   { "local",    N_("Local Address"),  NETPULSE_SORT_LOCAL,    CELL_TEXT,      text_local,
-    { "laddr", "lport", NULL }, FALSE, 156, FALSE },
+    FALSE, 156, FALSE },
   { "remote",   N_("Remote Address"), NETPULSE_SORT_REMOTE,   CELL_TEXT,      text_remote,
-    { "raddr", "rport", "n-connections", NULL }, TRUE, 172, FALSE },
+    TRUE, 172, FALSE },
   { "state",    N_("State"),          NETPULSE_SORT_STATE,    CELL_TEXT,      text_state,
-    { "state", "closed", NULL }, FALSE, 92, FALSE },
+    FALSE, 92, FALSE },
   { "rtt",      N_("RTT"),            NETPULSE_SORT_RTT,      CELL_NUMBER,    text_rtt,
-    { "rtt-us", NULL }, FALSE, 68, TRUE },
+    FALSE, 68, TRUE },
 };
 
 NetpulseRow *
@@ -186,10 +185,7 @@ netpulse_columns_row_from_item (gpointer item)
 static void
 cell_binding_free (gpointer data)
 {
-  CellBinding *binding = data;
-
-  g_array_unref (binding->handlers);
-  g_free (binding);
+  g_free (data);
 }
 
 static GtkWidget *
@@ -289,7 +285,10 @@ fill_process (GtkWidget   *expander,
   /* A process names itself: bidi overrides, zero-width characters and
    * line separators would disguise it or break the row. */
   gtk_label_set_text (GTK_LABEL (label), netpulse_text_safe (netpulse_row_get_display_name (row), &name));
-  gtk_widget_set_tooltip_text (expander, tooltip);
+  /* Setting a tooltip asks the display where the pointer is: only when
+   * it changed (the cell is refreshed on every change of its row). */
+  if (g_strcmp0 (gtk_widget_get_tooltip_text (expander), tooltip) != 0)
+    gtk_widget_set_tooltip_text (expander, tooltip);
   /* Under its process, a connection's process name is a repeat. */
   if (nested)
     gtk_widget_add_css_class (label, "dim-label");
@@ -341,21 +340,6 @@ on_changed (GtkListItem *item)
 }
 
 static void
-watch (CellBinding *binding,
-       GtkListItem *item,
-       const char  *property)
-{
-  g_autofree char *signal = NULL;
-  gulong id;
-
-  if (g_object_class_find_property (G_OBJECT_GET_CLASS (binding->row), property) == NULL)
-    return;
-  signal = g_strconcat ("notify::", property, NULL);
-  id = g_signal_connect_swapped (binding->row, signal, G_CALLBACK (on_changed), item);
-  g_array_append_val (binding->handlers, id);
-}
-
-static void
 bind_cb (GtkSignalListItemFactory *factory,
          GtkListItem              *item,
          ColumnData               *data)
@@ -365,7 +349,6 @@ bind_cb (GtkSignalListItemFactory *factory,
   NetpulseResolver *resolver = netpulse_view_options_get_resolver (data->options);
 
   binding->row = netpulse_columns_row_from_item (model_item);
-  binding->handlers = g_array_new (FALSE, FALSE, sizeof (gulong));
   g_object_set_data (G_OBJECT (item), "netpulse-column", data);
   g_object_set_data_full (G_OBJECT (item), "netpulse-binding", binding, cell_binding_free);
 
@@ -375,9 +358,7 @@ bind_cb (GtkSignalListItemFactory *factory,
   if (binding->row == NULL)
     return;
 
-  for (guint i = 0; data->info->watch[i] != NULL; i++)
-    watch (binding, item, data->info->watch[i]);
-  watch (binding, item, "opacity");
+  binding->row_handler = netpulse_row_watch (binding->row, G_CALLBACK (on_changed), item);
   binding->options_handler = g_signal_connect_swapped (data->options, "notify",
                                                        G_CALLBACK (on_changed), item);
   if (resolver != NULL && data->info->key == NETPULSE_SORT_REMOTE)
@@ -398,8 +379,7 @@ unbind_cb (GtkSignalListItemFactory *factory,
     return;
   if (binding->row != NULL)
     {
-      for (guint i = 0; i < binding->handlers->len; i++)
-        g_signal_handler_disconnect (binding->row, g_array_index (binding->handlers, gulong, i));
+      netpulse_row_unwatch (binding->row, &binding->row_handler);
       g_clear_signal_handler (&binding->options_handler, data->options);
       if (resolver != NULL)
         g_clear_signal_handler (&binding->resolver_handler, resolver);

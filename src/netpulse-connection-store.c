@@ -93,10 +93,14 @@ netpulse_connection_store_finalize (GObject *object)
   NetpulseConnectionStore *self = NETPULSE_CONNECTION_STORE (object);
 
   g_queue_clear (&self->closed);
-  g_clear_object (&self->table);
   /* items has no free function (compact() moves references around). */
   for (guint i = 0; i < self->items->len; i++)
-    g_object_unref (g_ptr_array_index (self->items, i));
+    {
+      /* Others may hold it: it keeps a copy of the record going away. */
+      netpulse_connection_unshare (g_ptr_array_index (self->items, i));
+      g_object_unref (g_ptr_array_index (self->items, i));
+    }
+  g_clear_object (&self->table);
   g_clear_pointer (&self->items, g_ptr_array_unref);
   g_clear_pointer (&self->history, netpulse_history_free);
   g_clear_object (&self->finder);
@@ -223,7 +227,7 @@ add_connection (NetpulseConnectionStore *self,
                 NetpulseRecordEntry     *entry,
                 Batch                   *batch)
 {
-  NetpulseConnection *conn = netpulse_connection_new (&entry->keyed.record, self->tick);
+  NetpulseConnection *conn = netpulse_connection_new_shared (&entry->keyed, self->tick);
 
   netpulse_connection_set_position (conn, self->items->len);
   g_ptr_array_add (self->items, conn);
@@ -240,7 +244,7 @@ update_connection (NetpulseConnectionStore *self,
   NetpulseConnection *conn = entry->data;
   guint uid = netpulse_row_get_uid (NETPULSE_ROW (conn));
 
-  if (netpulse_connection_update (conn, &entry->keyed.record, self->tick) || uid != entry->keyed.record.uid)
+  if (netpulse_connection_refresh (conn, self->tick) || uid != entry->keyed.record.uid)
     describe_process (self, conn);
   g_ptr_array_add (batch->changed, conn);
 }
@@ -312,6 +316,7 @@ compact (NetpulseConnectionStore *self,
       NetpulseConnection *conn = g_ptr_array_index (batch->removed, i);
 
       first = MIN (first, netpulse_connection_get_position (conn));
+      netpulse_connection_unshare (conn);
       netpulse_record_table_remove (self->table, netpulse_connection_get_record (conn)->id);
       /* Its reference moves to batch->removed; mark the slot empty. */
       self->items->pdata[netpulse_connection_get_position (conn)] = NULL;
@@ -393,6 +398,9 @@ finish_batch (NetpulseConnectionStore *self,
     }
 
   update_totals (self);
+  /* One "changed" per connection, after the whole update is in. */
+  for (guint i = 0; i < batch->changed->len; i++)
+    netpulse_row_emit_changed (g_ptr_array_index (batch->changed, i));
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TICK]);
   g_signal_emit (self, signals[APPLIED], 0, batch->added, batch->changed, batch->removed);
 }
@@ -475,6 +483,8 @@ netpulse_connection_store_clear (NetpulseConnectionStore *self)
   old_len = self->items->len;
   removed = g_steal_pointer (&self->items);
   g_ptr_array_set_free_func (removed, g_object_unref);
+  for (guint i = 0; i < removed->len; i++)
+    netpulse_connection_unshare (g_ptr_array_index (removed, i));
   self->items = g_ptr_array_new ();
   netpulse_record_table_remove_all (self->table);
   g_queue_clear (&self->closed);
@@ -500,6 +510,13 @@ netpulse_connection_store_lookup (NetpulseConnectionStore *self,
   g_return_val_if_fail (NETPULSE_IS_CONNECTION_STORE (self), NULL);
   entry = netpulse_record_table_lookup (self->table, id);
   return entry != NULL ? entry->data : NULL;
+}
+
+NetpulseConnection *
+netpulse_connection_store_peek (NetpulseConnectionStore *self,
+                                guint                    position)
+{
+  return g_ptr_array_index (self->items, position);
 }
 
 guint64

@@ -54,6 +54,10 @@ void                     netpulse_connection_store_clear          (NetpulseConne
 
 NetpulseConnection      *netpulse_connection_store_lookup         (NetpulseConnectionStore *self,
                                                                    guint64                  id);
+/* The connection at @position (< n-items), borrowed: for loops over the
+ * whole table that would otherwise take and drop a reference per row. */
+NetpulseConnection      *netpulse_connection_store_peek           (NetpulseConnectionStore *self,
+                                                                   guint                    position);
 guint64                  netpulse_connection_store_get_tick       (NetpulseConnectionStore *self);
 /* When the last update was sampled (ns since the epoch, the source's
  * clock: a recording's own time); 0 before the first. */

@@ -15,7 +15,13 @@ struct _NetpulseConnection
 {
   NetpulseRow     parent_instance;
 
-  NetpulseKeyedRecord keyed;   /* the record, its addresses parsed for sorting */
+  /* The record, its addresses parsed for sorting: while the connection is
+   * in the store, the store's own (its record table entry, updated in
+   * place: one copy of each connection's state); else @own. */
+  NetpulseKeyedRecord *keyed;
+  NetpulseKeyedRecord *own;
+  gboolean        local;       /* of the record's addresses, for the filter */
+  guint64         process_tick; /* the tick its pid or comm last changed */
   guint64         closed_at;
   guint           position;
 };
@@ -45,7 +51,7 @@ netpulse_connection_matches (NetpulseRow *row,
                              const char  *word)
 {
   NetpulseConnection *self = NETPULSE_CONNECTION (row);
-  const NetpulseRecord *r = &self->keyed.record;
+  const NetpulseRecord *r = &self->keyed->record;
   char lport[8], rport[8];
 
   if (NETPULSE_ROW_CLASS (netpulse_connection_parent_class)->matches (row, word))
@@ -68,7 +74,7 @@ netpulse_connection_get_property (GObject    *object,
                                   GParamSpec *pspec)
 {
   NetpulseConnection *self = NETPULSE_CONNECTION (object);
-  const NetpulseRecord *r = &self->keyed.record;
+  const NetpulseRecord *r = &self->keyed->record;
 
   switch (prop_id)
     {
@@ -96,11 +102,20 @@ ro_uint (const char *name)
 }
 
 static void
+netpulse_connection_finalize (GObject *object)
+{
+  g_free (NETPULSE_CONNECTION (object)->own);
+
+  G_OBJECT_CLASS (netpulse_connection_parent_class)->finalize (object);
+}
+
+static void
 netpulse_connection_class_init (NetpulseConnectionClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   NetpulseRowClass *row_class = NETPULSE_ROW_CLASS (klass);
 
+  object_class->finalize = netpulse_connection_finalize;
   object_class->get_property = netpulse_connection_get_property;
   row_class->matches = netpulse_connection_matches;
 
@@ -130,16 +145,44 @@ netpulse_connection_init (NetpulseConnection *self)
 {
 }
 
-NetpulseConnection *
-netpulse_connection_new (const NetpulseRecord *record,
-                         guint64               tick)
+/* Traffic that never leaves the machine: between two equal addresses, to
+ * a loopback address (127.0.0.0/8, ::1) or to ::ffff:127.x.  From the
+ * parsed address: nothing to allocate or parse per call. */
+static gboolean
+addresses_are_local (NetpulseConnection *self)
+{
+  const NetpulseRecord *r = &self->keyed->record;
+  const guint8 *remote = self->keyed->remote.bytes;
+  static const guint8 mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+  static const guint8 loopback6[16] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 };
+
+  if (r->raddr[0] == '\0')
+    return FALSE;
+  if (strcmp (r->raddr, r->laddr) == 0)
+    return TRUE;
+  switch (remote[0])
+    {
+    case 1:  /* IPv4 */
+      return remote[1] == 127;
+    case 2:  /* IPv6 */
+      return memcmp (remote + 1, loopback6, sizeof loopback6) == 0 ||
+             (memcmp (remote + 1, mapped, sizeof mapped) == 0 && remote[13] == 127);
+    default:
+      return FALSE;
+    }
+}
+
+static NetpulseConnection *
+connection_new (NetpulseKeyedRecord *keyed,
+                guint64              tick)
 {
   NetpulseConnection *self;
-
-  g_return_val_if_fail (record != NULL, NULL);
+  const NetpulseRecord *record = &keyed->record;
 
   self = g_object_new (NETPULSE_TYPE_CONNECTION, "id", record->id, NULL);
-  netpulse_keyed_record_init (&self->keyed, record);
+  self->keyed = keyed;
+  self->local = addresses_are_local (self);
+  self->process_tick = tick;
   netpulse_row_set_process (NETPULSE_ROW (self), record->pid, record->comm);
   netpulse_row_set_traffic (NETPULSE_ROW (self), tick,
                             record->rx_rate, record->tx_rate,
@@ -147,69 +190,99 @@ netpulse_connection_new (const NetpulseRecord *record,
   return self;
 }
 
-/* Notifies @prop when the field of the record differs (notifications are
- * frozen until the new record is in place). */
-#define UPDATE_FIELD(self, r, field, prop)                         \
-  G_STMT_START {                                                   \
-    if (memcmp (&(self)->keyed.record.field, &(r)->field,          \
-                sizeof (r)->field) != 0)                           \
-      g_object_notify_by_pspec (G_OBJECT (self), properties[prop]); \
-  } G_STMT_END
+NetpulseConnection *
+netpulse_connection_new (const NetpulseRecord *record,
+                         guint64               tick)
+{
+  NetpulseKeyedRecord *own;
+  NetpulseConnection *self;
+
+  g_return_val_if_fail (record != NULL, NULL);
+
+  own = g_new (NetpulseKeyedRecord, 1);
+  netpulse_keyed_record_init (own, record);
+  self = connection_new (own, tick);
+  self->own = own;
+  return self;
+}
+
+NetpulseConnection *
+netpulse_connection_new_shared (NetpulseKeyedRecord *keyed,
+                                guint64              tick)
+{
+  g_return_val_if_fail (keyed != NULL, NULL);
+
+  return connection_new (keyed, tick);
+}
+
+void
+netpulse_connection_unshare (NetpulseConnection *self)
+{
+  g_return_if_fail (NETPULSE_IS_CONNECTION (self));
+
+  if (self->own != NULL)
+    return;
+  self->own = g_memdup2 (self->keyed, sizeof *self->keyed);
+  self->keyed = self->own;
+}
+
+gboolean
+netpulse_connection_refresh (NetpulseConnection *self,
+                             guint64             tick)
+{
+  NetpulseRow *row = NETPULSE_ROW (self);
+  const NetpulseRecord *record = &self->keyed->record;
+  gboolean process_changed;
+
+  g_return_val_if_fail (NETPULSE_IS_CONNECTION (self), FALSE);
+
+  process_changed = netpulse_row_get_pid (row) != record->pid ||
+                    strcmp (netpulse_row_get_comm (row), record->comm) != 0;
+  if (process_changed)
+    {
+      netpulse_row_set_process (row, record->pid, record->comm);
+      self->process_tick = tick;
+    }
+  netpulse_row_set_traffic (row, tick, record->rx_rate, record->tx_rate,
+                            record->rx_bytes, record->tx_bytes);
+  self->local = addresses_are_local (self);
+  /* Any field of the record may have changed. */
+  netpulse_row_mark_changed (row);
+  return process_changed;
+}
 
 gboolean
 netpulse_connection_update (NetpulseConnection   *self,
                             const NetpulseRecord *record,
                             guint64               tick)
 {
-  gboolean process_changed;
-
   g_return_val_if_fail (NETPULSE_IS_CONNECTION (self), FALSE);
   g_return_val_if_fail (record != NULL, FALSE);
+  g_return_val_if_fail (self->own != NULL, FALSE);
 
-  process_changed = self->keyed.record.pid != record->pid ||
-                    strcmp (self->keyed.record.comm, record->comm) != 0;
-
-  g_object_freeze_notify (G_OBJECT (self));
-  UPDATE_FIELD (self, record, proto, PROP_PROTO);
-  UPDATE_FIELD (self, record, family, PROP_FAMILY);
-  UPDATE_FIELD (self, record, laddr, PROP_LADDR);
-  UPDATE_FIELD (self, record, lport, PROP_LPORT);
-  UPDATE_FIELD (self, record, raddr, PROP_RADDR);
-  UPDATE_FIELD (self, record, rport, PROP_RPORT);
-  UPDATE_FIELD (self, record, state, PROP_STATE);
-  UPDATE_FIELD (self, record, rtt_us, PROP_RTT_US);
-  UPDATE_FIELD (self, record, retrans, PROP_RETRANS);
-  UPDATE_FIELD (self, record, flags, PROP_FLAGS);
-  UPDATE_FIELD (self, record, last_seen_ns, PROP_LAST_SEEN);
-  netpulse_keyed_record_set (&self->keyed, record);
-  netpulse_row_set_process (NETPULSE_ROW (self), record->pid, record->comm);
-  netpulse_row_set_traffic (NETPULSE_ROW (self), tick,
-                            record->rx_rate, record->tx_rate,
-                            record->rx_bytes, record->tx_bytes);
-  g_object_thaw_notify (G_OBJECT (self));
-
-  return process_changed;
+  netpulse_keyed_record_set (self->own, record);
+  return netpulse_connection_refresh (self, tick);
 }
 
 const NetpulseRecord *
 netpulse_connection_get_record (NetpulseConnection *self)
 {
-  return &self->keyed.record;
+  return &self->keyed->record;
 }
 
 const NetpulseKeyedRecord *
 netpulse_connection_get_keyed (NetpulseConnection *self)
 {
-  return &self->keyed;
+  return self->keyed;
 }
 
-guint8      netpulse_connection_get_proto  (NetpulseConnection *self) { return self->keyed.record.proto; }
-const char *netpulse_connection_get_laddr  (NetpulseConnection *self) { return self->keyed.record.laddr; }
-guint16     netpulse_connection_get_lport  (NetpulseConnection *self) { return self->keyed.record.lport; }
-const char *netpulse_connection_get_raddr  (NetpulseConnection *self) { return self->keyed.record.raddr; }
-guint16     netpulse_connection_get_rport  (NetpulseConnection *self) { return self->keyed.record.rport; }
-guint8      netpulse_connection_get_state  (NetpulseConnection *self) { return self->keyed.record.state; }
-guint32     netpulse_connection_get_rtt_us (NetpulseConnection *self) { return self->keyed.record.rtt_us; }
+guint8      netpulse_connection_get_proto  (NetpulseConnection *self) { return self->keyed->record.proto; }
+const char *netpulse_connection_get_laddr  (NetpulseConnection *self) { return self->keyed->record.laddr; }
+guint16     netpulse_connection_get_lport  (NetpulseConnection *self) { return self->keyed->record.lport; }
+const char *netpulse_connection_get_raddr  (NetpulseConnection *self) { return self->keyed->record.raddr; }
+guint16     netpulse_connection_get_rport  (NetpulseConnection *self) { return self->keyed->record.rport; }
+guint8      netpulse_connection_get_state  (NetpulseConnection *self) { return self->keyed->record.state; }
+guint32     netpulse_connection_get_rtt_us (NetpulseConnection *self) { return self->keyed->record.rtt_us; }
 
 guint64
 netpulse_connection_get_closed_at (NetpulseConnection *self)
@@ -224,7 +297,7 @@ netpulse_connection_mark_closed (NetpulseConnection *self,
   if (netpulse_row_get_closed (NETPULSE_ROW (self)))
     return;
   self->closed_at = when_ns;
-  self->keyed.record.flags |= NETPULSE_RECORD_CLOSED;
+  self->keyed->record.flags |= NETPULSE_RECORD_CLOSED;
   netpulse_row_set_closed (NETPULSE_ROW (self), TRUE);
 }
 
@@ -239,4 +312,18 @@ netpulse_connection_set_position (NetpulseConnection *self,
                                   guint               position)
 {
   self->position = position;
+}
+
+/* Worked out when the record changes, where it is read anyway: the filter
+ * asks for every row on every update, long after. */
+gboolean
+netpulse_connection_is_local (NetpulseConnection *self)
+{
+  return self->local;
+}
+
+guint64
+netpulse_connection_get_process_tick (NetpulseConnection *self)
+{
+  return self->process_tick;
 }

@@ -353,7 +353,7 @@ netpulse_detail_pane_set_row (NetpulseDetailPane *self,
   if (self->row == row)
     return;
   if (self->row != NULL)
-    g_clear_signal_handler (&self->notify_id, self->row);
+    netpulse_row_unwatch (self->row, &self->notify_id);
   g_set_object (&self->row, row);
   netpulse_sparkline_set_row (self->graph, row);
   if (row != NULL)
@@ -362,7 +362,7 @@ netpulse_detail_pane_set_row (NetpulseDetailPane *self,
        * one was scrolled to. */
       gtk_adjustment_set_value (gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (self->scroller)), 0);
       /* One selected row: refreshing all fields on any change is cheap. */
-      self->notify_id = g_signal_connect_swapped (row, "notify", G_CALLBACK (refresh), self);
+      self->notify_id = netpulse_row_watch (row, G_CALLBACK (refresh), self);
       refresh (self);
     }
 }

@@ -13,8 +13,11 @@ struct _NetpulseProcessGroup
   NetpulseRow  parent_instance;
 
   char        *key;
-  GListStore  *connections;
+  GListStore  *connections;  /* the tree's child model; owns them */
+  GPtrArray   *members;      /* the same connections, borrowed: for sums */
   guint        position;
+  double       app_rx_rate;  /* the rates an application counts (app_rates()) */
+  double       app_tx_rate;
 };
 
 G_DEFINE_FINAL_TYPE (NetpulseProcessGroup, netpulse_process_group, NETPULSE_TYPE_ROW)
@@ -53,6 +56,7 @@ netpulse_process_group_finalize (GObject *object)
   NetpulseProcessGroup *self = NETPULSE_PROCESS_GROUP (object);
 
   g_clear_pointer (&self->key, g_free);
+  g_clear_pointer (&self->members, g_ptr_array_unref);
   g_clear_object (&self->connections);
 
   G_OBJECT_CLASS (netpulse_process_group_parent_class)->finalize (object);
@@ -95,6 +99,7 @@ static void
 netpulse_process_group_init (NetpulseProcessGroup *self)
 {
   self->connections = g_list_store_new (NETPULSE_TYPE_CONNECTION);
+  self->members = g_ptr_array_new ();
 }
 
 char *
@@ -143,6 +148,7 @@ netpulse_process_group_add (NetpulseProcessGroup *self,
   NetpulseRow *row = NETPULSE_ROW (conn);
 
   g_list_store_append (self->connections, conn);
+  g_ptr_array_add (self->members, conn);
   if (netpulse_process_group_get_n_connections (self) == 1)
     {
       /* The group looks like its first connection's process. */
@@ -153,7 +159,7 @@ netpulse_process_group_add (NetpulseProcessGroup *self,
                              netpulse_row_get_uid (row),
                              netpulse_row_get_user (row));
     }
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_CONNECTIONS]);
+  netpulse_row_mark_changed (NETPULSE_ROW (self));
 }
 
 void
@@ -165,23 +171,41 @@ netpulse_process_group_remove (NetpulseProcessGroup *self,
   if (g_list_store_find (self->connections, conn, &position))
     {
       g_list_store_remove (self->connections, position);
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_CONNECTIONS]);
+      g_ptr_array_remove_index (self->members, position);
+      netpulse_row_mark_changed (NETPULSE_ROW (self));
     }
+}
+
+/* What an application counts of a connection: the helper's smoothed rate
+ * once it sends one, else the tick's rate; a closed connection moves
+ * nothing any more. */
+static void
+app_rates (NetpulseRow *row,
+           double      *rx,
+           double      *tx)
+{
+  const NetpulseRecord *r = netpulse_connection_get_record (NETPULSE_CONNECTION (row));
+  gboolean closed = netpulse_row_get_closed (row);
+
+  *rx = !closed && r->rx_rate_avg > 0 ? r->rx_rate_avg : netpulse_row_get_rx_rate (row);
+  *tx = !closed && r->tx_rate_avg > 0 ? r->tx_rate_avg : netpulse_row_get_tx_rate (row);
 }
 
 void
 netpulse_process_group_recompute (NetpulseProcessGroup *self,
                                   guint64               tick)
 {
-  GListModel *model = G_LIST_MODEL (self->connections);
-  guint n = g_list_model_get_n_items (model);
+  guint n = self->members->len;
   double rx_rate = 0.0, tx_rate = 0.0, opacity = 0.0;
   guint64 rx_bytes = 0, tx_bytes = 0;
   gboolean closed = n > 0;
 
+  self->app_rx_rate = self->app_tx_rate = 0.0;
+  /* One pass over the connections for this row and its application's. */
   for (guint i = 0; i < n; i++)
     {
-      g_autoptr(NetpulseRow) row = g_list_model_get_item (model, i);
+      NetpulseRow *row = g_ptr_array_index (self->members, i);
+      double rx, tx;
 
       rx_rate += netpulse_row_get_rx_rate (row);
       tx_rate += netpulse_row_get_tx_rate (row);
@@ -189,11 +213,24 @@ netpulse_process_group_recompute (NetpulseProcessGroup *self,
       tx_bytes += netpulse_row_get_tx_bytes (row);
       closed = closed && netpulse_row_get_closed (row);
       opacity = MAX (opacity, netpulse_row_get_opacity (row));
+      app_rates (row, &rx, &tx);
+      self->app_rx_rate += rx;
+      self->app_tx_rate += tx;
     }
 
   netpulse_row_set_traffic (NETPULSE_ROW (self), tick, rx_rate, tx_rate, rx_bytes, tx_bytes);
   netpulse_row_set_closed (NETPULSE_ROW (self), closed);
   netpulse_row_set_opacity (NETPULSE_ROW (self), n > 0 ? opacity : 1.0);
+  netpulse_row_emit_changed (NETPULSE_ROW (self));
+}
+
+void
+netpulse_process_group_get_app_rates (NetpulseProcessGroup *self,
+                                      double               *rx_rate,
+                                      double               *tx_rate)
+{
+  *rx_rate = self->app_rx_rate;
+  *tx_rate = self->app_tx_rate;
 }
 
 guint

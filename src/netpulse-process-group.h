@@ -31,6 +31,13 @@ void                  netpulse_process_group_remove          (NetpulseProcessGro
 void                  netpulse_process_group_recompute       (NetpulseProcessGroup *self,
                                                               guint64               tick);
 
+/* As of the last recompute: the sum over its connections of what an
+ * application counts (the helper's smoothed rate where there is one, 0
+ * for a closed connection), so that applications need not go over every
+ * connection again. */
+void                  netpulse_process_group_get_app_rates   (NetpulseProcessGroup *self,
+                                                              double               *rx_rate,
+                                                              double               *tx_rate);
 /* The record that tells about @row's process (executable, command line,
  * application): a connection's own, a process group's first connection's;
  * NULL for anything else or an empty group.  It lives as long as the

@@ -144,13 +144,18 @@ detach (NetpulseProcessModel *self,
 static void
 follow_change (NetpulseProcessModel *self,
                NetpulseConnection   *conn,
+               guint64               tick,
                GHashTable           *dirty)
 {
   NetpulseProcessGroup *group = g_hash_table_lookup (self->group_of, conn);
-  g_autofree char *key = netpulse_process_group_make_key (netpulse_row_get_pid (NETPULSE_ROW (conn)),
-                                                          netpulse_row_get_comm (NETPULSE_ROW (conn)));
+  NetpulseRow *row = NETPULSE_ROW (conn);
 
-  if (group != NULL && g_str_equal (key, netpulse_process_group_get_key (group)))
+  /* Its process did not change in this update: the same group.  Else the
+   * group's pid and name are its key's, compared without building it. */
+  if (group != NULL &&
+      (netpulse_connection_get_process_tick (conn) != tick ||
+       (netpulse_row_get_pid (NETPULSE_ROW (group)) == netpulse_row_get_pid (row) &&
+        g_strcmp0 (netpulse_row_get_comm (NETPULSE_ROW (group)), netpulse_row_get_comm (row)) == 0)))
     {
       g_hash_table_add (dirty, group);
       return;
@@ -228,7 +233,7 @@ on_applied (NetpulseProcessModel *self,
 
       /* Closed and gone in the same update: already detached. */
       if (netpulse_connection_store_lookup (store, netpulse_row_get_id (NETPULSE_ROW (conn))) == conn)
-        follow_change (self, conn, dirty);
+        follow_change (self, conn, netpulse_connection_store_get_tick (store), dirty);
     }
 
   settle (self, dirty, old_len, netpulse_connection_store_get_tick (store));

@@ -47,26 +47,6 @@ parent_matches (GtkTreeListRow *row,
   return NETPULSE_IS_ROW (item) && netpulse_row_matches (NETPULSE_ROW (item), search);
 }
 
-/* Traffic that never leaves the machine: to a loopback address, or
- * between two sockets of this host (the same address at both ends). */
-static gboolean
-record_is_local (const NetpulseRecord *r)
-{
-  g_autoptr(GInetAddress) remote = NULL;
-
-  if (r->raddr[0] == '\0')
-    return FALSE;
-  if (g_strcmp0 (r->raddr, r->laddr) == 0)
-    return TRUE;
-  remote = g_inet_address_new_from_string (r->raddr);
-  if (remote == NULL)
-    return FALSE;
-  if (g_inet_address_get_is_loopback (remote))
-    return TRUE;
-  /* ::ffff:127.0.0.1 */
-  return g_str_has_prefix (r->raddr, "::ffff:127.");
-}
-
 /* A connection by its addresses; a process or an application when all it
  * has is local. */
 static gboolean
@@ -76,7 +56,7 @@ row_is_local (NetpulseRow *row)
   guint n;
 
   if (NETPULSE_IS_CONNECTION (row))
-    return record_is_local (netpulse_connection_get_record (NETPULSE_CONNECTION (row)));
+    return netpulse_connection_is_local (NETPULSE_CONNECTION (row));
   if (NETPULSE_IS_PROCESS_GROUP (row))
     children = netpulse_process_group_get_connections (NETPULSE_PROCESS_GROUP (row));
   else if (NETPULSE_IS_APP_GROUP (row))
@@ -101,14 +81,19 @@ netpulse_row_filter_match (GtkFilter *filter,
   g_autoptr(GObject) inner = NULL;
   NetpulseRow *row;
 
-  if (GTK_IS_TREE_LIST_ROW (item))
-    inner = gtk_tree_list_row_get_item (item);
+  /* The flat list's items are rows: borrowed, as the list holds them
+   * (this runs for every row on every update). */
+  if (G_TYPE_FROM_INSTANCE (item) == GTK_TYPE_TREE_LIST_ROW)
+    {
+      inner = gtk_tree_list_row_get_item (item);
+      if (!NETPULSE_IS_ROW (inner))
+        return FALSE;
+      row = NETPULSE_ROW (inner);
+    }
+  else if (NETPULSE_IS_ROW (item))
+    row = item;
   else
-    inner = g_object_ref (item);
-
-  if (!NETPULSE_IS_ROW (inner))
     return FALSE;
-  row = NETPULSE_ROW (inner);
 
   if (!self->show_closed && netpulse_row_get_closed (row))
     return FALSE;

@@ -25,7 +25,9 @@ G_DEFINE_FINAL_TYPE (NetpulseRowSorter, netpulse_row_sorter, GTK_TYPE_SORTER)
 static NetpulseRow *
 unwrap (gpointer item)
 {
-  if (GTK_IS_TREE_LIST_ROW (item))
+  /* Called twice per comparison: GtkTreeListRow is a final type, so its
+   * exact type says it, without walking the type tree. */
+  if (G_TYPE_FROM_INSTANCE (item) == GTK_TYPE_TREE_LIST_ROW)
     {
       /* The tree row keeps a reference to its item: borrowing is safe. */
       g_autoptr(GObject) inner = gtk_tree_list_row_get_item (item);

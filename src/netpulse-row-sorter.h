@@ -25,6 +25,7 @@ typedef enum {
   NETPULSE_SORT_TX_RATE,
   NETPULSE_SORT_TOTAL,
   NETPULSE_SORT_ACTIVITY,
+  NETPULSE_SORT_NONE,       /* no key: "not known" where one is asked for */
 } NetpulseSortKey;
 
 #define NETPULSE_TYPE_ROW_SORTER (netpulse_row_sorter_get_type ())

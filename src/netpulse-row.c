@@ -32,6 +32,8 @@ typedef struct
   NetpulseHistory *history;
   NetpulseRowSortKeys sort_keys;  /* as of the last snapshot */
   gboolean         sort_keys_set;
+  gboolean         dirty;          /* changed since the last "changed" */
+  guint            watchers;       /* handlers of "changed" (netpulse_row_watch) */
 } NetpulseRowPrivate;
 
 G_DEFINE_TYPE_WITH_PRIVATE (NetpulseRow, netpulse_row, G_TYPE_OBJECT)
@@ -56,6 +58,13 @@ enum {
 };
 
 static GParamSpec *properties[N_PROPS];
+
+enum {
+  CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 #define PRIV(self) ((NetpulseRowPrivate *) netpulse_row_get_instance_private (self))
 
@@ -197,6 +206,9 @@ netpulse_row_class_init (NetpulseRowClass *klass)
   properties[PROP_HISTORY_TICK] = ro_uint64 ("history-tick");
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  signals[CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
@@ -265,14 +277,10 @@ netpulse_row_set_process (NetpulseRow *self,
   if (priv->pid != pid)
     {
       priv->pid = pid;
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PID]);
+      priv->dirty = TRUE;
     }
   if (replace_string (&priv->comm, comm))
-    {
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_COMM]);
-      if (priv->display_name == NULL)
-        g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DISPLAY_NAME]);
-    }
+    priv->dirty = TRUE;
 }
 
 void
@@ -286,10 +294,10 @@ netpulse_row_set_display (NetpulseRow *self,
     {
       g_free (priv->display_name);
       priv->display_name = g_strdup (display_name);
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DISPLAY_NAME]);
+      priv->dirty = TRUE;
     }
   if (g_set_object (&priv->icon, icon))
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ICON]);
+    priv->dirty = TRUE;
 }
 
 void
@@ -302,10 +310,10 @@ netpulse_row_set_user (NetpulseRow *self,
   if (priv->uid != uid)
     {
       priv->uid = uid;
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_UID]);
+      priv->dirty = TRUE;
     }
   if (replace_string (&priv->user, user))
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_USER]);
+    priv->dirty = TRUE;
 }
 
 void
@@ -317,36 +325,18 @@ netpulse_row_set_traffic (NetpulseRow *self,
                           guint64      tx_bytes)
 {
   NetpulseRowPrivate *priv = PRIV (self);
-  GObject *object = G_OBJECT (self);
 
-  g_object_freeze_notify (object);
-  if (priv->rx_rate != rx_rate)
-    {
-      priv->rx_rate = rx_rate;
-      g_object_notify_by_pspec (object, properties[PROP_RX_RATE]);
-    }
-  if (priv->tx_rate != tx_rate)
-    {
-      priv->tx_rate = tx_rate;
-      g_object_notify_by_pspec (object, properties[PROP_TX_RATE]);
-    }
-  if (priv->rx_bytes != rx_bytes)
-    {
-      priv->rx_bytes = rx_bytes;
-      g_object_notify_by_pspec (object, properties[PROP_RX_BYTES]);
-    }
-  if (priv->tx_bytes != tx_bytes)
-    {
-      priv->tx_bytes = tx_bytes;
-      g_object_notify_by_pspec (object, properties[PROP_TX_BYTES]);
-    }
+  priv->rx_rate = rx_rate;
+  priv->tx_rate = tx_rate;
+  priv->rx_bytes = rx_bytes;
+  priv->tx_bytes = tx_bytes;
   netpulse_history_push (priv->history, tick, rx_rate, tx_rate);
   priv->history_tick = tick;
   /* A new row is sorted in by what it has now. */
   if (!priv->sort_keys_set)
     netpulse_row_snapshot_sort_keys (self);
-  g_object_notify_by_pspec (object, properties[PROP_HISTORY_TICK]);
-  g_object_thaw_notify (object);
+  /* The sparkline moves on each tick. */
+  priv->dirty = TRUE;
 }
 
 void
@@ -359,7 +349,7 @@ netpulse_row_set_closed (NetpulseRow *self,
   if (priv->closed == closed)
     return;
   priv->closed = closed;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CLOSED]);
+  priv->dirty = TRUE;
 }
 
 void
@@ -372,7 +362,7 @@ netpulse_row_set_opacity (NetpulseRow *self,
   if (priv->opacity == opacity)
     return;
   priv->opacity = opacity;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_OPACITY]);
+  priv->dirty = TRUE;
 }
 
 gboolean
@@ -417,4 +407,46 @@ const NetpulseRowSortKeys *
 netpulse_row_get_sort_keys (NetpulseRow *self)
 {
   return &PRIV (self)->sort_keys;
+}
+
+void
+netpulse_row_mark_changed (NetpulseRow *self)
+{
+  PRIV (self)->dirty = TRUE;
+}
+
+void
+netpulse_row_emit_changed (NetpulseRow *self)
+{
+  NetpulseRowPrivate *priv = PRIV (self);
+
+  if (!priv->dirty)
+    return;
+  priv->dirty = FALSE;
+  /* Most rows are not on screen: nobody to tell, no emission to pay. */
+  if (priv->watchers > 0)
+    g_signal_emit (self, signals[CHANGED], 0);
+}
+
+gulong
+netpulse_row_watch (NetpulseRow *self,
+                    GCallback    callback,
+                    gpointer     data)
+{
+  g_return_val_if_fail (NETPULSE_IS_ROW (self), 0);
+
+  PRIV (self)->watchers++;
+  return g_signal_connect_swapped (self, "changed", callback, data);
+}
+
+void
+netpulse_row_unwatch (NetpulseRow *self,
+                      gulong      *handler_id)
+{
+  g_return_if_fail (NETPULSE_IS_ROW (self));
+
+  if (*handler_id == 0)
+    return;
+  g_clear_signal_handler (handler_id, self);
+  PRIV (self)->watchers--;
 }

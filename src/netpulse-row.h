@@ -65,6 +65,19 @@ void                   netpulse_row_set_closed       (NetpulseRow *self,
 void                   netpulse_row_set_opacity      (NetpulseRow *self,
                                                       double       opacity);
 
+/* Values change in place without notify: whoever shows a row listens to
+ * its "changed" signal through netpulse_row_watch(), emitted once per
+ * update (netpulse_row_emit_changed(), by the model that updated it) when
+ * anything changed.  Rows nobody watches cost no emission. */
+void                   netpulse_row_mark_changed     (NetpulseRow *self);
+void                   netpulse_row_emit_changed     (NetpulseRow *self);
+gulong                 netpulse_row_watch            (NetpulseRow *self,
+                                                      GCallback    callback,
+                                                      gpointer     data);
+/* Disconnects *@handler_id (a netpulse_row_watch() id) and sets it to 0. */
+void                   netpulse_row_unwatch          (NetpulseRow *self,
+                                                      gulong      *handler_id);
+
 /* What sorting compares of the values that change each tick, as they were
  * at the last snapshot: a sort list model inserts new rows among rows
  * sorted by these, so they may only change when the whole list is sorted

@@ -35,16 +35,24 @@ _netpulse_window_sum_shown (NetpulseWindow *self,
                             double         *tx,
                             guint          *n)
 {
-  GListModel *shown = G_LIST_MODEL (self->flat_rows);
+  GListModel *store = G_LIST_MODEL (self->store);
+  GtkFilter *filter = GTK_FILTER (self->filter);
+  gboolean all = gtk_filter_get_strictness (filter) == GTK_FILTER_MATCH_ALL;
+  guint n_items = g_list_model_get_n_items (store);
 
+  /* Straight from the store, as the flat list's filter sees it: the
+   * sorted and filtered models in between add nothing to a sum. */
   *rx = *tx = 0.0;
-  *n = g_list_model_get_n_items (shown);
-  for (guint i = 0; i < *n; i++)
+  *n = 0;
+  for (guint i = 0; i < n_items; i++)
     {
-      g_autoptr(NetpulseRow) row = g_list_model_get_item (shown, i);
+      NetpulseRow *row = NETPULSE_ROW (netpulse_connection_store_peek (self->store, i));
 
+      if (!all && !gtk_filter_match (filter, row))
+        continue;
       *rx += netpulse_row_get_rx_rate (row);
       *tx += netpulse_row_get_tx_rate (row);
+      (*n)++;
     }
 }
 
@@ -117,13 +125,22 @@ snapshot_model (GListModel *model)
     }
 }
 
+static void
+snapshot_store (NetpulseConnectionStore *store)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (store));
+
+  for (guint i = 0; i < n; i++)
+    netpulse_row_snapshot_sort_keys (NETPULSE_ROW (netpulse_connection_store_peek (store, i)));
+}
+
 /* The sort keys of every row (connections, processes, applications) take
  * this tick's values: only here, right before the whole list is sorted
  * again. */
 static void
 snapshot_sort_keys (NetpulseWindow *self)
 {
-  snapshot_model (G_LIST_MODEL (self->store));
+  snapshot_store (self->store);
   snapshot_model (G_LIST_MODEL (self->process_model));
   snapshot_model (G_LIST_MODEL (self->app_model));
 }
@@ -138,13 +155,31 @@ list_is_held (NetpulseWindow *self)
          g_get_monotonic_time () - self->last_click_us < HOLD_AFTER_CLICK_US;
 }
 
+/* The sorter's primary key, for the connection list to compare by first
+ * (NETPULSE_SORT_NONE: it compares by the whole sorter). */
+static NetpulseSortKey
+primary_sort_key (NetpulseWindow *self,
+                  gboolean       *descending)
+{
+  const char *id = _netpulse_window_get_sort (self, descending);
+  GtkColumnViewColumn *column = id != NULL ? netpulse_columns_find (self->column_view, id) : NULL;
+  GtkSorter *sorter = column != NULL ? gtk_column_view_column_get_sorter (column) : NULL;
+
+  return NETPULSE_IS_ROW_SORTER (sorter) ? netpulse_row_sorter_get_key (NETPULSE_ROW_SORTER (sorter))
+                                         : NETPULSE_SORT_NONE;
+}
+
 /* Re-sorts after values changed in place, keeping the scroll offset. */
 static void
 resort (NetpulseWindow *self)
 {
   GtkAdjustment *vadj = gtk_scrolled_window_get_vadjustment (self->scrolled_window);
   double value = gtk_adjustment_get_value (vadj);
+  gboolean descending = FALSE;
+  NetpulseSortKey primary = primary_sort_key (self, &descending);
 
+  /* The connection list sorts and filters once, at the thaw. */
+  netpulse_sorted_rows_freeze (self->flat_rows);
   self->sort_held = list_is_held (self);
   if (!self->sort_held)
     {
@@ -155,6 +190,7 @@ resort (NetpulseWindow *self)
       !netpulse_row_filter_get_include_local (self->filter) ||
       netpulse_row_filter_get_search (self->filter) != NULL)
     gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
+  netpulse_sorted_rows_thaw (self->flat_rows, primary, descending);
   gtk_adjustment_set_value (vadj, MIN (value, gtk_adjustment_get_upper (vadj) - gtk_adjustment_get_page_size (vadj)));
 }
 

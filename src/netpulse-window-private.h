@@ -19,6 +19,7 @@
 #include "netpulse-overflow-banner.h"
 #include "netpulse-process-model.h"
 #include "netpulse-row-filter.h"
+#include "netpulse-sorted-rows.h"
 #include "netpulse-sparkline.h"
 #include "netpulse-usage-view.h"
 #include "netpulse-view-options.h"
@@ -68,7 +69,7 @@ struct _NetpulseWindow
   NetpulseViewOptions     *options;
   NetpulseRowFilter       *filter;
   GtkSorter               *sorter;        /* column view sorter + id tie-breaker */
-  GtkFilterListModel      *flat_rows;
+  NetpulseSortedRows      *flat_rows;
   GtkFilterListModel      *tree_rows;
   GtkFilterListModel      *app_rows;
   GtkSingleSelection      *selection;

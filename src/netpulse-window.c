@@ -7,7 +7,7 @@
  *
  * Model chain (nothing is rebuilt per tick; rows are updated in place):
  *
- *   flat:    NetpulseConnectionStore → GtkSortListModel → GtkFilterListModel ┐
+ *   flat:    NetpulseConnectionStore → NetpulseSortedRows ────────────────────┐
  *   grouped: NetpulseProcessModel → GtkTreeListModel → GtkSortListModel      ├→ GtkSingleSelection → GtkColumnView
  *                                         → GtkFilterListModel ──────────────┘
  *
@@ -200,7 +200,7 @@ _netpulse_window_get_rows (NetpulseWindow *self)
 {
   if (self->applications)
     return G_LIST_MODEL (self->app_rows);
-  return G_LIST_MODEL (self->grouped ? self->tree_rows : self->flat_rows);
+  return self->grouped ? G_LIST_MODEL (self->tree_rows) : G_LIST_MODEL (self->flat_rows);
 }
 
 static void
@@ -260,7 +260,6 @@ build_models (NetpulseWindow *self)
 {
   GtkSorter *view_sorter = gtk_column_view_get_sorter (self->column_view);
   GtkMultiSorter *multi = gtk_multi_sorter_new ();
-  GtkSortListModel *flat_sorted;
 
   gtk_multi_sorter_append (multi, g_object_ref (view_sorter));
   gtk_multi_sorter_append (multi, netpulse_row_sorter_new (NETPULSE_SORT_ID));
@@ -268,10 +267,7 @@ build_models (NetpulseWindow *self)
 
   self->filter = netpulse_row_filter_new ();
 
-  flat_sorted = gtk_sort_list_model_new (g_object_ref (G_LIST_MODEL (self->store)),
-                                         g_object_ref (self->sorter));
-  self->flat_rows = gtk_filter_list_model_new (G_LIST_MODEL (flat_sorted),
-                                               g_object_ref (GTK_FILTER (self->filter)));
+  self->flat_rows = netpulse_sorted_rows_new (self->store, self->sorter, GTK_FILTER (self->filter));
 
   self->process_model = netpulse_process_model_new (self->store);
   self->tree_rows = make_tree (self, G_LIST_MODEL (self->process_model), netpulse_process_model_create_child_model);
