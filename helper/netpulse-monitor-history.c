@@ -73,6 +73,25 @@ handle_get_recording (NetpulseHelper1       *helper,
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
+
+/* A setting refused (SetRecording, SetMetricsExport): our own errors as
+ * they are, a bad value as InvalidOption, anything else (the disk, the
+ * database) as Failed with its message. */
+gboolean
+_netpulse_monitor_return_setting_error (GDBusMethodInvocation *invocation,
+                                        const GError          *error)
+{
+  if (error->domain == NETPULSE_HELPER_ERROR)
+    g_dbus_method_invocation_return_gerror (invocation, error);
+  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT))
+    g_dbus_method_invocation_return_error (invocation, NETPULSE_HELPER_ERROR,
+                                           NETPULSE_HELPER_ERROR_INVALID_OPTION, "%s", error->message);
+  else
+    g_dbus_method_invocation_return_error (invocation, G_DBUS_ERROR, G_DBUS_ERROR_FAILED,
+                                           "%s", error->message);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
 static gboolean
 handle_set_recording (NetpulseHelper1       *helper,
                       GDBusMethodInvocation *invocation,
@@ -83,17 +102,7 @@ handle_set_recording (NetpulseHelper1       *helper,
   g_autoptr(GError) error = NULL;
 
   if (!_netpulse_monitor_set_recording (self, enabled, options, &error))
-    {
-      if (error->domain == NETPULSE_HELPER_ERROR)
-        g_dbus_method_invocation_return_gerror (invocation, error);
-      else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT))
-        g_dbus_method_invocation_return_error (invocation, NETPULSE_HELPER_ERROR,
-                                               NETPULSE_HELPER_ERROR_INVALID_OPTION, "%s", error->message);
-      else
-        g_dbus_method_invocation_return_error (invocation, G_DBUS_ERROR, G_DBUS_ERROR_FAILED,
-                                               "%s", error->message);
-      return G_DBUS_METHOD_INVOCATION_HANDLED;
-    }
+    return _netpulse_monitor_return_setting_error (invocation, error);
   g_message ("%s turned recording %s", g_dbus_method_invocation_get_sender (invocation),
              enabled ? "on" : "off");
   netpulse_helper1_complete_set_recording (helper, invocation);

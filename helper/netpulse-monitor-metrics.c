@@ -93,15 +93,7 @@ handle_set_metrics_export (NetpulseHelper1       *helper,
                  "Metrics export needs the usage history: turn recording on first");
   if (error != NULL ||
       !netpulse_metrics_configure (self->metrics, enabled, textfile_dir, interval_s, max_apps, &error))
-    {
-      if (error->domain == G_IO_ERROR && error->code != G_IO_ERROR_FAILED)
-        g_dbus_method_invocation_return_error (invocation, NETPULSE_HELPER_ERROR,
-                                               NETPULSE_HELPER_ERROR_INVALID_OPTION, "%s", error->message);
-      else
-        g_dbus_method_invocation_return_error (invocation, G_DBUS_ERROR, G_DBUS_ERROR_FAILED,
-                                               "%s", error->message);
-      return G_DBUS_METHOD_INVOCATION_HANDLED;
-    }
+    return _netpulse_monitor_return_setting_error (invocation, error);
   g_message ("%s turned metrics export %s", g_dbus_method_invocation_get_sender (invocation),
              enabled ? "on" : "off");
   /* The first page at once, not an interval later. */

@@ -92,6 +92,8 @@ void     _netpulse_monitor_publish_counters   (NetpulseMonitor        *self);
 
 /* netpulse-monitor-history.c */
 void     _netpulse_monitor_history_iface_init (NetpulseHelper1Iface   *iface);
+gboolean _netpulse_monitor_return_setting_error (GDBusMethodInvocation *invocation,
+                                                 const GError          *error);
 
 /* netpulse-monitor-metrics.c */
 void     _netpulse_monitor_metrics_iface_init (NetpulseHelper1Iface   *iface);
