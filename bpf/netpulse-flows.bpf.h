@@ -134,6 +134,8 @@ count_event (__u32 counter)
     __sync_fetch_and_add (value, 1);
 }
 
+#include "netpulse-changed.bpf.h"
+
 /* What a socket is, as the programs account it. */
 struct np_sock_class {
   __u16 family;       /* AF_INET, AF_INET6 or AF_PACKET */
@@ -427,6 +429,8 @@ other_peers_flow (struct np_flow_key         *peer_key,
   count_event (reason);
   if (bpf_map_update_elem (&np_other_peers, peer_key, &one, BPF_NOEXIST) == 0)
     __sync_fetch_and_add (&flow->peers, 1);
+  /* the caller marks the entry it counts in (mark_changed()) */
+  *peer_key = key;
   return flow;
 }
 
@@ -575,4 +579,5 @@ account (struct sock *sk,
     read_endpoints (flow, sk, class.family);
   if (is_tcp (&class))
     read_tcp_info (flow, sk);
+  mark_changed (&key, flow);
 }

@@ -28,6 +28,9 @@
 #include "netpulse-proc-owners.h"
 
 #define DEFAULT_UDP_IDLE_MS      5000
+/* A sample reads only the rows the kernel marked changed; every minute one
+ * reads them all, for rows someone else deleted from the kernel's table. */
+#define FULL_SAMPLE_INTERVAL_NS  (G_GUINT64_CONSTANT (60) * 1000000000)
 #define DEFAULT_CLOSED_RETAIN_MS 11000
 /* Processes whose identity is cached (a few hundred bytes each). */
 #define APP_IDENTITY_MAX_ENTRIES 4096
@@ -56,8 +59,11 @@ struct _NetpulseCollector
   gboolean                 running;
 
   guint64                  last_sample_mono_ns;
+  guint64                  last_full_mono_ns;  /* the last sample that read every row; 0: none yet */
   guint64                  timestamp_ns;
   guint64                  counters[NP_N_COUNTERS];
+  GArray                  *keys;              /* struct np_flow_key: rows a partial sample reads */
+  GHashTable              *seen;              /* of keys: read in this sample */
 };
 
 G_DEFINE_FINAL_TYPE (NetpulseCollector, netpulse_collector, G_TYPE_OBJECT)
@@ -84,6 +90,8 @@ netpulse_collector_finalize (GObject *object)
   g_clear_pointer (&self->table, netpulse_flow_table_free);
   g_clear_pointer (&self->owners, netpulse_proc_owners_free);
   g_clear_pointer (&self->identity, netpulse_app_identity_free);
+  g_clear_pointer (&self->keys, g_array_unref);
+  g_clear_pointer (&self->seen, g_hash_table_unref);
   g_clear_pointer (&self->forced_backend, g_free);
   g_clear_pointer (&self->verifier_log_path, g_free);
 
@@ -110,6 +118,8 @@ static void
 netpulse_collector_init (NetpulseCollector *self)
 {
   self->cgroup_fd = -1;
+  self->keys = g_array_new (FALSE, FALSE, sizeof (struct np_flow_key));
+  self->seen = g_hash_table_new (netpulse_flow_key_hash, netpulse_flow_key_equal);
   self->owners = netpulse_proc_owners_new ();
   self->identity = netpulse_app_identity_new ("/proc", APP_IDENTITY_MAX_ENTRIES);
   netpulse_proc_owners_set_kernel_scan (self->owners, scan_owners_in_kernel, self);
@@ -289,6 +299,7 @@ netpulse_collector_start (NetpulseCollector  *self,
   netpulse_bpf_loader_get_map_fds (self->loader, &fds);
   self->maps = netpulse_bpf_maps_new (&fds);
   self->running = TRUE;
+  self->last_full_mono_ns = 0;
   self->last_sample_mono_ns = clock_ns (CLOCK_MONOTONIC);
   netpulse_flow_table_set_clock_offset (self->table, clock_ns (CLOCK_REALTIME) - self->last_sample_mono_ns);
   log_attached (self);
@@ -353,6 +364,82 @@ trim_kernel_tables (NetpulseCollector *self,
   netpulse_bpf_maps_forget_released (self->maps, released, actions->keep_released);
 }
 
+/* Whether this sample must read every row of np_flows rather than the
+ * changed ones: the first, one a minute (rows deleted behind our back),
+ * after np_changed overflowed, when evictions may be due, and when a
+ * released socket had per-peer rows (only a full read finds their keys). */
+static gboolean
+needs_full_sample (NetpulseCollector *self,
+                   GHashTable        *released,
+                   guint64            now_mono,
+                   guint64            changed_overflow_before)
+{
+  GHashTableIter iter;
+  gpointer cookie;
+
+  if (self->last_full_mono_ns == 0 || now_mono - self->last_full_mono_ns >= FULL_SAMPLE_INTERVAL_NS
+      || self->counters[NP_COUNTER_CHANGED_OVERFLOW] != changed_overflow_before
+      || !netpulse_bpf_maps_has_changed_ring (self->maps)
+      || netpulse_flow_table_is_nearly_full (self->table))
+    return TRUE;
+  g_hash_table_iter_init (&iter, released);
+  while (g_hash_table_iter_next (&iter, &cookie, NULL))
+    if (netpulse_bpf_maps_had_peers (self->maps, *(guint64 *) cookie))
+      return TRUE;
+  return FALSE;
+}
+
+/* The rows the kernel marked changed, those whose records change anyway
+ * and those of released sockets. */
+static void
+read_changed_flows (NetpulseCollector *self,
+                    GHashTable        *released)
+{
+  GHashTableIter iter;
+  gpointer cookie;
+
+  netpulse_flow_table_get_settling (self->table, self->keys);
+  g_hash_table_iter_init (&iter, released);
+  while (g_hash_table_iter_next (&iter, &cookie, NULL))
+    {
+      struct np_flow_key key = { .cookie = *(guint64 *) cookie };
+
+      g_array_append_val (self->keys, key);
+    }
+  netpulse_bpf_maps_read_some_flows (self->maps, self->keys, self->seen, take_kernel_flow, self->table);
+  netpulse_flow_table_set_partial (self->table);
+}
+
+/* Reads the flows: the changed ones, or all.  The keys the kernel marked
+ * are taken before the next harvest begins and the rows read after, so a
+ * change is in this sample or marked for the next one (see
+ * mark_changed()). */
+static gboolean
+read_flows (NetpulseCollector  *self,
+            GHashTable         *released,
+            guint64             now_mono,
+            GError            **error)
+{
+  guint64 changed_overflow = self->counters[NP_COUNTER_CHANGED_OVERFLOW];
+  gboolean full;
+
+  g_array_set_size (self->keys, 0);
+  g_hash_table_remove_all (self->seen);
+  netpulse_bpf_maps_read_counters (self->maps, self->counters);
+  netpulse_bpf_maps_take_changed (self->maps, self->keys);
+  netpulse_bpf_maps_next_harvest (self->maps);
+  full = needs_full_sample (self, released, now_mono, changed_overflow);
+  if (!full)
+    {
+      read_changed_flows (self, released);
+      return TRUE;
+    }
+  if (!netpulse_bpf_maps_read_flows (self->maps, take_kernel_flow, self->table, error))
+    return FALSE;
+  self->last_full_mono_ns = now_mono;
+  return TRUE;
+}
+
 gboolean
 netpulse_collector_sample (NetpulseCollector  *self,
                            GError            **error)
@@ -376,8 +463,7 @@ netpulse_collector_sample (NetpulseCollector  *self,
   now_real = clock_ns (CLOCK_REALTIME);
   netpulse_flow_table_begin (self->table, now_mono, now_mono - self->last_sample_mono_ns, released);
 
-  netpulse_bpf_maps_read_counters (self->maps, self->counters);
-  if (!netpulse_bpf_maps_read_flows (self->maps, take_kernel_flow, self->table, error))
+  if (!read_flows (self, released, now_mono, error))
     {
       netpulse_flow_table_cancel (self->table);
       return FALSE;
@@ -477,6 +563,7 @@ netpulse_collector_get_counters (NetpulseCollector *self)
     { "socket-peer-cap", NP_COUNTER_SOCKET_PEER_CAP },
     { "uid-peer-cap", NP_COUNTER_UID_PEER_CAP },
     { "peer-table-full", NP_COUNTER_PEER_TABLE_FULL },
+    { "changed-overflow", NP_COUNTER_CHANGED_OVERFLOW },
   };
   GVariantBuilder builder;
 
