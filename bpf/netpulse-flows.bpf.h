@@ -82,8 +82,12 @@ struct {
 const volatile __u64 np_max_peers_per_socket = NP_DEFAULT_MAX_PEERS_PER_SOCKET;
 const volatile __u64 np_max_peers_per_uid = NP_DEFAULT_MAX_FLOWS / NP_DEFAULT_UID_PEERS_DIVISOR;
 
+/* One slot per thread that sends or receives unconnected datagrams,
+ * written in place and consumed by clearing its cookie: two lookups per
+ * datagram instead of an insert and a delete.  LRU, so that the slots of
+ * threads that have exited make room. */
 struct {
-  __uint (type, BPF_MAP_TYPE_HASH);
+  __uint (type, BPF_MAP_TYPE_LRU_HASH);
   __uint (max_entries, NP_MAX_PENDING_PEERS);
   __type (key, __u64);                   /* pid_tgid: one pending datagram per thread */
   __type (value, struct np_pending_peer);
@@ -482,7 +486,7 @@ take_pending_peer (struct np_flow_key *key,
   struct np_pending_peer *pending = bpf_map_lookup_elem (&np_pending_peers, &pid_tgid);
   bool found = false;
 
-  if (!pending)
+  if (!pending || pending->cookie == 0)
     return false;
   if (wanted && pending->cookie == key->cookie)
     {
@@ -490,7 +494,7 @@ take_pending_peer (struct np_flow_key *key,
       key->peer_port = pending->port;
       found = true;
     }
-  bpf_map_delete_elem (&np_pending_peers, &pid_tgid);
+  pending->cookie = 0;      /* consumed: no socket has cookie 0 */
   return found;
 }
 

@@ -341,6 +341,7 @@ stash_peer (struct bpf_sock_addr *ctx,
 {
   __u64 pid_tgid = bpf_get_current_pid_tgid ();
   struct np_pending_peer peer = {};
+  struct np_pending_peer *slot;
 
   if (ctx->type != SOCK_DGRAM)
     return 1;
@@ -368,7 +369,11 @@ stash_peer (struct bpf_sock_addr *ctx,
       *(__u32 *) &peer.addr[0] = ctx->user_ip4;
     }
 
-  if (bpf_map_update_elem (&np_pending_peers, &pid_tgid, &peer, BPF_ANY) != 0)
+  /* Only this thread uses its slot: overwrite it where it is. */
+  slot = bpf_map_lookup_elem (&np_pending_peers, &pid_tgid);
+  if (slot)
+    __builtin_memcpy (slot, &peer, sizeof peer);
+  else if (bpf_map_update_elem (&np_pending_peers, &pid_tgid, &peer, BPF_ANY) != 0)
     count_event (NP_COUNTER_PEER_OVERFLOW);
   return 1;
 }
