@@ -26,6 +26,7 @@
 #include "netpulse-collector.h"
 #include "netpulse-flow-table.h"
 #include "netpulse-proc-owners.h"
+#include "netpulse-sample-names.h"
 
 #define DEFAULT_UDP_IDLE_MS      5000
 /* A sample reads only the rows the kernel marked changed; every minute one
@@ -62,6 +63,7 @@ struct _NetpulseCollector
   guint64                  last_full_mono_ns;  /* the last sample that read every row; 0: none yet */
   guint64                  timestamp_ns;
   guint64                  counters[NP_N_COUNTERS];
+  NetpulseSampleNames     *named;             /* processes named in this sample */
   GArray                  *keys;              /* struct np_flow_key: rows a partial sample reads */
   GHashTable              *seen;              /* of keys: read in this sample */
 };
@@ -91,6 +93,7 @@ netpulse_collector_finalize (GObject *object)
   g_clear_pointer (&self->owners, netpulse_proc_owners_free);
   g_clear_pointer (&self->identity, netpulse_app_identity_free);
   g_clear_pointer (&self->keys, g_array_unref);
+  g_clear_pointer (&self->named, netpulse_sample_names_free);
   g_clear_pointer (&self->seen, g_hash_table_unref);
   g_clear_pointer (&self->forced_backend, g_free);
   g_clear_pointer (&self->verifier_log_path, g_free);
@@ -119,6 +122,7 @@ netpulse_collector_init (NetpulseCollector *self)
 {
   self->cgroup_fd = -1;
   self->keys = g_array_new (FALSE, FALSE, sizeof (struct np_flow_key));
+  self->named = netpulse_sample_names_new ();
   self->seen = g_hash_table_new (netpulse_flow_key_hash, netpulse_flow_key_equal);
   self->owners = netpulse_proc_owners_new ();
   self->identity = netpulse_app_identity_new ("/proc", APP_IDENTITY_MAX_ENTRIES);
@@ -134,7 +138,12 @@ fill_identity (guint32         pid,
 {
   NetpulseCollector *self = user_data;
 
-  netpulse_app_identity_fill (self->identity, pid, comm, exe_name, record);
+  if (netpulse_sample_names_fill (self->named, pid, comm, record))
+    return;
+  /* Named the same for the rest of the sample: a server's 50,000 flows
+   * cost one look at /proc, not 50,000. */
+  if (netpulse_app_identity_fill (self->identity, pid, comm, exe_name, record))
+    netpulse_sample_names_add (self->named, pid, comm, record);
 }
 
 /* Closes come from the ring between samples too: the table keeps them for
@@ -475,6 +484,8 @@ netpulse_collector_sample (NetpulseCollector  *self,
   netpulse_flow_table_take_closed (self->table);
   trim_kernel_tables (self, released);
   netpulse_flow_table_end (self->table, netpulse_proc_owners_get_lookup (self->owners));
+  /* the next sample looks again: a pid may be another process by then */
+  netpulse_sample_names_clear (self->named);
 
   self->last_sample_mono_ns = now_mono;
   self->timestamp_ns = now_real;
