@@ -203,15 +203,6 @@ netpulse_bpf_maps_has_changed_ring (NetpulseBpfMaps *self)
   return self->changed_ring != NULL;
 }
 
-gboolean
-netpulse_bpf_maps_had_peers (NetpulseBpfMaps *self,
-                             guint64          cookie)
-{
-  struct np_peer_charge charge;
-
-  return bpf_map_lookup_elem (self->fds.socket_peers, &cookie, &charge) == 0;
-}
-
 /* Adds one to the count of entries user space freed for @key in @map, the
  * only writer of that map: the kernel's charge() subtracts it. */
 static void

@@ -63,10 +63,6 @@ void                netpulse_bpf_maps_read_some_flows   (NetpulseBpfMaps    *sel
                                                          gpointer            user_data);
 /* Whether np_changed could be mapped (else every sample reads every row). */
 gboolean            netpulse_bpf_maps_has_changed_ring  (NetpulseBpfMaps    *self);
-/* Whether a released socket ever had per-peer entries (whose keys only a
- * read of the whole table finds). */
-gboolean            netpulse_bpf_maps_had_peers         (NetpulseBpfMaps    *self,
-                                                         guint64             cookie);
 /* Deletes an ended flow; its per-peer charge is given back. */
 void                netpulse_bpf_maps_delete_flow       (NetpulseBpfMaps    *self,
                                                          const struct np_flow_key *key,

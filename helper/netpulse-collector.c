@@ -375,31 +375,22 @@ trim_kernel_tables (NetpulseCollector *self,
 
 /* Whether this sample must read every row of np_flows rather than the
  * changed ones: the first, one a minute (rows deleted behind our back),
- * after np_changed overflowed, when evictions may be due, and when a
- * released socket had per-peer rows (only a full read finds their keys). */
+ * after np_changed overflowed and when evictions may be due. */
 static gboolean
 needs_full_sample (NetpulseCollector *self,
-                   GHashTable        *released,
                    guint64            now_mono,
                    guint64            changed_overflow_before)
 {
-  GHashTableIter iter;
-  gpointer cookie;
-
-  if (self->last_full_mono_ns == 0 || now_mono - self->last_full_mono_ns >= FULL_SAMPLE_INTERVAL_NS
+  return self->last_full_mono_ns == 0 || now_mono - self->last_full_mono_ns >= FULL_SAMPLE_INTERVAL_NS
       || self->counters[NP_COUNTER_CHANGED_OVERFLOW] != changed_overflow_before
       || !netpulse_bpf_maps_has_changed_ring (self->maps)
-      || netpulse_flow_table_is_nearly_full (self->table))
-    return TRUE;
-  g_hash_table_iter_init (&iter, released);
-  while (g_hash_table_iter_next (&iter, &cookie, NULL))
-    if (netpulse_bpf_maps_had_peers (self->maps, *(guint64 *) cookie))
-      return TRUE;
-  return FALSE;
+      || netpulse_flow_table_is_nearly_full (self->table);
 }
 
 /* The rows the kernel marked changed, those whose records change anyway
- * and those of released sockets. */
+ * and those of released sockets: a per-peer socket's rows are those the
+ * table holds and those created since, whose keys were marked before the
+ * socket was released, so they are among the keys taken. */
 static void
 read_changed_flows (NetpulseCollector *self,
                     GHashTable        *released)
@@ -414,6 +405,7 @@ read_changed_flows (NetpulseCollector *self,
       struct np_flow_key key = { .cookie = *(guint64 *) cookie };
 
       g_array_append_val (self->keys, key);
+      netpulse_flow_table_get_peer_keys (self->table, key.cookie, self->keys);
     }
   netpulse_bpf_maps_read_some_flows (self->maps, self->keys, self->seen, take_kernel_flow, self->table);
   netpulse_flow_table_set_partial (self->table);
@@ -437,7 +429,7 @@ read_flows (NetpulseCollector  *self,
   netpulse_bpf_maps_read_counters (self->maps, self->counters);
   netpulse_bpf_maps_take_changed (self->maps, self->keys);
   netpulse_bpf_maps_next_harvest (self->maps);
-  full = needs_full_sample (self, released, now_mono, changed_overflow);
+  full = needs_full_sample (self, now_mono, changed_overflow);
   if (!full)
     {
       read_changed_flows (self, released);

@@ -61,6 +61,18 @@ netpulse_flow_table_track_entry (NetpulseFlowTable    *self,
   else
     g_hash_table_remove (self->settling, entry);
 
+  if (flow->per_peer && !entry->in_peer_index)
+    {
+      GPtrArray *peers = g_hash_table_lookup (self->peer_index, &entry->key.cookie);
+
+      if (peers == NULL)
+        {
+          peers = g_ptr_array_new ();
+          g_hash_table_insert (self->peer_index, g_memdup2 (&entry->key.cookie, sizeof entry->key.cookie), peers);
+        }
+      g_ptr_array_add (peers, entry);
+      entry->in_peer_index = TRUE;
+    }
   if (netpulse_flow_table_is_connection (flow))
     return;
   if (entry->idle_iter != NULL && entry->idle_last_ns == flow->last_ns)
@@ -110,6 +122,26 @@ netpulse_flow_table_untrack_entry (NetpulseFlowTable *self,
   g_hash_table_remove (self->settling, entry);
   g_hash_table_remove (self->unowned, entry);
   g_clear_pointer (&entry->idle_iter, g_sequence_remove);
+  if (entry->in_peer_index)
+    {
+      GPtrArray *peers = g_hash_table_lookup (self->peer_index, &entry->key.cookie);
+
+      entry->in_peer_index = FALSE;
+      g_ptr_array_remove_fast (peers, entry);
+      if (peers->len == 0)
+        g_hash_table_remove (self->peer_index, &entry->key.cookie);
+    }
+}
+
+void
+netpulse_flow_table_get_peer_keys (NetpulseFlowTable *self,
+                                   guint64            cookie,
+                                   GArray            *keys)
+{
+  GPtrArray *peers = g_hash_table_lookup (self->peer_index, &cookie);
+
+  for (guint i = 0; peers != NULL && i < peers->len; i++)
+    g_array_append_vals (keys, &((FlowEntry *) g_ptr_array_index (peers, i))->key, 1);
 }
 
 void

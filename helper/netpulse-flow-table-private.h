@@ -49,6 +49,7 @@ typedef struct {
   gboolean           has_process;
   GList              changed_link;       /* in changed_order while open */
   GSequenceIter     *idle_iter;          /* in idle_order: a datagram flow */
+  gboolean           in_peer_index;      /* a per-peer flow, in peer_index */
   guint64            idle_last_ns;       /* the kernel's last_ns it is ordered by */
 } FlowEntry;
 
@@ -72,6 +73,7 @@ struct _NetpulseFlowTable
   GHashTable          *settling;          /* FlowEntry *: rates not back to 0 yet */
   GHashTable          *unowned;           /* FlowEntry *: no process known */
   GQueue               changed_order;     /* FlowEntry * of open flows, least recently changed first */
+  GHashTable          *peer_index;        /* cookie → GPtrArray of its per-peer FlowEntry * */
   GSequence           *idle_order;        /* FlowEntry * of open datagram flows, least recently used first */
 
   /* the sample in progress */

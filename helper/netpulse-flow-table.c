@@ -67,6 +67,7 @@ netpulse_flow_table_new (const NetpulseFlowRules *rules)
   self->settling = g_hash_table_new (NULL, NULL);
   self->unowned = g_hash_table_new (NULL, NULL);
   self->idle_order = g_sequence_new (NULL);
+  self->peer_index = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, (GDestroyNotify) g_ptr_array_unref);
   netpulse_rate_clock_init (&self->rate_clock);
   return self;
 }
@@ -79,6 +80,7 @@ netpulse_flow_table_free (NetpulseFlowTable *self)
   g_hash_table_unref (self->settling);
   g_hash_table_unref (self->unowned);
   g_sequence_free (self->idle_order);
+  g_hash_table_unref (self->peer_index);
   g_hash_table_unref (self->open_flows);
   g_queue_clear_full (&self->closed_flows, g_free);
   g_array_unref (self->queued_closed);

@@ -106,6 +106,12 @@ void               netpulse_flow_table_set_partial      (NetpulseFlowTable      
  * without the kernel changing them: rates on their way back to 0. */
 void               netpulse_flow_table_get_settling     (NetpulseFlowTable         *self,
                                                          GArray                    *keys);
+/* Appends the keys of the per-peer flows of socket @cookie in the table:
+ * with the keys the kernel marked since, all its rows (a released socket's
+ * end, without reading the whole kernel table). */
+void               netpulse_flow_table_get_peer_keys    (NetpulseFlowTable         *self,
+                                                         guint64                    cookie,
+                                                         GArray                    *keys);
 /* Whether the table is full enough for evictions, which look at every flow:
  * such a sample must read the whole kernel table. */
 gboolean           netpulse_flow_table_is_nearly_full   (NetpulseFlowTable         *self);

@@ -56,10 +56,12 @@ netpulse_sample_names_fill (NetpulseSampleNames *self,
   /* another name: another process under the same pid, or a new exec */
   if (named == NULL || strcmp (named->comm, comm) != 0)
     return FALSE;
-  g_strlcpy (record->exe, named->exe, sizeof record->exe);
-  g_strlcpy (record->cmdline, named->cmdline, sizeof record->cmdline);
-  g_strlcpy (record->unit, named->unit, sizeof record->unit);
-  g_strlcpy (record->app_id, named->app_id, sizeof record->app_id);
+  /* whole arrays of the record's own sizes, NUL-terminated: copied as
+   * they are (g_strlcpy() goes byte by byte, per flow) */
+  memcpy (record->exe, named->exe, sizeof record->exe);
+  memcpy (record->cmdline, named->cmdline, sizeof record->cmdline);
+  memcpy (record->unit, named->unit, sizeof record->unit);
+  memcpy (record->app_id, named->app_id, sizeof record->app_id);
   record->app_kind = named->app_kind;
   return TRUE;
 }
@@ -73,10 +75,10 @@ netpulse_sample_names_add (NetpulseSampleNames  *self,
   Named *named = g_new0 (Named, 1);
 
   g_strlcpy (named->comm, comm, sizeof named->comm);
-  g_strlcpy (named->exe, record->exe, sizeof named->exe);
-  g_strlcpy (named->cmdline, record->cmdline, sizeof named->cmdline);
-  g_strlcpy (named->unit, record->unit, sizeof named->unit);
-  g_strlcpy (named->app_id, record->app_id, sizeof named->app_id);
+  memcpy (named->exe, record->exe, sizeof named->exe);
+  memcpy (named->cmdline, record->cmdline, sizeof named->cmdline);
+  memcpy (named->unit, record->unit, sizeof named->unit);
+  memcpy (named->app_id, record->app_id, sizeof named->app_id);
   named->app_kind = record->app_kind;
   g_hash_table_replace (self->by_pid, GUINT_TO_POINTER (pid), named);
 }
