@@ -429,7 +429,10 @@ read_flows (NetpulseCollector  *self,
   netpulse_bpf_maps_read_counters (self->maps, self->counters);
   netpulse_bpf_maps_take_changed (self->maps, self->keys);
   netpulse_bpf_maps_next_harvest (self->maps);
-  full = needs_full_sample (self, now_mono, changed_overflow);
+  /* More marked keys than half the open flows (churn: most of them closed
+   * already): one batched read of the table is cheaper than a lookup each. */
+  full = needs_full_sample (self, now_mono, changed_overflow)
+      || self->keys->len > netpulse_flow_table_get_n_open (self->table) / 2 + 64;
   if (!full)
     {
       read_changed_flows (self, released);
