@@ -82,8 +82,12 @@ struct {
 const volatile __u64 np_max_peers_per_socket = NP_DEFAULT_MAX_PEERS_PER_SOCKET;
 const volatile __u64 np_max_peers_per_uid = NP_DEFAULT_MAX_FLOWS / NP_DEFAULT_UID_PEERS_DIVISOR;
 
+/* One slot per thread that sends or receives unconnected datagrams,
+ * written in place and consumed by clearing its cookie: two lookups per
+ * datagram instead of an insert and a delete.  LRU, so that the slots of
+ * threads that have exited make room. */
 struct {
-  __uint (type, BPF_MAP_TYPE_HASH);
+  __uint (type, BPF_MAP_TYPE_LRU_HASH);
   __uint (max_entries, NP_MAX_PENDING_PEERS);
   __type (key, __u64);                   /* pid_tgid: one pending datagram per thread */
   __type (value, struct np_pending_peer);
@@ -133,6 +137,8 @@ count_event (__u32 counter)
   if (value)
     __sync_fetch_and_add (value, 1);
 }
+
+#include "netpulse-changed.bpf.h"
 
 /* What a socket is, as the programs account it. */
 struct np_sock_class {
@@ -427,6 +433,8 @@ other_peers_flow (struct np_flow_key         *peer_key,
   count_event (reason);
   if (bpf_map_update_elem (&np_other_peers, peer_key, &one, BPF_NOEXIST) == 0)
     __sync_fetch_and_add (&flow->peers, 1);
+  /* the caller marks the entry it counts in (mark_changed()) */
+  *peer_key = key;
   return flow;
 }
 
@@ -478,7 +486,7 @@ take_pending_peer (struct np_flow_key *key,
   struct np_pending_peer *pending = bpf_map_lookup_elem (&np_pending_peers, &pid_tgid);
   bool found = false;
 
-  if (!pending)
+  if (!pending || pending->cookie == 0)
     return false;
   if (wanted && pending->cookie == key->cookie)
     {
@@ -486,7 +494,7 @@ take_pending_peer (struct np_flow_key *key,
       key->peer_port = pending->port;
       found = true;
     }
-  bpf_map_delete_elem (&np_pending_peers, &pid_tgid);
+  pending->cookie = 0;      /* consumed: no socket has cookie 0 */
   return found;
 }
 
@@ -575,4 +583,5 @@ account (struct sock *sk,
     read_endpoints (flow, sk, class.family);
   if (is_tcp (&class))
     read_tcp_info (flow, sk);
+  mark_changed (&key, flow);
 }

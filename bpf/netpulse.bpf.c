@@ -252,19 +252,29 @@ SEC ("tp_btf/inet_sock_set_state")
 int BPF_PROG (np_tcp_state, struct sock *sk, int oldstate, int newstate)
 {
   struct np_flow_key key = {};
-  struct np_sock_class class;
+  struct np_sock_class class = {};
   struct np_flow *flow;
 
-  if (!classify_sock (sk, &class) || !is_tcp (&class) || is_mptcp_subflow (sk))
-    return 0;
-  if (newstate == TCP_LISTEN || oldstate == TCP_LISTEN)
+  if (newstate == TCP_LISTEN || oldstate == TCP_LISTEN || newstate == TCP_NEW_SYN_RECV)
     return 0;
 
   key.cookie = bpf_get_socket_cookie (sk);
   if (newstate == TCP_SYN_SENT || newstate == TCP_ESTABLISHED)
-    flow = lookup_or_create_flow (&key, sk, &class, false, false);
+    {
+      if (!classify_sock (sk, &class) || !is_tcp (&class) || is_mptcp_subflow (sk))
+        return 0;
+      flow = lookup_or_create_flow (&key, sk, &class, false, false);
+    }
   else
-    flow = bpf_map_lookup_elem (&np_flows, &key);
+    {
+      /* Every other transition only updates a flow that exists: such a
+       * flow is one of a TCP socket of its own (an MPTCP subflow or a
+       * socket of another kind never gets one here), so the socket need
+       * not be classified again on the way to CLOSE. */
+      flow = bpf_map_lookup_elem (&np_flows, &key);
+      if (!flow || flow->proto != IPPROTO_TCP || flow->sock_kind != NP_SOCK_INET)
+        return 0;
+    }
   if (!flow)
     return 0;
 
@@ -287,8 +297,13 @@ int BPF_PROG (np_tcp_state, struct sock *sk, int oldstate, int newstate)
   read_tcp_info (flow, sk);
   flow->state = newstate;
   flow->last_ns = bpf_ktime_get_ns ();
-  if (newstate == TCP_CLOSE && !still_readable (sk) && !hand_over_closed_flow (&key, flow))
-    flow->closed = 1;
+  if (newstate == TCP_CLOSE && !still_readable (sk))
+    {
+      if (hand_over_closed_flow (&key, flow))
+        return 0;     /* out of np_flows: the ring tells its end */
+      flow->closed = 1;
+    }
+  mark_changed (&key, flow);
   return 0;
 }
 
@@ -314,6 +329,7 @@ int BPF_PROG (np_tcp_read, struct sock *sk)
     return 0;
   __sync_fetch_and_add (&flow->rx_bytes, bytes);
   flow->last_ns = bpf_ktime_get_ns ();
+  mark_changed (&key, flow);
   return 0;
 }
 
@@ -325,6 +341,7 @@ stash_peer (struct bpf_sock_addr *ctx,
 {
   __u64 pid_tgid = bpf_get_current_pid_tgid ();
   struct np_pending_peer peer = {};
+  struct np_pending_peer *slot;
 
   if (ctx->type != SOCK_DGRAM)
     return 1;
@@ -352,7 +369,11 @@ stash_peer (struct bpf_sock_addr *ctx,
       *(__u32 *) &peer.addr[0] = ctx->user_ip4;
     }
 
-  if (bpf_map_update_elem (&np_pending_peers, &pid_tgid, &peer, BPF_ANY) != 0)
+  /* Only this thread uses its slot: overwrite it where it is. */
+  slot = bpf_map_lookup_elem (&np_pending_peers, &pid_tgid);
+  if (slot)
+    __builtin_memcpy (slot, &peer, sizeof peer);
+  else if (bpf_map_update_elem (&np_pending_peers, &pid_tgid, &peer, BPF_ANY) != 0)
     count_event (NP_COUNTER_PEER_OVERFLOW);
   return 1;
 }
@@ -513,5 +534,6 @@ int np_iter_task_file (struct bpf_iter__task_file *ctx)
   if (!flow->ino)
     flow->ino = BPF_CORE_READ (file, f_inode, i_ino);
   flow->has_process = 1;
+  mark_changed (&key, flow);
   return 0;
 }

@@ -47,6 +47,16 @@
  * space (~80 bytes each, preallocated). */
 #define NP_MAX_RELEASED_SOCKS 65536
 
+/* Which flows changed since user space last harvested them: a flow's key
+ * goes into the ring np_changed when it first changes after a harvest
+ * began.  User space counts harvests in np_harvest[0]; a flow
+ * remembers in which one it was marked, so a busy flow costs one
+ * comparison per call and an idle one nothing at all. */
+#define NP_HARVEST_KEY 0
+/* Room for NP_DEFAULT_MAX_FLOWS / 4 keys (8 bytes of header each), a power
+ * of 2; user space sizes it for its table (netpulse-bpf-maps.c). */
+#define NP_CHANGED_RING_BYTES (1024 * 1024)
+
 /* Indices into the np_counters array map. */
 enum np_counter {
   NP_COUNTER_FLOW_OVERFLOW = 0,   /* a new flow did not fit into np_flows */
@@ -58,6 +68,7 @@ enum np_counter {
   NP_COUNTER_SOCKET_PEER_CAP,     /* of those: the socket held its cap of per-peer entries */
   NP_COUNTER_UID_PEER_CAP,        /* of those: the user held its cap of per-peer entries */
   NP_COUNTER_PEER_TABLE_FULL,     /* of those: np_flows (or a charge map) had no room for the peer */
+  NP_COUNTER_CHANGED_OVERFLOW,    /* np_changed was full: the next sample reads the whole table */
   NP_N_COUNTERS,
 };
 
@@ -135,6 +146,7 @@ struct np_flow {
   __u8  kernel_sock;        /* a kernel socket (NFS, SMB, …): no process owns it; comm names the thread */
   __u32 charged_uid;        /* per-peer entry: the user it is charged to (sk_uid at creation) */
   __u32 peers;              /* aggregate: distinct peers counted in it (see NP_MAX_OTHER_PEERS) */
+  __u32 marked_harvest;     /* the harvest (np_harvest) in which the flow's key went into np_changed */
 
   char  comm[NP_COMM_LEN];
   char  exe_name[NP_EXE_NAME_LEN]; /* basename of the executable of pid, "" for kernel threads */

@@ -165,18 +165,39 @@ netpulse_app_kind_from_name (const char *name)
   return NETPULSE_APP_KIND_PROCESS;
 }
 
+/* What inet_ntop() writes for IPv4, without its sprintf(): the helper
+ * formats every address of every connection it takes in at start-up. */
+static void
+format_ipv4 (const guint8 *addr,
+             char         *buf)
+{
+  char *p = buf;
+
+  for (guint i = 0; i < 4; i++)
+    {
+      guint v = addr[i];
+
+      if (i > 0)
+        *p++ = '.';
+      if (v >= 100)
+        *p++ = (char) ('0' + v / 100);
+      if (v >= 10)
+        *p++ = (char) ('0' + v / 10 % 10);
+      *p++ = (char) ('0' + v % 10);
+    }
+  *p = '\0';
+}
+
 const char *
 netpulse_format_address (guint8        family,
                          const guint8 *addr,
                          char         *buf)
 {
-  static const guint8 zero[16];
-
   g_assert (addr != NULL);
   g_assert (buf != NULL);
 
-  if (memcmp (addr, zero, family == 4 ? 4 : 16) == 0 && family == 4)
-    g_strlcpy (buf, "0.0.0.0", NETPULSE_ADDRSTRLEN);
+  if (family == 4)
+    format_ipv4 (addr, buf);
   else if (inet_ntop (family == 4 ? AF_INET : AF_INET6, addr, buf, NETPULSE_ADDRSTRLEN) == NULL)
     g_strlcpy (buf, "?", NETPULSE_ADDRSTRLEN);
   return buf;

@@ -21,6 +21,7 @@
 #include "netpulse.skel.h"
 
 #include "netpulse-bpf-loader.h"
+#include "netpulse-bpf-maps.h"
 #include "netpulse-netns.h"
 #include "netpulse-verifier-log.h"
 
@@ -411,6 +412,7 @@ configure_skeleton (NetpulseBpfLoader *self)
   const NetpulseCollectorConfig *config = self->config;
 
   bpf_map__set_max_entries (self->skel->maps.np_flows, config->max_flows);
+  bpf_map__set_max_entries (self->skel->maps.np_changed, netpulse_bpf_maps_changed_ring_bytes (config->max_flows));
   bpf_map__set_max_entries (self->skel->maps.np_closed_flows, config->closed_ring_bytes);
   self->skel->rodata->np_ring_wakeup_bytes = config->closed_ring_bytes / 2;
   self->skel->rodata->np_max_peers_per_socket = config->max_peers_per_socket;
@@ -592,4 +594,6 @@ netpulse_bpf_loader_get_map_fds (NetpulseBpfLoader *self,
   fds->socket_peers = bpf_map__fd (self->skel->maps.np_socket_peers);
   fds->socket_peers_freed = bpf_map__fd (self->skel->maps.np_socket_peers_freed);
   fds->uid_peers_freed = bpf_map__fd (self->skel->maps.np_uid_peers_freed);
+  fds->changed = bpf_map__fd (self->skel->maps.np_changed);
+  fds->harvest = bpf_map__fd (self->skel->maps.np_harvest);
 }

@@ -11,7 +11,9 @@
 #include "config.h"
 
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include <errno.h>
+#include <unistd.h>
 
 #include "netpulse-bpf-maps.h"
 #include "netpulse-collector.h"
@@ -23,7 +25,39 @@ struct _NetpulseBpfMaps
   NetpulseMapFds      fds;
   struct np_flow_key *batch_keys;
   struct np_flow     *batch_values;
+  struct ring_buffer *changed_ring;       /* np_changed */
+  GArray             *changed_keys;       /* while it is consumed */
 };
+
+static int
+on_changed_key (void   *ctx,
+                void   *data,
+                size_t  size)
+{
+  NetpulseBpfMaps *self = ctx;
+
+  if (size == sizeof (struct np_flow_key))
+    g_array_append_vals (self->changed_keys, data, 1);
+  return 0;
+}
+
+/* np_changed holds a key (and its 8-byte header) for a quarter of the
+ * entries of np_flows: a flow is marked once per harvest, and should more
+ * change in one, the next sample reads the whole table (as every sample
+ * did before).  A power of 2 of pages, as ring buffers must be; mapped
+ * into the helper (twice), so not bigger than that. */
+guint32
+netpulse_bpf_maps_changed_ring_bytes (guint32 max_flows)
+{
+  guint64 wanted = (guint64) max_flows / 4 * (sizeof (struct np_flow_key) + 8);
+  guint64 bytes = NP_CHANGED_RING_BYTES;
+
+  while (bytes < wanted && bytes < G_MAXUINT32 / 2 + 1)
+    bytes *= 2;
+  while (bytes / 2 >= wanted && bytes / 2 >= (guint64) sysconf (_SC_PAGESIZE))
+    bytes /= 2;
+  return (guint32) bytes;
+}
 
 NetpulseBpfMaps *
 netpulse_bpf_maps_new (const NetpulseMapFds *fds)
@@ -33,6 +67,9 @@ netpulse_bpf_maps_new (const NetpulseMapFds *fds)
   self->fds = *fds;
   self->batch_keys = g_new0 (struct np_flow_key, BATCH_SIZE);
   self->batch_values = g_new0 (struct np_flow, BATCH_SIZE);
+  self->changed_ring = ring_buffer__new (fds->changed, on_changed_key, self, NULL);
+  if (self->changed_ring == NULL)
+    g_warning ("Mapping the ring of changed flows: %s", g_strerror (errno));
   return self;
 }
 
@@ -41,6 +78,7 @@ netpulse_bpf_maps_free (NetpulseBpfMaps *self)
 {
   if (self == NULL)
     return;
+  g_clear_pointer (&self->changed_ring, ring_buffer__free);
   g_free (self->batch_keys);
   g_free (self->batch_values);
   g_free (self);
@@ -114,6 +152,55 @@ netpulse_bpf_maps_read_flows (NetpulseBpfMaps   *self,
       in_batch = out_batch;
       first = FALSE;
     }
+}
+
+void
+netpulse_bpf_maps_next_harvest (NetpulseBpfMaps *self)
+{
+  guint32 key = NP_HARVEST_KEY;
+  guint64 harvest = 0;
+
+  bpf_map_lookup_elem (self->fds.harvest, &key, &harvest);
+  harvest++;
+  if (bpf_map_update_elem (self->fds.harvest, &key, &harvest, BPF_ANY) != 0)
+    g_warning ("Could not begin a harvest: %s", g_strerror (errno));
+}
+
+void
+netpulse_bpf_maps_take_changed (NetpulseBpfMaps *self,
+                                GArray          *keys)
+{
+  if (self->changed_ring == NULL)
+    return;
+  self->changed_keys = keys;
+  if (ring_buffer__consume (self->changed_ring) < 0)
+    g_warning ("Reading the changed flows: %s", g_strerror (errno));
+  self->changed_keys = NULL;
+}
+
+void
+netpulse_bpf_maps_read_some_flows (NetpulseBpfMaps  *self,
+                                   GArray           *keys,
+                                   GHashTable       *seen,
+                                   NetpulseFlowFunc  func,
+                                   gpointer          user_data)
+{
+  for (guint i = 0; i < keys->len; i++)
+    {
+      struct np_flow_key *key = &g_array_index (keys, struct np_flow_key, i);
+
+      if (!g_hash_table_add (seen, key))
+        continue;
+      /* Gone: closed into the ring, or deleted by a sample. */
+      if (bpf_map_lookup_elem (self->fds.flows, key, self->batch_values) == 0)
+        func (key, self->batch_values, user_data);
+    }
+}
+
+gboolean
+netpulse_bpf_maps_has_changed_ring (NetpulseBpfMaps *self)
+{
+  return self->changed_ring != NULL;
 }
 
 /* Adds one to the count of entries user space freed for @key in @map, the

@@ -26,8 +26,12 @@
 #include "netpulse-collector.h"
 #include "netpulse-flow-table.h"
 #include "netpulse-proc-owners.h"
+#include "netpulse-sample-names.h"
 
 #define DEFAULT_UDP_IDLE_MS      5000
+/* A sample reads only the rows the kernel marked changed; every minute one
+ * reads them all, for rows someone else deleted from the kernel's table. */
+#define FULL_SAMPLE_INTERVAL_NS  (G_GUINT64_CONSTANT (60) * 1000000000)
 #define DEFAULT_CLOSED_RETAIN_MS 11000
 /* Processes whose identity is cached (a few hundred bytes each). */
 #define APP_IDENTITY_MAX_ENTRIES 4096
@@ -56,8 +60,12 @@ struct _NetpulseCollector
   gboolean                 running;
 
   guint64                  last_sample_mono_ns;
+  guint64                  last_full_mono_ns;  /* the last sample that read every row; 0: none yet */
   guint64                  timestamp_ns;
   guint64                  counters[NP_N_COUNTERS];
+  NetpulseSampleNames     *named;             /* processes named in this sample */
+  GArray                  *keys;              /* struct np_flow_key: rows a partial sample reads */
+  GHashTable              *seen;              /* of keys: read in this sample */
 };
 
 G_DEFINE_FINAL_TYPE (NetpulseCollector, netpulse_collector, G_TYPE_OBJECT)
@@ -84,6 +92,9 @@ netpulse_collector_finalize (GObject *object)
   g_clear_pointer (&self->table, netpulse_flow_table_free);
   g_clear_pointer (&self->owners, netpulse_proc_owners_free);
   g_clear_pointer (&self->identity, netpulse_app_identity_free);
+  g_clear_pointer (&self->keys, g_array_unref);
+  g_clear_pointer (&self->named, netpulse_sample_names_free);
+  g_clear_pointer (&self->seen, g_hash_table_unref);
   g_clear_pointer (&self->forced_backend, g_free);
   g_clear_pointer (&self->verifier_log_path, g_free);
 
@@ -110,6 +121,9 @@ static void
 netpulse_collector_init (NetpulseCollector *self)
 {
   self->cgroup_fd = -1;
+  self->keys = g_array_new (FALSE, FALSE, sizeof (struct np_flow_key));
+  self->named = netpulse_sample_names_new ();
+  self->seen = g_hash_table_new (netpulse_flow_key_hash, netpulse_flow_key_equal);
   self->owners = netpulse_proc_owners_new ();
   self->identity = netpulse_app_identity_new ("/proc", APP_IDENTITY_MAX_ENTRIES);
   netpulse_proc_owners_set_kernel_scan (self->owners, scan_owners_in_kernel, self);
@@ -124,7 +138,12 @@ fill_identity (guint32         pid,
 {
   NetpulseCollector *self = user_data;
 
-  netpulse_app_identity_fill (self->identity, pid, comm, exe_name, record);
+  if (netpulse_sample_names_fill (self->named, pid, comm, record))
+    return;
+  /* Named the same for the rest of the sample: a server's 50,000 flows
+   * cost one look at /proc, not 50,000. */
+  if (netpulse_app_identity_fill (self->identity, pid, comm, exe_name, record))
+    netpulse_sample_names_add (self->named, pid, comm, record);
 }
 
 /* Closes come from the ring between samples too: the table keeps them for
@@ -289,6 +308,7 @@ netpulse_collector_start (NetpulseCollector  *self,
   netpulse_bpf_loader_get_map_fds (self->loader, &fds);
   self->maps = netpulse_bpf_maps_new (&fds);
   self->running = TRUE;
+  self->last_full_mono_ns = 0;
   self->last_sample_mono_ns = clock_ns (CLOCK_MONOTONIC);
   netpulse_flow_table_set_clock_offset (self->table, clock_ns (CLOCK_REALTIME) - self->last_sample_mono_ns);
   log_attached (self);
@@ -353,6 +373,77 @@ trim_kernel_tables (NetpulseCollector *self,
   netpulse_bpf_maps_forget_released (self->maps, released, actions->keep_released);
 }
 
+/* Whether this sample must read every row of np_flows rather than the
+ * changed ones: the first, one a minute (rows deleted behind our back),
+ * after np_changed overflowed and when evictions may be due. */
+static gboolean
+needs_full_sample (NetpulseCollector *self,
+                   guint64            now_mono,
+                   guint64            changed_overflow_before)
+{
+  return self->last_full_mono_ns == 0 || now_mono - self->last_full_mono_ns >= FULL_SAMPLE_INTERVAL_NS
+      || self->counters[NP_COUNTER_CHANGED_OVERFLOW] != changed_overflow_before
+      || !netpulse_bpf_maps_has_changed_ring (self->maps)
+      || netpulse_flow_table_is_nearly_full (self->table);
+}
+
+/* The rows the kernel marked changed, those whose records change anyway
+ * and those of released sockets: a per-peer socket's rows are those the
+ * table holds and those created since, whose keys were marked before the
+ * socket was released, so they are among the keys taken. */
+static void
+read_changed_flows (NetpulseCollector *self,
+                    GHashTable        *released)
+{
+  GHashTableIter iter;
+  gpointer cookie;
+
+  netpulse_flow_table_get_settling (self->table, self->keys);
+  g_hash_table_iter_init (&iter, released);
+  while (g_hash_table_iter_next (&iter, &cookie, NULL))
+    {
+      struct np_flow_key key = { .cookie = *(guint64 *) cookie };
+
+      g_array_append_val (self->keys, key);
+      netpulse_flow_table_get_peer_keys (self->table, key.cookie, self->keys);
+    }
+  netpulse_bpf_maps_read_some_flows (self->maps, self->keys, self->seen, take_kernel_flow, self->table);
+  netpulse_flow_table_set_partial (self->table);
+}
+
+/* Reads the flows: the changed ones, or all.  The keys the kernel marked
+ * are taken before the next harvest begins and the rows read after, so a
+ * change is in this sample or marked for the next one (see
+ * mark_changed()). */
+static gboolean
+read_flows (NetpulseCollector  *self,
+            GHashTable         *released,
+            guint64             now_mono,
+            GError            **error)
+{
+  guint64 changed_overflow = self->counters[NP_COUNTER_CHANGED_OVERFLOW];
+  gboolean full;
+
+  g_array_set_size (self->keys, 0);
+  g_hash_table_remove_all (self->seen);
+  netpulse_bpf_maps_read_counters (self->maps, self->counters);
+  netpulse_bpf_maps_take_changed (self->maps, self->keys);
+  netpulse_bpf_maps_next_harvest (self->maps);
+  /* More marked keys than half the open flows (churn: most of them closed
+   * already): one batched read of the table is cheaper than a lookup each. */
+  full = needs_full_sample (self, now_mono, changed_overflow)
+      || self->keys->len > netpulse_flow_table_get_n_open (self->table) / 2 + 64;
+  if (!full)
+    {
+      read_changed_flows (self, released);
+      return TRUE;
+    }
+  if (!netpulse_bpf_maps_read_flows (self->maps, take_kernel_flow, self->table, error))
+    return FALSE;
+  self->last_full_mono_ns = now_mono;
+  return TRUE;
+}
+
 gboolean
 netpulse_collector_sample (NetpulseCollector  *self,
                            GError            **error)
@@ -376,8 +467,7 @@ netpulse_collector_sample (NetpulseCollector  *self,
   now_real = clock_ns (CLOCK_REALTIME);
   netpulse_flow_table_begin (self->table, now_mono, now_mono - self->last_sample_mono_ns, released);
 
-  netpulse_bpf_maps_read_counters (self->maps, self->counters);
-  if (!netpulse_bpf_maps_read_flows (self->maps, take_kernel_flow, self->table, error))
+  if (!read_flows (self, released, now_mono, error))
     {
       netpulse_flow_table_cancel (self->table);
       return FALSE;
@@ -389,6 +479,8 @@ netpulse_collector_sample (NetpulseCollector  *self,
   netpulse_flow_table_take_closed (self->table);
   trim_kernel_tables (self, released);
   netpulse_flow_table_end (self->table, netpulse_proc_owners_get_lookup (self->owners));
+  /* the next sample looks again: a pid may be another process by then */
+  netpulse_sample_names_clear (self->named);
 
   self->last_sample_mono_ns = now_mono;
   self->timestamp_ns = now_real;
@@ -477,6 +569,7 @@ netpulse_collector_get_counters (NetpulseCollector *self)
     { "socket-peer-cap", NP_COUNTER_SOCKET_PEER_CAP },
     { "uid-peer-cap", NP_COUNTER_UID_PEER_CAP },
     { "peer-table-full", NP_COUNTER_PEER_TABLE_FULL },
+    { "changed-overflow", NP_COUNTER_CHANGED_OVERFLOW },
   };
   GVariantBuilder builder;
 

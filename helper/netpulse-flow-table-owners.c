@@ -55,6 +55,7 @@ netpulse_flow_table_update_owner (NetpulseFlowTable    *self,
     {
       netpulse_flow_table_kernel_identity (r, flow->comm);
       r->uid = flow->uid;
+      g_hash_table_remove (self->unowned, entry);
       return;
     }
   if (flow->has_process)
@@ -74,6 +75,10 @@ netpulse_flow_table_update_owner (NetpulseFlowTable    *self,
       memcpy (exe_name, flow->exe_name, NP_EXE_NAME_LEN);
       learn_identity (self, r, exe_name);
     }
+  if (!entry->has_process && r->pid == 0)
+    g_hash_table_add (self->unowned, entry);
+  else
+    g_hash_table_remove (self->unowned, entry);
 }
 
 /* Sockets that no process has used since we started have no pid: their
@@ -86,10 +91,11 @@ netpulse_flow_table_resolve_owners (NetpulseFlowTable         *self,
   GHashTableIter iter;
   FlowEntry *entry;
 
-  g_hash_table_iter_init (&iter, self->open_flows);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &entry))
-    if (!entry->has_process && entry->record.pid == 0)
-      g_ptr_array_add (unresolved, entry);
+  /* kept by update_owner(): a sample costs the flows without an owner,
+   * not the open ones */
+  g_hash_table_iter_init (&iter, self->unowned);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &entry, NULL))
+    g_ptr_array_add (unresolved, entry);
 
   /* told every sample, none too: it rate-limits by what is new */
   if (!owners->scan (owners->user_data, unresolved->len) || unresolved->len == 0)
@@ -104,9 +110,10 @@ netpulse_flow_table_resolve_owners (NetpulseFlowTable         *self,
       if (entry->ino == 0 || !owners->lookup (owners->user_data, entry->ino, &pid, comm))
         continue;
       entry->record.pid = pid;
+      g_hash_table_remove (self->unowned, entry);
       g_strlcpy (entry->record.comm, comm, sizeof entry->record.comm);
       learn_identity (self, &entry->record, NULL);
-      entry->changed_generation = self->generation;
+      netpulse_flow_table_touch_entry (self, entry);
     }
   owners->done (owners->user_data);
 }

@@ -47,6 +47,10 @@ typedef struct {
   gboolean           endpoints_valid;
   guint64            ino;
   gboolean           has_process;
+  GList              changed_link;       /* in changed_order while open */
+  GSequenceIter     *idle_iter;          /* in idle_order: a datagram flow */
+  gboolean           in_peer_index;      /* a per-peer flow, in peer_index */
+  guint64            idle_last_ns;       /* the kernel's last_ns it is ordered by */
 } FlowEntry;
 
 typedef struct {
@@ -66,12 +70,18 @@ struct _NetpulseFlowTable
   guint64              generation;
   guint64              idle_evicted;
   NetpulseRateClock    rate_clock;
+  GHashTable          *settling;          /* FlowEntry *: rates not back to 0 yet */
+  GHashTable          *unowned;           /* FlowEntry *: no process known */
+  GQueue               changed_order;     /* FlowEntry * of open flows, least recently changed first */
+  GHashTable          *peer_index;        /* cookie → GPtrArray of its per-peer FlowEntry * */
+  GSequence           *idle_order;        /* FlowEntry * of open datagram flows, least recently used first */
 
   /* the sample in progress */
   guint64              now_mono_ns;
   GHashTable          *released;          /* borrowed: cookie → release time */
   GArray              *evictable;         /* Evictable */
   guint                table_entries;     /* rows taken from np_flows */
+  gboolean             partial;           /* only changed rows are taken */
   NetpulseFlowActions  actions;
 };
 
@@ -84,5 +94,18 @@ void netpulse_flow_table_update_owner     (NetpulseFlowTable         *self,
 void netpulse_flow_table_resolve_owners   (NetpulseFlowTable         *self,
                                            const NetpulseOwnerLookup *owners);
 void netpulse_flow_table_evict_idle_peers (NetpulseFlowTable         *self);
+
+/* netpulse-flow-table-partial.c */
+gboolean netpulse_flow_table_is_connection (const struct np_flow     *flow);
+void netpulse_flow_table_track_entry      (NetpulseFlowTable         *self,
+                                           FlowEntry                 *entry,
+                                           const struct np_flow      *flow);
+void netpulse_flow_table_untrack_entry    (NetpulseFlowTable         *self,
+                                           FlowEntry                 *entry);
+void netpulse_flow_table_touch_entry      (NetpulseFlowTable         *self,
+                                           FlowEntry                 *entry);
+GList *netpulse_flow_table_changed_since  (NetpulseFlowTable         *self,
+                                           guint64                    since_generation);
+void netpulse_flow_table_expire_idle      (NetpulseFlowTable         *self);
 
 G_END_DECLS

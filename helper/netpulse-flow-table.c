@@ -23,8 +23,8 @@
  * this long is reported closed anyway (see np_sock_release). */
 #define TCP_RELEASE_GRACE_NS     (G_GUINT64_CONSTANT (2) * 1000000000)
 
-static guint
-flow_key_hash (gconstpointer key)
+guint
+netpulse_flow_key_hash (gconstpointer key)
 {
   const struct np_flow_key *k = key;
   guint hash = g_int64_hash (&k->cookie);
@@ -34,9 +34,9 @@ flow_key_hash (gconstpointer key)
   return hash * 31 + k->peer_port;
 }
 
-static gboolean
-flow_key_equal (gconstpointer a,
-                gconstpointer b)
+gboolean
+netpulse_flow_key_equal (gconstpointer a,
+                         gconstpointer b)
 {
   return memcmp (a, b, sizeof (struct np_flow_key)) == 0;
 }
@@ -56,13 +56,18 @@ netpulse_flow_table_new (const NetpulseFlowRules *rules)
   g_assert (rules != NULL);
 
   self->rules = *rules;
-  self->open_flows = g_hash_table_new_full (flow_key_hash, flow_key_equal, NULL, flow_entry_free);
+  self->open_flows = g_hash_table_new_full (netpulse_flow_key_hash, netpulse_flow_key_equal, NULL, flow_entry_free);
   g_queue_init (&self->closed_flows);
+  g_queue_init (&self->changed_order);
   self->queued_closed = g_array_new (FALSE, FALSE, sizeof (struct np_closed_flow));
   self->evictable = g_array_new (FALSE, FALSE, sizeof (Evictable));
   self->actions.to_delete = g_array_new (FALSE, FALSE, sizeof (struct np_closed_flow));
   self->actions.to_finish = g_array_new (FALSE, FALSE, sizeof (struct np_flow_key));
   self->actions.keep_released = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  self->settling = g_hash_table_new (NULL, NULL);
+  self->unowned = g_hash_table_new (NULL, NULL);
+  self->idle_order = g_sequence_new (NULL);
+  self->peer_index = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, (GDestroyNotify) g_ptr_array_unref);
   netpulse_rate_clock_init (&self->rate_clock);
   return self;
 }
@@ -72,6 +77,10 @@ netpulse_flow_table_free (NetpulseFlowTable *self)
 {
   if (self == NULL)
     return;
+  g_hash_table_unref (self->settling);
+  g_hash_table_unref (self->unowned);
+  g_sequence_free (self->idle_order);
+  g_hash_table_unref (self->peer_index);
   g_hash_table_unref (self->open_flows);
   g_queue_clear_full (&self->closed_flows, g_free);
   g_array_unref (self->queued_closed);
@@ -102,6 +111,7 @@ reset_sample (NetpulseFlowTable *self)
 {
   self->released = NULL;
   self->table_entries = 0;
+  self->partial = FALSE;
   g_array_set_size (self->evictable, 0);
   g_array_set_size (self->actions.to_delete, 0);
   g_array_set_size (self->actions.to_finish, 0);
@@ -142,15 +152,6 @@ static gboolean
 flow_is_tcp (const struct np_flow *flow)
 {
   return flow->proto == IPPROTO_TCP_NUMBER && flow->sock_kind == NP_SOCK_INET;
-}
-
-/* A connection (TCP, MPTCP, SCTP), which ends at its close or release,
- * never by being idle like a datagram socket's flow. */
-static gboolean
-flow_is_connection (const struct np_flow *flow)
-{
-  return (flow->proto == IPPROTO_TCP_NUMBER && flow->sock_kind != NP_SOCK_RAW)
-      || (flow->proto == IPPROTO_SCTP_NUMBER && flow->sock_kind == NP_SOCK_INET);
 }
 
 static guint32
@@ -293,6 +294,7 @@ close_entry (NetpulseFlowTable *self,
   netpulse_flow_rates_clear (&entry->rates);
   entry->changed_generation = self->generation;
   entry->closed_at_us = g_get_monotonic_time ();
+  netpulse_flow_table_untrack_entry (self, entry);
   g_hash_table_steal (self->open_flows, &entry->key);
   g_queue_push_tail (&self->closed_flows, entry);
 }
@@ -312,7 +314,7 @@ netpulse_flow_table_take (NetpulseFlowTable        *self,
 {
   FlowEntry *entry = ensure_entry (self, key);
   gboolean closed = flow_has_ended (self, key, flow);
-  gboolean idle_udp = !closed && !flow_is_connection (flow)
+  gboolean idle_udp = !closed && !netpulse_flow_table_is_connection (flow)
                     && idle_for (self, flow, (guint64) self->rules.udp_idle_ms * G_GUINT64_CONSTANT (1000000) + 1);
   gboolean is_new = entry->seen_generation == 0;
 
@@ -334,7 +336,8 @@ netpulse_flow_table_take (NetpulseFlowTable        *self,
     }
 
   if (update_record (self, entry, flow, FALSE) || is_new)
-    entry->changed_generation = self->generation;
+    netpulse_flow_table_touch_entry (self, entry);
+  netpulse_flow_table_track_entry (self, entry, flow);
 
   if (closed)
     {
@@ -372,7 +375,10 @@ netpulse_flow_table_take_closed (NetpulseFlowTable *self)
 const NetpulseFlowActions *
 netpulse_flow_table_plan (NetpulseFlowTable *self)
 {
-  netpulse_flow_table_evict_idle_peers (self);
+  if (self->partial)
+    netpulse_flow_table_expire_idle (self);
+  else
+    netpulse_flow_table_evict_idle_peers (self);
   return &self->actions;
 }
 
@@ -421,7 +427,8 @@ void
 netpulse_flow_table_end (NetpulseFlowTable         *self,
                          const NetpulseOwnerLookup *owners)
 {
-  close_vanished_flows (self);
+  if (!self->partial)
+    close_vanished_flows (self);
   if (owners != NULL)
     netpulse_flow_table_resolve_owners (self, owners);
   prune_closed_flows (self);
@@ -457,13 +464,23 @@ foreach_open_changed (NetpulseFlowTable  *self,
   GHashTableIter iter;
   FlowEntry *entry;
 
+  if (since_generation != 0)
+    {
+      /* the changed ones only, without looking at the others */
+      for (GList *l = netpulse_flow_table_changed_since (self, since_generation); l != NULL; l = l->next)
+        {
+          entry = l->data;
+          netpulse_flow_rates_fill (&entry->rates, &self->rate_clock, window_ns, &entry->record);
+          func (&entry->record, user_data);
+        }
+      return;
+    }
   g_hash_table_iter_init (&iter, self->open_flows);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &entry))
-    if (since_generation == 0 || entry->changed_generation > since_generation)
-      {
-        netpulse_flow_rates_fill (&entry->rates, &self->rate_clock, window_ns, &entry->record);
-        func (&entry->record, user_data);
-      }
+    {
+      netpulse_flow_rates_fill (&entry->rates, &self->rate_clock, window_ns, &entry->record);
+      func (&entry->record, user_data);
+    }
 }
 
 void

@@ -63,6 +63,11 @@ typedef struct {
   GHashTable *keep_released;  /* cookies whose release waits for their TCP close */
 } NetpulseFlowActions;
 
+/* For hash tables of struct np_flow_key. */
+guint              netpulse_flow_key_hash               (gconstpointer              key);
+gboolean           netpulse_flow_key_equal              (gconstpointer              a,
+                                                         gconstpointer              b);
+
 NetpulseFlowTable *netpulse_flow_table_new              (const NetpulseFlowRules   *rules);
 void               netpulse_flow_table_free             (NetpulseFlowTable         *self);
 /* CLOCK_REALTIME - CLOCK_MONOTONIC, for the records' times: taken once per
@@ -91,6 +96,25 @@ void               netpulse_flow_table_cancel           (NetpulseFlowTable      
 void               netpulse_flow_table_take             (NetpulseFlowTable         *self,
                                                          const struct np_flow_key  *key,
                                                          const struct np_flow      *flow);
+/* After begin(): this sample takes only the flows that changed (the keys
+ * the kernel marked, see mark_changed() in bpf/), those get_settling()
+ * gives and those of released sockets.  A flow not taken is unchanged, so
+ * end() closes none as vanished, and idle datagram flows are found by the
+ * table's own order of their last use. */
+void               netpulse_flow_table_set_partial      (NetpulseFlowTable         *self);
+/* Appends the keys (struct np_flow_key) of the flows whose records change
+ * without the kernel changing them: rates on their way back to 0. */
+void               netpulse_flow_table_get_settling     (NetpulseFlowTable         *self,
+                                                         GArray                    *keys);
+/* Appends the keys of the per-peer flows of socket @cookie in the table:
+ * with the keys the kernel marked since, all its rows (a released socket's
+ * end, without reading the whole kernel table). */
+void               netpulse_flow_table_get_peer_keys    (NetpulseFlowTable         *self,
+                                                         guint64                    cookie,
+                                                         GArray                    *keys);
+/* Whether the table is full enough for evictions, which look at every flow:
+ * such a sample must read the whole kernel table. */
+gboolean           netpulse_flow_table_is_nearly_full   (NetpulseFlowTable         *self);
 /* A TCP close handed over with its final totals.  Queued at any time (the
  * ring is read between samples too) and merged by take_closed(). */
 void               netpulse_flow_table_queue_closed     (NetpulseFlowTable         *self,
