@@ -110,7 +110,11 @@ job_run (gpointer data,
     }
 
   /* Not g_main_context_invoke(): with nobody iterating the main context
-   * (shutting down) it would run the callback here. */
+   * (shutting down) it would run the callback here.  Ahead of method
+   * calls: GDBus dispatches those at G_PRIORITY_DEFAULT, so at an idle
+   * priority a flood of calls (from anyone, authorized or not) kept the
+   * frame in hand, and the next tick skipped the subscriber's interval. */
+  g_source_set_priority (source, NETPULSE_SENDER_PRIORITY);
   g_source_set_callback (source, job_done_cb, job, NULL);
   g_source_attach (source, job->self->main_context);
 }

@@ -18,6 +18,10 @@ G_BEGIN_DECLS
 #define NETPULSE_SENDER_MAX_SKIPPED       10
 #define NETPULSE_SENDER_MAX_SKIPPED_US    (10 * G_USEC_PER_SEC)
 
+/* The main-context priority at which built frames are handed to their
+ * streams: above the bus's method calls. */
+#define NETPULSE_SENDER_PRIORITY          G_PRIORITY_HIGH
+
 #define NETPULSE_TYPE_SENDER (netpulse_sender_get_type ())
 
 G_DECLARE_FINAL_TYPE (NetpulseSender, netpulse_sender, NETPULSE, SENDER, GObject)
