@@ -1,6 +1,6 @@
 /* netpulse-recorder-private.h — what netpulse-recorder.c (counting,
- * writing, configuration) and netpulse-recorder-query.c (QueryUsage and
- * QueryHosts' arguments) share.
+ * writing, configuration) and netpulse-recorder-query.c (GetRecording's
+ * state, QueryUsage and QueryHosts' arguments) share.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -11,6 +11,11 @@
 G_BEGIN_DECLS
 
 typedef struct _Bucket Bucket;
+
+/* The settings' (and GetRecording's) name of each level's retention, and
+ * its default. */
+extern const char * const netpulse_recorder_retention_keys[NETPULSE_HISTORY_N_LEVELS];
+extern const guint64      netpulse_recorder_default_retention_s[NETPULSE_HISTORY_N_LEVELS];
 
 struct _NetpulseRecorder
 {

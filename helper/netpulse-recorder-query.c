@@ -1,5 +1,6 @@
-/* netpulse-recorder-query.c — QueryUsage's and QueryHosts' arguments
- * checked and turned into a NetpulseHistoryQuery (the reading itself is
+/* netpulse-recorder-query.c — what the recorder answers: GetRecording's
+ * state, and QueryUsage's and QueryHosts' arguments checked and turned
+ * into a NetpulseHistoryQuery (the reading itself is
  * netpulse-history-db-query.c and -hosts.c).
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
@@ -10,6 +11,7 @@
 
 #include <gio/gio.h>
 
+#include "netpulse-boot-unit.h"
 #include "netpulse-history-rows.h"
 #include "netpulse-recorder-private.h"
 
@@ -140,4 +142,32 @@ NetpulseHistoryDb *
 netpulse_recorder_get_db (NetpulseRecorder *self)
 {
   return self->db;
+}
+
+GVariant *
+netpulse_recorder_get_state (NetpulseRecorder *self)
+{
+  g_auto(GVariantBuilder) builder = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE_VARDICT);
+  g_autofree char *path = g_build_filename (self->state_dir, NETPULSE_RECORDER_DB_NAME, NULL);
+
+  g_variant_builder_add (&builder, "{sv}", "enabled", g_variant_new_boolean (self->enabled));
+  g_variant_builder_add (&builder, "{sv}", "paused", g_variant_new_boolean (self->last_error != NULL));
+  g_variant_builder_add (&builder, "{sv}", "bucket-ms", g_variant_new_uint64 (self->bucket_ms));
+  for (int level = 0; level < NETPULSE_HISTORY_N_LEVELS; level++)
+    g_variant_builder_add (&builder, "{sv}", netpulse_recorder_retention_keys[level],
+                           g_variant_new_uint64 (self->db != NULL ? self->retention_s[level]
+                                                                  : netpulse_recorder_default_retention_s[level]));
+  g_variant_builder_add (&builder, "{sv}", "last-error", g_variant_new_string (self->last_error ? self->last_error : ""));
+  g_variant_builder_add (&builder, "{sv}", "warning", g_variant_new_string (self->warning ? self->warning : ""));
+  g_variant_builder_add (&builder, "{sv}", "database-path", g_variant_new_string (path));
+  g_variant_builder_add (&builder, "{sv}", "database-size",
+                         g_variant_new_uint64 (self->db != NULL ? netpulse_history_db_get_size (self->db) : 0));
+  g_variant_builder_add (&builder, "{sv}", "unwritten-buckets",
+                         g_variant_new_uint32 (g_queue_get_length (&self->unwritten)));
+  g_variant_builder_add (&builder, "{sv}", "dropped-buckets", g_variant_new_uint64 (self->dropped_buckets));
+  g_variant_builder_add (&builder, "{sv}", "schema-version", g_variant_new_uint32 (NETPULSE_HISTORY_SCHEMA_VERSION));
+  g_variant_builder_add (&builder, "{sv}", "starts-at-boot",
+                         g_variant_new_boolean (netpulse_boot_unit_is_enabled (self->system_root)));
+  g_variant_builder_add (&builder, "{sv}", "boot-error", g_variant_new_string (self->boot_error ? self->boot_error : ""));
+  return g_variant_builder_end (&builder);
 }

@@ -52,11 +52,11 @@ struct _Bucket {
 
 G_DEFINE_FINAL_TYPE (NetpulseRecorder, netpulse_recorder, G_TYPE_OBJECT)
 
-static const char * const retention_keys[NETPULSE_HISTORY_N_LEVELS] = {
+const char * const netpulse_recorder_retention_keys[NETPULSE_HISTORY_N_LEVELS] = {
   "retention-fine-s", "retention-hour-s", "retention-day-s",
 };
 /* 48 hours of minutes, 90 days of hours, two years of days. */
-static const guint64 default_retention_s[NETPULSE_HISTORY_N_LEVELS] = {
+const guint64 netpulse_recorder_default_retention_s[NETPULSE_HISTORY_N_LEVELS] = {
   48 * 3600, 90 * 86400, 730 * 86400,
 };
 
@@ -426,8 +426,8 @@ open_database (NetpulseRecorder  *self,
 
   self->enabled = netpulse_history_db_get_setting (self->db, "enabled", 0) != 0;
   for (int level = 0; level < NETPULSE_HISTORY_N_LEVELS; level++)
-    self->retention_s[level] = (guint64) netpulse_history_db_get_setting (self->db, retention_keys[level],
-                                                                           (gint64) default_retention_s[level]);
+    self->retention_s[level] = (guint64) netpulse_history_db_get_setting (self->db, netpulse_recorder_retention_keys[level],
+                                                                           (gint64) netpulse_recorder_default_retention_s[level]);
   return TRUE;
 }
 
@@ -491,14 +491,14 @@ netpulse_recorder_configure (NetpulseRecorder  *self,
   for (int level = 0; level < NETPULSE_HISTORY_N_LEVELS; level++)
     {
       retention[level] = self->retention_s[level];
-      if (g_variant_lookup (options, retention_keys[level], "t", &retention[level]) &&
+      if (g_variant_lookup (options, netpulse_recorder_retention_keys[level], "t", &retention[level]) &&
           retention[level] < 60)
         return g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                            "%s must be at least 60 seconds", retention_keys[level]), FALSE;
+                            "%s must be at least 60 seconds", netpulse_recorder_retention_keys[level]), FALSE;
     }
 
   for (int level = 0; level < NETPULSE_HISTORY_N_LEVELS; level++)
-    if (!netpulse_history_db_set_setting (self->db, retention_keys[level], (gint64) retention[level], error))
+    if (!netpulse_history_db_set_setting (self->db, netpulse_recorder_retention_keys[level], (gint64) retention[level], error))
       return FALSE;
   if (!netpulse_history_db_set_setting (self->db, "enabled", enabled, error))
     return FALSE;
@@ -523,34 +523,6 @@ guint64
 netpulse_recorder_get_bucket_ms (NetpulseRecorder *self)
 {
   return self->bucket_ms;
-}
-
-GVariant *
-netpulse_recorder_get_state (NetpulseRecorder *self)
-{
-  g_auto(GVariantBuilder) builder = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE_VARDICT);
-  g_autofree char *path = g_build_filename (self->state_dir, NETPULSE_RECORDER_DB_NAME, NULL);
-
-  g_variant_builder_add (&builder, "{sv}", "enabled", g_variant_new_boolean (self->enabled));
-  g_variant_builder_add (&builder, "{sv}", "paused", g_variant_new_boolean (self->last_error != NULL));
-  g_variant_builder_add (&builder, "{sv}", "bucket-ms", g_variant_new_uint64 (self->bucket_ms));
-  for (int level = 0; level < NETPULSE_HISTORY_N_LEVELS; level++)
-    g_variant_builder_add (&builder, "{sv}", retention_keys[level],
-                           g_variant_new_uint64 (self->db != NULL ? self->retention_s[level]
-                                                                  : default_retention_s[level]));
-  g_variant_builder_add (&builder, "{sv}", "last-error", g_variant_new_string (self->last_error ? self->last_error : ""));
-  g_variant_builder_add (&builder, "{sv}", "warning", g_variant_new_string (self->warning ? self->warning : ""));
-  g_variant_builder_add (&builder, "{sv}", "database-path", g_variant_new_string (path));
-  g_variant_builder_add (&builder, "{sv}", "database-size",
-                         g_variant_new_uint64 (self->db != NULL ? netpulse_history_db_get_size (self->db) : 0));
-  g_variant_builder_add (&builder, "{sv}", "unwritten-buckets",
-                         g_variant_new_uint32 (g_queue_get_length (&self->unwritten)));
-  g_variant_builder_add (&builder, "{sv}", "dropped-buckets", g_variant_new_uint64 (self->dropped_buckets));
-  g_variant_builder_add (&builder, "{sv}", "schema-version", g_variant_new_uint32 (NETPULSE_HISTORY_SCHEMA_VERSION));
-  g_variant_builder_add (&builder, "{sv}", "starts-at-boot",
-                         g_variant_new_boolean (netpulse_boot_unit_is_enabled (self->system_root)));
-  g_variant_builder_add (&builder, "{sv}", "boot-error", g_variant_new_string (self->boot_error ? self->boot_error : ""));
-  return g_variant_builder_end (&builder);
 }
 
 static void
@@ -581,7 +553,7 @@ netpulse_recorder_init (NetpulseRecorder *self)
 {
   self->flows = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
   g_queue_init (&self->unwritten);
-  memcpy (self->retention_s, default_retention_s, sizeof self->retention_s);
+  memcpy (self->retention_s, netpulse_recorder_default_retention_s, sizeof self->retention_s);
 }
 
 NetpulseRecorder *
