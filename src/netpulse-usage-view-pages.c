@@ -11,6 +11,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "netpulse-spinner.h"
 #include "netpulse-text.h"
 #include "netpulse-usage-view-private.h"
 
@@ -59,7 +60,7 @@ _netpulse_usage_view_show_page (NetpulseUsageView *self,
 {
   gboolean data = g_str_equal (name, "data");
 
-  gtk_spinner_set_spinning (self->loading_spinner, g_str_equal (name, "loading"));
+  netpulse_spinner_set_wanted (self->loading_spinner, g_str_equal (name, "loading"));
   gtk_stack_set_visible_child_name (self->stack, name);
   gtk_widget_set_sensitive (GTK_WIDGET (self->export_button), data);
   /* Off: no range to choose. */

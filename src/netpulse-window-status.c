@@ -11,6 +11,7 @@
 
 #include <glib/gi18n.h>
 
+#include "netpulse-spinner.h"
 #include "netpulse-text.h"
 #include "netpulse-window-private.h"
 
@@ -81,7 +82,7 @@ show_status (NetpulseWindow *self,
   gtk_expander_set_expanded (self->status_details, FALSE);
   gtk_label_set_text (self->status_details_label, detail != NULL ? detail : "");
   gtk_widget_set_visible (GTK_WIDGET (self->status_spinner), busy);
-  gtk_spinner_set_spinning (self->status_spinner, busy);
+  netpulse_spinner_set_wanted (self->status_spinner, busy);
   gtk_stack_set_visible_child_name (self->main_stack, "status");
 }
 
@@ -163,7 +164,7 @@ set_reconnecting (NetpulseWindow *self,
 
   self->reconnecting = reconnecting;
   gtk_revealer_set_reveal_child (self->reconnect_banner, reconnecting);
-  gtk_spinner_set_spinning (self->reconnect_spinner, reconnecting);
+  netpulse_spinner_set_wanted (self->reconnect_spinner, reconnecting);
   gtk_widget_set_sensitive (GTK_WIDGET (self->flap), !reconnecting);
   if (was && !reconnecting &&
       netpulse_source_get_state (self->source) == NETPULSE_SOURCE_STATE_RUNNING)
@@ -195,16 +196,16 @@ _netpulse_window_show_source_state (NetpulseWindow *self)
                    NULL, NULL, TRUE);
       break;
     case NETPULSE_SOURCE_STATE_RUNNING:
-      gtk_spinner_set_spinning (self->status_spinner, FALSE);
+      netpulse_spinner_set_wanted (self->status_spinner, FALSE);
       gtk_stack_set_visible_child_name (self->main_stack, "monitor");
       _netpulse_window_update_placeholder (self);
       break;
     case NETPULSE_SOURCE_STATE_RECONNECTING:
-      gtk_spinner_set_spinning (self->status_spinner, FALSE);
+      netpulse_spinner_set_wanted (self->status_spinner, FALSE);
       gtk_stack_set_visible_child_name (self->main_stack, "monitor");
       break;
     case NETPULSE_SOURCE_STATE_FINISHED:
-      gtk_spinner_set_spinning (self->status_spinner, FALSE);
+      netpulse_spinner_set_wanted (self->status_spinner, FALSE);
       gtk_stack_set_visible_child_name (self->main_stack, "monitor");
       _netpulse_window_update_placeholder (self);
       _netpulse_window_set_settled (self);
