@@ -37,7 +37,7 @@ import unicodedata
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from helperfixture import TestFailure, log, run_fixture, wait_for  # noqa: E402
+from helperfixture import TestFailure, log, run_fixture, wait_for, wait_until  # noqa: E402
 
 TRAFFIC = os.path.join(HERE, 'helper-traffic.py')
 EXIT_OK = 0
@@ -413,7 +413,18 @@ def test_by_app(fx):
         done = all(k in latest and (latest[k]['tx_bytes'], latest[k]['rx_bytes']) == v
                    for k, v in expected.items())
         return latest if done else None
-    latest = wait_for(final, 'the exact totals per application', timeout=30)
+    latest = wait_until(final, 30, 0.1)
+    if not latest:
+        # What the client saw last of every application, to tell a split
+        # name from lost bytes.
+        seen = {}
+        for r in app_rows(out):
+            seen[(r['app_kind'], r['app_id'])] = r
+        log(f'expected {expected}; last rows: '
+            + json.dumps([{k: r[k] for k in ('app_kind', 'app_id', 'tx_bytes', 'rx_bytes',
+                                               'processes', 'connections') if k in r}
+                          for r in seen.values()]))
+        raise TestFailure('gave up waiting for the exact totals per application after 30 s')
     log(f'final: {latest}')
     for name in expected:
         seen = [r for r in app_rows(out) if r['app_id'] == name]
