@@ -283,20 +283,34 @@ ensure_entry (NetpulseFlowTable        *self,
   return entry;
 }
 
+/* A flow closed in this sample keeps this tick's rates in its final
+ * record: a connection that moved all its bytes within one tick (a
+ * download of 11 MB in 127 ms) was there, and the sum of rate × tick over
+ * its records is its bytes.  One that vanished was not read this tick: its
+ * rates are the previous tick's, and go to 0.  The smoothed rates are
+ * over either way. */
 static void
-close_entry (NetpulseFlowTable *self,
-             FlowEntry         *entry)
+close_entry_full (NetpulseFlowTable *self,
+                  FlowEntry         *entry,
+                  gboolean           read_this_tick)
 {
   entry->record.flags |= NETPULSE_RECORD_CLOSED;
-  entry->record.tx_rate = 0;
-  entry->record.rx_rate = 0;
-  entry->record.tx_rate_avg = entry->record.rx_rate_avg = 0;   /* final: no rates */
+  if (!read_this_tick)
+    entry->record.tx_rate = entry->record.rx_rate = 0;
+  entry->record.tx_rate_avg = entry->record.rx_rate_avg = 0;
   netpulse_flow_rates_clear (&entry->rates);
   entry->changed_generation = self->generation;
   entry->closed_at_us = g_get_monotonic_time ();
   netpulse_flow_table_untrack_entry (self, entry);
   g_hash_table_steal (self->open_flows, &entry->key);
   g_queue_push_tail (&self->closed_flows, entry);
+}
+
+static void
+close_entry (NetpulseFlowTable *self,
+             FlowEntry         *entry)
+{
+  close_entry_full (self, entry, TRUE);
 }
 
 static gboolean
@@ -410,7 +424,7 @@ close_vanished_flows (NetpulseFlowTable *self)
       g_ptr_array_add (vanished, entry);
 
   for (guint i = 0; i < vanished->len; i++)
-    close_entry (self, g_ptr_array_index (vanished, i));
+    close_entry_full (self, g_ptr_array_index (vanished, i), FALSE);
 }
 
 static void
@@ -483,6 +497,28 @@ foreach_open_changed (NetpulseFlowTable  *self,
     }
 }
 
+/* A closed record as of now: the rates of the tick it closed in only in
+ * that tick's frame; reported later (a snapshot, a frame that covers
+ * several ticks), it moves nothing any more. */
+static void
+report_closed (NetpulseFlowTable  *self,
+               const FlowEntry    *entry,
+               NetpulseRecordFunc  func,
+               gpointer            user_data)
+{
+  NetpulseRecord record;
+
+  if (entry->changed_generation == self->generation ||
+      (entry->record.tx_rate == 0 && entry->record.rx_rate == 0))
+    {
+      func (&entry->record, user_data);
+      return;
+    }
+  record = entry->record;
+  record.tx_rate = record.rx_rate = 0;
+  func (&record, user_data);
+}
+
 void
 netpulse_flow_table_foreach_changed (NetpulseFlowTable  *self,
                                      guint64             since_generation,
@@ -496,7 +532,7 @@ netpulse_flow_table_foreach_changed (NetpulseFlowTable  *self,
       const FlowEntry *entry = l->data;
 
       if (entry->changed_generation > since_generation)
-        func (&entry->record, user_data);
+        report_closed (self, entry, func, user_data);
     }
 }
 

@@ -4,7 +4,7 @@
 # helperfixture.py, real kernel programs counting a bursty TCP sender in a
 # network namespace of the test, and a NetpulseClient (helper-rates-client).
 #
-#   test-helper-rates.py CASE     (rates-bursty, set-options, instance)
+#   test-helper-rates.py CASE     (rates-bursty, rates-short, set-options, instance)
 #
 # Needs root; skips (77) without it, fails under CI=true.
 #
@@ -24,6 +24,7 @@ from helperfixture import (HelperFixture, TestFailure, log, wait_for, run_case, 
 from nptest import StandaloneHelper  # noqa: E402
 
 TRAFFIC = os.path.join(HERE, 'rates-traffic.py')
+SHORT_TRAFFIC = os.path.join(HERE, 'rates-short-traffic.py')
 NO_SUCH = 'io.github.netpulse.Error.NoSuchSubscription'
 
 # 0.5 MB every 250 ms: 2 MB/s, read by a person as 2 MB/s, by the kernel as
@@ -142,6 +143,50 @@ def test_rates_bursty(fx):
             check(abs(avg - TRUE_RATE) <= 0.1 * TRUE_RATE,
                   f'{name}: frame {frame["sequence"]}, {(frame["ts_ns"] - t0) / 1e9:.1f} s in, '
                   f'{direction}_rate_avg {avg:.0f} B/s is not within 10 % of {TRUE_RATE:.0f}', r)
+
+
+# -- rates-short -----------------------------------------------------------------
+
+SHORT_BYTES = 3_000_000
+SHORT_COUNT = 3
+
+
+def test_rates_short(fx):
+    """Connections that move 3 MB and close within one tick (as curl does
+    with a small download): the per-tick rates of each end, summed over its
+    records (closed one included) times the tick each covers, give exactly
+    the bytes it moved — a final record with rate 0 showed them nowhere."""
+    netns = fx.add_netns()
+    count = 8
+    client, out = run_client(fx, 'watch', 1000, count, netns_inode(netns))
+    # Once the subscription's first frames are in: the first sample after
+    # loading keeps rates of 0 (see the XML), so start on a steady clock.
+    wait_for(lambda: len(read_json_lines(out)) >= 2, 'the first frames')
+    result = subprocess.run(['ip', 'netns', 'exec', netns, sys.executable, SHORT_TRAFFIC, '127.0.0.1',
+                             str(SHORT_BYTES), str(SHORT_COUNT), '1300'],
+                            capture_output=True, text=True, timeout=60, env=fx.root_env(), check=True)
+    conns = [json.loads(line) for line in result.stdout.splitlines()]
+    log(f'connections: {conns}')
+    wait_client(client, 'helper-rates-client watch')
+
+    frames = read_json_lines(out)
+    ticks = {f['sequence']: (f['ts_ns'] - p['ts_ns']) / 1e9 for p, f in zip(frames, frames[1:])}
+    for conn in conns:
+        for name, direction, match in (
+                ('client', 'tx', lambda r, c=conn: r['lport'] == c['lport'] and r['rport'] == c['port']),
+                ('server', 'rx', lambda r, c=conn: r['lport'] == c['port'] and r['rport'] == c['lport'])):
+            seen = flow_records(frames, match)
+            log(f"{name} of :{conn['lport']}: " + ', '.join(
+                f"#{f['sequence']} {r[direction + '_bytes']} B {r[direction + '_rate']:.1f} B/s "
+                f"flags {r['flags']}" for f, r in seen))
+            check(seen and seen[-1][1]['flags'] & 1, f'{name} of :{conn["lport"]}: no closed record',
+                  *[r for _, r in seen])
+            check(seen[-1][1][direction + '_bytes'] == conn['bytes'],
+                  f'{name}: {seen[-1][1][direction + "_bytes"]} bytes, not {conn["bytes"]}')
+            moved = sum(r[direction + '_rate'] * ticks[f['sequence']] for f, r in seen)
+            check(abs(moved - conn['bytes']) <= 1,
+                  f'{name} of :{conn["lport"]}: rate x tick over its records is {moved:.1f} B, '
+                  f'not the {conn["bytes"]} B it moved', *[r for _, r in seen])
 
 
 # -- set-options -----------------------------------------------------------------
@@ -284,6 +329,7 @@ def standalone_instance():
 
 CASES = {
     'rates-bursty': test_rates_bursty,
+    'rates-short': test_rates_short,
     'set-options': test_set_options,
     'instance': test_instance,
 }

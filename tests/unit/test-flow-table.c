@@ -274,16 +274,27 @@ test_ring_close (Fixture       *f,
   g_assert_cmpuint (r->tx_bytes, ==, 4321);
   g_assert_cmpuint (r->rx_bytes, ==, 1234);
   g_assert_cmpuint (r->state, ==, 7);
-  g_assert_cmpfloat (r->tx_rate, ==, 0.0);
-  g_assert_cmpfloat (r->rx_rate, ==, 0.0);
+  /* The final record has the rates of the tick it closed in: what it
+   * moved since the last sample, over one second. */
+  g_assert_cmpfloat (r->tx_rate, ==, 4311.0);
+  g_assert_cmpfloat (r->rx_rate, ==, 1214.0);
+  g_assert_cmpfloat (r->tx_rate_avg, ==, 0.0);
 
-  /* Reported once: nothing changed after. */
+  /* Reported once: nothing changed after; asked for again (a snapshot),
+   * it moves nothing any more. */
   f->now_ns += SEC;
   sample (f, NULL, NULL, 0, NULL, NULL);
   netpulse_flow_table_end (f->table, NULL);
   g_clear_pointer (&records, g_array_unref);
   records = changed_since (f, 2);
   g_assert_cmpuint (records->len, ==, 0);
+  g_clear_pointer (&records, g_array_unref);
+  records = changed_since (f, 0);
+  g_assert_cmpuint (records->len, ==, 1);
+  r = &g_array_index (records, NetpulseRecord, 0);
+  g_assert_cmpuint (r->tx_bytes, ==, 4321);
+  g_assert_cmpfloat (r->tx_rate, ==, 0.0);
+  g_assert_cmpfloat (r->rx_rate, ==, 0.0);
 }
 
 static void
