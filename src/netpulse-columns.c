@@ -201,6 +201,33 @@ make_label (gboolean number)
   return label;
 }
 
+#define TOOLTIP_KEY "netpulse-tooltip"
+
+/* The cell's tooltip is asked for when the pointer rests on it: setting it
+ * with gtk_widget_set_tooltip_text() asks the display where the pointer is
+ * (a round trip to the X server), for every row rebound after a re-sort. */
+static gboolean
+on_query_process_tooltip (GtkWidget  *widget,
+                          int         x,
+                          int         y,
+                          gboolean    keyboard_mode,
+                          GtkTooltip *tooltip,
+                          gpointer    user_data)
+{
+  const char *text = netpulse_columns_get_tooltip (widget);
+
+  if (text == NULL || text[0] == '\0')
+    return FALSE;
+  gtk_tooltip_set_text (tooltip, text);
+  return TRUE;
+}
+
+const char *
+netpulse_columns_get_tooltip (GtkWidget *cell)
+{
+  return g_object_get_data (G_OBJECT (cell), TOOLTIP_KEY);
+}
+
 static GtkWidget *
 make_process_cell (void)
 {
@@ -213,6 +240,8 @@ make_process_cell (void)
   gtk_box_append (GTK_BOX (box), image);
   gtk_box_append (GTK_BOX (box), label);
   gtk_tree_expander_set_child (GTK_TREE_EXPANDER (expander), box);
+  gtk_widget_set_has_tooltip (expander, TRUE);
+  g_signal_connect (expander, "query-tooltip", G_CALLBACK (on_query_process_tooltip), NULL);
   return expander;
 }
 
@@ -276,7 +305,6 @@ fill_process (GtkWidget   *expander,
   GtkWidget *label = gtk_widget_get_next_sibling (image);
   GIcon *icon = netpulse_row_get_icon (row);
   g_autofree char *name = NULL;
-  g_autofree char *tooltip = process_tooltip (row);
 
   if (icon != NULL)
     gtk_image_set_from_gicon (GTK_IMAGE (image), icon);
@@ -285,10 +313,7 @@ fill_process (GtkWidget   *expander,
   /* A process names itself: bidi overrides, zero-width characters and
    * line separators would disguise it or break the row. */
   gtk_label_set_text (GTK_LABEL (label), netpulse_text_safe (netpulse_row_get_display_name (row), &name));
-  /* Setting a tooltip asks the display where the pointer is: only when
-   * it changed (the cell is refreshed on every change of its row). */
-  if (g_strcmp0 (gtk_widget_get_tooltip_text (expander), tooltip) != 0)
-    gtk_widget_set_tooltip_text (expander, tooltip);
+  g_object_set_data_full (G_OBJECT (expander), TOOLTIP_KEY, process_tooltip (row), g_free);
   /* Under its process, a connection's process name is a repeat. */
   if (nested)
     gtk_widget_add_css_class (label, "dim-label");

@@ -290,6 +290,9 @@ dump_texts (GString   *out,
 {
   const char *tooltip = gtk_widget_get_tooltip_text (widget);
 
+  if (tooltip == NULL)
+    tooltip = netpulse_columns_get_tooltip (widget);
+
   if (GTK_IS_LABEL (widget))
     {
       append_escaped_word (out, "label", gtk_label_get_text (GTK_LABEL (widget)));
