@@ -12,6 +12,7 @@
 #include <glib/gi18n.h>
 
 #include "netpulse-columns.h"
+#include "netpulse-memory.h"
 #include "netpulse-units.h"
 #include "netpulse-window-private.h"
 
@@ -205,10 +206,25 @@ _netpulse_window_update_shared_scale (NetpulseWindow *self)
                                           shared ? MAX (netpulse_app_model_get_peak (self->app_model), 1024.0) : 0.0);
 }
 
+static gboolean
+trim_memory (gpointer user_data)
+{
+  NetpulseWindow *self = user_data;
+  gsize released = 0;
+
+  self->trim_id = 0;
+  if (netpulse_memory_trim_if_worth (&released))
+    g_debug ("gave %" G_GSIZE_FORMAT " KiB of freed heap back", released / 1024);
+  return G_SOURCE_REMOVE;
+}
+
 /* The feed put an update into the store. */
 void
 _netpulse_window_list_applied (NetpulseWindow *self)
 {
+  /* Once the update is drawn (below the redraw's priority). */
+  if (self->trim_id == 0)
+    self->trim_id = g_idle_add_full (G_PRIORITY_LOW, trim_memory, self, NULL);
   _netpulse_window_update_shared_scale (self);
   resort (self);
   push_shown (self);

@@ -87,6 +87,7 @@ struct _NetpulseWindow
   gint64                   last_click_us; /* monotonic, in the list */
   gboolean                 sort_held;     /* the last tick did not re-sort */
   guint                    save_sort_id;
+  guint                    trim_id;       /* gives freed heap back after an update */
 };
 
 /* netpulse-window.c */

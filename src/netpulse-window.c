@@ -377,6 +377,7 @@ netpulse_window_dispose (GObject *object)
     }
   if (self->column_view != NULL)
     gtk_column_view_set_model (self->column_view, NULL);
+  g_clear_handle_id (&self->trim_id, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), NETPULSE_TYPE_WINDOW);
 
   g_clear_object (&self->selection);
