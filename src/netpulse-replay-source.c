@@ -7,8 +7,10 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <errno.h>
 #include <json-glib/json-glib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "netpulse-replay-source.h"
 
@@ -18,11 +20,17 @@
 
 /* A recording holds a tick's records packed (pack_record()): as
  * NetpulseRecords, with their fixed text arrays, 10,000 connections × 12
- * ticks took 130 MB; packed, 30 MB.  Each tick is unpacked into one
- * array that every tick reuses. */
+ * ticks took 130 MB; packed, 30 MB.  The packed ticks go to an unlinked
+ * temporary file, read back one at a time when played (the page cache
+ * holds them, not the app: the replay stands for the helper, whose
+ * messages the app does not keep either), and each tick is unpacked into
+ * one array that every tick reuses.  Without a temporary file they stay
+ * in memory. */
 typedef struct {
   guint64  timestamp_ns;
-  GByteArray *packed; /* the tick's records, packed */
+  GByteArray *packed; /* the tick's records, packed; NULL once spilled */
+  goffset  offset;    /* spilled: where in the file, and how long */
+  gsize    length;
   guint    n_records;
   GArray  *removed;   /* guint64, empty: a recording has every closed connection's final record */
   GVariant *counters; /* a{st} from a warning line before the tick, or NULL */
@@ -36,6 +44,9 @@ struct _NetpulseReplaySource
   guint           fixed_interval_ms;
   GPtrArray      *ticks;       /* Tick*, NULL until loaded */
   GArray         *unpacked;    /* NetpulseRecord: the tick being played */
+  int             spill_fd;    /* packed ticks, or -1 */
+  goffset         spill_end;
+  GByteArray     *read_back;   /* the tick being played, read from spill_fd */
   guint           next;
   guint           timeout_id;
 };
@@ -99,11 +110,71 @@ unpack_record (NetpulseRecord *r,
   return p;
 }
 
+/* Moves @tick's packed records to the end of the spill file. */
+static void
+spill_tick (NetpulseReplaySource *self,
+            Tick                 *tick)
+{
+  gsize done = 0;
+
+  if (self->spill_fd < 0 || tick->packed == NULL)
+    return;
+  while (done < tick->packed->len)
+    {
+      gssize n = pwrite (self->spill_fd, tick->packed->data + done, tick->packed->len - done,
+                         self->spill_end + (goffset) done);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        return;   /* a full /tmp: this tick stays in memory */
+      done += (gsize) n;
+    }
+  tick->offset = self->spill_end;
+  tick->length = tick->packed->len;
+  self->spill_end += (goffset) tick->packed->len;
+  g_clear_pointer (&tick->packed, g_byte_array_unref);
+}
+
+/* NULL with @error set when the spill file cannot be read back. */
+static const guint8 *
+packed_records (NetpulseReplaySource *self,
+                const Tick           *tick,
+                GError              **error)
+{
+  gsize done = 0;
+
+  if (tick->packed != NULL)
+    return tick->packed->data;
+  g_byte_array_set_size (self->read_back, (guint) tick->length);
+  while (done < tick->length)
+    {
+      gssize n = pread (self->spill_fd, self->read_back->data + done, tick->length - done,
+                        tick->offset + (goffset) done);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        {
+          g_set_error (error, NETPULSE_SOURCE_ERROR, NETPULSE_SOURCE_ERROR_BAD_INPUT,
+                       _("Could not read the recording back from its temporary file: %s"),
+                       n < 0 ? g_strerror (errno) : _("it is shorter than written"));
+          return NULL;
+        }
+      done += (gsize) n;
+    }
+  return self->read_back->data;
+}
+
 static GArray *
 unpack_tick (NetpulseReplaySource *self,
-             const Tick           *tick)
+             const Tick           *tick,
+             GError              **error)
 {
-  const guint8 *p = tick->packed->data;
+  const guint8 *p = packed_records (self, tick, error);
+
+  if (p == NULL)
+    return NULL;
 
   g_array_set_size (self->unpacked, tick->n_records);
   for (guint i = 0; i < tick->n_records; i++)
@@ -116,7 +187,7 @@ tick_free (gpointer data)
 {
   Tick *tick = data;
 
-  g_byte_array_unref (tick->packed);
+  g_clear_pointer (&tick->packed, g_byte_array_unref);
   g_array_unref (tick->removed);
   g_clear_pointer (&tick->counters, g_variant_unref);
   g_free (tick);
@@ -206,6 +277,9 @@ netpulse_replay_source_finalize (GObject *object)
   g_clear_handle_id (&self->timeout_id, g_source_remove);
   g_clear_pointer (&self->ticks, g_ptr_array_unref);
   g_clear_pointer (&self->unpacked, g_array_unref);
+  g_clear_pointer (&self->read_back, g_byte_array_unref);
+  if (self->spill_fd >= 0)
+    close (self->spill_fd);
   g_free (self->path);
 
   G_OBJECT_CLASS (netpulse_replay_source_parent_class)->finalize (object);
@@ -225,7 +299,16 @@ netpulse_replay_source_class_init (NetpulseReplaySourceClass *klass)
 static void
 netpulse_replay_source_init (NetpulseReplaySource *self)
 {
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+
   self->unpacked = g_array_new (FALSE, TRUE, sizeof (NetpulseRecord));
+  self->read_back = g_byte_array_new ();
+  self->spill_fd = g_file_open_tmp ("netpulse-replay-XXXXXX", &path, &error);
+  if (self->spill_fd >= 0)
+    unlink (path);
+  else
+    g_debug ("The recording stays in memory: %s", error->message);
 }
 
 NetpulseSource *
@@ -323,6 +406,8 @@ netpulse_replay_source_load_data (NetpulseReplaySource *self,
         }
       if (tick == NULL || tick->timestamp_ns != ts)
         {
+          if (tick != NULL)
+            spill_tick (self, tick);
           tick = tick_new (ts);
           tick->counters = g_steal_pointer (&pending_counters);
           g_ptr_array_add (ticks, tick);
@@ -333,6 +418,8 @@ netpulse_replay_source_load_data (NetpulseReplaySource *self,
 
   if (pending_counters != NULL && tick != NULL && tick->counters == NULL)
     tick->counters = g_steal_pointer (&pending_counters);
+  if (tick != NULL)
+    spill_tick (self, tick);
 
   g_clear_pointer (&self->ticks, g_ptr_array_unref);
   self->ticks = g_steal_pointer (&ticks);
@@ -349,6 +436,8 @@ netpulse_replay_source_get_n_ticks (NetpulseReplaySource *self)
 gboolean
 netpulse_replay_source_step (NetpulseReplaySource *self)
 {
+  g_autoptr(GError) error = NULL;
+  GArray *records;
   Tick *tick;
 
   g_return_val_if_fail (NETPULSE_IS_REPLAY_SOURCE (self), FALSE);
@@ -357,10 +446,16 @@ netpulse_replay_source_step (NetpulseReplaySource *self)
     return FALSE;
 
   tick = g_ptr_array_index (self->ticks, self->next++);
+  records = unpack_tick (self, tick, &error);
+  if (records == NULL)
+    {
+      self->next = self->ticks->len;
+      netpulse_source_set_state (NETPULSE_SOURCE (self), NETPULSE_SOURCE_STATE_FAILED, error);
+      return FALSE;
+    }
   if (tick->counters != NULL)
     netpulse_source_set_counters (NETPULSE_SOURCE (self), tick->counters);
-  netpulse_source_emit_update (NETPULSE_SOURCE (self), tick->timestamp_ns,
-                               unpack_tick (self, tick), tick->removed);
+  netpulse_source_emit_update (NETPULSE_SOURCE (self), tick->timestamp_ns, records, tick->removed);
   if (self->next == self->ticks->len)
     netpulse_source_set_state (NETPULSE_SOURCE (self), NETPULSE_SOURCE_STATE_FINISHED, NULL);
   return TRUE;
