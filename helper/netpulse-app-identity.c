@@ -133,8 +133,14 @@ read_proc_file (NetpulseAppIdentity *self,
   return g_steal_pointer (&buf);
 }
 
+/* PF_EXITING in the flags of /proc/PID/stat (include/linux/sched.h). */
+#define TASK_FLAG_EXITING 0x00000004
+
 /* Field 22 of /proc/PID/stat, counted after the command name, which is in
- * parentheses and may itself hold spaces and parentheses. */
+ * parentheses and may itself hold spaces and parentheses.  FALSE also for
+ * a process that is exiting or a zombie (state Z or X): its exe link and
+ * command line are gone already, and it would be named by its comm, once
+ * and for the rest of its pid's life in the cache. */
 static gboolean
 read_start_time (NetpulseAppIdentity *self,
                  guint32              pid,
@@ -149,6 +155,9 @@ read_start_time (NetpulseAppIdentity *self,
   fields = g_strsplit (after + 1, " ", 22);
   /* fields[0] is the empty string before the state (field 3) */
   if (g_strv_length (fields) < 21)
+    return FALSE;
+  if (fields[1][0] == 'Z' || fields[1][0] == 'X' ||
+      (g_ascii_strtoull (fields[7], NULL, 10) & TASK_FLAG_EXITING) != 0)
     return FALSE;
   *start_time = g_ascii_strtoull (fields[20], NULL, 10);
   return TRUE;

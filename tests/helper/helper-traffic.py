@@ -2,12 +2,14 @@
 # helper-traffic.py — exactly known TCP traffic for the helper's end-to-end
 # tests.  Run inside the test's network namespace:
 #
-#   helper-traffic.py HOST SENT RECEIVED [CLIENT_COMM_HEX]
+#   helper-traffic.py HOST SENT RECEIVED [CLIENT_COMM_HEX [REAP_DELAY_MS]]
 #   helper-traffic.py --hold HOST SENT
 #
 # A client child connects to a server child, sends SENT bytes, receives
 # RECEIVED bytes, and both close.  CLIENT_COMM_HEX, if given, is the client's
-# process name as raw bytes in hex (names need not be UTF-8).  Prints one
+# process name as raw bytes in hex (names need not be UTF-8).  With
+# REAP_DELAY_MS, the children are left as zombies (exited, not reaped) for
+# that long, as a busy parent leaves them.  Prints one
 # JSON object: the pids, the port and the byte counts.  With --hold, the
 # connection stays open (after SENT bytes) until stdin is closed, and the
 # JSON line comes as soon as the bytes are through.
@@ -18,6 +20,7 @@ import json
 import os
 import socket
 import sys
+import time
 
 
 def recv_exactly(sock, n):
@@ -90,6 +93,7 @@ def main():
     sent = int(sys.argv[2])
     received = int(sys.argv[3])
     client_comm = bytes.fromhex(sys.argv[4]) if len(sys.argv) > 4 else b'np-e2e-client'
+    reap_delay_ms = int(sys.argv[5]) if len(sys.argv) > 5 else 0
 
     family = socket.AF_INET6 if ':' in host else socket.AF_INET
     srv = socket.socket(family, socket.SOCK_STREAM)
@@ -115,6 +119,7 @@ def main():
     server_pid = fork_child(b'np-e2e-server', server)
     client_pid = fork_child(client_comm, client)
     srv.close()
+    time.sleep(reap_delay_ms / 1000)
     for pid in (client_pid, server_pid):
         _, status = os.waitpid(pid, 0)
         if os.waitstatus_to_exitcode(status) != 0:

@@ -390,16 +390,18 @@ def test_by_app(fx):
     # is a client and a server process.  A plain process is named by its
     # executable (a copy of Python under each application's name), not by
     # the comm each sets, whether it still runs when the helper looks or has
-    # exited already (the kernel names the executable while it runs).
+    # exited already (the kernel names the executable while it runs).  The
+    # second run leaves its processes as zombies for a second (exited, not
+    # reaped): a zombie's /proc has no exe, and it was named by its comm.
     names = {'A': f'npa-{fx.tag}', 'B': f'npb-{fx.tag}'}
     programs = {}
     for app, name in names.items():
         programs[app] = os.path.join(fx.tmpdir, name)
         shutil.copy2(os.path.realpath('/usr/bin/python3'), programs[app])
     runs = []
-    for app in ('A', 'A', 'B'):
+    for app, reap_delay_ms in (('A', 0), ('A', 1000), ('B', 0)):
         result = fx.run_root(['ip', 'netns', 'exec', netns, programs[app], TRAFFIC, '127.0.0.1',
-                              str(SENT), str(RECEIVED), names[app].encode().hex()])
+                              str(SENT), str(RECEIVED), names[app].encode().hex(), str(reap_delay_ms)])
         runs.append((app, json.loads(result.stdout)))
     log(f'traffic: {runs}')
     both_ways = SENT + RECEIVED

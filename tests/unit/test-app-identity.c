@@ -22,21 +22,22 @@ typedef struct {
 /* /proc/PID/{stat,exe,cmdline,cgroup} of one process; the command name
  * in stat holds a space and a parenthesis, as a hostile one may. */
 static void
-write_process (FakeProc   *proc,
-               guint32     pid,
-               guint64     start_time,
-               const char *exe,
-               const char *cmdline,
-               gsize       cmdline_len,
-               const char *cgroup)
+write_process_in_state (FakeProc   *proc,
+                        guint32     pid,
+                        guint64     start_time,
+                        const char *state,
+                        const char *exe,
+                        const char *cmdline,
+                        gsize       cmdline_len,
+                        const char *cgroup)
 {
   g_autofree char *dir = g_strdup_printf ("%s/%u", proc->root, pid);
   g_autofree char *stat_path = g_build_filename (dir, "stat", NULL);
   g_autofree char *exe_path = g_build_filename (dir, "exe", NULL);
   g_autofree char *cmdline_path = g_build_filename (dir, "cmdline", NULL);
   g_autofree char *cgroup_path = g_build_filename (dir, "cgroup", NULL);
-  g_autofree char *stat = g_strdup_printf ("%u (a b) c) S 1 %u %u 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 %"
-                                           G_GUINT64_FORMAT " 1000 100 18446744073709551615", pid, pid, pid,
+  g_autofree char *stat = g_strdup_printf ("%u (a b) c) %s 1 %u %u 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 %"
+                                           G_GUINT64_FORMAT " 1000 100 18446744073709551615", pid, state, pid, pid,
                                            start_time);
   g_autofree char *cgroup_text = g_strdup_printf ("0::%s\n", cgroup);
 
@@ -47,6 +48,18 @@ write_process (FakeProc   *proc,
     g_assert_no_errno (symlink (exe, exe_path));
   g_assert_true (g_file_set_contents (cmdline_path, cmdline, (gssize) cmdline_len, NULL));
   g_assert_true (g_file_set_contents (cgroup_path, cgroup_text, -1, NULL));
+}
+
+static void
+write_process (FakeProc   *proc,
+               guint32     pid,
+               guint64     start_time,
+               const char *exe,
+               const char *cmdline,
+               gsize       cmdline_len,
+               const char *cgroup)
+{
+  write_process_in_state (proc, pid, start_time, "S", exe, cmdline, cmdline_len, cgroup);
 }
 
 static void
@@ -148,6 +161,20 @@ test_unknown_process (FakeProc      *proc,
   g_assert_cmpuint (record.app_kind, ==, NETPULSE_APP_KIND_PROCESS);
   g_assert_false (netpulse_app_identity_fill (identity, 12, "curl", "", &record));
   g_assert_cmpstr (record.app_id, ==, "curl");
+
+  /* Exited and not reaped yet (a zombie: stat is there, exe and command
+   * line are not): named as it was while it ran, and not remembered so. */
+  write_process_in_state (proc, 13, 77, "Z", NULL, "", 0, "/");
+  g_assert_false (netpulse_app_identity_fill (identity, 13, "np-e2e-server", "npa-1234", &record));
+  g_assert_cmpstr (record.app_id, ==, "npa-1234");
+  g_assert_cmpuint (netpulse_app_identity_get_size (identity), ==, 0);
+  /* Seen alive before: what was read then. */
+  write_process (proc, 14, 78, "/usr/bin/rsync", "rsync\0", 6, "/");
+  g_assert_true (netpulse_app_identity_fill (identity, 14, "rsync", "rsync", &record));
+  write_process_in_state (proc, 14, 78, "Z", NULL, "", 0, "/");
+  g_assert_true (netpulse_app_identity_fill (identity, 14, "np-comm", "rsync", &record));
+  g_assert_cmpstr (record.app_id, ==, "rsync");
+  g_assert_cmpstr (record.exe, ==, "/usr/bin/rsync");
 
   /* A kernel thread: no exe, an empty command line. */
   write_process (proc, 9, 5, NULL, "", 0, "/");
