@@ -17,6 +17,21 @@
 
 /* ---- the empty table -------------------------------------------------- */
 
+/* What hides every connection, and which setting shows them: only the
+ * filters that are on. */
+static const char *
+hidden_description (NetpulseWindow *self)
+{
+  gboolean local_shown = netpulse_row_filter_get_include_local (self->filter);
+  gboolean closed_shown = netpulse_row_filter_get_show_closed (self->filter);
+
+  if (local_shown && !closed_shown)
+    return _("Every connection has closed, and the view hides closed connections. Turn on Show Closed Connections in the main menu.");
+  if (closed_shown && !local_shown)
+    return _("Every connection is local (within this computer), and the view hides those. Turn on Include Local Traffic in the main menu.");
+  return _("Every connection is local or closed, and the view hides those. Turn on Include Local Traffic or Show Closed Connections in the main menu.");
+}
+
 void
 _netpulse_window_update_placeholder (NetpulseWindow *self)
 {
@@ -39,8 +54,7 @@ _netpulse_window_update_placeholder (NetpulseWindow *self)
     {
       adw_status_page_set_icon_name (self->empty_page, "view-conceal-symbolic");
       adw_status_page_set_title (self->empty_page, _("All Connections Hidden"));
-      adw_status_page_set_description (self->empty_page,
-                                       _("Every connection is local or closed, and the view hides those. Turn on Include Local Traffic or Show Closed Connections in the main menu."));
+      adw_status_page_set_description (self->empty_page, hidden_description (self));
     }
   else
     {

@@ -142,6 +142,31 @@ def check_replay_sorted(xvfb, tmp):
     return columns
 
 
+def check_hidden_placeholder(xvfb, tmp):
+    """Every connection hidden: the page names only the settings that hide
+    them (a closed one with local traffic shown; a local one with closed
+    connections shown)."""
+    with open(RECORDING) as f:
+        closed = next(json.loads(line) for line in f if '"closed":true' in line)
+    local = dict(closed, id=1, closed=False, state="ESTABLISHED", laddr="127.0.0.1", raddr="127.0.0.1")
+    cases = (("hidden-closed", closed, "include-local true;show-closed false",
+              "Show Closed Connections", "Include Local Traffic"),
+             ("hidden-local", local, "include-local false;show-closed true",
+              "Include Local Traffic", "Show Closed Connections"))
+    for name, record, settings, named, not_named in cases:
+        path = os.path.join(tmp, name + ".jsonl")
+        with open(path, "w") as f:
+            f.write(json.dumps(record) + "\n")
+        _, dump = run_app(xvfb, tmp, name, ["--replay", path, "--replay-interval", "40"],
+                          NETPULSE_SETTINGS=settings)
+        header, _, rows = read_dump(dump)
+        nptest.check(header.get("list") == "empty" and not rows, "%s: rows are shown" % name, header, rows)
+        texts = [t for t in npgui.read_dump_texts(dump)["shown"] if "main menu" in t]
+        nptest.check(len(texts) == 1 and named in texts[0] and not_named not in texts[0],
+                     "%s: the page does not name just %s" % (name, named), texts)
+        print("%s: %s" % (name, texts[0]))
+
+
 def stop_app(proc):
     """Ends the running app; what it wrote."""
     proc.terminate()
@@ -585,6 +610,7 @@ def main():
         check_replay_sorted(xvfb, tmp)
         skipped = check_header_click(xvfb, tmp)
         check_grouped(xvfb, tmp)
+        check_hidden_placeholder(xvfb, tmp)
         skipped = check_keyboard(xvfb, tmp) or skipped
         check_detail_netns(xvfb, tmp)
         check_export(xvfb, tmp)
