@@ -218,8 +218,12 @@ netpulse_text_append_json_string (GString    *out,
         }
       if (byte >= 0x20 && byte < 0x7f)
         {
-          g_string_append_c (out, byte);
-          p++;
+          /* A run of plain ASCII at once: most names are nothing else. */
+          const char *start = p;
+
+          while ((guchar) *p >= 0x20 && (guchar) *p < 0x7f && *p != '"' && *p != '\\')
+            p++;
+          g_string_append_len (out, start, p - start);
           continue;
         }
       if (byte < 0x80)

@@ -352,6 +352,40 @@ test_json_roundtrip (void)
   assert_records_equal (&in, &out);
 }
 
+/* The rates as printf's "%.1f" writes them, also the ties, huge values
+ * and the bit patterns around every half (the writer's own formatting has
+ * a fast path for most values). */
+static void
+test_json_rates_as_printf (void)
+{
+  const double edges[] = { 0.0, -0.0, 0.05, 0.25, 0.35, 0.45, 0.95, 1.05, 2.5, 1e15, 1.5e19, -3.25,
+                           109951162777.55, 1099511627776.0 / 10.0 + 0.05, 1e300, INFINITY, NAN };
+  NetpulseRecord in = sample_record ();
+  GRand *rand = g_rand_new_with_seed (16);
+
+  for (guint i = 0; i < 200000; i++)
+    {
+      g_autoptr(GString) line = g_string_new (NULL);
+      g_autofree char *want = NULL;
+      double value;
+
+      if (i < G_N_ELEMENTS (edges))
+        value = edges[i];
+      else if (i % 3 == 0)
+        value = nextafter ((double) g_rand_int_range (rand, 0, 1000000) + 0.05, i % 2 ? 0.0 : 1e9);
+      else if (i % 3 == 1)
+        value = g_rand_double_range (rand, 0.0, 1e10);
+      else
+        value = g_rand_int (rand) / 4.0;
+      in.tx_rate = value;
+      netpulse_record_append_json (&in, 5, line);
+      want = g_strdup_printf ("\"tx_rate\":%.1f,", value);
+      if (strstr (line->str, want) == NULL)
+        g_error ("%.17g: %s has no %s", value, line->str, want);
+    }
+  g_rand_free (rand);
+}
+
 static void
 test_json_fields (void)
 {
@@ -699,6 +733,7 @@ main (int    argc,
   g_test_add_func ("/record/table/sizes", test_table_sizes);
   g_test_add_func ("/record/json/roundtrip", test_json_roundtrip);
   g_test_add_func ("/record/json/fields", test_json_fields);
+  g_test_add_func ("/record/json/rates-as-printf", test_json_rates_as_printf);
   g_test_add_func ("/record/json/other-peers", test_json_other_peers);
   g_test_add_func ("/record/json/escaping", test_json_escaping);
   g_test_add_func ("/record/json/escaping-unprintable", test_json_escaping_unprintable);
