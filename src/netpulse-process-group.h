@@ -35,6 +35,12 @@ void                  netpulse_process_group_recompute       (NetpulseProcessGro
  * application counts (the helper's smoothed rate where there is one, 0
  * for a closed connection), so that applications need not go over every
  * connection again. */
+/* The rates an application row counts of one of its connections (the
+ * smoothed ones once the helper sends them), also for the header's sum in
+ * the Applications view. */
+void                  netpulse_process_group_app_rates_of (NetpulseRow          *connection,
+                                                           double               *rx_rate,
+                                                           double               *tx_rate);
 void                  netpulse_process_group_get_app_rates   (NetpulseProcessGroup *self,
                                                               double               *rx_rate,
                                                               double               *tx_rate);

@@ -49,10 +49,21 @@ _netpulse_window_sum_shown (NetpulseWindow *self,
     {
       NetpulseRow *row = NETPULSE_ROW (netpulse_connection_store_peek (self->store, i));
 
+      double rx_rate, tx_rate;
+
       if (!all && !gtk_filter_match (filter, row))
         continue;
-      *rx += netpulse_row_get_rx_rate (row);
-      *tx += netpulse_row_get_tx_rate (row);
+      /* The rates the rows below show: the applications' (smoothed) in
+       * their view, the connections' own per tick in the others. */
+      if (self->applications)
+        netpulse_process_group_app_rates_of (row, &rx_rate, &tx_rate);
+      else
+        {
+          rx_rate = netpulse_row_get_rx_rate (row);
+          tx_rate = netpulse_row_get_tx_rate (row);
+        }
+      *rx += rx_rate;
+      *tx += tx_rate;
       (*n)++;
     }
 }

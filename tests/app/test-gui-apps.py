@@ -72,13 +72,13 @@ def check_not_blank(path):
         nptest.check(False, str(e))
 
 
-def run_app(xvfb, tmp, name, **extra):
+def run_app(xvfb, tmp, name, recording=RECORDING, **extra):
     shot = os.path.join(tmp, name + ".png")
     dump = os.path.join(tmp, name + ".txt")
     extra.setdefault("NETPULSE_VIEW", "applications")
     env = npgui.app_env(os.environ, xvfb.display, SCHEMAS, tmp, NETPULSE_SCREENSHOT=shot,
                         NETPULSE_DUMP_VIEW=dump, NETPULSE_EXIT_AFTER_SCREENSHOT="1", **extra)
-    args = [APP, "--replay", RECORDING, "--replay-interval", "40", "--sort", "rx-rate"]
+    args = [APP, "--replay", recording, "--replay-interval", "40", "--sort", "rx-rate"]
     proc = subprocess.run(args, env=env, timeout=90, stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, text=True)
     nptest.check(proc.returncode == 0, "%s: netpulse exited with %d" % (name, proc.returncode), proc.stdout)
@@ -181,6 +181,28 @@ def check_local(xvfb, tmp):
         print("# %s: header %.1f/%.1f B/s, %d connections" % ((name,) + got))
 
 
+def check_header_rates(xvfb, tmp):
+    """The header sums the rates its rows show: in the Applications view
+    the applications' smoothed rates, in the Connections view each
+    connection's rate over the last tick (a bursty download showed 3.3 MB/s
+    in the header over an application of 668 kB/s)."""
+    with open(RECORDING) as f:
+        first = json.loads(f.readline())
+    records = [dict(first, id=1, lport=40001, rx_rate=3000.0, rx_rate_avg=1000.0,
+                    tx_rate=300.0, tx_rate_avg=100.0),
+               dict(first, id=2, lport=40002, rx_rate=4000.0, rx_rate_avg=500.0,
+                    tx_rate=0.0, tx_rate_avg=50.0)]
+    path = os.path.join(tmp, "header-rates.jsonl")
+    with open(path, "w") as f:
+        f.write("".join(json.dumps(r) + "\n" for r in records))
+    for view, want in (("applications", (1500.0, 150.0)), ("connections", (7000.0, 300.0))):
+        _, dump = run_app(xvfb, tmp, "header-" + view, recording=path, NETPULSE_VIEW=view)
+        header, _, _ = npgui.read_dump(dump)
+        got = (float(header["header-rx"]), float(header["header-tx"]))
+        nptest.check(got == want, "%s view: the header's rates" % view, got, want)
+        print("# %s view: header %.1f/%.1f B/s" % ((view,) + got))
+
+
 def check_layout(xvfb, tmp):
     """At 800x600 and 1280x800, the detail pane open, rates in bits: the
     name, Download and Upload columns lie fully inside the window and none
@@ -281,6 +303,7 @@ def main():
             check_expanded(xvfb, tmp)
             check_detail_unit(xvfb, tmp)
             check_local(xvfb, tmp)
+            check_header_rates(xvfb, tmp)
             check_layout(xvfb, tmp)
             check_narrow(xvfb, tmp)
             check_screenshots(xvfb, tmp)
