@@ -228,6 +228,46 @@ netpulse_app_group_add_gone (NetpulseAppGroup *self,
   self->gone_tx_bytes += tx_bytes;
 }
 
+/* Who runs it: the user of its processes, or how many users when they
+ * differ (the user of whichever process came last said nothing true).
+ * Processes without a connection left do not count. */
+static void
+update_user (NetpulseAppGroup *self)
+{
+  GListModel *processes = G_LIST_MODEL (self->processes);
+  guint n_processes = g_list_model_get_n_items (processes);
+  g_autoptr(GHashTable) uids = NULL;
+  g_autoptr(NetpulseRow) first = NULL;
+  g_autofree char *several = NULL;
+
+  for (guint i = 0; i < n_processes; i++)
+    {
+      g_autoptr(NetpulseRow) row = g_list_model_get_item (processes, i);
+
+      if (netpulse_process_group_get_n_connections (NETPULSE_PROCESS_GROUP (row)) == 0)
+        continue;
+      if (first == NULL)
+        first = g_object_ref (row);
+      else if (netpulse_row_get_uid (row) != netpulse_row_get_uid (first) && uids == NULL)
+        uids = g_hash_table_new (NULL, NULL);
+      if (uids != NULL)
+        {
+          g_hash_table_add (uids, GUINT_TO_POINTER (netpulse_row_get_uid (first)));
+          g_hash_table_add (uids, GUINT_TO_POINTER (netpulse_row_get_uid (row)));
+        }
+    }
+  if (first == NULL)
+    return;
+  if (uids == NULL)
+    {
+      netpulse_row_set_user (NETPULSE_ROW (self), netpulse_row_get_uid (first), netpulse_row_get_user (first));
+      return;
+    }
+  several = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u user", "%u users", g_hash_table_size (uids)),
+                             g_hash_table_size (uids));
+  netpulse_row_set_user (NETPULSE_ROW (self), G_MAXUINT, several);
+}
+
 /* From its processes' sums (netpulse_process_group_recompute() went over
  * the connections), plus what left the table. */
 void
@@ -260,6 +300,7 @@ netpulse_app_group_recompute (NetpulseAppGroup *self,
     }
 
   netpulse_row_set_traffic (NETPULSE_ROW (self), tick, rx_rate, tx_rate, rx_bytes, tx_bytes);
+  update_user (self);
   /* Without a connection left the application is history: shown like a
    * closed connection (and hidden with them). */
   netpulse_row_set_closed (NETPULSE_ROW (self), closed);

@@ -185,13 +185,16 @@ def check_header_rates(xvfb, tmp):
     """The header sums the rates its rows show: in the Applications view
     the applications' smoothed rates, in the Connections view each
     connection's rate over the last tick (a bursty download showed 3.3 MB/s
-    in the header over an application of 668 kB/s)."""
+    in the header over an application of 668 kB/s).  An application of two
+    users says "2 users"."""
     with open(RECORDING) as f:
         first = json.loads(f.readline())
+    # Two processes of the application, of two users: its row says so
+    # (it named the user of whichever process came last).
     records = [dict(first, id=1, lport=40001, rx_rate=3000.0, rx_rate_avg=1000.0,
                     tx_rate=300.0, tx_rate_avg=100.0),
-               dict(first, id=2, lport=40002, rx_rate=4000.0, rx_rate_avg=500.0,
-                    tx_rate=0.0, tx_rate_avg=50.0)]
+               dict(first, id=2, lport=40002, pid=first["pid"] + 1, uid=0, rx_rate=4000.0,
+                    rx_rate_avg=500.0, tx_rate=0.0, tx_rate_avg=50.0)]
     path = os.path.join(tmp, "header-rates.jsonl")
     with open(path, "w") as f:
         f.write("".join(json.dumps(r) + "\n" for r in records))
@@ -200,6 +203,10 @@ def check_header_rates(xvfb, tmp):
         header, _, _ = npgui.read_dump(dump)
         got = (float(header["header-rx"]), float(header["header-tx"]))
         nptest.check(got == want, "%s view: the header's rates" % view, got, want)
+        if view == "applications":
+            shown = npgui.read_dump_texts(dump)["shown"]
+            nptest.check("2 users" in shown and "root" not in shown,
+                         "the application of two users does not say \"2 users\"", shown)
         print("# %s view: header %.1f/%.1f B/s" % ((view,) + got))
 
 
