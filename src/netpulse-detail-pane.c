@@ -259,6 +259,10 @@ build_fields (NetpulseDetailPane *self)
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _(fields[i].title));
       gtk_label_set_selectable (GTK_LABEL (value), TRUE);
       gtk_label_set_ellipsize (GTK_LABEL (value), PANGO_ELLIPSIZE_MIDDLE);
+      /* A long value (a command line) asks for no more than this, so that
+       * the title keeps its words ("Command line" wrapped to "Comm-/and
+       * line" beside one); the whole value stays selectable. */
+      gtk_label_set_max_width_chars (GTK_LABEL (value), 24);
       gtk_label_set_xalign (GTK_LABEL (value), 1.0);
       gtk_widget_add_css_class (value, "numeric");
       gtk_accessible_update_relation (GTK_ACCESSIBLE (value), GTK_ACCESSIBLE_RELATION_LABELLED_BY,
