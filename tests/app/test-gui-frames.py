@@ -48,10 +48,19 @@ def read_stats(path):
     return frames, updates
 
 
+def preload():
+    """np-frame-stats.so, after the AddressSanitizer runtime when the app
+    has one: ASan aborts a process whose first library is not its own."""
+    out = subprocess.run(["ldd", APP], capture_output=True, text=True).stdout
+    asan = [line.split("=>")[1].split()[0] for line in out.splitlines()
+            if "libasan.so" in line and "=>" in line]
+    return " ".join(asan[:1] + [FRAME_STATS])
+
+
 def frames_per_update(display, tmp, replay, view):
     stats = os.path.join(tmp, view + ".stats")
     env = npgui.app_env(os.environ, display, SCHEMAS, tmp, NETPULSE_VIEW=view,
-                        LD_PRELOAD=FRAME_STATS, NP_FRAME_STATS=stats)
+                        LD_PRELOAD=preload(), NP_FRAME_STATS=stats)
     with open(os.path.join(tmp, view + ".log"), "w") as log:
         proc = subprocess.Popen([APP, "--replay", replay, "--replay-interval", "1000"],
                                 env=env, stdout=log, stderr=subprocess.STDOUT)
