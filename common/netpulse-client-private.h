@@ -69,6 +69,7 @@ struct _SubscribeAttempt
   gulong           cancelled_handler;
   guint            interval_ms;
   guint            session;
+  gboolean         resent;            /* Subscribe sent again after NoReply */
 };
 
 enum {

@@ -89,6 +89,25 @@ on_attempt_cancelled (GCancellable *cancellable,
     }
 }
 
+static void send_subscribe (SubscribeAttempt *attempt);
+
+/* The helper left the bus with our call unanswered: it was exiting after
+ * its idle timeout when the call came (a Try Again right after a refusal,
+ * which does not keep it up).  The bus starts a new one for the call sent
+ * again; once, so that a helper that crashes on Subscribe is reported. */
+static gboolean
+resend_after_no_reply (SubscribeAttempt *attempt,
+                       const GError     *error)
+{
+  if (attempt->resent || !g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_NO_REPLY) ||
+      !attempt_is_current (attempt))
+    return FALSE;
+  g_debug ("The helper left without answering Subscribe (%s): sending it again", error->message);
+  attempt->resent = TRUE;
+  send_subscribe (attempt);
+  return TRUE;
+}
+
 static void
 subscribe_reply_cb (GObject      *object,
                     GAsyncResult *result,
@@ -106,6 +125,8 @@ subscribe_reply_cb (GObject      *object,
                                                             result, &error);
   if (reply != NULL && g_dbus_message_to_gerror (reply, &error))
     g_clear_object (&reply);
+  if (reply == NULL && resend_after_no_reply (attempt, error))
+    return;
   if (reply != NULL)
     {
       GVariant *body = g_dbus_message_get_body (reply);

@@ -157,8 +157,18 @@ on_handle_check_authorization (NetpulseHelper1       *skeleton,
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
+static FakeHelper *fake_helper_new_queued (gboolean queue);
+
 static FakeHelper *
 fake_helper_new (void)
+{
+  return fake_helper_new_queued (FALSE);
+}
+
+/* With @queue, waits in the bus's queue for the name while another fake
+ * owns it, and takes it over when that one leaves. */
+static FakeHelper *
+fake_helper_new_queued (gboolean queue)
 {
   FakeHelper *fake = g_new0 (FakeHelper, 1);
   g_autoptr(GError) error = NULL;
@@ -195,7 +205,7 @@ fake_helper_new (void)
   reply = g_dbus_connection_call_sync (fake->connection, "org.freedesktop.DBus",
                                        "/org/freedesktop/DBus", "org.freedesktop.DBus",
                                        "RequestName",
-                                       g_variant_new ("(su)", HELPER_BUS_NAME, 4 /* DO_NOT_QUEUE */),
+                                       g_variant_new ("(su)", HELPER_BUS_NAME, queue ? 0 : 4 /* DO_NOT_QUEUE */),
                                        G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, -1,
                                        NULL, &error);
   g_assert_no_error (error);
@@ -203,7 +213,7 @@ fake_helper_new (void)
     guint32 result = 0;
 
     g_variant_get (reply, "(u)", &result);
-    g_assert_cmpuint (result, ==, 1 /* PRIMARY_OWNER */);
+    g_assert_cmpuint (result, ==, queue ? 2 /* IN_QUEUE */ : 1 /* PRIMARY_OWNER */);
   }
 
   return fake;
@@ -863,6 +873,48 @@ test_helper_lost (Fixture       *fixture,
   g_assert_cmpstr (g_ptr_array_index (fixture->events, 1), ==, "snapshot 1: 1");
 }
 
+/* The helper leaves the bus with Subscribe unanswered (it was exiting
+ * after its idle timeout as the call came): the client sends it once more,
+ * to the helper the bus has now, and is subscribed.  A second helper that
+ * leaves as well is reported. */
+static void
+test_helper_left_during_subscribe (Fixture       *fixture,
+                                   gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  FakeHelper *next = fake_helper_new_queued (TRUE);
+
+  fixture->fake->hold_subscribe = TRUE;
+  netpulse_client_subscribe_async (fixture->client, 1000, NULL, store_result, fixture);
+  ITERATE_UNTIL (fixture->fake->held_subscribe != NULL);
+  fake_helper_disconnect (fixture->fake);
+
+  ITERATE_UNTIL (fixture->result != NULL);
+  g_assert_true (netpulse_client_subscribe_finish (fixture->client, fixture->result, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (next->subscribe_calls, ==, 1);
+  g_assert_cmpint (netpulse_client_get_state (fixture->client), ==, NETPULSE_CLIENT_STATE_SUBSCRIBED);
+  g_clear_object (&fixture->result);
+  fake_helper_free (fixture->fake);
+  fixture->fake = next;
+
+  /* Once only: a helper that leaves again on the call sent again is lost. */
+  netpulse_client_unsubscribe (fixture->client);
+  next = fake_helper_new_queued (TRUE);
+  fixture->fake->hold_subscribe = TRUE;
+  next->hold_subscribe = TRUE;
+  netpulse_client_subscribe_async (fixture->client, 1000, NULL, store_result, fixture);
+  ITERATE_UNTIL (fixture->fake->held_subscribe != NULL);
+  fake_helper_disconnect (fixture->fake);
+  ITERATE_UNTIL (next->held_subscribe != NULL);
+  fake_helper_disconnect (next);
+  ITERATE_UNTIL (fixture->result != NULL);
+  g_assert_false (netpulse_client_subscribe_finish (fixture->client, fixture->result, &error));
+  g_assert_nonnull (error);
+  g_assert_cmpint (netpulse_client_get_state (fixture->client), ==, NETPULSE_CLIENT_STATE_FAILED);
+  fake_helper_free (next);
+}
+
 static void
 test_refused (Fixture       *fixture,
               gconstpointer  data)
@@ -1179,6 +1231,7 @@ main (int    argc,
   ADD_BUS_TEST ("/client/ended", test_ended, TRUE);
   ADD_BUS_TEST ("/client/hostile-stream", test_hostile_stream, TRUE);
   ADD_BUS_TEST ("/client/helper-lost", test_helper_lost, TRUE);
+  ADD_BUS_TEST ("/client/helper-left-during-subscribe", test_helper_left_during_subscribe, TRUE);
   ADD_BUS_TEST ("/client/refused", test_refused, TRUE);
   ADD_BUS_TEST ("/client/unsubscribe", test_unsubscribe, TRUE);
   ADD_BUS_TEST ("/client/cancel-while-connecting", test_cancel_while_connecting, TRUE);
