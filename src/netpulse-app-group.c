@@ -206,7 +206,6 @@ netpulse_app_group_add_process (NetpulseAppGroup     *self,
       g_strcmp0 (netpulse_row_get_display_name (row), netpulse_row_get_comm (row)) != 0)
     netpulse_row_set_display (NETPULSE_ROW (self), netpulse_row_get_display_name (row),
                               netpulse_row_get_icon (row));
-  netpulse_row_set_user (NETPULSE_ROW (self), netpulse_row_get_uid (row), netpulse_row_get_user (row));
 }
 
 void
@@ -228,44 +227,51 @@ netpulse_app_group_add_gone (NetpulseAppGroup *self,
   self->gone_tx_bytes += tx_bytes;
 }
 
-/* Who runs it: the user of its processes, or how many users when they
- * differ (the user of whichever process came last said nothing true).
- * Processes without a connection left do not count. */
+/* Who runs an application: the user of its processes, or how many users
+ * when they differ (the user of whichever process came last said nothing
+ * true).  Filled by the pass over the processes that sums them. */
+typedef struct {
+  NetpulseRow *first;   /* a process with connections; the application holds it */
+  GHashTable  *uids;    /* once a second uid was seen */
+} Users;
+
 static void
-update_user (NetpulseAppGroup *self)
+users_add (Users       *users,
+           NetpulseRow *process)
 {
-  GListModel *processes = G_LIST_MODEL (self->processes);
-  guint n_processes = g_list_model_get_n_items (processes);
-  g_autoptr(GHashTable) uids = NULL;
-  g_autoptr(NetpulseRow) first = NULL;
-  g_autofree char *several = NULL;
-
-  for (guint i = 0; i < n_processes; i++)
+  if (users->first == NULL)
     {
-      g_autoptr(NetpulseRow) row = g_list_model_get_item (processes, i);
-
-      if (netpulse_process_group_get_n_connections (NETPULSE_PROCESS_GROUP (row)) == 0)
-        continue;
-      if (first == NULL)
-        first = g_object_ref (row);
-      else if (netpulse_row_get_uid (row) != netpulse_row_get_uid (first) && uids == NULL)
-        uids = g_hash_table_new (NULL, NULL);
-      if (uids != NULL)
-        {
-          g_hash_table_add (uids, GUINT_TO_POINTER (netpulse_row_get_uid (first)));
-          g_hash_table_add (uids, GUINT_TO_POINTER (netpulse_row_get_uid (row)));
-        }
-    }
-  if (first == NULL)
-    return;
-  if (uids == NULL)
-    {
-      netpulse_row_set_user (NETPULSE_ROW (self), netpulse_row_get_uid (first), netpulse_row_get_user (first));
+      users->first = process;
       return;
     }
-  several = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u user", "%u users", g_hash_table_size (uids)),
-                             g_hash_table_size (uids));
+  if (users->uids == NULL && netpulse_row_get_uid (process) != netpulse_row_get_uid (users->first))
+    {
+      users->uids = g_hash_table_new (NULL, NULL);
+      g_hash_table_add (users->uids, GUINT_TO_POINTER (netpulse_row_get_uid (users->first)));
+    }
+  if (users->uids != NULL)
+    g_hash_table_add (users->uids, GUINT_TO_POINTER (netpulse_row_get_uid (process)));
+}
+
+static void
+users_apply (Users            *users,
+             NetpulseAppGroup *self)
+{
+  g_autofree char *several = NULL;
+  guint n;
+
+  if (users->first == NULL)
+    return;
+  if (users->uids == NULL)
+    {
+      netpulse_row_set_user (NETPULSE_ROW (self), netpulse_row_get_uid (users->first),
+                             netpulse_row_get_user (users->first));
+      return;
+    }
+  n = g_hash_table_size (users->uids);
+  several = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u user", "%u users", n), n);
   netpulse_row_set_user (NETPULSE_ROW (self), G_MAXUINT, several);
+  g_clear_pointer (&users->uids, g_hash_table_unref);
 }
 
 /* From its processes' sums (netpulse_process_group_recompute() went over
@@ -280,6 +286,7 @@ netpulse_app_group_recompute (NetpulseAppGroup *self,
   guint64 rx_bytes = self->gone_rx_bytes, tx_bytes = self->gone_tx_bytes;
   guint n_connections = 0;
   gboolean closed = TRUE;
+  Users users = { NULL, NULL };
 
   for (guint i = 0; i < n_processes; i++)
     {
@@ -297,10 +304,11 @@ netpulse_app_group_recompute (NetpulseAppGroup *self,
       tx_bytes += netpulse_row_get_tx_bytes (row);
       closed = closed && netpulse_row_get_closed (row);
       n_connections += n;
+      users_add (&users, row);
     }
 
   netpulse_row_set_traffic (NETPULSE_ROW (self), tick, rx_rate, tx_rate, rx_bytes, tx_bytes);
-  update_user (self);
+  users_apply (&users, self);
   /* Without a connection left the application is history: shown like a
    * closed connection (and hidden with them). */
   netpulse_row_set_closed (NETPULSE_ROW (self), closed);

@@ -6,8 +6,8 @@
 
 #include "config.h"
 
-#include <glib/gi18n.h>
 #include <errno.h>
+#include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
 #include <string.h>
 #include <unistd.h>

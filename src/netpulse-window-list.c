@@ -48,7 +48,6 @@ _netpulse_window_sum_shown (NetpulseWindow *self,
   for (guint i = 0; i < n_items; i++)
     {
       NetpulseRow *row = NETPULSE_ROW (netpulse_connection_store_peek (self->store, i));
-
       double rx_rate, tx_rate;
 
       if (!all && !gtk_filter_match (filter, row))
