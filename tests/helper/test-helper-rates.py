@@ -154,8 +154,9 @@ SHORT_COUNT = 3
 def test_rates_short(fx):
     """Connections that move 3 MB and close within one tick (as curl does
     with a small download): the per-tick rates of each end, summed over its
-    records (closed one included) times the tick each covers, give exactly
-    the bytes it moved — a final record with rate 0 showed them nowhere."""
+    records (closed one included) times the tick each covers, give the
+    bytes it moved, to the precision of the frames' timestamps — a final
+    record with rate 0 showed them nowhere."""
     netns = fx.add_netns()
     count = 8
     client, out = run_client(fx, 'watch', 1000, count, netns_inode(netns))
@@ -184,7 +185,11 @@ def test_rates_short(fx):
             check(seen[-1][1][direction + '_bytes'] == conn['bytes'],
                   f'{name}: {seen[-1][1][direction + "_bytes"]} bytes, not {conn["bytes"]}')
             moved = sum(r[direction + '_rate'] * ticks[f['sequence']] for f, r in seen)
-            check(abs(moved - conn['bytes']) <= 1,
+            # The helper's tick is on the monotonic clock, a frame's ts_ns on
+            # the wall clock read right after it: their intervals differ by
+            # the microseconds between the two reads (1.8 B of 3 MB seen
+            # under ASan), never by more than 1/10,000.
+            check(abs(moved - conn['bytes']) <= conn['bytes'] * 1e-4,
                   f'{name} of :{conn["lport"]}: rate x tick over its records is {moved:.1f} B, '
                   f'not the {conn["bytes"]} B it moved', *[r for _, r in seen])
 
