@@ -171,10 +171,14 @@ class PtyProcess:
 
     def wait_exit(self, what, timeout=30):
         try:
-            return self.proc.wait(timeout=timeout)
+            code = self.proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             raise TestFailure(f'{what} did not exit; it wrote {self.text()[-2000:]!r}')
+        # The program's last bytes (the terminal put back) may still be in
+        # the pty when it is reaped: the reader stops once they are read.
+        self.reader.join(timeout=10)
+        return code
 
     def close(self):
         if self.proc.poll() is None:
