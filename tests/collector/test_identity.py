@@ -82,10 +82,17 @@ def check_identity(helper, ns, tmp, root, unit, app_id, kind, sent):
         os.close(procs)
         mine = lambda r: r["comm"] == "np-id-client" and r["proto"] == "tcp" and r["unit"] == unit
         live = wait_until(lambda: [r for r in helper.latest(ns.inode, mine) if r["tx_bytes"] == sent])
+        # The server too is seen while it lives: it exits as soon as the
+        # client closes, and a process that is gone has no executable to
+        # read (under load its reads came after the client's record).
+        server_read = lambda r: r["comm"] == "np-id-server" and r["proto"] == "tcp" and r["rx_bytes"] == sent
+        server_live = wait_until(lambda: helper.latest(ns.inode, server_read))
         open(go, "w").close()
         t = json.loads(proc.communicate(timeout=60)[0])
         check(live, "no record of the client in %s with its %d bytes" % (unit, sent),
               *[r for r in helper.snapshot(ns.inode) if r["comm"] == "np-id-client"][-3:])
+        check(server_live, "no record of the server of %s with its %d bytes" % (unit, sent),
+              *[r for r in helper.snapshot(ns.inode) if r["comm"] == "np-id-server"][-3:])
         identity = dict(app_id=app_id, app_kind=kind, unit=unit, exe=os.path.realpath(sys.executable),
                         cmdline=expected_cmdline(*args), pid=t["client_pid"])
         expect_fields(live[0], "client in " + unit, **identity)

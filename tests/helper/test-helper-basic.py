@@ -444,7 +444,7 @@ def test_lifecycle(fx):
 
     # …unless it is asked to replace it.
     log('starting a replacement helper')
-    replacement = subprocess.Popen([fx.helper_path, '--replace', '--idle-timeout=2000'],
+    replacement = subprocess.Popen([fx.helper_path, '--replace', '--idle-timeout=10000'],
                                    env=fx.root_env(), stdout=subprocess.DEVNULL,
                                    stderr=subprocess.PIPE, text=True, errors='replace')
     fx.processes.append(replacement)
@@ -483,12 +483,15 @@ def test_backend_failed(fx):
 CASES = {
     'granted': test_granted,
     'denied': test_denied,
-    'killed': test_killed,
+    # The checks after the last client left must see the same helper:
+    # idle timeouts long enough for a loaded machine (the default 3 s is
+    # for the tests that wait for an idle exit).
+    'killed': (test_killed, {'idle_timeout_ms': 15000}),
     'malformed': test_malformed,
     'two-clients': test_two_clients,
     'hostile-comm': test_hostile_comm,
-    'lifecycle': test_lifecycle,
-    'backend-failed': (test_backend_failed, {'helper_args': ['--backend=bogus']}),
+    'lifecycle': (test_lifecycle, {'idle_timeout_ms': 15000}),
+    'backend-failed': (test_backend_failed, {'helper_args': ['--backend=bogus'], 'idle_timeout_ms': 15000}),
 }
 
 

@@ -32,6 +32,7 @@ import subprocess
 import sys
 import termios
 import threading
+import time
 import unicodedata
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -134,7 +135,9 @@ class PtyProcess:
         while True:
             ready, _, _ = select.select([self.master], [], [], 0.2)
             if not ready:
-                if self.proc.poll() is not None:
+                # Exited: what it wrote last may have come after the
+                # select timed out; read until nothing is left.
+                if self.proc.poll() is not None and not select.select([self.master], [], [], 0)[0]:
                     return
                 continue
             try:
@@ -158,6 +161,18 @@ class PtyProcess:
         if not predicate(self.text()):
             raise TestFailure(f'{what}: the program exited ({self.proc.returncode}) first; '
                               f'it wrote {self.text()[-2000:]!r}')
+
+    def settle(self, quiet=0.05, timeout=5):
+        """Until nothing came for @quiet s: the reader has what the program
+        wrote so far (it draws every 200 ms)."""
+        deadline = time.monotonic() + timeout
+        size = len(self.output())
+        while time.monotonic() < deadline:
+            time.sleep(quiet)
+            now = len(self.output())
+            if now == size:
+                return
+            size = now
 
     def resize(self, cols, rows):
         fcntl.ioctl(self.master, termios.TIOCSWINSZ, struct.pack('HHHH', rows, cols, 0, 0))
@@ -268,6 +283,7 @@ def test_tty(fx):
         try:
             check_screen(term, 80, 24, NARROW_TITLES)
             # Made smaller (SIGWINCH): the next screens fit the new size.
+            term.settle()
             since = len(term.output())
             term.resize(60, 12)
             check_screen(term, 60, 12, ['PID', 'COMM', 'RX/s'], since)
