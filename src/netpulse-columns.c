@@ -1,8 +1,11 @@
 /* netpulse-columns.c
  *
  * Cells are plain widgets filled from the row when bound; while bound they
- * listen to the few properties they show, so an update redraws only the
- * visible cells whose values changed.
+ * listen to the row, so an update redraws only the visible cells whose
+ * values changed.  Texts are NetpulseCellText, which shapes a text only
+ * when it is drawn: most bound rows are off screen.  What a cell listens
+ * to besides its row (the view options, the resolver) it listens to for
+ * the list item's whole life, not once per bind.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -12,6 +15,7 @@
 
 #include <glib/gi18n.h>
 
+#include "netpulse-cell-text.h"
 #include "netpulse-columns.h"
 #include "netpulse-connection.h"
 #include "netpulse-format.h"
@@ -49,8 +53,6 @@ typedef struct {
 typedef struct {
   NetpulseRow *row;
   gulong       row_handler;     /* netpulse_row_watch() */
-  gulong       options_handler;
-  gulong       resolver_handler;
 } CellBinding;
 
 #define CONN(row) (NETPULSE_IS_CONNECTION (row) ? netpulse_connection_get_record (NETPULSE_CONNECTION (row)) : NULL)
@@ -188,24 +190,15 @@ cell_binding_free (gpointer data)
   g_free (data);
 }
 
-static GtkWidget *
-make_label (gboolean number)
-{
-  GtkWidget *label = gtk_label_new (NULL);
+#define TOOLTIP_ROW_KEY "netpulse-tooltip-row"
 
-  gtk_label_set_xalign (GTK_LABEL (label), number ? 1.0 : 0.0);
-  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
-  gtk_label_set_single_line_mode (GTK_LABEL (label), TRUE);
-  if (number)
-    gtk_widget_add_css_class (label, "numeric");
-  return label;
-}
+static char *process_tooltip (NetpulseRow *row);
 
-#define TOOLTIP_KEY "netpulse-tooltip"
-
-/* The cell's tooltip is asked for when the pointer rests on it: setting it
- * with gtk_widget_set_tooltip_text() asks the display where the pointer is
- * (a round trip to the X server), for every row rebound after a re-sort. */
+/* The cell's tooltip is asked for when the pointer rests on it, and made
+ * then from the row the cell shows: setting it with
+ * gtk_widget_set_tooltip_text() asks the display where the pointer is (a
+ * round trip to the X server), and formatting it at bind time costs every
+ * row rebound after a re-sort, on screen or not. */
 static gboolean
 on_query_process_tooltip (GtkWidget  *widget,
                           int         x,
@@ -214,7 +207,7 @@ on_query_process_tooltip (GtkWidget  *widget,
                           GtkTooltip *tooltip,
                           gpointer    user_data)
 {
-  const char *text = netpulse_columns_get_tooltip (widget);
+  g_autofree char *text = netpulse_columns_get_tooltip (widget);
 
   if (text == NULL || text[0] == '\0')
     return FALSE;
@@ -222,10 +215,12 @@ on_query_process_tooltip (GtkWidget  *widget,
   return TRUE;
 }
 
-const char *
+char *
 netpulse_columns_get_tooltip (GtkWidget *cell)
 {
-  return g_object_get_data (G_OBJECT (cell), TOOLTIP_KEY);
+  NetpulseRow *row = g_object_get_data (G_OBJECT (cell), TOOLTIP_ROW_KEY);
+
+  return row != NULL ? process_tooltip (row) : NULL;
 }
 
 static GtkWidget *
@@ -234,9 +229,11 @@ make_process_cell (void)
   GtkWidget *expander = gtk_tree_expander_new ();
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
   GtkWidget *image = gtk_image_new ();
-  GtkWidget *label = make_label (FALSE);
+  GtkWidget *label = netpulse_cell_text_new (FALSE);
 
   gtk_image_set_pixel_size (GTK_IMAGE (image), 16);
+  /* A cell text asks for no width: the rest of the column is the name's. */
+  gtk_widget_set_hexpand (label, TRUE);
   gtk_box_append (GTK_BOX (box), image);
   gtk_box_append (GTK_BOX (box), label);
   gtk_tree_expander_set_child (GTK_TREE_EXPANDER (expander), box);
@@ -245,11 +242,14 @@ make_process_cell (void)
   return expander;
 }
 
+static void on_changed (GtkListItem *item);
+
 static void
 setup_cb (GtkSignalListItemFactory *factory,
           GtkListItem              *item,
           ColumnData               *data)
 {
+  NetpulseResolver *resolver = netpulse_view_options_get_resolver (data->options);
   GtkWidget *child;
 
   switch (data->info->kind)
@@ -264,10 +264,15 @@ setup_cb (GtkSignalListItemFactory *factory,
     case CELL_NUMBER:
     case CELL_TEXT:
     default:
-      child = make_label (data->info->kind == CELL_NUMBER);
+      child = netpulse_cell_text_new (data->info->kind == CELL_NUMBER);
       break;
     }
   gtk_list_item_set_child (item, child);
+  g_object_set_data (G_OBJECT (item), "netpulse-column", data);
+  /* Unbound, on_changed() does nothing. */
+  g_signal_connect_object (data->options, "notify", G_CALLBACK (on_changed), item, G_CONNECT_SWAPPED);
+  if (resolver != NULL && data->info->key == NETPULSE_SORT_REMOTE)
+    g_signal_connect_object (resolver, "resolved", G_CALLBACK (on_changed), item, G_CONNECT_SWAPPED);
 }
 
 /* The process name, then its executable and command line when the helper
@@ -312,8 +317,9 @@ fill_process (GtkWidget   *expander,
     gtk_image_set_from_icon_name (GTK_IMAGE (image), "application-x-executable-symbolic");
   /* A process names itself: bidi overrides, zero-width characters and
    * line separators would disguise it or break the row. */
-  gtk_label_set_text (GTK_LABEL (label), netpulse_text_safe (netpulse_row_get_display_name (row), &name));
-  g_object_set_data_full (G_OBJECT (expander), TOOLTIP_KEY, process_tooltip (row), g_free);
+  netpulse_cell_text_set_text (NETPULSE_CELL_TEXT (label), netpulse_text_safe (netpulse_row_get_display_name (row), &name));
+  /* Borrowed: the binding holds the row until unbind clears this. */
+  g_object_set_data (G_OBJECT (expander), TOOLTIP_ROW_KEY, row);
   /* Under its process, a connection's process name is a repeat. */
   if (nested)
     gtk_widget_add_css_class (label, "dim-label");
@@ -353,7 +359,7 @@ refresh (GtkListItem *item,
     default:
       /* User names come from NSS, host names from reverse DNS. */
       text = data->info->text (binding->row, data->options);
-      gtk_label_set_text (GTK_LABEL (child), netpulse_text_safe (text, &safe));
+      netpulse_cell_text_set_text (NETPULSE_CELL_TEXT (child), netpulse_text_safe (text, &safe));
       break;
     }
 }
@@ -371,10 +377,8 @@ bind_cb (GtkSignalListItemFactory *factory,
 {
   gpointer model_item = gtk_list_item_get_item (item);
   CellBinding *binding = g_new0 (CellBinding, 1);
-  NetpulseResolver *resolver = netpulse_view_options_get_resolver (data->options);
 
   binding->row = netpulse_columns_row_from_item (model_item);
-  g_object_set_data (G_OBJECT (item), "netpulse-column", data);
   g_object_set_data_full (G_OBJECT (item), "netpulse-binding", binding, cell_binding_free);
 
   if (data->info->kind == CELL_PROCESS)
@@ -384,11 +388,6 @@ bind_cb (GtkSignalListItemFactory *factory,
     return;
 
   binding->row_handler = netpulse_row_watch (binding->row, G_CALLBACK (on_changed), item);
-  binding->options_handler = g_signal_connect_swapped (data->options, "notify",
-                                                       G_CALLBACK (on_changed), item);
-  if (resolver != NULL && data->info->key == NETPULSE_SORT_REMOTE)
-    binding->resolver_handler = g_signal_connect_swapped (resolver, "resolved",
-                                                          G_CALLBACK (on_changed), item);
   refresh (item, data);
 }
 
@@ -398,21 +397,18 @@ unbind_cb (GtkSignalListItemFactory *factory,
            ColumnData               *data)
 {
   CellBinding *binding = g_object_get_data (G_OBJECT (item), "netpulse-binding");
-  NetpulseResolver *resolver = netpulse_view_options_get_resolver (data->options);
 
   if (binding == NULL)
     return;
   if (binding->row != NULL)
-    {
-      netpulse_row_unwatch (binding->row, &binding->row_handler);
-      g_clear_signal_handler (&binding->options_handler, data->options);
-      if (resolver != NULL)
-        g_clear_signal_handler (&binding->resolver_handler, resolver);
-    }
+    netpulse_row_unwatch (binding->row, &binding->row_handler);
   if (data->info->kind == CELL_SPARKLINE)
     netpulse_sparkline_set_row (NETPULSE_SPARKLINE (gtk_list_item_get_child (item)), NULL);
   else if (data->info->kind == CELL_PROCESS)
-    gtk_tree_expander_set_list_row (GTK_TREE_EXPANDER (gtk_list_item_get_child (item)), NULL);
+    {
+      gtk_tree_expander_set_list_row (GTK_TREE_EXPANDER (gtk_list_item_get_child (item)), NULL);
+      g_object_set_data (G_OBJECT (gtk_list_item_get_child (item)), TOOLTIP_ROW_KEY, NULL);
+    }
   g_clear_object (&binding->row);
   g_object_set_data (G_OBJECT (item), "netpulse-binding", NULL);
 }

@@ -28,7 +28,7 @@ gboolean             netpulse_columns_prefers_descending (const char *id);
 int                  netpulse_columns_get_default_width  (const char *id);
 /* The tooltip a cell shows when asked (formatted when its row was bound),
  * or NULL. */
-const char          *netpulse_columns_get_tooltip        (GtkWidget  *cell);
+char                *netpulse_columns_get_tooltip        (GtkWidget  *cell);
 /* The row of a list item (unwraps GtkTreeListRow); transfer full. */
 NetpulseRow         *netpulse_columns_row_from_item (gpointer          item);
 

@@ -11,6 +11,7 @@
 #include <signal.h>
 
 #include "netpulse-app-group.h"
+#include "netpulse-cell-text.h"
 #include "netpulse-columns.h"
 #include "netpulse-connection.h"
 #include "netpulse-overflow-banner.h"
@@ -281,6 +282,21 @@ append_escaped_word (GString    *out,
   g_string_append_printf (out, "# %s=%s\n", key, escaped);
 }
 
+static void
+dump_text (GString    *out,
+           GtkWidget  *widget,
+           const char *text,
+           gboolean    ellipsized)
+{
+  append_escaped_word (out, "label", text);
+  /* On screen now (the label and every parent shown and mapped). */
+  if (gtk_widget_is_drawable (widget))
+    append_escaped_word (out, "shown", text);
+  /* Cut short on screen (an ellipsis drawn instead of the end). */
+  if (ellipsized)
+    append_escaped_word (out, "ellipsized", text);
+}
+
 /* "# label=…" for every label of the window (cells, detail pane, titles),
  * "# tooltip=…" for every tooltip, URI-escaped: the text a person reads,
  * as GTK draws it, with nothing a raw byte could hide. */
@@ -288,21 +304,17 @@ static void
 dump_texts (GString   *out,
             GtkWidget *widget)
 {
-  const char *tooltip = gtk_widget_get_tooltip_text (widget);
+  g_autofree char *tooltip = g_strdup (gtk_widget_get_tooltip_text (widget));
 
   if (tooltip == NULL)
     tooltip = netpulse_columns_get_tooltip (widget);
 
   if (GTK_IS_LABEL (widget))
-    {
-      append_escaped_word (out, "label", gtk_label_get_text (GTK_LABEL (widget)));
-      /* On screen now (the label and every parent shown and mapped). */
-      if (gtk_widget_is_drawable (widget))
-        append_escaped_word (out, "shown", gtk_label_get_text (GTK_LABEL (widget)));
-      /* Cut short on screen (an ellipsis drawn instead of the end). */
-      if (gtk_widget_get_mapped (widget) && pango_layout_is_ellipsized (gtk_label_get_layout (GTK_LABEL (widget))))
-        append_escaped_word (out, "ellipsized", gtk_label_get_text (GTK_LABEL (widget)));
-    }
+    dump_text (out, widget, gtk_label_get_text (GTK_LABEL (widget)),
+               gtk_widget_get_mapped (widget) && pango_layout_is_ellipsized (gtk_label_get_layout (GTK_LABEL (widget))));
+  else if (NETPULSE_IS_CELL_TEXT (widget))
+    dump_text (out, widget, netpulse_cell_text_get_text (NETPULSE_CELL_TEXT (widget)),
+               gtk_widget_get_mapped (widget) && netpulse_cell_text_is_ellipsized (NETPULSE_CELL_TEXT (widget)));
   if (tooltip != NULL)
     append_escaped_word (out, "tooltip", tooltip);
   for (GtkWidget *child = gtk_widget_get_first_child (widget);
