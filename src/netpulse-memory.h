@@ -8,6 +8,7 @@
 
 G_BEGIN_DECLS
 
-gboolean netpulse_memory_trim_if_worth (gsize *released);
+gboolean netpulse_memory_trim_if_worth (gsize *trimmed_free,
+                                        gsize *released);
 
 G_END_DECLS

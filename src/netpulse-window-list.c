@@ -223,7 +223,7 @@ trim_memory (gpointer user_data)
   gsize released = 0;
 
   self->trim_id = 0;
-  if (netpulse_memory_trim_if_worth (&released))
+  if (netpulse_memory_trim_if_worth (&self->trimmed_free, &released))
     g_debug ("gave %" G_GSIZE_FORMAT " KiB of freed heap back", released / 1024);
   return G_SOURCE_REMOVE;
 }

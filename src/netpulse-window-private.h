@@ -88,6 +88,7 @@ struct _NetpulseWindow
   gboolean                 sort_held;     /* the last tick did not re-sort */
   guint                    save_sort_id;
   guint                    trim_id;       /* gives freed heap back after an update */
+  gsize                    trimmed_free;  /* free heap at the last trim (netpulse-memory.c) */
 };
 
 /* netpulse-window.c */
