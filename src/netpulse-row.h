@@ -65,16 +65,16 @@ void                   netpulse_row_set_closed       (NetpulseRow *self,
 void                   netpulse_row_set_opacity      (NetpulseRow *self,
                                                       double       opacity);
 
-/* Values change in place without notify: whoever shows a row listens to
- * its "changed" signal through netpulse_row_watch(), emitted once per
- * update (netpulse_row_emit_changed(), by the model that updated it) when
- * anything changed.  Rows nobody watches cost no emission. */
+/* Values change in place without notify: whoever shows a row watches it
+ * with netpulse_row_watch(); its watchers are called, with their @data
+ * only, once per update (netpulse_row_emit_changed(), by the model that
+ * updated it) when anything changed.  Rows nobody watches cost nothing. */
 void                   netpulse_row_mark_changed     (NetpulseRow *self);
 void                   netpulse_row_emit_changed     (NetpulseRow *self);
 gulong                 netpulse_row_watch            (NetpulseRow *self,
                                                       GCallback    callback,
                                                       gpointer     data);
-/* Disconnects *@handler_id (a netpulse_row_watch() id) and sets it to 0. */
+/* Stops *@handler_id (a netpulse_row_watch() id) and sets it to 0. */
 void                   netpulse_row_unwatch          (NetpulseRow *self,
                                                       gulong      *handler_id);
 
