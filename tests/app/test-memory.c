@@ -13,6 +13,11 @@
 #define CHUNKS 640
 #define CHUNK_BYTES (64 * 1024)   /* below the mmap threshold: heap chunks */
 
+#if !defined (__SANITIZE_ADDRESS__) && defined (HAVE_MALLOC_TRIM)
+#define GLIBC_HEAP 1
+#endif
+
+#ifdef GLIBC_HEAP
 /* Allocates @n chunks (touching them), keeps one in @keep_every so that
  * the freed ones stay in the middle of the heap, frees the others. */
 static void
@@ -37,6 +42,7 @@ churn (GPtrArray *kept,
         g_free (chunks->pdata[i]);
     }
 }
+#endif
 
 /* A large free part is given back once; the same free heap, reused and
  * freed again by the next updates, is not given back again (its pages
@@ -44,9 +50,7 @@ churn (GPtrArray *kept,
 static void
 test_trim_when_grown (void)
 {
-#if defined (__SANITIZE_ADDRESS__)
-  g_test_skip ("AddressSanitizer has a malloc of its own: glibc's heap is not the one used");
-#elif defined (HAVE_MALLOC_TRIM)
+#ifdef GLIBC_HEAP
   g_autoptr(GPtrArray) kept = g_ptr_array_new_with_free_func (g_free);
   gsize trimmed_free = 0, released = 0;
 
@@ -74,6 +78,8 @@ test_trim_when_grown (void)
   churn (kept, CHUNKS, 8);
   g_assert_true (netpulse_memory_trim_if_worth (&trimmed_free, &released));
   g_assert_cmpuint (released, >=, 30 * 1024 * 1024);
+#elif defined (__SANITIZE_ADDRESS__)
+  g_test_skip ("AddressSanitizer has a malloc of its own: glibc's heap is not the one used");
 #else
   g_test_skip ("no malloc_trim() in this C library");
 #endif
