@@ -69,7 +69,6 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-
 #define PRIV(self) ((NetpulseRowPrivate *) netpulse_row_get_instance_private (self))
 
 static gboolean
