@@ -39,4 +39,10 @@ void netpulse_record_copy_utf8 (char       *dest,
                                 const char *src,
                                 gsize       size);
 
+/* Copies @text (at most @size bytes, NUL included) into @dest made valid
+ * UTF-8 and cut at a whole character to @size bytes; its length. */
+gsize netpulse_record_copy_valid_text (char       *dest,
+                                       const char *text,
+                                       gsize       size);
+
 G_END_DECLS

@@ -277,20 +277,24 @@ netpulse_record_get_fields (guint *n_fields)
  * D-Bus strings must be UTF-8.  Bad bytes become U+FFFD, cut again at a
  * whole character to what a record holds (@size bytes).  Almost every text
  * is valid: copied as it is, without an allocation. */
-static void
-copy_valid_text (char       *dest,
-                 const char *text,
-                 gsize       size)
+gsize
+netpulse_record_copy_valid_text (char       *dest,
+                                 const char *text,
+                                 gsize       size)
 {
   gsize len = strnlen (text, size);
 
   if (G_LIKELY (len < size && g_utf8_validate (text, len, NULL)))
-    memcpy (dest, text, len + 1);
+    {
+      memcpy (dest, text, len + 1);
+      return len;
+    }
   else
     {
       g_autofree char *valid = g_utf8_make_valid (text, len);
 
       netpulse_record_copy_utf8 (dest, valid, size);
+      return strlen (dest);
     }
 }
 
@@ -301,7 +305,7 @@ copy_valid_text (char       *dest,
  * UTF-8 on the way out, into the variant ("&s") on the way in, copied into
  * the record's array and cut to what it holds. */
 #define VARIANT_PREPARE_NUM(kind, name)
-#define VARIANT_PREPARE_TEXT(kind, name)  char valid_##name[sizeof r->name]; copy_valid_text (valid_##name, r->name, sizeof r->name);
+#define VARIANT_PREPARE_TEXT(kind, name)  char valid_##name[sizeof r->name]; netpulse_record_copy_valid_text (valid_##name, r->name, sizeof r->name);
 #define VARIANT_PREPARE_ADDR(kind, name)
 #define VARIANT_VALUE_NUM(kind, name)     , r->name
 #define VARIANT_VALUE_TEXT(kind, name)    , valid_##name

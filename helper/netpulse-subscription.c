@@ -13,6 +13,7 @@
 
 #include "netpulse-frame.h"
 #include "netpulse-helper-error.h"
+#include "netpulse-record-writer.h"
 #include "netpulse-subscription.h"
 
 struct _NetpulseSubscription
@@ -384,21 +385,6 @@ netpulse_subscription_is_due (NetpulseSubscription *self,
   return now_us - self->last_update_us + slack_us >= (gint64) self->interval_ms * 1000;
 }
 
-/* A record as it goes into a frame (the process name made
- * valid UTF-8 by netpulse_record_to_variant()). */
-static GVariant *
-record_to_variant (const NetpulseRecord *record)
-{
-  GVariant *variant = netpulse_record_to_variant (record);
-
-  /* Serialise it now: in tree form a record is 25 GVariant instances,
-   * ~4 KiB; serialised, ~400 bytes with its bookkeeping (measured with
-   * GLib 2.74).  A full frame of 100,000 flows would otherwise hold
-   * ~400 MiB of instances until it is sent, instead of ~38 MiB. */
-  g_variant_get_data (variant);
-  return variant;
-}
-
 guint64
 netpulse_subscription_get_generation (NetpulseSubscription *self)
 {
@@ -426,10 +412,14 @@ netpulse_subscription_advance (NetpulseSubscription *self,
 
 struct _NetpulseChanges
 {
-  GArray   *records;         /* NetpulseRecord */
-  GArray   *removed;         /* guint64 */
-  GVariant *records_variant; /* built on first use */
-  GVariant *removed_variant;
+  /* The records written as they are collected, straight into the form
+   * they travel in: at 100,000 flows a copy of each record (1 KiB) and a
+   * GVariant per record cost more than the rest of the first Update. */
+  NetpulseRecordWriter *writer;
+  guint                 n_records;
+  GArray               *removed;         /* guint64 */
+  GVariant             *records_variant; /* built on first use */
+  GVariant             *removed_variant;
 };
 
 static void
@@ -440,7 +430,7 @@ add_changed_record (const NetpulseRecord *record,
 
   /* A closed connection is sent once: its final record, flagged CLOSED.
    * `removed` is for ids dropped without one (none today). */
-  g_array_append_val (changes->records, *record);
+  netpulse_record_writer_add (changes->writer, record);
 }
 
 NetpulseChanges *
@@ -453,9 +443,10 @@ netpulse_changes_collect (NetpulseCollector *collector,
   g_return_val_if_fail (NETPULSE_IS_COLLECTOR (collector), NULL);
 
   changes = g_atomic_rc_box_new0 (NetpulseChanges);
-  changes->records = g_array_new (FALSE, FALSE, sizeof (NetpulseRecord));
+  changes->writer = netpulse_record_writer_new ();
   changes->removed = g_array_new (FALSE, FALSE, sizeof (guint64));
   netpulse_collector_foreach_changed (collector, since_generation, window_ms, add_changed_record, changes);
+  changes->n_records = netpulse_record_writer_get_n_records (changes->writer);
   return changes;
 }
 
@@ -470,7 +461,7 @@ netpulse_changes_clear (gpointer data)
 {
   NetpulseChanges *changes = data;
 
-  g_array_unref (changes->records);
+  netpulse_record_writer_free (changes->writer);
   g_array_unref (changes->removed);
   g_clear_pointer (&changes->records_variant, g_variant_unref);
   g_clear_pointer (&changes->removed_variant, g_variant_unref);
@@ -485,22 +476,16 @@ netpulse_changes_unref (NetpulseChanges *changes)
 guint
 netpulse_changes_get_n_records (NetpulseChanges *changes)
 {
-  return changes->records->len;
+  return changes->n_records;
 }
 
 static void
 build_arrays (NetpulseChanges *changes)
 {
-  g_auto(GVariantBuilder) records = G_VARIANT_BUILDER_INIT (NETPULSE_RECORDS_TYPE);
-
   if (changes->records_variant != NULL)
     return;
 
-  for (guint i = 0; i < changes->records->len; i++)
-    g_variant_builder_add_value (&records,
-                                 record_to_variant (&g_array_index (changes->records,
-                                                                    NetpulseRecord, i)));
-  changes->records_variant = g_variant_ref_sink (g_variant_builder_end (&records));
+  changes->records_variant = g_variant_ref_sink (netpulse_record_writer_end (changes->writer));
   changes->removed_variant =
     g_variant_ref_sink (g_variant_new_fixed_array (G_VARIANT_TYPE_UINT64,
                                                    changes->removed->data,

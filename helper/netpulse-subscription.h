@@ -90,10 +90,10 @@ guint64               netpulse_subscription_advance         (NetpulseSubscriptio
                                                              gint64                now_us,
                                                              guint32              *flags);
 
-/* The records that changed after some generation, copied out of the
- * collector (main thread, cheap) so that the expensive part, making D-Bus
- * values of them, can happen in another thread and be shared by every
- * subscription at that generation. */
+/* The records that changed after some generation, written out of the
+ * collector in their serialised form (main thread; NetpulseRecordWriter),
+ * so that what is left, making frames of them, can happen in another
+ * thread and be shared by every subscription at that generation. */
 typedef struct _NetpulseChanges NetpulseChanges;
 
 NetpulseChanges      *netpulse_changes_collect              (NetpulseCollector    *collector,
