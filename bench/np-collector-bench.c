@@ -39,6 +39,7 @@
 #endif
 
 #include "netpulse-collector.h"
+#include "netpulse-frame.h"
 #include "netpulse-subscription.h"
 
 static guint64
@@ -51,7 +52,7 @@ thread_cpu_ns (void)
 }
 
 /* One frame of a subscriber's stream, built by the helper's own code. */
-static GBytes *
+static GPtrArray *
 build_update (NetpulseCollector *collector,
               guint64            since_generation,
               guint64            sequence,
@@ -168,10 +169,10 @@ main (int   argc,
    * not what is counted. */
   if (!RUNNING_ON_VALGRIND)
     {
-      g_autoptr(GBytes) update = build_update (collector, 0, 1, &first_changed);
+      g_autoptr(GPtrArray) update = build_update (collector, 0, 1, &first_changed);
 
       first_update_ns = thread_cpu_ns () - t1;
-      first_bytes = g_bytes_get_size (update);
+      first_bytes = netpulse_frame_pieces_get_size (update);
     }
   else
     {
@@ -183,7 +184,7 @@ main (int   argc,
 
   for (int i = 0; i < ticks; i++)
     {
-      g_autoptr(GBytes) update = NULL;
+      g_autoptr(GPtrArray) update = NULL;
       guint64 s0, s1, s2, value;
       guint n;
 
@@ -205,7 +206,7 @@ main (int   argc,
       g_array_append_val (update_ns, value);
       value = n;
       g_array_append_val (changed, value);
-      value = g_bytes_get_size (update);
+      value = netpulse_frame_pieces_get_size (update);
       g_array_append_val (bytes, value);
     }
 

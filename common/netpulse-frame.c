@@ -16,6 +16,8 @@
 #include <glib/gi18n-lib.h>
 
 #include "netpulse-frame.h"
+#include "netpulse-huge-pages.h"
+#include "netpulse-record-private.h"
 
 GBytes *
 netpulse_frame_encode (GVariant *payload)
@@ -23,15 +25,90 @@ netpulse_frame_encode (GVariant *payload)
   g_autoptr(GVariant) owned = g_variant_ref_sink (payload);
   gsize size = g_variant_get_size (owned);
   guint32 header[2] = { NETPULSE_FRAME_MAGIC, (guint32) size };
+  GBytes *bytes;
   guint8 *data;
 
   g_return_val_if_fail (g_variant_is_of_type (owned, NETPULSE_FRAME_TYPE), NULL);
   g_return_val_if_fail (size <= NETPULSE_FRAME_MAX_LENGTH, NULL);
 
-  data = g_malloc (sizeof header + size);
+  /* A full frame (tens of MiB): in huge pages, see netpulse-huge-pages.h. */
+  if (sizeof header + size >= NETPULSE_HUGE_PAGE_SIZE)
+    {
+      gsize capacity;
+
+      data = netpulse_huge_pages_alloc (sizeof header + size, &capacity);
+      bytes = netpulse_huge_pages_bytes (data, sizeof header + size, capacity);
+    }
+  else
+    {
+      data = g_malloc (sizeof header + size);
+      bytes = g_bytes_new_take (data, sizeof header + size);
+    }
   memcpy (data, header, sizeof header);
   g_variant_store (owned, data + sizeof header);
-  return g_bytes_new_take (data, sizeof header + size);
+  return bytes;
+}
+
+/* The payload (ttua(…)ata{sv}) laid out as GVariant would: the three
+ * numbers (24 bytes with the padding before the array), the records, then
+ * the removed ids and extra each at a multiple of 8, then the end of the
+ * records and of the removed ids as framing offsets, the first last. */
+GPtrArray *
+netpulse_frame_encode_pieces (guint64   sequence,
+                              guint64   timestamp_ns,
+                              guint32   flags,
+                              GVariant *records,
+                              GVariant *removed,
+                              GVariant *extra)
+{
+  g_autoptr(GVariant) owned_records = g_variant_ref_sink (records);
+  g_autoptr(GVariant) owned_removed = g_variant_ref_sink (removed);
+  g_autoptr(GVariant) owned_extra = g_variant_ref_sink (extra);
+  g_autoptr(GPtrArray) pieces = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  gsize records_end = 24 + g_variant_get_size (owned_records);
+  gsize removed_start = (records_end + 7) & ~(gsize) 7;
+  gsize removed_end = removed_start + g_variant_get_size (owned_removed);
+  gsize extra_start = (removed_end + 7) & ~(gsize) 7;
+  gsize body = extra_start + g_variant_get_size (owned_extra);
+  guint width = netpulse_gvariant_offset_size (body, 2);
+  gsize size = body + 2 * (gsize) width;
+  guint32 head[8] = { NETPULSE_FRAME_MAGIC, (guint32) size };
+  gsize tail_size = size - records_end;
+  guint8 *tail, *p;
+
+  g_return_val_if_fail (g_variant_is_of_type (owned_records, NETPULSE_RECORDS_TYPE), NULL);
+  g_return_val_if_fail (g_variant_is_of_type (owned_removed, G_VARIANT_TYPE ("at")), NULL);
+  g_return_val_if_fail (g_variant_is_of_type (owned_extra, G_VARIANT_TYPE_VARDICT), NULL);
+  g_return_val_if_fail (size <= NETPULSE_FRAME_MAX_LENGTH, NULL);
+
+  /* The numbers in host order, as g_variant_store() writes them. */
+  memcpy (&head[2], &sequence, sizeof sequence);
+  memcpy (&head[4], &timestamp_ns, sizeof timestamp_ns);
+  memcpy (&head[6], &flags, sizeof flags);
+  head[7] = 0;
+  g_ptr_array_add (pieces, g_bytes_new (head, sizeof head));
+  g_ptr_array_add (pieces, g_variant_get_data_as_bytes (owned_records));
+
+  p = tail = g_malloc0 (tail_size);
+  p += removed_start - records_end;
+  memcpy (p, g_variant_get_data (owned_removed), g_variant_get_size (owned_removed));
+  p = tail + (extra_start - records_end);
+  memcpy (p, g_variant_get_data (owned_extra), g_variant_get_size (owned_extra));
+  p = tail + (body - records_end);
+  p = netpulse_gvariant_write_offset (p, removed_end, width);
+  netpulse_gvariant_write_offset (p, records_end, width);
+  g_ptr_array_add (pieces, g_bytes_new_take (tail, tail_size));
+  return g_steal_pointer (&pieces);
+}
+
+gsize
+netpulse_frame_pieces_get_size (GPtrArray *pieces)
+{
+  gsize size = 0;
+
+  for (guint i = 0; i < pieces->len; i++)
+    size += g_bytes_get_size (g_ptr_array_index (pieces, i));
+  return size;
 }
 
 struct _NetpulseFrameReader

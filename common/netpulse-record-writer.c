@@ -22,6 +22,7 @@
 
 #include <string.h>
 
+#include "netpulse-huge-pages.h"
 #include "netpulse-record-private.h"
 #include "netpulse-record-writer.h"
 
@@ -61,10 +62,11 @@ NETPULSE_RECORD_FIELDS (CHECK_SIZE)
 
 struct _NetpulseRecordWriter
 {
-  guint8 *data;
-  gsize   size;       /* written */
-  gsize   capacity;
-  GArray *ends;       /* gsize: where each record ends, the array's framing offsets */
+  guint8  *data;
+  gsize    size;       /* written */
+  gsize    capacity;
+  gboolean huge;       /* data is a netpulse_huge_pages_alloc() mapping */
+  GArray  *ends;       /* gsize: where each record ends, the array's framing offsets */
 };
 
 NetpulseRecordWriter *
@@ -81,7 +83,10 @@ netpulse_record_writer_free (NetpulseRecordWriter *self)
 {
   if (self == NULL)
     return;
-  g_free (self->data);
+  if (self->huge)
+    netpulse_huge_pages_free (self->data, self->capacity);
+  else
+    g_free (self->data);
   g_array_unref (self->ends);
   g_free (self);
 }
@@ -94,21 +99,38 @@ netpulse_record_writer_get_n_records (NetpulseRecordWriter *self)
   return self->ends->len;
 }
 
+/* Small arrays (a tick's few changes) on the heap; from 2 MiB on, a
+ * mapping that grows without copying, in huge pages. */
 static void
 reserve (NetpulseRecordWriter *self,
          gsize                 extra)
 {
+  gsize wanted;
+
   if (self->capacity - self->size >= extra)
     return;
-  self->capacity = MAX (MAX (self->capacity * 2, self->size + extra), 4096);
-  self->data = g_realloc (self->data, self->capacity);
+  wanted = MAX (MAX (self->capacity * 2, self->size + extra), 4096);
+  if (self->huge)
+    self->data = netpulse_huge_pages_realloc (self->data, wanted, &self->capacity);
+  else if (wanted >= NETPULSE_HUGE_PAGE_SIZE)
+    {
+      guint8 *heap = self->data;
+
+      self->data = netpulse_huge_pages_alloc (wanted, &self->capacity);
+      self->huge = TRUE;
+      memcpy (self->data, heap, self->size);
+      g_free (heap);
+    }
+  else
+    {
+      self->capacity = wanted;
+      self->data = g_realloc (self->data, self->capacity);
+    }
 }
 
-/* gvs_calculate_total_size()'s rule: the narrowest offsets that can
- * address the body and themselves. */
-static guint
-offset_size_for (gsize body,
-                 gsize n_offsets)
+guint
+netpulse_gvariant_offset_size (gsize body,
+                               gsize n_offsets)
 {
   if (body + n_offsets <= G_MAXUINT8)
     return 1;
@@ -119,10 +141,10 @@ offset_size_for (gsize body,
   return 8;
 }
 
-static inline guint8 *
-write_offset (guint8 *p,
-              gsize   offset,
-              guint   size)
+guint8 *
+netpulse_gvariant_write_offset (guint8 *p,
+                                gsize   offset,
+                                guint   size)
 {
   for (guint i = 0; i < size; i++)
     p[i] = (guint8) ((guint64) offset >> (8 * i));
@@ -181,9 +203,9 @@ netpulse_record_writer_add (NetpulseRecordWriter *self,
   NETPULSE_RECORD_FIELDS (WRITE_FIELD)
 
   n_offsets = n_texts - (ends_with_text ? 1 : 0);
-  width = offset_size_for ((gsize) (p - start), n_offsets);
+  width = netpulse_gvariant_offset_size ((gsize) (p - start), n_offsets);
   for (guint i = n_offsets; i-- > 0;)
-    p = write_offset (p, text_ends[i], width);
+    p = netpulse_gvariant_write_offset (p, text_ends[i], width);
 
   self->size += (gsize) (p - start);
   g_array_append_val (self->ends, self->size);
@@ -200,20 +222,23 @@ netpulse_record_writer_end (NetpulseRecordWriter *self)
   n = self->ends->len;
   if (n > 0)
     {
-      guint width = offset_size_for (self->size, n);
+      guint width = netpulse_gvariant_offset_size (self->size, n);
 
       reserve (self, (gsize) n * width);
       for (guint i = 0; i < n; i++)
-        write_offset (self->data + self->size + (gsize) i * width,
+        netpulse_gvariant_write_offset (self->data + self->size + (gsize) i * width,
                       g_array_index (self->ends, gsize, i), width);
       self->size += (gsize) n * width;
-      /* Give back what doubling reserved beyond the end: a full frame's
-       * array is tens of MiB and lives until every subscriber has it. */
-      self->data = g_realloc (self->data, self->size);
     }
 
-  bytes = g_bytes_new_take (g_steal_pointer (&self->data), self->size);
+  if (self->huge)
+    /* Beyond the last page written, nothing was touched: no memory. */
+    bytes = netpulse_huge_pages_bytes (g_steal_pointer (&self->data), self->size, self->capacity);
+  else
+    /* Give back what doubling reserved beyond the end. */
+    bytes = g_bytes_new_take (g_realloc (g_steal_pointer (&self->data), self->size), self->size);
   self->size = self->capacity = 0;
+  self->huge = FALSE;
   g_array_set_size (self->ends, 0);
   return g_variant_new_from_bytes (NETPULSE_RECORDS_TYPE, bytes, TRUE);
 }

@@ -11,34 +11,59 @@
 
 #include "netpulse-flow-table-private.h"
 
+static void
+set_identity (NetpulseFlowTable    *self,
+              FlowEntry            *entry,
+              const NetpulseRecord *named)
+{
+  NetpulseFlowIdentity *identity = netpulse_flow_identities_intern (self->identities, named);
+
+  netpulse_flow_identities_release (self->identities, entry->identity);
+  entry->identity = identity;
+}
+
 /* Named when (re)learnt: the flow keeps the identity its last process had.
  * @exe_name: the executable's basename as the kernel saw it, or NULL. */
 static void
 learn_identity (NetpulseFlowTable *self,
-                NetpulseRecord    *r,
+                FlowEntry         *entry,
                 const char        *exe_name)
 {
-  if (self->rules.identity != NULL && r->pid != 0)
-    self->rules.identity (r->pid, r->comm, exe_name, r, self->rules.identity_data);
+  const NetpulseFlowRecord *r = &entry->record;
+  NetpulseRecord named;
+
+  if (self->rules.identity == NULL || r->pid == 0)
+    return;
+  /* What identity() may read (netpulse-flow-table.h), and empty texts for
+   * it to fill: not the whole kilobyte, for each of 100,000 flows. */
+  named.pid = r->pid;
+  named.cgroup_id = r->cgroup_id;
+  memcpy (named.comm, r->comm, sizeof named.comm);
+  netpulse_flow_record_clear_identity (&named);
+  self->rules.identity (r->pid, r->comm, exe_name, &named, self->rules.identity_data);
+  set_identity (self, entry, &named);
 }
 
 /* A kernel socket's application: the subsystem, named by the kernel
  * thread that ran it ("nfsd", "rpciod", "cifsd"; "kworker/u8:2" → the
  * generic "kernel"). */
-void
-netpulse_flow_table_kernel_identity (NetpulseRecord *r,
-                                     const char     *thread)
+static void
+set_kernel_identity (NetpulseFlowTable *self,
+                     FlowEntry         *entry,
+                     const char        *thread)
 {
   g_autofree char *subsystem = g_strndup (thread, strcspn (thread, "/:"));
+  NetpulseRecord named;
 
-  r->pid = 0;
-  r->app_kind = NETPULSE_APP_KIND_KERNEL;
+  entry->record.pid = 0;
+  g_strlcpy (entry->record.comm, thread, sizeof entry->record.comm);
+  netpulse_flow_record_clear_identity (&named);
+  named.app_kind = NETPULSE_APP_KIND_KERNEL;
   if (subsystem[0] == '\0' || g_str_has_prefix (subsystem, "kworker") || g_str_has_prefix (subsystem, "ksoftirq"))
-    g_strlcpy (r->app_id, "kernel", sizeof r->app_id);
+    g_strlcpy (named.app_id, "kernel", sizeof named.app_id);
   else
-    g_strlcpy (r->app_id, subsystem, sizeof r->app_id);
-  g_strlcpy (r->comm, thread, sizeof r->comm);
-  r->exe[0] = r->cmdline[0] = r->unit[0] = '\0';
+    g_strlcpy (named.app_id, subsystem, sizeof named.app_id);
+  set_identity (self, entry, &named);
 }
 
 void
@@ -46,14 +71,15 @@ netpulse_flow_table_update_owner (NetpulseFlowTable    *self,
                                   FlowEntry            *entry,
                                   const struct np_flow *flow)
 {
-  NetpulseRecord *r = &entry->record;
-  gboolean relearnt = flow->has_process && (r->pid != flow->pid || r->app_id[0] == '\0');
+  NetpulseFlowRecord *r = &entry->record;
+  gboolean relearnt = flow->has_process &&
+                      (r->pid != flow->pid || !netpulse_flow_identity_has_app_id (entry->identity));
 
   entry->ino = flow->ino;
   entry->has_process = flow->has_process;
   if (flow->kernel_sock)
     {
-      netpulse_flow_table_kernel_identity (r, flow->comm);
+      set_kernel_identity (self, entry, flow->comm);
       r->uid = flow->uid;
       g_hash_table_remove (self->unowned, entry);
       return;
@@ -73,7 +99,7 @@ netpulse_flow_table_update_owner (NetpulseFlowTable    *self,
 
       /* the kernel's string may fill the array without its NUL */
       memcpy (exe_name, flow->exe_name, NP_EXE_NAME_LEN);
-      learn_identity (self, r, exe_name);
+      learn_identity (self, entry, exe_name);
     }
   if (!entry->has_process && r->pid == 0)
     g_hash_table_add (self->unowned, entry);
@@ -112,7 +138,7 @@ netpulse_flow_table_resolve_owners (NetpulseFlowTable         *self,
       entry->record.pid = pid;
       g_hash_table_remove (self->unowned, entry);
       g_strlcpy (entry->record.comm, comm, sizeof entry->record.comm);
-      learn_identity (self, &entry->record, NULL);
+      learn_identity (self, entry, NULL);
       netpulse_flow_table_touch_entry (self, entry);
     }
   owners->done (owners->user_data);

@@ -7,7 +7,9 @@
 #pragma once
 
 #include "netpulse-flow-rates.h"
+#include "netpulse-flow-record.h"
 #include "netpulse-flow-table.h"
+#include "netpulse-slab.h"
 
 G_BEGIN_DECLS
 
@@ -38,7 +40,8 @@ typedef struct {
 
 typedef struct {
   struct np_flow_key key;
-  NetpulseRecord     record;
+  NetpulseFlowRecord record;             /* the record but its identity */
+  NetpulseFlowIdentity *identity;         /* the rest: shared, NULL until learnt */
   NetpulseFlowRates  rates;              /* per-tick and smoothed (netpulse-flow-rates.c) */
   guint64            changed_generation;
   guint64            seen_generation;
@@ -63,6 +66,8 @@ struct _NetpulseFlowTable
   NetpulseFlowRules    rules;
   guint64              real_offset_ns;
 
+  NetpulseSlab        *entries;           /* where every FlowEntry lives */
+  NetpulseFlowIdentities *identities;     /* those of the entries */
   GHashTable          *open_flows;        /* struct np_flow_key * → FlowEntry * */
   GQueue               closed_flows;      /* FlowEntry *, oldest first */
   GArray              *queued_closed;     /* struct np_closed_flow, from the ring */
@@ -86,8 +91,6 @@ struct _NetpulseFlowTable
 };
 
 /* netpulse-flow-table-owners.c */
-void netpulse_flow_table_kernel_identity  (NetpulseRecord            *record,
-                                           const char                *thread);
 void netpulse_flow_table_update_owner     (NetpulseFlowTable         *self,
                                            FlowEntry                 *entry,
                                            const struct np_flow      *flow);

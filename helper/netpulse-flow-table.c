@@ -42,10 +42,12 @@ netpulse_flow_key_equal (gconstpointer a,
 }
 
 static void
-flow_entry_free (gpointer data)
+flow_entry_free (NetpulseFlowTable *self,
+                 FlowEntry         *entry)
 {
-  netpulse_flow_rates_clear (&((FlowEntry *) data)->rates);
-  g_free (data);
+  netpulse_flow_rates_clear (&entry->rates);
+  netpulse_flow_identities_release (self->identities, entry->identity);
+  netpulse_slab_release (self->entries, entry);
 }
 
 NetpulseFlowTable *
@@ -56,7 +58,9 @@ netpulse_flow_table_new (const NetpulseFlowRules *rules)
   g_assert (rules != NULL);
 
   self->rules = *rules;
-  self->open_flows = g_hash_table_new_full (netpulse_flow_key_hash, netpulse_flow_key_equal, NULL, flow_entry_free);
+  self->entries = netpulse_slab_new (sizeof (FlowEntry));
+  self->identities = netpulse_flow_identities_new ();
+  self->open_flows = g_hash_table_new (netpulse_flow_key_hash, netpulse_flow_key_equal);
   g_queue_init (&self->closed_flows);
   g_queue_init (&self->changed_order);
   self->queued_closed = g_array_new (FALSE, FALSE, sizeof (struct np_closed_flow));
@@ -75,14 +79,23 @@ netpulse_flow_table_new (const NetpulseFlowRules *rules)
 void
 netpulse_flow_table_free (NetpulseFlowTable *self)
 {
+  GHashTableIter iter;
+  gpointer entry;
+
   if (self == NULL)
     return;
   g_hash_table_unref (self->settling);
   g_hash_table_unref (self->unowned);
   g_sequence_free (self->idle_order);
   g_hash_table_unref (self->peer_index);
+  g_hash_table_iter_init (&iter, self->open_flows);
+  while (g_hash_table_iter_next (&iter, NULL, &entry))
+    flow_entry_free (self, entry);
   g_hash_table_unref (self->open_flows);
-  g_queue_clear_full (&self->closed_flows, g_free);
+  while ((entry = g_queue_pop_head (&self->closed_flows)) != NULL)
+    flow_entry_free (self, entry);
+  netpulse_slab_free (self->entries);
+  netpulse_flow_identities_free (self->identities);
   g_array_unref (self->queued_closed);
   g_array_unref (self->evictable);
   g_array_unref (self->actions.to_delete);
@@ -189,7 +202,7 @@ flow_has_ended (NetpulseFlowTable        *self,
 }
 
 static void
-format_flow_addresses (NetpulseRecord       *record,
+format_flow_addresses (NetpulseFlowRecord   *record,
                        const struct np_flow *flow)
 {
   static const guint8 zero[NP_ADDR_LEN];
@@ -236,8 +249,9 @@ update_record (NetpulseFlowTable    *self,
                const struct np_flow *flow,
                gboolean              closed)
 {
-  NetpulseRecord *r = &entry->record;
-  NetpulseRecord before = *r;
+  NetpulseFlowRecord *r = &entry->record;
+  NetpulseFlowRecord before = *r;
+  const NetpulseFlowIdentity *identity_before = entry->identity;
   gboolean averages_changed = netpulse_flow_rates_update (&entry->rates, &self->rate_clock, flow,
                                                           closed, &r->tx_rate, &r->rx_rate);
 
@@ -264,7 +278,7 @@ update_record (NetpulseFlowTable    *self,
            | (closed ? NETPULSE_RECORD_CLOSED : 0);
   r->peers = flow->peers;
 
-  return averages_changed || memcmp (&before, r, sizeof before) != 0;
+  return averages_changed || entry->identity != identity_before || memcmp (&before, r, sizeof before) != 0;
 }
 
 static FlowEntry *
@@ -275,7 +289,7 @@ ensure_entry (NetpulseFlowTable        *self,
 
   if (entry == NULL)
     {
-      entry = g_new0 (FlowEntry, 1);
+      entry = netpulse_slab_alloc0 (self->entries);
       entry->key = *key;
       entry->record.id = ++self->next_id;
       g_hash_table_insert (self->open_flows, &entry->key, entry);
@@ -434,7 +448,7 @@ prune_closed_flows (NetpulseFlowTable *self)
   FlowEntry *entry;
 
   while ((entry = g_queue_peek_head (&self->closed_flows)) != NULL && entry->closed_at_us < horizon)
-    g_free (g_queue_pop_head (&self->closed_flows));
+    flow_entry_free (self, g_queue_pop_head (&self->closed_flows));
 }
 
 void
@@ -467,6 +481,21 @@ netpulse_flow_table_get_idle_evicted (NetpulseFlowTable *self)
   return self->idle_evicted;
 }
 
+/* The whole record of @entry, its smoothed rates as of now. */
+static void
+report_open (NetpulseFlowTable  *self,
+             const FlowEntry    *entry,
+             guint64             window_ns,
+             NetpulseRecordFunc  func,
+             gpointer            user_data)
+{
+  NetpulseRecord record;
+
+  netpulse_flow_record_expand (&entry->record, entry->identity, &record);
+  netpulse_flow_rates_fill (&entry->rates, &self->rate_clock, window_ns, &record);
+  func (&record, user_data);
+}
+
 /* @since_generation 0: every open record. */
 static void
 foreach_open_changed (NetpulseFlowTable  *self,
@@ -482,19 +511,12 @@ foreach_open_changed (NetpulseFlowTable  *self,
     {
       /* the changed ones only, without looking at the others */
       for (GList *l = netpulse_flow_table_changed_since (self, since_generation); l != NULL; l = l->next)
-        {
-          entry = l->data;
-          netpulse_flow_rates_fill (&entry->rates, &self->rate_clock, window_ns, &entry->record);
-          func (&entry->record, user_data);
-        }
+        report_open (self, l->data, window_ns, func, user_data);
       return;
     }
   g_hash_table_iter_init (&iter, self->open_flows);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &entry))
-    {
-      netpulse_flow_rates_fill (&entry->rates, &self->rate_clock, window_ns, &entry->record);
-      func (&entry->record, user_data);
-    }
+    report_open (self, entry, window_ns, func, user_data);
 }
 
 /* A closed record as of now: the rates of the tick it closed in only in
@@ -508,14 +530,9 @@ report_closed (NetpulseFlowTable  *self,
 {
   NetpulseRecord record;
 
-  if (entry->changed_generation == self->generation ||
-      (entry->record.tx_rate == 0 && entry->record.rx_rate == 0))
-    {
-      func (&entry->record, user_data);
-      return;
-    }
-  record = entry->record;
-  record.tx_rate = record.rx_rate = 0;
+  netpulse_flow_record_expand (&entry->record, entry->identity, &record);
+  if (entry->changed_generation != self->generation)
+    record.tx_rate = record.rx_rate = 0;
   func (&record, user_data);
 }
 

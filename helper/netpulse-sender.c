@@ -42,7 +42,7 @@ typedef struct
   guint64               sequence;
   guint64               timestamp_ns;
   guint32               flags;
-  GBytes               *frame;          /* built in the worker */
+  GPtrArray            *pieces;         /* GBytes, built in the worker */
 } Frame;
 
 static void
@@ -52,7 +52,7 @@ frame_free (gpointer data)
 
   g_object_unref (frame->subscription);
   netpulse_changes_unref (frame->changes);
-  g_clear_pointer (&frame->frame, g_bytes_unref);
+  g_clear_pointer (&frame->pieces, g_ptr_array_unref);
   g_free (frame);
 }
 
@@ -84,7 +84,7 @@ job_done_cb (gpointer user_data)
 
       netpulse_subscription_set_building (frame->subscription, FALSE);
       if (!netpulse_stream_is_closed (stream))
-        netpulse_stream_send (stream, frame->frame);
+        netpulse_stream_send (stream, frame->pieces);
     }
 
   job_free (job);
@@ -104,9 +104,9 @@ job_run (gpointer data,
     {
       Frame *frame = g_ptr_array_index (job->frames, i);
 
-      frame->frame = netpulse_changes_build_frame (frame->changes, frame->sequence,
-                                                   frame->timestamp_ns, frame->flags,
-                                                   job->self->instance_id);
+      frame->pieces = netpulse_changes_build_frame (frame->changes, frame->sequence,
+                                                    frame->timestamp_ns, frame->flags,
+                                                    job->self->instance_id);
     }
 
   /* Not g_main_context_invoke(): with nobody iterating the main context

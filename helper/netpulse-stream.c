@@ -30,8 +30,9 @@ struct _NetpulseStream
 
   GSocket  *socket;
   GSource  *watch;
-  GBytes   *frame;       /* being written; NULL when idle */
-  gsize     written;     /* of @frame */
+  GPtrArray *frame;      /* GBytes being written, in order; NULL when idle */
+  guint     piece;       /* the first not written in full */
+  gsize     written;     /* of that piece */
   gboolean  closed;
 };
 
@@ -53,7 +54,7 @@ set_closed (NetpulseStream *self)
     return;
 
   self->closed = TRUE;
-  g_clear_pointer (&self->frame, g_bytes_unref);
+  g_clear_pointer (&self->frame, g_ptr_array_unref);
   if (self->watch != NULL)
     {
       g_source_destroy (self->watch);
@@ -65,6 +66,50 @@ set_closed (NetpulseStream *self)
   g_signal_emit (self, signals[SIGNAL_CLOSED], 0);
 }
 
+#define MAX_VECTORS 8
+
+/* The rest of the frame as vectors for one sendmsg(). */
+static guint
+unsent_vectors (NetpulseStream *self,
+                GOutputVector  *vectors)
+{
+  guint n = 0;
+
+  for (guint i = self->piece; i < self->frame->len && n < MAX_VECTORS; i++)
+    {
+      gsize size = 0;
+      const guint8 *data = g_bytes_get_data (g_ptr_array_index (self->frame, i), &size);
+      gsize skip = i == self->piece ? self->written : 0;
+
+      vectors[n].buffer = data + skip;
+      vectors[n].size = size - skip;
+      n++;
+    }
+  return n;
+}
+
+/* @n bytes were sent: past the pieces they finish. */
+static void
+advance (NetpulseStream *self,
+         gsize           n)
+{
+  while (self->piece < self->frame->len)
+    {
+      gsize left = g_bytes_get_size (g_ptr_array_index (self->frame, self->piece)) - self->written;
+
+      if (n < left)
+        {
+          self->written += n;
+          return;
+        }
+      n -= left;
+      self->piece++;
+      self->written = 0;
+    }
+  g_clear_pointer (&self->frame, g_ptr_array_unref);
+  self->piece = 0;
+}
+
 /* Writes as much of the frame as the socket takes now.  Returns FALSE when
  * the stream is gone. */
 static gboolean
@@ -73,13 +118,12 @@ write_some (NetpulseStream *self)
   while (self->frame != NULL)
     {
       g_autoptr(GError) error = NULL;
-      gsize size = 0;
-      const guint8 *data = g_bytes_get_data (self->frame, &size);
+      GOutputVector vectors[MAX_VECTORS];
+      guint n_vectors = unsent_vectors (self, vectors);
       gssize n;
 
       /* GSocket sends with MSG_NOSIGNAL: a closed peer is EPIPE, not SIGPIPE. */
-      n = g_socket_send (self->socket, (const char *) data + self->written,
-                         size - self->written, NULL, &error);
+      n = g_socket_send_message (self->socket, NULL, vectors, n_vectors, NULL, 0, 0, NULL, &error);
       if (n < 0)
         {
           if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
@@ -88,13 +132,7 @@ write_some (NetpulseStream *self)
           set_closed (self);
           return FALSE;
         }
-
-      self->written += n;
-      if (self->written == size)
-        {
-          g_clear_pointer (&self->frame, g_bytes_unref);
-          self->written = 0;
-        }
+      advance (self, (gsize) n);
     }
   return TRUE;
 }
@@ -205,23 +243,30 @@ netpulse_stream_is_closed (NetpulseStream *self)
 gsize
 netpulse_stream_get_unsent (NetpulseStream *self)
 {
+  gsize unsent = 0;
+
   g_return_val_if_fail (NETPULSE_IS_STREAM (self), 0);
 
-  return self->frame != NULL ? g_bytes_get_size (self->frame) - self->written : 0;
+  if (self->frame == NULL)
+    return 0;
+  for (guint i = self->piece; i < self->frame->len; i++)
+    unsent += g_bytes_get_size (g_ptr_array_index (self->frame, i));
+  return unsent - self->written;
 }
 
 void
 netpulse_stream_send (NetpulseStream *self,
-                      GBytes         *frame)
+                      GPtrArray      *frame)
 {
   g_return_if_fail (NETPULSE_IS_STREAM (self));
   g_return_if_fail (frame != NULL);
   g_return_if_fail (self->frame == NULL);
 
-  if (self->closed)
+  if (self->closed || frame->len == 0)
     return;
 
-  self->frame = g_bytes_ref (frame);
+  self->frame = g_ptr_array_ref (frame);
+  self->piece = 0;
   self->written = 0;
   if (!write_some (self))
     return;
@@ -261,7 +306,7 @@ netpulse_stream_close (NetpulseStream *self)
 
   /* Not set_closed(): "closed" is for the subscriber's doing. */
   self->closed = TRUE;
-  g_clear_pointer (&self->frame, g_bytes_unref);
+  g_clear_pointer (&self->frame, g_ptr_array_unref);
   if (self->watch != NULL)
     {
       g_source_destroy (self->watch);

@@ -29,10 +29,12 @@ gboolean        netpulse_stream_is_closed  (NetpulseStream *self);
 /* Bytes of the frame in hand not yet written (0 when not busy). */
 gsize           netpulse_stream_get_unsent (NetpulseStream *self);
 
-/* Starts writing @frame; never blocks: what the socket does not take now is
- * written from the main context when it has room.  Not while busy. */
+/* Starts writing @frame, GBytes pieces one after the other
+ * (netpulse_frame_encode_pieces()); never blocks: what the socket does
+ * not take now is written from the main context when it has room.  Not
+ * while busy. */
 void            netpulse_stream_send       (NetpulseStream *self,
-                                            GBytes         *frame);
+                                            GPtrArray      *frame);
 
 /* Writes @frame now if the stream is idle and the socket takes all of it at
  * once (a small END frame); returns whether it did. */

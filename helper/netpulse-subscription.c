@@ -493,7 +493,7 @@ build_arrays (NetpulseChanges *changes)
                                                    sizeof (guint64)));
 }
 
-GBytes *
+GPtrArray *
 netpulse_changes_build_frame (NetpulseChanges *changes,
                               guint64          sequence,
                               guint64          timestamp_ns,
@@ -507,11 +507,10 @@ netpulse_changes_build_frame (NetpulseChanges *changes,
 
   build_arrays (changes);
   g_variant_dict_insert (&extra, "instance", "s", instance_id);
-  return netpulse_frame_encode (g_variant_new ("(ttu@a" NETPULSE_RECORD_SIGNATURE "@at@a{sv})",
-                                               sequence, timestamp_ns, flags,
-                                               changes->records_variant,
-                                               changes->removed_variant,
-                                               g_variant_dict_end (&extra)));
+  return netpulse_frame_encode_pieces (sequence, timestamp_ns, flags,
+                                       changes->records_variant,
+                                       changes->removed_variant,
+                                       g_variant_dict_end (&extra));
 }
 
 GBytes *

@@ -104,9 +104,11 @@ void                  netpulse_changes_unref                (NetpulseChanges    
 guint                 netpulse_changes_get_n_records        (NetpulseChanges      *changes);
 
 /* A whole frame (header + payload, see netpulse-frame.h) carrying
- * @changes, from helper run @instance_id.  The record array is built on first use and shared by later
- * calls: call it from one thread at a time for a given @changes. */
-GBytes               *netpulse_changes_build_frame          (NetpulseChanges      *changes,
+ * @changes, from helper run @instance_id, as the pieces of
+ * netpulse_frame_encode_pieces().  The record array is finished on first
+ * use and shared by later calls: call it from one thread at a time for a
+ * given @changes. */
+GPtrArray            *netpulse_changes_build_frame          (NetpulseChanges      *changes,
                                                              guint64               sequence,
                                                              guint64               timestamp_ns,
                                                              guint32               flags,

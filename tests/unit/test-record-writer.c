@@ -10,6 +10,7 @@
 
 #include <string.h>
 
+#include "netpulse-frame.h"
 #include "netpulse-record-writer.h"
 
 /* What GVariant itself makes of @records. */
@@ -330,6 +331,72 @@ test_reuse_after_end (void)
                    g_variant_get_data (expected), g_variant_get_size (expected));
 }
 
+/* A frame in pieces (the records not copied) is the frame that
+ * netpulse_frame_encode() makes of the same payload, byte for byte. */
+static void
+assert_frame_pieces (const NetpulseRecord *records,
+                     guint                 n,
+                     guint                 n_removed,
+                     gsize                 extra_len)
+{
+  g_autoptr(GVariant) array = written_array (records, n);
+  g_autoptr(GArray) removed = g_array_new (FALSE, FALSE, sizeof (guint64));
+  g_auto(GVariantDict) extra = G_VARIANT_DICT_INIT (NULL);
+  g_autoptr(GVariant) extra_variant = NULL;
+  g_autoptr(GVariant) removed_variant = NULL;
+  g_autoptr(GBytes) expected = NULL;
+  g_autoptr(GPtrArray) pieces = NULL;
+  g_autoptr(GByteArray) joined = g_byte_array_new ();
+  g_autofree char *text = g_strnfill (extra_len, 'x');
+
+  for (guint64 i = 0; i < n_removed; i++)
+    g_array_append_val (removed, i);
+  g_variant_dict_insert (&extra, "instance", "s", text);
+  extra_variant = g_variant_ref_sink (g_variant_dict_end (&extra));
+  removed_variant = g_variant_ref_sink (g_variant_new_fixed_array (G_VARIANT_TYPE_UINT64, removed->data,
+                                                                   removed->len, sizeof (guint64)));
+
+  expected = netpulse_frame_encode (g_variant_new ("(ttu@a" NETPULSE_RECORD_SIGNATURE "@at@a{sv})",
+                                                   G_GUINT64_CONSTANT (0x0102030405060708),
+                                                   G_GUINT64_CONSTANT (1700000000123456789),
+                                                   (guint32) 3, array, removed_variant, extra_variant));
+  pieces = netpulse_frame_encode_pieces (G_GUINT64_CONSTANT (0x0102030405060708),
+                                         G_GUINT64_CONSTANT (1700000000123456789), 3,
+                                         array, removed_variant, extra_variant);
+  for (guint i = 0; i < pieces->len; i++)
+    {
+      gsize size;
+      const guint8 *data = g_bytes_get_data (g_ptr_array_index (pieces, i), &size);
+
+      g_byte_array_append (joined, data, (guint) size);
+    }
+  g_assert_cmpuint (netpulse_frame_pieces_get_size (pieces), ==, joined->len);
+  g_assert_cmpmem (joined->data, joined->len,
+                   g_bytes_get_data (expected, NULL), g_bytes_get_size (expected));
+  /* The records travel as they are: their own bytes, not a copy. */
+  g_assert_true (g_bytes_get_data (g_ptr_array_index (pieces, 1), NULL) == g_variant_get_data (array) ||
+                 g_variant_get_size (array) == 0);
+}
+
+static void
+test_frame_pieces (void)
+{
+  g_autofree NetpulseRecord *records = g_new0 (NetpulseRecord, 300);
+
+  for (guint i = 0; i < 300; i++)
+    records[i] = full_record ();
+  /* Frames under 256 bytes (1-byte offsets), under 64 KiB, over. */
+  for (gsize extra_len = 0; extra_len < 200; extra_len += 7)
+    {
+      assert_frame_pieces (records, 0, 0, extra_len);
+      assert_frame_pieces (records, 0, 3, extra_len);
+      assert_frame_pieces (records, 1, 0, extra_len);
+      assert_frame_pieces (records, 2, 1, extra_len);
+    }
+  assert_frame_pieces (records, 300, 0, 36);
+  assert_frame_pieces (records, 300, 10, 36);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -344,6 +411,7 @@ main (int    argc,
   g_test_add_func ("/record-writer/offset-width-boundaries", test_offset_width_boundaries);
   g_test_add_func ("/record-writer/random", test_random);
   g_test_add_func ("/record-writer/reuse-after-end", test_reuse_after_end);
+  g_test_add_func ("/record-writer/frame-pieces", test_frame_pieces);
 
   return g_test_run ();
 }
