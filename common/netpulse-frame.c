@@ -49,6 +49,17 @@ netpulse_frame_encode (GVariant *payload)
   return bytes;
 }
 
+/* An empty array has no data at all (NULL). */
+static void
+copy_serialised (guint8   *dest,
+                 GVariant *value)
+{
+  gsize size = g_variant_get_size (value);
+
+  if (size > 0)
+    memcpy (dest, g_variant_get_data (value), size);
+}
+
 /* The payload (ttua(…)ata{sv}) laid out as GVariant would: the three
  * numbers (24 bytes with the padding before the array), the records, then
  * the removed ids and extra each at a multiple of 8, then the end of the
@@ -89,11 +100,9 @@ netpulse_frame_encode_pieces (guint64   sequence,
   g_ptr_array_add (pieces, g_bytes_new (head, sizeof head));
   g_ptr_array_add (pieces, g_variant_get_data_as_bytes (owned_records));
 
-  p = tail = g_malloc0 (tail_size);
-  p += removed_start - records_end;
-  memcpy (p, g_variant_get_data (owned_removed), g_variant_get_size (owned_removed));
-  p = tail + (extra_start - records_end);
-  memcpy (p, g_variant_get_data (owned_extra), g_variant_get_size (owned_extra));
+  tail = g_malloc0 (tail_size);
+  copy_serialised (tail + (removed_start - records_end), owned_removed);
+  copy_serialised (tail + (extra_start - records_end), owned_extra);
   p = tail + (body - records_end);
   p = netpulse_gvariant_write_offset (p, removed_end, width);
   netpulse_gvariant_write_offset (p, records_end, width);

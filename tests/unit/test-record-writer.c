@@ -47,15 +47,16 @@ assert_writes_as_gvariant (const NetpulseRecord *records,
   g_autoptr(GVariant) written = written_array (records, n);
   g_autoptr(GVariant) untrusted = NULL;
   gsize size = g_variant_get_size (expected);
+  gpointer copy;
 
   g_assert_cmpstr (g_variant_get_type_string (written), ==, "a" NETPULSE_RECORD_SIGNATURE);
   g_assert_cmpuint (g_variant_get_size (written), ==, size);
   g_assert_cmpmem (g_variant_get_data (written), g_variant_get_size (written),
                    g_variant_get_data (expected), size);
 
-  untrusted = g_variant_ref_sink (g_variant_new_from_data (NETPULSE_RECORDS_TYPE,
-                                                           g_memdup2 (g_variant_get_data (written), size),
-                                                           size, FALSE, g_free, NULL));
+  copy = g_memdup2 (g_variant_get_data (written), size);
+  untrusted = g_variant_ref_sink (g_variant_new_from_data (NETPULSE_RECORDS_TYPE, copy, size, FALSE,
+                                                           g_free, copy));
   g_assert_true (g_variant_is_normal_form (untrusted));
   g_assert_cmpuint (g_variant_n_children (untrusted), ==, n);
 }
