@@ -28,6 +28,10 @@
  *   STATE            "y", JSON the TCP state's name ("" for 0)
  *   FLAGS            "u", JSON one boolean per NETPULSE_RECORD_FLAG_LIST bit
  *
+ * The TEXT and APPKIND fields are a process's identity: the helper's flow
+ * table holds them once for all the flows that share them
+ * (helper/netpulse-flow-record.h), the other fields per flow.
+ *
  * Only preprocessor definitions, no includes: netpulse-protocol.h is
  * usable without GLib.
  *
