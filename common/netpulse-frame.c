@@ -16,8 +16,8 @@
 #include <glib/gi18n-lib.h>
 
 #include "netpulse-frame.h"
+#include "netpulse-gvariant.h"
 #include "netpulse-huge-pages.h"
-#include "netpulse-record-private.h"
 
 GBytes *
 netpulse_frame_encode (GVariant *payload)

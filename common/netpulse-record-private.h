@@ -45,14 +45,4 @@ gsize netpulse_record_copy_valid_text (char       *dest,
                                        const char *text,
                                        gsize       size);
 
-/* GVariant's framing offsets (gvs_calculate_total_size()): the narrowest
- * width, 1, 2, 4 or 8 bytes, whose offsets can address @body bytes and
- * themselves; and one offset written at @p, little-endian, returning the
- * byte after it. */
-guint   netpulse_gvariant_offset_size  (gsize   body,
-                                        gsize   n_offsets);
-guint8 *netpulse_gvariant_write_offset (guint8 *p,
-                                        gsize   offset,
-                                        guint   size);
-
 G_END_DECLS

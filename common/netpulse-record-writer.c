@@ -22,6 +22,7 @@
 
 #include <string.h>
 
+#include "netpulse-gvariant.h"
 #include "netpulse-huge-pages.h"
 #include "netpulse-record-private.h"
 #include "netpulse-record-writer.h"
@@ -126,29 +127,6 @@ reserve (NetpulseRecordWriter *self,
       self->capacity = wanted;
       self->data = g_realloc (self->data, self->capacity);
     }
-}
-
-guint
-netpulse_gvariant_offset_size (gsize body,
-                               gsize n_offsets)
-{
-  if (body + n_offsets <= G_MAXUINT8)
-    return 1;
-  if (body + 2 * n_offsets <= G_MAXUINT16)
-    return 2;
-  if (body + 4 * n_offsets <= G_MAXUINT32)
-    return 4;
-  return 8;
-}
-
-guint8 *
-netpulse_gvariant_write_offset (guint8 *p,
-                                gsize   offset,
-                                guint   size)
-{
-  for (guint i = 0; i < size; i++)
-    p[i] = (guint8) ((guint64) offset >> (8 * i));
-  return p + size;
 }
 
 static inline guint8 *

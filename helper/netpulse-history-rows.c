@@ -22,6 +22,7 @@
 
 #include <string.h>
 
+#include "netpulse-gvariant.h"
 #include "netpulse-history-rows.h"
 
 #define MAX_STRINGS 8
@@ -63,21 +64,6 @@ guint
 netpulse_history_rows_get_length (NetpulseHistoryRows *rows)
 {
   return rows->ends->len;
-}
-
-/* The size of the framing offsets of a container of @body bytes and
- * @n offsets (GLib's gvs_calculate_total_size()). */
-static guint
-offset_size (gsize body,
-             gsize n)
-{
-  if (body + n <= G_MAXUINT8)
-    return 1;
-  if (body + 2 * n <= G_MAXUINT16)
-    return 2;
-  if (body + 4 * n <= G_MAXUINT32)
-    return 4;
-  return 8;
 }
 
 static void
@@ -166,11 +152,11 @@ netpulse_history_rows_end_row (NetpulseHistoryRows *rows)
 {
   /* The last member's end is the tuple's: it has no offset. */
   guint n = rows->n_strings - (rows->last_was_string ? 1 : 0);
-  guint size = offset_size (rows->data->len - rows->row_start, n);
+  guint size = netpulse_gvariant_offset_size (rows->data->len - rows->row_start, n);
   guint64 end;
 
   for (guint i = n; i > 0; i--)
-    append_le (rows->data, rows->string_ends[i - 1], size);
+    netpulse_gvariant_append_offset (rows->data, rows->string_ends[i - 1], size);
   end = rows->data->len;
   g_array_append_val (rows->ends, end);
 }
@@ -201,11 +187,11 @@ netpulse_history_rows_add_usage (NetpulseHistoryRows *rows,
 GVariant *
 netpulse_history_rows_end (NetpulseHistoryRows *rows)
 {
-  guint size = offset_size (rows->data->len, rows->ends->len);
+  guint size = netpulse_gvariant_offset_size (rows->data->len, rows->ends->len);
   g_autoptr(GBytes) bytes = NULL;
 
   for (guint i = 0; i < rows->ends->len; i++)
-    append_le (rows->data, g_array_index (rows->ends, guint64, i), size);
+    netpulse_gvariant_append_offset (rows->data, g_array_index (rows->ends, guint64, i), size);
   bytes = g_byte_array_free_to_bytes (g_steal_pointer (&rows->data));
   rows->data = g_byte_array_new ();
   g_array_set_size (rows->ends, 0);

@@ -19,14 +19,6 @@
 #include "netpulse-huge-pages.h"
 #include "netpulse-slab.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-# define SLAB_USES_MALLOC 1
-#elif defined(__has_feature)
-# if __has_feature(address_sanitizer)
-#  define SLAB_USES_MALLOC 1
-# endif
-#endif
-
 #define OBJECT_ALIGNMENT 16
 
 typedef struct _FreeObject FreeObject;
@@ -105,7 +97,7 @@ netpulse_slab_alloc0 (NetpulseSlab *self)
   g_return_val_if_fail (self != NULL, NULL);
 
   self->n_live++;
-#ifdef SLAB_USES_MALLOC
+#ifdef NETPULSE_SLAB_USES_MALLOC
   return g_malloc0 (self->object_size);
 #endif
   chunk = self->with_room.head != NULL ? self->with_room.head->data : chunk_new (self);
@@ -141,7 +133,7 @@ netpulse_slab_release (NetpulseSlab *self,
 
   g_assert (self->n_live > 0);
   self->n_live--;
-#ifdef SLAB_USES_MALLOC
+#ifdef NETPULSE_SLAB_USES_MALLOC
   g_free (object);
   return;
 #endif

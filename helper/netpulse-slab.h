@@ -17,6 +17,15 @@
 
 G_BEGIN_DECLS
 
+/* Defined in a build with AddressSanitizer: objects are g_malloc0()'s. */
+#if defined(__SANITIZE_ADDRESS__)
+# define NETPULSE_SLAB_USES_MALLOC 1
+#elif defined(__has_feature)
+# if __has_feature(address_sanitizer)
+#  define NETPULSE_SLAB_USES_MALLOC 1
+# endif
+#endif
+
 typedef struct _NetpulseSlab NetpulseSlab;
 
 NetpulseSlab *netpulse_slab_new        (gsize         object_size);

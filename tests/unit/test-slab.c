@@ -12,14 +12,6 @@
 #include "netpulse-huge-pages.h"
 #include "netpulse-slab.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-# define SLAB_USES_MALLOC 1
-#elif defined(__has_feature)
-# if __has_feature(address_sanitizer)
-#  define SLAB_USES_MALLOC 1
-# endif
-#endif
-
 #define OBJECT_SIZE 1100   /* about a flow entry's */
 
 static gboolean
@@ -36,7 +28,7 @@ static void
 assert_chunks (NetpulseSlab *slab,
                guint         n)
 {
-#ifndef SLAB_USES_MALLOC
+#ifndef NETPULSE_SLAB_USES_MALLOC
   g_assert_cmpuint (netpulse_slab_get_n_chunks (slab), ==, n);
 #else
   g_assert_cmpuint (netpulse_slab_get_n_chunks (slab), ==, 0);
@@ -128,7 +120,7 @@ test_free_with_live_objects (void)
 {
   NetpulseSlab *slab = netpulse_slab_new (64);
 
-#ifdef SLAB_USES_MALLOC
+#ifdef NETPULSE_SLAB_USES_MALLOC
   g_test_skip ("objects are g_malloc0()'s under AddressSanitizer: freeing the slab leaks them");
   netpulse_slab_free (slab);
   return;
