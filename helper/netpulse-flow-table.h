@@ -18,6 +18,8 @@ G_BEGIN_DECLS
 
 typedef struct _NetpulseFlowTable NetpulseFlowTable;
 
+/* @record is put together for the call (the table keeps a flow's identity
+ * apart, shared): valid only until the function returns. */
 typedef void (*NetpulseRecordFunc) (const NetpulseRecord *record,
                                     gpointer              user_data);
 
