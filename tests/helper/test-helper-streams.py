@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 # test-helper-streams.py — end-to-end tests of netpulse-helper as a D-Bus
-# service: streams: the overflow header, slow readers, closed streams. A
+# service: streams: the overflow header, slow readers, closed streams, frames
+# of megabytes. A
 # private system bus, a real polkitd, the helper started by bus activation as
 # root, and unprivileged test users; the fixture and the checks the files
 # share are in helpercases.py.
 #
-#   test-helper-streams.py CASE   (overflow-header, slow-reader, close-stream)
+#   test-helper-streams.py CASE   (overflow-header, slow-reader, close-stream, big-frames)
 #
 # Needs root; skips (77) without it, fails under CI=true.
 #
@@ -86,19 +87,20 @@ LOAD_CONNS = 1500          # 3,000 sockets, every one busy every 100 ms
 SLOW_SECONDS = 60
 
 
-def start_load(fx, netns, conns):
+def start_load(fx, netns, conns, active_pct=100):
     """np-load hold: @conns loopback TCP connections in @netns, one byte on
-    each of them every 100 ms, so that every frame carries them all."""
+    each of them every 100 ms (@active_pct of them), so that every frame
+    carries them all; the "ready" line (with the namespace's inode)."""
     load = fx.built('bench', 'np-load')
     proc = subprocess.Popen(['ip', 'netns', 'exec', netns, load, 'hold', '--conns', str(conns),
-                             '--active-pct', '100', '--period-ms', str(FAST_MS), '--seconds', '0'],
+                             '--active-pct', str(active_pct), '--period-ms', str(FAST_MS), '--seconds', '0'],
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
                             env=fx.root_env())
     fx.processes.append(proc)
     ready = json.loads(proc.stdout.readline() or '{}')
     check(ready.get('ready'), 'np-load hold did not get ready', ready)
     log(f'load: {ready}')
-    return proc
+    return ready
 
 
 def rss_kib(pid):
@@ -225,6 +227,60 @@ def test_slow_reader(fx):
     fx.wait_subscriptions(0)
 
 
+BIG_CONNS = 6000           # 12,000 sockets: a first frame of ~4 MiB
+
+
+def test_big_frames(fx):
+    """A first frame of megabytes reaches two subscribers whole: 12,000 idle
+    sockets, each of them in the first frame of `netpulsectl monitor` and of
+    a second client, both frames over 2 MiB (the helper writes such a frame
+    from huge pages, in pieces: a head, the records shared by the two, a
+    tail, each written as the socket takes it), sequences 1, 2, 3…, and
+    the helper, under its seccomp filter, still the same process."""
+    ctl = fx.user_binary('tools', 'netpulsectl')
+    client_bin = fx.user_binary('tests', 'helper', 'helper-test-client')
+    netns = fx.add_netns()
+    ready = start_load(fx, netns, BIG_CONNS, active_pct=0)
+    check(ready['conns'] == BIG_CONNS, 'np-load did not open every connection', ready)
+
+    monitor_out = os.path.join(fx.tmpdir, 'monitor.jsonl')
+    watch_out = os.path.join(fx.tmpdir, 'watch.jsonl')
+    monitor = fx.spawn_as(fx.granted, [ctl, 'monitor', '--json', '--interval', '1000'], monitor_out)
+    watcher = fx.spawn_as(fx.granted, [client_bin, 'watch', '1000'], watch_out)
+    fx.wait_subscriptions(2)
+    helper_pid = fx.helper_pid()
+
+    def frames():
+        got = [f for f in read_json_lines(watch_out) if 'sequence' in f]
+        return len(got) >= 3 and got
+    watched = wait_for(frames, 'three frames of the second client', timeout=60)
+    first = watched[0]
+    log(f"second client's first frame: {first['changed']} records, {first['bytes']} bytes")
+    check(first['flags'] & 1, 'the first frame is not a SNAPSHOT', first)
+    check(first['changed'] >= 2 * BIG_CONNS, 'the first frame lacks records', first)
+    check(first['bytes'] > 2 * 1024 * 1024, 'the first frame is not over 2 MiB: the test tests nothing', first)
+    check([f['sequence'] for f in watched] == list(range(1, len(watched) + 1)),
+          'the frames are not 1, 2, 3…', [f['sequence'] for f in watched])
+
+    def first_frame_of_monitor():
+        records = netpulsectl_records(monitor_out)
+        if not records:
+            return None
+        in_first = [r for r in records if r['ts_ns'] == records[0]['ts_ns']]
+        later = [r for r in records if r['ts_ns'] != records[0]['ts_ns']]
+        return later and in_first
+    in_first = wait_for(first_frame_of_monitor, 'netpulsectl\'s first frame and one more', timeout=60)
+    ours = {r['id'] for r in in_first if r['netns'] == ready['netns'] and r['proto'] == 'tcp'
+            and r['state'] == 'ESTABLISHED'}
+    log(f'netpulsectl first frame: {len(in_first)} records, {len(ours)} established in the load\'s namespace')
+    check(len(ours) == 2 * BIG_CONNS,
+          f'netpulsectl\'s first frame has {len(ours)} of the {2 * BIG_CONNS} sockets')
+    check(fx.helper_pid() == helper_pid, 'the helper restarted (crashed?)')
+    stop_client(monitor, 'netpulsectl monitor --json')
+    stop_client(watcher, 'the second client')
+    fx.wait_subscriptions(0)
+
+
 def test_close_stream(fx):
     """Closing the stream ends the subscription (the client stays on the
     bus); GetSnapshot makes the next frame a SNAPSHOT with the sequence it
@@ -260,6 +316,7 @@ CASES = {
                         {'helper_args': [f'--max-peers-per-socket={OVERFLOW_PEER_CAP}']}),
     'slow-reader': test_slow_reader,
     'close-stream': test_close_stream,
+    'big-frames': test_big_frames,
 }
 
 
