@@ -10,25 +10,20 @@
 #include <glib/gi18n-lib.h>
 
 #include "netpulse-client-private.h"
+#include "netpulse-record-reader.h"
 
 /* Records {{{1 */
 
+/* Straight from the frame's bytes (netpulse-record-reader.c): the frame
+ * reader took it in normal form only, so every record parses. */
 static GArray *
 records_from_variant (GVariant *array)
 {
-  gsize n = g_variant_n_children (array);
-  GArray *records = g_array_sized_new (FALSE, TRUE, sizeof (NetpulseRecord), n);
+  GArray *records = g_array_sized_new (FALSE, FALSE, sizeof (NetpulseRecord), 0);
+  g_autoptr(GError) error = NULL;
 
-  for (gsize i = 0; i < n; i++)
-    {
-      g_autoptr(GVariant) child = g_variant_get_child_value (array, i);
-      NetpulseRecord record;
-
-      /* The array's type was checked, so every child parses. */
-      if (netpulse_record_from_variant (&record, child, NULL))
-        g_array_append_val (records, record);
-    }
-
+  if (!netpulse_record_reader_read (array, records, &error))
+    g_warning ("A frame in normal form whose records do not read: %s", error->message);
   return records;
 }
 

@@ -1,6 +1,7 @@
 /* test-record-writer.c — NetpulseRecordWriter makes, byte for byte, what
  * GVariant makes of the same records (netpulse_record_to_variant() in a
- * GVariantBuilder): empty, short and full records, texts that are not
+ * GVariantBuilder), and netpulse_record_reader_read() reads back what
+ * netpulse_record_from_variant() reads: empty, short and full records, texts that are not
  * UTF-8 or fill their array without a NUL, arrays whose framing offsets
  * take 1, 2 and 4 bytes, and thousands of random records.
  *
@@ -11,6 +12,7 @@
 #include <string.h>
 
 #include "netpulse-frame.h"
+#include "netpulse-record-reader.h"
 #include "netpulse-record-writer.h"
 
 /* What GVariant itself makes of @records. */
@@ -37,8 +39,30 @@ written_array (const NetpulseRecord *records,
   return g_variant_ref_sink (netpulse_record_writer_end (writer));
 }
 
-/* Same bytes, and in normal form when read as untrusted data (the way
- * the app's frame reader reads them). */
+/* NetpulseRecordReader reads from @array, byte for byte, the records that
+ * netpulse_record_from_variant() makes of its children. */
+static void
+assert_reads_as_gvariant (GVariant *array)
+{
+  g_autoptr(GArray) read = g_array_new (FALSE, FALSE, sizeof (NetpulseRecord));
+  g_autoptr(GError) error = NULL;
+  gsize n = g_variant_n_children (array);
+
+  g_assert_true (netpulse_record_reader_read (array, read, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (read->len, ==, n);
+  for (gsize i = 0; i < n; i++)
+    {
+      g_autoptr(GVariant) child = g_variant_get_child_value (array, i);
+      NetpulseRecord expected;
+
+      g_assert_true (netpulse_record_from_variant (&expected, child, NULL));
+      g_assert_cmpmem (&g_array_index (read, NetpulseRecord, i), sizeof expected, &expected, sizeof expected);
+    }
+}
+
+/* Same bytes, in normal form when read as untrusted data (the way the
+ * app's frame reader reads them), and read back as GVariant reads them. */
 static void
 assert_writes_as_gvariant (const NetpulseRecord *records,
                            guint                 n)
@@ -59,6 +83,7 @@ assert_writes_as_gvariant (const NetpulseRecord *records,
                                                            g_free, copy));
   g_assert_true (g_variant_is_normal_form (untrusted));
   g_assert_cmpuint (g_variant_n_children (untrusted), ==, n);
+  assert_reads_as_gvariant (untrusted);
 }
 
 static NetpulseRecord
@@ -398,6 +423,54 @@ test_frame_pieces (void)
   assert_frame_pieces (records, 300, 10, 36);
 }
 
+/* Bytes changed at random: where GVariant still finds the array in normal
+ * form, the reader reads what it reads; where not (the client refuses such
+ * a frame before reading it), the reader still stays within the bytes
+ * (AddressSanitizer) and says so or reads something. */
+static void
+test_reader_hostile_bytes (void)
+{
+  g_autofree NetpulseRecord *records = g_new0 (NetpulseRecord, 4);
+  g_autoptr(GVariant) array = NULL;
+  gsize size;
+  guint normal = 0, refused = 0;
+
+  for (guint i = 0; i < 4; i++)
+    {
+      records[i] = full_record ();
+      records[i].id = i;
+    }
+  records[2].cmdline[0] = '\0';
+  array = written_array (records, 4);
+  size = g_variant_get_size (array);
+  for (guint round = 0; round < 3000; round++)
+    {
+      g_autofree guint8 *bytes = g_memdup2 (g_variant_get_data (array), size);
+      gsize cut = g_test_rand_bit () ? size : (gsize) g_test_rand_int_range (0, (gint) size);
+      g_autoptr(GVariant) hostile = NULL;
+      g_autoptr(GArray) read = g_array_new (FALSE, FALSE, sizeof (NetpulseRecord));
+
+      for (guint k = 0; k < 3; k++)
+        bytes[g_test_rand_int_range (0, (gint) size)] = (guint8) g_test_rand_int_range (0, 256);
+      hostile = g_variant_ref_sink (g_variant_new_from_data (NETPULSE_RECORDS_TYPE, bytes, cut, FALSE,
+                                                             NULL, NULL));
+      if (g_variant_is_normal_form (hostile))
+        {
+          normal++;
+          assert_reads_as_gvariant (hostile);
+        }
+      else
+        {
+          refused++;
+          if (!netpulse_record_reader_read (hostile, read, NULL))
+            g_assert_cmpuint (read->len, ==, 0);
+        }
+    }
+  g_test_message ("%u in normal form, %u not", normal, refused);
+  g_assert_cmpuint (normal, >, 0);
+  g_assert_cmpuint (refused, >, 0);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -413,6 +486,7 @@ main (int    argc,
   g_test_add_func ("/record-writer/random", test_random);
   g_test_add_func ("/record-writer/reuse-after-end", test_reuse_after_end);
   g_test_add_func ("/record-writer/frame-pieces", test_frame_pieces);
+  g_test_add_func ("/record-writer/reader-hostile-bytes", test_reader_hostile_bytes);
 
   return g_test_run ();
 }
