@@ -285,17 +285,17 @@ set_process (struct np_flow *flow)
        * its subsystem (nfsd, rpciod, …), whoever's call drove it. */
       if (!flow->has_process)
         bpf_get_current_comm (&flow->comm, sizeof flow->comm);
-      flow->has_process = 1;
+      flow->has_process = NP_OWNER_CALL;
       return;
     }
-  if (flow->pid == tgid && flow->has_process)
+  if (flow->pid == tgid && flow->has_process == NP_OWNER_CALL)
     return;
   flow->pid = tgid;
   flow->uid = (__u32) bpf_get_current_uid_gid ();
   flow->cgroup_id = bpf_get_current_cgroup_id ();
   bpf_get_current_comm (&flow->comm, sizeof flow->comm);
   read_exe_name (flow->exe_name, (struct task_struct *) bpf_get_current_task ());
-  flow->has_process = 1;
+  flow->has_process = NP_OWNER_CALL;
 }
 
 /* The first state of a new entry of np_flows. */

@@ -533,7 +533,7 @@ int np_iter_task_file (struct bpf_iter__task_file *ctx)
   read_exe_name (flow->exe_name, task);
   if (!flow->ino)
     flow->ino = BPF_CORE_READ (file, f_inode, i_ino);
-  flow->has_process = 1;
+  flow->has_process = NP_OWNER_SCAN;
   mark_changed (&key, flow);
   return 0;
 }

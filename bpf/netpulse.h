@@ -107,6 +107,14 @@ struct np_peer_charge {
   __u64 charged;
 };
 
+/* np_flow.has_process: the owner came from the process's own call (send,
+ * receive, connect), or from an owner scan (iter/task_file) of a socket no
+ * process had used yet.  A scan sees a process as it is at that moment: a
+ * child forked a moment before still has its parent's name, so the
+ * process's first call takes its name, cgroup and executable again. */
+#define NP_OWNER_CALL 1
+#define NP_OWNER_SCAN 2
+
 struct np_flow {
   /* counters, updated atomically on the hot path */
   __u64 tx_bytes;           /* payload bytes the application handed to send*() and the kernel accepted */
@@ -140,7 +148,7 @@ struct np_flow {
   __u8  closed;             /* socket closed: final totals, harvest and delete */
   __u8  partial;            /* existed before the collector started */
   __u8  per_peer;           /* unconnected UDP: one entry per remote peer */
-  __u8  has_process;        /* pid/comm/uid came from a process context */
+  __u8  has_process;        /* 0, NP_OWNER_CALL or NP_OWNER_SCAN: where pid/comm/uid came from */
   __u8  other_peers;        /* aggregate of a socket's peers beyond its cap (NP_KEY_OTHER_PEERS) */
   __u8  sock_kind;          /* enum np_sock_kind: how to read proto */
   __u8  kernel_sock;        /* a kernel socket (NFS, SMB, …): no process owns it; comm names the thread */
