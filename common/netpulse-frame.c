@@ -17,7 +17,6 @@
 
 #include "netpulse-frame.h"
 #include "netpulse-gvariant.h"
-#include "netpulse-huge-pages.h"
 
 GBytes *
 netpulse_frame_encode (GVariant *payload)
@@ -25,28 +24,15 @@ netpulse_frame_encode (GVariant *payload)
   g_autoptr(GVariant) owned = g_variant_ref_sink (payload);
   gsize size = g_variant_get_size (owned);
   guint32 header[2] = { NETPULSE_FRAME_MAGIC, (guint32) size };
-  GBytes *bytes;
   guint8 *data;
 
   g_return_val_if_fail (g_variant_is_of_type (owned, NETPULSE_FRAME_TYPE), NULL);
   g_return_val_if_fail (size <= NETPULSE_FRAME_MAX_LENGTH, NULL);
 
-  /* A full frame (tens of MiB): in huge pages, see netpulse-huge-pages.h. */
-  if (sizeof header + size >= NETPULSE_HUGE_PAGE_SIZE)
-    {
-      gsize capacity;
-
-      data = netpulse_huge_pages_alloc (sizeof header + size, &capacity);
-      bytes = netpulse_huge_pages_bytes (data, sizeof header + size, capacity);
-    }
-  else
-    {
-      data = g_malloc (sizeof header + size);
-      bytes = g_bytes_new_take (data, sizeof header + size);
-    }
+  data = g_malloc (sizeof header + size);
   memcpy (data, header, sizeof header);
   g_variant_store (owned, data + sizeof header);
-  return bytes;
+  return g_bytes_new_take (data, sizeof header + size);
 }
 
 /* An empty array has no data at all (NULL). */
@@ -77,9 +63,9 @@ netpulse_frame_encode_pieces (guint64   sequence,
   g_autoptr(GVariant) owned_extra = g_variant_ref_sink (extra);
   g_autoptr(GPtrArray) pieces = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
   gsize records_end = 24 + g_variant_get_size (owned_records);
-  gsize removed_start = (records_end + 7) & ~(gsize) 7;
+  gsize removed_start = netpulse_gvariant_align (records_end, 8);
   gsize removed_end = removed_start + g_variant_get_size (owned_removed);
-  gsize extra_start = (removed_end + 7) & ~(gsize) 7;
+  gsize extra_start = netpulse_gvariant_align (removed_end, 8);
   gsize body = extra_start + g_variant_get_size (owned_extra);
   guint width = netpulse_gvariant_offset_size (body, 2);
   gsize size = body + 2 * (gsize) width;

@@ -29,6 +29,29 @@ netpulse_gvariant_write_offset (guint8 *p,
   return p + size;
 }
 
+guint
+netpulse_gvariant_offset_width (gsize size)
+{
+  if (size > G_MAXUINT32)
+    return 8;
+  if (size > G_MAXUINT16)
+    return 4;
+  if (size > G_MAXUINT8)
+    return 2;
+  return size > 0 ? 1 : 0;
+}
+
+gsize
+netpulse_gvariant_read_offset (const guint8 *p,
+                               guint         size)
+{
+  guint64 value = 0;
+
+  for (guint i = 0; i < size; i++)
+    value |= (guint64) p[i] << (8 * i);
+  return (gsize) value;
+}
+
 void
 netpulse_gvariant_append_offset (GByteArray *data,
                                  gsize       offset,

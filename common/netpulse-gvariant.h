@@ -19,6 +19,21 @@ guint   netpulse_gvariant_offset_size  (gsize       body,
 guint8 *netpulse_gvariant_write_offset (guint8     *p,
                                         gsize       offset,
                                         guint       size);
+/* The width of the offsets in a container of @size bytes, as a reader
+ * finds it (gvs_get_offset_size()): 0 for an empty one. */
+guint   netpulse_gvariant_offset_width (gsize       size);
+/* The offset of @size bytes at @p. */
+gsize   netpulse_gvariant_read_offset  (const guint8 *p,
+                                        guint         size);
+
+/* @offset rounded up to @alignment (a power of two). */
+static inline gsize
+netpulse_gvariant_align (gsize offset,
+                         gsize alignment)
+{
+  return (offset + alignment - 1) & ~(alignment - 1);
+}
+
 /* The same, appended to @data. */
 void    netpulse_gvariant_append_offset (GByteArray *data,
                                          gsize       offset,

@@ -7,6 +7,8 @@
 
 #include <glib.h>
 
+#include "netpulse-record-fields.h"
+
 G_BEGIN_DECLS
 
 /* The ways a field is held in C: a number as it is, a text (the command
@@ -31,6 +33,30 @@ G_BEGIN_DECLS
 #define NETPULSE_RECORD_BY_CLASS_(step, class, kind, name) \
   NETPULSE_RECORD_BY_CLASS__ (step, class, kind, name)
 #define NETPULSE_RECORD_BY_CLASS__(step, class, kind, name) step##_##class (kind, name)
+
+/* The record's GVariant serialisation, for its writer and its reader: a
+ * record is aligned to its widest number; every text but a last field
+ * has a framing offset. */
+#define NETPULSE_RECORD_ALIGNMENT 8
+#define NETPULSE_RECORD_COUNT_TEXT_NUM(kind, name)
+#define NETPULSE_RECORD_COUNT_TEXT_TEXT(kind, name) + 1
+#define NETPULSE_RECORD_COUNT_TEXT_ADDR(kind, name) + 1
+#define NETPULSE_RECORD_COUNT_TEXT(kind, name, max) NETPULSE_RECORD_BY_CLASS (NETPULSE_RECORD_COUNT_TEXT, kind, name)
+#define NETPULSE_RECORD_N_TEXTS (0 NETPULSE_RECORD_FIELDS (NETPULSE_RECORD_COUNT_TEXT))
+#define NETPULSE_RECORD_LAST_TEXT_NUM(kind, name)  last_is_text = FALSE;
+#define NETPULSE_RECORD_LAST_TEXT_TEXT(kind, name) last_is_text = TRUE;
+#define NETPULSE_RECORD_LAST_TEXT_ADDR(kind, name) last_is_text = TRUE;
+#define NETPULSE_RECORD_LAST_TEXT(kind, name, max) NETPULSE_RECORD_BY_CLASS (NETPULSE_RECORD_LAST_TEXT, kind, name)
+
+/* How many framing offsets a record has (a constant the compiler folds). */
+static inline guint
+netpulse_record_n_text_offsets (void)
+{
+  gboolean last_is_text = FALSE;
+
+  NETPULSE_RECORD_FIELDS (NETPULSE_RECORD_LAST_TEXT)
+  return NETPULSE_RECORD_N_TEXTS - (last_is_text ? 1 : 0);
+}
 
 /* Like g_strlcpy(), but never cuts a UTF-8 character in two: a command name
  * made valid (each bad byte becomes a 3-byte U+FFFD) can be longer than the

@@ -18,41 +18,9 @@
 #include <gio/gio.h>
 #include <string.h>
 
+#include "netpulse-gvariant.h"
 #include "netpulse-record-private.h"
 #include "netpulse-record-reader.h"
-
-#define RECORD_ALIGNMENT 8
-
-#define COUNT_TEXT_NUM(kind, name)
-#define COUNT_TEXT_TEXT(kind, name) + 1
-#define COUNT_TEXT_ADDR(kind, name) + 1
-#define COUNT_TEXT(kind, name, max) NETPULSE_RECORD_BY_CLASS (COUNT_TEXT, kind, name)
-#define N_TEXTS (0 NETPULSE_RECORD_FIELDS (COUNT_TEXT))
-
-/* gvs_get_offset_size(): the width of the offsets of a container of
- * @size bytes. */
-static guint
-offset_width (gsize size)
-{
-  if (size > G_MAXUINT32)
-    return 8;
-  if (size > G_MAXUINT16)
-    return 4;
-  if (size > G_MAXUINT8)
-    return 2;
-  return size > 0 ? 1 : 0;
-}
-
-static gsize
-read_offset (const guint8 *p,
-             guint         width)
-{
-  guint64 value = 0;
-
-  for (guint i = 0; i < width; i++)
-    value |= (guint64) p[i] << (8 * i);
-  return (gsize) value;
-}
 
 typedef struct {
   const guint8 *data;
@@ -70,7 +38,7 @@ read_number (Tuple *t,
              void  *value,
              gsize  size)
 {
-  t->pos = (t->pos + size - 1) & ~(size - 1);
+  t->pos = netpulse_gvariant_align (t->pos, size);
   if (t->pos + size > t->body_end)
     {
       t->ok = FALSE;
@@ -91,7 +59,7 @@ read_text (Tuple *t)
   const char *text;
 
   if (t->n_texts < t->n_offsets)
-    end = read_offset (t->data + t->size - (gsize) (t->n_texts + 1) * t->width, t->width);
+    end = netpulse_gvariant_read_offset (t->data + t->size - (gsize) (t->n_texts + 1) * t->width, t->width);
   else
     end = t->body_end;
   t->n_texts++;
@@ -110,23 +78,16 @@ read_text (Tuple *t)
 #define READ_ADDR(kind, name) g_strlcpy (r->name, read_text (&t), sizeof r->name);
 #define READ_FIELD(kind, name, max) NETPULSE_RECORD_BY_CLASS (READ, kind, name)
 
-#define LAST_IS_TEXT_NUM(kind, name)  last_text = FALSE;
-#define LAST_IS_TEXT_TEXT(kind, name) last_text = TRUE;
-#define LAST_IS_TEXT_ADDR(kind, name) last_text = TRUE;
-#define LAST_IS_TEXT(kind, name, max) NETPULSE_RECORD_BY_CLASS (LAST_IS_TEXT, kind, name)
-
 static gboolean
 read_record (const guint8   *data,
              gsize           size,
              NetpulseRecord *r)
 {
-  gboolean last_text = FALSE;
-  Tuple t = { .data = data, .size = size, .width = offset_width (size), .ok = TRUE };
+  Tuple t = { .data = data, .size = size, .width = netpulse_gvariant_offset_width (size),
+              .n_offsets = netpulse_record_n_text_offsets (), .ok = TRUE };
 
   /* As netpulse_record_from_variant(): no stale bytes after a text. */
   memset (r, 0, sizeof *r);
-  NETPULSE_RECORD_FIELDS (LAST_IS_TEXT)
-  t.n_offsets = N_TEXTS - (last_text ? 1 : 0);
   if ((gsize) t.n_offsets * t.width > size)
     return FALSE;
   t.body_end = size - (gsize) t.n_offsets * t.width;
@@ -150,10 +111,10 @@ netpulse_record_reader_read (GVariant  *array,
   if (size == 0)
     return TRUE;
   data = g_variant_get_data (array);
-  width = offset_width (size);
+  width = netpulse_gvariant_offset_width (size);
   /* The last offset is the end of the last record: where the table of
    * offsets begins. */
-  table = read_offset (data + size - width, width);
+  table = netpulse_gvariant_read_offset (data + size - width, width);
   if (table > size || (size - table) % width != 0)
     goto invalid;
   n = (size - table) / width;
@@ -162,9 +123,9 @@ netpulse_record_reader_read (GVariant  *array,
   g_array_set_size (records, old_len + (guint) n);
   for (gsize i = 0; i < n; i++)
     {
-      gsize end = read_offset (data + table + i * width, width);
+      gsize end = netpulse_gvariant_read_offset (data + table + i * width, width);
 
-      start = (start + RECORD_ALIGNMENT - 1) & ~(gsize) (RECORD_ALIGNMENT - 1);
+      start = netpulse_gvariant_align (start, NETPULSE_RECORD_ALIGNMENT);
       if (end < start || end > table ||
           !read_record (data + start, end - start,
                         &g_array_index (records, NetpulseRecord, old_len + i)))

@@ -46,20 +46,13 @@
 NETPULSE_RECORD_FIELDS (CHECK_SIZE)
 
 #define COUNT_FIELD(kind, name, max) + 1
-#define COUNT_TEXT_NUM(kind, name)
-#define COUNT_TEXT_TEXT(kind, name) + 1
-#define COUNT_TEXT_ADDR(kind, name) + 1
-#define COUNT_TEXT(kind, name, max) NETPULSE_RECORD_BY_CLASS (COUNT_TEXT, kind, name)
 #define N_FIELDS (0 NETPULSE_RECORD_FIELDS (COUNT_FIELD))
-#define N_TEXTS  (0 NETPULSE_RECORD_FIELDS (COUNT_TEXT))
-
-/* A record's alignment in the array: that of its widest number. */
-#define RECORD_ALIGNMENT 8
 
 /* The most one record takes: every field at its longest (a text at most
  * fills its array), each after the most padding, an 8-byte offset per
  * text, and the padding before the record. */
-#define RECORD_MAX_SIZE (sizeof (NetpulseRecord) + N_FIELDS * 7 + N_TEXTS * 8 + RECORD_ALIGNMENT)
+#define RECORD_MAX_SIZE (sizeof (NetpulseRecord) + N_FIELDS * 7 + NETPULSE_RECORD_N_TEXTS * 8 + \
+                         NETPULSE_RECORD_ALIGNMENT)
 
 struct _NetpulseRecordWriter
 {
@@ -149,15 +142,12 @@ write_text (guint8     *p,
   return p + netpulse_record_copy_valid_text ((char *) p, text, size) + 1;
 }
 
-/* A field, and whether the record so far ends with a string (whose end
- * then needs no offset: the tuple's end says it). */
+/* A field; a text's end is kept for its framing offset. */
 #define WRITE_NUM(kind, name) \
-  p = write_number (p, start, &r->name, sizeof r->name); \
-  ends_with_text = FALSE;
+  p = write_number (p, start, &r->name, sizeof r->name);
 #define WRITE_TEXT(kind, name) \
   p = write_text (p, r->name, sizeof r->name); \
-  text_ends[n_texts++] = (gsize) (p - start); \
-  ends_with_text = TRUE;
+  text_ends[n_texts++] = (gsize) (p - start);
 #define WRITE_ADDR(kind, name) WRITE_TEXT (kind, name)
 #define WRITE_FIELD(kind, name, max) NETPULSE_RECORD_BY_CLASS (WRITE, kind, name)
 
@@ -165,22 +155,20 @@ void
 netpulse_record_writer_add (NetpulseRecordWriter *self,
                             const NetpulseRecord *r)
 {
-  gsize text_ends[N_TEXTS];
-  guint n_texts = 0, n_offsets, width;
-  gboolean ends_with_text = FALSE;
+  gsize text_ends[NETPULSE_RECORD_N_TEXTS];
+  guint n_texts = 0, n_offsets = netpulse_record_n_text_offsets (), width;
   guint8 *start, *p;
 
   g_return_if_fail (self != NULL);
   g_return_if_fail (r != NULL);
 
   reserve (self, RECORD_MAX_SIZE);
-  while (self->size % RECORD_ALIGNMENT != 0)
+  while (self->size % NETPULSE_RECORD_ALIGNMENT != 0)
     self->data[self->size++] = 0;
   start = p = self->data + self->size;
 
   NETPULSE_RECORD_FIELDS (WRITE_FIELD)
 
-  n_offsets = n_texts - (ends_with_text ? 1 : 0);
   width = netpulse_gvariant_offset_size ((gsize) (p - start), n_offsets);
   for (guint i = n_offsets; i-- > 0;)
     p = netpulse_gvariant_write_offset (p, text_ends[i], width);

@@ -33,7 +33,6 @@ typedef struct {
   FreeObject *free_objects;
   guint8     *unused;        /* first byte never handed out */
   guint8     *end;
-  gsize       capacity;      /* of the mapping */
   guint       n_live;
 } Chunk;
 
@@ -73,9 +72,8 @@ chunk_new (NetpulseSlab *self)
   g_assert (capacity == NETPULSE_HUGE_PAGE_SIZE);
   chunk->link.data = chunk;
   chunk->all_link.data = chunk;
-  chunk->capacity = capacity;
   chunk->unused = (guint8 *) chunk + ((sizeof *chunk + OBJECT_ALIGNMENT - 1) & ~(gsize) (OBJECT_ALIGNMENT - 1));
-  chunk->end = (guint8 *) chunk + capacity;
+  chunk->end = (guint8 *) chunk + NETPULSE_HUGE_PAGE_SIZE;
   g_queue_push_head_link (&self->with_room, &chunk->link);
   g_queue_push_tail_link (&self->all, &chunk->all_link);
   return chunk;
@@ -149,7 +147,7 @@ netpulse_slab_release (NetpulseSlab *self,
     {
       g_queue_unlink (&self->with_room, &chunk->link);
       g_queue_unlink (&self->all, &chunk->all_link);
-      netpulse_huge_pages_free (chunk, chunk->capacity);
+      netpulse_huge_pages_free (chunk, NETPULSE_HUGE_PAGE_SIZE);
     }
 }
 
@@ -179,7 +177,7 @@ netpulse_slab_free (NetpulseSlab *self)
   while ((chunk = g_queue_peek_head (&self->all)) != NULL)
     {
       g_queue_unlink (&self->all, &chunk->all_link);
-      netpulse_huge_pages_free (chunk, chunk->capacity);
+      netpulse_huge_pages_free (chunk, NETPULSE_HUGE_PAGE_SIZE);
     }
   g_free (self);
 }
