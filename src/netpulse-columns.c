@@ -20,6 +20,7 @@
 #include "netpulse-connection.h"
 #include "netpulse-format.h"
 #include "netpulse-process-group.h"
+#include "netpulse-row-slot.h"
 #include "netpulse-app-group.h"
 #include "netpulse-sparkline.h"
 #include "netpulse-text.h"
@@ -48,11 +49,16 @@ typedef struct {
 typedef struct {
   const ColumnInfo    *info;
   NetpulseViewOptions *options;
+  GPtrArray           *stale;     /* GtkListItem whose cell refreshes at the flush */
+  guint                flush_id;
 } ColumnData;
 
 typedef struct {
-  NetpulseRow *row;
-  gulong       row_handler;     /* netpulse_row_watch() */
+  NetpulseRow     *row;
+  gulong           row_handler;   /* netpulse_row_watch() */
+  gboolean         stale;         /* in ColumnData.stale */
+  NetpulseRowSlot *slot;          /* borrowed: the list item holds it while bound */
+  gulong           slot_handler;  /* "moved" */
 } CellBinding;
 
 #define CONN(row) (NETPULSE_IS_CONNECTION (row) ? netpulse_connection_get_record (NETPULSE_CONNECTION (row)) : NULL)
@@ -181,6 +187,8 @@ netpulse_columns_row_from_item (gpointer item)
 {
   if (GTK_IS_TREE_LIST_ROW (item))
     return gtk_tree_list_row_get_item (GTK_TREE_LIST_ROW (item));
+  if (NETPULSE_IS_ROW_SLOT (item))
+    return g_object_ref (netpulse_row_slot_get_row (NETPULSE_ROW_SLOT (item)));
   return NETPULSE_IS_ROW (item) ? g_object_ref (item) : NULL;
 }
 
@@ -364,10 +372,72 @@ refresh (GtkListItem *item,
     }
 }
 
+static gboolean
+flush_stale (gpointer user_data)
+{
+  ColumnData *data = user_data;
+  g_autoptr(GPtrArray) stale = g_steal_pointer (&data->stale);
+
+  data->flush_id = 0;
+  data->stale = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < stale->len; i++)
+    {
+      GtkListItem *item = g_ptr_array_index (stale, i);
+      CellBinding *binding = g_object_get_data (G_OBJECT (item), "netpulse-binding");
+
+      /* Unbound since, or bound again (and filled then). */
+      if (binding == NULL || !binding->stale)
+        continue;
+      binding->stale = FALSE;
+      refresh (item, data);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+/* The cell's row changed, or another row came to its position: refreshed
+ * once, after whatever else the same update does, before the frame is
+ * drawn (the redraw's priority is lower).  In an update a bound cell hears
+ * both its row's "changed" and its slot's "moved". */
 static void
 on_changed (GtkListItem *item)
 {
-  refresh (item, g_object_get_data (G_OBJECT (item), "netpulse-column"));
+  CellBinding *binding = g_object_get_data (G_OBJECT (item), "netpulse-binding");
+  ColumnData *data = g_object_get_data (G_OBJECT (item), "netpulse-column");
+
+  if (binding == NULL || binding->row == NULL || binding->stale)
+    return;
+  binding->stale = TRUE;
+  g_ptr_array_add (data->stale, g_object_ref (item));
+  if (data->flush_id == 0)
+    data->flush_id = g_idle_add_full (G_PRIORITY_HIGH_IDLE + 10, flush_stale, data, NULL);
+}
+
+/* The cell watches the row it shows, and only that one. */
+static void
+watch_row (GtkListItem *item,
+           CellBinding *binding,
+           NetpulseRow *row)
+{
+  if (binding->row != NULL)
+    netpulse_row_unwatch (binding->row, &binding->row_handler);
+  g_set_object (&binding->row, row);
+  if (row != NULL)
+    binding->row_handler = netpulse_row_watch (row, G_CALLBACK (on_changed), item);
+  /* The process cell's tooltip borrows the binding's row: it follows at
+   * once, not at the refresh (an event may come first). */
+  if (g_object_get_data (G_OBJECT (gtk_list_item_get_child (item)), TOOLTIP_ROW_KEY) != NULL)
+    g_object_set_data (G_OBJECT (gtk_list_item_get_child (item)), TOOLTIP_ROW_KEY, row);
+}
+
+/* The list was re-sorted: the cell stays, and shows the row now at its
+ * position (netpulse-row-slots.h). */
+static void
+on_slot_moved (GtkListItem *item)
+{
+  CellBinding *binding = g_object_get_data (G_OBJECT (item), "netpulse-binding");
+
+  watch_row (item, binding, netpulse_row_slot_get_row (binding->slot));
+  on_changed (item);
 }
 
 static void
@@ -377,17 +447,22 @@ bind_cb (GtkSignalListItemFactory *factory,
 {
   gpointer model_item = gtk_list_item_get_item (item);
   CellBinding *binding = g_new0 (CellBinding, 1);
+  g_autoptr(NetpulseRow) row = netpulse_columns_row_from_item (model_item);
 
-  binding->row = netpulse_columns_row_from_item (model_item);
   g_object_set_data_full (G_OBJECT (item), "netpulse-binding", binding, cell_binding_free);
 
   if (data->info->kind == CELL_PROCESS)
     gtk_tree_expander_set_list_row (GTK_TREE_EXPANDER (gtk_list_item_get_child (item)),
                                     GTK_IS_TREE_LIST_ROW (model_item) ? model_item : NULL);
-  if (binding->row == NULL)
+  if (row == NULL)
     return;
 
-  binding->row_handler = netpulse_row_watch (binding->row, G_CALLBACK (on_changed), item);
+  if (NETPULSE_IS_ROW_SLOT (model_item))
+    {
+      binding->slot = model_item;
+      binding->slot_handler = g_signal_connect_swapped (model_item, "moved", G_CALLBACK (on_slot_moved), item);
+    }
+  watch_row (item, binding, row);
   refresh (item, data);
 }
 
@@ -400,8 +475,9 @@ unbind_cb (GtkSignalListItemFactory *factory,
 
   if (binding == NULL)
     return;
-  if (binding->row != NULL)
-    netpulse_row_unwatch (binding->row, &binding->row_handler);
+  if (binding->slot != NULL)
+    g_clear_signal_handler (&binding->slot_handler, binding->slot);
+  watch_row (item, binding, NULL);
   if (data->info->kind == CELL_SPARKLINE)
     netpulse_sparkline_set_row (NETPULSE_SPARKLINE (gtk_list_item_get_child (item)), NULL);
   else if (data->info->kind == CELL_PROCESS)
@@ -409,7 +485,6 @@ unbind_cb (GtkSignalListItemFactory *factory,
       gtk_tree_expander_set_list_row (GTK_TREE_EXPANDER (gtk_list_item_get_child (item)), NULL);
       g_object_set_data (G_OBJECT (gtk_list_item_get_child (item)), TOOLTIP_ROW_KEY, NULL);
     }
-  g_clear_object (&binding->row);
   g_object_set_data (G_OBJECT (item), "netpulse-binding", NULL);
 }
 
@@ -418,6 +493,8 @@ column_data_free (gpointer data)
 {
   ColumnData *column_data = data;
 
+  g_clear_handle_id (&column_data->flush_id, g_source_remove);
+  g_ptr_array_unref (column_data->stale);
   g_object_unref (column_data->options);
   g_free (column_data);
 }
@@ -433,6 +510,7 @@ make_column (const ColumnInfo    *info,
 
   data->info = info;
   data->options = g_object_ref (options);
+  data->stale = g_ptr_array_new_with_free_func (g_object_unref);
   g_object_set_data_full (G_OBJECT (factory), "netpulse-column", data, column_data_free);
   g_signal_connect (factory, "setup", G_CALLBACK (setup_cb), data);
   g_signal_connect (factory, "bind", G_CALLBACK (bind_cb), data);
@@ -500,52 +578,4 @@ netpulse_columns_prefers_descending (const char *id)
     if (g_strcmp0 (columns[i].id, id) == 0)
       return columns[i].descending;
   return FALSE;
-}
-
-/* ---- the column titles' menu ------------------------------------------ */
-
-static void
-on_column_toggled (GSimpleAction *action,
-                   GVariant      *state,
-                   GSettings     *settings)
-{
-  const char *id = g_object_get_data (G_OBJECT (action), "netpulse-column-id");
-  g_auto(GStrv) hidden = g_settings_get_strv (settings, "hidden-columns");
-  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
-  g_auto(GStrv) result = NULL;
-
-  for (guint i = 0; hidden[i] != NULL; i++)
-    if (!g_str_equal (hidden[i], id))
-      g_strv_builder_add (builder, hidden[i]);
-  if (!g_variant_get_boolean (state))
-    g_strv_builder_add (builder, id);
-  result = g_strv_builder_end (builder);
-  g_settings_set_strv (settings, "hidden-columns", (const char * const *) result);
-  g_simple_action_set_state (action, state);
-}
-
-GMenuModel *
-netpulse_columns_add_menu (GtkColumnView *view,
-                           GActionMap    *actions,
-                           GSettings     *settings)
-{
-  GMenu *menu = g_menu_new ();
-  g_auto(GStrv) hidden = g_settings_get_strv (settings, "hidden-columns");
-
-  /* Every column but the name can be hidden. */
-  for (guint i = 1; i < G_N_ELEMENTS (columns); i++)
-    {
-      g_autofree char *name = g_strconcat ("column-", columns[i].id, NULL);
-      g_autofree char *detailed = g_strconcat ("win.", name, NULL);
-      gboolean shown = !g_strv_contains ((const char * const *) hidden, columns[i].id);
-      g_autoptr(GSimpleAction) action = g_simple_action_new_stateful (name, NULL, g_variant_new_boolean (shown));
-
-      g_object_set_data (G_OBJECT (action), "netpulse-column-id", (gpointer) columns[i].id);
-      g_signal_connect_object (action, "change-state", G_CALLBACK (on_column_toggled), settings, 0);
-      g_action_map_add_action (actions, G_ACTION (action));
-      g_menu_append (menu, _(columns[i].title), detailed);
-    }
-  for (guint i = 0; i < G_N_ELEMENTS (columns); i++)
-    gtk_column_view_column_set_header_menu (netpulse_columns_find (view, columns[i].id), G_MENU_MODEL (menu));
-  return G_MENU_MODEL (menu);
 }

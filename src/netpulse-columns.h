@@ -29,7 +29,8 @@ int                  netpulse_columns_get_default_width  (const char *id);
 /* The tooltip a cell shows when asked (formatted when its row was bound),
  * or NULL. */
 char                *netpulse_columns_get_tooltip        (GtkWidget  *cell);
-/* The row of a list item (unwraps GtkTreeListRow); transfer full. */
+/* The row of a list item (unwraps GtkTreeListRow and NetpulseRowSlot);
+ * transfer full. */
 NetpulseRow         *netpulse_columns_row_from_item (gpointer          item);
 
 /* A menu on every column title to show or hide the columns (all but the

@@ -26,4 +26,16 @@ gboolean _netpulse_test_hooks_usage_setting (NetpulseWindow *window,
                                              const char     *key,
                                              const char     *value);
 
+/* netpulse-test-hooks-rows.c: the rows of the view ("# history …",
+ * "# app …", one line per row), where the selection is ("# selected=…"),
+ * and selecting row @position (expanding a process); NETPULSE_SELECT_ROW at
+ * the tick NETPULSE_SELECT_AT_TICK, if both are set. */
+void _netpulse_test_hooks_dump_rows      (GString        *out,
+                                          NetpulseWindow *window);
+void _netpulse_test_hooks_dump_selection (GString        *out,
+                                          NetpulseWindow *window);
+void _netpulse_test_hooks_select_row     (NetpulseWindow *window,
+                                          guint           position);
+void _netpulse_test_hooks_select_at_tick (NetpulseWindow *window);
+
 G_END_DECLS

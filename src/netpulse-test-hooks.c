@@ -79,72 +79,6 @@ netpulse_test_hooks_save_screenshot (GtkWidget   *widget,
   return TRUE;
 }
 
-/* "# history <i> <rx_bytes> <tx_bytes> <rx,…> <tx,…>": what row @i's
- * sparkline draws (its last NETPULSE_ROW_HISTORY_LENGTH samples, oldest
- * first, B/s) next to its totals, so that a test can tell whose traffic
- * a graph shows. */
-static void
-dump_history (GString                 *out,
-              guint                    index,
-              NetpulseRow             *row,
-              NetpulseConnectionStore *store)
-{
-  double rx[NETPULSE_ROW_HISTORY_LENGTH], tx[NETPULSE_ROW_HISTORY_LENGTH];
-  char value[G_ASCII_DTOSTR_BUF_SIZE];
-
-  netpulse_history_get (netpulse_row_get_history (row), netpulse_connection_store_get_tick (store),
-                        NETPULSE_ROW_HISTORY_LENGTH, rx, tx);
-  g_string_append_printf (out, "# history %u %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " ", index,
-                          netpulse_row_get_rx_bytes (row), netpulse_row_get_tx_bytes (row));
-  for (guint i = 0; i < NETPULSE_ROW_HISTORY_LENGTH; i++)
-    g_string_append_printf (out, "%s%s", i > 0 ? "," : "", g_ascii_formatd (value, sizeof value, "%.1f", rx[i]));
-  g_string_append_c (out, ' ');
-  for (guint i = 0; i < NETPULSE_ROW_HISTORY_LENGTH; i++)
-    g_string_append_printf (out, "%s%s", i > 0 ? "," : "", g_ascii_formatd (value, sizeof value, "%.1f", tx[i]));
-  g_string_append_c (out, '\n');
-}
-
-/* "# app <i> <connections> <kind> <URI-escaped app id> <URI-escaped name>
- * <shared scale>": row @i is an application. */
-static void
-dump_app (GString             *out,
-          guint                index,
-          NetpulseAppGroup    *app,
-          NetpulseViewOptions *options)
-{
-  g_autofree char *id = g_uri_escape_string (netpulse_app_group_get_app_id (app), NULL, FALSE);
-  g_autofree char *name = g_uri_escape_string (netpulse_row_get_display_name (NETPULSE_ROW (app)), NULL, FALSE);
-  char scale[G_ASCII_DTOSTR_BUF_SIZE];
-
-  g_string_append_printf (out, "# app %u %u %s %s %s %s\n", index, netpulse_app_group_get_n_connections (app),
-                          netpulse_app_kind_name (netpulse_app_group_get_kind (app)), id, name,
-                          g_ascii_formatd (scale, sizeof scale, "%.1f", netpulse_view_options_get_shared_scale (options)));
-}
-
-static void
-dump_row (GString     *out,
-          NetpulseRow *row)
-{
-  g_autofree char *remote = NULL;
-  const NetpulseRecord *r = NETPULSE_IS_CONNECTION (row)
-                            ? netpulse_connection_get_record (NETPULSE_CONNECTION (row)) : NULL;
-  char rx[G_ASCII_DTOSTR_BUF_SIZE], tx[G_ASCII_DTOSTR_BUF_SIZE];
-  g_autofree char *comm = NULL;
-  g_autofree char *safe_remote = NULL;
-
-  /* Name and address as the app shows them (raw, they could break the
-   * line). */
-  remote = r != NULL ? netpulse_format_remote (r) : g_strdup ("-");
-  g_string_append_printf (out, "%s\t%u\t%s\t%s\t%s\t%s\n",
-                          netpulse_text_safe (netpulse_row_get_comm (row), &comm),
-                          netpulse_row_get_pid (row),
-                          netpulse_text_safe (remote, &safe_remote),
-                          g_ascii_formatd (rx, sizeof rx, "%.1f", netpulse_row_get_rx_rate (row)),
-                          g_ascii_formatd (tx, sizeof tx, "%.1f", netpulse_row_get_tx_rate (row)),
-                          netpulse_row_get_closed (row) ? "closed"
-                          : r != NULL ? netpulse_tcp_state_name (r->state) : "process");
-}
-
 /* The descendant of @widget built from the .ui object with id @id. */
 static GtkWidget *
 find_by_id (GtkWidget  *widget,
@@ -198,20 +132,6 @@ get_column_title_bounds (NetpulseWindow  *window,
   /* A hidden column keeps its (hidden) title. */
   return title != NULL && gtk_widget_get_visible (title) &&
          gtk_widget_compute_bounds (title, GTK_WIDGET (window), bounds);
-}
-
-/* Selects (and, for a process, expands) row @position. */
-static void
-select_row (NetpulseWindow *window,
-            guint           position)
-{
-  g_autoptr(GObject) item = g_list_model_get_item (G_LIST_MODEL (window->selection), position);
-
-  if (item == NULL)
-    return;
-  if (GTK_IS_TREE_LIST_ROW (item))
-    gtk_tree_list_row_set_expanded (GTK_TREE_LIST_ROW (item), TRUE);
-  gtk_single_selection_set_selected (window->selection, position);
 }
 
 static const char *
@@ -351,6 +271,7 @@ netpulse_test_hooks_dump_view (NetpulseWindow  *window,
                           g_settings_get_boolean (window->settings, "sort-descending") ? "descending" : "ascending",
                           window->sort_held);
   dump_page (out, window);
+  _netpulse_test_hooks_dump_selection (out, window);
   _netpulse_test_hooks_dump_usage (out, window);
   _netpulse_test_hooks_dump_input (out, window);
   _netpulse_window_sum_shown (window, &shown_rx, &shown_tx, &shown_n);
@@ -372,18 +293,7 @@ netpulse_test_hooks_dump_view (NetpulseWindow  *window,
                                 (int) b.origin.x, (int) b.origin.y, (int) b.size.width, (int) b.size.height);
     }
   dump_texts (out, GTK_WIDGET (window));
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(GObject) item = g_list_model_get_item (rows, i);
-      g_autoptr(NetpulseRow) row = netpulse_columns_row_from_item (item);
-
-      if (row == NULL)
-        continue;
-      dump_history (out, i, row, window->store);
-      if (NETPULSE_IS_APP_GROUP (row))
-        dump_app (out, i, NETPULSE_APP_GROUP (row), window->options);
-      dump_row (out, row);
-    }
+  _netpulse_test_hooks_dump_rows (out, window);
   return g_file_set_contents (path, out->str, out->len, error);
 }
 
@@ -479,8 +389,9 @@ schedule (Hooks *hooks)
 
   if (hooks->timeout_id != 0)
     return;
-  if (select != NULL && select[0] != '\0')
-    select_row (hooks->window, (guint) g_ascii_strtoull (select, NULL, 10));
+  /* NETPULSE_SELECT_AT_TICK selects at that tick instead. */
+  if (select != NULL && select[0] != '\0' && g_getenv ("NETPULSE_SELECT_AT_TICK") == NULL)
+    _netpulse_test_hooks_select_row (hooks->window, (guint) g_ascii_strtoull (select, NULL, 10));
   hooks->timeout_id = g_timeout_add (hooks->delay_ms, on_delay, hooks);
 }
 
@@ -589,6 +500,7 @@ netpulse_test_hooks_install (NetpulseWindow *window)
   /* The view and settings asked for apply without a screenshot too: the
    * benchmarks (bench/app.py) choose the view this way. */
   apply_environment (window);
+  _netpulse_test_hooks_select_at_tick (window);
   if ((screenshot == NULL || screenshot[0] == '\0') && (dump == NULL || dump[0] == '\0'))
     return;
 

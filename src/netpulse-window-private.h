@@ -19,6 +19,7 @@
 #include "netpulse-overflow-banner.h"
 #include "netpulse-process-model.h"
 #include "netpulse-row-filter.h"
+#include "netpulse-row-slots.h"
 #include "netpulse-sorted-rows.h"
 #include "netpulse-sparkline.h"
 #include "netpulse-usage-view.h"
@@ -70,9 +71,11 @@ struct _NetpulseWindow
   NetpulseRowFilter       *filter;
   GtkSorter               *sorter;        /* column view sorter + id tie-breaker */
   NetpulseSortedRows      *flat_rows;
+  NetpulseRowSlots        *flat_slots;    /* flat_rows, in positions that keep their widgets */
   GtkFilterListModel      *tree_rows;
   GtkFilterListModel      *app_rows;
   GtkSingleSelection      *selection;
+  NetpulseRow             *selected_row;  /* what the selection is on, for it to follow */
   NetpulseHistory         *shown_history; /* the header graph: what the filters let through */
 
   gboolean                 grouped;

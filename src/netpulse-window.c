@@ -7,14 +7,15 @@
  *
  * Model chain (nothing is rebuilt per tick; rows are updated in place):
  *
- *   flat:    NetpulseConnectionStore → NetpulseSortedRows ────────────────────┐
+ *   flat:    NetpulseConnectionStore → NetpulseSortedRows → NetpulseRowSlots ─┐
  *   grouped: NetpulseProcessModel → GtkTreeListModel → GtkSortListModel      ├→ GtkSingleSelection → GtkColumnView
  *                                         → GtkFilterListModel ──────────────┘
  *
  * Both sort models use the column view's sorter with a tie-breaker on the
  * id, so equal rows keep their order between ticks.  Each tick re-sorts
- * (values changed in place); the single selection follows its item, and the
- * scroll offset is kept as it was.
+ * (values changed in place); the single selection follows its row (in the
+ * flat list by hand: its positions keep their widgets, netpulse-row-slots.h),
+ * and the scroll offset is kept as it was.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -60,6 +61,7 @@ on_selection_changed (NetpulseWindow *self)
   gpointer item = gtk_single_selection_get_selected_item (self->selection);
   g_autoptr(NetpulseRow) row = item != NULL ? netpulse_columns_row_from_item (item) : NULL;
 
+  g_set_object (&self->selected_row, row);
   netpulse_detail_pane_set_row (self->detail_pane, row);
   adw_flap_set_reveal_flap (self->flap, row != NULL);
 }
@@ -200,13 +202,62 @@ _netpulse_window_get_rows (NetpulseWindow *self)
 {
   if (self->applications)
     return G_LIST_MODEL (self->app_rows);
-  return self->grouped ? G_LIST_MODEL (self->tree_rows) : G_LIST_MODEL (self->flat_rows);
+  return self->grouped ? G_LIST_MODEL (self->tree_rows) : G_LIST_MODEL (self->flat_slots);
+}
+
+/* The flat list's positions stay while its rows move: the selection goes
+ * where its row went, or goes away with it. */
+static void
+on_flat_rows_moved (NetpulseWindow *self)
+{
+  guint position;
+
+  if (self->selected_row == NULL ||
+      gtk_single_selection_get_model (self->selection) != G_LIST_MODEL (self->flat_slots))
+    return;
+  position = netpulse_row_slots_find (self->flat_slots, self->selected_row);
+  if (position != gtk_single_selection_get_selected (self->selection))
+    gtk_single_selection_set_selected (self->selection, position);
 }
 
 static void
 on_rows_changed (NetpulseWindow *self)
 {
   _netpulse_window_update_placeholder (self);
+}
+
+/* @roots → GtkTreeListModel → sorted → filtered: a tree of rows.  Its
+ * sorter and filter are given while it is shown (attach_tree()). */
+static GtkFilterListModel *
+make_tree (NetpulseWindow                     *self,
+           GListModel                         *roots,
+           GtkTreeListModelCreateModelFunc     create_func)
+{
+  GtkTreeListModel *tree = gtk_tree_list_model_new (g_object_ref (roots), FALSE, FALSE,
+                                                    create_func, NULL, NULL);
+  GtkSortListModel *sorted = gtk_sort_list_model_new (G_LIST_MODEL (tree), NULL);
+  GtkFilterListModel *filtered = gtk_filter_list_model_new (G_LIST_MODEL (sorted), NULL);
+
+  g_object_set_data_full (G_OBJECT (filtered), "netpulse-sorter",
+                          gtk_tree_list_row_sorter_new (g_object_ref (self->sorter)), g_object_unref);
+  return filtered;
+}
+
+/* Only a tree that is shown is sorted and filtered: each tick re-sorts
+ * and filters again what is shown, and the trees of the other views would
+ * be redone for nobody.  Shown again, a tree is sorted and filtered once. */
+static void
+attach_tree (NetpulseWindow     *self,
+             GtkFilterListModel *tree,
+             gboolean            shown)
+{
+  GtkSortListModel *sorted = GTK_SORT_LIST_MODEL (gtk_filter_list_model_get_model (tree));
+  GtkSorter *sorter = shown ? g_object_get_data (G_OBJECT (tree), "netpulse-sorter") : NULL;
+
+  if (gtk_sort_list_model_get_sorter (sorted) != sorter)
+    gtk_sort_list_model_set_sorter (sorted, sorter);
+  if (gtk_filter_list_model_get_filter (tree) != (shown ? GTK_FILTER (self->filter) : NULL))
+    gtk_filter_list_model_set_filter (tree, shown ? GTK_FILTER (self->filter) : NULL);
 }
 
 /* The Applications view is an overview: the columns that only describe
@@ -235,24 +286,12 @@ set_grouped (NetpulseWindow *self,
   /* Grouping by process is a way of looking at the connections. */
   gtk_widget_set_sensitive (GTK_WIDGET (self->group_button), !self->applications && self->monitoring);
   _netpulse_window_update_columns (self);
+  attach_tree (self, self->tree_rows, !self->applications && self->grouped);
+  attach_tree (self, self->app_rows, self->applications);
   gtk_single_selection_set_model (self->selection, _netpulse_window_get_rows (self));
   gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
   _netpulse_window_update_summary (self);
   _netpulse_window_update_placeholder (self);
-}
-
-/* @roots → GtkTreeListModel → sorted → filtered: a tree of rows. */
-static GtkFilterListModel *
-make_tree (NetpulseWindow                     *self,
-           GListModel                         *roots,
-           GtkTreeListModelCreateModelFunc     create_func)
-{
-  GtkTreeListModel *tree = gtk_tree_list_model_new (g_object_ref (roots), FALSE, FALSE,
-                                                    create_func, NULL, NULL);
-  GtkSortListModel *sorted = gtk_sort_list_model_new (G_LIST_MODEL (tree),
-                                                      GTK_SORTER (gtk_tree_list_row_sorter_new (g_object_ref (self->sorter))));
-
-  return gtk_filter_list_model_new (G_LIST_MODEL (sorted), g_object_ref (GTK_FILTER (self->filter)));
 }
 
 static void
@@ -268,6 +307,8 @@ build_models (NetpulseWindow *self)
   self->filter = netpulse_row_filter_new ();
 
   self->flat_rows = netpulse_sorted_rows_new (self->store, self->sorter, GTK_FILTER (self->filter));
+  self->flat_slots = netpulse_row_slots_new (self->flat_rows);
+  g_signal_connect_object (self->flat_slots, "rows-moved", G_CALLBACK (on_flat_rows_moved), self, G_CONNECT_SWAPPED);
 
   self->process_model = netpulse_process_model_new (self->store);
   self->tree_rows = make_tree (self, G_LIST_MODEL (self->process_model), netpulse_process_model_create_child_model);
@@ -276,7 +317,7 @@ build_models (NetpulseWindow *self)
   self->app_model = netpulse_app_model_new (self->store, self->process_model);
   self->app_rows = make_tree (self, G_LIST_MODEL (self->app_model), netpulse_app_model_create_child_model);
 
-  self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->flat_rows)));
+  self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->flat_slots)));
   gtk_single_selection_set_autoselect (self->selection, FALSE);
   gtk_single_selection_set_can_unselect (self->selection, TRUE);
   gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
@@ -381,6 +422,8 @@ netpulse_window_dispose (GObject *object)
   gtk_widget_dispose_template (GTK_WIDGET (self), NETPULSE_TYPE_WINDOW);
 
   g_clear_object (&self->selection);
+  g_clear_object (&self->selected_row);
+  g_clear_object (&self->flat_slots);
   g_clear_object (&self->flat_rows);
   g_clear_object (&self->tree_rows);
   g_clear_object (&self->app_rows);
