@@ -94,11 +94,17 @@ struct _NetpulseWindow
   gsize                    trimmed_free;  /* free heap at the last trim (netpulse-memory.c) */
 };
 
-/* netpulse-window.c */
-/* The column the table is sorted by now (NULL for none). */
+/* netpulse-window-sort.c: the column the table is sorted by now (NULL
+ * for none); saved when it changes (connected to the column view sorter's
+ * "changed") and restored from the settings at start. */
 const char *_netpulse_window_get_sort            (NetpulseWindow       *self,
                                                   gboolean             *descending);
-/* The rows shown, in order (GtkTreeListRow items when grouped). */
+void        _netpulse_window_on_sort_changed     (NetpulseWindow       *self);
+void        _netpulse_window_restore_sort        (NetpulseWindow       *self);
+
+/* netpulse-window.c */
+/* The rows shown, in order (NetpulseRowSlot items in the flat list,
+ * GtkTreeListRow items in the trees). */
 GListModel *_netpulse_window_get_rows            (NetpulseWindow       *self);
 /* Whether the first data (or a final state) is on screen. */
 gboolean    _netpulse_window_is_settled          (NetpulseWindow       *self);
