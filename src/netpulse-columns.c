@@ -431,11 +431,26 @@ watch_row (GtkListItem *item,
 
 /* The list was re-sorted: the cell stays, and shows the row now at its
  * position (netpulse-row-slots.h). */
+/* The expander of a process cell expands the tree row it is given. */
+static void
+set_tree_row (GtkListItem *item,
+              gpointer     model_item)
+{
+  ColumnData *data = g_object_get_data (G_OBJECT (item), "netpulse-column");
+
+  if (NETPULSE_IS_ROW_SLOT (model_item))
+    model_item = netpulse_row_slot_get_item (model_item);
+  if (data->info->kind == CELL_PROCESS)
+    gtk_tree_expander_set_list_row (GTK_TREE_EXPANDER (gtk_list_item_get_child (item)),
+                                    GTK_IS_TREE_LIST_ROW (model_item) ? model_item : NULL);
+}
+
 static void
 on_slot_moved (GtkListItem *item)
 {
   CellBinding *binding = g_object_get_data (G_OBJECT (item), "netpulse-binding");
 
+  set_tree_row (item, binding->slot);
   watch_row (item, binding, netpulse_row_slot_get_row (binding->slot));
   on_changed (item);
 }
@@ -451,9 +466,7 @@ bind_cb (GtkSignalListItemFactory *factory,
 
   g_object_set_data_full (G_OBJECT (item), "netpulse-binding", binding, cell_binding_free);
 
-  if (data->info->kind == CELL_PROCESS)
-    gtk_tree_expander_set_list_row (GTK_TREE_EXPANDER (gtk_list_item_get_child (item)),
-                                    GTK_IS_TREE_LIST_ROW (model_item) ? model_item : NULL);
+  set_tree_row (item, model_item);
   if (row == NULL)
     return;
 

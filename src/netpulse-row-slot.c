@@ -12,7 +12,8 @@ struct _NetpulseRowSlot
 {
   GObject      parent_instance;
 
-  NetpulseRow *row;
+  GObject     *item;
+  NetpulseRow *row;     /* @item's row: @item itself, or the tree row's item */
 };
 
 G_DEFINE_FINAL_TYPE (NetpulseRowSlot, netpulse_row_slot, G_TYPE_OBJECT)
@@ -30,6 +31,7 @@ netpulse_row_slot_dispose (GObject *object)
   NetpulseRowSlot *self = NETPULSE_ROW_SLOT (object);
 
   g_clear_object (&self->row);
+  g_clear_object (&self->item);
 
   G_OBJECT_CLASS (netpulse_row_slot_parent_class)->dispose (object);
 }
@@ -53,16 +55,37 @@ netpulse_row_slot_init (NetpulseRowSlot *self)
 {
 }
 
+static void
+set_item (NetpulseRowSlot *self,
+          gpointer         item)
+{
+  g_clear_object (&self->row);
+  g_clear_object (&self->item);
+  self->item = item;
+  if (GTK_IS_TREE_LIST_ROW (item))
+    self->row = gtk_tree_list_row_get_item (GTK_TREE_LIST_ROW (item));
+  else if (NETPULSE_IS_ROW (item))
+    self->row = g_object_ref (item);
+}
+
 NetpulseRowSlot *
-netpulse_row_slot_new (NetpulseRow *row)
+netpulse_row_slot_new (gpointer item)
 {
   NetpulseRowSlot *self;
 
-  g_return_val_if_fail (NETPULSE_IS_ROW (row), NULL);
+  g_return_val_if_fail (G_IS_OBJECT (item), NULL);
 
   self = g_object_new (NETPULSE_TYPE_ROW_SLOT, NULL);
-  self->row = g_object_ref (row);
+  set_item (self, item);
   return self;
+}
+
+gpointer
+netpulse_row_slot_get_item (NetpulseRowSlot *self)
+{
+  g_return_val_if_fail (NETPULSE_IS_ROW_SLOT (self), NULL);
+
+  return self->item;
 }
 
 NetpulseRow *
@@ -74,13 +97,17 @@ netpulse_row_slot_get_row (NetpulseRowSlot *self)
 }
 
 void
-netpulse_row_slot_set_row (NetpulseRowSlot *self,
-                           NetpulseRow     *row)
+netpulse_row_slot_take_item (NetpulseRowSlot *self,
+                             gpointer         item)
 {
   g_return_if_fail (NETPULSE_IS_ROW_SLOT (self));
-  g_return_if_fail (NETPULSE_IS_ROW (row));
+  g_return_if_fail (G_IS_OBJECT (item));
 
-  if (!g_set_object (&self->row, row))
-    return;
+  if (item == self->item)
+    {
+      g_object_unref (item);
+      return;
+    }
+  set_item (self, item);
   g_signal_emit (self, signals[MOVED], 0);
 }

@@ -1,11 +1,14 @@
 /* netpulse-row-slot.h — one position of a list whose widgets stay where
- * they are (NetpulseRowSlots): the row shown there now.  When the order
- * changes, the slot takes another row and says so ("moved"); the list item
- * that shows the slot, its widgets and their styles stay.
+ * they are (NetpulseRowSlots): the item shown there now, a NetpulseRow or
+ * a GtkTreeListRow of one.  When the order changes, the slot takes another
+ * item and says so ("moved"); the list item that shows the slot, its
+ * widgets and their styles stay.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #pragma once
+
+#include <gtk/gtk.h>
 
 #include "netpulse-row.h"
 
@@ -15,11 +18,15 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (NetpulseRowSlot, netpulse_row_slot, NETPULSE, ROW_SLOT, GObject)
 
-NetpulseRowSlot *netpulse_row_slot_new     (NetpulseRow     *row);
-/* The row shown at this position; borrowed. */
-NetpulseRow     *netpulse_row_slot_get_row (NetpulseRowSlot *self);
-/* Shows @row here; emits "moved" if it is another row than before. */
-void             netpulse_row_slot_set_row (NetpulseRowSlot *self,
-                                            NetpulseRow     *row);
+/* Takes @item (transfer full). */
+NetpulseRowSlot *netpulse_row_slot_new       (gpointer         item);
+/* The item shown at this position (a NetpulseRow or a GtkTreeListRow),
+ * and its row; both borrowed. */
+gpointer         netpulse_row_slot_get_item  (NetpulseRowSlot *self);
+NetpulseRow     *netpulse_row_slot_get_row   (NetpulseRowSlot *self);
+/* Shows @item here (transfer full); emits "moved" if it is another item
+ * than before. */
+void             netpulse_row_slot_take_item (NetpulseRowSlot *self,
+                                              gpointer         item);
 
 G_END_DECLS

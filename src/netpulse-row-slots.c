@@ -2,9 +2,9 @@
  *
  * The order of what happens when the rows change, so that a selection
  * moved on "rows-moved" never sees a position that is not there:
- *   1. the slots up to the old end take their new rows ("moved");
- *   2. slots for added rows are appended (items-changed);
- *   3. "rows-moved": every position shows its row;
+ *   1. the slots up to the old end take their new items ("moved");
+ *   2. slots for added items are appended (items-changed);
+ *   3. "rows-moved": every position shows its item;
  *   4. slots beyond the new end go (items-changed).
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
@@ -19,8 +19,8 @@ struct _NetpulseRowSlots
 {
   GObject     parent_instance;
 
-  NetpulseSortedRows *rows;
-  GPtrArray          *slots;    /* NetpulseRowSlot, owned */
+  GListModel *items;    /* NetpulseRow or GtkTreeListRow */
+  GPtrArray  *slots;    /* NetpulseRowSlot, owned */
 };
 
 static void list_model_iface_init (GListModelInterface *iface);
@@ -66,14 +66,14 @@ list_model_iface_init (GListModelInterface *iface)
   iface->get_item = get_item;
 }
 
-/* Slots [@from, @to) show the rows at their positions now. */
+/* Slots [@from, @to) show the items at their positions now. */
 static void
-move_rows_into (NetpulseRowSlots *self,
-                guint             from,
-                guint             to)
+move_items_into (NetpulseRowSlots *self,
+                 guint             from,
+                 guint             to)
 {
   for (guint i = from; i < to; i++)
-    netpulse_row_slot_set_row (g_ptr_array_index (self->slots, i), netpulse_sorted_rows_peek (self->rows, i));
+    netpulse_row_slot_take_item (g_ptr_array_index (self->slots, i), g_list_model_get_item (self->items, i));
 }
 
 static void
@@ -83,23 +83,23 @@ append_slots (NetpulseRowSlots *self,
   guint old_n = self->slots->len;
 
   for (guint i = old_n; i < new_n; i++)
-    g_ptr_array_add (self->slots, netpulse_row_slot_new (netpulse_sorted_rows_peek (self->rows, i)));
+    g_ptr_array_add (self->slots, netpulse_row_slot_new (g_list_model_get_item (self->items, i)));
   g_list_model_items_changed (G_LIST_MODEL (self), old_n, 0, new_n - old_n);
 }
 
 static void
-on_rows_changed (NetpulseRowSlots *self,
+on_items_changed (NetpulseRowSlots *self,
                  guint             position,
                  guint             removed,
                  guint             added)
 {
   guint old_n = self->slots->len;
-  guint new_n = g_list_model_get_n_items (G_LIST_MODEL (self->rows));
+  guint new_n = g_list_model_get_n_items (self->items);
   /* As many removed as added: only that range moved.  Otherwise every
-   * row after @position shifted. */
+   * item after @position shifted. */
   guint end = removed == added ? position + added : new_n;
 
-  move_rows_into (self, position, MIN (end, old_n));
+  move_items_into (self, position, MIN (end, old_n));
   if (new_n > old_n)
     append_slots (self, new_n);
   g_signal_emit (self, signals[ROWS_MOVED], 0);
@@ -115,9 +115,9 @@ netpulse_row_slots_dispose (GObject *object)
 {
   NetpulseRowSlots *self = NETPULSE_ROW_SLOTS (object);
 
-  if (self->rows != NULL)
-    g_signal_handlers_disconnect_by_data (self->rows, self);
-  g_clear_object (&self->rows);
+  if (self->items != NULL)
+    g_signal_handlers_disconnect_by_data (self->items, self);
+  g_clear_object (&self->items);
   g_ptr_array_set_size (self->slots, 0);
 
   G_OBJECT_CLASS (netpulse_row_slots_parent_class)->dispose (object);
@@ -154,16 +154,16 @@ netpulse_row_slots_init (NetpulseRowSlots *self)
 }
 
 NetpulseRowSlots *
-netpulse_row_slots_new (NetpulseSortedRows *rows)
+netpulse_row_slots_new (GListModel *items)
 {
   NetpulseRowSlots *self;
 
-  g_return_val_if_fail (NETPULSE_IS_SORTED_ROWS (rows), NULL);
+  g_return_val_if_fail (G_IS_LIST_MODEL (items), NULL);
 
   self = g_object_new (NETPULSE_TYPE_ROW_SLOTS, NULL);
-  self->rows = g_object_ref (rows);
-  g_signal_connect_object (rows, "items-changed", G_CALLBACK (on_rows_changed), self, G_CONNECT_SWAPPED);
-  append_slots (self, g_list_model_get_n_items (G_LIST_MODEL (rows)));
+  self->items = g_object_ref (items);
+  g_signal_connect_object (items, "items-changed", G_CALLBACK (on_items_changed), self, G_CONNECT_SWAPPED);
+  append_slots (self, g_list_model_get_n_items (items));
   return self;
 }
 

@@ -334,15 +334,6 @@ netpulse_sorted_rows_new (NetpulseConnectionStore *store,
   return self;
 }
 
-NetpulseRow *
-netpulse_sorted_rows_peek (NetpulseSortedRows *self,
-                           guint               position)
-{
-  g_return_val_if_fail (NETPULSE_IS_SORTED_ROWS (self), NULL);
-
-  return position < self->shown->len ? g_ptr_array_index (self->shown, position) : NULL;
-}
-
 void
 netpulse_sorted_rows_freeze (NetpulseSortedRows *self)
 {

@@ -34,10 +34,6 @@ G_DECLARE_FINAL_TYPE (NetpulseSortedRows, netpulse_sorted_rows, NETPULSE, SORTED
 NetpulseSortedRows *netpulse_sorted_rows_new    (NetpulseConnectionStore *store,
                                                  GtkSorter               *sorter,
                                                  GtkFilter               *filter);
-/* The row at @position, borrowed (no reference taken, as
- * g_list_model_get_item() would), or NULL. */
-NetpulseRow        *netpulse_sorted_rows_peek   (NetpulseSortedRows      *self,
-                                                 guint                    position);
 /* Until thawed, changes of the sorter and the filter only mark the list
  * for netpulse_sorted_rows_thaw(). */
 void                netpulse_sorted_rows_freeze (NetpulseSortedRows      *self);

@@ -103,21 +103,24 @@ _netpulse_test_hooks_dump_rows (GString        *out,
     }
 }
 
-/* Where the selection is, and which connection the detail pane shows
- * (its remote endpoint, as the rows' dump gives it). */
+/* Where the selection is, and which row the detail pane shows: a
+ * connection's remote endpoint, as the rows' dump gives it, and any row's
+ * process name (URI-escaped). */
 void
 _netpulse_test_hooks_dump_selection (GString        *out,
                                      NetpulseWindow *window)
 {
   guint selected = gtk_single_selection_get_selected (window->selection);
   g_autofree char *remote = netpulse_detail_pane_dup_remote (window->detail_pane);
+  NetpulseRow *row = netpulse_detail_pane_get_row (window->detail_pane);
+  g_autofree char *comm = row != NULL ? g_uri_escape_string (netpulse_row_get_comm (row), NULL, FALSE) : NULL;
 
   if (selected == GTK_INVALID_LIST_POSITION)
     g_string_append (out, "# selected=none");
   else
     g_string_append_printf (out, "# selected=%u", selected);
-  g_string_append_printf (out, " detail-remote=%s detail-shown=%d\n", remote != NULL ? remote : "-",
-                          adw_flap_get_reveal_flap (window->flap));
+  g_string_append_printf (out, " detail-remote=%s detail-comm=%s detail-shown=%d\n", remote != NULL ? remote : "-",
+                          comm != NULL ? comm : "-", adw_flap_get_reveal_flap (window->flap));
 }
 
 /* Selects (and, for a process, expands) row @position. */
@@ -125,7 +128,8 @@ void
 _netpulse_test_hooks_select_row (NetpulseWindow *window,
                                  guint           position)
 {
-  g_autoptr(GObject) item = g_list_model_get_item (G_LIST_MODEL (window->selection), position);
+  g_autoptr(GObject) slot = g_list_model_get_item (G_LIST_MODEL (window->selection), position);
+  gpointer item = NETPULSE_IS_ROW_SLOT (slot) ? netpulse_row_slot_get_item (NETPULSE_ROW_SLOT (slot)) : NULL;
 
   if (item == NULL)
     return;

@@ -119,13 +119,12 @@ rows_to_export (NetpulseWindow *self)
 
       for (guint i = 0; i < g_list_model_get_n_items (tree); i++)
         {
-          g_autoptr(GtkTreeListRow) row = g_list_model_get_item (tree, i);
-          g_autoptr(GObject) group = NULL;
+          g_autoptr(NetpulseRowSlot) slot = g_list_model_get_item (tree, i);
+          GtkTreeListRow *row = netpulse_row_slot_get_item (slot);
 
           if (gtk_tree_list_row_get_depth (row) != 0)
             continue;
-          group = gtk_tree_list_row_get_item (row);
-          g_list_store_append (out, group);
+          g_list_store_append (out, netpulse_row_slot_get_row (slot));
         }
     }
   for (guint i = 0; i < g_list_model_get_n_items (connections); i++)

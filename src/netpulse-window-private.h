@@ -71,9 +71,12 @@ struct _NetpulseWindow
   NetpulseRowFilter       *filter;
   GtkSorter               *sorter;        /* column view sorter + id tie-breaker */
   NetpulseSortedRows      *flat_rows;
-  NetpulseRowSlots        *flat_slots;    /* flat_rows, in positions that keep their widgets */
   GtkFilterListModel      *tree_rows;
   GtkFilterListModel      *app_rows;
+  /* Each of the three, in positions that keep their widgets: the models shown */
+  NetpulseRowSlots        *flat_slots;
+  NetpulseRowSlots        *tree_slots;
+  NetpulseRowSlots        *app_slots;
   GtkSingleSelection      *selection;
   NetpulseRow             *selected_row;  /* what the selection is on, for it to follow */
   NetpulseHistory         *shown_history; /* the header graph: what the filters let through */
@@ -103,8 +106,8 @@ void        _netpulse_window_on_sort_changed     (NetpulseWindow       *self);
 void        _netpulse_window_restore_sort        (NetpulseWindow       *self);
 
 /* netpulse-window.c */
-/* The rows shown, in order (NetpulseRowSlot items in the flat list,
- * GtkTreeListRow items in the trees). */
+/* The rows shown, in order: NetpulseRowSlot items, of a NetpulseRow in the
+ * flat list, of a GtkTreeListRow in the trees. */
 GListModel *_netpulse_window_get_rows            (NetpulseWindow       *self);
 /* Whether the first data (or a final state) is on screen. */
 gboolean    _netpulse_window_is_settled          (NetpulseWindow       *self);

@@ -7,15 +7,16 @@
  *
  * Model chain (nothing is rebuilt per tick; rows are updated in place):
  *
- *   flat:    NetpulseConnectionStore → NetpulseSortedRows → NetpulseRowSlots ─┐
- *   grouped: NetpulseProcessModel → GtkTreeListModel → GtkSortListModel      ├→ GtkSingleSelection → GtkColumnView
- *                                         → GtkFilterListModel ──────────────┘
+ *   flat:    NetpulseConnectionStore → NetpulseSortedRows ───────────────────┐
+ *   grouped: NetpulseProcessModel → GtkTreeListModel → GtkSortListModel      ├→ NetpulseRowSlots
+ *            (applications: NetpulseAppModel)  → GtkFilterListModel ─────────┘   → GtkSingleSelection → GtkColumnView
  *
- * Both sort models use the column view's sorter with a tie-breaker on the
- * id, so equal rows keep their order between ticks.  Each tick re-sorts
- * (values changed in place); the single selection follows its row (in the
- * flat list by hand: its positions keep their widgets, netpulse-row-slots.h),
- * and the scroll offset is kept as it was.
+ * The sort models use the column view's sorter with a tie-breaker on the
+ * id, so equal rows keep their order between ticks; the trees are sorted
+ * and filtered only while shown.  Each tick re-sorts (values changed in
+ * place); the positions keep their widgets while rows move through them
+ * (netpulse-row-slots.h), the selection is moved with its row by hand, and
+ * the scroll offset is kept as it was.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -72,23 +73,33 @@ GListModel *
 _netpulse_window_get_rows (NetpulseWindow *self)
 {
   if (self->applications)
-    return G_LIST_MODEL (self->app_rows);
-  return self->grouped ? G_LIST_MODEL (self->tree_rows) : G_LIST_MODEL (self->flat_slots);
+    return G_LIST_MODEL (self->app_slots);
+  return self->grouped ? G_LIST_MODEL (self->tree_slots) : G_LIST_MODEL (self->flat_slots);
 }
 
-/* The flat list's positions stay while its rows move: the selection goes
- * where its row went, or goes away with it. */
+/* The positions of the list shown stay while its rows move: the selection
+ * goes where its row went, or goes away with it. */
 static void
-on_flat_rows_moved (NetpulseWindow *self)
+on_rows_moved (NetpulseWindow   *self,
+               NetpulseRowSlots *slots)
 {
   guint position;
 
-  if (self->selected_row == NULL ||
-      gtk_single_selection_get_model (self->selection) != G_LIST_MODEL (self->flat_slots))
+  if (self->selected_row == NULL || gtk_single_selection_get_model (self->selection) != G_LIST_MODEL (slots))
     return;
-  position = netpulse_row_slots_find (self->flat_slots, self->selected_row);
+  position = netpulse_row_slots_find (slots, self->selected_row);
   if (position != gtk_single_selection_get_selected (self->selection))
     gtk_single_selection_set_selected (self->selection, position);
+}
+
+static NetpulseRowSlots *
+make_slots (NetpulseWindow *self,
+            GListModel     *items)
+{
+  NetpulseRowSlots *slots = netpulse_row_slots_new (items);
+
+  g_signal_connect_object (slots, "rows-moved", G_CALLBACK (on_rows_moved), self, G_CONNECT_SWAPPED);
+  return slots;
 }
 
 static void
@@ -178,15 +189,16 @@ build_models (NetpulseWindow *self)
   self->filter = netpulse_row_filter_new ();
 
   self->flat_rows = netpulse_sorted_rows_new (self->store, self->sorter, GTK_FILTER (self->filter));
-  self->flat_slots = netpulse_row_slots_new (self->flat_rows);
-  g_signal_connect_object (self->flat_slots, "rows-moved", G_CALLBACK (on_flat_rows_moved), self, G_CONNECT_SWAPPED);
+  self->flat_slots = make_slots (self, G_LIST_MODEL (self->flat_rows));
 
   self->process_model = netpulse_process_model_new (self->store);
   self->tree_rows = make_tree (self, G_LIST_MODEL (self->process_model), netpulse_process_model_create_child_model);
+  self->tree_slots = make_slots (self, G_LIST_MODEL (self->tree_rows));
 
   /* After the process model: it follows the store first. */
   self->app_model = netpulse_app_model_new (self->store, self->process_model);
   self->app_rows = make_tree (self, G_LIST_MODEL (self->app_model), netpulse_app_model_create_child_model);
+  self->app_slots = make_slots (self, G_LIST_MODEL (self->app_rows));
 
   self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->flat_slots)));
   gtk_single_selection_set_autoselect (self->selection, FALSE);
@@ -295,6 +307,8 @@ netpulse_window_dispose (GObject *object)
   g_clear_object (&self->selection);
   g_clear_object (&self->selected_row);
   g_clear_object (&self->flat_slots);
+  g_clear_object (&self->tree_slots);
+  g_clear_object (&self->app_slots);
   g_clear_object (&self->flat_rows);
   g_clear_object (&self->tree_rows);
   g_clear_object (&self->app_rows);

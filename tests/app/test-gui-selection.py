@@ -11,7 +11,9 @@ NETPULSE_SELECT_AT_TICK=2):
      (one new connection above it, three pass it), and the list grows by
      one row; at the end the selection is on that connection's row, and the
      detail pane still shows it.
-  2. leaves: the selected connection closes, fades and leaves the list;
+  2. the same recording in the Applications view (a tree): the selection
+     follows its application.
+  3. leaves: the selected connection closes, fades and leaves the list;
      then nothing is selected and the detail pane is closed.
 
 Python 3 stdlib only.  Skips (77) without Xvfb, fails instead under CI=true.
@@ -62,9 +64,9 @@ def write_recording(path, rates_at, closes_at=None):
                 f.write(json.dumps(record(tick, conn_id, rate, totals[conn_id], closed)) + "\n")
 
 
-def run(xvfb, tmp, name, recording):
+def run(xvfb, tmp, name, recording, view="connections"):
     dump = os.path.join(tmp, name + ".txt")
-    env = npgui.app_env(os.environ, xvfb.display, SCHEMAS, tmp, NETPULSE_DUMP_VIEW=dump,
+    env = npgui.app_env(os.environ, xvfb.display, SCHEMAS, tmp, NETPULSE_DUMP_VIEW=dump, NETPULSE_VIEW=view,
                         NETPULSE_SCREENSHOT=os.path.join(tmp, name + ".png"), NETPULSE_EXIT_AFTER_SCREENSHOT="1",
                         NETPULSE_SELECT_ROW="0", NETPULSE_SELECT_AT_TICK=str(SELECT_AT),
                         # the dump after the last tick
@@ -118,12 +120,29 @@ def check_leaves(xvfb, tmp):
     print("leaves: nothing selected, the detail pane closed")
 
 
+def check_applications(xvfb, tmp):
+    """The same in the Applications view (a tree: the selected application
+    is expanded by the hooks, its process below it)."""
+    recording = os.path.join(tmp, "applications.jsonl")
+    write_recording(recording, follows_rates)
+    header, _, rows = run(xvfb, tmp, "applications", recording, view="applications")
+    names = [r[0] for r in rows]
+    nptest.check(header.get("view") == "applications", "not the Applications view", header)
+    nptest.check("app1" in names and names.index("app1") == 4, "app1 is not the fifth application", names)
+    nptest.check(header.get("selected") == "4",
+                 "the selection did not follow its application to row 4", header, names)
+    nptest.check(header.get("detail-comm") == "app1" and header.get("detail-shown") == "1",
+                 "the detail pane does not show the selected application", header)
+    print("applications: the selection moved with its application from row 0 to row 4")
+
+
 def main():
     nptest.require(shutil.which("Xvfb") is not None, "Xvfb is not installed")
     nptest.require(APP and SCHEMAS, "NETPULSE_APP and NETPULSE_SCHEMA_DIR not set")
     with tempfile.TemporaryDirectory(prefix="netpulse-selection-") as tmp, npgui.Xvfb() as x:
         os.chmod(tmp, 0o700)
         check_follows(x, tmp)
+        check_applications(x, tmp)
         check_leaves(x, tmp)
     print("OK")
 
