@@ -30,6 +30,7 @@ struct _NetpulseSortedRows
   GArray                  *entries;  /* Entry: scratch of each sort */
   guint                    frozen;
   gboolean                 dirty;    /* to be sorted and filtered at the thaw */
+  gboolean                 inactive; /* not shown: sorted and filtered when active again */
 };
 
 static void list_model_iface_init (GListModelInterface *iface);
@@ -255,7 +256,7 @@ on_store_changed (NetpulseSortedRows *self,
 static void
 on_changed (NetpulseSortedRows *self)
 {
-  if (self->frozen > 0)
+  if (self->frozen > 0 || self->inactive)
     {
       self->dirty = TRUE;
       return;
@@ -350,8 +351,21 @@ netpulse_sorted_rows_thaw (NetpulseSortedRows *self,
   g_return_if_fail (NETPULSE_IS_SORTED_ROWS (self));
   g_return_if_fail (self->frozen > 0);
 
-  if (--self->frozen > 0 || !self->dirty)
+  if (--self->frozen > 0 || !self->dirty || self->inactive)
     return;
   self->dirty = FALSE;
   rebuild (self, primary, descending);
+}
+
+void
+netpulse_sorted_rows_set_active (NetpulseSortedRows *self,
+                                 gboolean            active)
+{
+  g_return_if_fail (NETPULSE_IS_SORTED_ROWS (self));
+
+  self->inactive = !active;
+  if (!active || !self->dirty || self->frozen > 0)
+    return;
+  self->dirty = FALSE;
+  rebuild (self, NETPULSE_SORT_NONE, FALSE);
 }

@@ -14,7 +14,8 @@
  * primary one); otherwise, and whenever the sorter or the filter says it
  * changed, by the whole sorter.  Rows that leave the store leave the list
  * at once; new rows join it at the next thaw (the window's re-sort after
- * each update).
+ * each update).  While inactive (not shown), nothing is sorted or
+ * filtered, and new rows wait: all is done once, when active again.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -43,5 +44,11 @@ void                netpulse_sorted_rows_freeze (NetpulseSortedRows      *self);
 void                netpulse_sorted_rows_thaw   (NetpulseSortedRows      *self,
                                                  NetpulseSortKey          primary,
                                                  gboolean                 descending);
+
+/* Active (the default): sorted and filtered at each thaw.  Inactive: only
+ * rows that leave the store leave; made active again, the list is sorted
+ * and filtered by the whole sorter if anything changed meanwhile. */
+void                netpulse_sorted_rows_set_active (NetpulseSortedRows *self,
+                                                     gboolean            active);
 
 G_END_DECLS

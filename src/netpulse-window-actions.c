@@ -127,12 +127,16 @@ rows_to_export (NetpulseWindow *self)
           g_list_store_append (out, netpulse_row_slot_get_row (slot));
         }
     }
+  /* Not shown in the grouped views, the flat list is only sorted (and
+   * takes new connections) when asked. */
+  netpulse_sorted_rows_set_active (self->flat_rows, TRUE);
   for (guint i = 0; i < g_list_model_get_n_items (connections); i++)
     {
       g_autoptr(GObject) connection = g_list_model_get_item (connections, i);
 
       g_list_store_append (out, connection);
     }
+  netpulse_sorted_rows_set_active (self->flat_rows, !self->applications && !self->grouped);
   return G_LIST_MODEL (out);
 }
 

@@ -170,6 +170,7 @@ set_grouped (NetpulseWindow *self,
   _netpulse_window_update_columns (self);
   attach_tree (self, self->tree_rows, !self->applications && self->grouped);
   attach_tree (self, self->app_rows, self->applications);
+  netpulse_sorted_rows_set_active (self->flat_rows, !self->applications && !self->grouped);
   gtk_single_selection_set_model (self->selection, _netpulse_window_get_rows (self));
   gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
   _netpulse_window_update_summary (self);

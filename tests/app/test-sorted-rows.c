@@ -1,7 +1,9 @@
 /* test-sorted-rows.c — NetpulseSortedRows gives exactly the order and the
  * rows of GtkSortListModel → GtkFilterListModel over the same store,
  * sorter and filter: with the right primary key, a wrong one, none, ties
- * on the key, rows that leave and rows that come.
+ * on the key, rows that leave and rows that come, and while inactive.
+ * NetpulseRowSlots over it shows the same rows, position by position,
+ * announcing only changes of their number, at the end.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -12,6 +14,7 @@
 
 #include "netpulse-connection-store.h"
 #include "netpulse-row-filter.h"
+#include "netpulse-row-slots.h"
 #include "netpulse-row-sorter.h"
 #include "netpulse-sorted-rows.h"
 
@@ -225,6 +228,133 @@ test_one_signal (Fixture       *fixture,
   assert_same_rows (fixture);
 }
 
+/* Not shown, the list neither sorts nor takes new rows; rows that leave
+ * the store leave it at once.  Active again, it is the reference's. */
+static void
+test_inactive (Fixture       *fixture,
+               gconstpointer  data)
+{
+  guint64 gone[] = { 7, 8 };
+
+  update (fixture, 0, N_ROWS, 1, NULL, 0, NETPULSE_SORT_RX_RATE);
+  netpulse_sorted_rows_set_active (fixture->rows, FALSE);
+  fixture->n_changed = 0;
+  update (fixture, 0, N_ROWS + 20, 2, NULL, 0, NETPULSE_SORT_RX_RATE);
+  g_assert_cmpuint (fixture->n_changed, ==, 0);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (fixture->rows)), ==, N_ROWS);
+  update (fixture, 0, 0, 3, gone, G_N_ELEMENTS (gone), NETPULSE_SORT_RX_RATE);
+  g_assert_cmpuint (fixture->n_changed, ==, 1);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (fixture->rows)), ==, N_ROWS - G_N_ELEMENTS (gone));
+  netpulse_sorted_rows_set_active (fixture->rows, TRUE);
+  assert_same_rows (fixture);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (fixture->rows)), ==, N_ROWS + 20 - G_N_ELEMENTS (gone));
+}
+
+typedef struct {
+  NetpulseRowSlots *slots;
+  GListModel       *rows;
+  guint             n_items_changed;
+  guint             last_position;
+  guint             last_removed;
+  guint             last_added;
+  guint             n_rows_moved;
+  guint             n_moved;
+} SlotsWatch;
+
+static void
+on_slots_changed (SlotsWatch *watch,
+                  guint       position,
+                  guint       removed,
+                  guint       added)
+{
+  watch->n_items_changed++;
+  watch->last_position = position;
+  watch->last_removed = removed;
+  watch->last_added = added;
+}
+
+static void
+on_slot_moved (SlotsWatch *watch)
+{
+  watch->n_moved++;
+}
+
+/* At "rows-moved" every position there is in both shows its row. */
+static void
+assert_slots_show_rows (SlotsWatch *watch)
+{
+  guint n = MIN (g_list_model_get_n_items (G_LIST_MODEL (watch->slots)), g_list_model_get_n_items (watch->rows));
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(NetpulseRowSlot) slot = g_list_model_get_item (G_LIST_MODEL (watch->slots), i);
+      g_autoptr(NetpulseRow) row = g_list_model_get_item (watch->rows, i);
+
+      g_assert_true (netpulse_row_slot_get_row (slot) == row);
+      g_assert_true (netpulse_row_slot_get_item (slot) == (gpointer) row);
+    }
+}
+
+static void
+on_rows_moved (SlotsWatch *watch)
+{
+  watch->n_rows_moved++;
+  assert_slots_show_rows (watch);
+}
+
+static void
+test_slots (Fixture       *fixture,
+            gconstpointer  data)
+{
+  guint64 gone[] = { 3, 4, 50 };
+  SlotsWatch watch = { 0 };
+  guint n;
+
+  /* Upload rates change the order from round to round. */
+  fixture->key = NETPULSE_SORT_TX_RATE;
+  watch.rows = G_LIST_MODEL (fixture->rows);
+  watch.slots = netpulse_row_slots_new (watch.rows);
+  g_signal_connect_swapped (watch.slots, "items-changed", G_CALLBACK (on_slots_changed), &watch);
+  g_signal_connect_swapped (watch.slots, "rows-moved", G_CALLBACK (on_rows_moved), &watch);
+
+  /* Rows come: slots are appended. */
+  update (fixture, 0, N_ROWS, 1, NULL, 0, NETPULSE_SORT_TX_RATE);
+  g_assert_cmpuint (watch.n_items_changed, ==, 1);
+  g_assert_cmpuint (watch.last_position, ==, 0);
+  g_assert_cmpuint (watch.last_added, ==, N_ROWS);
+  assert_slots_show_rows (&watch);
+
+  /* A re-sort moves rows through the slots: no items-changed, and each
+   * slot whose row changed says so once. */
+  for (guint i = 0; i < N_ROWS; i++)
+    {
+      g_autoptr(NetpulseRowSlot) slot = g_list_model_get_item (G_LIST_MODEL (watch.slots), i);
+
+      g_signal_connect_swapped (slot, "moved", G_CALLBACK (on_slot_moved), &watch);
+    }
+  watch.n_items_changed = 0;
+  update (fixture, 0, N_ROWS, 2, NULL, 0, NETPULSE_SORT_TX_RATE);
+  g_assert_cmpuint (watch.n_items_changed, ==, 0);
+  g_assert_cmpuint (watch.n_moved, >, 0);
+  g_assert_cmpuint (watch.n_moved, <=, N_ROWS);
+  assert_slots_show_rows (&watch);
+
+  /* Rows leave: as many slots go, at the end. */
+  update (fixture, 0, 0, 3, gone, G_N_ELEMENTS (gone), NETPULSE_SORT_TX_RATE);
+  n = g_list_model_get_n_items (G_LIST_MODEL (watch.slots));
+  g_assert_cmpuint (n, ==, N_ROWS - G_N_ELEMENTS (gone));
+  g_assert_cmpuint (watch.n_items_changed, ==, 1);
+  g_assert_cmpuint (watch.last_position, ==, n);
+  g_assert_cmpuint (watch.last_removed, ==, G_N_ELEMENTS (gone));
+  g_assert_cmpuint (watch.last_added, ==, 0);
+  assert_slots_show_rows (&watch);
+  g_assert_cmpuint (netpulse_row_slots_find (watch.slots, NETPULSE_ROW (netpulse_connection_store_lookup (fixture->store, 10))),
+                    <, n);
+  g_assert_cmpuint (netpulse_row_slots_find (watch.slots, NULL), ==, GTK_INVALID_LIST_POSITION);
+  g_assert_cmpuint (watch.n_rows_moved, >=, 3);
+  g_object_unref (watch.slots);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -235,5 +365,7 @@ main (int   argc,
   g_test_add ("/sorted-rows/primary-key", Fixture, NULL, fixture_set_up, test_primary_key, fixture_tear_down);
   g_test_add ("/sorted-rows/wrong-or-no-key", Fixture, NULL, fixture_set_up, test_wrong_or_no_key, fixture_tear_down);
   g_test_add ("/sorted-rows/one-signal", Fixture, NULL, fixture_set_up, test_one_signal, fixture_tear_down);
+  g_test_add ("/sorted-rows/inactive", Fixture, NULL, fixture_set_up, test_inactive, fixture_tear_down);
+  g_test_add ("/row-slots/follow-rows", Fixture, NULL, fixture_set_up, test_slots, fixture_tear_down);
   return g_test_run ();
 }
