@@ -19,6 +19,7 @@
 #include "netpulse-columns.h"
 #include "netpulse-connection.h"
 #include "netpulse-format.h"
+#include "netpulse-process-cell.h"
 #include "netpulse-process-group.h"
 #include "netpulse-row-slot.h"
 #include "netpulse-app-group.h"
@@ -46,17 +47,23 @@ typedef struct {
   gboolean         descending;
 } ColumnInfo;
 
+/* The cells of one column view that refresh at the next flush: one queue
+ * and one idle for all its columns (a GRcBox, held by each column). */
+typedef struct {
+  GPtrArray *stale;     /* GtkListItem */
+  guint      flush_id;
+} StaleCells;
+
 typedef struct {
   const ColumnInfo    *info;
   NetpulseViewOptions *options;
-  GPtrArray           *stale;     /* GtkListItem whose cell refreshes at the flush */
-  guint                flush_id;
+  StaleCells          *stale;
 } ColumnData;
 
 typedef struct {
   NetpulseRow     *row;
   gulong           row_handler;   /* netpulse_row_watch() */
-  gboolean         stale;         /* in ColumnData.stale */
+  gboolean         stale;         /* in StaleCells */
   NetpulseRowSlot *slot;          /* borrowed: the list item holds it while bound */
   gulong           slot_handler;  /* "moved" */
 } CellBinding;
@@ -198,58 +205,6 @@ cell_binding_free (gpointer data)
   g_free (data);
 }
 
-#define TOOLTIP_ROW_KEY "netpulse-tooltip-row"
-
-static char *process_tooltip (NetpulseRow *row);
-
-/* The cell's tooltip is asked for when the pointer rests on it, and made
- * then from the row the cell shows: setting it with
- * gtk_widget_set_tooltip_text() asks the display where the pointer is (a
- * round trip to the X server), and formatting it at bind time costs every
- * row rebound after a re-sort, on screen or not. */
-static gboolean
-on_query_process_tooltip (GtkWidget  *widget,
-                          int         x,
-                          int         y,
-                          gboolean    keyboard_mode,
-                          GtkTooltip *tooltip,
-                          gpointer    user_data)
-{
-  g_autofree char *text = netpulse_columns_get_tooltip (widget);
-
-  if (text == NULL || text[0] == '\0')
-    return FALSE;
-  gtk_tooltip_set_text (tooltip, text);
-  return TRUE;
-}
-
-char *
-netpulse_columns_get_tooltip (GtkWidget *cell)
-{
-  NetpulseRow *row = g_object_get_data (G_OBJECT (cell), TOOLTIP_ROW_KEY);
-
-  return row != NULL ? process_tooltip (row) : NULL;
-}
-
-static GtkWidget *
-make_process_cell (void)
-{
-  GtkWidget *expander = gtk_tree_expander_new ();
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-  GtkWidget *image = gtk_image_new ();
-  GtkWidget *label = netpulse_cell_text_new (FALSE);
-
-  gtk_image_set_pixel_size (GTK_IMAGE (image), 16);
-  /* A cell text asks for no width: the rest of the column is the name's. */
-  gtk_widget_set_hexpand (label, TRUE);
-  gtk_box_append (GTK_BOX (box), image);
-  gtk_box_append (GTK_BOX (box), label);
-  gtk_tree_expander_set_child (GTK_TREE_EXPANDER (expander), box);
-  gtk_widget_set_has_tooltip (expander, TRUE);
-  g_signal_connect (expander, "query-tooltip", G_CALLBACK (on_query_process_tooltip), NULL);
-  return expander;
-}
-
 static void on_changed (GtkListItem *item);
 
 static void
@@ -263,7 +218,7 @@ setup_cb (GtkSignalListItemFactory *factory,
   switch (data->info->kind)
     {
     case CELL_PROCESS:
-      child = make_process_cell ();
+      child = netpulse_process_cell_new ();
       break;
     case CELL_SPARKLINE:
       child = netpulse_sparkline_new ();
@@ -283,58 +238,6 @@ setup_cb (GtkSignalListItemFactory *factory,
     g_signal_connect_object (resolver, "resolved", G_CALLBACK (on_changed), item, G_CONNECT_SWAPPED);
 }
 
-/* The process name, then its executable and command line when the helper
- * sent them (one line each, every part escaped); for an application its
- * id and kind. */
-static char *
-process_tooltip (NetpulseRow *row)
-{
-  const NetpulseRecord *r = netpulse_process_group_record_of (row);
-  GString *text = g_string_new (NULL);
-
-  netpulse_text_append_safe (text, netpulse_row_get_comm (row));
-  if (NETPULSE_IS_APP_GROUP (row))
-    g_string_append_printf (text, " (%s)", netpulse_app_kind_name (netpulse_app_group_get_kind (NETPULSE_APP_GROUP (row))));
-  if (r != NULL && r->exe[0] != '\0')
-    {
-      g_string_append_c (text, '\n');
-      netpulse_text_append_safe (text, r->exe);
-    }
-  if (r != NULL && r->cmdline[0] != '\0')
-    {
-      g_string_append_c (text, '\n');
-      netpulse_text_append_safe (text, r->cmdline);
-    }
-  return g_string_free (text, FALSE);
-}
-
-static void
-fill_process (GtkWidget   *expander,
-              NetpulseRow *row,
-              gboolean     nested)
-{
-  GtkWidget *box = gtk_tree_expander_get_child (GTK_TREE_EXPANDER (expander));
-  GtkWidget *image = gtk_widget_get_first_child (box);
-  GtkWidget *label = gtk_widget_get_next_sibling (image);
-  GIcon *icon = netpulse_row_get_icon (row);
-  g_autofree char *name = NULL;
-
-  if (icon != NULL)
-    gtk_image_set_from_gicon (GTK_IMAGE (image), icon);
-  else
-    gtk_image_set_from_icon_name (GTK_IMAGE (image), "application-x-executable-symbolic");
-  /* A process names itself: bidi overrides, zero-width characters and
-   * line separators would disguise it or break the row. */
-  netpulse_cell_text_set_text (NETPULSE_CELL_TEXT (label), netpulse_text_safe (netpulse_row_get_display_name (row), &name));
-  /* Borrowed: the binding holds the row until unbind clears this. */
-  g_object_set_data (G_OBJECT (expander), TOOLTIP_ROW_KEY, row);
-  /* Under its process, a connection's process name is a repeat. */
-  if (nested)
-    gtk_widget_add_css_class (label, "dim-label");
-  else
-    gtk_widget_remove_css_class (label, "dim-label");
-}
-
 static void
 refresh (GtkListItem *item,
          ColumnData  *data)
@@ -351,7 +254,7 @@ refresh (GtkListItem *item,
   switch (data->info->kind)
     {
     case CELL_PROCESS:
-      fill_process (child, binding->row, NETPULSE_IS_CONNECTION (binding->row) &&
+      netpulse_process_cell_fill (child, binding->row, NETPULSE_IS_CONNECTION (binding->row) &&
                                           gtk_tree_expander_get_list_row (GTK_TREE_EXPANDER (child)) != NULL);
       break;
     case CELL_SPARKLINE:
@@ -375,11 +278,11 @@ refresh (GtkListItem *item,
 static gboolean
 flush_stale (gpointer user_data)
 {
-  ColumnData *data = user_data;
-  g_autoptr(GPtrArray) stale = g_steal_pointer (&data->stale);
+  StaleCells *cells = user_data;
+  g_autoptr(GPtrArray) stale = g_steal_pointer (&cells->stale);
 
-  data->flush_id = 0;
-  data->stale = g_ptr_array_new_with_free_func (g_object_unref);
+  cells->flush_id = 0;
+  cells->stale = g_ptr_array_new_with_free_func (g_object_unref);
   for (guint i = 0; i < stale->len; i++)
     {
       GtkListItem *item = g_ptr_array_index (stale, i);
@@ -389,9 +292,27 @@ flush_stale (gpointer user_data)
       if (binding == NULL || !binding->stale)
         continue;
       binding->stale = FALSE;
-      refresh (item, data);
+      refresh (item, g_object_get_data (G_OBJECT (item), "netpulse-column"));
     }
   return G_SOURCE_REMOVE;
+}
+
+static void
+stale_cells_clear (gpointer data)
+{
+  StaleCells *cells = data;
+
+  g_clear_handle_id (&cells->flush_id, g_source_remove);
+  g_ptr_array_unref (cells->stale);
+}
+
+static StaleCells *
+stale_cells_new (void)
+{
+  StaleCells *cells = g_rc_box_new0 (StaleCells);
+
+  cells->stale = g_ptr_array_new_with_free_func (g_object_unref);
+  return cells;
 }
 
 /* The cell's row changed, or another row came to its position: refreshed
@@ -407,9 +328,9 @@ on_changed (GtkListItem *item)
   if (binding == NULL || binding->row == NULL || binding->stale)
     return;
   binding->stale = TRUE;
-  g_ptr_array_add (data->stale, g_object_ref (item));
-  if (data->flush_id == 0)
-    data->flush_id = g_idle_add_full (G_PRIORITY_HIGH_IDLE + 10, flush_stale, data, NULL);
+  g_ptr_array_add (data->stale->stale, g_object_ref (item));
+  if (data->stale->flush_id == 0)
+    data->stale->flush_id = g_idle_add_full (G_PRIORITY_HIGH_IDLE + 10, flush_stale, data->stale, NULL);
 }
 
 /* The cell watches the row it shows, and only that one. */
@@ -425,8 +346,8 @@ watch_row (GtkListItem *item,
     binding->row_handler = netpulse_row_watch (row, G_CALLBACK (on_changed), item);
   /* The process cell's tooltip borrows the binding's row: it follows at
    * once, not at the refresh (an event may come first). */
-  if (g_object_get_data (G_OBJECT (gtk_list_item_get_child (item)), TOOLTIP_ROW_KEY) != NULL)
-    g_object_set_data (G_OBJECT (gtk_list_item_get_child (item)), TOOLTIP_ROW_KEY, row);
+  if (netpulse_process_cell_get_tooltip_row (gtk_list_item_get_child (item)) != NULL)
+    netpulse_process_cell_set_tooltip_row (gtk_list_item_get_child (item), row);
 }
 
 /* The list was re-sorted: the cell stays, and shows the row now at its
@@ -496,7 +417,7 @@ unbind_cb (GtkSignalListItemFactory *factory,
   else if (data->info->kind == CELL_PROCESS)
     {
       gtk_tree_expander_set_list_row (GTK_TREE_EXPANDER (gtk_list_item_get_child (item)), NULL);
-      g_object_set_data (G_OBJECT (gtk_list_item_get_child (item)), TOOLTIP_ROW_KEY, NULL);
+      netpulse_process_cell_set_tooltip_row (gtk_list_item_get_child (item), NULL);
     }
   g_object_set_data (G_OBJECT (item), "netpulse-binding", NULL);
 }
@@ -506,15 +427,15 @@ column_data_free (gpointer data)
 {
   ColumnData *column_data = data;
 
-  g_clear_handle_id (&column_data->flush_id, g_source_remove);
-  g_ptr_array_unref (column_data->stale);
+  g_rc_box_release_full (column_data->stale, stale_cells_clear);
   g_object_unref (column_data->options);
   g_free (column_data);
 }
 
 static GtkColumnViewColumn *
 make_column (const ColumnInfo    *info,
-             NetpulseViewOptions *options)
+             NetpulseViewOptions *options,
+             StaleCells          *stale)
 {
   GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
   ColumnData *data = g_new0 (ColumnData, 1);
@@ -523,7 +444,7 @@ make_column (const ColumnInfo    *info,
 
   data->info = info;
   data->options = g_object_ref (options);
-  data->stale = g_ptr_array_new_with_free_func (g_object_unref);
+  data->stale = g_rc_box_acquire (stale);
   g_object_set_data_full (G_OBJECT (factory), "netpulse-column", data, column_data_free);
   g_signal_connect (factory, "setup", G_CALLBACK (setup_cb), data);
   g_signal_connect (factory, "bind", G_CALLBACK (bind_cb), data);
@@ -542,14 +463,18 @@ void
 netpulse_columns_add (GtkColumnView       *view,
                       NetpulseViewOptions *options)
 {
+  StaleCells *stale;
+
   g_return_if_fail (GTK_IS_COLUMN_VIEW (view));
 
+  stale = stale_cells_new ();
   for (guint i = 0; i < G_N_ELEMENTS (columns); i++)
     {
-      g_autoptr(GtkColumnViewColumn) column = make_column (&columns[i], options);
+      g_autoptr(GtkColumnViewColumn) column = make_column (&columns[i], options, stale);
 
       gtk_column_view_append_column (view, column);
     }
+  g_rc_box_release_full (stale, stale_cells_clear);
 }
 
 const char *
