@@ -265,8 +265,10 @@ netpulse_replay_source_start (NetpulseSource *source)
       return;
     }
   netpulse_source_set_state (source, NETPULSE_SOURCE_STATE_RUNNING, NULL);
-  /* The first tick is a snapshot of what was there when recording began. */
-  on_timeout (self);
+  /* The first tick is a snapshot of what was there when recording began.
+   * It comes from the main loop once the window has drawn, as the
+   * helper's first answer does: not inside the window's construction. */
+  self->timeout_id = g_idle_add (on_timeout, self);
 }
 
 static void
