@@ -26,6 +26,8 @@
 
 #include "netpulse-cell-text.h"
 
+#include <pango/pangocairo.h>
+
 struct _NetpulseCellText
 {
   GtkWidget    parent_instance;
@@ -50,21 +52,115 @@ G_DEFINE_FINAL_TYPE (NetpulseCellText, netpulse_cell_text, GTK_TYPE_WIDGET)
  * with most texts would have. */
 #define REFERENCE_TEXT "Ág0"
 
+/* One line of one font, as a reference string measures it. */
+typedef struct
+{
+  PangoFontDescription *font;
+  PangoLanguage        *language;
+  gulong                options_hash;   /* cairo_font_options_hash(), 0: none */
+  double                resolution;
+  guint                 font_map_serial;
+  int                   height;
+  int                   baseline;
+} LineMetrics;
+
+/* Fonts beyond this many are measured again rather than remembered. */
+#define MAX_LINE_METRICS 16
+
+static void
+line_metrics_free (gpointer data)
+{
+  LineMetrics *metrics = data;
+
+  pango_font_description_free (metrics->font);
+  g_free (metrics);
+}
+
+static gboolean
+line_metrics_match (const LineMetrics *metrics,
+                    const LineMetrics *key)
+{
+  return metrics->language == key->language
+      && metrics->options_hash == key->options_hash
+      && metrics->resolution == key->resolution
+      && metrics->font_map_serial == key->font_map_serial
+      && pango_font_description_equal (metrics->font, key->font);
+}
+
+static void
+line_metrics_key (LineMetrics  *key,
+                  PangoContext *context)
+{
+  const cairo_font_options_t *options = pango_cairo_context_get_font_options (context);
+
+  key->font = pango_context_get_font_description (context);
+  key->language = pango_context_get_language (context);
+  key->options_hash = options != NULL ? cairo_font_options_hash (options) : 0;
+  key->resolution = pango_cairo_context_get_resolution (context);
+  key->font_map_serial = pango_font_map_get_serial (pango_context_get_font_map (context));
+}
+
+static void
+shape_reference_line (LineMetrics  *metrics,
+                      PangoContext *context)
+{
+  g_autoptr(PangoLayout) reference = pango_layout_new (context);
+  PangoRectangle logical;
+
+  pango_layout_set_text (reference, REFERENCE_TEXT, -1);
+  pango_layout_get_pixel_extents (reference, NULL, &logical);
+  metrics->height = logical.height;
+  metrics->baseline = PANGO_PIXELS_CEIL (pango_layout_get_baseline (reference));
+}
+
+/* The line of @context's font.  Every cell of a table has a context of
+ * its own, but they share a handful of fonts: the metrics are kept with
+ * the font map, whose every font they describe, and shaped once per font
+ * (two hundred rows of twelve cells are created at the first update). */
+static const LineMetrics *
+lookup_line_metrics (PangoContext *context)
+{
+  PangoFontMap *font_map = pango_context_get_font_map (context);
+  GPtrArray *known = g_object_get_data (G_OBJECT (font_map), "netpulse-line-metrics");
+  LineMetrics key = { 0 }, *metrics;
+
+  line_metrics_key (&key, context);
+  if (known == NULL)
+    {
+      known = g_ptr_array_new_with_free_func (line_metrics_free);
+      g_object_set_data_full (G_OBJECT (font_map), "netpulse-line-metrics", known,
+                              (GDestroyNotify) g_ptr_array_unref);
+    }
+  for (guint i = 0; i < known->len; i++)
+    if (line_metrics_match (g_ptr_array_index (known, i), &key))
+      return g_ptr_array_index (known, i);
+
+  if (known->len >= MAX_LINE_METRICS)
+    g_ptr_array_set_size (known, 0);
+  metrics = g_memdup2 (&key, sizeof key);
+  metrics->font = pango_font_description_copy (key.font);
+  shape_reference_line (metrics, context);
+  g_ptr_array_add (known, metrics);
+  return metrics;
+}
+
 static void
 measure_font (NetpulseCellText *self)
 {
   PangoContext *context = gtk_widget_get_pango_context (GTK_WIDGET (self));
   guint serial = pango_context_get_serial (context);
-  g_autoptr(PangoLayout) reference = NULL;
-  PangoRectangle logical;
+  LineMetrics transformed;
+  const LineMetrics *metrics = &transformed;
 
   if (serial == self->font_serial)
     return;
-  reference = pango_layout_new (context);
-  pango_layout_set_text (reference, REFERENCE_TEXT, -1);
-  pango_layout_get_pixel_extents (reference, NULL, &logical);
-  self->line_height = logical.height;
-  self->line_baseline = PANGO_PIXELS_CEIL (pango_layout_get_baseline (reference));
+  /* A transformed context (none in GTK's widgets) lays out otherwise. */
+  if (pango_context_get_matrix (context) != NULL)
+    shape_reference_line (&transformed, context);
+  else
+    metrics = lookup_line_metrics (context);
+  self->line_height = metrics->height;
+  self->line_baseline = metrics->baseline;
   self->font_serial = serial;
 }
 

@@ -115,6 +115,50 @@ test_measures_like_a_label (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* Cells of one font share its measurement: a cell of another font (a
+ * class with its own size) is as tall as a label of that font, and both
+ * follow when the style sheet changes the size. */
+static void
+test_follows_its_font (void)
+{
+  g_autoptr(GtkCssProvider) provider = gtk_css_provider_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  GtkWidget *cells[3], *labels[3];
+  GtkWidget *window;
+
+  gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (provider),
+                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+  gtk_css_provider_load_from_data (provider, ".big { font-size: 30px; }", -1);
+  for (guint i = 0; i < G_N_ELEMENTS (cells); i++)
+    {
+      cells[i] = netpulse_cell_text_new (i == 2);
+      labels[i] = gtk_label_new ("gÁ");
+      if (i == 1)
+        {
+          gtk_widget_add_css_class (cells[i], "big");
+          gtk_widget_add_css_class (labels[i], "big");
+        }
+      gtk_box_append (GTK_BOX (box), cells[i]);
+      gtk_box_append (GTK_BOX (box), labels[i]);
+    }
+  window = window_with (box, 300, 300);
+
+  for (guint i = 0; i < G_N_ELEMENTS (cells); i++)
+    g_assert_cmpint (height_of (cells[i], NULL), ==, height_of (labels[i], NULL));
+  g_assert_cmpint (height_of (cells[1], NULL), >, height_of (cells[0], NULL));
+  g_assert_cmpint (height_of (cells[2], NULL), ==, height_of (cells[0], NULL));
+
+  /* Smaller than the default font now. */
+  gtk_css_provider_load_from_data (provider, ".big { font-size: 6px; }", -1);
+  ITERATE_UNTIL (height_of (labels[1], NULL) < height_of (labels[0], NULL));
+  for (guint i = 0; i < G_N_ELEMENTS (cells); i++)
+    g_assert_cmpint (height_of (cells[i], NULL), ==, height_of (labels[i], NULL));
+  g_assert_cmpint (height_of (cells[1], NULL), <, height_of (cells[0], NULL));
+
+  gtk_style_context_remove_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (provider));
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 /* Cut short with an ellipsis where it does not fit, whole where it does. */
 static void
 test_ellipsized (void)
@@ -275,6 +319,7 @@ main (int   argc,
 
   g_test_add_func ("/cell-text/shaped-when-drawn", test_shaped_when_drawn);
   g_test_add_func ("/cell-text/measures-like-a-label", test_measures_like_a_label);
+  g_test_add_func ("/cell-text/follows-its-font", test_follows_its_font);
   g_test_add_func ("/cell-text/ellipsized", test_ellipsized);
   g_test_add_func ("/cell-text/only-visible-rows-shaped", test_only_visible_rows_shaped);
   return g_test_run ();
