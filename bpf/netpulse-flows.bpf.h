@@ -140,6 +140,24 @@ count_event (__u32 counter)
 
 #include "netpulse-changed.bpf.h"
 
+/* A field of a socket.  The tracepoint programs are handed the socket as
+ * a BTF pointer: a plain load, which the verifier makes one that cannot
+ * fault, and no helper call.  The kprobe backend has only the address it
+ * stashed, the fentry backend a pointer it walked to: both read with
+ * bpf_probe_read_kernel() (BPF_CORE_READ), as the iterators do.  @btf is
+ * a constant in every caller, so that only one of the two is compiled. */
+#define NP_SK_READ(btf, ptr, field) ((btf) ? (ptr)->field : BPF_CORE_READ (ptr, field))
+
+/* The socket as struct tcp_sock for NP_SK_READ(): a BTF pointer of that
+ * type when @btf (the verifier checks every access against the type it
+ * knows; NULL if @sk is not a full TCP socket), a plain cast otherwise. */
+static __always_inline struct tcp_sock *
+np_tcp_sk (struct sock *sk,
+           bool         btf)
+{
+  return btf ? bpf_skc_to_tcp_sock (sk) : (struct tcp_sock *) sk;
+}
+
 /* What a socket is, as the programs account it. */
 struct np_sock_class {
   __u16 family;       /* AF_INET, AF_INET6 or AF_PACKET */
@@ -154,11 +172,12 @@ struct np_sock_class {
  * are TCP). */
 static __always_inline bool
 classify_sock (struct sock          *sk,
-               struct np_sock_class *class)
+               struct np_sock_class *class,
+               bool                  btf)
 {
-  __u16 fam = BPF_CORE_READ (sk, __sk_common.skc_family);
-  __u16 protocol = BPF_CORE_READ (sk, sk_protocol);
-  __u16 type = BPF_CORE_READ (sk, sk_type);
+  __u16 fam = NP_SK_READ (btf, sk, __sk_common.skc_family);
+  __u16 protocol = NP_SK_READ (btf, sk, sk_protocol);
+  __u16 type = NP_SK_READ (btf, sk, sk_type);
 
   class->family = fam;
   class->kind = NP_SOCK_INET;
@@ -244,13 +263,16 @@ read_endpoints (struct np_flow *flow,
 
 static __always_inline void
 read_tcp_info (struct np_flow *flow,
-               struct sock    *sk)
+               struct sock    *sk,
+               bool            btf)
 {
-  struct tcp_sock *tp = (struct tcp_sock *) sk;
+  struct tcp_sock *tp = np_tcp_sk (sk, btf);
 
-  flow->srtt_us = BPF_CORE_READ (tp, srtt_us) >> 3;
-  flow->retrans = BPF_CORE_READ (tp, total_retrans);
-  flow->state = BPF_CORE_READ (sk, __sk_common.skc_state);
+  if (!tp)
+    return;
+  flow->srtt_us = NP_SK_READ (btf, tp, srtt_us) >> 3;
+  flow->retrans = NP_SK_READ (btf, tp, total_retrans);
+  flow->state = NP_SK_READ (btf, sk, __sk_common.skc_state);
 }
 
 static __always_inline __u64
@@ -328,7 +350,7 @@ init_flow (struct np_flow              *init,
   read_endpoints (init, sk, class->family);
   if (is_tcp (class))
     {
-      read_tcp_info (init, sk);
+      read_tcp_info (init, sk, false);
       /* Counting starts here; a flow created by a read starts before it. */
       init->rx_seq = BPF_CORE_READ ((struct tcp_sock *) sk, copied_seq) - class->just_read;
     }
@@ -505,16 +527,21 @@ take_pending_peer (struct np_flow_key *key,
  * progress counts each byte once, whichever hook sees it first. */
 static __always_inline __u32
 tcp_consumed (struct np_flow *flow,
-              struct sock    *sk)
+              struct sock    *sk,
+              bool            btf)
 {
-  struct tcp_sock *tp = (struct tcp_sock *) sk;
-  __u32 seq = BPF_CORE_READ (tp, copied_seq);
+  struct tcp_sock *tp = np_tcp_sk (sk, btf);
+  __u32 seq;
+
+  if (!tp)
+    return 0;
+  seq = NP_SK_READ (btf, tp, copied_seq);
 
   /* The peer's FIN takes a sequence number, and reading up to it moves
    * copied_seq past it: that is no byte.  SOCK_DONE is set when the FIN
    * arrived (tcp_fin(); not by a reset or shutdown()), rcv_nxt is then one
    * past it, and copied_seq reaches rcv_nxt only by reading the FIN. */
-  if ((BPF_CORE_READ (sk, __sk_common.skc_flags) & (1UL << SOCK_DONE_BIT)) && seq == BPF_CORE_READ (tp, rcv_nxt))
+  if ((NP_SK_READ (btf, sk, __sk_common.skc_flags) & (1UL << SOCK_DONE_BIT)) && seq == NP_SK_READ (btf, tp, rcv_nxt))
     seq--;
   __u32 before = (__u32) __atomic_exchange_n (&flow->rx_seq, (__u64) seq, __ATOMIC_RELAXED);
   __s32 delta = (__s32) (seq - before);
@@ -522,20 +549,22 @@ tcp_consumed (struct np_flow *flow,
   return delta > 0 ? delta : 0;
 }
 
-/* The one place where bytes are counted, for every backend. */
+/* The one place where bytes are counted, for every backend; @btf: @sk is
+ * a BTF pointer (see NP_SK_READ()). */
 static __always_inline void
 account (struct sock *sk,
          __u64        cookie,
          long         bytes,
          bool         tx,
-         __u64        flags)
+         __u64        flags,
+         bool         btf)
 {
   struct np_flow_key key = {};
   struct np_flow *flow;
   struct np_sock_class class;
   bool per_peer;
 
-  if (!sk || !classify_sock (sk, &class))
+  if (!sk || !classify_sock (sk, &class, btf))
     return;
 
   key.cookie = cookie;
@@ -544,9 +573,9 @@ account (struct sock *sk,
    * to it, recvfrom() asking for the address: glibc's resolver does), and
    * once an unconnected socket connect()s, its per-peer records stop. */
   per_peer = is_udp (&class)
-          && take_pending_peer (&key, BPF_CORE_READ (sk, __sk_common.skc_state) != TCP_ESTABLISHED);
+          && take_pending_peer (&key, NP_SK_READ (btf, sk, __sk_common.skc_state) != TCP_ESTABLISHED);
   if (is_udp (&class) && !per_peer
-      && BPF_CORE_READ (sk, __sk_common.skc_dport) == 0 && bytes > 0)
+      && NP_SK_READ (btf, sk, __sk_common.skc_dport) == 0 && bytes > 0)
     count_event (NP_COUNTER_UNKNOWN_PEER);
 
   /* A peek returns bytes that the next read returns again; an error-queue
@@ -572,7 +601,7 @@ account (struct sock *sk,
   else
     {
       if (is_tcp (&class))
-        bytes = tcp_consumed (flow, sk);
+        bytes = tcp_consumed (flow, sk, btf);
       __sync_fetch_and_add (&flow->rx_bytes, bytes);
       __sync_fetch_and_add (&flow->rx_calls, 1);
     }
@@ -582,6 +611,6 @@ account (struct sock *sk,
   if (flow->lport == 0)
     read_endpoints (flow, sk, class.family);
   if (is_tcp (&class))
-    read_tcp_info (flow, sk);
+    read_tcp_info (flow, sk, btf);
   mark_changed (&key, flow);
 }

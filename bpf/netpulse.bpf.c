@@ -45,14 +45,14 @@ char LICENSE[] SEC("license") = "GPL";
 SEC ("tp_btf/sock_send_length")
 int BPF_PROG (np_tp_send, struct sock *sk, int ret, int flags)
 {
-  account (sk, bpf_get_socket_cookie (sk), ret, true, flags);
+  account (sk, bpf_get_socket_cookie (sk), ret, true, flags, true);
   return 0;
 }
 
 SEC ("tp_btf/sock_recv_length")
 int BPF_PROG (np_tp_recv, struct sock *sk, int ret, int flags)
 {
-  account (sk, bpf_get_socket_cookie (sk), ret, false, flags);
+  account (sk, bpf_get_socket_cookie (sk), ret, false, flags, true);
   return 0;
 }
 
@@ -67,7 +67,7 @@ account_socket (struct socket *sock,
   struct sock *sk = sock->sk;
 
   if (sk)
-    account (sk, bpf_get_socket_cookie (sk), ret, tx, flags);
+    account (sk, bpf_get_socket_cookie (sk), ret, tx, flags, false);
 }
 
 SEC ("fexit/inet_sendmsg")
@@ -140,7 +140,7 @@ kprobe_return (long ret,
   sk = args->sk;
   flags = args->flags;
   bpf_map_delete_elem (&np_kprobe_args, &pid_tgid);
-  account (sk, read_cookie (sk), ret, tx, flags);
+  account (sk, read_cookie (sk), ret, tx, flags, false);
   return 0;
 }
 
@@ -261,7 +261,7 @@ int BPF_PROG (np_tcp_state, struct sock *sk, int oldstate, int newstate)
   key.cookie = bpf_get_socket_cookie (sk);
   if (newstate == TCP_SYN_SENT || newstate == TCP_ESTABLISHED)
     {
-      if (!classify_sock (sk, &class) || !is_tcp (&class) || is_mptcp_subflow (sk))
+      if (!classify_sock (sk, &class, true) || !is_tcp (&class) || is_mptcp_subflow (sk))
         return 0;
       flow = lookup_or_create_flow (&key, sk, &class, false, false);
     }
@@ -294,7 +294,7 @@ int BPF_PROG (np_tcp_state, struct sock *sk, int oldstate, int newstate)
        * nothing can have been read before. */
       flow->rx_seq = BPF_CORE_READ ((struct tcp_sock *) sk, copied_seq);
     }
-  read_tcp_info (flow, sk);
+  read_tcp_info (flow, sk, true);
   flow->state = newstate;
   flow->last_ns = bpf_ktime_get_ns ();
   if (newstate == TCP_CLOSE && !still_readable (sk))
@@ -324,7 +324,7 @@ int BPF_PROG (np_tcp_read, struct sock *sk)
 
   if (!flow || flow->proto != IPPROTO_TCP || flow->sock_kind != NP_SOCK_INET)
     return 0;
-  bytes = tcp_consumed (flow, sk);
+  bytes = tcp_consumed (flow, sk, true);
   if (bytes == 0)
     return 0;
   __sync_fetch_and_add (&flow->rx_bytes, bytes);
@@ -447,7 +447,7 @@ adopt_existing (struct sock *sk,
   struct np_sock_class class;
   struct np_flow *flow;
 
-  if (!classify_sock (sk, &class) || (is_tcp (&class) && is_mptcp_subflow (sk)))
+  if (!classify_sock (sk, &class, false) || (is_tcp (&class) && is_mptcp_subflow (sk)))
     return;
 
   flow = lookup_or_create_flow (&key, sk, &class, true, false);
