@@ -21,6 +21,9 @@ all re-sort the whole table on every update):
                     (update + layout + paint), and its CPU time
   RSS               VmRSS at the end (and of the same app with the small
                     test recording, for comparison)
+and, once per pair, the same figures of bench/np-gtk-floor.c: GTK's own
+cost for plain tables of the same shape (GtkLabel cells; blank cells, the
+list machinery alone, the floor under any first update).
 
 Usage: NETPULSE_BUILD_ROOT=BUILD bench/app.py [--conns N] [--ticks T] [--apps A]
                                              [--baseline OTHER_BUILD] [--pairs P]
@@ -59,11 +62,13 @@ def settings_keyfile(tmp, name, view):
     return config
 
 
-def app_env(build, display, tmp, name, stats_path, view):
+def app_env(build, display, tmp, name, stats_path, view, source_type=None):
     env = npgui.app_env(os.environ, display, os.path.join(build, "data"), tmp,
                         LD_PRELOAD=os.path.join(build, "bench", "np-frame-stats.so"),
                         NP_FRAME_STATS=stats_path, GSETTINGS_BACKEND="keyfile",
                         XDG_CONFIG_HOME=settings_keyfile(tmp, name, view))
+    if source_type:
+        env["NP_FRAME_STATS_SOURCE"] = source_type
     for hook in ("NETPULSE_VIEW", "NETPULSE_SETTINGS"):
         env.pop(hook, None)
     return env
@@ -91,13 +96,17 @@ def percentile(values, p):
     return values[min(len(values) - 1, int(round(p / 100.0 * (len(values) - 1))))]
 
 
-def run_app(build, display, tmp, name, replay, ticks, extra_args=(), view="connections"):
+def run_app(build, display, tmp, name, replay, ticks, extra_args=(), view="connections", argv=None,
+            source_type=None):
+    """The app replaying @replay, or @argv (the GTK floor) with the same
+    environment, its updates hooked on @source_type."""
     stats_path = os.path.join(tmp, name + ".stats")
     if os.path.exists(stats_path):
         os.unlink(stats_path)
-    argv = [os.path.join(build, "src", "netpulse"), "--replay", replay, "--replay-interval", "1000"] + list(extra_args)
+    if argv is None:
+        argv = [os.path.join(build, "src", "netpulse"), "--replay", replay, "--replay-interval", "1000"] + list(extra_args)
     log = open(os.path.join(tmp, name + ".log"), "w")
-    proc = subprocess.Popen(argv, env=app_env(build, display, tmp, name, stats_path, view),
+    proc = subprocess.Popen(argv, env=app_env(build, display, tmp, name, stats_path, view, source_type),
                             stdout=log, stderr=subprocess.STDOUT)
     log.close()
     start = time.monotonic()
@@ -191,6 +200,30 @@ def print_table(title, results):
         print("%-22s" % name + "".join("%10s" % B.fmt(r.get(k), d) for _, k, d in COLUMNS))
 
 
+# bench/np-gtk-floor.c: the app's table of 12 columns in plain GTK, with
+# GtkLabel cells whose every bound one gets a new text per update (nothing
+# sorted), and with blank cells (GTK's list machinery alone, nothing shown).
+FLOOR_SCENARIOS = (("gtk-plain-labels", []), ("gtk-blank-cells", ["--blank"]))
+
+
+def print_floor(floor, this, conns):
+    """GTK's own cost for a table of the same shape, and this build's
+    first update and update over the blank table's (how many times GTK's
+    list machinery alone)."""
+    print_table("Plain GTK 4.8 tables of the app's 12 columns and %d rows (np-gtk-floor)" % conns, floor)
+    blank = floor.get("gtk-blank-cells")
+    if not blank:
+        return
+    print("\n== This build / blank GTK table (how many times GTK's list machinery alone)")
+    keys = (("1st upd", "first_update_cpu_ms"),)
+    print("%-22s" % "scenario" + "".join("%10s" % c for c, _ in keys))
+    for name, r in this.items():
+        if name == "small-recording":
+            continue
+        print("%-22s" % name + "".join(
+            "%10s" % (B.fmt(r[k] / blank[k], 2) if r.get(k) and blank.get(k) else "-") for _, k in keys))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--conns", type=int, default=10000)
@@ -220,6 +253,8 @@ def main():
                      ("sorted-by-rx-rate", replay, args.ticks, ["--sort", "rx-rate"], "connections"),
                      ("applications-%d" % args.apps, replay, args.ticks, [], "applications"),
                      ("small-recording", small, 3, [], "connections"))
+        floor = os.path.join(builds[-1][1], "bench", "np-gtk-floor")
+        floor_runs = {}
         for pair in range(args.pairs):
             for name, replay_path, ticks, extra, view in scenarios:
                 for label, build in builds:
@@ -227,12 +262,22 @@ def main():
                     r = run_app(build, x.display, tmp, name, replay_path, ticks, extra, view)
                     runs[label].setdefault(name, []).append(r)
                     B.log("  %s" % {k: v for k, v in r.items() if not isinstance(v, (list, tuple))})
+            for name, extra in FLOOR_SCENARIOS if os.path.exists(floor) else ():
+                B.log("app: %s (np-gtk-floor), pair %d" % (name, pair + 1))
+                r = run_app(builds[-1][1], x.display, tmp, name, None, args.ticks,
+                            argv=[floor, "--rows", str(args.conns), "--ticks", str(args.ticks)] + extra,
+                            source_type="NpFloorFeed")
+                floor_runs.setdefault(name, []).append(r)
+                B.log("  %s" % {k: v for k, v in r.items() if not isinstance(v, (list, tuple))})
 
     results = {label: {name: combine(rs) for name, rs in by_name.items()} for label, by_name in runs.items()}
+    floor_result = {name: combine(rs) for name, rs in floor_runs.items()}
     result = {"benchmark": "app", "machine": B.machine_info(), "conns": args.conns, "ticks": args.ticks,
               "apps": args.apps, "pairs": args.pairs, "scenarios": results["this"]}
     if args.baseline:
         result["baseline"] = {"build": os.path.abspath(args.baseline), "scenarios": results["baseline"]}
+    if floor_result:
+        result["gtk_floor"] = floor_result
     B.write_result("app", result)
 
     what = "%d rows in %d applications, all changing every second (replay, Xvfb, cairo renderer)" % (
@@ -246,6 +291,8 @@ def main():
             a, b = results["baseline"][name], results["this"][name]
             print("%-22s" % name + "".join(
                 "%10s" % (B.fmt(a[k] / b[k], 2) if a.get(k) and b.get(k) else "-") for _, k, _ in COLUMNS))
+    if floor_result:
+        print_floor(floor_result, results["this"], args.conns)
     print("(ms; medians over %d run(s); cpu/upd = process CPU between two updates; frame = "
           "before-paint..after-paint; upd-frm = first frame after an update)" % args.pairs)
     return 0

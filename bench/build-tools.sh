@@ -1,6 +1,6 @@
 #!/bin/bash
 # Builds the benchmark tools (np-load, np-dbus-probe, np-collector-bench,
-# np-frame-stats.so) into DEST with cc, against an existing meson build of
+# np-frame-stats.so, np-gtk-floor) into DEST with cc, against an existing meson build of
 # Netpulse (for the collector's static library and the generated files).
 #
 #   bench/build-tools.sh BUILD_DIR [DEST]      (DEST defaults to BUILD_DIR/bench-tools)
@@ -66,6 +66,13 @@ if pkg-config --exists gtk4; then
     # shellcheck disable=SC2046
     "$cc" "${flags[@]}" -shared -fPIC -o "$dest/np-frame-stats.so" "$here/np-frame-stats.c" \
       $(pkg-config --cflags --libs gtk4)
+  fi
+fi
+if pkg-config --exists libadwaita-1; then
+  if newer "$dest/np-gtk-floor" "$here/np-gtk-floor.c"; then
+    echo "bench: building np-gtk-floor"
+    # shellcheck disable=SC2046
+    "$cc" "${flags[@]}" -o "$dest/np-gtk-floor" "$here/np-gtk-floor.c" $(pkg-config --cflags --libs libadwaita-1)
   fi
 fi
 echo "bench: tools in $dest"
