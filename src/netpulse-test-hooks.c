@@ -259,6 +259,9 @@ netpulse_test_hooks_dump_view (NetpulseWindow  *window,
 
   g_autofree char *saved_sort = g_settings_get_string (window->settings, "sort-column");
   char header_rx[G_ASCII_DTOSTR_BUF_SIZE], header_tx[G_ASCII_DTOSTR_BUF_SIZE];
+  const char *shown_subtitle = adw_window_title_get_subtitle (window->window_title);
+  g_autofree char *subtitle = g_uri_escape_string (shown_subtitle != NULL && shown_subtitle[0] != '\0'
+                                                   ? shown_subtitle : "-", NULL, FALSE);
   double shown_rx, shown_tx;
   guint shown_n;
   graphene_rect_t list_bounds;
@@ -279,10 +282,11 @@ netpulse_test_hooks_dump_view (NetpulseWindow  *window,
     graphene_rect_init (&list_bounds, 0, 0, 0, 0);
   g_string_append_printf (out, "# list-bounds=%d,%d,%d,%d\n", (int) list_bounds.origin.x, (int) list_bounds.origin.y,
                           (int) list_bounds.size.width, (int) list_bounds.size.height);
-  g_string_append_printf (out, "# header-rx=%s header-tx=%s header-connections=%u window=%dx%d\n",
+  g_string_append_printf (out, "# header-rx=%s header-tx=%s header-connections=%u window=%dx%d header-subtitle=%s\n",
                           g_ascii_formatd (header_rx, sizeof header_rx, "%.1f", shown_rx),
                           g_ascii_formatd (header_tx, sizeof header_tx, "%.1f", shown_tx), shown_n,
-                          gtk_widget_get_width (GTK_WIDGET (window)), gtk_widget_get_height (GTK_WIDGET (window)));
+                          gtk_widget_get_width (GTK_WIDGET (window)), gtk_widget_get_height (GTK_WIDGET (window)),
+                          subtitle);
   for (guint i = 0; i < g_list_model_get_n_items (columns); i++)
     {
       g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (columns, i);

@@ -84,6 +84,26 @@ push_shown (NetpulseWindow *self)
   netpulse_history_push (self->shown_history, tick, rx, tx);
 }
 
+/* The applications that the Applications view shows: its rows at the top
+ * of the tree.  Not every application the table knows: one whose every
+ * connection is hidden (local, closed, not what is searched for) has no
+ * row, and "5 connections of 6 applications" over four rows reads wrong. */
+guint
+_netpulse_window_count_shown_applications (NetpulseWindow *self)
+{
+  GListModel *rows = G_LIST_MODEL (self->app_rows);
+  guint n = g_list_model_get_n_items (rows), n_apps = 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GtkTreeListRow) row = g_list_model_get_item (rows, i);
+
+      if (gtk_tree_list_row_get_depth (row) == 0)
+        n_apps++;
+    }
+  return n_apps;
+}
+
 void
 _netpulse_window_update_summary (NetpulseWindow *self)
 {
@@ -108,9 +128,18 @@ _netpulse_window_update_summary (NetpulseWindow *self)
   else if (netpulse_feed_get_paused (self->feed))
     subtitle = g_strdup (_("Paused"));
   else if (self->applications)
-    subtitle = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u connection of %u application",
-                                             "%u connections of %u applications", n), n,
-                                g_list_model_get_n_items (G_LIST_MODEL (self->app_model)));
+    {
+      guint n_apps = _netpulse_window_count_shown_applications (self);
+      /* Two numbers, each with its own plural form. */
+      g_autofree char *connections = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u connection",
+                                                                   "%u connections", n), n);
+      g_autofree char *apps = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u application",
+                                                            "%u applications", n_apps), n_apps);
+
+      /* Translators: "3 connections" of "2 applications", the subtitle of
+       * the Applications view. */
+      subtitle = g_strdup_printf (_("%s of %s"), connections, apps);
+    }
   else if (self->grouped)
     subtitle = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u connection, grouped by process",
                                              "%u connections, grouped by process", n), n);

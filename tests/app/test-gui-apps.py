@@ -158,7 +158,8 @@ def check_detail_unit(xvfb, tmp):
 
 def check_local(xvfb, tmp):
     """Local traffic off (the default): loopback and same-host flows are
-    neither rows nor part of the header's totals and count; on: they are."""
+    neither rows nor part of the header's totals and count; on: they are.
+    In the Applications view the subtitle counts the applications shown."""
     last = {}
     with open(RECORDING) as f:
         for line in f:
@@ -179,6 +180,17 @@ def check_local(xvfb, tmp):
         got = (float(header["header-rx"]), float(header["header-tx"]), int(header["header-connections"]))
         nptest.check(got == (rx, tx, len(wanted)), "%s: the header totals" % name, got, (rx, tx, len(wanted)))
         print("# %s: header %.1f/%.1f B/s, %d connections" % ((name,) + got))
+        # The Applications view counts the applications it shows: those
+        # with a connection shown, not every one the table knows.
+        _, dump = run_app(xvfb, tmp, name + "-apps", NETPULSE_VIEW="applications",
+                          NETPULSE_SETTINGS="include-local %s;show-closed false" % str(include).lower())
+        header, _, rows = npgui.read_dump(dump)
+        apps = {r["app_id"] or r["comm"] for r in wanted}
+        subtitle = "%d connections of %d applications" % (len(wanted), len(apps))
+        nptest.check(header.get("header-subtitle") == subtitle, "%s: the Applications view's subtitle" % name,
+                     header.get("header-subtitle"), subtitle)
+        nptest.check(len(rows) == len(apps), "%s: one row per application shown" % name, rows, apps)
+        print("# %s: \"%s\"" % (name, header.get("header-subtitle")))
 
 
 def check_header_rates(xvfb, tmp):

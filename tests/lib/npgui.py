@@ -118,7 +118,7 @@ def read_dump(path):
                 comm, pid, remote, rx, tx, state = line.split("\t")
                 rows.append((comm, int(pid), remote, float(rx), float(tx), state))
     for key in ("title", "button", "banner", "toast", "instance", "details", "search", "empty-title",
-                "toast-button", "export-name"):
+                "toast-button", "export-name", "header-subtitle"):
         if key in header:
             header[key] = urllib.parse.unquote(header[key])
     return header, columns, rows
