@@ -140,12 +140,12 @@ count_event (__u32 counter)
 
 #include "netpulse-changed.bpf.h"
 
-/* A field of a socket.  The tracepoint programs are handed the socket as
- * a BTF pointer: a plain load, which the verifier makes one that cannot
- * fault, and no helper call.  The kprobe backend has only the address it
- * stashed, the fentry backend a pointer it walked to: both read with
- * bpf_probe_read_kernel() (BPF_CORE_READ), as the iterators do.  @btf is
- * a constant in every caller, so that only one of the two is compiled. */
+/* A field of a socket.  The tracepoint and fentry programs are handed the
+ * socket as a BTF pointer: a plain load, which the verifier makes one that
+ * cannot fault, and no helper call.  The kprobe backend has only the
+ * address it stashed: it reads with bpf_probe_read_kernel()
+ * (BPF_CORE_READ), as the iterators do.  @btf is a constant in every
+ * caller, so that only one of the two is compiled. */
 #define NP_SK_READ(btf, ptr, field) ((btf) ? (ptr)->field : BPF_CORE_READ (ptr, field))
 
 /* The socket as struct tcp_sock for NP_SK_READ(): a BTF pointer of that

@@ -58,6 +58,8 @@ int BPF_PROG (np_tp_recv, struct sock *sk, int ret, int flags)
 
 /* ---- backend "fentry": fexit on the inet send/receive functions ---- */
 
+/* @sock is a BTF pointer, and so is the socket it leads to (a walked
+ * pointer, as in the kernel's selftest test_skc_to_unix). */
 static __always_inline void
 account_socket (struct socket *sock,
                 long           ret,
@@ -67,7 +69,7 @@ account_socket (struct socket *sock,
   struct sock *sk = sock->sk;
 
   if (sk)
-    account (sk, bpf_get_socket_cookie (sk), ret, tx, flags, false);
+    account (sk, bpf_get_socket_cookie (sk), ret, tx, flags, true);
 }
 
 SEC ("fexit/inet_sendmsg")
