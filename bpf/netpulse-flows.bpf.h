@@ -82,16 +82,54 @@ struct {
 const volatile __u64 np_max_peers_per_socket = NP_DEFAULT_MAX_PEERS_PER_SOCKET;
 const volatile __u64 np_max_peers_per_uid = NP_DEFAULT_MAX_FLOWS / NP_DEFAULT_UID_PEERS_DIVISOR;
 
-/* One slot per thread that sends or receives unconnected datagrams,
- * written in place and consumed by clearing its cookie: two lookups per
- * datagram instead of an insert and a delete.  LRU, so that the slots of
- * threads that have exited make room. */
+/* Where the cgroup sendmsg/recvmsg hook leaves a datagram's peer for the
+ * send/receive hook that follows in the same thread.  First an array
+ * slot, by thread id: claimed (compare-and-swap of its owner) at the
+ * stash, given back at the take, and looked up without hashing (the
+ * verifier inlines array lookups).  A thread whose slot another thread
+ * holds at that moment uses np_pending_peers: one entry per thread,
+ * written in place and consumed by clearing its cookie; LRU, so that the
+ * entries of threads that have exited make room. */
+struct np_pending_slot {
+  __u64                  owner;          /* pid_tgid, 0: free */
+  struct np_pending_peer peer;
+};
+
+struct {
+  __uint (type, BPF_MAP_TYPE_ARRAY);
+  __uint (max_entries, NP_PENDING_SLOTS);
+  __type (key, __u32);                   /* thread id % NP_PENDING_SLOTS */
+  __type (value, struct np_pending_slot);
+} np_pending_slots SEC (".maps");
+
 struct {
   __uint (type, BPF_MAP_TYPE_LRU_HASH);
   __uint (max_entries, NP_MAX_PENDING_PEERS);
   __type (key, __u64);                   /* pid_tgid: one pending datagram per thread */
   __type (value, struct np_pending_peer);
 } np_pending_peers SEC (".maps");
+
+static __always_inline struct np_pending_slot *
+pending_slot_of (__u64 pid_tgid)
+{
+  __u32 index = (__u32) pid_tgid & (NP_PENDING_SLOTS - 1);
+
+  return bpf_map_lookup_elem (&np_pending_slots, &index);
+}
+
+/* The calling thread's array slot, claimed if free; NULL if another
+ * thread holds it. */
+static __always_inline struct np_pending_peer *
+claim_pending_slot (__u64 pid_tgid)
+{
+  struct np_pending_slot *slot = pending_slot_of (pid_tgid);
+
+  if (!slot)
+    return NULL;
+  if (slot->owner != pid_tgid && __sync_val_compare_and_swap (&slot->owner, 0, pid_tgid) != 0)
+    return NULL;
+  return &slot->peer;
+}
 
 struct {
   __uint (type, BPF_MAP_TYPE_HASH);
@@ -501,14 +539,13 @@ lookup_or_create_peer_flow (struct np_flow_key         *key,
  * consumed either way so that a failed call, or one on a connected socket,
  * cannot leave a stale peer behind. */
 static __always_inline bool
-take_pending_peer (struct np_flow_key *key,
-                   bool                wanted)
+consume_pending_peer (struct np_pending_peer *pending,
+                      struct np_flow_key     *key,
+                      bool                    wanted)
 {
-  __u64 pid_tgid = bpf_get_current_pid_tgid ();
-  struct np_pending_peer *pending = bpf_map_lookup_elem (&np_pending_peers, &pid_tgid);
   bool found = false;
 
-  if (!pending || pending->cookie == 0)
+  if (pending->cookie == 0)
     return false;
   if (wanted && pending->cookie == key->cookie)
     {
@@ -518,6 +555,26 @@ take_pending_peer (struct np_flow_key *key,
     }
   pending->cookie = 0;      /* consumed: no socket has cookie 0 */
   return found;
+}
+
+static __always_inline bool
+take_pending_peer (struct np_flow_key *key,
+                   bool                wanted)
+{
+  __u64 pid_tgid = bpf_get_current_pid_tgid ();
+  struct np_pending_slot *slot = pending_slot_of (pid_tgid);
+  struct np_pending_peer *pending;
+  bool found;
+
+  if (slot && slot->owner == pid_tgid)
+    {
+      found = consume_pending_peer (&slot->peer, key, wanted);
+      /* Given back: only its owner writes a slot it holds. */
+      slot->owner = 0;
+      return found;
+    }
+  pending = bpf_map_lookup_elem (&np_pending_peers, &pid_tgid);
+  return pending && consume_pending_peer (pending, key, wanted);
 }
 
 /* What the application consumed of a TCP socket's receive queue since

@@ -372,7 +372,9 @@ stash_peer (struct bpf_sock_addr *ctx,
     }
 
   /* Only this thread uses its slot: overwrite it where it is. */
-  slot = bpf_map_lookup_elem (&np_pending_peers, &pid_tgid);
+  slot = claim_pending_slot (pid_tgid);
+  if (!slot)
+    slot = bpf_map_lookup_elem (&np_pending_peers, &pid_tgid);
   if (slot)
     __builtin_memcpy (slot, &peer, sizeof peer);
   else if (bpf_map_update_elem (&np_pending_peers, &pid_tgid, &peer, BPF_ANY) != 0)

@@ -38,6 +38,9 @@
 
 /* Pending peer addresses of unconnected UDP sends/receives, keyed by thread. */
 #define NP_MAX_PENDING_PEERS 16384
+/* Their array slots, one per thread id modulo this (a power of two); a
+ * thread whose slot another holds uses np_pending_peers. */
+#define NP_PENDING_SLOTS 4096
 
 /* Final records of closed TCP connections (struct np_closed_flow), so that
  * np_flows only holds open ones even under heavy connection churn. */

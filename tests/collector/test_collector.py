@@ -124,9 +124,13 @@ def case_udp6_connected():
     udp_connected_case("::1", 6)
 
 
-def udp_unconnected_case(hosts, family):
+def udp_unconnected_case(hosts, family, prepare=None, verify=None):
+    """@prepare(helper) and @verify(helper), if given, run before the
+    traffic starts and after the records were checked."""
     sizes = "10,300,1000"
     with Netns() as ns, StandaloneHelper() as helper:
+        if prepare is not None:
+            prepare(helper)
         t = ns.traffic("udp-unconnected", hosts, sizes)
         netns = t["netns_inode"]
         peers = t["peers"]
@@ -146,6 +150,8 @@ def udp_unconnected_case(hosts, family):
             expect_fields(receiver, "receiver %d" % peer["port"], rx_bytes=peer["tx"],
                           tx_bytes=peer["rx"], rport=r["lport"], per_peer=True)
         print("per-peer records:", json.dumps(records))
+        if verify is not None:
+            verify(helper)
 
 
 def case_udp4_unconnected():

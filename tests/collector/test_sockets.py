@@ -11,6 +11,7 @@ Usage: test_sockets.py CASE
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -18,8 +19,74 @@ import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from nptest import Netns, StandaloneHelper, check, require, run_cases, wait_until  # noqa: E402
+import test_collector  # noqa: E402
 
 SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "traffic_families.py")
+
+
+def helper_map_ids(pid):
+    """The ids of the BPF maps process @pid holds (its /proc fdinfo)."""
+    ids = set()
+    fd_dir = "/proc/%d/fdinfo" % pid
+    for fd in os.listdir(fd_dir):
+        try:
+            with open(os.path.join(fd_dir, fd)) as f:
+                for line in f:
+                    if line.startswith("map_id:"):
+                        ids.add(int(line.split()[1]))
+        except OSError:
+            continue      # closed in the meantime
+    return ids
+
+
+def pending_slots_map(helper):
+    """The id of the helper's array of pending-peer slots (np_pending_slots,
+    named np_pending_slot in the kernel: 15 characters)."""
+    mine = helper_map_ids(helper.proc.pid)
+    out = subprocess.run(["bpftool", "-j", "map", "show"], check=True, stdout=subprocess.PIPE)
+    found = [m for m in json.loads(out.stdout) if m["id"] in mine and m.get("name") == "np_pending_slot"]
+    check(len(found) == 1, "the helper's np_pending_slots map", found)
+    return found[0]
+
+
+# struct np_pending_slot: the owner (pid_tgid, no thread's: 0xff…), then
+# an empty struct np_pending_peer (cookie 0: nothing pending).
+HELD_SLOT = "ff " * 8 + "00 " * 32
+
+
+def hold_every_slot(helper):
+    """Every slot held by a thread that does not exist: each stash of a
+    datagram's peer finds its thread's slot taken and uses the LRU map."""
+    slots = pending_slots_map(helper)
+    check(slots["bytes_value"] == len(HELD_SLOT.split()), "struct np_pending_slot changed", slots)
+    with tempfile.NamedTemporaryFile("w", suffix=".batch") as batch:
+        for index in range(slots["max_entries"]):
+            key = " ".join("%02x" % b for b in index.to_bytes(4, sys.byteorder))
+            batch.write("map update id %d key hex %s value hex %s\n" % (slots["id"], key, HELD_SLOT.strip()))
+        batch.flush()
+        subprocess.run(["bpftool", "batch", "file", batch.name], check=True, stdout=subprocess.DEVNULL)
+    helper.held_slots = slots
+
+
+def check_slots_still_held(helper):
+    """No slot was taken from the thread that held it."""
+    out = subprocess.run(["bpftool", "-j", "map", "dump", "id", str(helper.held_slots["id"])],
+                         check=True, stdout=subprocess.PIPE)
+    entries = json.loads(out.stdout)
+    held = [int(b, 16) for b in HELD_SLOT.split()]
+    taken = [e for e in entries if [int(v, 16) for v in e["value"]] != held]
+    check(len(entries) == helper.held_slots["max_entries"] and not taken,
+          "%d of %d slots were taken from their holder" % (len(taken), len(entries)), *taken[:3])
+
+
+def case_udp_pending_fallback():
+    """Unconnected UDP with every thread's array slot held by another: the
+    peers go through the LRU map, and every peer's bytes are still exact
+    (the checks of udp4-unconnected, whose threads use the slots)."""
+    require(shutil.which("bpftool") is not None, "needs bpftool")
+    test_collector.udp_unconnected_case("127.0.0.1,127.0.0.2,127.0.0.3", 4, prepare=hold_every_slot,
+                                        verify=check_slots_still_held)
+    print("every slot held by another thread; the peers went through np_pending_peers, exact")
 
 
 def run(ns, *args, timeout=120):
