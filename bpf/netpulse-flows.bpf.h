@@ -93,6 +93,9 @@ const volatile __u64 np_max_peers_per_uid = NP_DEFAULT_MAX_FLOWS / NP_DEFAULT_UI
 struct np_pending_slot {
   __u64                  owner;          /* pid_tgid, 0: free */
   struct np_pending_peer peer;
+  /* A cache line each: a sender and its receiver often have neighbouring
+   * thread ids, and their claims would bounce one line between CPUs. */
+  __u8                   pad[64 - 8 - sizeof (struct np_pending_peer)];
 };
 
 struct {

@@ -50,8 +50,9 @@ def pending_slots_map(helper):
 
 
 # struct np_pending_slot: the owner (pid_tgid, no thread's: 0xff…), then
-# an empty struct np_pending_peer (cookie 0: nothing pending).
-HELD_SLOT = "ff " * 8 + "00 " * 32
+# an empty struct np_pending_peer (cookie 0: nothing pending) and padding
+# to a cache line.
+HELD_SLOT = "ff " * 8 + "00 " * 56
 
 
 def hold_every_slot(helper):
