@@ -53,7 +53,6 @@ typedef struct {
   GPtrArray *added;
   GPtrArray *changed;
   GPtrArray *removed;
-  GPtrArray *closed_now;
 } Batch;
 
 static GType
@@ -259,20 +258,24 @@ close_connection (NetpulseConnectionStore *self,
 
   netpulse_connection_mark_closed (conn, timestamp_ns);
   g_queue_push_tail (&self->closed, conn);
-  g_ptr_array_add (batch->closed_now, conn);
   /* Closed without a final record: nothing else has marked it changed. */
   if (!(entry->keyed.record.flags & NETPULSE_RECORD_CLOSED))
     g_ptr_array_add (batch->changed, conn);
 }
 
 /* Closed connections fade while they linger, with their rates at zero
- * from the tick after they closed; then they leave the list. */
+ * from the tick after they closed; then they leave the list.  The first
+ * @n_before of the queue closed before this tick; the rest, appended by
+ * close_connection(), show their final record this tick. */
 static void
 age_closed (NetpulseConnectionStore *self,
             guint64                  timestamp_ns,
+            guint                    n_before,
             Batch                   *batch)
 {
-  for (GList *l = self->closed.head; l != NULL;)
+  guint index = 0;
+
+  for (GList *l = self->closed.head; l != NULL; index++)
     {
       NetpulseConnection *conn = l->data;
       NetpulseRow *row = NETPULSE_ROW (conn);
@@ -285,7 +288,7 @@ age_closed (NetpulseConnectionStore *self,
           g_queue_delete_link (&self->closed, l);
           g_ptr_array_add (batch->removed, conn);
         }
-      else if (!g_ptr_array_find (batch->closed_now, conn, NULL))
+      else if (index < n_before)
         {
           if (netpulse_row_get_rx_rate (row) != 0.0 || netpulse_row_get_tx_rate (row) != 0.0)
             netpulse_row_set_traffic (row, self->tick, 0.0, 0.0,
@@ -369,7 +372,6 @@ batch_init (Batch *batch)
   batch->changed = g_ptr_array_new ();
   /* Removed connections are no longer owned by items: the batch owns them. */
   batch->removed = g_ptr_array_new_with_free_func (g_object_unref);
-  batch->closed_now = g_ptr_array_new ();
 }
 
 static void
@@ -378,7 +380,6 @@ batch_clear (Batch *batch)
   g_ptr_array_unref (batch->added);
   g_ptr_array_unref (batch->changed);
   g_ptr_array_unref (batch->removed);
-  g_ptr_array_unref (batch->closed_now);
 }
 
 static void
@@ -413,6 +414,7 @@ apply_changes (NetpulseConnectionStore     *self,
                guint                        old_len)
 {
   Batch batch;
+  guint n_closed_before = self->closed.length;
 
   if (timestamp_ns == 0)
     timestamp_ns = (guint64) g_get_real_time () * 1000;
@@ -427,7 +429,7 @@ apply_changes (NetpulseConnectionStore     *self,
     update_connection (self, g_ptr_array_index (changes->changed, i), &batch);
   for (guint i = 0; i < changes->closed->len; i++)
     close_connection (self, g_ptr_array_index (changes->closed, i), timestamp_ns, &batch);
-  age_closed (self, timestamp_ns, &batch);
+  age_closed (self, timestamp_ns, n_closed_before, &batch);
 
   finish_batch (self, &batch, old_len);
   batch_clear (&batch);
