@@ -85,23 +85,30 @@ push_shown (NetpulseWindow *self)
 }
 
 /* The applications that the Applications view shows: its rows at the top
- * of the tree.  Not every application the table knows: one whose every
- * connection is hidden (local, closed, not what is searched for) has no
- * row, and "5 connections of 6 applications" over four rows reads wrong. */
+ * of the tree, which are the applications its filter lets through (for a
+ * row at the top the filter asks only about the application).  Not every
+ * application the table knows: one whose every connection is hidden
+ * (local, closed, not what is searched for) has no row, and "5
+ * connections of 6 applications" over four rows reads wrong.  Asked of
+ * the applications, not of the tree's rows: those of expanded
+ * applications' processes and connections would be counted through too. */
 guint
 _netpulse_window_count_shown_applications (NetpulseWindow *self)
 {
-  GListModel *rows = G_LIST_MODEL (self->app_rows);
-  guint n = g_list_model_get_n_items (rows), n_apps = 0;
+  GListModel *apps = G_LIST_MODEL (self->app_model);
+  GtkFilter *filter = GTK_FILTER (self->filter);
+  guint n = g_list_model_get_n_items (apps), n_shown = 0;
 
+  if (gtk_filter_get_strictness (filter) == GTK_FILTER_MATCH_ALL)
+    return n;
   for (guint i = 0; i < n; i++)
     {
-      g_autoptr(GtkTreeListRow) row = g_list_model_get_item (rows, i);
+      g_autoptr(GObject) app = g_list_model_get_item (apps, i);
 
-      if (gtk_tree_list_row_get_depth (row) == 0)
-        n_apps++;
+      if (gtk_filter_match (filter, app))
+        n_shown++;
     }
-  return n_apps;
+  return n_shown;
 }
 
 void
