@@ -69,19 +69,16 @@ _netpulse_window_sum_shown (NetpulseWindow *self,
 
 /* Each tick: the header graph's sample of what is shown. */
 static void
-push_shown (NetpulseWindow *self)
+push_shown (NetpulseWindow *self,
+            double          rx,
+            double          tx)
 {
   guint64 tick = netpulse_connection_store_get_tick (self->store);
-  double rx, tx;
-  guint n;
 
   if (tick == 0)
-    {
-      netpulse_history_clear (self->shown_history);
-      return;
-    }
-  _netpulse_window_sum_shown (self, &rx, &tx, &n);
-  netpulse_history_push (self->shown_history, tick, rx, tx);
+    netpulse_history_clear (self->shown_history);
+  else
+    netpulse_history_push (self->shown_history, tick, rx, tx);
 }
 
 /* The applications that the Applications view shows: its rows at the top
@@ -111,17 +108,18 @@ _netpulse_window_count_shown_applications (NetpulseWindow *self)
   return n_shown;
 }
 
-void
-_netpulse_window_update_summary (NetpulseWindow *self)
+/* The header: the sums of what is shown (_netpulse_window_sum_shown()). */
+static void
+show_summary (NetpulseWindow *self,
+              double          rx_rate,
+              double          tx_rate,
+              guint           n)
 {
   gboolean bits = netpulse_view_options_get_bits (self->options);
   g_autofree char *rx = NULL;
   g_autofree char *tx = NULL;
   g_autofree char *subtitle = NULL;
-  double rx_rate, tx_rate;
-  guint n;
 
-  _netpulse_window_sum_shown (self, &rx_rate, &tx_rate, &n);
   rx = netpulse_format_rate (rx_rate, bits);
   tx = netpulse_format_rate (tx_rate, bits);
 
@@ -153,6 +151,16 @@ _netpulse_window_update_summary (NetpulseWindow *self)
   else
     subtitle = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u connection", "%u connections", n), n);
   adw_window_title_set_subtitle (self->window_title, subtitle);
+}
+
+void
+_netpulse_window_update_summary (NetpulseWindow *self)
+{
+  double rx, tx;
+  guint n;
+
+  _netpulse_window_sum_shown (self, &rx, &tx, &n);
+  show_summary (self, rx, tx, n);
 }
 
 
@@ -268,13 +276,18 @@ trim_memory (gpointer user_data)
 void
 _netpulse_window_list_applied (NetpulseWindow *self)
 {
+  double rx, tx;
+  guint n;
+
   /* Once the update is drawn (below the redraw's priority). */
   if (self->trim_id == 0)
     self->trim_id = g_idle_add_full (G_PRIORITY_LOW, trim_memory, self, NULL);
   _netpulse_window_update_shared_scale (self);
   resort (self);
-  push_shown (self);
-  _netpulse_window_update_summary (self);
+  /* One pass over the shown rows for the header's graph and figures. */
+  _netpulse_window_sum_shown (self, &rx, &tx, &n);
+  push_shown (self, rx, tx);
+  show_summary (self, rx, tx, n);
   _netpulse_window_update_placeholder (self);
   if (netpulse_source_is_live (self->source) &&
       netpulse_connection_store_get_tick (self->store) > 0)
