@@ -143,8 +143,16 @@ G_DEFINE_FINAL_TYPE (NpFloorFeed, np_floor_feed, G_TYPE_OBJECT)
 static guint update_signal;
 
 static void
+np_floor_feed_finalize (GObject *object)
+{
+  g_clear_object (&NP_FLOOR_FEED (object)->store);
+  G_OBJECT_CLASS (np_floor_feed_parent_class)->finalize (object);
+}
+
+static void
 np_floor_feed_class_init (NpFloorFeedClass *klass)
 {
+  G_OBJECT_CLASS (klass)->finalize = np_floor_feed_finalize;
   update_signal = g_signal_new ("update", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }

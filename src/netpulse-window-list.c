@@ -89,8 +89,8 @@ push_shown (NetpulseWindow *self,
  * connections of 6 applications" over four rows reads wrong.  Asked of
  * the applications, not of the tree's rows: those of expanded
  * applications' processes and connections would be counted through too. */
-guint
-_netpulse_window_count_shown_applications (NetpulseWindow *self)
+static guint
+count_shown_applications (NetpulseWindow *self)
 {
   GListModel *apps = G_LIST_MODEL (self->app_model);
   GtkFilter *filter = GTK_FILTER (self->filter);
@@ -134,7 +134,7 @@ show_summary (NetpulseWindow *self,
     subtitle = g_strdup (_("Paused"));
   else if (self->applications)
     {
-      guint n_apps = _netpulse_window_count_shown_applications (self);
+      guint n_apps = count_shown_applications (self);
       /* Two numbers, each with its own plural form. */
       g_autofree char *connections = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u connection",
                                                                    "%u connections", n), n);

@@ -115,7 +115,6 @@ void        _netpulse_window_set_settled         (NetpulseWindow       *self);
 void        _netpulse_window_update_summary      (NetpulseWindow       *self);
 /* The rates and number of the connections every filter lets through: what
  * the header shows. */
-guint       _netpulse_window_count_shown_applications (NetpulseWindow *self);
 void        _netpulse_window_sum_shown           (NetpulseWindow       *self,
                                                   double               *rx,
                                                   double               *tx,
