@@ -394,7 +394,7 @@ bind_cb (GtkSignalListItemFactory *factory,
   if (NETPULSE_IS_ROW_SLOT (model_item))
     {
       binding->slot = model_item;
-      binding->slot_handler = g_signal_connect_swapped (model_item, "moved", G_CALLBACK (on_slot_moved), item);
+      binding->slot_handler = netpulse_row_slot_watch (model_item, G_CALLBACK (on_slot_moved), item);
     }
   watch_row (item, binding, row);
   refresh (item, data);
@@ -410,7 +410,7 @@ unbind_cb (GtkSignalListItemFactory *factory,
   if (binding == NULL)
     return;
   if (binding->slot != NULL)
-    g_clear_signal_handler (&binding->slot_handler, binding->slot);
+    netpulse_row_slot_unwatch (binding->slot, &binding->slot_handler);
   watch_row (item, binding, NULL);
   if (data->info->kind == CELL_SPARKLINE)
     netpulse_sparkline_set_row (NETPULSE_SPARKLINE (gtk_list_item_get_child (item)), NULL);

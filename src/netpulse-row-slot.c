@@ -13,7 +13,12 @@ struct _NetpulseRowSlot
   GObject      parent_instance;
 
   GObject     *item;
-  NetpulseRow *row;     /* @item's row: @item itself, or the tree row's item */
+  /* @item's row: @item itself (borrowed), or the tree row's item (held) */
+  NetpulseRow *row;
+  /* Handlers of "moved": most slots have none (only the ~200 rows GTK
+   * keeps bound are watched), and emitting to nobody for each of 10,000
+   * slots at each re-sort was most of moving them. */
+  guint        n_watchers;
 };
 
 G_DEFINE_FINAL_TYPE (NetpulseRowSlot, netpulse_row_slot, G_TYPE_OBJECT)
@@ -26,12 +31,20 @@ enum {
 static guint signals[N_SIGNALS];
 
 static void
+release_item (NetpulseRowSlot *self)
+{
+  if (self->row != (gpointer) self->item)
+    g_clear_object (&self->row);
+  self->row = NULL;
+  g_clear_object (&self->item);
+}
+
+static void
 netpulse_row_slot_dispose (GObject *object)
 {
   NetpulseRowSlot *self = NETPULSE_ROW_SLOT (object);
 
-  g_clear_object (&self->row);
-  g_clear_object (&self->item);
+  release_item (self);
 
   G_OBJECT_CLASS (netpulse_row_slot_parent_class)->dispose (object);
 }
@@ -59,13 +72,12 @@ static void
 set_item (NetpulseRowSlot *self,
           gpointer         item)
 {
-  g_clear_object (&self->row);
-  g_clear_object (&self->item);
+  release_item (self);
   self->item = item;
-  if (GTK_IS_TREE_LIST_ROW (item))
+  if (NETPULSE_IS_ROW (item))
+    self->row = item;
+  else if (GTK_IS_TREE_LIST_ROW (item))
     self->row = gtk_tree_list_row_get_item (GTK_TREE_LIST_ROW (item));
-  else if (NETPULSE_IS_ROW (item))
-    self->row = g_object_ref (item);
 }
 
 NetpulseRowSlot *
@@ -109,5 +121,31 @@ netpulse_row_slot_take_item (NetpulseRowSlot *self,
       return;
     }
   set_item (self, item);
-  g_signal_emit (self, signals[MOVED], 0);
+  if (self->n_watchers > 0)
+    g_signal_emit (self, signals[MOVED], 0);
+}
+
+gulong
+netpulse_row_slot_watch (NetpulseRowSlot *self,
+                         GCallback        callback,
+                         gpointer         data)
+{
+  g_return_val_if_fail (NETPULSE_IS_ROW_SLOT (self), 0);
+  g_return_val_if_fail (callback != NULL, 0);
+
+  self->n_watchers++;
+  return g_signal_connect_swapped (self, "moved", callback, data);
+}
+
+void
+netpulse_row_slot_unwatch (NetpulseRowSlot *self,
+                           gulong          *handler_id)
+{
+  g_return_if_fail (NETPULSE_IS_ROW_SLOT (self));
+  g_return_if_fail (handler_id != NULL);
+
+  if (*handler_id == 0)
+    return;
+  g_clear_signal_handler (handler_id, self);
+  self->n_watchers--;
 }

@@ -28,5 +28,13 @@ NetpulseRow     *netpulse_row_slot_get_row   (NetpulseRowSlot *self);
  * than before. */
 void             netpulse_row_slot_take_item (NetpulseRowSlot *self,
                                               gpointer         item);
+/* Calls @callback (@data) when the slot shows another item ("moved",
+ * swapped).  Connect through these, not g_signal_connect(): a slot
+ * nobody watches does not emit. */
+gulong           netpulse_row_slot_watch     (NetpulseRowSlot *self,
+                                              GCallback        callback,
+                                              gpointer         data);
+void             netpulse_row_slot_unwatch   (NetpulseRowSlot *self,
+                                              gulong          *handler_id);
 
 G_END_DECLS

@@ -14,6 +14,7 @@
 
 #include "netpulse-connection-store.h"
 #include "netpulse-row-filter.h"
+#include "netpulse-row-slot.h"
 #include "netpulse-row-slots.h"
 #include "netpulse-row-sorter.h"
 #include "netpulse-sorted-rows.h"
@@ -330,7 +331,7 @@ test_slots (Fixture       *fixture,
     {
       g_autoptr(NetpulseRowSlot) slot = g_list_model_get_item (G_LIST_MODEL (watch.slots), i);
 
-      g_signal_connect_swapped (slot, "moved", G_CALLBACK (on_slot_moved), &watch);
+      netpulse_row_slot_watch (slot, G_CALLBACK (on_slot_moved), &watch);
     }
   watch.n_items_changed = 0;
   update (fixture, 0, N_ROWS, 2, NULL, 0, NETPULSE_SORT_TX_RATE);
@@ -355,6 +356,66 @@ test_slots (Fixture       *fixture,
   g_object_unref (watch.slots);
 }
 
+static void
+count_call (guint *n)
+{
+  (*n)++;
+}
+
+static GListModel *
+no_children (gpointer item,
+             gpointer user_data)
+{
+  return NULL;
+}
+
+/* A slot says "moved" to each watcher while watched, and holds the row of
+ * the tree row it shows as long as it shows it. */
+static void
+test_slot_watchers (void)
+{
+  NetpulseRecord a = make_record (1, 1), b = make_record (2, 1);
+  g_autoptr(NetpulseConnection) row_a = netpulse_connection_new (&a, T0);
+  g_autoptr(NetpulseConnection) row_b = netpulse_connection_new (&b, T0);
+  g_autoptr(GListStore) store = g_list_store_new (NETPULSE_TYPE_CONNECTION);
+  g_autoptr(GtkTreeListModel) tree = NULL;
+  g_autoptr(NetpulseRowSlot) slot = netpulse_row_slot_new (g_object_ref (row_a));
+  GtkTreeListRow *tree_row;
+  guint first = 0, second = 0;
+  gulong first_id, second_id;
+
+  g_assert_true (netpulse_row_slot_get_row (slot) == NETPULSE_ROW (row_a));
+  first_id = netpulse_row_slot_watch (slot, G_CALLBACK (count_call), &first);
+  second_id = netpulse_row_slot_watch (slot, G_CALLBACK (count_call), &second);
+  netpulse_row_slot_take_item (slot, g_object_ref (row_b));
+  netpulse_row_slot_take_item (slot, g_object_ref (row_b));  /* the same: no "moved" */
+  g_assert_cmpuint (first, ==, 1);
+  g_assert_cmpuint (second, ==, 1);
+
+  netpulse_row_slot_unwatch (slot, &first_id);
+  g_assert_cmpuint (first_id, ==, 0);
+  netpulse_row_slot_unwatch (slot, &first_id);  /* twice: nothing */
+  netpulse_row_slot_take_item (slot, g_object_ref (row_a));
+  g_assert_cmpuint (first, ==, 1);
+  g_assert_cmpuint (second, ==, 2);
+  netpulse_row_slot_unwatch (slot, &second_id);
+  netpulse_row_slot_take_item (slot, g_object_ref (row_b));
+  g_assert_cmpuint (second, ==, 2);
+  g_assert_true (netpulse_row_slot_get_row (slot) == NETPULSE_ROW (row_b));
+
+  /* A tree row: the slot holds its item, and lets go of it for the next. */
+  g_list_store_append (store, row_a);
+  tree = gtk_tree_list_model_new (g_object_ref (G_LIST_MODEL (store)), FALSE, FALSE, no_children, NULL, NULL);
+  tree_row = g_list_model_get_item (G_LIST_MODEL (tree), 0);
+  netpulse_row_slot_take_item (slot, tree_row);
+  g_assert_true (netpulse_row_slot_get_item (slot) == (gpointer) tree_row);
+  g_assert_true (netpulse_row_slot_get_row (slot) == NETPULSE_ROW (row_a));
+  g_list_store_remove_all (store);
+  g_assert_true (netpulse_row_slot_get_row (slot) == NETPULSE_ROW (row_a));
+  netpulse_row_slot_take_item (slot, g_object_ref (row_b));
+  g_assert_true (netpulse_row_slot_get_row (slot) == NETPULSE_ROW (row_b));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -367,5 +428,6 @@ main (int   argc,
   g_test_add ("/sorted-rows/one-signal", Fixture, NULL, fixture_set_up, test_one_signal, fixture_tear_down);
   g_test_add ("/sorted-rows/inactive", Fixture, NULL, fixture_set_up, test_inactive, fixture_tear_down);
   g_test_add ("/row-slots/follow-rows", Fixture, NULL, fixture_set_up, test_slots, fixture_tear_down);
+  g_test_add_func ("/row-slots/watchers", test_slot_watchers);
   return g_test_run ();
 }
