@@ -61,6 +61,14 @@ netpulse_history_clear (NetpulseHistory *self)
 }
 
 guint64
+netpulse_history_get_last_tick (const NetpulseHistory *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  return self->len > 0 ? self->head_tick : 0;
+}
+
+guint64
 netpulse_history_get_first_tick (const NetpulseHistory *self)
 {
   return self->first_tick;

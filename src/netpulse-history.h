@@ -34,6 +34,8 @@ void             netpulse_history_clear    (NetpulseHistory       *self);
 /* The tick of the first sample pushed since creation or the last clear
  * (G_MAXUINT64 when there is none). */
 guint64          netpulse_history_get_first_tick (const NetpulseHistory *self);
+/* The tick of the newest sample, 0 when there is none. */
+guint64          netpulse_history_get_last_tick (const NetpulseHistory *self);
 /* Where the first sample (see above) is among the @n samples up to @tick
  * that netpulse_history_get() fills, G_MAXUINT when it is not among
  * them: its rate spans a start-up interval. */

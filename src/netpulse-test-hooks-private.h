@@ -32,6 +32,8 @@ gboolean _netpulse_test_hooks_usage_setting (NetpulseWindow *window,
  * the tick NETPULSE_SELECT_AT_TICK, if both are set. */
 void _netpulse_test_hooks_dump_rows      (GString        *out,
                                           NetpulseWindow *window);
+void _netpulse_test_hooks_dump_header_history (GString        *out,
+                                               NetpulseWindow *window);
 void _netpulse_test_hooks_dump_selection (GString        *out,
                                           NetpulseWindow *window);
 void _netpulse_test_hooks_select_row     (NetpulseWindow *window,

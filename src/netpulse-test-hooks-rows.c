@@ -21,23 +21,42 @@
  * first, B/s) next to its totals, so that a test can tell whose traffic
  * a graph shows. */
 static void
-dump_history (GString                 *out,
-              guint                    index,
-              NetpulseRow             *row,
-              NetpulseConnectionStore *store)
+append_samples (GString                 *out,
+                const NetpulseHistory   *history,
+                NetpulseConnectionStore *store)
 {
   double rx[NETPULSE_ROW_HISTORY_LENGTH], tx[NETPULSE_ROW_HISTORY_LENGTH];
   char value[G_ASCII_DTOSTR_BUF_SIZE];
 
-  netpulse_history_get (netpulse_row_get_history (row), netpulse_connection_store_get_tick (store),
-                        NETPULSE_ROW_HISTORY_LENGTH, rx, tx);
-  g_string_append_printf (out, "# history %u %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " ", index,
-                          netpulse_row_get_rx_bytes (row), netpulse_row_get_tx_bytes (row));
+  netpulse_history_get (history, netpulse_connection_store_get_tick (store), NETPULSE_ROW_HISTORY_LENGTH, rx, tx);
   for (guint i = 0; i < NETPULSE_ROW_HISTORY_LENGTH; i++)
     g_string_append_printf (out, "%s%s", i > 0 ? "," : "", g_ascii_formatd (value, sizeof value, "%.1f", rx[i]));
   g_string_append_c (out, ' ');
   for (guint i = 0; i < NETPULSE_ROW_HISTORY_LENGTH; i++)
     g_string_append_printf (out, "%s%s", i > 0 ? "," : "", g_ascii_formatd (value, sizeof value, "%.1f", tx[i]));
+}
+
+static void
+dump_history (GString                 *out,
+              guint                    index,
+              NetpulseRow             *row,
+              NetpulseConnectionStore *store)
+{
+  g_string_append_printf (out, "# history %u %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " ", index,
+                          netpulse_row_get_rx_bytes (row), netpulse_row_get_tx_bytes (row));
+  append_samples (out, netpulse_row_get_history (row), store);
+  g_string_append_c (out, '\n');
+}
+
+/* "# header-history <tick> <rx,…> <tx,…>": the newest samples that the
+ * header's graph draws, at the store's tick. */
+void
+_netpulse_test_hooks_dump_header_history (GString        *out,
+                                          NetpulseWindow *window)
+{
+  g_string_append_printf (out, "# header-history %" G_GUINT64_FORMAT " ",
+                          netpulse_connection_store_get_tick (window->store));
+  append_samples (out, window->shown_history, window->store);
   g_string_append_c (out, '\n');
 }
 

@@ -287,6 +287,7 @@ netpulse_test_hooks_dump_view (NetpulseWindow  *window,
                           g_ascii_formatd (header_tx, sizeof header_tx, "%.1f", shown_tx), shown_n,
                           gtk_widget_get_width (GTK_WIDGET (window)), gtk_widget_get_height (GTK_WIDGET (window)),
                           subtitle);
+  _netpulse_test_hooks_dump_header_history (out, window);
   for (guint i = 0; i < g_list_model_get_n_items (columns); i++)
     {
       g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (columns, i);

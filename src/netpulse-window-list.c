@@ -75,9 +75,13 @@ push_shown (NetpulseWindow *self,
 {
   guint64 tick = netpulse_connection_store_get_tick (self->store);
 
-  if (tick == 0)
+  /* The store started over (a new helper, whose ticks count from 1
+   * again): so does the header's graph.  Else it kept drawing the old
+   * helper's samples, the new ones stuck on its newest, until the new
+   * ticks passed the old. */
+  if (tick == 0 || tick < netpulse_history_get_last_tick (self->shown_history))
     netpulse_history_clear (self->shown_history);
-  else
+  if (tick > 0)
     netpulse_history_push (self->shown_history, tick, rx, tx);
 }
 

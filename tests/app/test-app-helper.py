@@ -189,6 +189,21 @@ def check_own_history(dump, traffic, what):
     return ours
 
 
+def check_header_history(app, what):
+    """The header's graph draws the samples of this helper's ticks only
+    (nothing before its first), its newest the figures it shows."""
+    header, _ = app.capture()
+    tick, rx, tx = npgui.read_dump_header_history(app.dump)
+    n = len(rx)
+    before = n - min(tick, n)
+    check(all(v == 0 for v in rx[:before] + tx[:before]),
+          f'{what}: the header graph draws samples from before the tick 1 of this helper', tick, rx, tx)
+    check('%.1f' % rx[-1] == header['header-rx'] and '%.1f' % tx[-1] == header['header-tx'],
+          f'{what}: the header graph\'s newest sample is not the figures above it', header, rx[-1], tx[-1])
+    check(any(v > 0 for v in tx[before:]), f'{what}: the header graph draws none of the traffic', tx)
+    log(f'{what}: header graph ok (tick {tick}, newest {rx[-1]} / {tx[-1]} B/s)')
+
+
 def check_held_under_pointer(app, header):
     """The pointer over the list: ticks come and go, the list is not
     re-sorted (held=1); away from it (over the header bar), it is again."""
@@ -310,6 +325,7 @@ def test_history(fx):
             lambda h, r: reconnected(h, r) and h.get('instance') != instance and all_shown(traffic)(h, r),
             'the table back after the restart', timeout=40)
         check_own_history(Dump(app), traffic, 'after the helper restart')
+        check_header_history(app, 'after the helper restart')
         traffic.stop()
         app.check_alive()
         app.check_log_clean()

@@ -99,7 +99,7 @@ def read_dump(path):
             if line.startswith(tuple("# %s=" % k for k in TEXT_KEYS)):
                 continue
             # The Usage view's lines: read by their own readers.
-            if line.startswith(("# history ", "# app ", "# usage")):
+            if line.startswith(("# history ", "# header-history ", "# app ", "# usage")):
                 continue
             if line.startswith("# column "):
                 _, _, cid, x, y, w, h = line.split(" ")
@@ -135,6 +135,17 @@ def read_dump_histories(path):
                 histories.append((int(rx_bytes), int(tx_bytes),
                                   [float(v) for v in rx.split(",")], [float(v) for v in tx.split(",")]))
     return histories
+
+
+def read_dump_header_history(path):
+    """(store tick, rx samples, tx samples) that the header's graph
+    draws, newest last."""
+    with open(path, errors="replace") as f:
+        for line in f:
+            if line.startswith("# header-history "):
+                _, _, tick, rx, tx = line.rstrip("\n").split(" ")
+                return int(tick), [float(v) for v in rx.split(",")], [float(v) for v in tx.split(",")]
+    return None
 
 
 def read_dump_apps(path):
