@@ -198,7 +198,12 @@ def check_header_history(app, what):
     before = n - min(tick, n)
     check(all(v == 0 for v in rx[:before] + tx[:before]),
           f'{what}: the header graph draws samples from before the tick 1 of this helper', tick, rx, tx)
-    check('%.1f' % rx[-1] == header['header-rx'] and '%.1f' % tx[-1] == header['header-tx'],
+    # Samples are single floats (7 digits): 123237.749 B/s shown,
+    # "123237.7", is 123237.75 drawn, "123237.8".  Both rounded to 0.1,
+    # at most a float's step apart before.
+    def same(sample, shown):
+        return abs(sample - float(shown)) <= 0.1 + 1e-9 + abs(sample) * 2.0 ** -23
+    check(same(rx[-1], header['header-rx']) and same(tx[-1], header['header-tx']),
           f'{what}: the header graph\'s newest sample is not the figures above it', header, rx[-1], tx[-1])
     check(any(v > 0 for v in tx[before:]), f'{what}: the header graph draws none of the traffic', tx)
     log(f'{what}: header graph ok (tick {tick}, newest {rx[-1]} / {tx[-1]} B/s)')
