@@ -84,7 +84,11 @@ test_frame_under_flood (void)
 
   g_test_message ("%" G_GUINT64_FORMAT " flood dispatches before the frame", calls);
   g_assert_true (readable (peer_fd));
-  g_assert_false (netpulse_subscription_is_busy (subscription));
+  /* Built and handed to the stream.  The stream itself may still hold
+   * the frame's tail: a snapshot of a machine with thousands of sockets
+   * (the rest of the suite's) fills the socket's buffer, and nobody
+   * reads here. */
+  g_assert_cmpint (netpulse_subscription_is_busy (subscription), ==, netpulse_stream_is_busy (stream));
 
   g_source_remove (flood_id);
   netpulse_sender_shutdown (sender);
