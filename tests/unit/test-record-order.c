@@ -110,6 +110,50 @@ test_records (void)
   g_assert_cmpint (netpulse_record_compare_remote (&ka, &kb), <, 0);
 }
 
+/* @text in a field, nothing past its end: as a parsed record has it. */
+#define SET_TEXT(field, text) \
+  (memset ((field), 0, sizeof (field)), g_strlcpy ((field), (text), sizeof (field)))
+
+/* set() copies every field, leaves no byte of a longer text behind it,
+ * and its addresses keyed as their texts are. */
+static void
+test_set_copies (void)
+{
+  NetpulseRecord long_texts = { 0 }, short_texts = { 0 };
+  NetpulseKeyedRecord keyed;
+
+  SET_TEXT (long_texts.comm, "long-command-name");
+  SET_TEXT (long_texts.laddr, "2001:db8::1234:5678");
+  SET_TEXT (long_texts.raddr, "192.168.100.200");
+  memset (long_texts.cmdline, 'x', sizeof long_texts.cmdline - 1);
+  SET_TEXT (long_texts.exe, "/usr/lib/a/very/long/path/to/an/executable");
+  SET_TEXT (long_texts.unit, "a-long-unit-name.service");
+  SET_TEXT (long_texts.app_id, "org.example.LongApplicationName");
+  long_texts.rx_bytes = 1000;
+  short_texts = long_texts;
+  SET_TEXT (short_texts.comm, "c");
+  SET_TEXT (short_texts.laddr, "::1");
+  SET_TEXT (short_texts.cmdline, "c --x");
+  SET_TEXT (short_texts.exe, "");
+  SET_TEXT (short_texts.unit, "u.service");
+  SET_TEXT (short_texts.app_id, "org.example.A");
+  short_texts.rx_bytes = 2000;
+
+  netpulse_keyed_record_init (&keyed, &long_texts);
+  netpulse_keyed_record_set (&keyed, &short_texts);
+  g_assert_cmpmem (&keyed.record, sizeof keyed.record, &short_texts, sizeof short_texts);
+  g_assert_cmpint (keyed.local.bytes[0], ==, 2);
+  g_assert_cmpint (keyed.local.bytes[16], ==, 1);
+  g_assert_cmpint (keyed.remote.bytes[0], ==, 1);
+
+  /* And back: every byte of the longer texts again, the cmdline as long
+   * as its field holds. */
+  netpulse_keyed_record_set (&keyed, &long_texts);
+  g_assert_cmpmem (&keyed.record, sizeof keyed.record, &long_texts, sizeof long_texts);
+  g_assert_cmpint (keyed.local.bytes[1], ==, 0x20);
+  g_assert_cmpint (keyed.remote.bytes[1], ==, 192);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -119,6 +163,7 @@ main (int    argc,
   g_test_add_func ("/record-order/endpoints", test_endpoints);
   g_test_add_func ("/record-order/address-keys", test_address_keys);
   g_test_add_func ("/record-order/records", test_records);
+  g_test_add_func ("/record-order/set-copies", test_set_copies);
 
   return g_test_run ();
 }
