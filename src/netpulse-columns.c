@@ -109,9 +109,7 @@ text_remote (NetpulseRow *row, NetpulseViewOptions *options)
 
   if (NETPULSE_IS_PROCESS_GROUP (row) || NETPULSE_IS_APP_GROUP (row))
     {
-      guint n = NETPULSE_IS_APP_GROUP (row)
-                ? netpulse_app_group_get_n_connections (NETPULSE_APP_GROUP (row))
-                : netpulse_process_group_get_n_connections (NETPULSE_PROCESS_GROUP (row));
+      guint n = netpulse_view_options_count_connections (options, row);
 
       return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u connection", "%u connections", n), n);
     }

@@ -179,10 +179,10 @@ netpulse_process_group_remove (NetpulseProcessGroup *self,
 /* What an application counts of a connection: the helper's smoothed rate
  * once it sends one, else the tick's rate; a closed connection moves
  * nothing any more. */
-void
-netpulse_process_group_app_rates_of (NetpulseRow *row,
-                                     double      *rx,
-                                     double      *tx)
+static void
+app_rates_of (NetpulseRow *row,
+              double      *rx,
+              double      *tx)
 {
   const NetpulseRecord *r = netpulse_connection_get_record (NETPULSE_CONNECTION (row));
   gboolean closed = netpulse_row_get_closed (row);
@@ -213,7 +213,7 @@ netpulse_process_group_recompute (NetpulseProcessGroup *self,
       tx_bytes += netpulse_row_get_tx_bytes (row);
       closed = closed && netpulse_row_get_closed (row);
       opacity = MAX (opacity, netpulse_row_get_opacity (row));
-      netpulse_process_group_app_rates_of (row, &rx, &tx);
+      app_rates_of (row, &rx, &tx);
       self->app_rx_rate += rx;
       self->app_tx_rate += tx;
     }

@@ -32,15 +32,10 @@ void                  netpulse_process_group_recompute       (NetpulseProcessGro
                                                               guint64               tick);
 
 /* As of the last recompute: the sum over its connections of what an
- * application counts (the helper's smoothed rate where there is one, 0
- * for a closed connection), so that applications need not go over every
+ * application counts (the helper's smoothed rate where there is one; of
+ * a closed connection its own last tick, the bytes it moved as it closed,
+ * which its row below may hide), so that applications need not go over every
  * connection again. */
-/* The rates an application row counts of one of its connections (the
- * smoothed ones once the helper sends them), also for the header's sum in
- * the Applications view. */
-void                  netpulse_process_group_app_rates_of (NetpulseRow          *connection,
-                                                           double               *rx_rate,
-                                                           double               *tx_rate);
 void                  netpulse_process_group_get_app_rates   (NetpulseProcessGroup *self,
                                                               double               *rx_rate,
                                                               double               *tx_rate);

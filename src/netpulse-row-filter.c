@@ -73,6 +73,15 @@ row_is_local (NetpulseRow *row)
   return TRUE;
 }
 
+/* Hidden by Show Closed or Include Local, whatever is searched for. */
+static gboolean
+hidden_by_settings (NetpulseRowFilter *self,
+                    NetpulseRow       *row)
+{
+  return (!self->show_closed && netpulse_row_get_closed (row)) ||
+         (!self->include_local && row_is_local (row));
+}
+
 static gboolean
 netpulse_row_filter_match (GtkFilter *filter,
                            gpointer   item)
@@ -95,9 +104,7 @@ netpulse_row_filter_match (GtkFilter *filter,
   else
     return FALSE;
 
-  if (!self->show_closed && netpulse_row_get_closed (row))
-    return FALSE;
-  if (!self->include_local && row_is_local (row))
+  if (hidden_by_settings (self, row))
     return FALSE;
   if (self->search == NULL)
     return TRUE;
@@ -269,4 +276,49 @@ gboolean
 netpulse_row_filter_get_include_local (NetpulseRowFilter *self)
 {
   return self->include_local;
+}
+
+static guint
+count_process_connections (NetpulseRowFilter    *self,
+                           NetpulseProcessGroup *process)
+{
+  GListModel *connections = netpulse_process_group_get_connections (process);
+  guint n = g_list_model_get_n_items (connections), n_shown = 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(NetpulseRow) connection = g_list_model_get_item (connections, i);
+
+      n_shown += !hidden_by_settings (self, connection);
+    }
+  return n_shown;
+}
+
+guint
+netpulse_row_filter_count_connections (NetpulseRowFilter *self,
+                                       NetpulseRow       *group)
+{
+  GListModel *processes;
+  guint n, n_shown = 0;
+
+  g_return_val_if_fail (NETPULSE_IS_ROW_FILTER (self), 0);
+
+  if (NETPULSE_IS_PROCESS_GROUP (group))
+    {
+      if (self->show_closed && self->include_local)
+        return netpulse_process_group_get_n_connections (NETPULSE_PROCESS_GROUP (group));
+      return count_process_connections (self, NETPULSE_PROCESS_GROUP (group));
+    }
+  g_return_val_if_fail (NETPULSE_IS_APP_GROUP (group), 0);
+  if (self->show_closed && self->include_local)
+    return netpulse_app_group_get_n_connections (NETPULSE_APP_GROUP (group));
+  processes = netpulse_app_group_get_processes (NETPULSE_APP_GROUP (group));
+  n = g_list_model_get_n_items (processes);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(NetpulseProcessGroup) process = g_list_model_get_item (processes, i);
+
+      n_shown += count_process_connections (self, process);
+    }
+  return n_shown;
 }

@@ -26,5 +26,11 @@ gboolean           netpulse_row_filter_get_show_closed (NetpulseRowFilter *self)
 void               netpulse_row_filter_set_include_local (NetpulseRowFilter *self,
                                                           gboolean           include_local);
 gboolean           netpulse_row_filter_get_include_local (NetpulseRowFilter *self);
+/* The connections of @group (a process or an application) that Show
+ * Closed and Include Local let through: the number its row says, that of
+ * the connections shown below it when expanded.  The search is not asked:
+ * a row says what it has, not what matches. */
+guint              netpulse_row_filter_count_connections (NetpulseRowFilter *self,
+                                                          NetpulseRow       *group);
 
 G_END_DECLS

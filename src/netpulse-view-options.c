@@ -8,6 +8,7 @@
 
 #include <string.h>
 
+#include "netpulse-app-group.h"
 #include "netpulse-view-options.h"
 
 struct _NetpulseViewOptions
@@ -19,6 +20,7 @@ struct _NetpulseViewOptions
   gboolean                 bits;
   double                   shared_scale;
   gboolean                 resolve_names;
+  NetpulseRowFilter       *filter;
 };
 
 G_DEFINE_FINAL_TYPE (NetpulseViewOptions, netpulse_view_options, G_TYPE_OBJECT)
@@ -28,6 +30,7 @@ enum {
   PROP_BITS,
   PROP_RESOLVE_NAMES,
   PROP_SHARED_SCALE,
+  PROP_FILTER,
   N_PROPS
 };
 
@@ -40,6 +43,7 @@ netpulse_view_options_finalize (GObject *object)
 
   g_clear_object (&self->store);
   g_clear_object (&self->resolver);
+  g_clear_object (&self->filter);
 
   G_OBJECT_CLASS (netpulse_view_options_parent_class)->finalize (object);
 }
@@ -57,6 +61,7 @@ netpulse_view_options_get_property (GObject    *object,
     case PROP_BITS:          g_value_set_boolean (value, self->bits); break;
     case PROP_RESOLVE_NAMES: g_value_set_boolean (value, self->resolve_names); break;
     case PROP_SHARED_SCALE:  g_value_set_double (value, self->shared_scale); break;
+    case PROP_FILTER:        g_value_set_object (value, self->filter); break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -96,6 +101,11 @@ netpulse_view_options_class_init (NetpulseViewOptionsClass *klass)
                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_SHARED_SCALE] =
     g_param_spec_double ("shared-scale", NULL, NULL, 0, G_MAXDOUBLE, 0,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* Notified when what it lets through changes: the counts of the
+   * groups' rows follow. */
+  properties[PROP_FILTER] =
+    g_param_spec_object ("filter", NULL, NULL, NETPULSE_TYPE_ROW_FILTER,
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -209,4 +219,36 @@ netpulse_view_options_set_shared_scale (NetpulseViewOptions *self,
     return;
   self->shared_scale = scale;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SHARED_SCALE]);
+}
+
+static void
+on_filter_changed (NetpulseViewOptions *self)
+{
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FILTER]);
+}
+
+void
+netpulse_view_options_set_filter (NetpulseViewOptions *self,
+                                  NetpulseRowFilter   *filter)
+{
+  g_return_if_fail (NETPULSE_IS_VIEW_OPTIONS (self));
+  g_return_if_fail (filter == NULL || NETPULSE_IS_ROW_FILTER (filter));
+
+  if (self->filter != NULL)
+    g_signal_handlers_disconnect_by_func (self->filter, on_filter_changed, self);
+  g_set_object (&self->filter, filter);
+  if (filter != NULL)
+    g_signal_connect_object (filter, "changed", G_CALLBACK (on_filter_changed), self, G_CONNECT_SWAPPED);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FILTER]);
+}
+
+guint
+netpulse_view_options_count_connections (NetpulseViewOptions *self,
+                                         NetpulseRow         *group)
+{
+  if (self->filter != NULL)
+    return netpulse_row_filter_count_connections (self->filter, group);
+  if (NETPULSE_IS_APP_GROUP (group))
+    return netpulse_app_group_get_n_connections (NETPULSE_APP_GROUP (group));
+  return netpulse_process_group_get_n_connections (NETPULSE_PROCESS_GROUP (group));
 }

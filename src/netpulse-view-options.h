@@ -8,6 +8,7 @@
 
 #include "netpulse-connection-store.h"
 #include "netpulse-resolver.h"
+#include "netpulse-row-filter.h"
 
 G_BEGIN_DECLS
 
@@ -30,6 +31,14 @@ void                     netpulse_view_options_set_resolve_names (NetpulseViewOp
 double                   netpulse_view_options_get_shared_scale  (NetpulseViewOptions     *self);
 void                     netpulse_view_options_set_shared_scale  (NetpulseViewOptions     *self,
                                                                   double                   scale);
+
+/* The filter of the view: a group's row counts the connections that its
+ * settings let through (netpulse_row_filter_count_connections(); all of
+ * them without a filter). */
+void                     netpulse_view_options_set_filter        (NetpulseViewOptions     *self,
+                                                                  NetpulseRowFilter       *filter);
+guint                    netpulse_view_options_count_connections (NetpulseViewOptions     *self,
+                                                                  NetpulseRow             *group);
 
 /* "93.184.216.34:443", or with names "example.com:https". */
 char                    *netpulse_view_options_format_endpoint   (NetpulseViewOptions     *self,

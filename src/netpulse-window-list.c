@@ -28,8 +28,48 @@
 
 /* ---- summary ---------------------------------------------------------- */
 
-/* The connections that every filter in force lets through (search, closed,
- * local), whatever the view: the header's totals, graph and count. */
+/* The applications that the Applications view shows: its rows at the top
+ * of the tree, which are the applications its filter lets through (for a
+ * row at the top the filter asks only about the application), and the
+ * sums of their rates (what those rows show) if @rx and @tx are given.
+ * Not every application the table knows: one whose every connection is
+ * hidden (local, closed, not what is searched for) has no row, and "5
+ * connections of 6 applications" over four rows reads wrong.  Asked of
+ * the applications, not of the tree's rows: those of expanded
+ * applications' processes and connections would be counted through too. */
+static guint
+sum_shown_applications (NetpulseWindow *self,
+                        double         *rx,
+                        double         *tx)
+{
+  GListModel *apps = G_LIST_MODEL (self->app_model);
+  GtkFilter *filter = GTK_FILTER (self->filter);
+  gboolean all = gtk_filter_get_strictness (filter) == GTK_FILTER_MATCH_ALL;
+  guint n = g_list_model_get_n_items (apps), n_shown = 0;
+
+  if (all && rx == NULL)
+    return n;
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(NetpulseRow) app = g_list_model_get_item (apps, i);
+
+      if (!all && !gtk_filter_match (filter, app))
+        continue;
+      n_shown++;
+      if (rx == NULL)
+        continue;
+      *rx += netpulse_row_get_rx_rate (app);
+      *tx += netpulse_row_get_tx_rate (app);
+    }
+  return n_shown;
+}
+
+/* What every filter in force (search, closed, local) lets through, for
+ * the header's totals, graph and count: the connections (@n) whatever
+ * the view, and the rates of the rows shown.  In the Applications view
+ * those are the applications' own: an application's row also counts the
+ * last tick of a connection that closed in it, hidden below it with
+ * "Show Closed" off, and the header said 0 B/s over "curl 414 B/s". */
 void
 _netpulse_window_sum_shown (NetpulseWindow *self,
                             double         *rx,
@@ -48,23 +88,17 @@ _netpulse_window_sum_shown (NetpulseWindow *self,
   for (guint i = 0; i < n_items; i++)
     {
       NetpulseRow *row = NETPULSE_ROW (netpulse_connection_store_peek (self->store, i));
-      double rx_rate, tx_rate;
 
       if (!all && !gtk_filter_match (filter, row))
         continue;
-      /* The rates the rows below show: the applications' (smoothed) in
-       * their view, the connections' own per tick in the others. */
-      if (self->applications)
-        netpulse_process_group_app_rates_of (row, &rx_rate, &tx_rate);
-      else
-        {
-          rx_rate = netpulse_row_get_rx_rate (row);
-          tx_rate = netpulse_row_get_tx_rate (row);
-        }
-      *rx += rx_rate;
-      *tx += tx_rate;
       (*n)++;
+      if (self->applications)
+        continue;
+      *rx += netpulse_row_get_rx_rate (row);
+      *tx += netpulse_row_get_tx_rate (row);
     }
+  if (self->applications)
+    sum_shown_applications (self, rx, tx);
 }
 
 /* Each tick: the header graph's sample of what is shown. */
@@ -83,33 +117,6 @@ push_shown (NetpulseWindow *self,
     netpulse_history_clear (self->shown_history);
   if (tick > 0)
     netpulse_history_push (self->shown_history, tick, rx, tx);
-}
-
-/* The applications that the Applications view shows: its rows at the top
- * of the tree, which are the applications its filter lets through (for a
- * row at the top the filter asks only about the application).  Not every
- * application the table knows: one whose every connection is hidden
- * (local, closed, not what is searched for) has no row, and "5
- * connections of 6 applications" over four rows reads wrong.  Asked of
- * the applications, not of the tree's rows: those of expanded
- * applications' processes and connections would be counted through too. */
-static guint
-count_shown_applications (NetpulseWindow *self)
-{
-  GListModel *apps = G_LIST_MODEL (self->app_model);
-  GtkFilter *filter = GTK_FILTER (self->filter);
-  guint n = g_list_model_get_n_items (apps), n_shown = 0;
-
-  if (gtk_filter_get_strictness (filter) == GTK_FILTER_MATCH_ALL)
-    return n;
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(GObject) app = g_list_model_get_item (apps, i);
-
-      if (gtk_filter_match (filter, app))
-        n_shown++;
-    }
-  return n_shown;
 }
 
 /* The header: the sums of what is shown (_netpulse_window_sum_shown()). */
@@ -138,7 +145,7 @@ show_summary (NetpulseWindow *self,
     subtitle = g_strdup (_("Paused"));
   else if (self->applications)
     {
-      guint n_apps = count_shown_applications (self);
+      guint n_apps = sum_shown_applications (self, NULL, NULL);
       /* Two numbers, each with its own plural form. */
       g_autofree char *connections = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u connection",
                                                                    "%u connections", n), n);

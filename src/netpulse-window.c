@@ -188,6 +188,8 @@ build_models (NetpulseWindow *self)
   self->sorter = GTK_SORTER (multi);
 
   self->filter = netpulse_row_filter_new ();
+  /* A group's row says how many of its connections show below it. */
+  netpulse_view_options_set_filter (self->options, self->filter);
 
   self->flat_rows = netpulse_sorted_rows_new (self->store, self->sorter, GTK_FILTER (self->filter));
   self->flat_slots = make_slots (self, G_LIST_MODEL (self->flat_rows));

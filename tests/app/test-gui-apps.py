@@ -197,8 +197,12 @@ def check_header_rates(xvfb, tmp):
     """The header sums the rates its rows show: in the Applications view
     the applications' smoothed rates, in the Connections view each
     connection's rate over the last tick (a bursty download showed 3.3 MB/s
-    in the header over an application of 668 kB/s).  An application of two
-    users says "2 users"."""
+    in the header over an application of 668 kB/s).  A connection that
+    closed in the tick is hidden (Show Closed off) but its application's row
+    counts its last tick, and so does the header above that row (it said
+    0 B/s over "curl 414 B/s"); the row's count of connections is that of
+    those shown below it (it said "4 connections" over one).  An application of two users says "2
+    users"."""
     with open(RECORDING) as f:
         first = json.loads(f.readline())
     # Two processes of the application, of two users: its row says so
@@ -206,19 +210,29 @@ def check_header_rates(xvfb, tmp):
     records = [dict(first, id=1, lport=40001, rx_rate=3000.0, rx_rate_avg=1000.0,
                     tx_rate=300.0, tx_rate_avg=100.0),
                dict(first, id=2, lport=40002, pid=first["pid"] + 1, uid=0, rx_rate=4000.0,
-                    rx_rate_avg=500.0, tx_rate=0.0, tx_rate_avg=50.0)]
+                    rx_rate_avg=500.0, tx_rate=0.0, tx_rate_avg=50.0),
+               dict(first, id=3, lport=40003, pid=first["pid"] + 2, rx_rate=5000.0, rx_rate_avg=0.0,
+                    tx_rate=0.0, tx_rate_avg=0.0, closed=True)]
     path = os.path.join(tmp, "header-rates.jsonl")
     with open(path, "w") as f:
         f.write("".join(json.dumps(r) + "\n" for r in records))
-    for view, want in (("applications", (1500.0, 150.0)), ("connections", (7000.0, 300.0))):
-        _, dump = run_app(xvfb, tmp, "header-" + view, recording=path, NETPULSE_VIEW=view)
-        header, _, _ = npgui.read_dump(dump)
+    for view, want in (("applications", (6500.0, 150.0)), ("connections", (7000.0, 300.0))):
+        _, dump = run_app(xvfb, tmp, "header-" + view, recording=path, NETPULSE_VIEW=view,
+                          NETPULSE_SETTINGS="include-local true;show-closed false")
+        header, _, rows = npgui.read_dump(dump)
         got = (float(header["header-rx"]), float(header["header-tx"]))
         nptest.check(got == want, "%s view: the header's rates" % view, got, want)
+        shown = (sum(r[3] for r in rows), sum(r[4] for r in rows))
+        nptest.check(shown == want and int(header["header-connections"]) == 2,
+                     "%s view: the header is not the sum of its rows, or counts the closed connection" % view,
+                     rows, header)
         if view == "applications":
             shown = npgui.read_dump_texts(dump)["shown"]
             nptest.check("2 users" in shown and "root" not in shown,
                          "the application of two users does not say \"2 users\"", shown)
+            # Its row counts the connections shown below it: not the closed one.
+            nptest.check("2 connections" in shown and "3 connections" not in shown,
+                         "the application's row does not count the 2 connections shown", shown)
         print("# %s view: header %.1f/%.1f B/s" % ((view,) + got))
 
 
